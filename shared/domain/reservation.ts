@@ -1,0 +1,68 @@
+/**
+ * The service's view of one managed source reservation, as the EC2 gateway reads it from
+ * DescribeCapacityReservations. Pure data: the policy, the reconcile use case, the tracker and the
+ * simulator all speak this shape, so none of them depends on the SDK's types.
+ */
+
+export const ALLOCATION_STATUSES = ['pending', 'active', 'updating', 'canceling', 'canceled', 'failed'] as const;
+export type AllocationStatus = (typeof ALLOCATION_STATUSES)[number];
+
+/** Statuses during which EC2 is still moving instances: never send another update then (DESIGN §4). */
+export const IN_FLIGHT_STATUSES: readonly AllocationStatus[] = ['pending', 'updating', 'canceling'];
+
+export type ZeroSizePreference = 'retain' | 'default';
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** The interruptible allocation carved out of a source reservation (EC2's InterruptibleCapacityAllocation). */
+export interface AllocationState {
+  interruptibleReservationId?: string;
+  /** Instances allocated right now (EC2 `InstanceCount`). */
+  current: number;
+  /** Requested count after the last change (EC2 `TargetInstanceCount`). */
+  target: number;
+  status: AllocationStatus;
+  zeroSizePreference: ZeroSizePreference;
+}
+
+export interface ReservationSnapshot {
+  reservationId: string;
+  region: string;
+  instanceType: string;
+  availabilityZone: string;
+  /** EC2 CapacityReservationState of the source (`active`, `expired`, ...). */
+  state: string;
+  /** `TotalInstanceCount` of the source as EC2 shows it, i.e. after lending. */
+  sourceTotal: number;
+  /** `AvailableInstanceCount` of the source: unused slots, the only ones that can be lent. */
+  sourceAvailable: number;
+  /** What the owner holds in all: source total + the allocation's current count. */
+  owned: number;
+  /** Absent when the source has never lent, or its allocation was cancelled. */
+  allocation?: AllocationState;
+  tags: Record<string, string>;
+}
+
+/** Tag keys the service reads and writes on source reservations (DESIGN §4). Values are at most 256 chars. */
+export const TAG = {
+  managed: 'odcr-reclaimer:managed',
+  requestedTarget: 'odcr-reclaimer:requested-target',
+  requestedFrom: 'odcr-reclaimer:requested-from',
+  requestedAt: 'odcr-reclaimer:requested-at',
+  requestTrigger: 'odcr-reclaimer:request-trigger',
+  requestReason: 'odcr-reclaimer:request-reason',
+  /** ISO time of the session open a reclaim is for (absent when none): the tracker's deadline. */
+  requestDeadline: 'odcr-reclaimer:request-deadline',
+  /** ISO time of the last reclaim (target lowered): the lend-back cooldown counts from it. */
+  lastReclaimAt: 'odcr-reclaimer:last-reclaim-at',
+  /** A target decided while the allocation was in flight, for the tracker to apply once `active`. */
+  desiredTarget: 'odcr-reclaimer:desired-target',
+  desiredReason: 'odcr-reclaimer:desired-reason',
+  overrideAction: 'odcr-reclaimer:override-action',
+  overrideTarget: 'odcr-reclaimer:override-target',
+  overrideExpires: 'odcr-reclaimer:override-expires',
+  overrideReason: 'odcr-reclaimer:override-reason',
+  overrideSetAt: 'odcr-reclaimer:override-set-at',
+} as const;
+
+export const MANAGED_TAG_VALUE = 'true';
