@@ -23,6 +23,8 @@ export interface AllocationState {
   target: number;
   status: AllocationStatus;
   zeroSizePreference: ZeroSizePreference;
+  /** Borrowers' running instances in the interruptible reservation, when it could be read. */
+  borrowed?: number;
 }
 
 export interface ReservationSnapshot {

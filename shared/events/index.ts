@@ -1,0 +1,2 @@
+export * from './incoming.ts';
+export * from './service-events.ts';

@@ -1,0 +1,46 @@
+/**
+ * The events the service publishes on its bus (DESIGN §5). Consumers (dashboards, paging rules, the
+ * simulator) match on `source` and `detail-type`, so these strings are a contract.
+ */
+export const EVENT_SOURCE = 'odcr-reclaimer';
+
+export const DETAIL_TYPE = {
+  changeRequested: 'Allocation Change Requested',
+  changeCompleted: 'Allocation Change Completed',
+  changeStalled: 'Allocation Change Stalled',
+  changeFailed: 'Allocation Change Failed',
+  deadlineAtRisk: 'Deadline At Risk',
+} as const;
+
+export type DetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
+
+export type TriggerKind = 'schedule' | 'alarm' | 'on-demand' | 'tracker';
+
+/** Detail of `Allocation Change Requested` and `Allocation Change Failed`. */
+export interface AllocationChangeDetail {
+  reservationId: string;
+  /** Allocation target before the change (0 when there was no allocation). */
+  from: number;
+  to: number;
+  trigger: TriggerKind;
+  /** The trigger's id: the correlation id of every log line of the run. */
+  triggerId: string;
+  reason: string;
+  /** ISO time of the request. */
+  requestedAt: string;
+  /** ISO time by which the capacity must be back (the session open), when there is one. */
+  deadline?: string;
+  /** On failure: the error code (e.g. `RequestLimitExceeded`) and message. */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** One event to publish; the gateway adds the source and the bus. */
+export interface ServiceEvent<Detail extends object = object> {
+  detailType: DetailType;
+  detail: Detail;
+  /** Event time; defaults to the time of the put. */
+  time?: Date;
+  /** ARNs or ids the event is about. */
+  resources?: string[];
+}

@@ -1,0 +1,253 @@
+import {
+  type CapacityReservation,
+  CreateInterruptibleCapacityReservationAllocationCommand,
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DescribeCapacityReservationsCommand,
+  EC2Client,
+  paginateDescribeCapacityReservations,
+  UpdateInterruptibleCapacityReservationAllocationCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  ALLOCATION_STATUSES,
+  type AllocationState,
+  type AllocationStatus,
+  MANAGED_TAG_VALUE,
+  type ReservationSnapshot,
+  TAG,
+  type ZeroSizePreference,
+} from '../domain/reservation.ts';
+import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
+import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
+
+export interface CreateAllocationRequest {
+  /** The source reservation. */
+  reservationId: string;
+  instanceCount: number;
+  /** Idempotency token: the same token twice lends once. */
+  clientToken: string;
+  zeroSizePreference: ZeroSizePreference;
+  /** Only prove the permission (EC2 `DryRun`). */
+  dryRun?: boolean;
+}
+
+export interface UpdateAllocationRequest {
+  reservationId: string;
+  target: number;
+  zeroSizePreference: ZeroSizePreference;
+  dryRun?: boolean;
+}
+
+export interface AllocationChange {
+  reservationId: string;
+  target: number;
+  /** True when the call was a dry run that EC2 said would have succeeded. */
+  dryRun: boolean;
+  /** EC2's answer (absent on dry runs). */
+  status?: AllocationStatus;
+  current?: number;
+}
+
+/** The EC2 capacity reservations the service manages, in the service's own terms (no SDK types leak out). */
+export interface CapacityGateway {
+  /** Every source reservation tagged `odcr-reclaimer:managed=true`, each joined with its interruptible allocation. */
+  describeManaged(): Promise<ReservationSnapshot[]>;
+  /** Lends `instanceCount` unused instances of a source that has no allocation yet. */
+  createAllocation(request: CreateAllocationRequest): Promise<AllocationChange>;
+  /** Sets the allocation's absolute target (lower reclaims, higher lends). Throws AllocationBusyError on IncorrectState. */
+  updateAllocation(request: UpdateAllocationRequest): Promise<AllocationChange>;
+  tag(reservationId: string, tags: Record<string, string>): Promise<void>;
+  untag(reservationId: string, keys: readonly string[]): Promise<void>;
+}
+
+const DESCRIBE_PAGE_SIZE = 100;
+const IDS_PER_DESCRIBE = 100;
+
+export interface Ec2CapacityGatewayOptions {
+  client?: EC2Client;
+}
+
+export function createEc2Client(): EC2Client {
+  return new EC2Client({ ...SDK_RETRY_SETTINGS });
+}
+
+export class Ec2CapacityGateway implements CapacityGateway {
+  private readonly client: EC2Client;
+
+  constructor(options: Ec2CapacityGatewayOptions = {}) {
+    this.client = options.client ?? createEc2Client();
+  }
+
+  async describeManaged(): Promise<ReservationSnapshot[]> {
+    const region = await this.client.config.region();
+    const sources = await callAws('ec2', 'DescribeCapacityReservations', async () => {
+      const found: CapacityReservation[] = [];
+      const pages = paginateDescribeCapacityReservations(
+        { client: this.client, pageSize: DESCRIBE_PAGE_SIZE },
+        { Filters: [{ Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] }] },
+      );
+      for await (const page of pages) found.push(...(page.CapacityReservations ?? []));
+      return found;
+    });
+    // The tag filter is not documented for this API (reference §2.4): check the tag here as well.
+    const managed = sources.filter((reservation) => isManagedSource(reservation));
+    const interruptible = await this.describeByIds(
+      managed.flatMap(
+        (source) => source.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId ?? [],
+      ),
+    );
+    return managed.map((source) => toSnapshot(source, region, interruptible));
+  }
+
+  async createAllocation(request: CreateAllocationRequest): Promise<AllocationChange> {
+    return this.change('CreateInterruptibleCapacityReservationAllocation', request, async () => {
+      const answer = await this.client.send(
+        new CreateInterruptibleCapacityReservationAllocationCommand({
+          CapacityReservationId: request.reservationId,
+          InstanceCount: request.instanceCount,
+          ClientToken: request.clientToken,
+          ZeroSizePreference: request.zeroSizePreference,
+          DryRun: request.dryRun,
+        }),
+      );
+      return {
+        reservationId: request.reservationId,
+        target: answer.TargetInstanceCount ?? request.instanceCount,
+        dryRun: false,
+        ...(answer.Status === undefined ? {} : { status: answer.Status }),
+      };
+    });
+  }
+
+  async updateAllocation(request: UpdateAllocationRequest): Promise<AllocationChange> {
+    return this.change('UpdateInterruptibleCapacityReservationAllocation', request, async () => {
+      const answer = await this.client.send(
+        new UpdateInterruptibleCapacityReservationAllocationCommand({
+          CapacityReservationId: request.reservationId,
+          TargetInstanceCount: request.target,
+          ZeroSizePreference: request.zeroSizePreference,
+          DryRun: request.dryRun,
+        }),
+      );
+      return {
+        reservationId: request.reservationId,
+        target: answer.TargetInstanceCount ?? request.target,
+        dryRun: false,
+        ...(answer.Status === undefined ? {} : { status: answer.Status }),
+        ...(answer.InstanceCount === undefined ? {} : { current: answer.InstanceCount }),
+      };
+    });
+  }
+
+  async tag(reservationId: string, tags: Record<string, string>): Promise<void> {
+    const entries = Object.entries(tags);
+    if (entries.length === 0) return;
+    await callAws('ec2', 'CreateTags', () =>
+      this.client.send(
+        new CreateTagsCommand({
+          Resources: [reservationId],
+          Tags: entries.map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+  }
+
+  async untag(reservationId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await callAws('ec2', 'DeleteTags', () =>
+      this.client.send(
+        new DeleteTagsCommand({ Resources: [reservationId], Tags: keys.map((Key) => ({ Key })) }),
+      ),
+    );
+  }
+
+  private async describeByIds(ids: readonly string[]): Promise<Map<string, CapacityReservation>> {
+    const byId = new Map<string, CapacityReservation>();
+    for (let start = 0; start < ids.length; start += IDS_PER_DESCRIBE) {
+      const chunk = ids.slice(start, start + IDS_PER_DESCRIBE);
+      const answer = await callAws('ec2', 'DescribeCapacityReservations', () =>
+        this.client.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: chunk })),
+      );
+      for (const reservation of answer.CapacityReservations ?? []) {
+        if (reservation.CapacityReservationId) byId.set(reservation.CapacityReservationId, reservation);
+      }
+    }
+    return byId;
+  }
+
+  /** A change call: a dry run that would succeed answers normally, EC2's IncorrectState becomes AllocationBusyError. */
+  private async change(
+    action: string,
+    request: { reservationId: string; dryRun?: boolean },
+    send: () => Promise<AllocationChange>,
+  ): Promise<AllocationChange> {
+    try {
+      return await callAws('ec2', action, send);
+    } catch (error: unknown) {
+      if (error instanceof AwsCallError && error.code === 'DryRunOperation' && request.dryRun) {
+        return { reservationId: request.reservationId, target: Number.NaN, dryRun: true };
+      }
+      if (error instanceof AwsCallError && error.code === 'IncorrectState') {
+        throw new AllocationBusyError(request.reservationId, error.message, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+function isManagedSource(reservation: CapacityReservation): boolean {
+  if (reservation.Interruptible === true || reservation.InterruptionInfo?.SourceCapacityReservationId)
+    return false;
+  return (reservation.Tags ?? []).some((tag) => tag.Key === TAG.managed && tag.Value === MANAGED_TAG_VALUE);
+}
+
+function toSnapshot(
+  source: CapacityReservation,
+  region: string,
+  interruptibleById: ReadonlyMap<string, CapacityReservation>,
+): ReservationSnapshot {
+  const sourceTotal = source.TotalInstanceCount ?? 0;
+  const allocation = toAllocation(source, interruptibleById);
+  const tags: Record<string, string> = {};
+  for (const tag of source.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  return {
+    reservationId: source.CapacityReservationId ?? '',
+    region,
+    instanceType: source.InstanceType ?? '',
+    availabilityZone: source.AvailabilityZone ?? '',
+    state: source.State ?? 'unknown',
+    sourceTotal,
+    sourceAvailable: source.AvailableInstanceCount ?? 0,
+    owned: sourceTotal + (allocation?.current ?? 0),
+    ...(allocation === undefined ? {} : { allocation }),
+    tags,
+  };
+}
+
+function toAllocation(
+  source: CapacityReservation,
+  interruptibleById: ReadonlyMap<string, CapacityReservation>,
+): AllocationState | undefined {
+  const allocation = source.InterruptibleCapacityAllocation;
+  const status = parseStatus(allocation?.Status);
+  // A cancelled allocation is gone for the service's purposes: lending again needs a Create.
+  if (allocation === undefined || status === undefined || status === 'canceled') return undefined;
+  const interruptibleId = allocation.InterruptibleCapacityReservationId;
+  const interruptible = interruptibleId === undefined ? undefined : interruptibleById.get(interruptibleId);
+  const borrowed =
+    interruptible?.TotalInstanceCount === undefined || interruptible.AvailableInstanceCount === undefined
+      ? undefined
+      : interruptible.TotalInstanceCount - interruptible.AvailableInstanceCount;
+  return {
+    ...(interruptibleId === undefined ? {} : { interruptibleReservationId: interruptibleId }),
+    current: allocation.InstanceCount ?? 0,
+    target: allocation.TargetInstanceCount ?? allocation.InstanceCount ?? 0,
+    status,
+    zeroSizePreference: allocation.ZeroSizePreference ?? interruptible?.ZeroSizePreference ?? 'default',
+    ...(borrowed === undefined ? {} : { borrowed }),
+  };
+}
+
+function parseStatus(value: string | undefined): AllocationStatus | undefined {
+  return ALLOCATION_STATUSES.find((status) => status === value);
+}

@@ -1,0 +1,120 @@
+import {
+  EnableRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { EVENT_SOURCE, type ServiceEvent } from '../events/service-events.ts';
+import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
+
+export interface PublishFailure {
+  detailType: string;
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface PublishResult {
+  published: number;
+  /** Entries still rejected after retrying (empty when all went through). */
+  failed: PublishFailure[];
+}
+
+/** EventBridge as the service uses it: its own events, and the switch of the tracker's rule. */
+export interface EventGateway {
+  publish(events: readonly ServiceEvent[]): Promise<PublishResult>;
+  /** Turns the tracker's `rate(1 minute)` rule on; harmless when it already is. */
+  enableTracker(): Promise<void>;
+}
+
+export interface EventBridgeGatewayOptions {
+  busName: string;
+  trackerRuleName: string;
+  client?: EventBridgeClient;
+  /** Waits between retries of partially failed puts; injected so tests run on simulated time. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Attempts for entries that PutEvents rejected individually (the SDK does not retry those). */
+  maxEntryAttempts?: number;
+}
+
+/** PutEvents takes at most 10 entries per call. */
+const ENTRIES_PER_PUT = 10;
+const BASE_BACKOFF_MS = 100;
+
+export function createEventBridgeClient(): EventBridgeClient {
+  return new EventBridgeClient({ ...SDK_RETRY_SETTINGS });
+}
+
+export class EventBridgeGateway implements EventGateway {
+  private readonly client: EventBridgeClient;
+  private readonly busName: string;
+  private readonly trackerRuleName: string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxEntryAttempts: number;
+
+  constructor(options: EventBridgeGatewayOptions) {
+    this.client = options.client ?? createEventBridgeClient();
+    this.busName = options.busName;
+    this.trackerRuleName = options.trackerRuleName;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.maxEntryAttempts = options.maxEntryAttempts ?? 3;
+  }
+
+  async publish(events: readonly ServiceEvent[]): Promise<PublishResult> {
+    let published = 0;
+    const failed: PublishFailure[] = [];
+    for (let start = 0; start < events.length; start += ENTRIES_PER_PUT) {
+      const batch = events.slice(start, start + ENTRIES_PER_PUT).map((event) => this.toEntry(event));
+      const result = await this.putWithRetries(batch);
+      published += result.published;
+      failed.push(...result.failed);
+    }
+    return { published, failed };
+  }
+
+  async enableTracker(): Promise<void> {
+    await callAws('events', 'EnableRule', () =>
+      this.client.send(new EnableRuleCommand({ Name: this.trackerRuleName, EventBusName: this.busName })),
+    );
+  }
+
+  private async putWithRetries(entries: PutEventsRequestEntry[]): Promise<PublishResult> {
+    let pending = entries;
+    let published = 0;
+    let lastFailures: PublishFailure[] = [];
+    for (let attempt = 1; attempt <= this.maxEntryAttempts && pending.length > 0; attempt++) {
+      if (attempt > 1) await this.sleep(BASE_BACKOFF_MS * 2 ** (attempt - 2));
+      const batch = pending;
+      const answer = await callAws('events', 'PutEvents', () =>
+        this.client.send(new PutEventsCommand({ Entries: batch })),
+      );
+      const retry: PutEventsRequestEntry[] = [];
+      lastFailures = [];
+      batch.forEach((entry, index) => {
+        const result = answer.Entries?.[index];
+        if (result?.ErrorCode) {
+          retry.push(entry);
+          lastFailures.push({
+            detailType: entry.DetailType ?? '',
+            errorCode: result.ErrorCode,
+            errorMessage: result.ErrorMessage ?? '',
+          });
+        } else {
+          published++;
+        }
+      });
+      pending = retry;
+    }
+    return { published, failed: pending.length === 0 ? [] : lastFailures };
+  }
+
+  private toEntry(event: ServiceEvent): PutEventsRequestEntry {
+    return {
+      Source: EVENT_SOURCE,
+      DetailType: event.detailType,
+      Detail: JSON.stringify(event.detail),
+      EventBusName: this.busName,
+      ...(event.time === undefined ? {} : { Time: event.time }),
+      ...(event.resources === undefined ? {} : { Resources: event.resources }),
+    };
+  }
+}

@@ -1,0 +1,14 @@
+import type { AlarmGateway } from './cloudwatch.ts';
+import type { CapacityGateway } from './ec2-capacity.ts';
+import type { EventGateway } from './eventbridge.ts';
+
+export * from './cloudwatch.ts';
+export * from './ec2-capacity.ts';
+export * from './eventbridge.ts';
+
+/** Everything the use cases need from AWS, injected so tests and the simulator can point it at the local endpoint. */
+export interface Gateways {
+  capacity: CapacityGateway;
+  alarms: AlarmGateway;
+  events: EventGateway;
+}
