@@ -65,6 +65,18 @@ export const TAG = {
   overrideExpires: 'odcr-reclaimer:override-expires',
   overrideReason: 'odcr-reclaimer:override-reason',
   overrideSetAt: 'odcr-reclaimer:override-set-at',
+  /**
+   * The tracker's memory between runs (it is otherwise stateless): when the allocation's current count last
+   * moved and to what, so a stall is measured across invocations and containers.
+   */
+  lastProgressAt: 'odcr-reclaimer:last-progress-at',
+  lastProgressCount: 'odcr-reclaimer:last-progress-count',
+  /** ISO time the tracker saw the recorded request complete: `Allocation Change Completed` is sent once. */
+  requestCompletedAt: 'odcr-reclaimer:request-completed-at',
+  /** ISO time of the last `Allocation Change Stalled`: once per stall (a new move starts a new one). */
+  stallReportedAt: 'odcr-reclaimer:stall-reported-at',
+  /** ISO time of the last `Deadline At Risk`: once per request. */
+  deadlineRiskReportedAt: 'odcr-reclaimer:deadline-risk-reported-at',
 } as const;
 
 export const MANAGED_TAG_VALUE = 'true';
