@@ -4,7 +4,14 @@
  * simulator all speak this shape, so none of them depends on the SDK's types.
  */
 
-export const ALLOCATION_STATUSES = ['pending', 'active', 'updating', 'canceling', 'canceled', 'failed'] as const;
+export const ALLOCATION_STATUSES = [
+  'pending',
+  'active',
+  'updating',
+  'canceling',
+  'canceled',
+  'failed',
+] as const;
 export type AllocationStatus = (typeof ALLOCATION_STATUSES)[number];
 
 /** Statuses during which EC2 is still moving instances: never send another update then (DESIGN §4). */
