@@ -10,6 +10,8 @@ export const DETAIL_TYPE = {
   changeStalled: 'Allocation Change Stalled',
   changeFailed: 'Allocation Change Failed',
   deadlineAtRisk: 'Deadline At Risk',
+  /** The tracker's report while an allocation moves (current, target, remaining). */
+  changeProgress: 'Allocation Change Progress',
 } as const;
 
 export type DetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
