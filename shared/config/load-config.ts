@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, type PolicyConfig, parseConfig } from './schema.ts';
+
+/** Reads and validates the policy config file once (cold start); a missing file or bad JSON is a ConfigError too. */
+export function loadConfigFile(path: string): PolicyConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${reason}` }], { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([{ path: '(file)', message: `${path} is not valid JSON: ${reason}` }], {
+      cause: error,
+    });
+  }
+  return parseConfig(json);
+}

@@ -1,0 +1,289 @@
+/**
+ * The policy configuration: one JSON document, validated once at cold start (STYLE: fail fast, name the
+ * field). Everything the policy needs to know about the owner's fleet and intent lives here; nothing about
+ * AWS resources of the service itself (bus, rule names) does.
+ */
+import { z } from 'zod';
+import { MARKETS } from '../calendar/calendar.ts';
+
+export { MARKETS, type MarketId } from '../calendar/calendar.ts';
+
+/** EC2 allows at most 1000 instances in one interruptible allocation and per change. */
+export const EC2_MAX_ALLOCATION = 1000;
+
+const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
+const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** Every object may carry a `$comment` so the example config can document itself in plain JSON. */
+const comment = { $comment: z.string().optional() };
+
+const count = z
+  .number({ error: 'expected a number' })
+  .int({ error: 'expected a whole number' })
+  .min(0, { error: 'expected a number ≥ 0' })
+  .max(100_000, { error: 'expected a number ≤ 100000' });
+
+/** A need: a count, a percentage of what the reservation owns (rounded up), or `all`. */
+export const needSpecSchema = z.union(
+  [count, z.strictObject({ percent: z.number().min(0).max(100) }), z.literal('all')],
+  { error: 'expected a count (whole number ≥ 0), {"percent": 0..100} or \'all\'' },
+);
+export type NeedSpec = z.infer<typeof needSpecSchema>;
+
+const reservationSchema = z
+  .strictObject({
+    ...comment,
+    id: z
+      .string()
+      .regex(RESERVATION_ID, { error: 'expected a capacity reservation id like cr-0123456789abcdef0' })
+      .optional(),
+    selector: z
+      .strictObject({
+        tags: z.record(z.string().min(1), z.string()).refine((tags) => Object.keys(tags).length > 0, {
+          error: 'expected at least one tag',
+        }),
+      })
+      .optional(),
+    name: z.string().min(1).max(64),
+    market: z.enum(MARKETS, { error: `expected one of ${MARKETS.join(', ')}` }),
+    tradingNeed: needSpecSchema.optional(),
+    offHoursNeed: needSpecSchema.optional(),
+    floor: count.max(EC2_MAX_ALLOCATION, { error: `expected at most ${EC2_MAX_ALLOCATION}` }).default(0),
+    ceiling: count
+      .max(EC2_MAX_ALLOCATION, { error: `expected at most ${EC2_MAX_ALLOCATION}` })
+      .default(EC2_MAX_ALLOCATION),
+    zeroSizePreference: z.enum(['retain', 'default']).default('retain'),
+  })
+  .superRefine((reservation, ctx) => {
+    if ((reservation.id === undefined) === (reservation.selector === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['id'], message: 'expected exactly one of id or selector' });
+    }
+    if ((reservation.tradingNeed === undefined) !== (reservation.offHoursNeed === undefined)) {
+      const missing = reservation.tradingNeed === undefined ? 'tradingNeed' : 'offHoursNeed';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'expected both tradingNeed and offHoursNeed, or neither',
+      });
+    }
+    if (reservation.floor > reservation.ceiling) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['floor'],
+        message: `expected floor ≤ ceiling (${reservation.ceiling})`,
+      });
+    }
+  });
+export type ReservationConfig = z.infer<typeof reservationSchema>;
+
+/** Auto Scaling step-policy vocabulary: exact sets the need, delta/percent add to it, all takes everything. */
+const adjustmentSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('exact'), value: count }),
+    z.strictObject({ type: z.literal('delta'), value: count, minStep: count.optional() }),
+    z.strictObject({
+      type: z.literal('percent'),
+      value: z.number().min(0).max(1000),
+      minStep: count.optional(),
+    }),
+    z.strictObject({ type: z.literal('all') }),
+  ],
+  { error: "expected type 'exact', 'delta', 'percent' or 'all'" },
+);
+export type AlarmAdjustment = z.infer<typeof adjustmentSchema>;
+
+const alarmSchema = z.strictObject({
+  ...comment,
+  adjustment: adjustmentSchema,
+  scope: z
+    .strictObject({
+      reservations: z.array(z.string().min(1)).default([]),
+      groups: z.array(z.string().min(1)).default([]),
+    })
+    .refine((scope) => scope.reservations.length + scope.groups.length > 0, {
+      error: 'expected at least one reservation or group',
+    }),
+});
+export type AlarmConfig = z.infer<typeof alarmSchema>;
+
+const azGroupSchema = z
+  .strictObject({
+    ...comment,
+    name: z.string().min(1).max(64),
+    required: count.min(1),
+    reservations: z
+      .array(z.strictObject({ az: z.string().min(1), reservation: z.string().min(1) }))
+      .min(2, { error: 'expected at least 2 AZs (losing one must leave another)' }),
+    impairmentAlarms: z.record(z.string().min(1), z.string().min(1)).default({}),
+  })
+  .superRefine((group, ctx) => {
+    const zones = group.reservations.map((member) => member.az);
+    if (new Set(zones).size !== zones.length) {
+      ctx.addIssue({ code: 'custom', path: ['reservations'], message: 'expected one reservation per AZ' });
+    }
+    for (const az of Object.keys(group.impairmentAlarms)) {
+      if (!zones.includes(az)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['impairmentAlarms', az],
+          message: `expected an AZ of the group (${zones.join(', ')})`,
+        });
+      }
+    }
+  });
+export type AzGroupConfig = z.infer<typeof azGroupSchema>;
+
+export const policyConfigSchema = z
+  .strictObject({
+    ...comment,
+    reservations: z.array(reservationSchema).min(1, { error: 'expected at least one reservation' }),
+    alarms: z.record(z.string().min(1), alarmSchema).default({}),
+    guards: z
+      .strictObject({ ...comment, cooldownMinutes: count.default(30), quietMinutes: count.default(30) })
+      .default({ cooldownMinutes: 30, quietMinutes: 30 }),
+    lead: z
+      .strictObject({
+        ...comment,
+        minimumMinutes: count.default(15),
+        safetyMarginMinutes: count.default(10),
+        minSamples: count.min(1).default(5),
+      })
+      .default({ minimumMinutes: 15, safetyMarginMinutes: 10, minSamples: 5 }),
+    azGroups: z.array(azGroupSchema).default([]),
+    /** Hours of the `WEEKDAYS` market: a plain Monday–Friday schedule for workloads not tied to an exchange. */
+    weekdayHours: z
+      .strictObject({
+        ...comment,
+        timeZone: z.string().refine(isIanaZone, { error: 'expected an IANA time zone like Europe/London' }),
+        open: z.string().regex(LOCAL_TIME, { error: 'expected HH:MM' }),
+        close: z.string().regex(LOCAL_TIME, { error: 'expected HH:MM' }),
+      })
+      .refine((hours) => hours.open < hours.close, { error: 'expected open before close', path: ['close'] })
+      .default({ timeZone: 'UTC', open: '09:00', close: '17:00' }),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Map<string, number>();
+    const ids = new Map<string, number>();
+    config.reservations.forEach((reservation, index) => {
+      if (names.has(reservation.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reservations', index, 'name'],
+          message: `duplicate name '${reservation.name}'`,
+        });
+      }
+      names.set(reservation.name, index);
+      if (reservation.id !== undefined) {
+        if (ids.has(reservation.id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['reservations', index, 'id'],
+            message: `duplicate id '${reservation.id}'`,
+          });
+        }
+        ids.set(reservation.id, index);
+      }
+    });
+    const references = (ref: string): number | undefined => ids.get(ref) ?? names.get(ref);
+    const groupNames = new Set(config.azGroups.map((group) => group.name));
+    const memberOfGroup = new Set<number>();
+    config.azGroups.forEach((group, groupIndex) => {
+      group.reservations.forEach((member, memberIndex) => {
+        const index = references(member.reservation);
+        if (index === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['azGroups', groupIndex, 'reservations', memberIndex, 'reservation'],
+            message: `expected the id or name of a configured reservation, got '${member.reservation}'`,
+          });
+        } else {
+          memberOfGroup.add(index);
+        }
+      });
+    });
+    config.reservations.forEach((reservation, index) => {
+      if (reservation.tradingNeed === undefined && !memberOfGroup.has(index)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reservations', index, 'tradingNeed'],
+          message: 'expected tradingNeed and offHoursNeed (only AZ group members may leave them out)',
+        });
+      }
+    });
+    for (const [alarmName, alarm] of Object.entries(config.alarms)) {
+      alarm.scope.reservations.forEach((ref, refIndex) => {
+        if (references(ref) === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['alarms', alarmName, 'scope', 'reservations', refIndex],
+            message: `expected the id or name of a configured reservation, got '${ref}'`,
+          });
+        }
+      });
+      alarm.scope.groups.forEach((ref, refIndex) => {
+        if (!groupNames.has(ref)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['alarms', alarmName, 'scope', 'groups', refIndex],
+            message: `expected the name of an azGroup, got '${ref}'`,
+          });
+        }
+      });
+    }
+  });
+
+export type PolicyConfig = z.infer<typeof policyConfigSchema>;
+export type GuardsConfig = PolicyConfig['guards'];
+export type LeadConfig = PolicyConfig['lead'];
+export type WeekdayHours = PolicyConfig['weekdayHours'];
+
+export interface ConfigIssue {
+  /** Field path as a reader would write it: `reservations[0].tradingNeed`. */
+  path: string;
+  message: string;
+}
+
+/** The configuration is not valid; `issues` names every offending field. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly issues: ConfigIssue[];
+
+  constructor(issues: ConfigIssue[], options?: { cause?: unknown }) {
+    super(
+      `invalid policy config: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      options,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Validates a parsed JSON value; throws ConfigError naming each offending field path. */
+export function parseConfig(input: unknown): PolicyConfig {
+  const result = policyConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: formatPath(issue.path),
+    message: issue.message,
+  }));
+  throw new ConfigError(issues, { cause: result.error });
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return text === '' ? '(root)' : text;
+}
+
+function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+}
