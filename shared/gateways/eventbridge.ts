@@ -1,4 +1,5 @@
 import {
+  DisableRuleCommand,
   EnableRuleCommand,
   EventBridgeClient,
   PutEventsCommand,
@@ -24,6 +25,8 @@ export interface EventGateway {
   publish(events: readonly ServiceEvent[]): Promise<PublishResult>;
   /** Turns the tracker's `rate(1 minute)` rule on; harmless when it already is. */
   enableTracker(): Promise<void>;
+  /** Turns the tracker's rule off when nothing is in flight; the tracker re-checks afterwards (issue 5). */
+  disableTracker(): Promise<void>;
 }
 
 export interface EventBridgeGatewayOptions {
@@ -74,6 +77,12 @@ export class EventBridgeGateway implements EventGateway {
   async enableTracker(): Promise<void> {
     await callAws('events', 'EnableRule', () =>
       this.client.send(new EnableRuleCommand({ Name: this.trackerRuleName, EventBusName: this.busName })),
+    );
+  }
+
+  async disableTracker(): Promise<void> {
+    await callAws('events', 'DisableRule', () =>
+      this.client.send(new DisableRuleCommand({ Name: this.trackerRuleName, EventBusName: this.busName })),
     );
   }
 
