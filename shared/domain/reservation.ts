@@ -78,8 +78,12 @@ export const TAG = {
    */
   lastProgressAt: 'odcr-reclaimer:last-progress-at',
   lastProgressCount: 'odcr-reclaimer:last-progress-count',
-  /** ISO time the tracker saw the recorded request complete: `Allocation Change Completed` is sent once. */
-  requestCompletedAt: 'odcr-reclaimer:request-completed-at',
+  /**
+   * The requested-at of the last request the tracker saw complete, so `Allocation Change Completed` is sent
+   * once. It names the request rather than the time of completion: a request recorded while the tracker was
+   * between its describe and its tag write is then not mistaken for the completed one.
+   */
+  completedRequestAt: 'odcr-reclaimer:completed-request-at',
   /** ISO time of the last `Allocation Change Stalled`: once per stall (a new move starts a new one). */
   stallReportedAt: 'odcr-reclaimer:stall-reported-at',
   /** ISO time of the last `Deadline At Risk`: once per request. */
