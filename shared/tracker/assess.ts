@@ -1,0 +1,354 @@
+import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
+import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from './metric-names.ts';
+
+/**
+ * The tracker's judgement of one reservation at one poll: a pure function of what EC2 shows (the snapshot
+ * and its tags), the clock and the settings. The use case does the I/O; everything that can be wrong about
+ * progress, completion, stalls and deadlines is decided here and unit-tested without AWS.
+ */
+
+export interface TrackerSettings {
+  /** Time between two describes within one run: a completion is seen at most this late. */
+  pollIntervalSeconds: number;
+  /** How long one run keeps polling; below the rule's one-minute period so runs do not overlap. */
+  runBudgetSeconds: number;
+  /** An in-flight allocation whose current count has not moved for this long is stalled. */
+  stallAfterSeconds: number;
+  /**
+   * No borrower is shut down before its 2-minute warning ends: with nothing moved yet, a reclaim is at risk
+   * only when less than this is left before its deadline.
+   */
+  interruptionNoticeSeconds: number;
+}
+
+export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
+  pollIntervalSeconds: 15,
+  runBudgetSeconds: 50,
+  stallAfterSeconds: 300,
+  interruptionNoticeSeconds: 120,
+};
+
+/**
+ * The last request recorded on the reservation's tags (written by reconcile, or by the tracker itself);
+ * the shape of `RequestRecord` in shared/records.
+ */
+export interface TrackedRequest {
+  from: number;
+  target: number;
+  at: Date;
+  trigger: string;
+  reason: string;
+  /** The session open a reclaim is for. */
+  deadline?: Date;
+}
+
+/** A target decided while the allocation was in flight, waiting for the allocation to be `active`. */
+export interface DeferredTarget {
+  target: number;
+  reason?: string;
+}
+
+/** What the tracker itself remembers on the reservation's tags between runs. */
+export interface TrackerMemory {
+  lastProgressAt?: Date;
+  lastProgressCount?: number;
+  /** Requested-at of the last request seen complete. */
+  completedRequestAt?: Date;
+  stallReportedAt?: Date;
+  deadlineRiskReportedAt?: Date;
+}
+
+export interface AssessInput {
+  snapshot: ReservationSnapshot;
+  request?: TrackedRequest;
+  deferred?: DeferredTarget;
+  memory: TrackerMemory;
+  now: Date;
+  settings: TrackerSettings;
+  /** Whether to report the owned/lent/target gauges for a reservation that is not moving. */
+  reportIdleGauges: boolean;
+  /** EC2's own completion event time for this reservation, when that event woke the tracker. */
+  completionReportedAt?: Date;
+}
+
+export interface Assessment {
+  reservationId: string;
+  inFlight: boolean;
+  events: ServiceEvent[];
+  metrics: ReservationMetric[];
+  /** Tags to write (the tracker's memory and completion marks). */
+  tags: Record<string, string>;
+  /** A deferred target to apply now that the allocation is `active` again. */
+  apply?: DeferredTarget;
+  /** The deferred target is already the allocation's target: only its tags need removing. */
+  dropDeferred: boolean;
+}
+
+export type StallCause = 'no-progress' | 'failed';
+
+/** In flight while EC2 is still moving instances or current has not met target (issue 5, item 2). */
+export function isInFlight(snapshot: ReservationSnapshot): boolean {
+  const allocation = snapshot.allocation;
+  if (allocation === undefined) return false;
+  // A failed allocation will not move again: it is reported as stalled, not polled forever.
+  if (allocation.status === 'failed' || allocation.status === 'canceled') return false;
+  return IN_FLIGHT_STATUSES.includes(allocation.status) || allocation.current !== allocation.target;
+}
+
+/** Reads the tracker's memory from the reservation's tags; unreadable values count as absent. */
+export function readTrackerMemory(tags: Readonly<Record<string, string>>): TrackerMemory {
+  const lastProgressAt = parseTime(tags[TAG.lastProgressAt]);
+  const lastProgressCount = parseCount(tags[TAG.lastProgressCount]);
+  const completedRequestAt = parseTime(tags[TAG.completedRequestAt]);
+  const stallReportedAt = parseTime(tags[TAG.stallReportedAt]);
+  const deadlineRiskReportedAt = parseTime(tags[TAG.deadlineRiskReportedAt]);
+  return {
+    ...(lastProgressAt === undefined ? {} : { lastProgressAt }),
+    ...(lastProgressCount === undefined ? {} : { lastProgressCount }),
+    ...(completedRequestAt === undefined ? {} : { completedRequestAt }),
+    ...(stallReportedAt === undefined ? {} : { stallReportedAt }),
+    ...(deadlineRiskReportedAt === undefined ? {} : { deadlineRiskReportedAt }),
+  };
+}
+
+export function assessReservation(input: AssessInput): Assessment {
+  const { snapshot, request, memory, now, settings } = input;
+  const reservationId = snapshot.reservationId;
+  const allocation = snapshot.allocation;
+  const current = allocation?.current ?? 0;
+  const target = allocation?.target ?? 0;
+  const inFlight = isInFlight(snapshot);
+  const failed = allocation?.status === 'failed';
+  const events: ServiceEvent[] = [];
+  const metrics: ReservationMetric[] = [];
+  const tags: Record<string, string> = {};
+  const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count') =>
+    metrics.push({ name, reservationId, value, unit, timestamp: now });
+
+  const requestOpen = request !== undefined && memory.completedRequestAt?.getTime() !== request.at.getTime();
+  const requestFacts = request === undefined ? {} : requestDetail(request);
+
+  if (inFlight || input.reportIdleGauges) {
+    metric(METRIC.owned, snapshot.owned);
+    metric(METRIC.lent, current);
+    metric(METRIC.target, target);
+    metric(METRIC.inFlight, inFlight ? 1 : 0);
+  }
+
+  // When did the current count last move? The memory counts only if it belongs to the current request.
+  const memoryValid =
+    memory.lastProgressAt !== undefined &&
+    memory.lastProgressCount !== undefined &&
+    (request === undefined || memory.lastProgressAt.getTime() >= request.at.getTime());
+  const baseline = memoryValid
+    ? { at: memory.lastProgressAt!, count: memory.lastProgressCount! }
+    : request !== undefined
+      ? { at: request.at, count: request.from }
+      : undefined;
+  const moved = baseline === undefined || baseline.count !== current;
+  const lastMovedAt = moved ? now : baseline.at;
+  if ((inFlight || requestOpen) && (moved || !memoryValid)) {
+    tags[TAG.lastProgressAt] = lastMovedAt.toISOString();
+    tags[TAG.lastProgressCount] = String(current);
+  }
+
+  if (inFlight) {
+    if (moved) {
+      events.push({
+        detailType: DETAIL_TYPE.changeProgress,
+        detail: {
+          reservationId,
+          current,
+          target,
+          remaining: Math.abs(current - target),
+          status: allocation?.status,
+          ...requestFacts,
+          observedAt: now.toISOString(),
+        },
+        time: now,
+      });
+    }
+    const stalledForSeconds = secondsBetween(lastMovedAt, now);
+    if (
+      stalledForSeconds >= settings.stallAfterSeconds &&
+      !isAtOrAfter(memory.stallReportedAt, lastMovedAt)
+    ) {
+      events.push(
+        stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, requestFacts),
+      );
+      metric(METRIC.stalls, 1);
+      tags[TAG.stallReportedAt] = now.toISOString();
+    }
+    const risk =
+      request === undefined ? undefined : deadlineRisk(request, current, target, memory, now, settings);
+    if (risk !== undefined) {
+      events.push({
+        detailType: DETAIL_TYPE.deadlineAtRisk,
+        detail: {
+          reservationId,
+          current,
+          target,
+          remaining: current - target,
+          ...requestFacts,
+          projectedCompletionAt: risk.projectedAt?.toISOString() ?? null,
+          instancesPerMinute: risk.instancesPerMinute,
+          observedAt: now.toISOString(),
+        },
+        time: now,
+      });
+      metric(METRIC.deadlineAtRisk, 1);
+      tags[TAG.deadlineRiskReportedAt] = now.toISOString();
+    }
+  }
+
+  if (failed) {
+    const episodeStart = request !== undefined && request.at > lastMovedAt ? request.at : lastMovedAt;
+    if (!isAtOrAfter(memory.stallReportedAt, episodeStart)) {
+      events.push(stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, requestFacts));
+      metric(METRIC.stalls, 1);
+      tags[TAG.stallReportedAt] = now.toISOString();
+    }
+  }
+
+  if (!inFlight && !failed && request !== undefined && requestOpen) {
+    const completedAt = completionTime(request, input.completionReportedAt, now);
+    const durationSeconds = secondsBetween(request.at, completedAt);
+    const marginSeconds =
+      request.deadline === undefined ? undefined : secondsBetween(completedAt, request.deadline);
+    events.push({
+      detailType: DETAIL_TYPE.changeCompleted,
+      detail: {
+        reservationId,
+        current,
+        target,
+        ...requestFacts,
+        completedAt: completedAt.toISOString(),
+        durationSeconds,
+        ...(marginSeconds === undefined ? {} : { marginSeconds }),
+      },
+      time: now,
+    });
+    // Only reclaims teach the lead: lending back has no deadline and no borrower to wait for.
+    if (request.target < request.from) metric(METRIC.reclaimDurationSeconds, durationSeconds, 'Seconds');
+    if (marginSeconds !== undefined) metric(METRIC.deadlineMarginSeconds, marginSeconds, 'Seconds');
+    tags[TAG.completedRequestAt] = request.at.toISOString();
+  }
+
+  const deferred = input.deferred;
+  const ready = allocation?.status === 'active' && !inFlight;
+  return {
+    reservationId,
+    inFlight,
+    events,
+    metrics,
+    tags,
+    ...(ready && deferred !== undefined && deferred.target !== target ? { apply: deferred } : {}),
+    dropDeferred: ready && deferred !== undefined && deferred.target === target,
+  };
+}
+
+interface DeadlineRisk {
+  projectedAt?: Date;
+  instancesPerMinute: number;
+}
+
+/**
+ * At the rate observed since the request, will the reclaim miss its deadline? Raised only before the
+ * deadline (afterwards it is a miss, which the completion's negative margin reports) and once per request.
+ */
+export function deadlineRisk(
+  request: TrackedRequest,
+  current: number,
+  target: number,
+  memory: TrackerMemory,
+  now: Date,
+  settings: TrackerSettings,
+): DeadlineRisk | undefined {
+  const deadline = request.deadline;
+  if (deadline === undefined || request.target >= request.from) return undefined;
+  if (now.getTime() >= deadline.getTime()) return undefined;
+  if (isAtOrAfter(memory.deadlineRiskReportedAt, request.at)) return undefined;
+  const remaining = current - target;
+  if (remaining <= 0) return undefined;
+  const secondsLeft = secondsBetween(now, deadline);
+  const elapsed = secondsBetween(request.at, now);
+  const moved = request.from - current;
+  if (moved <= 0 || elapsed <= 0) {
+    // Nothing to extrapolate from yet: the first borrowers cannot go before their warning ends.
+    const earliestFirstMove = Math.max(0, settings.interruptionNoticeSeconds - elapsed);
+    return secondsLeft < earliestFirstMove || elapsed >= settings.stallAfterSeconds
+      ? { instancesPerMinute: 0 }
+      : undefined;
+  }
+  const perSecond = moved / elapsed;
+  const projectedAt = new Date(now.getTime() + (remaining / perSecond) * 1000);
+  if (projectedAt.getTime() <= deadline.getTime()) return undefined;
+  return { projectedAt, instancesPerMinute: round(perSecond * 60) };
+}
+
+function completionTime(request: TrackedRequest, reportedAt: Date | undefined, now: Date): Date {
+  // EC2's completion event is more precise than our poll, as long as it is about this request.
+  if (reportedAt !== undefined && reportedAt >= request.at && reportedAt <= now) return reportedAt;
+  return now;
+}
+
+function stalledEvent(
+  reservationId: string,
+  cause: StallCause,
+  current: number,
+  target: number,
+  lastMovedAt: Date,
+  now: Date,
+  requestFacts: object,
+): ServiceEvent {
+  return {
+    detailType: DETAIL_TYPE.changeStalled,
+    detail: {
+      reservationId,
+      cause,
+      current,
+      target,
+      remaining: Math.abs(current - target),
+      ...requestFacts,
+      lastProgressAt: lastMovedAt.toISOString(),
+      stalledForSeconds: secondsBetween(lastMovedAt, now),
+      observedAt: now.toISOString(),
+    },
+    time: now,
+  };
+}
+
+function requestDetail(request: TrackedRequest) {
+  return {
+    from: request.from,
+    to: request.target,
+    trigger: request.trigger,
+    reason: request.reason,
+    requestedAt: request.at.toISOString(),
+    ...(request.deadline === undefined ? {} : { deadline: request.deadline.toISOString() }),
+  };
+}
+
+function isAtOrAfter(time: Date | undefined, reference: Date): boolean {
+  return time !== undefined && time.getTime() >= reference.getTime();
+}
+
+function secondsBetween(from: Date, to: Date): number {
+  return round((to.getTime() - from.getTime()) / 1000);
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function parseTime(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time;
+}
+
+function parseCount(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}

@@ -1,0 +1,333 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AllocationStatus, ReservationSnapshot } from '#shared/domain/reservation.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import { DETAIL_TYPE } from '#shared/events/service-events.ts';
+import {
+  type AssessInput,
+  assessReservation,
+  DEFAULT_TRACKER_SETTINGS,
+  deadlineRisk,
+  isInFlight,
+  readTrackerMemory,
+  type TrackedRequest,
+} from '#shared/tracker/assess.ts';
+import { METRIC } from '#shared/tracker/metric-names.ts';
+
+const REQUESTED_AT = new Date('2026-03-02T13:40:00Z');
+const OPEN = new Date('2026-03-02T14:30:00Z');
+
+function snapshot(
+  current: number,
+  target: number,
+  status: AllocationStatus,
+  tags: Record<string, string> = {},
+) {
+  const reservation: ReservationSnapshot = {
+    reservationId: 'cr-0123456789abcdef0',
+    region: 'us-east-1',
+    instanceType: 'r7i.4xlarge',
+    availabilityZone: 'us-east-1a',
+    state: 'active',
+    sourceTotal: 100 - current,
+    sourceAvailable: 10,
+    owned: 100,
+    allocation: { current, target, status, zeroSizePreference: 'retain' },
+    tags,
+  };
+  return reservation;
+}
+
+const reclaim: TrackedRequest = {
+  from: 60,
+  target: 0,
+  at: REQUESTED_AT,
+  trigger: 'schedule',
+  reason: 'XNYS opens 09:30',
+  deadline: OPEN,
+};
+
+function at(secondsAfterRequest: number): Date {
+  return new Date(REQUESTED_AT.getTime() + secondsAfterRequest * 1000);
+}
+
+function assess(overrides: Partial<AssessInput> & Pick<AssessInput, 'snapshot'>) {
+  return assessReservation({
+    memory: readTrackerMemory(overrides.snapshot.tags),
+    now: at(30),
+    settings: DEFAULT_TRACKER_SETTINGS,
+    reportIdleGauges: false,
+    request: reclaim,
+    ...overrides,
+  });
+}
+
+function detailTypes(assessment: { events: { detailType: string }[] }): string[] {
+  return assessment.events.map((event) => event.detailType);
+}
+
+describe('isInFlight', () => {
+  it.each([
+    ['pending', 5, 5, true],
+    ['updating', 5, 5, true],
+    ['canceling', 0, 0, true],
+    ['active', 30, 0, true],
+    ['active', 0, 0, false],
+    ['failed', 30, 0, false],
+  ] as const)('%s with current %i and target %i → %s', (status, current, target, expected) => {
+    expect(isInFlight(snapshot(current, target, status))).toBe(expected);
+  });
+
+  it('is never in flight without an allocation', () => {
+    const { allocation: _, ...withoutAllocation } = snapshot(0, 0, 'active');
+    expect(isInFlight(withoutAllocation)).toBe(false);
+  });
+});
+
+describe('assessReservation', () => {
+  it('reports progress and remembers the count when the current count moved', () => {
+    const result = assess({ snapshot: snapshot(30, 0, 'updating'), now: at(30) });
+
+    expect(detailTypes(result)).toEqual([DETAIL_TYPE.changeProgress]);
+    expect(result.events[0]?.detail).toMatchObject({
+      current: 30,
+      target: 0,
+      remaining: 30,
+      from: 60,
+      to: 0,
+    });
+    expect(result.tags).toEqual({
+      [TAG.lastProgressAt]: at(30).toISOString(),
+      [TAG.lastProgressCount]: '30',
+    });
+    expect(result.inFlight).toBe(true);
+  });
+
+  it('stays quiet while nothing moved and the stall time has not passed', () => {
+    const tags = { [TAG.lastProgressAt]: at(30).toISOString(), [TAG.lastProgressCount]: '30' };
+    const result = assess({ snapshot: snapshot(30, 0, 'updating', tags), now: at(120) });
+
+    expect(result.events).toEqual([]);
+    expect(result.tags).toEqual({});
+  });
+
+  it('reports a stall once when the count has not moved for the stall time', () => {
+    const tags = { [TAG.lastProgressAt]: at(30).toISOString(), [TAG.lastProgressCount]: '30' };
+    const stalledAt = at(30 + DEFAULT_TRACKER_SETTINGS.stallAfterSeconds);
+    const first = assess({ snapshot: snapshot(30, 0, 'updating', tags), now: stalledAt });
+    const again = assess({
+      snapshot: snapshot(30, 0, 'updating', { ...tags, ...first.tags }),
+      now: new Date(stalledAt.getTime() + 60_000),
+    });
+
+    expect(detailTypes(first)).toContain(DETAIL_TYPE.changeStalled);
+    expect(first.events.find((e) => e.detailType === DETAIL_TYPE.changeStalled)?.detail).toMatchObject({
+      cause: 'no-progress',
+      stalledForSeconds: DEFAULT_TRACKER_SETTINGS.stallAfterSeconds,
+    });
+    expect(first.metrics).toContainEqual(expect.objectContaining({ name: METRIC.stalls, value: 1 }));
+    expect(detailTypes(again)).not.toContain(DETAIL_TYPE.changeStalled);
+  });
+
+  it('reports a new stall after the count moved again and stopped again', () => {
+    const stallTags = {
+      [TAG.lastProgressAt]: at(600).toISOString(),
+      [TAG.lastProgressCount]: '20',
+      [TAG.stallReportedAt]: at(400).toISOString(),
+    };
+    const result = assess({ snapshot: snapshot(20, 0, 'updating', stallTags), now: at(900) });
+
+    expect(detailTypes(result)).toContain(DETAIL_TYPE.changeStalled);
+  });
+
+  it('counts the stall from the request when nothing moved since it', () => {
+    const result = assess({
+      snapshot: snapshot(60, 0, 'updating'),
+      now: at(DEFAULT_TRACKER_SETTINGS.stallAfterSeconds),
+    });
+
+    expect(detailTypes(result)).toContain(DETAIL_TYPE.changeStalled);
+    expect(result.tags[TAG.lastProgressAt]).toBe(REQUESTED_AT.toISOString());
+  });
+
+  it('ignores progress memory left by an earlier request', () => {
+    const staleTags = { [TAG.lastProgressAt]: at(-3600).toISOString(), [TAG.lastProgressCount]: '60' };
+    const result = assess({ snapshot: snapshot(60, 0, 'updating', staleTags), now: at(30) });
+
+    expect(result.events).toEqual([]);
+    expect(result.tags[TAG.lastProgressAt]).toBe(REQUESTED_AT.toISOString());
+  });
+
+  it('reports a failed allocation as stalled, once', () => {
+    const first = assess({ snapshot: snapshot(30, 0, 'failed'), now: at(60) });
+    const again = assess({ snapshot: snapshot(30, 0, 'failed', first.tags), now: at(120) });
+
+    expect(first.inFlight).toBe(false);
+    expect(first.events.map((e) => [e.detailType, (e.detail as { cause?: string }).cause])).toEqual([
+      [DETAIL_TYPE.changeStalled, 'failed'],
+    ]);
+    expect(again.events).toEqual([]);
+  });
+
+  it('completes with the duration since the request and the margin before the open, once', () => {
+    const doneAt = at(420);
+    const first = assess({ snapshot: snapshot(0, 0, 'active'), now: doneAt });
+    const again = assess({ snapshot: snapshot(0, 0, 'active', first.tags), now: at(480) });
+
+    expect(detailTypes(first)).toEqual([DETAIL_TYPE.changeCompleted]);
+    expect(first.events[0]?.detail).toMatchObject({
+      durationSeconds: 420,
+      marginSeconds: (OPEN.getTime() - doneAt.getTime()) / 1000,
+      completedAt: doneAt.toISOString(),
+    });
+    expect(first.metrics).toEqual([
+      expect.objectContaining({ name: METRIC.reclaimDurationSeconds, value: 420, unit: 'Seconds' }),
+      expect.objectContaining({ name: METRIC.deadlineMarginSeconds, value: 2580, unit: 'Seconds' }),
+    ]);
+    expect(first.tags[TAG.completedRequestAt]).toBe(REQUESTED_AT.toISOString());
+    expect(again.events).toEqual([]);
+  });
+
+  it("uses EC2's completion time when its event woke the tracker", () => {
+    const result = assess({
+      snapshot: snapshot(0, 0, 'active'),
+      now: at(430),
+      completionReportedAt: at(418),
+    });
+
+    expect(result.events[0]?.detail).toMatchObject({ durationSeconds: 418 });
+  });
+
+  it('reports a late completion with a negative margin', () => {
+    const lateBy = 90;
+    const result = assess({
+      snapshot: snapshot(0, 0, 'active'),
+      now: new Date(OPEN.getTime() + lateBy * 1000),
+    });
+
+    expect(result.events[0]?.detail).toMatchObject({ marginSeconds: -lateBy });
+  });
+
+  it('does not learn a reclaim duration from a lend', () => {
+    const lend: TrackedRequest = {
+      from: 0,
+      target: 60,
+      at: REQUESTED_AT,
+      trigger: 'schedule',
+      reason: 'closed',
+    };
+    const result = assess({ snapshot: snapshot(60, 60, 'active'), request: lend, now: at(5) });
+
+    expect(detailTypes(result)).toEqual([DETAIL_TYPE.changeCompleted]);
+    expect(result.metrics.map((m) => m.name)).not.toContain(METRIC.reclaimDurationSeconds);
+  });
+
+  it('applies a deferred target once the allocation is active again, after completing the request', () => {
+    const result = assess({
+      snapshot: snapshot(0, 0, 'active'),
+      deferred: { target: 20, reason: 'lend after alarm' },
+      now: at(300),
+    });
+
+    expect(detailTypes(result)).toEqual([DETAIL_TYPE.changeCompleted]);
+    expect(result.apply).toEqual({ target: 20, reason: 'lend after alarm' });
+  });
+
+  it('keeps a deferred target while the allocation is in flight', () => {
+    const result = assess({ snapshot: snapshot(30, 0, 'updating'), deferred: { target: 20 } });
+
+    expect(result.apply).toBeUndefined();
+    expect(result.dropDeferred).toBe(false);
+  });
+
+  it('drops a deferred target the allocation already has', () => {
+    const result = assess({ snapshot: snapshot(0, 0, 'active'), deferred: { target: 0 } });
+
+    expect(result.apply).toBeUndefined();
+    expect(result.dropDeferred).toBe(true);
+  });
+
+  it('reports the gauges of an idle reservation only when asked', () => {
+    const idle = snapshot(0, 0, 'active');
+    const quiet = assess({ snapshot: idle, request: undefined });
+    const first = assess({ snapshot: idle, request: undefined, reportIdleGauges: true });
+
+    expect(quiet.metrics).toEqual([]);
+    expect(first.metrics.map((m) => [m.name, m.value])).toEqual([
+      [METRIC.owned, 100],
+      [METRIC.lent, 0],
+      [METRIC.target, 0],
+      [METRIC.inFlight, 0],
+    ]);
+  });
+
+  it('raises Deadline At Risk before the open when the observed rate cannot make it, once', () => {
+    // 10 of 60 back after 20 minutes: 50 more at that rate take 100 minutes, the open is 30 minutes away.
+    const now = at(1200);
+    const first = assess({ snapshot: snapshot(50, 0, 'updating'), now });
+    const again = assess({ snapshot: snapshot(49, 0, 'updating', first.tags), now: at(1260) });
+
+    expect(detailTypes(first)).toContain(DETAIL_TYPE.deadlineAtRisk);
+    expect(first.metrics).toContainEqual(expect.objectContaining({ name: METRIC.deadlineAtRisk, value: 1 }));
+    expect(detailTypes(again)).not.toContain(DETAIL_TYPE.deadlineAtRisk);
+  });
+});
+
+describe('deadlineRisk', () => {
+  const memory = {};
+  const settings = DEFAULT_TRACKER_SETTINGS;
+
+  it('is not raised after the open, even when the reclaim is still running', () => {
+    const afterOpen = new Date(OPEN.getTime() + 60_000);
+    expect(deadlineRisk(reclaim, 50, 0, memory, afterOpen, settings)).toBeUndefined();
+  });
+
+  it('is not raised while the observed rate finishes in time', () => {
+    expect(deadlineRisk(reclaim, 30, 0, memory, at(60), settings)).toBeUndefined();
+  });
+
+  it('is not raised in the first minutes when nothing moved yet and the open is far', () => {
+    expect(deadlineRisk(reclaim, 60, 0, memory, at(60), settings)).toBeUndefined();
+  });
+
+  it('is raised when nothing moved and less time is left than the interruption notice needs', () => {
+    const request = { ...reclaim, deadline: at(90) };
+    expect(deadlineRisk(request, 60, 0, memory, at(15), settings)).toEqual({ instancesPerMinute: 0 });
+  });
+
+  it('is never raised for a request without a deadline or for a lend', () => {
+    const { deadline: _, ...noDeadline } = reclaim;
+    const lend = { ...reclaim, from: 0, target: 60 };
+    expect(deadlineRisk(noDeadline, 50, 0, memory, at(1200), settings)).toBeUndefined();
+    expect(deadlineRisk(lend, 10, 60, memory, at(1200), settings)).toBeUndefined();
+  });
+
+  it('never projects a completion after the deadline without raising the risk (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 59 }),
+        fc.integer({ min: 1, max: 3000 }),
+        (current, elapsedSeconds) => {
+          const now = at(elapsedSeconds);
+          fc.pre(now < OPEN);
+          const risk = deadlineRisk(reclaim, current, 0, memory, now, settings);
+          const moved = reclaim.from - current;
+          const projected = now.getTime() + (current / (moved / elapsedSeconds)) * 1000;
+          expect(risk !== undefined).toBe(projected > OPEN.getTime());
+        },
+      ),
+    );
+  });
+});
+
+describe('readTrackerMemory', () => {
+  it('ignores unreadable values instead of trusting them', () => {
+    expect(
+      readTrackerMemory({
+        [TAG.lastProgressAt]: 'yesterday',
+        [TAG.lastProgressCount]: '-3',
+        [TAG.completedRequestAt]: REQUESTED_AT.toISOString(),
+      }),
+    ).toEqual({ completedRequestAt: REQUESTED_AT });
+  });
+});
