@@ -1,0 +1,489 @@
+/**
+ * The policy (DESIGN §3): for each managed source reservation, one absolute allocation target and the
+ * reason in words. A pure function of (observation, config, now): no I/O, no clock, no environment, so
+ * the reconcile, the CLI's plan and the simulator all get the same answer for the same inputs.
+ */
+import { DateTime } from 'luxon';
+import { calendarWarnings, dayStatus, type MarketId, marketTimeZone } from '../calendar/calendar.ts';
+import {
+  type AlarmAdjustment,
+  EC2_MAX_ALLOCATION,
+  type NeedSpec,
+  type PolicyConfig,
+} from '../config/schema.ts';
+import { type AlarmState, IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
+import { lastReclaimAt, type Override, readOverride } from '../records/tags.ts';
+import { calendarOptions, leadMinutes, scheduleWindow } from './lead.ts';
+import type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';
+
+type ReservationConfig = PolicyConfig['reservations'][number];
+
+interface Matched {
+  snapshot: ReservationSnapshot;
+  entry: ReservationConfig;
+}
+
+type IntentSource = 'schedule' | 'az' | 'alarm' | 'override' | 'fail-safe';
+
+interface Intent {
+  source: IntentSource;
+  need: number;
+  reason: string;
+}
+
+interface AzIntent {
+  group: string;
+  need: number;
+  reason: string;
+  /** Some AZ of the group is impaired: lending back is off for the whole group. */
+  impaired: boolean;
+}
+
+interface Context {
+  config: PolicyConfig;
+  alarms: Record<string, AlarmState>;
+  now: Date;
+  lead: number;
+  azIntents: Map<string, AzIntent>;
+  warnings: string[];
+}
+
+const MINUTE = 60_000;
+
+/** One decision per configured, observed reservation, plus warnings an operator should read. */
+export function decide(observation: Observation, config: PolicyConfig, now: Date): PolicyResult {
+  const warnings: string[] = [];
+  const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
+  const matched = matchReservations(observation.reservations, config, warnings);
+  warnUnobservedAlarms(config, observation.alarms, warnings);
+  const markets = new Set(matched.map(({ entry }) => entry.market));
+  for (const market of markets) {
+    warnings.push(...calendarWarningsFor(market, now, config));
+  }
+  const azIntents = azGroupIntents(config, matched, observation.alarms, warnings);
+  const context: Context = { config, alarms: observation.alarms, now, lead, azIntents, warnings };
+  const decisions = matched.map((match) => decideOne(match, context));
+  return { decisions, warnings };
+}
+
+function calendarWarningsFor(market: MarketId, now: Date, config: PolicyConfig): string[] {
+  return calendarWarnings(market, now, calendarOptions(config));
+}
+
+function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
+  const { config, now, lead } = context;
+  const owned = snapshot.owned;
+  const allocation =
+    snapshot.allocation !== undefined && !['canceled', 'failed'].includes(snapshot.allocation.status)
+      ? snapshot.allocation
+      : undefined;
+  const currentTarget = allocation?.target ?? 0;
+  const allocatedNow = allocation?.current ?? 0;
+  const base = {
+    reservationId: snapshot.reservationId,
+    name: entry.name,
+    owned,
+    currentTarget,
+    zeroSizePreference: entry.zeroSizePreference,
+  };
+  if (snapshot.state !== 'active') {
+    return {
+      ...base,
+      need: owned,
+      target: currentTarget,
+      action: 'hold',
+      reasons: [`source reservation is ${snapshot.state}, not active: left alone`],
+    };
+  }
+
+  const reasons: string[] = [];
+  const intents: Intent[] = [];
+  const futureChanges: Date[] = [];
+
+  const override = activeOverride(snapshot, context, reasons);
+  const lendOverride = override?.action === 'lend' ? override : undefined;
+  const reclaimOverride = override?.action === 'reclaim' ? override : undefined;
+  if (override !== undefined) futureChanges.push(override.expiresAt);
+
+  const zone = marketTimeZone(entry.market, calendarOptions(config));
+  const local = (date: Date): string => DateTime.fromJSDate(date, { zone }).toFormat('HH:mm');
+
+  // Schedule intent (or the lend override that replaces it).
+  const hasSchedule = entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined;
+  const window = hasSchedule ? scheduleWindow(entry.market, now, lead, config) : undefined;
+  if (window !== undefined) futureChanges.push(window.inSession ? window.session.close : window.reclaimFrom);
+  if (lendOverride !== undefined) {
+    intents.push({
+      source: 'override',
+      need: Math.max(0, owned - lendOverride.target),
+      reason: `on-call lend override: target ${lendOverride.target} until ${lendOverride.expiresAt.toISOString()} (${lendOverride.reason})`,
+    });
+  } else if (window !== undefined && entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined) {
+    const spec = window.inSession ? entry.tradingNeed : entry.offHoursNeed;
+    const need = resolveNeed(spec, owned);
+    intents.push({
+      source: 'schedule',
+      need,
+      reason: describeSchedule(
+        entry.market,
+        window,
+        lead,
+        now,
+        config,
+        `${window.inSession ? 'trading' : 'off-hours'} need ${Math.min(need, owned)} of ${owned}`,
+      ),
+    });
+  }
+
+  const az = context.azIntents.get(snapshot.reservationId);
+  if (az !== undefined) intents.push({ source: 'az', need: az.need, reason: az.reason });
+  if (intents.length === 0) {
+    intents.push({
+      source: 'fail-safe',
+      need: owned,
+      reason: 'no schedule or AZ group applies: all capacity kept (fail safe)',
+    });
+  }
+
+  // Alarms add to or set the need; they never lower it (the largest need wins).
+  const baseNeed = Math.max(...intents.map((intent) => intent.need));
+  const alarmsInAlarm: string[] = [];
+  for (const [alarmName, alarm] of Object.entries(config.alarms)) {
+    if (!alarmApplies(alarm.scope, entry, snapshot, config)) continue;
+    if (context.alarms[alarmName] !== 'ALARM') continue;
+    alarmsInAlarm.push(alarmName);
+    const need = adjustNeed(alarm.adjustment, baseNeed, owned);
+    intents.push({
+      source: 'alarm',
+      need,
+      reason: `alarm ${alarmName} in ALARM: ${describeAdjustment(alarm.adjustment)} → need ${Math.min(need, owned)}`,
+    });
+  }
+  if (reclaimOverride !== undefined) {
+    intents.push({
+      source: 'override',
+      need: Math.max(0, owned - reclaimOverride.target),
+      reason: `on-call reclaim override: target at most ${reclaimOverride.target} until ${reclaimOverride.expiresAt.toISOString()} (${reclaimOverride.reason})`,
+    });
+  }
+
+  const rawNeed = Math.max(...intents.map((intent) => intent.need));
+  const need = Math.min(rawNeed, owned);
+  const winner = intents.find((intent) => intent.need === rawNeed);
+  for (const intent of [...intents].sort((a, b) => b.need - a.need)) reasons.push(intent.reason);
+  if (rawNeed > owned)
+    reasons.push(`need ${rawNeed} exceeds the ${owned} owned: everything stays in the source`);
+
+  // Target: what is not needed, within the configured floor/ceiling, then EC2's bounds.
+  let target = Math.min(entry.ceiling, Math.max(entry.floor, owned - need));
+  if (target !== owned - need)
+    reasons.push(`allocation kept within floor ${entry.floor} and ceiling ${entry.ceiling}`);
+  const lendable = allocatedNow + snapshot.sourceAvailable;
+  if (target > lendable) {
+    reasons.push(
+      `only ${snapshot.sourceAvailable} unused in the source: at most ${lendable} can be allocated`,
+    );
+    target = lendable;
+  }
+  if (target > EC2_MAX_ALLOCATION) target = EC2_MAX_ALLOCATION;
+  if (Math.abs(target - allocatedNow) > EC2_MAX_ALLOCATION) {
+    target = allocatedNow + Math.sign(target - allocatedNow) * EC2_MAX_ALLOCATION;
+  }
+  target = Math.max(0, target);
+
+  // Lend back only when nothing argues against it (hysteresis against flapping).
+  if (target > currentTarget) {
+    const blockers: string[] = [];
+    if (alarmsInAlarm.length > 0) blockers.push(`alarm ${alarmsInAlarm.join(', ')} in ALARM`);
+    if (az?.impaired) blockers.push(`AZ impairment in group ${az.group}`);
+    if (reclaimOverride !== undefined) blockers.push('an on-call reclaim override is active');
+    if (lendOverride === undefined && window !== undefined) {
+      if (window.inSession) {
+        blockers.push(`${entry.market} session until ${local(window.session.close)} ${zone}`);
+      } else {
+        const quietFrom = new Date(window.reclaimFrom.getTime() - config.guards.quietMinutes * MINUTE);
+        if (now >= quietFrom) {
+          blockers.push(
+            `quiet: ${config.guards.quietMinutes} min before the reclaim at ${local(window.reclaimFrom)}`,
+          );
+        }
+      }
+      const lastReclaim = lastReclaimAt(snapshot.tags);
+      if (lastReclaim !== undefined) {
+        const cooldownEnds = new Date(lastReclaim.getTime() + config.guards.cooldownMinutes * MINUTE);
+        if (now < cooldownEnds) {
+          blockers.push(`cooldown until ${local(cooldownEnds)} (last reclaim ${local(lastReclaim)})`);
+          futureChanges.push(cooldownEnds);
+        }
+      }
+    }
+    if (blockers.length > 0) {
+      reasons.push(`lend-back of ${target - currentTarget} held: ${blockers.join('; ')}`);
+      target = currentTarget;
+    }
+  }
+
+  let action: DecisionAction = target < currentTarget ? 'reclaim' : target > currentTarget ? 'lend' : 'hold';
+  if (allocation !== undefined && IN_FLIGHT_STATUSES.includes(allocation.status)) {
+    reasons.unshift(
+      `allocation is ${allocation.status} (now ${allocation.current}, target ${allocation.target}): no update until it is active; then target ${target}`,
+    );
+    action = 'wait';
+  }
+
+  const decision: Decision = { ...base, need, target, action, reasons };
+  const nextChangeAt = futureChanges
+    .filter((date) => date > now)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  if (nextChangeAt !== undefined) decision.nextChangeAt = nextChangeAt;
+  if (action === 'reclaim' && winner?.source === 'schedule' && window?.inSession)
+    decision.deadline = window.session.open;
+  return decision;
+}
+
+function activeOverride(
+  snapshot: ReservationSnapshot,
+  context: Context,
+  reasons: string[],
+): Override | undefined {
+  const reading = readOverride(snapshot.tags, context.now);
+  switch (reading.kind) {
+    case 'none':
+      return undefined;
+    case 'rejected':
+      context.warnings.push(`${snapshot.reservationId}: override ignored: ${reading.problem}`);
+      reasons.push(`override ignored: ${reading.problem}`);
+      return undefined;
+    case 'expired':
+      reasons.push(
+        `override (${reading.override.action} to ${reading.override.target}) expired at ${reading.override.expiresAt.toISOString()}`,
+      );
+      return undefined;
+    case 'active':
+      return reading.override;
+  }
+}
+
+/** A need spec as a count: `all` is everything owned, a percentage rounds up (fail safe). */
+export function resolveNeed(spec: NeedSpec, owned: number): number {
+  if (spec === 'all') return owned;
+  if (typeof spec === 'number') return spec;
+  return Math.ceil((owned * spec.percent) / 100);
+}
+
+/** Auto Scaling step-policy semantics applied to the need (minStep = MinAdjustmentMagnitude). */
+export function adjustNeed(adjustment: AlarmAdjustment, baseNeed: number, owned: number): number {
+  switch (adjustment.type) {
+    case 'all':
+      return owned;
+    case 'exact':
+      return adjustment.value;
+    case 'delta':
+      return baseNeed + Math.max(adjustment.value, adjustment.minStep ?? 0);
+    case 'percent':
+      return baseNeed + Math.max(Math.ceil((baseNeed * adjustment.value) / 100), adjustment.minStep ?? 0);
+  }
+}
+
+function describeAdjustment(adjustment: AlarmAdjustment): string {
+  switch (adjustment.type) {
+    case 'all':
+      return 'all capacity';
+    case 'exact':
+      return `need exactly ${adjustment.value}`;
+    case 'delta':
+      return `need +${adjustment.value}`;
+    case 'percent':
+      return `need +${adjustment.value}%`;
+  }
+}
+
+function describeSchedule(
+  market: MarketId,
+  window: ReturnType<typeof scheduleWindow>,
+  lead: number,
+  now: Date,
+  config: PolicyConfig,
+  needText: string,
+): string {
+  const { session } = window;
+  const hours = `${session.openLocal}–${session.closeLocal} ${session.timeZone}`;
+  const early = session.earlyClose
+    ? `, early close ${session.closeLocal}${session.note ? `: ${session.note}` : ''}`
+    : '';
+  const assumed = session.assumed ? ', assumed: outside calendar data' : '';
+  const day = `${session.date}${early}${assumed}`;
+  if (window.inSession && session.open > now) {
+    return `${market} opens ${session.openLocal} ${session.timeZone} (${day}); lead ${lead} min; ${needText}`;
+  }
+  if (window.inSession) {
+    return `${market} session ${hours} (${day}); closes ${session.closeLocal}; ${needText}`;
+  }
+  const today = DateTime.fromJSDate(now, { zone: session.timeZone }).toISODate() ?? '';
+  const status = dayStatus(market, today, calendarOptions(config));
+  const closed =
+    status.closure !== undefined
+      ? `closed today (${status.closure})`
+      : status.session === undefined
+        ? 'closed today (weekend)'
+        : status.session.close <= now
+          ? `closed since ${status.session.closeLocal}`
+          : 'not open yet';
+  const reclaimFrom = DateTime.fromJSDate(window.reclaimFrom, { zone: session.timeZone }).toFormat('HH:mm');
+  return `${market} ${closed}; next session ${session.date} ${hours}${early}${assumed}; reclaim from ${reclaimFrom} (lead ${lead} min); ${needText}`;
+}
+
+function refersTo(ref: string, entry: ReservationConfig, snapshot?: ReservationSnapshot): boolean {
+  return ref === entry.name || ref === entry.id || (snapshot !== undefined && ref === snapshot.reservationId);
+}
+
+function alarmApplies(
+  scope: PolicyConfig['alarms'][string]['scope'],
+  entry: ReservationConfig,
+  snapshot: ReservationSnapshot,
+  config: PolicyConfig,
+): boolean {
+  if (scope.reservations.some((ref) => refersTo(ref, entry, snapshot))) return true;
+  return config.azGroups.some(
+    (group) =>
+      scope.groups.includes(group.name) &&
+      group.reservations.some(
+        (member) => refersTo(member.reservation, entry) && member.az === snapshot.availabilityZone,
+      ),
+  );
+}
+
+function matchReservations(
+  snapshots: ReservationSnapshot[],
+  config: PolicyConfig,
+  warnings: string[],
+): Matched[] {
+  const matched: Matched[] = [];
+  for (const snapshot of snapshots) {
+    const byId = config.reservations.find((entry) => entry.id === snapshot.reservationId);
+    const bySelector = config.reservations.filter(
+      (entry) =>
+        entry.selector !== undefined &&
+        Object.entries(entry.selector.tags).every(([key, value]) => snapshot.tags[key] === value),
+    );
+    const entry = byId ?? bySelector[0];
+    if (entry === undefined) {
+      warnings.push(
+        `${snapshot.reservationId} is observed but matches no configured reservation: left alone`,
+      );
+      continue;
+    }
+    if (byId === undefined && bySelector.length > 1) {
+      warnings.push(
+        `${snapshot.reservationId} matches several selectors (${bySelector.map((e) => e.name).join(', ')}): using ${entry.name}`,
+      );
+    }
+    matched.push({ snapshot, entry });
+  }
+  for (const entry of config.reservations) {
+    if (!matched.some((match) => match.entry === entry)) {
+      warnings.push(
+        entry.id !== undefined
+          ? `${entry.name} (${entry.id}) is configured but was not observed`
+          : `${entry.name}: its selector matches no observed reservation`,
+      );
+    }
+  }
+  return matched;
+}
+
+function warnUnobservedAlarms(
+  config: PolicyConfig,
+  alarms: Record<string, AlarmState>,
+  warnings: string[],
+): void {
+  const names = new Set([
+    ...Object.keys(config.alarms),
+    ...config.azGroups.flatMap((group) => Object.values(group.impairmentAlarms)),
+  ]);
+  for (const name of names) {
+    if (alarms[name] === undefined) warnings.push(`alarm ${name} was not observed: treated as not in ALARM`);
+  }
+}
+
+/**
+ * AZ groups: each AZ reserves ceil(required / (k − 1)) so losing one still leaves `required`; in normal
+ * times each needs ceil(required / k). When AZs are impaired the survivors need ceil(required / survivors),
+ * and when that is more than they hold the workload cannot be covered: they keep everything, and we warn.
+ */
+function azGroupIntents(
+  config: PolicyConfig,
+  matched: Matched[],
+  alarms: Record<string, AlarmState>,
+  warnings: string[],
+): Map<string, AzIntent> {
+  const intents = new Map<string, AzIntent>();
+  for (const group of config.azGroups) {
+    const k = group.reservations.length;
+    const normal = Math.ceil(group.required / k);
+    const reserve = Math.ceil(group.required / (k - 1));
+    const impaired = group.reservations
+      .filter((member) => {
+        const alarm = group.impairmentAlarms[member.az];
+        return alarm !== undefined && alarms[alarm] === 'ALARM';
+      })
+      .map((member) => member.az);
+    const survivors = k - impaired.length;
+    const perSurvivor = survivors > 0 ? Math.ceil(group.required / survivors) : Number.POSITIVE_INFINITY;
+    let uncovered = survivors === 0;
+
+    for (const member of group.reservations) {
+      const members = matched.filter(
+        ({ entry, snapshot }) =>
+          refersTo(member.reservation, entry, snapshot) && snapshot.availabilityZone === member.az,
+      );
+      if (members.length === 0) {
+        warnings.push(`${group.name}: no observed reservation for ${member.az} (${member.reservation})`);
+      }
+      for (const { snapshot } of members) {
+        const isImpaired = impaired.includes(member.az);
+        let need = normal;
+        let reason = `${group.name}: ${group.required} over ${k} AZs, ${normal} needed per AZ in normal times (${reserve} reserved)`;
+        if (impaired.length > 0 && !isImpaired) {
+          need = perSurvivor;
+          reason = `${group.name}: ${impaired.join(', ')} impaired; ${group.required} over ${survivors} AZ(s) → need ${perSurvivor} in ${member.az}`;
+          if (perSurvivor > snapshot.owned) {
+            uncovered = true;
+            need = snapshot.owned;
+            reason = `${group.name}: ${impaired.join(', ')} impaired; the workload cannot be covered (${perSurvivor} needed in ${member.az}, ${snapshot.owned} held): everything reclaimed`;
+          }
+        } else if (isImpaired) {
+          reason = `${group.name}: ${member.az} impaired; its capacity is not counted on (need ${normal})`;
+          if (survivors === 0) need = snapshot.owned;
+        }
+        intents.set(snapshot.reservationId, {
+          group: group.name,
+          need,
+          reason,
+          impaired: impaired.length > 0,
+        });
+      }
+    }
+    // A reservation named by the group but seen in an AZ the group does not list: keep everything.
+    for (const { entry, snapshot } of matched) {
+      const named = group.reservations.some((member) => refersTo(member.reservation, entry, snapshot));
+      if (named && !intents.has(snapshot.reservationId)) {
+        warnings.push(
+          `${group.name}: ${snapshot.reservationId} is in ${snapshot.availabilityZone}, not an AZ of the group: all capacity kept`,
+        );
+        intents.set(snapshot.reservationId, {
+          group: group.name,
+          need: snapshot.owned,
+          reason: `${group.name}: ${snapshot.availabilityZone} is not an AZ of the group: all capacity kept (fail safe)`,
+          impaired: impaired.length > 0,
+        });
+      }
+    }
+    if (uncovered) {
+      warnings.push(
+        `${group.name} cannot be covered: ${impaired.join(', ')} impaired and ${group.required} instances do not fit in the remaining AZ(s); all their capacity reclaimed`,
+      );
+    }
+  }
+  return intents;
+}

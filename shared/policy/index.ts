@@ -1,0 +1,11 @@
+export { adjustNeed, decide, resolveNeed } from './decide.ts';
+export {
+  calendarOptions,
+  leadMinutes,
+  nextSessionOpen,
+  p95,
+  type ScheduleWindow,
+  scheduleWindow,
+} from './lead.ts';
+export { ObservationError, observationSchema, parseObservation } from './observation-schema.ts';
+export type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';

@@ -1,0 +1,67 @@
+import {
+  type CalendarOptions,
+  currentOrNextSession,
+  type MarketId,
+  type Session,
+} from '../calendar/calendar.ts';
+import type { PolicyConfig } from '../config/schema.ts';
+
+/** Nearest-rank 95th percentile: a value that was actually measured, never an interpolation below it. */
+export function p95(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.95 * sorted.length) - 1];
+}
+
+/**
+ * Minutes before the open a reclaim must start so capacity is back *by* the open: the larger of the
+ * configured minimum and the p95 of measured durations plus the margin, once there are enough samples to
+ * trust a p95; until then the minimum plus the margin.
+ */
+export function leadMinutes(
+  config: Pick<PolicyConfig, 'lead'>,
+  reclaimDurationsSeconds: readonly number[],
+): number {
+  const { minimumMinutes, safetyMarginMinutes, minSamples } = config.lead;
+  const samples = reclaimDurationsSeconds.filter((seconds) => Number.isFinite(seconds) && seconds >= 0);
+  const measured = samples.length >= minSamples ? p95(samples) : undefined;
+  if (measured === undefined) return minimumMinutes + safetyMarginMinutes;
+  return Math.max(minimumMinutes, Math.ceil(measured / 60) + safetyMarginMinutes);
+}
+
+export function calendarOptions(config: Pick<PolicyConfig, 'weekdayHours'>): CalendarOptions {
+  return { weekdayHours: config.weekdayHours };
+}
+
+/** The first session that opens strictly after `after`. */
+export function nextSessionOpen(
+  market: MarketId,
+  after: Date,
+  config: Pick<PolicyConfig, 'weekdayHours'>,
+): Session {
+  let session = currentOrNextSession(market, after, calendarOptions(config));
+  while (session.open <= after)
+    session = currentOrNextSession(market, session.close, calendarOptions(config));
+  return session;
+}
+
+export interface ScheduleWindow {
+  /** The session in progress, or the next one. */
+  session: Session;
+  /** open − lead: from here on the trading need applies. */
+  reclaimFrom: Date;
+  /** True from `reclaimFrom` until the close. */
+  inSession: boolean;
+}
+
+/** Where `at` stands against a market's sessions once the lead is counted. */
+export function scheduleWindow(
+  market: MarketId,
+  at: Date,
+  lead: number,
+  config: Pick<PolicyConfig, 'weekdayHours'>,
+): ScheduleWindow {
+  const session = currentOrNextSession(market, at, calendarOptions(config));
+  const reclaimFrom = new Date(session.open.getTime() - lead * 60_000);
+  return { session, reclaimFrom, inSession: reclaimFrom <= at };
+}

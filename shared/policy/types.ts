@@ -1,0 +1,44 @@
+import type { AlarmState, ReservationSnapshot, ZeroSizePreference } from '../domain/reservation.ts';
+
+/**
+ * Everything the policy looks at, gathered by the reconcile's observe step. Overrides, the last reclaim
+ * time and the desired target are read from each snapshot's tags (shared/records), so the observation
+ * holds nothing that the world does not already hold.
+ */
+export interface Observation {
+  reservations: ReservationSnapshot[];
+  /** State of every configured alarm (scaling and AZ impairment), by alarm name. */
+  alarms: Record<string, AlarmState>;
+  /** Reclamation durations the tracker measured, in seconds: the lead's p95 comes from them. */
+  reclaimDurationsSeconds?: number[];
+}
+
+export type DecisionAction = 'reclaim' | 'lend' | 'hold' | 'wait';
+
+export interface Decision {
+  reservationId: string;
+  /** The config entry's name. */
+  name?: string;
+  /** Source total + allocation current. */
+  owned: number;
+  /** The allocation's target now (0 when there is none). */
+  currentTarget: number;
+  /** Instances the owner must hold in the source (the largest active intent, at most `owned`). */
+  need: number;
+  /** Absolute allocation target the policy wants. */
+  target: number;
+  /** `wait`: the allocation is in flight; `target` is what it will need once active. */
+  action: DecisionAction;
+  /** The reason in words, most important first. */
+  reasons: string[];
+  /** When the answer is next expected to change (session boundary, override expiry, cooldown end). */
+  nextChangeAt?: Date;
+  /** For a schedule reclaim: the session open the capacity must be back by. */
+  deadline?: Date;
+  zeroSizePreference: ZeroSizePreference;
+}
+
+export interface PolicyResult {
+  decisions: Decision[];
+  warnings: string[];
+}
