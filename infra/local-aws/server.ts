@@ -1,0 +1,388 @@
+/**
+ * The local AWS endpoint's HTTP server: one `POST /` routed to EC2 (form body), CloudWatch or EventBridge
+ * (by `X-Amz-Target`), and the JSON admin API under `/_local/` (DESIGN §6). Every AWS request, rejected or
+ * not, lands in the call log; nothing a client sends can crash the process.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
+import type { Clock } from '#shared/clock.ts';
+import { CLOUDWATCH_TARGET_PREFIX, cloudWatchErrorType, handleCloudWatch } from './cloudwatch.ts';
+import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
+import { AdminRequestError, AwsServiceError } from './errors.ts';
+import { EVENTS_TARGET_PREFIX, handleEventBridge } from './eventbridge.ts';
+import type { CallRecord, LocalAwsSettings, SeedState, ServiceName } from './types.ts';
+import { defaultSettings, LocalAwsWorld } from './world.ts';
+
+export type { LocalAwsSettings, SeedState } from './types.ts';
+export { LocalAwsWorld } from './world.ts';
+
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+export interface StartLocalAwsOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  seed?: SeedState;
+  settings?: Partial<LocalAwsSettings>;
+}
+
+/** A simulated clock usable wherever the service takes a `Clock`: sleeping moves simulated time at once. */
+export interface SimulatedClock extends Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface LocalAws {
+  url: string;
+  port: number;
+  host: string;
+  clock: SimulatedClock;
+  /** The in-process admin: the same operations and answers as the `/_local/` routes, synchronously. */
+  admin: LocalAwsWorld;
+  /** Moves simulated time forward, running what falls due; returns the new time. */
+  advance(seconds: number): Date;
+  setClock(now: Date | string): Date;
+  close(): Promise<void>;
+}
+
+export function regionFromAuthorization(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(header)?.[1];
+}
+
+class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function json(status: number, value: unknown, contentType = 'application/json'): Reply {
+  return { status, headers: { 'content-type': contentType }, body: JSON.stringify(value) };
+}
+
+export class LocalAwsServer {
+  readonly world: LocalAwsWorld;
+  private readonly server: Server;
+  private wallTimer: NodeJS.Timeout | undefined;
+
+  constructor(settings: LocalAwsSettings) {
+    this.world = new LocalAwsWorld(settings);
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        process.stderr.write(
+          `local-aws: unexpected failure: ${error instanceof Error ? error.stack : String(error)}\n`,
+        );
+        if (!response.headersSent) {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+        }
+        response.end('internal error');
+      });
+    });
+    this.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    });
+    this.server.keepAliveTimeout = 5_000;
+    if (settings.speed !== undefined && settings.speed > 0) {
+      // Lets due shutdowns happen in real time even when nobody calls.
+      this.wallTimer = setInterval(() => this.world.nowMs(), 200);
+      this.wallTimer.unref();
+    }
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.wallTimer) clearInterval(this.wallTimer);
+    return new Promise((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const url = new URL(request.url ?? '/', 'http://local');
+    let reply: Reply;
+    if (url.pathname.startsWith('/_local/') || url.pathname === '/_local') {
+      reply = await this.handleAdmin(request, url);
+    } else {
+      reply = await this.handleAws(request, url, requestId);
+    }
+    response.writeHead(reply.status, { ...reply.headers, 'x-amzn-requestid': requestId });
+    response.end(reply.body);
+  }
+
+  // ---------------------------------------------------------------- AWS protocols
+
+  private async handleAws(request: IncomingMessage, url: URL, requestId: string): Promise<Reply> {
+    const world = this.world;
+    const atMs = world.nowMs();
+    const region = regionFromAuthorization(request.headers.authorization) ?? world.settings.defaultRegion;
+    const target = request.headers['x-amz-target'];
+    const targetText = Array.isArray(target) ? target[0] : target;
+    const service: ServiceName | 'unknown' =
+      targetText === undefined
+        ? 'ec2'
+        : targetText.startsWith(CLOUDWATCH_TARGET_PREFIX)
+          ? 'cloudwatch'
+          : targetText.startsWith(EVENTS_TARGET_PREFIX)
+            ? 'events'
+            : 'unknown';
+    let action = targetText === undefined ? '' : targetText.slice(targetText.indexOf('.') + 1);
+    let params: unknown = {};
+    const log = (outcome: string): void =>
+      world.recordCall({ atMs, service, action: action || '(none)', region, params, outcome });
+    try {
+      if (request.method !== 'POST' || url.pathname !== '/') {
+        await readBody(request).catch(() => Buffer.alloc(0));
+        throw new AwsServiceError(
+          'InvalidAction',
+          `No AWS operation is served at ${request.method} ${url.pathname}`,
+          404,
+        );
+      }
+      let raw = await readBody(request);
+      if (/gzip/i.test(String(request.headers['content-encoding'] ?? ''))) {
+        try {
+          raw = gunzipSync(raw);
+        } catch {
+          throw new AwsServiceError(
+            'SerializationException',
+            'The gzip request body could not be decompressed',
+          );
+        }
+      }
+      const text = raw.toString('utf8');
+      if (service === 'ec2') {
+        const contentType = String(request.headers['content-type'] ?? '');
+        if (!contentType.includes('application/x-www-form-urlencoded')) {
+          throw new AwsServiceError(
+            'MalformedQueryString',
+            `EC2 requests are form-encoded (application/x-www-form-urlencoded), got '${contentType || 'none'}'`,
+          );
+        }
+        const form = parseForm(text);
+        action = form.get('Action') ?? '';
+        form.delete('Action');
+        form.delete('Version');
+        params = Object.fromEntries(form);
+        if (action === '')
+          throw new AwsServiceError('MissingAction', 'The request must contain the parameter Action');
+        if (!isEc2Action(action)) {
+          throw new AwsServiceError(
+            'InvalidAction',
+            `The action ${action} is not valid for this web service.`,
+          );
+        }
+        await this.applyFault('ec2', action);
+        const body = handleEc2(world, action, form, region, requestId);
+        log('ok');
+        return { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body };
+      }
+      if (service === 'unknown') {
+        throw new AwsServiceError('UnknownOperationException', `Unknown X-Amz-Target '${targetText}'`);
+      }
+      let body: unknown;
+      try {
+        body = text.trim() === '' ? {} : JSON.parse(text);
+      } catch {
+        throw new AwsServiceError('SerializationException', 'The request body is not valid JSON');
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new AwsServiceError('SerializationException', 'The request body must be a JSON object');
+      }
+      params = body;
+      await this.applyFault(service, action);
+      const answer =
+        service === 'cloudwatch'
+          ? handleCloudWatch(world, action, body as Record<string, unknown>)
+          : handleEventBridge(world, action, body as Record<string, unknown>, region);
+      log('ok');
+      return json(
+        200,
+        answer,
+        service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+      );
+    } catch (error: unknown) {
+      if (error instanceof BodyTooLargeError) {
+        log('RequestEntityTooLarge');
+        return this.awsError(
+          service,
+          new AwsServiceError('RequestEntityTooLarge', error.message, 413),
+          requestId,
+        );
+      }
+      if (!(error instanceof AwsServiceError)) throw error;
+      log(error.code);
+      return this.awsError(service, error, requestId);
+    }
+  }
+
+  private async applyFault(service: ServiceName, action: string): Promise<void> {
+    const fault = this.world.takeFault(service, action);
+    if (!fault) return;
+    if (fault.latencyMs > 0) await delay(fault.latencyMs);
+    if (fault.error) {
+      throw new AwsServiceError(
+        fault.error.code,
+        `Injected by the local AWS endpoint: ${fault.error.code}`,
+        fault.error.status,
+      );
+    }
+  }
+
+  private awsError(service: ServiceName | 'unknown', error: AwsServiceError, requestId: string): Reply {
+    if (service === 'ec2') {
+      return {
+        status: error.status,
+        headers: { 'content-type': 'text/xml;charset=UTF-8' },
+        body: ec2ErrorXml(error.code, error.message, requestId),
+      };
+    }
+    if (service === 'cloudwatch') {
+      const reply = json(
+        error.status,
+        { __type: `com.amazonaws.cloudwatch#${cloudWatchErrorType(error.code)}`, message: error.message },
+        'application/x-amz-json-1.0',
+      );
+      reply.headers['x-amzn-query-error'] = `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
+      return reply;
+    }
+    return json(error.status, { __type: error.code, message: error.message }, 'application/x-amz-json-1.1');
+  }
+
+  // ---------------------------------------------------------------- admin API
+
+  private async handleAdmin(request: IncomingMessage, url: URL): Promise<Reply> {
+    const world = this.world;
+    const query = Object.fromEntries(url.searchParams);
+    try {
+      const raw = await readBody(request);
+      let body: unknown = {};
+      if (raw.length > 0) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new AdminRequestError('SerializationException', 'The request body is not valid JSON');
+        }
+      }
+      // Route handlers validate their own bodies; the cast only names the expected shape.
+      const input = body as never;
+      const route = `${request.method} ${url.pathname.replace(/\/+$/, '')}`;
+      switch (route) {
+        case 'GET /_local/health':
+          return json(200, { ok: true, now: world.nowIso() });
+        case 'GET /_local/reservations':
+          return json(200, world.listReservations(query));
+        case 'POST /_local/reservations':
+          return json(200, world.seedReservations(input));
+        case 'POST /_local/borrowers':
+          return json(200, world.setBorrowers(input));
+        case 'GET /_local/clock':
+          return json(200, world.getClock());
+        case 'POST /_local/clock':
+          return json(200, world.setClock(input));
+        case 'GET /_local/alarms':
+          return json(200, world.alarmList());
+        case 'POST /_local/alarms':
+          return json(200, world.setAlarm(input));
+        case 'GET /_local/faults':
+          return json(200, world.faults());
+        case 'POST /_local/faults':
+          return json(200, world.injectFault(input));
+        case 'DELETE /_local/faults':
+          return json(200, world.clearFaults());
+        case 'GET /_local/calls':
+          return json(200, world.calls(query));
+        case 'GET /_local/events':
+          return json(200, world.events(query));
+        case 'GET /_local/metrics':
+          return json(200, world.metrics(query));
+        case 'GET /_local/rules':
+          return json(200, world.ruleList());
+        case 'POST /_local/rules':
+          return json(200, world.putRule(input));
+        case 'POST /_local/seed':
+          return json(200, world.seed(input));
+        case 'GET /_local/settings':
+          return json(200, world.getSettings());
+        case 'POST /_local/settings':
+          return json(200, world.updateSettings(input));
+        case 'POST /_local/reset':
+          return json(200, world.reset());
+        default:
+          throw new AdminRequestError('NotFound', `No admin route ${route}`, 404);
+      }
+    } catch (error: unknown) {
+      if (error instanceof AdminRequestError) {
+        return json(error.status, { error: { code: error.code, message: error.message } });
+      }
+      if (error instanceof BodyTooLargeError) {
+        return json(413, { error: { code: 'RequestEntityTooLarge', message: error.message } });
+      }
+      if (error instanceof TypeError) {
+        // A body of the wrong shape (e.g. null members) is the caller's mistake, not ours.
+        return json(400, { error: { code: 'InvalidParameterValue', message: error.message } });
+      }
+      throw error;
+    }
+  }
+}
+
+/** Starts the endpoint in this process; `url` is ready for the SDK (`endpoint`) and the admin client. */
+export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise<LocalAws> {
+  const settings = defaultSettings(options.settings);
+  const server = new LocalAwsServer(settings);
+  const world = server.world;
+  if (options.seed) world.seed(options.seed);
+  const host = options.host ?? '127.0.0.1';
+  const address = await server.listen(options.port ?? 0, host);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    host,
+    admin: world,
+    clock: {
+      now: () => new Date(world.nowMs()),
+      sleep: async (ms: number) => {
+        world.time.advanceBy(ms);
+        // Yield once so other work (e.g. in-flight requests) can run, as a real sleep would allow.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    },
+    advance: (seconds: number) => new Date(Date.parse(world.advance(seconds).now)),
+    setClock: (now: Date | string) =>
+      new Date(Date.parse(world.setClock({ now: typeof now === 'string' ? now : now.toISOString() }).now)),
+    close: () => server.close(),
+  };
+}
+
+export type { CallRecord };

@@ -1,0 +1,237 @@
+/**
+ * JSON shapes of the local AWS endpoint's admin API (`/_local/`, DESIGN §6) and of its settings.
+ * The admin HTTP routes, the in-process admin and the typed client all speak these shapes, so a test
+ * can switch between them without rewriting anything. The DESIGN §6 fields are a contract: extend, never change.
+ */
+import type { AlarmState, AllocationStatus, ZeroSizePreference } from '#shared/domain/reservation.ts';
+
+export type ServiceName = 'ec2' | 'cloudwatch' | 'events';
+
+export type UpdateWhileUpdating = 'reject' | 'retarget';
+
+export interface LocalAwsSettings {
+  /** What an Update does while the allocation is `updating`: `IncorrectState` (reject) or a new target. */
+  updateWhileUpdating: UpdateWhileUpdating;
+  /** Seconds a borrower instance takes to shut down after its 120 s warning has run out. */
+  shutdownSeconds: number;
+  /** Each instance's shutdown time varies by up to ± this many seconds, drawn from `seed`. */
+  shutdownSpreadSeconds: number;
+  /** Seed of the generated ids and the shutdown spread: the same seed and calls give the same run. */
+  seed: string;
+  /** Initial simulated time (ISO 8601). */
+  start: string;
+  /** When set, simulated time follows wall time `speed` times over (and still moves on advance). */
+  speed?: number;
+  /** Region of requests without a SigV4 credential scope and of seeds without one. */
+  defaultRegion: string;
+  /** `MaxResults` bounds of DescribeCapacityReservations and its page size when absent. */
+  maxResults: { min: number; max: number; default: number };
+  /** Seconds an allocation stays `canceling` before it is `canceled` (extension). */
+  cancelSeconds: number;
+  /** Account id of the owner (ARNs, `ownerId`) (extension). */
+  accountId: string;
+}
+
+export interface SeedInterruptible {
+  instanceCount: number;
+  /** Borrowers' running instances in the interruptible reservation (≤ instanceCount). */
+  borrowed?: number;
+  zeroSizePreference?: ZeroSizePreference;
+  /** Tags of the interruptible reservation (extension). */
+  tags?: Record<string, string>;
+}
+
+export interface SeedReservation {
+  id?: string;
+  /** Defaults to the availability zone's region, else the endpoint's default region. */
+  region?: string;
+  instanceType: string;
+  availabilityZone: string;
+  /** The owner's whole reservation before lending. */
+  totalInstanceCount: number;
+  /** The owner's own running instances in the source (they make capacity used, so not lendable). */
+  ownerRunning?: number;
+  /** EC2 CapacityReservationState of the source, `active` when absent. */
+  state?: string;
+  tags?: Record<string, string>;
+  interruptible?: SeedInterruptible;
+}
+
+export interface SeedAlarm {
+  name: string;
+  state: AlarmState;
+  reason?: string;
+}
+
+export interface SeedRule {
+  name: string;
+  state: 'ENABLED' | 'DISABLED';
+  scheduleExpression?: string;
+  eventPattern?: string;
+  eventBusName?: string;
+  description?: string;
+}
+
+/** Everything `--state <file>`, `startLocalAws({ seed })` and `POST /_local/seed` accept. */
+export interface SeedState {
+  /** Sets the simulated time before seeding (ISO 8601). */
+  now?: string;
+  reservations?: SeedReservation[];
+  alarms?: SeedAlarm[];
+  rules?: SeedRule[];
+}
+
+export interface SeededReservation {
+  id: string;
+  interruptibleId?: string;
+}
+
+export interface ClockAnswer {
+  now: string;
+}
+
+export interface SetClockRequest {
+  advanceSeconds?: number;
+  now?: string;
+}
+
+export interface SetAlarmRequest {
+  name: string;
+  state: AlarmState;
+  reason?: string;
+}
+
+export interface AlarmView {
+  name: string;
+  arn: string;
+  state: AlarmState;
+  reason: string;
+  updatedAt: string;
+}
+
+export type FaultKind = 'error' | 'borrowers-stuck' | 'allocation-fails' | 'partial-failure';
+
+export interface FaultRequest {
+  service: ServiceName;
+  /** Matches every action of the service when absent. */
+  action?: string;
+  /** Error code; derived from `status` when absent (500 InternalError, 503 ServiceUnavailable). */
+  error?: string;
+  status?: number;
+  /** How many matching calls it affects, 1 when absent. */
+  count?: number;
+  /** Delay before answering (alone: the call is only slowed down). */
+  latencyMs?: number;
+  /** Extension, `error` when absent: see infra/local-aws/README.md. */
+  kind?: FaultKind;
+  /** `borrowers-stuck`, `allocation-fails`: the source reservation concerned. */
+  reservationId?: string;
+  /** `borrowers-stuck`: how many warned instances never shut down (all when absent). */
+  instances?: number;
+  /** `partial-failure`: how many entries of each matching PutEvents fail (the first ones). */
+  entries?: number;
+  /** `partial-failure`: the entries' error message. */
+  message?: string;
+}
+
+export interface FaultView extends FaultRequest {
+  id: number;
+  remaining: number;
+}
+
+export interface CallRecord {
+  at: string;
+  service: ServiceName | 'unknown';
+  action: string;
+  region: string;
+  /** EC2: the form fields without Action/Version (strings); JSON protocols: the parsed body. */
+  params: unknown;
+  /** `ok` or the error code. */
+  outcome: string;
+}
+
+export interface CallFilter {
+  service?: string;
+  action?: string;
+  since?: string;
+}
+
+export interface EventRecord {
+  time: string;
+  source: string;
+  'detail-type': string;
+  detail: unknown;
+  bus?: string;
+  resources?: string[];
+  region?: string;
+  account?: string;
+  id?: string;
+}
+
+export interface EventFilter {
+  source?: string;
+  detailType?: string;
+  since?: string;
+  bus?: string;
+}
+
+export interface MetricRecord {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  timestamp: string;
+  value?: number;
+  values?: number[];
+  counts?: number[];
+  statisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
+  unit?: string;
+}
+
+export interface MetricFilter {
+  namespace?: string;
+  metricName?: string;
+}
+
+export interface RuleView {
+  name: string;
+  arn: string;
+  state: 'ENABLED' | 'DISABLED';
+  eventBusName: string;
+  scheduleExpression?: string;
+  eventPattern?: string;
+  description?: string;
+}
+
+export interface BorrowerView {
+  instanceId: string;
+  warnedAt?: string;
+  shutdownAt?: string;
+  /** Never shuts down (a `borrowers-stuck` fault). */
+  stuck: boolean;
+}
+
+export interface AllocationView {
+  interruptibleId: string;
+  current: number;
+  target: number;
+  status: AllocationStatus;
+  zeroSizePreference: ZeroSizePreference;
+  borrowers: BorrowerView[];
+}
+
+/** Extension: the endpoint's own view of a source reservation (`GET /_local/reservations`). */
+export interface ReservationView {
+  id: string;
+  region: string;
+  instanceType: string;
+  availabilityZone: string;
+  state: string;
+  /** The owner's whole reservation (source total + current allocation). */
+  ownedInstanceCount: number;
+  ownerRunning: number;
+  /** As DescribeCapacityReservations shows the source. */
+  totalInstanceCount: number;
+  availableInstanceCount: number;
+  tags: Record<string, string>;
+  allocation?: AllocationView;
+}

@@ -1,0 +1,554 @@
+/**
+ * Everything the local endpoint holds: the simulated clock, the capacity model, alarms, rules, metrics,
+ * the event and call logs, and the injected faults. Its public methods are the admin operations
+ * (the `/_local/` routes are a thin JSON layer over them), answering exactly the admin API's shapes.
+ */
+import type { AlarmState } from '#shared/domain/reservation.ts';
+import { CapacityModel } from './capacity.ts';
+import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
+import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
+import type {
+  AlarmView,
+  CallFilter,
+  CallRecord,
+  ClockAnswer,
+  EventFilter,
+  EventRecord,
+  FaultRequest,
+  FaultView,
+  LocalAwsSettings,
+  MetricFilter,
+  MetricRecord,
+  ReservationView,
+  RuleView,
+  SeedAlarm,
+  SeededReservation,
+  SeedReservation,
+  SeedRule,
+  SeedState,
+  ServiceName,
+  SetAlarmRequest,
+  SetClockRequest,
+} from './types.ts';
+
+const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+const SERVICES: readonly ServiceName[] = ['ec2', 'cloudwatch', 'events'];
+
+export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): LocalAwsSettings {
+  const roundedNow = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  return {
+    updateWhileUpdating: 'reject',
+    shutdownSeconds: 60,
+    shutdownSpreadSeconds: 30,
+    seed: 'odcr-reclaimer',
+    start: roundedNow,
+    defaultRegion: 'us-east-1',
+    maxResults: { min: 5, max: 1000, default: 1000 },
+    cancelSeconds: 30,
+    accountId: '123456789012',
+    ...overrides,
+  };
+}
+
+export interface Alarm {
+  name: string;
+  arn: string;
+  state: AlarmState;
+  reason: string;
+  updatedAtMs: number;
+}
+
+export interface Rule {
+  name: string;
+  state: 'ENABLED' | 'DISABLED';
+  eventBusName: string;
+  scheduleExpression?: string;
+  eventPattern?: string;
+  description?: string;
+}
+
+/** A stored datum, indexed by metric identity for GetMetricData. */
+export interface StoredDatum {
+  record: MetricRecord;
+  timestampMs: number;
+}
+
+export interface StoredCall {
+  atMs: number;
+  service: CallRecord['service'];
+  action: string;
+  region: string;
+  params: unknown;
+  outcome: string;
+}
+
+interface StoredEvent {
+  timeMs: number;
+  record: EventRecord;
+}
+
+export interface TakenFault {
+  error?: { code: string; status: number };
+  latencyMs: number;
+}
+
+export function metricKey(namespace: string, metricName: string, dimensions: Record<string, string>): string {
+  const dims = Object.keys(dimensions)
+    .sort()
+    .map((name) => `${name}=${dimensions[name]}`)
+    .join(',');
+  return `${namespace}\u0000${metricName}\u0000${dims}`;
+}
+
+function parseTime(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new AdminRequestError('InvalidParameterValue', `${name} is not an ISO time: ${value}`);
+  return ms;
+}
+
+function ruleKey(bus: string, name: string): string {
+  return `${bus}/${name}`;
+}
+
+/** EventBridge accepts a bus name or its ARN; the rules are keyed by name. */
+export function busName(nameOrArn: string | undefined): string {
+  if (!nameOrArn) return 'default';
+  const slash = nameOrArn.lastIndexOf('/');
+  return nameOrArn.startsWith('arn:') && slash >= 0 ? nameOrArn.slice(slash + 1) : nameOrArn;
+}
+
+export class LocalAwsWorld {
+  settings: LocalAwsSettings;
+  readonly time: SimulatedTime;
+  readonly capacity: CapacityModel;
+  readonly alarms = new Map<string, Alarm>();
+  readonly rules = new Map<string, Rule>();
+  readonly datumsByMetric = new Map<string, StoredDatum[]>();
+  private readonly datums: StoredDatum[] = [];
+  private readonly eventLog: StoredEvent[] = [];
+  private readonly callLog: StoredCall[] = [];
+  private faultList: FaultView[] = [];
+  private nextFaultId = 1;
+  private nextEventId = 1;
+
+  constructor(settings: LocalAwsSettings) {
+    this.settings = settings;
+    const startMs = Date.parse(settings.start);
+    if (Number.isNaN(startMs))
+      throw new AdminRequestError('InvalidParameterValue', `bad start time ${settings.start}`);
+    this.time = new SimulatedTime(startMs, settings.speed);
+    this.capacity = new CapacityModel({
+      time: this.time,
+      settings: () => this.settings,
+      emit: (event) => this.recordEvent(event),
+    });
+  }
+
+  nowMs(): number {
+    return this.time.nowMs();
+  }
+
+  nowIso(): string {
+    return new Date(this.time.nowMs()).toISOString();
+  }
+
+  // ---------------------------------------------------------------- logs used by the protocols
+
+  recordEvent(event: Omit<EventRecord, 'time'> & { time?: string }): EventRecord {
+    const nowMs = this.time.nowMs();
+    const timeMs = event.time !== undefined ? Date.parse(event.time) : nowMs;
+    const record: EventRecord = {
+      ...event,
+      time: new Date(Number.isNaN(timeMs) ? nowMs : timeMs).toISOString(),
+      id: event.id ?? `local-${String(this.nextEventId++).padStart(8, '0')}`,
+    };
+    this.eventLog.push({ timeMs: Date.parse(record.time), record });
+    return record;
+  }
+
+  /** Stores the parsed params by reference: the log costs O(1) per call, never a copy of earlier calls. */
+  recordCall(call: StoredCall): void {
+    this.callLog.push(call);
+  }
+
+  storeDatum(record: MetricRecord, timestampMs: number): void {
+    const stored = { record, timestampMs };
+    this.datums.push(stored);
+    const key = metricKey(record.namespace, record.metricName, record.dimensions);
+    let list = this.datumsByMetric.get(key);
+    if (!list) {
+      list = [];
+      this.datumsByMetric.set(key, list);
+    }
+    list.push(stored);
+  }
+
+  /** Consumes one use of the first error/latency fault matching the call, if any. */
+  takeFault(service: ServiceName, action: string): TakenFault | undefined {
+    const fault = this.faultList.find(
+      (candidate) =>
+        (candidate.kind ?? 'error') === 'error' &&
+        candidate.service === service &&
+        (candidate.action === undefined || candidate.action === action) &&
+        candidate.remaining > 0,
+    );
+    if (!fault) return undefined;
+    this.consume(fault);
+    const latencyMs = fault.latencyMs ?? 0;
+    if (fault.error === undefined && fault.status === undefined) return { latencyMs };
+    const code = fault.error ?? errorCodeForStatus(fault.status ?? 500);
+    return { error: { code, status: fault.status ?? statusForErrorCode(code) }, latencyMs };
+  }
+
+  /** Consumes one use of a PutEvents partial-failure fault: how many entries fail, with which code. */
+  takePartialFailure(action: string): { entries: number; code: string; message: string } | undefined {
+    const fault = this.faultList.find(
+      (candidate) =>
+        candidate.kind === 'partial-failure' &&
+        (candidate.action === undefined || candidate.action === action) &&
+        candidate.remaining > 0,
+    );
+    if (!fault) return undefined;
+    this.consume(fault);
+    return {
+      entries: fault.entries ?? 1,
+      code: fault.error ?? 'InternalFailure',
+      message: fault.message ?? 'Injected failure by the local AWS endpoint',
+    };
+  }
+
+  private consume(fault: FaultView): void {
+    fault.remaining--;
+    if (fault.remaining <= 0) this.faultList = this.faultList.filter((candidate) => candidate !== fault);
+  }
+
+  // ---------------------------------------------------------------- admin: seeding and reservations
+
+  seed(state: SeedState): { reservations: SeededReservation[] } {
+    if (state.now !== undefined) this.setClock({ now: state.now });
+    const seeded = this.seedReservations({ reservations: state.reservations ?? [] });
+    for (const alarm of state.alarms ?? []) this.putAlarm(alarm, false);
+    for (const rule of state.rules ?? []) this.putRule(rule);
+    return seeded;
+  }
+
+  seedReservations(body: { reservations: SeedReservation[] }): { reservations: SeededReservation[] } {
+    if (!Array.isArray(body?.reservations)) {
+      throw new AdminRequestError('MissingParameter', 'reservations must be an array');
+    }
+    return { reservations: body.reservations.map((seed) => this.asAdmin(() => this.capacity.seed(seed))) };
+  }
+
+  listReservations(filter: { region?: string; id?: string } = {}): { reservations: ReservationView[] } {
+    const views: ReservationView[] = [];
+    for (const source of this.capacity.sources()) {
+      if (filter.region !== undefined && source.region !== filter.region) continue;
+      if (filter.id !== undefined && source.id !== filter.id) continue;
+      views.push(this.capacity.view(source));
+    }
+    return { reservations: views };
+  }
+
+  setBorrowers(body: { reservationId: string; running: number }): { reservation: ReservationView } {
+    if (typeof body?.reservationId !== 'string') {
+      throw new AdminRequestError('MissingParameter', 'reservationId is required');
+    }
+    this.asAdmin(() => this.capacity.setRunningBorrowers(body.reservationId, body.running));
+    const source = this.capacity.findSourceAnyRegion(body.reservationId)!;
+    return { reservation: this.capacity.view(source) };
+  }
+
+  // ---------------------------------------------------------------- admin: clock
+
+  getClock(): ClockAnswer {
+    return { now: this.nowIso() };
+  }
+
+  setClock(body: SetClockRequest): ClockAnswer {
+    if (typeof body?.advanceSeconds === 'number') {
+      if (!Number.isFinite(body.advanceSeconds) || body.advanceSeconds < 0) {
+        throw new AdminRequestError('InvalidParameterValue', 'advanceSeconds must be a non-negative number');
+      }
+      this.time.advanceBy(body.advanceSeconds * 1000);
+    } else if (typeof body?.now === 'string') {
+      const ms = parseTime('now', body.now)!;
+      try {
+        this.time.setTo(ms);
+      } catch (error: unknown) {
+        if (error instanceof ClockMovedBackwardsError)
+          throw new AdminRequestError('IncorrectState', error.message);
+        throw error;
+      }
+    } else {
+      throw new AdminRequestError('MissingParameter', 'give "advanceSeconds" (number) or "now" (ISO time)');
+    }
+    return this.getClock();
+  }
+
+  advance(seconds: number): ClockAnswer {
+    return this.setClock({ advanceSeconds: seconds });
+  }
+
+  // ---------------------------------------------------------------- admin: alarms
+
+  setAlarm(body: SetAlarmRequest): { alarm: AlarmView } {
+    return { alarm: this.putAlarm(body, true) };
+  }
+
+  alarmList(): { alarms: AlarmView[] } {
+    return { alarms: [...this.alarms.values()].map((alarm) => alarmView(alarm)) };
+  }
+
+  private putAlarm(body: SeedAlarm, recordChange: boolean): AlarmView {
+    if (typeof body?.name !== 'string' || body.name === '') {
+      throw new AdminRequestError('MissingParameter', 'name is required');
+    }
+    if (!ALARM_STATES.includes(body.state)) {
+      throw new AdminRequestError('InvalidParameterValue', `state must be one of ${ALARM_STATES.join(', ')}`);
+    }
+    const nowMs = this.nowMs();
+    const previous = this.alarms.get(body.name);
+    const reason = body.reason ?? `Set to ${body.state} through the local AWS admin API`;
+    const alarm: Alarm = {
+      name: body.name,
+      arn: `arn:aws:cloudwatch:${this.settings.defaultRegion}:${this.settings.accountId}:alarm:${body.name}`,
+      state: body.state,
+      reason,
+      updatedAtMs: previous && previous.state === body.state ? previous.updatedAtMs : nowMs,
+    };
+    this.alarms.set(body.name, alarm);
+    const previousState = previous?.state ?? 'INSUFFICIENT_DATA';
+    if (recordChange && previousState !== body.state) {
+      this.recordEvent({
+        source: 'aws.cloudwatch',
+        'detail-type': 'CloudWatch Alarm State Change',
+        detail: {
+          alarmName: alarm.name,
+          state: { value: alarm.state, reason, timestamp: new Date(nowMs).toISOString() },
+          previousState: {
+            value: previousState,
+            reason: previous?.reason ?? 'Unchecked: initial alarm creation',
+            timestamp: new Date(previous?.updatedAtMs ?? nowMs).toISOString(),
+          },
+          configuration: { metrics: [] },
+        },
+        bus: 'default',
+        resources: [alarm.arn],
+        region: this.settings.defaultRegion,
+        account: this.settings.accountId,
+      });
+    }
+    return alarmView(alarm);
+  }
+
+  // ---------------------------------------------------------------- admin: faults
+
+  injectFault(body: FaultRequest): { fault: FaultView } {
+    if (!SERVICES.includes(body?.service)) {
+      throw new AdminRequestError('InvalidParameterValue', `service must be one of ${SERVICES.join(', ')}`);
+    }
+    const kind = body.kind ?? 'error';
+    const count = body.count ?? 1;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new AdminRequestError('InvalidParameterValue', 'count must be a positive integer');
+    }
+    if (
+      body.status !== undefined &&
+      (!Number.isInteger(body.status) || body.status < 400 || body.status > 599)
+    ) {
+      throw new AdminRequestError('InvalidParameterValue', 'status must be an HTTP error status (400-599)');
+    }
+    if (kind === 'borrowers-stuck' || kind === 'allocation-fails') {
+      if (typeof body.reservationId !== 'string') {
+        throw new AdminRequestError('MissingParameter', `a ${kind} fault needs reservationId`);
+      }
+      const reservationId = body.reservationId;
+      this.asAdmin(() =>
+        kind === 'borrowers-stuck'
+          ? this.capacity.makeBorrowersStuck(reservationId, body.instances)
+          : this.capacity.failNextChange(reservationId),
+      );
+      return { fault: { ...body, kind, id: this.nextFaultId++, remaining: 0 } };
+    }
+    if (kind === 'partial-failure' && body.service !== 'events') {
+      throw new AdminRequestError(
+        'InvalidParameterValue',
+        'partial-failure faults apply to service "events"',
+      );
+    }
+    if (kind !== 'error' && kind !== 'partial-failure') {
+      throw new AdminRequestError('InvalidParameterValue', `unknown fault kind ${String(kind)}`);
+    }
+    const fault: FaultView = { ...body, kind, count, id: this.nextFaultId++, remaining: count };
+    this.faultList.push(fault);
+    return { fault };
+  }
+
+  faults(): { faults: FaultView[] } {
+    return { faults: this.faultList.map((fault) => ({ ...fault })) };
+  }
+
+  clearFaults(): { cleared: number } {
+    const cleared = this.faultList.length;
+    this.faultList = [];
+    this.capacity.clearAllocationFaults();
+    return { cleared };
+  }
+
+  // ---------------------------------------------------------------- admin: logs
+
+  calls(filter: CallFilter = {}): { calls: CallRecord[] } {
+    const sinceMs = parseTime('since', filter.since);
+    const calls: CallRecord[] = [];
+    for (const call of this.callLog) {
+      if (filter.service !== undefined && call.service !== filter.service) continue;
+      if (filter.action !== undefined && call.action !== filter.action) continue;
+      if (sinceMs !== undefined && call.atMs < sinceMs) continue;
+      calls.push({
+        at: new Date(call.atMs).toISOString(),
+        service: call.service,
+        action: call.action,
+        region: call.region,
+        params: call.params,
+        outcome: call.outcome,
+      });
+    }
+    return { calls };
+  }
+
+  events(filter: EventFilter = {}): { events: EventRecord[] } {
+    const sinceMs = parseTime('since', filter.since);
+    const events: EventRecord[] = [];
+    for (const { timeMs, record } of this.eventLog) {
+      if (filter.source !== undefined && record.source !== filter.source) continue;
+      if (filter.detailType !== undefined && record['detail-type'] !== filter.detailType) continue;
+      if (filter.bus !== undefined && record.bus !== filter.bus) continue;
+      if (sinceMs !== undefined && timeMs < sinceMs) continue;
+      events.push(record);
+    }
+    return { events };
+  }
+
+  metrics(filter: MetricFilter = {}): { metrics: MetricRecord[] } {
+    return {
+      metrics: this.datums
+        .map((datum) => datum.record)
+        .filter(
+          (record) =>
+            (filter.namespace === undefined || record.namespace === filter.namespace) &&
+            (filter.metricName === undefined || record.metricName === filter.metricName),
+        ),
+    };
+  }
+
+  // ---------------------------------------------------------------- admin: rules
+
+  ruleList(): { rules: RuleView[] } {
+    return { rules: [...this.rules.values()].map((rule) => this.ruleView(rule)) };
+  }
+
+  putRule(body: SeedRule): { rule: RuleView } {
+    if (typeof body?.name !== 'string' || body.name === '') {
+      throw new AdminRequestError('MissingParameter', 'name is required');
+    }
+    if (body.state !== 'ENABLED' && body.state !== 'DISABLED') {
+      throw new AdminRequestError('InvalidParameterValue', 'state must be ENABLED or DISABLED');
+    }
+    const rule: Rule = {
+      name: body.name,
+      state: body.state,
+      eventBusName: busName(body.eventBusName),
+      ...(body.scheduleExpression !== undefined ? { scheduleExpression: body.scheduleExpression } : {}),
+      ...(body.eventPattern !== undefined ? { eventPattern: body.eventPattern } : {}),
+      ...(body.description !== undefined ? { description: body.description } : {}),
+    };
+    this.rules.set(ruleKey(rule.eventBusName, rule.name), rule);
+    return { rule: this.ruleView(rule) };
+  }
+
+  findRule(name: string, bus: string | undefined): Rule | undefined {
+    return this.rules.get(ruleKey(busName(bus), name));
+  }
+
+  ruleView(rule: Rule): RuleView {
+    const busPart = rule.eventBusName === 'default' ? '' : `${rule.eventBusName}/`;
+    return {
+      name: rule.name,
+      arn: `arn:aws:events:${this.settings.defaultRegion}:${this.settings.accountId}:rule/${busPart}${rule.name}`,
+      state: rule.state,
+      eventBusName: rule.eventBusName,
+      ...(rule.scheduleExpression !== undefined ? { scheduleExpression: rule.scheduleExpression } : {}),
+      ...(rule.eventPattern !== undefined ? { eventPattern: rule.eventPattern } : {}),
+      ...(rule.description !== undefined ? { description: rule.description } : {}),
+    };
+  }
+
+  // ---------------------------------------------------------------- admin: settings and reset
+
+  getSettings(): { settings: LocalAwsSettings } {
+    return { settings: { ...this.settings } };
+  }
+
+  /** Runtime-changeable settings; `start`, `speed` and `defaultRegion` are fixed at startup. */
+  updateSettings(body: Partial<LocalAwsSettings>): { settings: LocalAwsSettings } {
+    const next = { ...this.settings };
+    if (body.updateWhileUpdating !== undefined) {
+      if (body.updateWhileUpdating !== 'reject' && body.updateWhileUpdating !== 'retarget') {
+        throw new AdminRequestError(
+          'InvalidParameterValue',
+          'updateWhileUpdating must be reject or retarget',
+        );
+      }
+      next.updateWhileUpdating = body.updateWhileUpdating;
+    }
+    for (const key of ['shutdownSeconds', 'shutdownSpreadSeconds', 'cancelSeconds'] as const) {
+      const value = body[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new AdminRequestError('InvalidParameterValue', `${key} must be a non-negative number`);
+      }
+      next[key] = value;
+    }
+    if (body.seed !== undefined) next.seed = String(body.seed);
+    if (body.maxResults !== undefined) next.maxResults = { ...next.maxResults, ...body.maxResults };
+    this.settings = next;
+    return this.getSettings();
+  }
+
+  reset(): Record<string, never> {
+    this.time.clearTasks();
+    this.capacity.reset();
+    this.alarms.clear();
+    this.rules.clear();
+    this.datums.length = 0;
+    this.datumsByMetric.clear();
+    this.eventLog.length = 0;
+    this.callLog.length = 0;
+    this.faultList = [];
+    return {};
+  }
+
+  /** Capacity errors are AWS-shaped; through the admin API they become admin errors with the same code. */
+  private asAdmin<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error: unknown) {
+      if (error instanceof AwsServiceError) {
+        throw new AdminRequestError(error.code, error.message, error.code.endsWith('NotFound') ? 404 : 400);
+      }
+      throw error;
+    }
+  }
+}
+
+function alarmView(alarm: Alarm): AlarmView {
+  return {
+    name: alarm.name,
+    arn: alarm.arn,
+    state: alarm.state,
+    reason: alarm.reason,
+    updatedAt: new Date(alarm.updatedAtMs).toISOString(),
+  };
+}
