@@ -1,0 +1,148 @@
+/**
+ * What a sandbox run produces: everything the terminal timeline, the summary, the HTML report and `--json`
+ * are made from. Plain JSON data (ISO strings, numbers), so a run can be written, read back and rendered
+ * again without the runner.
+ */
+
+/** One event as the local endpoint recorded it (`GET /_local/events`): the run's event log. */
+export interface LoggedEvent {
+  time: string;
+  source: string;
+  'detail-type': string;
+  detail: unknown;
+  bus?: string;
+}
+
+export interface ReservationInfo {
+  id: string;
+  /** The config's name for it, when it has one. */
+  name?: string;
+  instanceType: string;
+  availabilityZone: string;
+  market?: string;
+}
+
+/** One reservation's capacity at a sample time. */
+export interface CapacityPoint {
+  /** Instances the owner holds in all (source + allocation). */
+  owned: number;
+  /** The allocation's current count: capacity lent out. */
+  lent: number;
+  /** Borrowers' running instances in the lent capacity. */
+  borrowed: number;
+  /** The allocation's target count. */
+  target: number;
+  status?: string;
+}
+
+export interface CapacitySample {
+  time: string;
+  reservations: Record<string, CapacityPoint>;
+}
+
+export interface SessionSpan {
+  market: string;
+  date: string;
+  open: string;
+  close: string;
+  openLocal: string;
+  closeLocal: string;
+  timeZone: string;
+  earlyClose: boolean;
+  note?: string;
+}
+
+export interface ClosedDay {
+  market: string;
+  date: string;
+  reason: string;
+}
+
+export type TimelineKind =
+  | 'decision'
+  | 'completion'
+  | 'stall'
+  | 'failure'
+  | 'deadline-at-risk'
+  | 'alarm'
+  | 'on-call'
+  | 'impairment'
+  | 'error';
+
+export interface TimelineEntry {
+  time: string;
+  kind: TimelineKind;
+  reservationId?: string;
+  text: string;
+}
+
+export interface InvocationRecord {
+  time: string;
+  functionName: string;
+  /** What woke it: a schedule's name, a rule's name, or `on-call`. */
+  trigger: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface ReclaimRecord {
+  reservationId: string;
+  from: number;
+  to: number;
+  trigger: string;
+  reason: string;
+  requestedAt: string;
+  /** Absent when the reclaim never completed in the window. */
+  completedAt?: string;
+  durationMinutes?: number;
+  /** The session open it was for, when there was one. */
+  deadline?: string;
+  /** Minutes between completion and the bell (negative: late). */
+  marginMinutes?: number;
+}
+
+export interface LendBackRecord {
+  reservationId: string;
+  from: number;
+  to: number;
+  at: string;
+  trigger: string;
+  reason: string;
+}
+
+export interface NoticeRecord {
+  reservationId: string;
+  at: string;
+  detailType: string;
+  text: string;
+}
+
+export interface Summary {
+  reclaims: ReclaimRecord[];
+  /** Reclaims with a deadline that completed after it, or not at all. */
+  misses: ReclaimRecord[];
+  stalls: NoticeRecord[];
+  failures: NoticeRecord[];
+  deadlinesAtRisk: NoticeRecord[];
+  lendBacks: LendBackRecord[];
+  lentInstanceHours: { total: number; byReservation: Record<string, number> };
+  /** Lent instance-hours × the on-demand price: what the owner did not pay for capacity it did not use. */
+  costAvoided?: { currency: 'USD'; total: number; byReservation: Record<string, number> };
+}
+
+export interface SimulationResult {
+  scenario: { name: string; description?: string; file?: string; configFile: string };
+  window: { start: string; end: string };
+  /** The zone the timeline shows local times in. */
+  timeZone: string;
+  reservations: ReservationInfo[];
+  sessions: SessionSpan[];
+  closedDays: ClosedDay[];
+  samples: CapacitySample[];
+  timeline: TimelineEntry[];
+  invocations: InvocationRecord[];
+  events: LoggedEvent[];
+  summary: Summary;
+  /** How the run went on this machine: not part of what the scenario means. */
+  run: { wallMilliseconds: number; simulatedDays: number; steps: number };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { renderHtmlReport } from '../../../infra/sandbox/report/html.ts';
+import { formatDualTime, formatSummary, formatTimeline } from '../../../infra/sandbox/report/terminal.ts';
+import { sampleResult } from './sample-result.ts';
+
+describe('terminal timeline', () => {
+  it('shows each line in the exchange time zone and UTC', () => {
+    expect(formatDualTime('2026-03-09T13:05:00.000Z', 'America/New_York')).toMatch(
+      /^Mon 09 Mar 09:05 EDT\s+13:05Z$/,
+    );
+    expect(formatDualTime('2026-03-06T14:05:00.000Z', 'America/New_York')).toMatch(
+      /^Fri 06 Mar 09:05 EST\s+14:05Z$/,
+    );
+  });
+
+  it('names reservations by their config name, one line per entry, no colour unless asked', () => {
+    const lines = formatTimeline(sampleResult()).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toContain('xnys-trading-r7i: 60 → 0 (schedule)');
+    expect(lines[3]).toContain('STALLED');
+    expect(formatTimeline(sampleResult())).not.toContain('\u001b[');
+    expect(formatTimeline(sampleResult(), { color: true })).toContain('\u001b[');
+  });
+});
+
+describe('terminal summary', () => {
+  it('reports reclaims, margins, misses, stalls, lent hours and cost', () => {
+    const text = formatSummary(sampleResult());
+    expect(text).toContain(
+      'reclaims done:        1 of 2 requested, 1 before a bell (smallest margin 10 min)',
+    );
+    expect(text).toContain('misses:               0');
+    expect(text).toContain('stalls:               1');
+    expect(text).toContain('lent instance-hours:  993');
+    expect(text).toContain('cost not paid for idle capacity: $993.00');
+    expect(text).toContain('60→0: 15 min, 10 min before the bell');
+    expect(text).toContain('no bell (alarm)');
+  });
+});
+
+describe('renderHtmlReport', () => {
+  it('is self-contained: no script, no external resource', () => {
+    const html = renderHtmlReport(sampleResult());
+    expect(html).not.toMatch(/<script|<link|src=|url\(/i);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+  });
+
+  it('escapes text from the scenario', () => {
+    const html = renderHtmlReport(sampleResult());
+    expect(html).toContain('Sample &lt;day&gt;');
+    expect(html).toContain('a day &amp; a night');
+  });
+
+  it('draws a chart per reservation with the series, the sessions and the completions', () => {
+    const html = renderHtmlReport(sampleResult());
+    expect(html.match(/<svg /g)).toHaveLength(1);
+    expect(html).toContain('data-series="owned" data-points="5"');
+    expect(html.match(/<rect class="session"/g)).toHaveLength(1);
+    expect(html.match(/<circle class="completion"/g)).toHaveLength(1);
+    expect(html.match(/<line class="marker alarm"/g)).toHaveLength(1);
+    // The lent line steps from 60 down to 30 at the first reclaim: two path points at the same x.
+    const lent = /data-series="lent" data-points="5" d="([^"]+)"/.exec(html)?.[1] ?? '';
+    expect(lent.split(' ').length).toBeGreaterThan(5);
+  });
+});
