@@ -1,0 +1,31 @@
+import { scheduledEventSchema } from '#shared/events/incoming.ts';
+import { parseWith } from '#shared/events/parse.ts';
+import { type ReconcileResult, reconcile } from '#shared/reconcile/reconcile.ts';
+import { productionDependencies } from '#shared/runtime/container.ts';
+import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-kit.ts';
+
+/**
+ * EventBridge Scheduler heartbeat around session boundaries: the policy knows the calendar, so the handler
+ * only reconciles at the clock's now (the simulated clock in tests and the simulator).
+ */
+export function createHandler(dependencies: DependencySource) {
+  return lambdaHandler(
+    dependencies,
+    async (event, { gateways, config, clock, logger }): Promise<ReconcileResult> => {
+      const scheduled = parseWith(scheduledEventSchema, event);
+      return reconcile({
+        trigger: {
+          kind: 'schedule',
+          id: scheduled.id,
+          detail: { time: scheduled.time, resources: scheduled.resources },
+        },
+        now: clock.now(),
+        gateways,
+        config,
+        ...(logger ? { logger } : {}),
+      });
+    },
+  );
+}
+
+export const handler = createHandler(productionDependencies);

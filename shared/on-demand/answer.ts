@@ -1,0 +1,52 @@
+import { AwsCallError, ConfigurationError, ValidationError } from '../errors/index.ts';
+import { RecordError } from '../records/tags.ts';
+
+export interface ErrorAnswer {
+  ok: false;
+  error: {
+    /** `ValidationError` (the payload), `AwsError` (an AWS call failed after retries), `ConfigurationError`, `InternalError`. */
+    code: 'ValidationError' | 'AwsError' | 'ConfigurationError' | 'InternalError';
+    /** The offending payload field, for validation errors. */
+    field?: string;
+    message: string;
+    /** The correlation id to search the logs with. */
+    correlationId: string;
+  };
+}
+
+/**
+ * The one place where on-demand failures become answers: on-call gets a precise message for its own
+ * mistakes and for AWS failures (code and action, nothing secret), and a pointer to the logs for ours.
+ */
+export function toErrorAnswer(error: unknown, correlationId: string): ErrorAnswer {
+  if (error instanceof ValidationError) {
+    return {
+      ok: false,
+      error: { code: 'ValidationError', field: error.field, message: error.message, correlationId },
+    };
+  }
+  if (error instanceof RecordError) {
+    return { ok: false, error: { code: 'ValidationError', message: error.message, correlationId } };
+  }
+  if (error instanceof AwsCallError) {
+    return {
+      ok: false,
+      error: {
+        code: 'AwsError',
+        message: `${error.service}:${error.action} failed with ${error.code}`,
+        correlationId,
+      },
+    };
+  }
+  if (error instanceof ConfigurationError) {
+    return { ok: false, error: { code: 'ConfigurationError', message: error.message, correlationId } };
+  }
+  return {
+    ok: false,
+    error: {
+      code: 'InternalError',
+      message: 'internal error: see the logs for this correlation id',
+      correlationId,
+    },
+  };
+}

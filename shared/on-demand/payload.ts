@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import type { PolicyConfig } from '../config/schema.ts';
+import { ValidationError } from '../errors/index.ts';
+import { parseWith } from '../events/parse.ts';
+import { MAX_OVERRIDE_HOURS, MAX_TAG_VALUE_LENGTH, MAX_TARGET } from '../records/tags.ts';
+
+/**
+ * The on-call payload of `reclaim-on-demand` (issue 4 item 3). Checked in two steps, both before any AWS
+ * call: the shape (zod, strict: an unknown field is a typo on-call must hear about), then the rules that
+ * tie fields together or need the clock and the config. Every failure is a ValidationError naming its field.
+ */
+
+export const ON_DEMAND_ACTIONS = ['reclaim', 'lend', 'clear', 'plan', 'status'] as const;
+export type OnDemandAction = (typeof ON_DEMAND_ACTIONS)[number];
+
+const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
+/** `2h`, `90m`, `1h30m`. */
+const DURATION = /^(?:(\d{1,4})h)?(?:(\d{1,5})m)?$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const MAX_OVERRIDE_MS = MAX_OVERRIDE_HOURS * 3_600_000;
+
+export const onDemandPayloadSchema = z.strictObject({
+  action: z.enum(ON_DEMAND_ACTIONS, { error: `expected one of ${ON_DEMAND_ACTIONS.join(', ')}` }),
+  reservations: z
+    .array(
+      z
+        .string()
+        .regex(RESERVATION_ID, { error: 'expected capacity reservation ids like cr-0123456789abcdef0' }),
+    )
+    .min(1, { error: 'expected at least one reservation id' })
+    .max(100, { error: 'expected at most 100 reservation ids' })
+    .optional(),
+  group: z.string().min(1).max(64).optional(),
+  all: z.literal(true, { error: 'expected true' }).optional(),
+  count: z
+    .number({ error: 'expected a whole number of instances' })
+    .int({ error: 'expected a whole number of instances' })
+    .min(1, { error: 'expected at least 1' })
+    .max(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` })
+    .optional(),
+  target: z
+    .number({ error: 'expected a whole number of instances' })
+    .int({ error: 'expected a whole number of instances' })
+    .min(0, { error: 'expected 0 or more' })
+    .max(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` })
+    .optional(),
+  everything: z.literal(true, { error: 'expected true' }).optional(),
+  for: z.string().regex(DURATION, { error: "expected a duration like '2h', '90m' or '1h30m'" }).optional(),
+  until: z.iso
+    .datetime({ offset: true, error: 'expected an ISO 8601 time with a zone, like 2025-03-12T21:00:00Z' })
+    .optional(),
+  reason: z
+    .string({ error: 'expected text' })
+    .max(MAX_TAG_VALUE_LENGTH, {
+      error: `expected at most ${MAX_TAG_VALUE_LENGTH} characters (it is recorded in tags)`,
+    })
+    .optional(),
+  dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+});
+export type OnDemandPayload = z.infer<typeof onDemandPayloadSchema>;
+
+export type Scope =
+  | { kind: 'all' }
+  | { kind: 'reservations'; ids: string[] }
+  | { kind: 'group'; name: string };
+export type Amount =
+  | { kind: 'count'; count: number }
+  | { kind: 'target'; target: number }
+  | { kind: 'everything' };
+
+export type OnDemandRequest =
+  | {
+      action: 'reclaim' | 'lend';
+      scope: Scope;
+      amount: Amount;
+      expiresAt: Date;
+      reason: string;
+      dryRun: boolean;
+    }
+  | { action: 'clear'; scope: Scope; reason: string; dryRun: boolean }
+  | { action: 'plan'; scope: Scope }
+  | { action: 'status'; scope: Scope };
+
+const SCOPE_FIELDS = ['reservations', 'group', 'all'] as const;
+const AMOUNT_FIELDS = ['count', 'target', 'everything'] as const;
+const EXPIRY_FIELDS = ['for', 'until'] as const;
+
+/** Validates an on-call payload against the clock and the config; throws ValidationError naming the field. */
+export function parseOnDemandRequest(input: unknown, now: Date, config: PolicyConfig): OnDemandRequest {
+  const payload = parseWith(onDemandPayloadSchema, input);
+  const scope = readScope(payload, config, payload.action === 'plan' || payload.action === 'status');
+  if (payload.action === 'plan' || payload.action === 'status') {
+    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], payload.action);
+    return payload.action === 'plan' ? { action: 'plan', scope } : { action: 'status', scope };
+  }
+  const reason = readReason(payload.reason);
+  const dryRun = payload.dryRun ?? false;
+  if (payload.action === 'clear') {
+    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], 'clear');
+    return { action: 'clear', scope, reason, dryRun };
+  }
+  const amount = readAmount(payload);
+  const expiresAt = readExpiry(payload, now);
+  return { action: payload.action, scope, amount, expiresAt, reason, dryRun };
+}
+
+/** Parses `2h`, `90m`, `1h30m` into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match || text === '') return undefined;
+  const hours = Number(match[1] ?? 0);
+  const minutes = Number(match[2] ?? 0);
+  return (hours * 60 + minutes) * 60_000;
+}
+
+function readScope(payload: OnDemandPayload, config: PolicyConfig, optional: boolean): Scope {
+  const given = SCOPE_FIELDS.filter((field) => payload[field] !== undefined);
+  if (given.length > 1) {
+    const second = given[1] ?? 'all';
+    throw new ValidationError(
+      second,
+      `${second}: cannot be combined with ${given[0]}; give one of reservations, group or all`,
+    );
+  }
+  if (payload.reservations !== undefined)
+    return { kind: 'reservations', ids: [...new Set(payload.reservations)] };
+  if (payload.group !== undefined) {
+    const known = config.azGroups.map((group) => group.name);
+    if (!known.includes(payload.group)) {
+      throw new ValidationError(
+        'group',
+        `group: '${payload.group}' is not a group of the config (${known.join(', ') || 'none configured'})`,
+      );
+    }
+    return { kind: 'group', name: payload.group };
+  }
+  if (payload.all === true || optional) return { kind: 'all' };
+  throw new ValidationError(
+    'reservations',
+    'reservations: expected one of reservations (ids), group (name) or all: true',
+  );
+}
+
+function readAmount(payload: OnDemandPayload): Amount {
+  const given = AMOUNT_FIELDS.filter((field) => payload[field] !== undefined);
+  if (given.length === 0) {
+    throw new ValidationError(
+      'count',
+      `count: ${payload.action} needs one of count, target or everything: true`,
+    );
+  }
+  if (given.length > 1) {
+    const second = given[1] ?? 'everything';
+    throw new ValidationError(second, `${second}: cannot be combined with ${given[0]}`);
+  }
+  if (payload.count !== undefined) return { kind: 'count', count: payload.count };
+  if (payload.target !== undefined) return { kind: 'target', target: payload.target };
+  return { kind: 'everything' };
+}
+
+function readExpiry(payload: OnDemandPayload, now: Date): Date {
+  if (payload.for !== undefined && payload.until !== undefined) {
+    throw new ValidationError('until', 'until: cannot be combined with for');
+  }
+  if (payload.for !== undefined) {
+    const duration = parseDuration(payload.for);
+    if (duration === undefined || duration <= 0) {
+      throw new ValidationError('for', "for: expected a positive duration like '2h' or '90m'");
+    }
+    if (duration > MAX_OVERRIDE_MS) {
+      throw new ValidationError('for', `for: an override lasts at most ${MAX_OVERRIDE_HOURS}h`);
+    }
+    return new Date(now.getTime() + duration);
+  }
+  if (payload.until !== undefined) {
+    const until = new Date(payload.until);
+    if (until.getTime() <= now.getTime()) {
+      throw new ValidationError(
+        'until',
+        `until: ${payload.until} is not in the future (now ${now.toISOString()})`,
+      );
+    }
+    if (until.getTime() - now.getTime() > MAX_OVERRIDE_MS) {
+      throw new ValidationError('until', `until: an override lasts at most ${MAX_OVERRIDE_HOURS}h from now`);
+    }
+    return until;
+  }
+  throw new ValidationError(
+    'for',
+    `for: ${payload.action} needs an expiry: for ('2h', '90m', at most 24h) or until (ISO time)`,
+  );
+}
+
+function readReason(reason: string | undefined): string {
+  if (reason === undefined || reason.trim() === '') {
+    throw new ValidationError(
+      'reason',
+      'reason: required for reclaim, lend and clear (e.g. the incident id)',
+    );
+  }
+  if (CONTROL_CHARACTERS.test(reason)) {
+    throw new ValidationError('reason', 'reason: control characters (newlines, tabs) are not allowed');
+  }
+  return reason.trim();
+}
+
+function forbid(payload: OnDemandPayload, fields: readonly (keyof OnDemandPayload)[], action: string): void {
+  const present = fields.find((field) => payload[field] !== undefined);
+  if (present !== undefined) throw new ValidationError(present, `${present}: not used by ${action}`);
+}

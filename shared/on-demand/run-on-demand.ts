@@ -1,0 +1,283 @@
+import type { PolicyConfig } from '../config/schema.ts';
+import type { AllocationStatus } from '../domain/reservation.ts';
+import { errorCode, errorMessage } from '../errors/index.ts';
+import type { Gateways } from '../gateways/index.ts';
+import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
+import { decide } from '../policy/index.ts';
+import type { Decision, Observation } from '../policy/types.ts';
+import { mapWithConcurrency } from '../reconcile/concurrency.ts';
+import { observe, type ReconcileResult, type ReservationOutcome, reconcile } from '../reconcile/reconcile.ts';
+import { MAX_TARGET, OVERRIDE_TAG_KEYS, type Override, overrideTags, readOverride } from '../records/tags.ts';
+import type { Amount, OnDemandRequest } from './payload.ts';
+import { scopeFilter, selectInScope } from './scope.ts';
+
+export interface OnDemandContext {
+  gateways: Gateways;
+  config: PolicyConfig;
+  now: Date;
+  /** The invocation's request id: the correlation id of the run. */
+  triggerId: string;
+  logger?: Logger;
+}
+
+export interface OverrideWritten {
+  reservationId: string;
+  name?: string;
+  action: Override['action'];
+  target: number;
+  expiresAt: string;
+}
+
+export interface ChangeAnswer {
+  ok: true;
+  action: 'reclaim' | 'lend' | 'clear';
+  dryRun: boolean;
+  /** The overrides written (or, on a dry run, that would be written); empty for clear. */
+  overrides: OverrideWritten[];
+  result: ReconcileResult;
+}
+
+export interface PlanAnswer {
+  ok: true;
+  action: 'plan';
+  result: ReconcileResult;
+}
+
+export interface ReservationStatus {
+  reservationId: string;
+  name?: string;
+  owned: number;
+  /** Instances in the allocation now. */
+  lent: number;
+  /** Borrowers' running instances, when EC2 shows them. */
+  borrowed?: number;
+  /** The allocation's target now. */
+  target: number;
+  /** The allocation's status, `none` without an allocation. */
+  status: AllocationStatus | 'none';
+  need: number;
+  /** What the policy would set now, and why. */
+  decidedTarget: number;
+  reasons: string[];
+  override: {
+    action: Override['action'];
+    target: number;
+    expiresAt: string;
+    reason: string;
+    setAt: string;
+  } | null;
+}
+
+export interface StatusAnswer {
+  ok: true;
+  action: 'status';
+  at: string;
+  reservations: ReservationStatus[];
+  warnings: string[];
+}
+
+export type OnDemandAnswer = ChangeAnswer | PlanAnswer | StatusAnswer;
+
+/**
+ * On-call's requests: write or clear an override (tags on the source, expiring within 24 h) and reconcile the
+ * reservations concerned at once, or only plan, or report status. A dry run writes nothing: the override is
+ * laid over the observation in memory and EC2 is asked with `DryRun=true`.
+ */
+export async function runOnDemand(
+  request: OnDemandRequest,
+  context: OnDemandContext,
+): Promise<OnDemandAnswer> {
+  const log = context.logger ?? serviceLogger;
+  const trigger = { kind: 'on-demand' as const, id: context.triggerId, detail: request };
+  const common = { now: context.now, gateways: context.gateways, config: context.config, logger: log };
+  log.info('on-demand request', { correlation_id: context.triggerId, request });
+
+  if (request.action === 'status') return status(request.scope, context);
+  if (request.action === 'plan') {
+    const result = await reconcile({
+      ...common,
+      trigger,
+      mode: 'plan',
+      select: scopeFilter(request.scope, context.config),
+    });
+    return { ok: true, action: 'plan', result };
+  }
+  return change(request, context, { ...common, trigger });
+}
+
+type ChangeRequest = Extract<OnDemandRequest, { action: 'reclaim' | 'lend' | 'clear' }>;
+type ReconcileCommon = Pick<
+  Parameters<typeof reconcile>[0],
+  'now' | 'gateways' | 'config' | 'logger' | 'trigger'
+>;
+
+async function change(
+  request: ChangeRequest,
+  context: OnDemandContext,
+  common: ReconcileCommon,
+): Promise<ChangeAnswer> {
+  const log = common.logger ?? serviceLogger;
+  const observation = await observe(context.gateways, context.config);
+  const scoped = selectInScope(
+    request.scope,
+    context.config,
+    decide(observation, context.config, context.now).decisions,
+  );
+  const overrides =
+    request.action === 'clear'
+      ? []
+      : scoped.map((decision) => ({
+          decision,
+          override: {
+            action: request.action,
+            target: overrideTarget(request.action, request.amount, decision, context.config),
+            expiresAt: request.expiresAt,
+            reason: request.reason,
+            setAt: context.now,
+          },
+        }));
+  const written: OverrideWritten[] = overrides.map(({ decision, override }) => ({
+    reservationId: decision.reservationId,
+    ...(decision.name === undefined ? {} : { name: decision.name }),
+    action: override.action,
+    target: override.target,
+    expiresAt: override.expiresAt.toISOString(),
+  }));
+
+  if (request.dryRun) {
+    const tagsById = new Map(
+      overrides.map(({ decision, override }) => [decision.reservationId, overrideTags(override)]),
+    );
+    const scopedIds = new Set(scoped.map((decision) => decision.reservationId));
+    const result = await reconcile({
+      ...common,
+      mode: 'dry-run',
+      reservationIds: [...scopedIds],
+      adjustObservation: (observed) => overlay(observed, scopedIds, tagsById),
+    });
+    return { ok: true, action: request.action, dryRun: true, overrides: written, result };
+  }
+
+  const failed = new Map<string, ReservationOutcome>();
+  await mapWithConcurrency(scoped, 16, async (decision) => {
+    const entry = overrides.find((candidate) => candidate.decision.reservationId === decision.reservationId);
+    try {
+      if (entry) await context.gateways.capacity.tag(decision.reservationId, overrideTags(entry.override));
+      else await context.gateways.capacity.untag(decision.reservationId, OVERRIDE_TAG_KEYS);
+    } catch (error: unknown) {
+      log.error('override not written', {
+        correlation_id: context.triggerId,
+        reservationId: decision.reservationId,
+        error,
+      });
+      failed.set(decision.reservationId, {
+        reservationId: decision.reservationId,
+        ...(decision.name === undefined ? {} : { name: decision.name }),
+        outcome: 'failed',
+        from: decision.currentTarget,
+        to: decision.currentTarget,
+        action: decision.action,
+        reasons: ['override not written'],
+        error: { code: errorCode(error), message: errorMessage(error) },
+      });
+    }
+  });
+  const toReconcile = scoped.map((decision) => decision.reservationId).filter((id) => !failed.has(id));
+  const result =
+    toReconcile.length === 0
+      ? emptyResult(context)
+      : await reconcile({ ...common, reservationIds: toReconcile });
+  result.outcomes.push(...failed.values());
+  return {
+    ok: true,
+    action: request.action,
+    dryRun: false,
+    overrides: written.filter((entry) => !failed.has(entry.reservationId)),
+    result,
+  };
+}
+
+/** The absolute allocation target an on-call amount means for one reservation, at the time it is written. */
+export function overrideTarget(
+  action: 'reclaim' | 'lend',
+  amount: Amount,
+  decision: Decision,
+  config: PolicyConfig,
+): number {
+  if (amount.kind === 'target') return amount.target;
+  if (action === 'reclaim') {
+    return amount.kind === 'everything' ? 0 : Math.max(0, decision.currentTarget - amount.count);
+  }
+  const ceiling = configuredCeiling(decision, config);
+  if (amount.kind === 'everything') return Math.min(ceiling, decision.owned, MAX_TARGET);
+  return Math.min(decision.currentTarget + amount.count, MAX_TARGET);
+}
+
+async function status(scope: OnDemandRequest['scope'], context: OnDemandContext): Promise<StatusAnswer> {
+  const observation = await observe(context.gateways, context.config);
+  const { decisions, warnings } = decide(observation, context.config, context.now);
+  const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
+  const reservations = selectInScope(scope, context.config, decisions).map((decision): ReservationStatus => {
+    const snapshot = snapshots.get(decision.reservationId);
+    const allocation = snapshot?.allocation;
+    const reading = snapshot ? readOverride(snapshot.tags, context.now) : { kind: 'none' as const };
+    return {
+      reservationId: decision.reservationId,
+      ...(decision.name === undefined ? {} : { name: decision.name }),
+      owned: decision.owned,
+      lent: allocation?.current ?? 0,
+      ...(allocation?.borrowed === undefined ? {} : { borrowed: allocation.borrowed }),
+      target: allocation?.target ?? 0,
+      status: allocation?.status ?? 'none',
+      need: decision.need,
+      decidedTarget: decision.target,
+      reasons: decision.reasons,
+      override:
+        reading.kind === 'active'
+          ? {
+              action: reading.override.action,
+              target: reading.override.target,
+              expiresAt: reading.override.expiresAt.toISOString(),
+              reason: reading.override.reason,
+              setAt: reading.override.setAt.toISOString(),
+            }
+          : null,
+    };
+  });
+  return { ok: true, action: 'status', at: context.now.toISOString(), reservations, warnings };
+}
+
+function configuredCeiling(decision: Decision, config: PolicyConfig): number {
+  const entry = config.reservations.find(
+    (reservation) => reservation.id === decision.reservationId || reservation.name === decision.name,
+  );
+  return entry?.ceiling ?? MAX_TARGET;
+}
+
+/** The observation as it will be once the overrides are written (or cleared): the dry run decides on it. */
+function overlay(
+  observed: Observation,
+  scopedIds: ReadonlySet<string>,
+  tagsById: ReadonlyMap<string, Record<string, string>>,
+): Observation {
+  return {
+    ...observed,
+    reservations: observed.reservations.map((snapshot) => {
+      if (!scopedIds.has(snapshot.reservationId)) return snapshot;
+      const tags = { ...snapshot.tags };
+      for (const key of OVERRIDE_TAG_KEYS) delete tags[key];
+      return { ...snapshot, tags: { ...tags, ...(tagsById.get(snapshot.reservationId) ?? {}) } };
+    }),
+  };
+}
+
+function emptyResult(context: OnDemandContext): ReconcileResult {
+  return {
+    triggerId: context.triggerId,
+    trigger: 'on-demand',
+    mode: 'apply',
+    at: context.now.toISOString(),
+    outcomes: [],
+    warnings: [],
+  };
+}

@@ -1,0 +1,399 @@
+import type { PolicyConfig } from '../config/schema.ts';
+import { IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
+import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
+import {
+  type AllocationChangeDetail,
+  DETAIL_TYPE,
+  type ServiceEvent,
+  type TriggerKind,
+} from '../events/service-events.ts';
+import type { Gateways } from '../gateways/index.ts';
+import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
+import { decide } from '../policy/index.ts';
+import type { Decision, Observation } from '../policy/types.ts';
+import {
+  DESIRED_TAG_KEYS,
+  desiredTargetTags,
+  lastReclaimTags,
+  readDesiredTarget,
+  requestRecordTags,
+} from '../records/tags.ts';
+import { createClientToken } from './client-token.ts';
+import { mapWithConcurrency } from './concurrency.ts';
+
+export type { Decision, Observation };
+
+export interface ReconcileTrigger {
+  kind: TriggerKind;
+  /** The triggering event's id (or the invocation's request id): every log line and event carries it. */
+  id: string;
+  detail?: unknown;
+}
+
+/** `apply` acts; `plan` only decides; `dry-run` decides and proves the permissions with EC2's `DryRun`. */
+export type ReconcileMode = 'apply' | 'plan' | 'dry-run';
+
+export type Outcome = 'updated' | 'unchanged' | 'deferred' | 'failed' | 'planned';
+
+export interface ReservationOutcome {
+  reservationId: string;
+  name?: string;
+  /** `planned`: plan or dry run, the target would change. */
+  outcome: Outcome;
+  /** The allocation's target before (0 without an allocation). */
+  from: number;
+  /** The target decided (for `unchanged`, equal to `from`). */
+  to: number;
+  action: Decision['action'];
+  reasons: string[];
+  deadline?: string;
+  error?: { code: string; message: string };
+}
+
+export interface ReconcileResult {
+  triggerId: string;
+  trigger: TriggerKind;
+  mode: ReconcileMode;
+  /** ISO time of the decision. */
+  at: string;
+  outcomes: ReservationOutcome[];
+  warnings: string[];
+}
+
+export interface ReconcileInput {
+  trigger: ReconcileTrigger;
+  now: Date;
+  gateways: Gateways;
+  config: PolicyConfig;
+  logger?: Logger;
+  mode?: ReconcileMode;
+  /** Act only on these reservations (the others are still observed, since AZ groups decide together). */
+  reservationIds?: readonly string[];
+  /** Act only on the decisions this accepts (e.g. the members of a group, known by their config names). */
+  select?: (decision: Decision) => boolean;
+  /** Changes the observation before deciding: the on-demand dry run overlays an override not yet written. */
+  adjustObservation?: (observation: Observation) => Observation;
+  /** Measured reclaim durations (the tracker's), for the lead time. */
+  reclaimDurationsSeconds?: number[];
+  /** Reservations acted on at once; EC2 throttles bursts. */
+  concurrency?: number;
+}
+
+const DEFAULT_CONCURRENCY = 16;
+
+/** The names of every alarm the config reacts to: alarm needs and AZ impairment alarms. */
+export function configuredAlarmNames(config: PolicyConfig): string[] {
+  const impairment = config.azGroups.flatMap((group) => Object.values(group.impairmentAlarms));
+  return [...new Set([...Object.keys(config.alarms), ...impairment])];
+}
+
+/** Reads the world the policy decides on: managed reservations (EC2) and the configured alarms (CloudWatch). */
+export async function observe(
+  gateways: Gateways,
+  config: PolicyConfig,
+  reclaimDurationsSeconds?: number[],
+): Promise<Observation> {
+  const [reservations, alarms] = await Promise.all([
+    gateways.capacity.describeManaged(),
+    gateways.alarms.alarmStates(configuredAlarmNames(config)),
+  ]);
+  return { reservations, alarms, ...(reclaimDurationsSeconds ? { reclaimDurationsSeconds } : {}) };
+}
+
+/**
+ * The one reconcile every trigger wakes (DESIGN §2): observe, decide with the pure policy, act where the
+ * target changes. Nothing is remembered between runs but what EC2, CloudWatch and the tags hold, so a
+ * duplicate, late or out-of-order trigger is harmless. One reservation's failure never stops the others.
+ */
+export async function reconcile(input: ReconcileInput): Promise<ReconcileResult> {
+  const { trigger, now, gateways, config } = input;
+  const mode = input.mode ?? 'apply';
+  const log = (input.logger ?? serviceLogger).createChild({
+    persistentKeys: { correlation_id: trigger.id, trigger: trigger.kind },
+  });
+
+  const observed = await observe(gateways, config, input.reclaimDurationsSeconds);
+  const observation = input.adjustObservation ? input.adjustObservation(observed) : observed;
+  const missingAlarms = configuredAlarmNames(config).filter((name) => observation.alarms[name] === undefined);
+  const { decisions, warnings: policyWarnings } = decide(observation, config, now);
+  const warnings = [...policyWarnings];
+  if (missingAlarms.length > 0)
+    warnings.push(`configured alarms not found in CloudWatch: ${missingAlarms.join(', ')}`);
+
+  const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
+  const inScope = input.reservationIds ? new Set(input.reservationIds) : undefined;
+  const chosen = decisions.filter(
+    (decision) =>
+      (inScope === undefined || inScope.has(decision.reservationId)) && (input.select?.(decision) ?? true),
+  );
+
+  const events: ServiceEvent[] = [];
+  const context: ActContext = { trigger, now, gateways, mode, log, warnings, events };
+  const outcomes = await mapWithConcurrency(chosen, input.concurrency ?? DEFAULT_CONCURRENCY, (decision) => {
+    const snapshot = snapshots.get(decision.reservationId);
+    return act(decision, snapshot, context);
+  });
+
+  await finish(outcomes, context);
+  const result: ReconcileResult = {
+    triggerId: trigger.id,
+    trigger: trigger.kind,
+    mode,
+    at: now.toISOString(),
+    outcomes,
+    warnings,
+  };
+  log.info('reconciled', {
+    mode,
+    updated: count(outcomes, 'updated'),
+    deferred: count(outcomes, 'deferred'),
+    failed: count(outcomes, 'failed'),
+    planned: count(outcomes, 'planned'),
+    warnings,
+  });
+  return result;
+}
+
+interface ActContext {
+  trigger: ReconcileTrigger;
+  now: Date;
+  gateways: Gateways;
+  mode: ReconcileMode;
+  log: Logger;
+  warnings: string[];
+  events: ServiceEvent[];
+}
+
+async function act(
+  decision: Decision,
+  snapshot: ReservationSnapshot | undefined,
+  context: ActContext,
+): Promise<ReservationOutcome> {
+  const from = decision.currentTarget;
+  const to = decision.target;
+  const reason = decision.reasons.join('; ');
+  const deadline = isoOrUndefined(decision.deadline);
+  const base = {
+    reservationId: decision.reservationId,
+    ...(decision.name === undefined ? {} : { name: decision.name }),
+    from,
+    to,
+    action: decision.action,
+    reasons: decision.reasons,
+    ...(deadline === undefined ? {} : { deadline }),
+  };
+  const allocation = snapshot?.allocation;
+  const hasAllocation = allocation !== undefined;
+
+  if (to === from && (hasAllocation || to === 0)) {
+    if (context.mode === 'apply' && snapshot && !isInFlight(snapshot))
+      await clearStaleDesired(snapshot, context);
+    return { ...base, outcome: 'unchanged' };
+  }
+  if (context.mode === 'plan') return { ...base, outcome: 'planned' };
+  if (context.mode === 'dry-run') return dryRun(decision, hasAllocation, base, context);
+  if (snapshot && isInFlight(snapshot)) return defer(decision, base, reason, context);
+
+  try {
+    if (hasAllocation) {
+      await context.gateways.capacity.updateAllocation({
+        reservationId: decision.reservationId,
+        target: to,
+        zeroSizePreference: decision.zeroSizePreference,
+      });
+    } else {
+      await context.gateways.capacity.createAllocation({
+        reservationId: decision.reservationId,
+        instanceCount: to,
+        clientToken: createClientToken(decision.reservationId, to, context.now),
+        zeroSizePreference: decision.zeroSizePreference,
+      });
+    }
+  } catch (error: unknown) {
+    if (error instanceof AllocationBusyError) return defer(decision, base, reason, context);
+    const failure = { code: errorCode(error), message: errorMessage(error) };
+    context.log.error('allocation change failed', {
+      reservationId: decision.reservationId,
+      from,
+      to,
+      reason,
+      error,
+    });
+    context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
+    return { ...base, outcome: 'failed', error: failure };
+  }
+
+  context.log.info('allocation change requested', {
+    reservationId: decision.reservationId,
+    from,
+    to,
+    reason,
+  });
+  context.events.push(changeEvent(DETAIL_TYPE.changeRequested, decision, reason, context));
+  await recordRequest(decision, snapshot, reason, context);
+  return { ...base, outcome: 'updated' };
+}
+
+async function dryRun(
+  decision: Decision,
+  hasAllocation: boolean,
+  base: Omit<ReservationOutcome, 'outcome'>,
+  context: ActContext,
+): Promise<ReservationOutcome> {
+  try {
+    if (hasAllocation) {
+      await context.gateways.capacity.updateAllocation({
+        reservationId: decision.reservationId,
+        target: decision.target,
+        zeroSizePreference: decision.zeroSizePreference,
+        dryRun: true,
+      });
+    } else {
+      await context.gateways.capacity.createAllocation({
+        reservationId: decision.reservationId,
+        instanceCount: decision.target,
+        clientToken: createClientToken(decision.reservationId, decision.target, context.now),
+        zeroSizePreference: decision.zeroSizePreference,
+        dryRun: true,
+      });
+    }
+    return { ...base, outcome: 'planned' };
+  } catch (error: unknown) {
+    // A busy allocation proves nothing about permissions: the plan stands, the tracker would apply it.
+    if (error instanceof AllocationBusyError) return { ...base, outcome: 'planned' };
+    return { ...base, outcome: 'failed', error: { code: errorCode(error), message: errorMessage(error) } };
+  }
+}
+
+/** The allocation is busy: record the desired target for the tracker instead of updating (DESIGN §4). */
+async function defer(
+  decision: Decision,
+  base: Omit<ReservationOutcome, 'outcome'>,
+  reason: string,
+  context: ActContext,
+): Promise<ReservationOutcome> {
+  const { reservationId, target } = decision;
+  try {
+    await context.gateways.capacity.tag(reservationId, desiredTargetTags({ target, reason }));
+  } catch (error: unknown) {
+    const failure = { code: errorCode(error), message: errorMessage(error) };
+    context.log.error('desired target not recorded', { reservationId, to: target, error });
+    context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
+    return { ...base, outcome: 'failed', error: failure };
+  }
+  context.log.info('allocation busy, desired target recorded', {
+    reservationId,
+    from: base.from,
+    to: target,
+    reason,
+  });
+  return { ...base, outcome: 'deferred' };
+}
+
+/** After a change: the request record (and the last reclaim time when lowering), and no stale desired target. */
+async function recordRequest(
+  decision: Decision,
+  snapshot: ReservationSnapshot | undefined,
+  reason: string,
+  context: ActContext,
+): Promise<void> {
+  const { reservationId, currentTarget: from, target: to } = decision;
+  const deadline = decision.deadline;
+  const tags = {
+    ...requestRecordTags({
+      target: to,
+      from,
+      at: context.now,
+      trigger: context.trigger.kind,
+      reason,
+      ...(deadline === undefined ? {} : { deadline }),
+    }),
+    ...(to < from ? lastReclaimTags(context.now) : {}),
+  };
+  try {
+    await context.gateways.capacity.tag(reservationId, tags);
+    if (snapshot && readDesiredTarget(snapshot.tags) !== undefined) {
+      await context.gateways.capacity.untag(reservationId, DESIRED_TAG_KEYS);
+    }
+  } catch (error: unknown) {
+    // The change itself went through; a missing record only weakens the cooldown and the tracker's deadline.
+    context.warnings.push(`${reservationId}: request not recorded in tags: ${errorMessage(error)}`);
+    context.log.warn('request not recorded', { reservationId, error });
+  }
+}
+
+/** A desired target left from an in-flight period is void once the allocation is idle and the policy agrees. */
+async function clearStaleDesired(snapshot: ReservationSnapshot, context: ActContext): Promise<void> {
+  if (readDesiredTarget(snapshot.tags) === undefined) return;
+  try {
+    await context.gateways.capacity.untag(snapshot.reservationId, DESIRED_TAG_KEYS);
+  } catch (error: unknown) {
+    context.warnings.push(
+      `${snapshot.reservationId}: stale desired target not cleared: ${errorMessage(error)}`,
+    );
+  }
+}
+
+/** Publishes the run's events and wakes the tracker when something is now in flight. */
+async function finish(outcomes: readonly ReservationOutcome[], context: ActContext): Promise<void> {
+  if (context.events.length > 0) {
+    try {
+      const published = await context.gateways.events.publish(context.events);
+      for (const failure of published.failed) {
+        context.warnings.push(`event '${failure.detailType}' not published: ${failure.errorCode}`);
+        context.log.error('event not published', { ...failure });
+      }
+    } catch (error: unknown) {
+      context.warnings.push(`events not published: ${errorMessage(error)}`);
+      context.log.error('events not published', { error });
+    }
+  }
+  const inFlight = outcomes.some(
+    (outcome) => outcome.outcome === 'updated' || outcome.outcome === 'deferred',
+  );
+  if (context.mode !== 'apply' || !inFlight) return;
+  try {
+    await context.gateways.events.enableTracker();
+  } catch (error: unknown) {
+    context.warnings.push(`tracker not enabled: ${errorMessage(error)}`);
+    context.log.error('tracker not enabled', { error });
+  }
+}
+
+function changeEvent(
+  detailType: typeof DETAIL_TYPE.changeRequested | typeof DETAIL_TYPE.changeFailed,
+  decision: Decision,
+  reason: string,
+  context: ActContext,
+  failure?: { code: string; message: string },
+): ServiceEvent<AllocationChangeDetail> {
+  const deadline = isoOrUndefined(decision.deadline);
+  return {
+    detailType,
+    time: context.now,
+    resources: [decision.reservationId],
+    detail: {
+      reservationId: decision.reservationId,
+      from: decision.currentTarget,
+      to: decision.target,
+      trigger: context.trigger.kind,
+      triggerId: context.trigger.id,
+      reason,
+      requestedAt: context.now.toISOString(),
+      ...(deadline === undefined ? {} : { deadline }),
+      ...(failure === undefined ? {} : { errorCode: failure.code, errorMessage: failure.message }),
+    },
+  };
+}
+
+function isInFlight(snapshot: ReservationSnapshot): boolean {
+  return snapshot.allocation !== undefined && IN_FLIGHT_STATUSES.includes(snapshot.allocation.status);
+}
+
+function isoOrUndefined(value: Date | undefined): string | undefined {
+  return value?.toISOString();
+}
+
+function count(outcomes: readonly ReservationOutcome[], outcome: Outcome): number {
+  return outcomes.filter((entry) => entry.outcome === outcome).length;
+}

@@ -1,0 +1,74 @@
+import { type Clock, systemClock } from '../clock.ts';
+import { loadConfigFile } from '../config/load-config.ts';
+import type { PolicyConfig } from '../config/schema.ts';
+import { ConfigurationError } from '../errors/index.ts';
+import {
+  CloudWatchAlarmGateway,
+  createCloudWatchClient,
+  createEc2Client,
+  createEventBridgeClient,
+  Ec2CapacityGateway,
+  EventBridgeGateway,
+  type Gateways,
+} from '../gateways/index.ts';
+import { type Logger, logger } from '../logging/logger.ts';
+import { type RuntimeEnvironment, readRuntimeEnvironment } from './environment.ts';
+
+/** What every handler is built from: tests and the simulator build one pointing at the local endpoint. */
+export interface HandlerDependencies {
+  gateways: Gateways;
+  config: PolicyConfig;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** The real gateways for an environment; SDK clients are built here once and reused by every invocation. */
+export function createGateways(
+  environment: Pick<RuntimeEnvironment, 'eventBusName' | 'trackerRuleName'>,
+): Gateways {
+  return {
+    capacity: new Ec2CapacityGateway({ client: createEc2Client() }),
+    alarms: new CloudWatchAlarmGateway({ client: createCloudWatchClient() }),
+    events: new EventBridgeGateway({
+      client: createEventBridgeClient(),
+      busName: environment.eventBusName,
+      trackerRuleName: environment.trackerRuleName,
+    }),
+  };
+}
+
+/** Loads the policy config file named by ODCR_CONFIG_FILE, naming the variable in the error if it fails. */
+export function loadPolicyConfig(environment: Pick<RuntimeEnvironment, 'configFile'>): PolicyConfig {
+  try {
+    return loadConfigFile(environment.configFile);
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigurationError(
+      'ODCR_CONFIG_FILE',
+      `ODCR_CONFIG_FILE (${environment.configFile}): ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+let production: HandlerDependencies | undefined;
+
+/**
+ * The production wiring, built on first use and then kept for the container's life: one set of SDK clients,
+ * the config read and validated once. Lazy rather than at import so that importing a handler module (tests,
+ * the simulator, the bundler's analysis) never needs the Lambda environment.
+ */
+export function productionDependencies(): HandlerDependencies {
+  if (production === undefined) {
+    const environment = readRuntimeEnvironment();
+    production = {
+      config: loadPolicyConfig(environment),
+      gateways: createGateways(environment),
+      clock: systemClock,
+      logger,
+    };
+  }
+  return production;
+}

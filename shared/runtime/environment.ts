@@ -1,0 +1,31 @@
+import { ConfigurationError } from '../errors/index.ts';
+
+/** What a function needs from its environment; no defaults for resource names (STYLE: fail fast). */
+export interface RuntimeEnvironment {
+  /** Path of the policy config JSON bundled with the function. */
+  configFile: string;
+  eventBusName: string;
+  trackerRuleName: string;
+}
+
+const REQUIRED = {
+  configFile: 'ODCR_CONFIG_FILE',
+  eventBusName: 'EVENT_BUS_NAME',
+  trackerRuleName: 'TRACKER_RULE_NAME',
+} as const satisfies Record<keyof RuntimeEnvironment, string>;
+
+/** Reads the function's environment; throws ConfigurationError naming every missing variable. */
+export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
+  const missing = Object.values(REQUIRED).filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      missing.join(', '),
+      `missing environment variable(s): ${missing.join(', ')}`,
+    );
+  }
+  return {
+    configFile: env[REQUIRED.configFile] ?? '',
+    eventBusName: env[REQUIRED.eventBusName] ?? '',
+    trackerRuleName: env[REQUIRED.trackerRuleName] ?? '',
+  };
+}
