@@ -1,0 +1,104 @@
+/**
+ * `npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example] [--speed N]
+ *  [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`
+ * Starts the local AWS endpoint and prints `listening on http://host:port` once it accepts requests.
+ */
+import { parseArgs } from 'node:util';
+import { loadExampleFleet, loadSeedFile } from './example-fleet.ts';
+import { startLocalAws } from './server.ts';
+import type { LocalAwsSettings, SeedState } from './types.ts';
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new UsageError(`--${name} needs a non-negative number, got ${value}`);
+  return parsed;
+}
+
+function howTo(url: string): string {
+  return [
+    '',
+    'Example fleet seeded: cr-0123456789abcdef0 (trading, 100 owned, 60 lent, 30 borrowed),',
+    'cr-0000000000000a001/b001/c001 (risk-engine, 3 each, 1 lent and borrowed), 5 alarms OK,',
+    'rule odcr-reclaimer-dev-track-reclamation DISABLED.',
+    '',
+    'Point any SDK or the AWS CLI at it (any credentials work):',
+    `  export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    '  aws ec2 describe-capacity-reservations --filters Name=tag:fleet,Values=trading',
+    '  aws ec2 update-interruptible-capacity-reservation-allocation \\',
+    '      --capacity-reservation-id cr-0123456789abcdef0 --target-instance-count 0 --zero-size-preference retain',
+    '',
+    'Drive it through the admin API:',
+    `  curl -s ${url}/_local/clock -d '{"advanceSeconds":300}'`,
+    `  curl -s ${url}/_local/alarms -d '{"name":"xnys-volatility-high","state":"ALARM"}'`,
+    `  curl -s ${url}/_local/events   # interruption warnings, reclamation completed, alarm changes`,
+    `  curl -s ${url}/_local/calls    # every API call with its outcome`,
+    'See infra/local-aws/README.md for the whole admin API. Ctrl-C stops it.',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4566' },
+      host: { type: 'string', default: '127.0.0.1' },
+      state: { type: 'string' },
+      example: { type: 'boolean', default: false },
+      speed: { type: 'string' },
+      'update-while-updating': { type: 'string' },
+      'shutdown-seconds': { type: 'string' },
+      seed: { type: 'string' },
+      start: { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = numberOption('port', values.port) ?? 4566;
+  const mode = values['update-while-updating'];
+  if (mode !== undefined && mode !== 'reject' && mode !== 'retarget') {
+    throw new UsageError(`--update-while-updating takes reject or retarget, got ${mode}`);
+  }
+  const settings: Partial<LocalAwsSettings> = {};
+  if (mode !== undefined) settings.updateWhileUpdating = mode;
+  const speed = numberOption('speed', values.speed);
+  if (speed !== undefined) settings.speed = speed;
+  const shutdownSeconds = numberOption('shutdown-seconds', values['shutdown-seconds']);
+  if (shutdownSeconds !== undefined) settings.shutdownSeconds = shutdownSeconds;
+  if (values.seed !== undefined) settings.seed = values.seed;
+  if (values.start !== undefined) {
+    if (Number.isNaN(Date.parse(values.start)))
+      throw new UsageError(`--start needs an ISO time, got ${values.start}`);
+    settings.start = new Date(values.start).toISOString();
+  }
+  const seeds: SeedState[] = [];
+  if (values.example) seeds.push(loadExampleFleet());
+  if (values.state !== undefined) seeds.push(loadSeedFile(values.state));
+
+  const aws = await startLocalAws({ port, host: values.host ?? '127.0.0.1', settings });
+  for (const seed of seeds) aws.admin.seed(seed);
+  process.stdout.write(`listening on ${aws.url}\n`);
+  if (values.example) process.stdout.write(`${howTo(aws.url)}\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the local AWS endpoint\n`);
+    aws.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`local-aws: ${message}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});
