@@ -11,6 +11,9 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, input: unkno
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = issue ? issuePath(issue.path) : '(root)';
-  throw new ValidationError(field, issue ? `${field}: ${issue.message}` : 'invalid input');
+  // An unknown key is reported on its parent object; the key itself is the field to name.
+  const path =
+    issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : (issue?.path ?? []);
+  const field = issuePath(path);
+  throw new ValidationError(field, `${field}: ${issue?.message ?? 'invalid input'}`);
 }
