@@ -23,7 +23,10 @@ export interface PublishResult {
 /** EventBridge as the service uses it: its own events, and the switch of the tracker's rule. */
 export interface EventGateway {
   publish(events: readonly ServiceEvent[]): Promise<PublishResult>;
-  /** Turns the tracker's `rate(1 minute)` rule on; harmless when it already is. */
+  /**
+   * Turns the tracker's `rate(1 minute)` rule on; harmless when it already is. Scheduled rules live on the
+   * default bus (EventBridge allows schedules nowhere else), so this names no bus.
+   */
   enableTracker(): Promise<void>;
   /** Turns the tracker's rule off when nothing is in flight; the tracker re-checks afterwards (issue 5). */
   disableTracker(): Promise<void>;
@@ -76,13 +79,13 @@ export class EventBridgeGateway implements EventGateway {
 
   async enableTracker(): Promise<void> {
     await callAws('events', 'EnableRule', () =>
-      this.client.send(new EnableRuleCommand({ Name: this.trackerRuleName, EventBusName: this.busName })),
+      this.client.send(new EnableRuleCommand({ Name: this.trackerRuleName })),
     );
   }
 
   async disableTracker(): Promise<void> {
     await callAws('events', 'DisableRule', () =>
-      this.client.send(new DisableRuleCommand({ Name: this.trackerRuleName, EventBusName: this.busName })),
+      this.client.send(new DisableRuleCommand({ Name: this.trackerRuleName })),
     );
   }
 
