@@ -1,14 +1,18 @@
 import type { AlarmGateway } from './cloudwatch.ts';
 import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
+import type { MetricsGateway } from './metrics.ts';
 
 export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
 export * from './eventbridge.ts';
+export * from './metrics.ts';
 
 /** Everything the use cases need from AWS, injected so tests and the simulator can point it at the local endpoint. */
 export interface Gateways {
   capacity: CapacityGateway;
   alarms: AlarmGateway;
   events: EventGateway;
+  /** The tracker's metrics; reconcile reads the measured reclaim durations from it for the learned lead. */
+  metrics?: MetricsGateway;
 }

@@ -92,12 +92,39 @@ export async function observe(
   gateways: Gateways,
   config: PolicyConfig,
   reclaimDurationsSeconds?: number[],
+  learn?: { now: Date; log: Logger },
 ): Promise<Observation> {
   const [reservations, alarms] = await Promise.all([
     gateways.capacity.describeManaged(),
     gateways.alarms.alarmStates(configuredAlarmNames(config)),
   ]);
-  return { reservations, alarms, ...(reclaimDurationsSeconds ? { reclaimDurationsSeconds } : {}) };
+  const durations =
+    reclaimDurationsSeconds ??
+    (learn ? await measuredReclaimDurations(gateways, reservations, learn) : undefined);
+  return { reservations, alarms, ...(durations ? { reclaimDurationsSeconds: durations } : {}) };
+}
+
+/** One-minute CloudWatch data is kept 15 days: the learned lead looks back two weeks of reclaims. */
+const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
+
+/**
+ * The reclaim durations the tracker measured (issue 5), so slow reclaims make the next schedule earlier. A
+ * failed read must not stop a reclaim: the policy then falls back to its configured minimum lead.
+ */
+async function measuredReclaimDurations(
+  gateways: Gateways,
+  reservations: readonly ReservationSnapshot[],
+  { now, log }: { now: Date; log: Logger },
+): Promise<number[] | undefined> {
+  if (gateways.metrics === undefined || reservations.length === 0) return undefined;
+  try {
+    const since = new Date(now.getTime() - LEARNED_LEAD_LOOKBACK_MS);
+    const ids = reservations.map((reservation) => reservation.reservationId);
+    return await gateways.metrics.reclaimDurations(since, now, ids);
+  } catch (error: unknown) {
+    log.warn('measured reclaim durations unavailable, lead uses its minimum', { error: errorMessage(error) });
+    return undefined;
+  }
 }
 
 /**
@@ -112,7 +139,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     persistentKeys: { correlation_id: trigger.id, trigger: trigger.kind },
   });
 
-  const observed = await observe(gateways, config, input.reclaimDurationsSeconds);
+  const observed = await observe(gateways, config, input.reclaimDurationsSeconds, { now, log });
   const observation = input.adjustObservation ? input.adjustObservation(observed) : observed;
   const missingAlarms = configuredAlarmNames(config).filter((name) => observation.alarms[name] === undefined);
   const { decisions, warnings: policyWarnings } = decide(observation, config, now);

@@ -4,6 +4,7 @@ import type { PolicyConfig } from '../config/schema.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import {
   CloudWatchAlarmGateway,
+  CloudWatchMetricsGateway,
   createCloudWatchClient,
   createEc2Client,
   createEventBridgeClient,
@@ -24,7 +25,7 @@ export interface HandlerDependencies {
 
 /** The real gateways for an environment; SDK clients are built here once and reused by every invocation. */
 export function createGateways(
-  environment: Pick<RuntimeEnvironment, 'eventBusName' | 'trackerRuleName'>,
+  environment: Pick<RuntimeEnvironment, 'eventBusName' | 'trackerRuleName' | 'metricsNamespace'>,
 ): Gateways {
   return {
     capacity: new Ec2CapacityGateway({ client: createEc2Client() }),
@@ -34,6 +35,9 @@ export function createGateways(
       busName: environment.eventBusName,
       trackerRuleName: environment.trackerRuleName,
     }),
+    ...(environment.metricsNamespace === undefined
+      ? {}
+      : { metrics: new CloudWatchMetricsGateway({ namespace: environment.metricsNamespace }) }),
   };
 }
 

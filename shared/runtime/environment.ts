@@ -6,13 +6,15 @@ export interface RuntimeEnvironment {
   configFile: string;
   eventBusName: string;
   trackerRuleName: string;
+  /** CloudWatch namespace of the service's metrics (`METRICS_NAMESPACE`); without it no metrics gateway is built. */
+  metricsNamespace?: string;
 }
 
 const REQUIRED = {
   configFile: 'ODCR_CONFIG_FILE',
   eventBusName: 'EVENT_BUS_NAME',
   trackerRuleName: 'TRACKER_RULE_NAME',
-} as const satisfies Record<keyof RuntimeEnvironment, string>;
+} as const satisfies Record<Exclude<keyof RuntimeEnvironment, 'metricsNamespace'>, string>;
 
 /** Reads the function's environment; throws ConfigurationError naming every missing variable. */
 export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
@@ -27,5 +29,6 @@ export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): Ru
     configFile: env[REQUIRED.configFile] ?? '',
     eventBusName: env[REQUIRED.eventBusName] ?? '',
     trackerRuleName: env[REQUIRED.trackerRuleName] ?? '',
+    ...(env['METRICS_NAMESPACE'] ? { metricsNamespace: env['METRICS_NAMESPACE'] } : {}),
   };
 }
