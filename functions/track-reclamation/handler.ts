@@ -1,0 +1,66 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Clock } from '#shared/clock.ts';
+import { parseWith } from '#shared/events/parse.ts';
+import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
+import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
+import { productionDependencies } from '#shared/runtime/container.ts';
+import type { TrackerSettings } from '#shared/tracker/assess.ts';
+import { readMetricsNamespace, readTrackerSettings } from '#shared/tracker/settings.ts';
+import {
+  type TrackerGateways,
+  type TrackerTrigger,
+  type TrackResult,
+  trackReclamation,
+} from '#shared/tracker/track.ts';
+import { type TrackerEvent, trackerEventSchema } from './schema.ts';
+
+/** What the tracker is built from; the service's HandlerDependencies fit it, so tests pass those. */
+export interface TrackerDependencies {
+  gateways: TrackerGateways;
+  clock: Clock;
+  logger?: Logger;
+  settings?: TrackerSettings;
+}
+
+export type TrackerDependencySource = TrackerDependencies | (() => TrackerDependencies);
+
+/**
+ * Woken every minute by its own rule while something is in flight, or by EC2's completion event: validate,
+ * then poll until nothing is in flight or the run's ~50 s are spent, on the injected clock.
+ */
+export function createHandler(source: TrackerDependencySource) {
+  const log = typeof source === 'function' ? serviceLogger : (source.logger ?? serviceLogger);
+  let resolved: TrackerDependencies | undefined;
+  return middy(async (event: unknown): Promise<TrackResult> => {
+    const trigger = toTrigger(parseWith(trackerEventSchema, event));
+    resolved ??= typeof source === 'function' ? source() : source;
+    return trackReclamation({
+      trigger,
+      clock: resolved.clock,
+      gateways: resolved.gateways,
+      logger: resolved.logger ?? log,
+      ...(resolved.settings === undefined ? {} : { settings: resolved.settings }),
+    });
+  }).use(injectLambdaContext(log, { clearState: true }));
+}
+
+function toTrigger(event: TrackerEvent): TrackerTrigger {
+  const time = new Date(event.time);
+  if (event.source === 'aws.events') return { kind: 'schedule', id: event.id, time };
+  const reservationId = event.detail.sourceCapacityReservationId;
+  return {
+    kind: 'ec2-completion',
+    id: event.id,
+    time,
+    ...(reservationId === undefined ? {} : { reservationId }),
+  };
+}
+
+export const handler = createHandler(() => {
+  const base = productionDependencies();
+  // The tracker cannot work without its metrics: fail at cold start naming the variable, not mid-run.
+  const metrics =
+    base.gateways.metrics ?? new CloudWatchMetricsGateway({ namespace: readMetricsNamespace() });
+  return { ...base, gateways: { ...base.gateways, metrics }, settings: readTrackerSettings() };
+});

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * The events that wake the tracker, checked at the edge. Both are only wake-ups: the tracker describes the
+ * reservations itself (the poller is the source of truth, reference §4.3).
+ */
+
+/** The tracker's own EventBridge rule, `rate(1 minute)`, while something is in flight. */
+export const trackerScheduleEventSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().min(1),
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+  account: z.string().optional(),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().optional(),
+  resources: z.array(z.string()).default([]),
+  detail: z.unknown().optional(),
+});
+
+/** EC2's owner-side completion event appears under two detail-types in AWS's docs (reference §4.3): accept both. */
+export const EC2_RECLAMATION_COMPLETED_DETAIL_TYPES = [
+  'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed',
+  'EC2 Capacity Reservation Interruptible Reclamation Complete',
+] as const;
+
+export const ec2ReclamationCompletedEventSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().min(1),
+  'detail-type': z.enum(EC2_RECLAMATION_COMPLETED_DETAIL_TYPES),
+  source: z.literal('aws.ec2'),
+  account: z.string().optional(),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string().optional(),
+  resources: z.array(z.string()).default([]),
+  // Documented with placeholder values and mixed casing (reference §8.4): only the id is relied upon.
+  detail: z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
+});
+
+export const trackerEventSchema = z.union([trackerScheduleEventSchema, ec2ReclamationCompletedEventSchema]);
+export type TrackerEvent = z.infer<typeof trackerEventSchema>;
