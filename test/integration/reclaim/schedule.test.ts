@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  RISK_ENGINE,
+  reservation,
+  scheduledEvent,
+  startLocalService,
+  TRADING,
+  updateCalls,
+} from '../../support/local-service.ts';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function runSchedule(local: LocalService): Promise<ReconcileResult> {
+  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
+}
+
+function outcomeOf(result: ReconcileResult, reservationId: string) {
+  return result.outcomes.find((outcome) => outcome.reservationId === reservationId);
+}
+
+describe('reclaim-on-schedule', () => {
+  it('reclaims the trading fleet before the XNYS open, and it is back by the bell', async () => {
+    // Wednesday 2025-03-12, 09:06 New York (EDT): inside the lead before the 09:30 open.
+    service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+
+    const result = await runSchedule(service);
+
+    expect(outcomeOf(result, TRADING)).toMatchObject({
+      outcome: 'updated',
+      from: 60,
+      to: 0,
+      action: 'reclaim',
+    });
+    for (const id of RISK_ENGINE)
+      expect(outcomeOf(result, id)).toMatchObject({ outcome: 'unchanged', to: 1 });
+    service.aws.setClock('2025-03-12T13:30:00Z');
+    const atOpen = reservation(service.aws, TRADING);
+    expect(atOpen.allocation).toMatchObject({ current: 0, target: 0, status: 'active' });
+    expect(atOpen.tags['odcr-reclaimer:requested-target']).toBe('0');
+    expect(atOpen.tags['odcr-reclaimer:request-deadline']).toBe('2025-03-12T13:30:00.000Z');
+    const rules = service.aws.admin.ruleList().rules;
+    expect(rules.find((rule) => rule.name === 'odcr-reclaimer-dev-track-reclamation')?.state).toBe('ENABLED');
+    const requested = service.aws.admin.events({ source: 'odcr-reclaimer' }).events;
+    expect(requested).toHaveLength(1);
+    expect(requested[0]).toMatchObject({
+      'detail-type': 'Allocation Change Requested',
+      bus: 'odcr-reclaimer-dev',
+      detail: { reservationId: TRADING, from: 60, to: 0, trigger: 'schedule' },
+    });
+  });
+
+  it('lends the fleet back after the close', async () => {
+    service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    await runSchedule(service);
+    service.aws.setClock('2025-03-12T20:05:00Z');
+
+    const result = await runSchedule(service);
+
+    expect(outcomeOf(result, TRADING)).toMatchObject({ outcome: 'updated', from: 0, to: 60, action: 'lend' });
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
+  });
+
+  it('keeps the fleet lent on an exchange holiday', async () => {
+    // Friday 2025-07-04, Independence Day: XNYS is closed.
+    service = await startLocalService({ now: '2025-07-04T13:06:00Z' });
+
+    const result = await runSchedule(service);
+
+    expect(outcomeOf(result, TRADING)).toMatchObject({ outcome: 'unchanged', from: 60, to: 60 });
+    expect(updateCalls(service.aws)).toHaveLength(0);
+  });
+
+  it('rejects an event that is not a Scheduler event before any AWS call', async () => {
+    service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const handler = createHandler(service.dependencies);
+
+    await expect(handler({ source: 'aws.events', id: 'x' }, lambdaContext())).rejects.toThrow(/detail-type/);
+    expect(service.aws.admin.calls({}).calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Test wiring: the local AWS endpoint on an ephemeral port seeded with the example fleet, the real SDK
+ * gateways pointed at it, the example config, and the endpoint's simulated clock, ready for `createHandler`.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
+import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
+import type { CallRecord, LocalAwsSettings, SeedState } from '#infra/local-aws/types.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
+import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
+import {
+  CloudWatchAlarmGateway,
+  Ec2CapacityGateway,
+  EventBridgeGateway,
+  type Gateways,
+} from '#shared/gateways/index.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
+import type { HandlerDependencies } from '#shared/runtime/container.ts';
+
+export const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
+export const EVENT_BUS_NAME = 'odcr-reclaimer-dev';
+export const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
+export const TRADING = 'cr-0123456789abcdef0';
+export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
+
+/** SDK settings for the local endpoint: fake credentials, the service's own retry mode. */
+export function localSdkConfig(url: string) {
+  return {
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
+    ...SDK_RETRY_SETTINGS,
+  };
+}
+
+/** The service's real gateways, talking to the endpoint at `url`. */
+export function localGateways(url: string, sleep?: (ms: number) => Promise<void>): Gateways {
+  const config = localSdkConfig(url);
+  return {
+    capacity: new Ec2CapacityGateway({ client: new EC2Client(config) }),
+    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(config) }),
+    events: new EventBridgeGateway({
+      client: new EventBridgeClient(config),
+      busName: EVENT_BUS_NAME,
+      trackerRuleName: TRACKER_RULE_NAME,
+      ...(sleep ? { sleep } : {}),
+    }),
+  };
+}
+
+export interface LocalService {
+  aws: LocalAws;
+  config: PolicyConfig;
+  gateways: Gateways;
+  /** What `createHandler` takes: the gateways above, the example config, the simulated clock, a silent logger. */
+  dependencies: HandlerDependencies;
+  close(): Promise<void>;
+}
+
+/** Starts an endpoint seeded with the example fleet at simulated time `now`. */
+export async function startLocalService(options: {
+  now: string;
+  seed?: SeedState;
+  settings?: Partial<LocalAwsSettings>;
+}): Promise<LocalService> {
+  const aws = await startLocalAws({
+    port: 0,
+    seed: { ...(options.seed ?? loadExampleFleet()), now: options.now },
+    settings: { start: options.now, ...options.settings },
+  });
+  const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
+  const gateways = localGateways(aws.url, (ms) => aws.clock.sleep(ms));
+  return {
+    aws,
+    config,
+    gateways,
+    dependencies: { gateways, config, clock: aws.clock, logger: createSilentLogger() },
+    close: () => aws.close(),
+  };
+}
+
+let invocation = 0;
+
+/** A Lambda context as the runtime passes it; only the request id matters to the service. */
+export function lambdaContext(functionName = 'odcr-reclaimer-dev-test'): Context {
+  invocation++;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: `test-request-${process.pid}-${invocation}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** EC2 update calls that really changed something (DryRun calls excluded). */
+export function updateCalls(aws: LocalAws, since?: string): CallRecord[] {
+  return aws.admin
+    .calls({
+      service: 'ec2',
+      action: 'UpdateInterruptibleCapacityReservationAllocation',
+      ...(since ? { since } : {}),
+    })
+    .calls.filter((call) => !isDryRun(call));
+}
+
+export function isDryRun(call: CallRecord): boolean {
+  return (
+    typeof call.params === 'object' &&
+    call.params !== null &&
+    'DryRun' in call.params &&
+    call.params.DryRun === 'true'
+  );
+}
+
+/** The endpoint's view of one source reservation. */
+export function reservation(aws: LocalAws, id: string) {
+  const found = aws.admin.listReservations({ id }).reservations[0];
+  if (!found) throw new Error(`no reservation ${id} on the endpoint`);
+  return found;
+}
+
+/** EventBridge Scheduler's event at the endpoint's simulated time. */
+export function scheduledEvent(aws: LocalAws, id = `schedule-${aws.clock.now().getTime()}`) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.scheduler',
+    account: '123456789012',
+    time: aws.clock.now().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:scheduler:us-east-1:123456789012:schedule/default/odcr-reclaimer-dev-xnys'],
+    detail: '{}',
+  };
+}
+
+/** CloudWatch's state-change event for an alarm, as EventBridge delivers it. */
+export function alarmEvent(
+  aws: LocalAws,
+  alarmName: string,
+  state: 'OK' | 'ALARM',
+  id = `alarm-${alarmName}-${state}`,
+) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: aws.clock.now().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+    detail: { alarmName, state: { value: state, reason: 'test' } },
+  };
+}
