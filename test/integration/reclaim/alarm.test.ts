@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/reclaim-on-alarm/handler.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import {
+  alarmEvent,
+  type LocalService,
+  lambdaContext,
+  reservation,
+  startLocalService,
+  TRADING,
+  updateCalls,
+} from '../../support/local-service.ts';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+// Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
+const OFF_HOURS = '2025-03-12T22:00:00Z';
+const VOLATILITY = 'xnys-volatility-high';
+
+function tradingOutcome(result: unknown) {
+  return (result as ReconcileResult).outcomes.find((outcome) => outcome.reservationId === TRADING);
+}
+
+describe('reclaim-on-alarm', () => {
+  it('reclaims at once when a configured alarm goes to ALARM', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
+
+    const result = await createHandler(service.dependencies)(
+      alarmEvent(service.aws, VOLATILITY, 'ALARM'),
+      lambdaContext(),
+    );
+
+    expect(tradingOutcome(result)).toMatchObject({ outcome: 'updated', from: 60, to: 0, action: 'reclaim' });
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(0);
+    const requested = service.aws.admin.events({ source: 'odcr-reclaimer' }).events;
+    expect(requested[0]).toMatchObject({
+      detail: { trigger: 'alarm', triggerId: `alarm-${VOLATILITY}-ALARM` },
+    });
+  });
+
+  it('updates once when the same event is delivered twice', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
+    const handler = createHandler(service.dependencies);
+    const event = alarmEvent(service.aws, VOLATILITY, 'ALARM');
+
+    await handler(event, lambdaContext());
+    const again = await handler(event, lambdaContext());
+
+    expect(tradingOutcome(again)).toMatchObject({ outcome: 'unchanged', to: 0 });
+    expect(updateCalls(service.aws)).toHaveLength(1);
+  });
+
+  it('does not lend back on an OK delivered before its ALARM while the alarm is in ALARM', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
+    const handler = createHandler(service.dependencies);
+    await handler(alarmEvent(service.aws, VOLATILITY, 'ALARM', 'first-alarm'), lambdaContext());
+    service.aws.advance(45 * 60);
+
+    // A stale OK (from before the ALARM) arrives late; CloudWatch still says ALARM.
+    const result = await handler(alarmEvent(service.aws, VOLATILITY, 'OK', 'stale-ok'), lambdaContext());
+
+    expect(tradingOutcome(result)).toMatchObject({ to: 0 });
+    expect(updateCalls(service.aws)).toHaveLength(1);
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(0);
+  });
+
+  it('lends back only after the cooldown once the alarm is OK', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
+    const handler = createHandler(service.dependencies);
+    await handler(alarmEvent(service.aws, VOLATILITY, 'ALARM'), lambdaContext());
+
+    service.aws.advance(10 * 60);
+    service.aws.admin.setAlarm({ name: VOLATILITY, state: 'OK' });
+    const early = await handler(alarmEvent(service.aws, VOLATILITY, 'OK', 'ok-early'), lambdaContext());
+    expect(tradingOutcome(early)).toMatchObject({ outcome: 'unchanged', from: 0, to: 0 });
+
+    service.aws.advance(21 * 60);
+    const late = await handler(alarmEvent(service.aws, VOLATILITY, 'OK', 'ok-late'), lambdaContext());
+    expect(tradingOutcome(late)).toMatchObject({ outcome: 'updated', from: 0, to: 60, action: 'lend' });
+    expect(updateCalls(service.aws)).toHaveLength(2);
+  });
+
+  it('logs and ignores an alarm that is not in the config, without calling AWS', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+
+    const result = await createHandler(service.dependencies)(
+      alarmEvent(service.aws, 'someone-elses-alarm', 'ALARM'),
+      lambdaContext(),
+    );
+
+    expect(result).toEqual({
+      ignored: true,
+      alarmName: 'someone-elses-alarm',
+      reason: "alarm 'someone-elses-alarm' is not in the policy config",
+    });
+    expect(service.aws.admin.calls({}).calls).toHaveLength(0);
+  });
+});
