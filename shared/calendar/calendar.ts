@@ -86,8 +86,27 @@ export function calendarSource(mic: MarketId, year: number): string | undefined 
   return exchangeData(mic, undefined).years[year]?.source;
 }
 
+// Time-zone arithmetic is the policy's hot path (the simulator decides thousands of times per run);
+// a day's answer never changes, so it is computed once. Bounded so a long-running process stays small.
+const dayCache = new Map<string, DayStatus>();
+const DAY_CACHE_LIMIT = 20_000;
+
 /** Whether a local date trades, and its session. */
 export function dayStatus(mic: MarketId, date: string, options?: CalendarOptions): DayStatus {
+  const hours = mic === 'WEEKDAYS' ? (options?.weekdayHours ?? DEFAULT_WEEKDAY_HOURS) : undefined;
+  const key =
+    hours === undefined ? `${mic}|${date}` : `${mic}|${date}|${hours.timeZone}|${hours.open}|${hours.close}`;
+  let status = dayCache.get(key);
+  if (status === undefined) {
+    status = computeDayStatus(mic, date, options);
+    if (dayCache.size >= DAY_CACHE_LIMIT) dayCache.clear();
+    dayCache.set(key, status);
+  }
+  // Copies, so a caller that edits its answer cannot change anyone else's.
+  return status.session === undefined ? { ...status } : { ...status, session: { ...status.session } };
+}
+
+function computeDayStatus(mic: MarketId, date: string, options?: CalendarOptions): DayStatus {
   const data = exchangeData(mic, options);
   const day = DateTime.fromISO(date, { zone: data.timeZone });
   if (!day.isValid) throw new RangeError(`not a date: ${date}`);

@@ -173,7 +173,7 @@ export const policyConfigSchema = z
           message: `duplicate name '${reservation.name}'`,
         });
       }
-      names.set(reservation.name, index);
+      if (!names.has(reservation.name)) names.set(reservation.name, index);
       if (reservation.id !== undefined) {
         if (ids.has(reservation.id)) {
           ctx.addIssue({
@@ -182,7 +182,7 @@ export const policyConfigSchema = z
             message: `duplicate id '${reservation.id}'`,
           });
         }
-        ids.set(reservation.id, index);
+        if (!ids.has(reservation.id)) ids.set(reservation.id, index);
       }
     });
     const references = (ref: string): number | undefined => ids.get(ref) ?? names.get(ref);

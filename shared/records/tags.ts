@@ -164,7 +164,7 @@ export function readRequestRecord(tags: Tags): RequestRecord | undefined {
     reason: boundedText(tags[TAG.requestReason] ?? ''),
   };
   const deadlineText = tags[TAG.requestDeadline];
-  if (deadlineText !== undefined) {
+  if (deadlineText !== undefined && deadlineText !== '') {
     const deadline = parseInstant(deadlineText);
     if (deadline === undefined) return undefined;
     record.deadline = deadline;

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import {
+  calendarSource,
+  calendarWarnings,
+  currentOrNextSession,
+  dayStatus,
+  previousSession,
+  sessionsBetween,
+  XLON,
+  XNYS,
+} from '#shared/calendar/index.ts';
+
+describe('XNYS 2026 full closures', () => {
+  it.each([
+    ['2026-01-01', "New Year's Day"],
+    ['2026-01-19', 'Martin Luther King, Jr. Day'],
+    ['2026-02-16', "Washington's Birthday"],
+    ['2026-04-03', 'Good Friday'],
+    ['2026-05-25', 'Memorial Day'],
+    ['2026-06-19', 'Juneteenth National Independence Day'],
+    ['2026-07-03', 'Independence Day (observed)'],
+    ['2026-09-07', 'Labor Day'],
+    ['2026-11-26', 'Thanksgiving Day'],
+    ['2026-12-25', 'Christmas Day'],
+  ])('is closed on %s (%s)', (date, holiday) => {
+    const status = dayStatus('XNYS', date);
+
+    expect(status).toMatchObject({ trading: false, closure: holiday, assumed: false });
+    expect(status.session).toBeUndefined();
+  });
+
+  it('has exactly these ten closures and two early closes in 2026', () => {
+    expect(Object.keys(XNYS.years[2026]?.closures ?? {})).toHaveLength(10);
+    expect(Object.keys(XNYS.years[2026]?.earlyCloses ?? {})).toEqual(['2026-11-27', '2026-12-24']);
+  });
+
+  it('closed on 2025-01-09 for the national day of mourning for President Carter', () => {
+    expect(dayStatus('XNYS', '2025-01-09')).toMatchObject({
+      trading: false,
+      closure: expect.stringContaining('Carter'),
+    });
+    expect(dayStatus('XNYS', '2025-01-08').trading).toBe(true);
+    expect(dayStatus('XNYS', '2025-01-10').trading).toBe(true);
+  });
+});
+
+describe('XNYS early closes', () => {
+  it.each([
+    ['2026-11-27', '2026-11-27T14:30:00.000Z', '2026-11-27T18:00:00.000Z'],
+    ['2026-12-24', '2026-12-24T14:30:00.000Z', '2026-12-24T18:00:00.000Z'],
+    ['2025-07-03', '2025-07-03T13:30:00.000Z', '2025-07-03T17:00:00.000Z'],
+  ])('%s closes at 13:00 New York time', (date, open, close) => {
+    const session = dayStatus('XNYS', date).session;
+
+    expect(session).toMatchObject({ earlyClose: true, openLocal: '09:30', closeLocal: '13:00' });
+    expect(session?.open.toISOString()).toBe(open);
+    expect(session?.close.toISOString()).toBe(close);
+  });
+
+  it('has a regular 16:00 close on 2026-07-02, the day before the observed Independence Day', () => {
+    expect(dayStatus('XNYS', '2026-07-02').session).toMatchObject({ earlyClose: false, closeLocal: '16:00' });
+  });
+});
+
+describe('XLON 2026', () => {
+  it.each([
+    ['2026-01-01', "New Year's Day"],
+    ['2026-04-03', 'Good Friday'],
+    ['2026-04-06', 'Easter Monday'],
+    ['2026-05-04', 'Early May bank holiday'],
+    ['2026-05-25', 'Spring bank holiday'],
+    ['2026-08-31', 'Summer bank holiday'],
+    ['2026-12-25', 'Christmas Day'],
+    ['2026-12-28', 'Boxing Day (substitute day)'],
+  ])('is closed on the bank holiday %s (%s)', (date, holiday) => {
+    expect(dayStatus('XLON', date)).toMatchObject({ trading: false, closure: holiday });
+  });
+
+  it.each([
+    ['2026-12-24', '2026-12-24T12:30:00.000Z'],
+    ['2026-12-31', '2026-12-31T12:30:00.000Z'],
+  ])('closes at 12:30 London time on %s', (date, close) => {
+    const session = dayStatus('XLON', date).session;
+
+    expect(session).toMatchObject({ earlyClose: true, closeLocal: '12:30' });
+    expect(session?.close.toISOString()).toBe(close);
+  });
+});
+
+describe('DST from the time-zone database', () => {
+  // New York and London are 5 h apart, except between the US and UK switches (4 h).
+  it.each([
+    ['2026-03-06', '2026-03-06T14:30:00.000Z', '2026-03-06T08:00:00.000Z', 5],
+    ['2026-03-09', '2026-03-09T13:30:00.000Z', '2026-03-09T08:00:00.000Z', 4],
+    ['2026-03-27', '2026-03-27T13:30:00.000Z', '2026-03-27T08:00:00.000Z', 4],
+    ['2026-03-30', '2026-03-30T13:30:00.000Z', '2026-03-30T07:00:00.000Z', 5],
+    ['2026-10-23', '2026-10-23T13:30:00.000Z', '2026-10-23T07:00:00.000Z', 5],
+    ['2026-10-26', '2026-10-26T13:30:00.000Z', '2026-10-26T08:00:00.000Z', 4],
+    ['2026-10-30', '2026-10-30T13:30:00.000Z', '2026-10-30T08:00:00.000Z', 4],
+    ['2026-11-02', '2026-11-02T14:30:00.000Z', '2026-11-02T08:00:00.000Z', 5],
+  ])('on %s XNYS opens %s and XLON %s (%i h apart)', (date, nyOpen, londonOpen, hoursApart) => {
+    const ny = dayStatus('XNYS', date).session;
+    const london = dayStatus('XLON', date).session;
+
+    expect(ny?.open.toISOString()).toBe(nyOpen);
+    expect(london?.open.toISOString()).toBe(londonOpen);
+    // Both open at fixed local times (09:30, 08:00): the UTC gap minus the 1.5 h of local difference.
+    const gapHours = ((ny?.open.getTime() ?? 0) - (london?.open.getTime() ?? 0)) / 3_600_000 - 1.5;
+    expect(gapHours).toBe(hoursApart);
+  });
+
+  it('moves a WEEKDAYS open that falls in a DST gap forward, not away', () => {
+    // Israel springs forward 02:00 → 03:00 on Friday 2026-03-27: 02:30 does not exist that day.
+    const session = dayStatus('WEEKDAYS', '2026-03-27', {
+      weekdayHours: { timeZone: 'Asia/Jerusalem', open: '02:30', close: '10:00' },
+    }).session;
+
+    expect(session?.openLocal).toBe('03:30');
+    expect(session?.open.toISOString()).toBe('2026-03-27T00:30:00.000Z');
+    expect(session?.close.toISOString()).toBe('2026-03-27T07:00:00.000Z');
+  });
+});
+
+describe('sessionsBetween and currentOrNextSession', () => {
+  it('lists Thanksgiving week with the holiday left out and the early close marked', () => {
+    const sessions = sessionsBetween(
+      'XNYS',
+      new Date('2026-11-23T00:00:00Z'),
+      new Date('2026-11-30T00:00:00Z'),
+    );
+
+    expect(sessions.map((session) => [session.date, session.closeLocal])).toEqual([
+      ['2026-11-23', '16:00'],
+      ['2026-11-24', '16:00'],
+      ['2026-11-25', '16:00'],
+      ['2026-11-27', '13:00'],
+    ]);
+  });
+
+  it('returns the session in progress, then the next one after the close', () => {
+    expect(currentOrNextSession('XNYS', new Date('2026-11-27T17:45:00Z')).date).toBe('2026-11-27');
+    expect(currentOrNextSession('XNYS', new Date('2026-11-27T18:00:00Z')).date).toBe('2026-11-30');
+    expect(currentOrNextSession('XNYS', new Date('2026-11-26T15:00:00Z')).date).toBe('2026-11-27');
+  });
+
+  it('finds the previous session across a weekend', () => {
+    expect(previousSession('XLON', new Date('2026-03-30T06:00:00Z'))?.date).toBe('2026-03-27');
+  });
+
+  it('runs WEEKDAYS Monday to Friday in its configured zone', () => {
+    const options = { weekdayHours: { timeZone: 'Asia/Tokyo', open: '09:00', close: '15:00' } };
+    const sessions = sessionsBetween(
+      'WEEKDAYS',
+      new Date('2026-01-01T00:00:00Z'),
+      new Date('2026-01-06T00:00:00Z'),
+      options,
+    );
+
+    expect(sessions.map((session) => session.date)).toEqual(['2026-01-01', '2026-01-02', '2026-01-05']);
+    expect(sessions[0]?.open.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
+});
+
+describe('data range', () => {
+  it('assumes a weekday outside the data is a trading day, and warns', () => {
+    const status = dayStatus('XNYS', '2028-01-03');
+
+    expect(status).toMatchObject({ trading: true, assumed: true });
+    expect(status.session?.assumed).toBe(true);
+    expect(calendarWarnings('XNYS', new Date('2028-01-03T15:00:00Z'))[0]).toMatch(
+      /outside .*assumed trading days/,
+    );
+    expect(dayStatus('XNYS', '2024-12-25')).toMatchObject({ trading: true, assumed: true });
+  });
+
+  it('warns 90 days before the data runs out, not earlier', () => {
+    expect(calendarWarnings('XLON', new Date('2027-09-30T12:00:00Z'))).toEqual([]);
+    expect(calendarWarnings('XLON', new Date('2027-10-03T12:00:00Z'))[0]).toMatch(
+      /runs out on 2027-12-31 \(in 89 days\)/,
+    );
+    expect(calendarWarnings('WEEKDAYS', new Date('2099-01-01T00:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('shipped data', () => {
+  const calendars = [
+    ['XNYS', XNYS, 'nyse.com/markets/hours-calendars'],
+    ['XLON', XLON, 'londonstockexchange.com'],
+  ] as const;
+
+  it.each(calendars)('%s names its published source for every year 2025-2027', (mic, data, site) => {
+    for (const year of [2025, 2026, 2027]) {
+      expect(calendarSource(mic, year)).toContain(site);
+    }
+    expect(Object.keys(data.years)).toEqual(['2025', '2026', '2027']);
+  });
+
+  it.each(calendars)('%s lists closures and early closes only on weekdays of their own year', (mic, data) => {
+    for (const [year, entry] of Object.entries(data.years)) {
+      for (const date of [...Object.keys(entry.closures), ...Object.keys(entry.earlyCloses)]) {
+        expect(date.startsWith(year), `${mic} ${date}`).toBe(true);
+        const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+        expect(weekday >= 1 && weekday <= 5, `${mic} ${date} is a weekday`).toBe(true);
+      }
+    }
+  });
+});

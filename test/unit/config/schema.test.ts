@@ -1,0 +1,166 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import { ConfigError, parseConfig } from '#shared/config/schema.ts';
+
+const EXAMPLE_PATH = 'config/example.json';
+const example = (): Record<string, unknown> => JSON.parse(readFileSync(EXAMPLE_PATH, 'utf8'));
+
+function issuesOf(input: unknown): { path: string; message: string }[] {
+  try {
+    parseConfig(input);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('accepts the example fleet and fills in defaults', () => {
+    const config = loadConfigFile(EXAMPLE_PATH);
+
+    expect(config.reservations.map((reservation) => reservation.name)).toEqual([
+      'xnys-trading-r7i',
+      'risk-engine-a',
+      'risk-engine-b',
+      'risk-engine-c',
+    ]);
+    expect(config.reservations[0]).toMatchObject({ tradingNeed: 'all', offHoursNeed: 40, ceiling: 60 });
+    expect(config.reservations[1]).toMatchObject({ floor: 0, ceiling: 1000, zeroSizePreference: 'retain' });
+    expect(config.azGroups[0]).toMatchObject({ name: 'risk-engine', required: 6 });
+  });
+
+  it('names the field path and what was expected', () => {
+    const input = example();
+    const reservations = input['reservations'] as Record<string, unknown>[];
+    reservations[0] = { ...reservations[0], tradingNeed: 'most' };
+
+    const error = (() => {
+      try {
+        parseConfig(input);
+      } catch (caught: unknown) {
+        return caught;
+      }
+      return undefined;
+    })();
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).name).toBe('ConfigError');
+    expect((error as ConfigError).message).toMatch(
+      /reservations\[0\]\.tradingNeed: expected a count .* or 'all'/,
+    );
+  });
+
+  it.each([
+    ['a bad market', { market: 'XNAS' }, 'reservations[0].market', /expected one of XNYS, XLON, WEEKDAYS/],
+    ['a bad id', { id: 'cr-123' }, 'reservations[0].id', /cr-0123456789abcdef0/],
+    ['a negative off-hours need', { offHoursNeed: -1 }, 'reservations[0].offHoursNeed', /expected/],
+    [
+      'a percent over 100',
+      { offHoursNeed: { percent: 140 } },
+      'reservations[0].offHoursNeed.percent',
+      /<=100/,
+    ],
+    ['floor above ceiling', { floor: 70, ceiling: 60 }, 'reservations[0].floor', /floor ≤ ceiling/],
+    ['a ceiling over 1000', { ceiling: 1001 }, 'reservations[0].ceiling', /at most 1000/],
+    ['only one of the needs', { offHoursNeed: undefined }, 'reservations[0].offHoursNeed', /both/],
+    ['an unknown field', { tradingneed: 3 }, 'reservations[0]', /tradingneed/],
+    [
+      'both id and selector',
+      { selector: { tags: { fleet: 'trading' } } },
+      'reservations[0].id',
+      /exactly one/,
+    ],
+  ])('rejects %s', (_case, change, path, message) => {
+    const input = example();
+    const reservations = input['reservations'] as Record<string, unknown>[];
+    reservations[0] = { ...reservations[0], ...change };
+
+    const issue = issuesOf(input).find((candidate) => candidate.path === path);
+
+    expect(issue?.message).toMatch(message);
+  });
+
+  it('rejects alarms, scopes and AZ groups that point nowhere', () => {
+    const input = example();
+    input['alarms'] = {
+      'latency-high': { adjustment: { type: 'step' }, scope: { reservations: ['x'] } },
+      'load-high': {
+        adjustment: { type: 'delta', value: 5 },
+        scope: { reservations: ['nope'], groups: ['nobody'] },
+      },
+    };
+    const groups = input['azGroups'] as Record<string, unknown>[];
+    groups[0] = { ...groups[0], impairmentAlarms: { 'us-east-1d': 'az-impaired-us-east-1d' } };
+
+    const issues = issuesOf(input);
+    const paths = issues.map((issue) => issue.path);
+
+    expect(paths).toContain('alarms.latency-high.adjustment.type');
+    expect(paths).toContain('azGroups[0].impairmentAlarms.us-east-1d');
+  });
+
+  it('rejects references to unknown reservations and groups once the shapes are right', () => {
+    const input = example();
+    input['alarms'] = {
+      'load-high': {
+        adjustment: { type: 'delta', value: 5 },
+        scope: { reservations: ['nope'], groups: ['nobody'] },
+      },
+    };
+    const groups = input['azGroups'] as { reservations: { az: string; reservation: string }[] }[];
+    groups[0]?.reservations.push({ az: 'us-east-1d', reservation: 'risk-engine-d' });
+
+    const issues = issuesOf(input);
+
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'alarms.load-high.scope.reservations[0]', message: expect.stringContaining("'nope'") },
+        { path: 'alarms.load-high.scope.groups[0]', message: expect.stringContaining("'nobody'") },
+        {
+          path: 'azGroups[0].reservations[3].reservation',
+          message: expect.stringContaining("'risk-engine-d'"),
+        },
+      ]),
+    );
+  });
+
+  it('requires needs of reservations outside AZ groups, and unique names', () => {
+    const input = example();
+    const reservations = input['reservations'] as Record<string, unknown>[];
+    reservations.push({ id: 'cr-0000000000000d001', name: 'risk-engine-a', market: 'XNYS' });
+
+    const issues = issuesOf(input);
+
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'reservations[4].name', message: "duplicate name 'risk-engine-a'" },
+        { path: 'reservations[4].tradingNeed', message: expect.stringContaining('only AZ group members') },
+      ]),
+    );
+  });
+
+  it('rejects an unknown time zone for WEEKDAYS hours', () => {
+    const input = example();
+    input['weekdayHours'] = { timeZone: 'Mars/Olympus', open: '09:00', close: '17:00' };
+
+    expect(issuesOf(input)).toContainEqual({
+      path: 'weekdayHours.timeZone',
+      message: expect.stringContaining('IANA'),
+    });
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('reports unreadable files and bad JSON as ConfigError', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'odcr-config-'));
+    const broken = join(directory, 'broken.json');
+    writeFileSync(broken, '{ not json');
+
+    expect(() => loadConfigFile(join(directory, 'missing.json'))).toThrow(/cannot read/);
+    expect(() => loadConfigFile(broken)).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,362 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '#shared/config/schema.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import { decide, leadMinutes } from '#shared/policy/index.ts';
+import type { Decision, PolicyResult } from '#shared/policy/types.ts';
+import { overrideTags } from '#shared/records/tags.ts';
+import { exampleConfig, exampleObservation, TRADING_ID, tradingSnapshot } from './fixtures.ts';
+
+const config = exampleConfig();
+const at = (iso: string): Date => new Date(iso);
+
+function decisionFor(result: PolicyResult, id: string): Decision {
+  const decision = result.decisions.find((candidate) => candidate.reservationId === id);
+  if (decision === undefined) throw new Error(`no decision for ${id}`);
+  return decision;
+}
+
+function trading(observation = exampleObservation(), now = at('2026-11-27T12:45:00-05:00')): Decision {
+  return decisionFor(decide(observation, config, now), TRADING_ID);
+}
+
+describe('decide: the XNYS trading fleet', () => {
+  it('keeps everything during the 2026-11-27 early-close session and names the 13:00 close', () => {
+    const decision = trading(exampleObservation(), at('2026-11-27T12:45:00-05:00'));
+
+    expect(decision).toMatchObject({
+      owned: 100,
+      currentTarget: 60,
+      need: 100,
+      target: 0,
+      action: 'reclaim',
+    });
+    expect(decision.reasons.join(' ')).toMatch(/early close 13:00/);
+    expect(decision.nextChangeAt?.toISOString()).toBe('2026-11-27T18:00:00.000Z');
+    expect(decision.deadline?.toISOString()).toBe('2026-11-27T14:30:00.000Z');
+  });
+
+  it('keeps 60 lent on Thanksgiving, a full closure', () => {
+    const decision = trading(exampleObservation(), at('2026-11-26T10:00:00-05:00'));
+
+    expect(decision).toMatchObject({ need: 40, target: 60, action: 'hold' });
+    expect(decision.reasons[0]).toMatch(/closed today \(Thanksgiving Day\)/);
+  });
+
+  it('starts the reclaim at open − lead (25 min without measurements), with the open as deadline', () => {
+    const before = trading(exampleObservation(), at('2026-03-09T09:04:59-04:00'));
+    const from = trading(exampleObservation(), at('2026-03-09T09:05:00-04:00'));
+
+    expect(before).toMatchObject({ target: 60, action: 'hold' });
+    expect(before.nextChangeAt?.toISOString()).toBe('2026-03-09T13:05:00.000Z');
+    expect(from).toMatchObject({ need: 100, target: 0, action: 'reclaim' });
+    expect(from.reasons[0]).toBe(
+      'XNYS opens 09:30 America/New_York (2026-03-09); lead 25 min; trading need 100 of 100',
+    );
+    expect(from.deadline?.toISOString()).toBe('2026-03-09T13:30:00.000Z');
+  });
+
+  it('lends the off-hours surplus after the close, bounded by what is unused in the source', () => {
+    const observation = exampleObservation({ reservations: [tradingSnapshot(0, 45)] });
+
+    const decision = trading(observation, at('2026-03-09T18:00:00-04:00'));
+
+    expect(decision).toMatchObject({ need: 40, target: 45, action: 'lend' });
+    expect(decision.reasons.join(' ')).toMatch(/only 45 unused/);
+  });
+
+  it('holds lend-back inside the cooldown after a reclaim, and says until when', () => {
+    const observation = exampleObservation({
+      reservations: [tradingSnapshot(0, 100, { [TAG.lastReclaimAt]: '2026-03-09T21:50:00Z' })],
+    });
+
+    const decision = trading(observation, at('2026-03-09T18:00:00-04:00'));
+
+    expect(decision).toMatchObject({ target: 0, action: 'hold' });
+    expect(decision.reasons.join(' ')).toMatch(/cooldown until 18:20/);
+    expect(decision.nextChangeAt?.toISOString()).toBe('2026-03-09T22:20:00.000Z');
+  });
+
+  it('holds lend-back in the quiet minutes before the reclaim', () => {
+    const observation = exampleObservation({ reservations: [tradingSnapshot(0, 100)] });
+
+    const decision = trading(observation, at('2026-03-10T08:40:00-04:00'));
+
+    expect(decision).toMatchObject({ target: 0, action: 'hold' });
+    expect(decision.reasons.join(' ')).toMatch(/quiet: 30 min before the reclaim at 09:05/);
+  });
+
+  it('takes everything back off-hours when the volatility alarm fires, and lends nothing while it lasts', () => {
+    const alarms = { ...exampleObservation().alarms, 'xnys-volatility-high': 'ALARM' as const };
+
+    const lent = trading(exampleObservation({ alarms }), at('2026-03-09T18:00:00-04:00'));
+    const notLent = trading(
+      exampleObservation({ alarms, reservations: [tradingSnapshot(0, 100)] }),
+      at('2026-03-09T18:00:00-04:00'),
+    );
+
+    expect(lent).toMatchObject({ need: 100, target: 0, action: 'reclaim' });
+    expect(lent.deadline).toBeUndefined();
+    expect(notLent).toMatchObject({ target: 0, action: 'hold' });
+  });
+
+  it('adds the delta of trading-load-high to the off-hours need', () => {
+    const alarms = { ...exampleObservation().alarms, 'trading-load-high': 'ALARM' as const };
+
+    const decision = trading(exampleObservation({ alarms }), at('2026-03-09T18:00:00-04:00'));
+
+    expect(decision).toMatchObject({ need: 60, target: 40, action: 'reclaim' });
+    expect(decision.reasons[0]).toBe('alarm trading-load-high in ALARM: need +20 → need 60');
+  });
+
+  it('waits while the allocation is updating, showing the target it will need', () => {
+    const snapshot = tradingSnapshot(60, 0);
+    snapshot.allocation = { current: 50, target: 30, status: 'updating', zeroSizePreference: 'retain' };
+
+    const decision = trading(
+      exampleObservation({ reservations: [snapshot] }),
+      at('2026-11-27T12:45:00-05:00'),
+    );
+
+    expect(decision).toMatchObject({ currentTarget: 30, target: 0, action: 'wait' });
+    expect(decision.reasons[0]).toMatch(/allocation is updating/);
+  });
+});
+
+describe('decide: on-call overrides', () => {
+  const setAt = at('2026-03-09T14:00:00Z');
+
+  it('caps the target with a reclaim override and blocks lend-back', () => {
+    const tags = overrideTags({
+      action: 'reclaim',
+      target: 10,
+      setAt,
+      expiresAt: at('2026-03-10T02:00:00Z'),
+      reason: 'INC-7',
+    });
+
+    const decision = trading(
+      exampleObservation({ reservations: [tradingSnapshot(60, 0, tags)] }),
+      at('2026-03-09T22:00:00Z'),
+    );
+
+    expect(decision).toMatchObject({ need: 90, target: 10, action: 'reclaim' });
+    expect(decision.nextChangeAt?.toISOString()).toBe('2026-03-10T02:00:00.000Z');
+  });
+
+  it('lends during a session with a lend override, bypassing the session, quiet and cooldown', () => {
+    const tags = {
+      ...overrideTags({
+        action: 'lend',
+        target: 60,
+        setAt,
+        expiresAt: at('2026-03-10T02:00:00Z'),
+        reason: 'desk closed',
+      }),
+      [TAG.lastReclaimAt]: '2026-03-09T14:50:00Z',
+    };
+
+    const decision = trading(
+      exampleObservation({ reservations: [tradingSnapshot(0, 100, tags)] }),
+      at('2026-03-09T15:00:00Z'),
+    );
+
+    expect(decision).toMatchObject({ need: 40, target: 60, action: 'lend' });
+  });
+
+  it('never lends for a lend override while an alarm is in ALARM', () => {
+    const tags = overrideTags({
+      action: 'lend',
+      target: 60,
+      setAt,
+      expiresAt: at('2026-03-10T02:00:00Z'),
+      reason: 'desk closed',
+    });
+    const alarms = { ...exampleObservation().alarms, 'trading-load-high': 'ALARM' as const };
+
+    const decision = trading(
+      exampleObservation({ alarms, reservations: [tradingSnapshot(0, 100, tags)] }),
+      at('2026-03-09T15:00:00Z'),
+    );
+
+    expect(decision).toMatchObject({ target: 0, action: 'hold' });
+  });
+
+  it('ignores an override that claims more than 24 hours, with a warning', () => {
+    const tags = {
+      ...overrideTags({
+        action: 'lend',
+        target: 60,
+        setAt,
+        expiresAt: at('2026-03-10T02:00:00Z'),
+        reason: 'x',
+      }),
+      [TAG.overrideExpires]: '2026-03-12T00:00:00Z',
+    };
+
+    const result = decide(
+      exampleObservation({ reservations: [tradingSnapshot(0, 100, tags)] }),
+      config,
+      at('2026-03-09T15:00:00Z'),
+    );
+
+    expect(decisionFor(result, TRADING_ID)).toMatchObject({ target: 0, action: 'hold' });
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/override ignored: override would outlive 24 h/),
+    );
+  });
+});
+
+describe('decide: AZ impairment (risk-engine, 6 over 3 AZs)', () => {
+  const ids = { a: 'cr-0000000000000a001', b: 'cr-0000000000000b001', c: 'cr-0000000000000c001' };
+  const now = at('2026-03-09T18:00:00-04:00');
+  const withAlarms = (impaired: string[]): PolicyResult => {
+    const alarms = { ...exampleObservation().alarms };
+    for (const az of impaired) alarms[`az-impaired-us-east-1${az}`] = 'ALARM';
+    return decide(exampleObservation({ alarms }), config, now);
+  };
+
+  it('needs 2 of the 3 reserved per AZ in normal times, so 1 is lent in each', () => {
+    const result = withAlarms([]);
+
+    for (const id of Object.values(ids)) {
+      expect(decisionFor(result, id)).toMatchObject({ owned: 3, need: 2, target: 1, action: 'hold' });
+    }
+  });
+
+  it('reclaims the lent one in b and c when a is impaired, and lends nothing in a', () => {
+    const result = withAlarms(['a']);
+
+    expect(decisionFor(result, ids.b)).toMatchObject({ need: 3, target: 0, action: 'reclaim' });
+    expect(decisionFor(result, ids.c)).toMatchObject({ need: 3, target: 0, action: 'reclaim' });
+    expect(decisionFor(result, ids.a)).toMatchObject({ need: 2, target: 1, action: 'hold' });
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('says the workload cannot be covered when a and b are impaired, reclaims everything in c and warns', () => {
+    const result = withAlarms(['a', 'b']);
+    const c = decisionFor(result, ids.c);
+
+    expect(c).toMatchObject({ need: 3, target: 0, action: 'reclaim' });
+    expect(c.reasons[0]).toMatch(/cannot be covered/);
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/risk-engine cannot be covered: us-east-1a, us-east-1b impaired/),
+    );
+  });
+});
+
+describe('decide: lead from measured durations', () => {
+  const leadConfig = parseConfig({
+    ...config,
+    lead: { minimumMinutes: 5, safetyMarginMinutes: 10, minSamples: 5 },
+  });
+  const durations = [240, 300, 330, 360, 420, 450, 480, 510, 540];
+
+  it('uses the p95 plus the margin once there are enough samples', () => {
+    expect(leadMinutes(leadConfig, durations)).toBe(19);
+    expect(leadMinutes(leadConfig, durations.slice(0, 4))).toBe(15);
+  });
+
+  it('starts the reclaim no later than the open minus the p95 minus the margin', () => {
+    const open = at('2026-03-09T09:30:00-04:00').getTime();
+    const observation = exampleObservation({ reclaimDurationsSeconds: durations });
+    const decideAt = (ms: number): Decision =>
+      decisionFor(decide(observation, leadConfig, new Date(ms)), TRADING_ID);
+
+    expect(decideAt(open - 19 * 60_000).action).toBe('reclaim');
+    expect(decideAt(open - 19 * 60_000 - 1).action).toBe('hold');
+    expect(decideAt(open - 19 * 60_000).reasons[0]).toMatch(/lead 19 min/);
+  });
+});
+
+describe('decide: DST and calendar edges', () => {
+  it('puts a reclaim due inside a DST gap at the right instant', () => {
+    // Israel springs forward 02:00 → 03:00 on Friday 2026-03-27; a 03:00 open with a 60 min lead is due at
+    // 01:00 standard time, an hour before the gap, not at a "02:00" that does not exist.
+    const gapConfig = parseConfig({
+      ...config,
+      reservations: [
+        { id: TRADING_ID, name: 'tlv', market: 'WEEKDAYS', tradingNeed: 'all', offHoursNeed: 40 },
+      ],
+      alarms: {},
+      azGroups: [],
+      lead: { minimumMinutes: 60, safetyMarginMinutes: 0, minSamples: 5 },
+      weekdayHours: { timeZone: 'Asia/Jerusalem', open: '03:00', close: '10:00' },
+    });
+    const observation = { reservations: [tradingSnapshot(60, 0)], alarms: {} };
+    const decideAt = (iso: string): Decision =>
+      decisionFor(decide(observation, gapConfig, at(iso)), TRADING_ID);
+
+    expect(decideAt('2026-03-26T22:59:00Z').action).toBe('hold');
+    expect(decideAt('2026-03-26T23:00:00Z')).toMatchObject({ action: 'reclaim', target: 0 });
+    expect(decideAt('2026-03-26T23:00:00Z').deadline?.toISOString()).toBe('2026-03-27T00:00:00.000Z');
+  });
+
+  it('treats a day past the calendar data as a trading day and warns', () => {
+    const result = decide(exampleObservation(), config, at('2028-01-04T10:00:00-05:00'));
+
+    expect(decisionFor(result, TRADING_ID)).toMatchObject({ target: 0, action: 'reclaim' });
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/XNYS calendar data covers .* assumed trading days/),
+    );
+  });
+});
+
+describe('decide: matching and bounds', () => {
+  it('leaves unconfigured reservations alone and reports configured ones not observed', () => {
+    const stranger = { ...tradingSnapshot(0, 0), reservationId: 'cr-0fffffffffffffff0' };
+    const observation = exampleObservation({ reservations: [stranger], alarms: {} });
+
+    const result = decide(observation, config, at('2026-03-09T18:00:00-04:00'));
+
+    expect(result.decisions).toEqual([]);
+    expect(result.warnings).toContainEqual(
+      'cr-0fffffffffffffff0 is observed but matches no configured reservation: left alone',
+    );
+    expect(result.warnings).toContainEqual(
+      'xnys-trading-r7i (cr-0123456789abcdef0) is configured but was not observed',
+    );
+    expect(result.warnings).toContainEqual(
+      'alarm xnys-volatility-high was not observed: treated as not in ALARM',
+    );
+  });
+
+  it('matches by tag selector', () => {
+    const selectorConfig = parseConfig({
+      ...config,
+      reservations: [
+        {
+          selector: { tags: { fleet: 'trading' } },
+          name: 'by-tag',
+          market: 'XNYS',
+          tradingNeed: 'all',
+          offHoursNeed: { percent: 40 },
+        },
+      ],
+      alarms: {},
+      azGroups: [],
+    });
+
+    const result = decide(exampleObservation(), selectorConfig, at('2026-03-09T18:00:00-04:00'));
+
+    expect(result.decisions.map((decision) => [decision.name, decision.need, decision.target])).toEqual([
+      ['by-tag', 40, 60],
+    ]);
+  });
+
+  it('never allocates more than 1000 instances', () => {
+    const bigConfig = parseConfig({
+      ...config,
+      reservations: [{ id: TRADING_ID, name: 'big', market: 'XNYS', tradingNeed: 'all', offHoursNeed: 0 }],
+      alarms: {},
+      azGroups: [],
+    });
+    const snapshot = { ...tradingSnapshot(0, 0), owned: 3000, sourceTotal: 3000, sourceAvailable: 3000 };
+
+    const decision = decisionFor(
+      decide({ reservations: [snapshot], alarms: {} }, bigConfig, at('2026-03-09T18:00:00-04:00')),
+      TRADING_ID,
+    );
+
+    expect(decision).toMatchObject({ need: 0, target: 1000, action: 'lend' });
+  });
+});

@@ -1,0 +1,33 @@
+import { exampleFleetAlarms, exampleFleetReservations } from '#shared/config/example-fleet.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
+import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
+import type { Observation } from '#shared/policy/types.ts';
+
+export const TRADING_ID = 'cr-0123456789abcdef0';
+
+export function exampleConfig(): PolicyConfig {
+  return loadConfigFile('config/example.json');
+}
+
+/** The example fleet off-hours (trading 60 lent, risk-engine 1 lent per AZ), every alarm OK. */
+export function exampleObservation(changes: Partial<Observation> = {}): Observation {
+  return { reservations: exampleFleetReservations(), alarms: exampleFleetAlarms(), ...changes };
+}
+
+/** The trading reservation as it would be with `lent` allocated and `available` unused in the source. */
+export function tradingSnapshot(
+  lent: number,
+  available: number,
+  tags: Record<string, string> = {},
+): ReservationSnapshot {
+  const [trading] = exampleFleetReservations();
+  if (trading === undefined) throw new Error('example fleet has no trading reservation');
+  return {
+    ...trading,
+    sourceTotal: 100 - lent,
+    sourceAvailable: available,
+    allocation: { current: lent, target: lent, status: 'active', zeroSizePreference: 'retain' },
+    tags: { ...trading.tags, ...tags },
+  };
+}

@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
+import { type AllocationStatus, type ReservationSnapshot, TAG } from '#shared/domain/reservation.ts';
+import { decide, leadMinutes, scheduleWindow } from '#shared/policy/index.ts';
+import type { Decision, Observation } from '#shared/policy/types.ts';
+import { MAX_OVERRIDE_HOURS, readOverride } from '#shared/records/tags.ts';
+
+// A few hundred runs; a fixed seed in CI so a failure there replays, a fresh one locally to keep exploring.
+const RUNS = { numRuns: 200, ...(process.env['CI'] ? { seed: 20_261_127 } : {}) };
+const ID = 'cr-0123456789abcdef0';
+const ALARM = 'load-high';
+const FROM = new Date('2025-01-01T00:00:00Z').getTime();
+const TO = new Date('2027-12-31T00:00:00Z').getTime();
+
+const needSpec = fc.oneof(
+  fc.integer({ min: 0, max: 1200 }),
+  fc.record({ percent: fc.integer({ min: 0, max: 100 }) }),
+  fc.constant('all' as const),
+);
+
+const configArb = fc
+  .record({
+    market: fc.constantFrom('XNYS', 'XLON', 'WEEKDAYS'),
+    tradingNeed: needSpec,
+    offHoursNeed: needSpec,
+    floor: fc.integer({ min: 0, max: 200 }),
+    extra: fc.integer({ min: 0, max: 1000 }),
+    cooldownMinutes: fc.integer({ min: 0, max: 120 }),
+    quietMinutes: fc.integer({ min: 0, max: 120 }),
+    minimumMinutes: fc.integer({ min: 0, max: 60 }),
+    safetyMarginMinutes: fc.integer({ min: 0, max: 30 }),
+    adjustment: fc.oneof(
+      fc.record({ type: fc.constant('exact' as const), value: fc.integer({ min: 0, max: 1200 }) }),
+      fc.record({ type: fc.constant('delta' as const), value: fc.integer({ min: 0, max: 300 }) }),
+      fc.record({ type: fc.constant('percent' as const), value: fc.integer({ min: 0, max: 200 }) }),
+      fc.record({ type: fc.constant('all' as const) }),
+    ),
+  })
+  .map((spec) =>
+    parseConfig({
+      reservations: [
+        {
+          id: ID,
+          name: 'fleet',
+          market: spec.market,
+          tradingNeed: spec.tradingNeed,
+          offHoursNeed: spec.offHoursNeed,
+          floor: spec.floor,
+          ceiling: Math.min(1000, spec.floor + spec.extra),
+        },
+      ],
+      alarms: { [ALARM]: { adjustment: spec.adjustment, scope: { reservations: ['fleet'] } } },
+      guards: { cooldownMinutes: spec.cooldownMinutes, quietMinutes: spec.quietMinutes },
+      lead: {
+        minimumMinutes: spec.minimumMinutes,
+        safetyMarginMinutes: spec.safetyMarginMinutes,
+        minSamples: 3,
+      },
+      weekdayHours: { timeZone: 'Europe/Berlin', open: '08:00', close: '18:00' },
+    }),
+  );
+
+const STATUSES: AllocationStatus[] = ['pending', 'active', 'updating', 'canceling', 'canceled', 'failed'];
+
+const snapshotArb = fc
+  .record({
+    owned: fc.integer({ min: 0, max: 1500 }),
+    lentShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    availableShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    status: fc.option(fc.constantFrom(...STATUSES, 'active', 'active'), { nil: undefined }),
+    minutesSinceReclaim: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+  })
+  .map((spec) => (now: Date): ReservationSnapshot => {
+    const lent = spec.status === undefined ? 0 : Math.min(1000, Math.floor(spec.owned * spec.lentShare));
+    const available = Math.floor((spec.owned - lent) * spec.availableShare);
+    const tags: Record<string, string> = {};
+    if (spec.minutesSinceReclaim !== undefined) {
+      tags[TAG.lastReclaimAt] = new Date(now.getTime() - spec.minutesSinceReclaim * 60_000).toISOString();
+    }
+    const snapshot: ReservationSnapshot = {
+      reservationId: ID,
+      region: 'us-east-1',
+      instanceType: 'r7i.4xlarge',
+      availabilityZone: 'us-east-1a',
+      state: 'active',
+      sourceTotal: spec.owned - lent,
+      sourceAvailable: available,
+      owned: spec.owned,
+      tags,
+    };
+    if (spec.status !== undefined) {
+      snapshot.allocation = {
+        current: lent,
+        target: lent,
+        status: spec.status,
+        zeroSizePreference: 'retain',
+      };
+    }
+    return snapshot;
+  });
+
+const nowArb = fc.integer({ min: FROM, max: TO }).map((ms) => new Date(Math.floor(ms / 60_000) * 60_000));
+const alarmArb = fc.constantFrom('OK' as const, 'ALARM' as const, 'INSUFFICIENT_DATA' as const);
+const durationsArb = fc.array(fc.integer({ min: 60, max: 1800 }), { maxLength: 8 });
+
+interface Case {
+  config: PolicyConfig;
+  observation: Observation;
+  now: Date;
+}
+
+const caseArb = fc
+  .record({ config: configArb, snapshot: snapshotArb, now: nowArb, alarm: alarmArb, durations: durationsArb })
+  .map(
+    ({ config, snapshot, now, alarm, durations }): Case => ({
+      config,
+      now,
+      observation: {
+        reservations: [snapshot(now)],
+        alarms: { [ALARM]: alarm },
+        reclaimDurationsSeconds: durations,
+      },
+    }),
+  );
+
+function only(config: PolicyConfig, observation: Observation, now: Date): Decision {
+  const [decision] = decide(observation, config, now).decisions;
+  if (decision === undefined) throw new Error('expected one decision');
+  return decision;
+}
+
+describe('decide (properties)', () => {
+  it('keeps the target within floor, ceiling and what can be lent (or holds the current target)', () => {
+    fc.assert(
+      fc.property(caseArb, ({ config, observation, now }) => {
+        const decision = only(config, observation, now);
+        const [snapshot] = observation.reservations;
+        const entry = config.reservations[0];
+        if (snapshot === undefined || entry === undefined) return;
+        const allocated =
+          snapshot.allocation?.status === 'canceled' || snapshot.allocation?.status === 'failed'
+            ? 0
+            : (snapshot.allocation?.current ?? 0);
+        const lendable = allocated + snapshot.sourceAvailable;
+
+        expect(decision.target).toBeGreaterThanOrEqual(0);
+        expect(decision.target).toBeLessThanOrEqual(Math.min(entry.ceiling, lendable, 1000));
+        const held = decision.target === decision.currentTarget;
+        expect(held || decision.target >= Math.min(entry.floor, lendable)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never lends during a session, while an alarm is in ALARM, inside quiet or inside cooldown', () => {
+    fc.assert(
+      fc.property(caseArb, ({ config, observation, now }) => {
+        const decision = only(config, observation, now);
+        const [snapshot] = observation.reservations;
+        const entry = config.reservations[0];
+        if (snapshot === undefined || entry === undefined) return;
+        const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
+        const window = scheduleWindow(entry.market, now, lead, config);
+        const quietFrom = window.reclaimFrom.getTime() - config.guards.quietMinutes * 60_000;
+        const lastReclaim = snapshot.tags[TAG.lastReclaimAt];
+        const inCooldown =
+          lastReclaim !== undefined &&
+          now.getTime() < Date.parse(lastReclaim) + config.guards.cooldownMinutes * 60_000;
+        const forbidden =
+          window.inSession ||
+          observation.alarms[ALARM] === 'ALARM' ||
+          now.getTime() >= quietFrom ||
+          inCooldown;
+
+        if (forbidden) {
+          expect(decision.target).toBeLessThanOrEqual(decision.currentTarget);
+          expect(decision.action).not.toBe('lend');
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never gives a larger target for a larger need', () => {
+    fc.assert(
+      fc.property(caseArb, fc.integer({ min: 1, max: 500 }), ({ config, observation, now }, more) => {
+        const entry = config.reservations[0];
+        if (entry === undefined) return;
+        const owned = observation.reservations[0]?.owned ?? 0;
+        const asCount = (spec: typeof entry.tradingNeed): number =>
+          spec === undefined
+            ? 0
+            : spec === 'all'
+              ? owned
+              : typeof spec === 'number'
+                ? spec
+                : Math.ceil((owned * spec.percent) / 100);
+        const needier: PolicyConfig = {
+          ...config,
+          reservations: [
+            {
+              ...entry,
+              tradingNeed: asCount(entry.tradingNeed) + more,
+              offHoursNeed: asCount(entry.offHoursNeed) + more,
+            },
+          ],
+        };
+
+        expect(only(needier, observation, now).target).toBeLessThanOrEqual(
+          only(config, observation, now).target,
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it('gives the same answer when deciding twice on the same input', () => {
+    fc.assert(
+      fc.property(caseArb, ({ config, observation, now }) => {
+        expect(decide(observation, config, now)).toEqual(decide(observation, config, now));
+      }),
+      RUNS,
+    );
+  });
+
+  it('lets an override outlive neither its expiry nor 24 hours from when it was set', () => {
+    const overrideArb = fc.record({
+      action: fc.constantFrom('reclaim', 'lend', 'steal'),
+      target: fc.oneof(fc.integer({ min: -5, max: 1100 }).map(String), fc.string({ maxLength: 6 })),
+      setAt: nowArb,
+      lifetimeMinutes: fc.integer({ min: -60, max: 3 * 24 * 60 }),
+      nowOffsetMinutes: fc.integer({ min: -120, max: 4 * 24 * 60 }),
+      reason: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ maxLength: 300 })),
+    });
+    fc.assert(
+      fc.property(overrideArb, (spec) => {
+        const expiresAt = new Date(spec.setAt.getTime() + spec.lifetimeMinutes * 60_000);
+        const now = new Date(spec.setAt.getTime() + spec.nowOffsetMinutes * 60_000);
+        const tags = {
+          [TAG.overrideAction]: spec.action,
+          [TAG.overrideTarget]: spec.target,
+          [TAG.overrideSetAt]: spec.setAt.toISOString(),
+          [TAG.overrideExpires]: expiresAt.toISOString(),
+          [TAG.overrideReason]: spec.reason,
+        };
+
+        const reading = readOverride(tags, now);
+
+        if (reading.kind === 'active') {
+          expect(now.getTime()).toBeLessThan(expiresAt.getTime());
+          expect(now.getTime()).toBeLessThan(spec.setAt.getTime() + MAX_OVERRIDE_HOURS * 3_600_000);
+          expect(['reclaim', 'lend']).toContain(reading.override.action);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
