@@ -1,0 +1,169 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { createHandler } from '#functions/track-reclamation/handler.ts';
+import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
+import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
+import { EventBridgeGateway } from '#shared/gateways/eventbridge.ts';
+import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
+import { requestRecordTags } from '#shared/records/tags.ts';
+import type { TrackerSettings } from '#shared/tracker/assess.ts';
+import type { TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
+
+/**
+ * The real tracker handler wired to the local AWS endpoint with the real SDK, on the endpoint's simulated
+ * clock: a run's 50 seconds of polling and an hour of reclaiming take milliseconds.
+ */
+export const BUS = 'odcr-reclaimer-dev';
+export const RULE = 'odcr-reclaimer-dev-track-reclamation';
+export const NAMESPACE = 'OdcrReclaimer';
+export const TRADING = 'cr-0123456789abcdef0';
+
+const lambdaContext = {
+  functionName: 'odcr-reclaimer-dev-track-reclamation',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:odcr-reclaimer-dev-track-reclamation',
+  memoryLimitInMB: '256',
+  awsRequestId: 'test-request',
+  logGroupName: '/aws/lambda/odcr-reclaimer-dev-track-reclamation',
+  logStreamName: 'test',
+  callbackWaitsForEmptyEventLoop: false,
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} satisfies Context;
+
+export interface TrackerHarness {
+  local: LocalAws;
+  gateways: TrackerGateways & { capacity: Ec2CapacityGateway };
+  invoke(event: unknown): Promise<TrackResult>;
+  /** One run woken by the tracker's rule at the simulated now. */
+  runScheduled(): Promise<TrackResult>;
+  /** Runs once a minute, as the rule would, until a run leaves the rule disabled; returns every result. */
+  runUntilIdle(maxRuns?: number): Promise<TrackResult[]>;
+  /** Lowers or raises the target and records the request as reconcile does. */
+  request(
+    reservationId: string,
+    target: number,
+    options?: { deadline?: Date; trigger?: string },
+  ): Promise<Date>;
+  events(detailType: string): { time: string; detail: Record<string, unknown> }[];
+  ruleState(): string | undefined;
+  close(): Promise<void>;
+}
+
+export const TRADING_FLEET: SeedState = {
+  now: '2026-03-02T13:00:00.000Z',
+  reservations: [
+    {
+      id: TRADING,
+      instanceType: 'r7i.4xlarge',
+      availabilityZone: 'us-east-1a',
+      totalInstanceCount: 100,
+      tags: { 'odcr-reclaimer:managed': 'true', fleet: 'trading', Name: 'xnys-trading-r7i' },
+      interruptible: { instanceCount: 60, borrowed: 30, zeroSizePreference: 'retain' },
+    },
+  ],
+};
+
+export async function startTrackerHarness(
+  seed: SeedState = TRADING_FLEET,
+  options: { settings?: TrackerSettings; ruleState?: 'ENABLED' | 'DISABLED' } = {},
+): Promise<TrackerHarness> {
+  const local = await startLocalAws({
+    port: 0,
+    settings: { shutdownSeconds: 60, shutdownSpreadSeconds: 30, seed: 'tracker' },
+    seed: {
+      ...seed,
+      rules: [
+        {
+          name: RULE,
+          state: options.ruleState ?? 'ENABLED',
+          // Schedule rules live on the default bus (EventBridge allows schedules only there).
+          scheduleExpression: 'rate(1 minute)',
+        },
+      ],
+    },
+  });
+  const clientConfig = {
+    endpoint: local.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  const gateways = {
+    capacity: new Ec2CapacityGateway({ client: new EC2Client(clientConfig) }),
+    events: new EventBridgeGateway({
+      client: new EventBridgeClient(clientConfig),
+      busName: BUS,
+      trackerRuleName: RULE,
+      sleep: local.clock.sleep,
+    }),
+    metrics: new CloudWatchMetricsGateway({
+      client: new CloudWatchClient(clientConfig),
+      namespace: NAMESPACE,
+    }),
+  };
+  const handler = createHandler({
+    gateways,
+    clock: local.clock,
+    logger: createSilentLogger(),
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+  });
+  let runs = 0;
+  const invoke = (event: unknown) => handler(event, lambdaContext);
+  const runScheduled = () =>
+    invoke({
+      version: '0',
+      id: `tracker-run-${++runs}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: local.clock.now().toISOString(),
+      region: 'us-east-1',
+      resources: [`arn:aws:events:us-east-1:123456789012:rule/${RULE}`],
+      detail: {},
+    });
+  return {
+    local,
+    gateways,
+    invoke,
+    runScheduled,
+    async runUntilIdle(maxRuns = 60) {
+      const results: TrackResult[] = [];
+      for (let run = 0; run < maxRuns; run++) {
+        const startedAt = local.clock.now().getTime();
+        const result = await runScheduled();
+        results.push(result);
+        if (result.rule === 'disabled') return results;
+        const nextMinute = startedAt + 60_000;
+        const now = local.clock.now().getTime();
+        if (now < nextMinute) local.advance((nextMinute - now) / 1000);
+      }
+      throw new Error(`tracker still enabled after ${maxRuns} runs`);
+    },
+    async request(reservationId, target, { deadline, trigger = 'schedule' } = {}) {
+      const [snapshot] = (await gateways.capacity.describeManaged()).filter(
+        (s) => s.reservationId === reservationId,
+      );
+      const from = snapshot?.allocation?.target ?? 0;
+      const at = local.clock.now();
+      await gateways.capacity.updateAllocation({ reservationId, target, zeroSizePreference: 'retain' });
+      await gateways.capacity.tag(
+        reservationId,
+        requestRecordTags({ target, from, at, trigger, reason: 'test', ...(deadline ? { deadline } : {}) }),
+      );
+      return at;
+    },
+    events(detailType) {
+      return local.admin
+        .events({ detailType })
+        .events.map((event) => ({ time: event.time, detail: event.detail as Record<string, unknown> }));
+    },
+    ruleState() {
+      return local.admin.ruleList().rules.find((rule) => rule.name === RULE)?.state;
+    },
+    close: () => local.close(),
+  };
+}
