@@ -157,8 +157,17 @@ export class LocalAwsServer {
             : 'unknown';
     let action = targetText === undefined ? '' : targetText.slice(targetText.indexOf('.') + 1);
     let params: unknown = {};
+    const encoding = request.headers['content-encoding'];
     const log = (outcome: string): void =>
-      world.recordCall({ atMs, service, action: action || '(none)', region, params, outcome });
+      world.recordCall({
+        atMs,
+        service,
+        action: action || '(none)',
+        region,
+        params,
+        outcome,
+        ...(encoding !== undefined ? { contentEncoding: encoding } : {}),
+      });
     try {
       if (request.method !== 'POST' || url.pathname !== '/') {
         await readBody(request).catch(() => Buffer.alloc(0));
@@ -169,7 +178,7 @@ export class LocalAwsServer {
         );
       }
       let raw = await readBody(request);
-      if (/gzip/i.test(String(request.headers['content-encoding'] ?? ''))) {
+      if (/gzip/i.test(encoding ?? '')) {
         try {
           raw = gunzipSync(raw);
         } catch {

@@ -148,6 +148,8 @@ export interface CallRecord {
   params: unknown;
   /** `ok` or the error code. */
   outcome: string;
+  /** The request's `content-encoding` when it had one (e.g. `gzip`). */
+  contentEncoding?: string;
 }
 
 export interface CallFilter {

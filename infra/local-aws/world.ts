@@ -80,6 +80,7 @@ export interface StoredCall {
   region: string;
   params: unknown;
   outcome: string;
+  contentEncoding?: string;
 }
 
 interface StoredEvent {
@@ -413,6 +414,7 @@ export class LocalAwsWorld {
         region: call.region,
         params: call.params,
         outcome: call.outcome,
+        ...(call.contentEncoding !== undefined ? { contentEncoding: call.contentEncoding } : {}),
       });
     }
     return { calls };
