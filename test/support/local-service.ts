@@ -28,18 +28,23 @@ export const TRADING = 'cr-0123456789abcdef0';
 export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
 
 /** SDK settings for the local endpoint: fake credentials, the service's own retry mode. */
-export function localSdkConfig(url: string) {
+export function localSdkConfig(url: string, maxAttempts: number = SDK_RETRY_SETTINGS.maxAttempts) {
   return {
     endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
     ...SDK_RETRY_SETTINGS,
+    maxAttempts,
   };
 }
 
 /** The service's real gateways, talking to the endpoint at `url`. */
-export function localGateways(url: string, sleep?: (ms: number) => Promise<void>): Gateways {
-  const config = localSdkConfig(url);
+export function localGateways(
+  url: string,
+  options: { sleep?: (ms: number) => Promise<void>; maxAttempts?: number } = {},
+): Gateways {
+  const config = localSdkConfig(url, options.maxAttempts);
+  const sleep = options.sleep;
   return {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(config) }),
     alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(config) }),
@@ -73,7 +78,10 @@ export async function startLocalService(options: {
     settings: { start: options.now, ...options.settings },
   });
   const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
-  const gateways = localGateways(aws.url, (ms) => aws.clock.sleep(ms));
+  const gateways = localGateways(aws.url, {
+    sleep: (ms) => aws.clock.sleep(ms),
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  });
   return {
     aws,
     config,

@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
+import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  RISK_ENGINE,
+  reservation,
+  startLocalService,
+  TRADING,
+} from '../../support/local-service.ts';
+
+// After the XNYS close on Wednesday 2025-03-12: the fleet is lent.
+const OFF_HOURS = '2025-03-12T22:00:00Z';
+const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function reclaim(local: LocalService, payload: Record<string, unknown>): Promise<ChangeAnswer> {
+  const answer = await createHandler(local.dependencies)(
+    { action: 'reclaim', for: '2h', reason: 'fault drill', ...payload },
+    lambdaContext(),
+  );
+  if (!answer.ok) throw new Error(`rejected: ${JSON.stringify(answer.error)}`);
+  return answer as ChangeAnswer;
+}
+
+function updateOutcomes(local: LocalService): string[] {
+  return local.aws.admin.calls({ service: 'ec2', action: UPDATE }).calls.map((call) => call.outcome);
+}
+
+describe('faults', () => {
+  it('retries throttling and then updates', async () => {
+    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
+    service.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'RequestLimitExceeded',
+      status: 503,
+      count: 2,
+    });
+
+    const answer = await reclaim(service, { reservations: [TRADING], everything: true });
+
+    expect(answer.result.outcomes).toEqual([expect.objectContaining({ outcome: 'updated', to: 0 })]);
+    expect(updateOutcomes(service)).toEqual(['RequestLimitExceeded', 'RequestLimitExceeded', 'ok']);
+  });
+
+  it('fails clearly when throttling outlasts the retries, and publishes the failure', async () => {
+    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
+    service.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'RequestLimitExceeded',
+      status: 503,
+      count: 3,
+    });
+
+    const answer = await reclaim(service, { reservations: [TRADING], everything: true });
+
+    expect(answer.result.outcomes).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        from: 60,
+        to: 0,
+        error: expect.objectContaining({ code: 'RequestLimitExceeded' }),
+      }),
+    ]);
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
+    const failed = service.aws.admin.events({ detailType: 'Allocation Change Failed' }).events;
+    expect(failed).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({ reservationId: TRADING, errorCode: 'RequestLimitExceeded' }),
+      }),
+    ]);
+  });
+
+  it('retries a 5xx, and reports InternalError once the retries are spent', async () => {
+    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
+    service.aws.admin.injectFault({ service: 'ec2', action: UPDATE, status: 500, count: 1 });
+    const retried = await reclaim(service, { reservations: [TRADING], count: 10 });
+    expect(retried.result.outcomes).toEqual([expect.objectContaining({ outcome: 'updated', to: 50 })]);
+
+    service.aws.admin.injectFault({ service: 'ec2', action: UPDATE, status: 500, count: 3 });
+    const spent = await reclaim(service, { reservations: [TRADING], count: 20 });
+    expect(spent.result.outcomes).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        error: expect.objectContaining({ code: 'InternalError' }),
+      }),
+    ]);
+  });
+
+  it('defers on IncorrectState and records the desired target for the tracker', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    service.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'IncorrectState',
+      status: 400,
+      count: 1,
+    });
+
+    const answer = await reclaim(service, { reservations: [TRADING], everything: true });
+
+    expect(answer.result.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'deferred', from: 60, to: 0 }),
+    ]);
+    expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:desired-target']).toBe('0');
+    const tracker = service.aws.admin
+      .ruleList()
+      .rules.find((rule) => rule.name.endsWith('track-reclamation'));
+    expect(tracker?.state).toBe('ENABLED');
+  });
+
+  it('never updates an allocation still updating: the new target is recorded instead', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    // 60 lent, 30 borrowed: reclaiming 40 takes the 30 unused at once and must wait for 10 borrowers.
+    await reclaim(service, { reservations: [TRADING], count: 40 });
+    expect(reservation(service.aws, TRADING).allocation).toMatchObject({ target: 20, status: 'updating' });
+
+    const answer = await reclaim(service, { reservations: [TRADING], everything: true });
+
+    expect(answer.result.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'deferred', from: 20, to: 0 }),
+    ]);
+    expect(updateOutcomes(service)).toEqual(['ok']);
+    expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:desired-target']).toBe('0');
+  });
+
+  it('lets one reservation fail while the two others update', async () => {
+    const local = await startLocalService({ now: OFF_HOURS });
+    service = local;
+    local.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'InvalidParameterValue',
+      status: 400,
+      count: 1,
+    });
+
+    const answer = await reclaim(local, { group: 'risk-engine', everything: true });
+
+    const outcomes = answer.result.outcomes.map((outcome) => outcome.outcome).sort();
+    expect(outcomes).toEqual(['failed', 'updated', 'updated']);
+    const targets = RISK_ENGINE.map((id) => reservation(local.aws, id).allocation?.target).sort();
+    expect(targets).toEqual([0, 0, 1]);
+    const published = local.aws.admin
+      .events({ source: 'odcr-reclaimer' })
+      .events.map((event) => event['detail-type']);
+    expect(published.sort()).toEqual([
+      'Allocation Change Failed',
+      'Allocation Change Requested',
+      'Allocation Change Requested',
+    ]);
+  });
+
+  it('retries events that PutEvents rejected individually', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    service.aws.admin.injectFault({
+      service: 'events',
+      action: 'PutEvents',
+      kind: 'partial-failure',
+      entries: 2,
+      count: 1,
+    });
+
+    const answer = await reclaim(service, { all: true, everything: true });
+
+    expect(answer.result.warnings).toEqual([]);
+    expect(service.aws.admin.events({ source: 'odcr-reclaimer' }).events).toHaveLength(4);
+  });
+});
