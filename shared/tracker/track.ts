@@ -244,8 +244,9 @@ async function applyDeferred(
     reason,
     requestedAt: now.toISOString(),
   };
-  const settled = change.status === 'active' && change.current === change.target;
-  return { tags, event: { detailType: DETAIL_TYPE.changeRequested, detail, time: now }, inFlight: !settled };
+  log.debug('deferred change answered', { reservationId: snapshot.reservationId, status: change.status });
+  // Even a change EC2 settles at once is polled again, so its completion is reported like any other.
+  return { tags, event: { detailType: DETAIL_TYPE.changeRequested, detail, time: now }, inFlight: true };
 }
 
 function failedEvent(

@@ -10,7 +10,7 @@ import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
-import type { TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
+import type { TrackResult } from '#shared/tracker/track.ts';
 
 /**
  * The real tracker handler wired to the local AWS endpoint with the real SDK, on the endpoint's simulated
@@ -38,7 +38,7 @@ const lambdaContext = {
 
 export interface TrackerHarness {
   local: LocalAws;
-  gateways: TrackerGateways & { capacity: Ec2CapacityGateway };
+  gateways: { capacity: Ec2CapacityGateway; events: EventBridgeGateway; metrics: CloudWatchMetricsGateway };
   invoke(event: unknown): Promise<TrackResult>;
   /** One run woken by the tracker's rule at the simulated now. */
   runScheduled(): Promise<TrackResult>;

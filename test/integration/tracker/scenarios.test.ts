@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/track-reclamation/handler.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
+import { desiredTargetTags } from '#shared/records/tags.ts';
+import { startTrackerHarness, TRADING, TRADING_FLEET, type TrackerHarness } from './harness.ts';
+
+const RISK_A = 'cr-0000000000000a001';
+const RISK_B = 'cr-0000000000000b001';
+
+const FLEET_WITH_RISK_ENGINE = {
+  ...TRADING_FLEET,
+  reservations: [
+    ...(TRADING_FLEET.reservations ?? []),
+    ...[RISK_A, RISK_B].map((id, index) => ({
+      id,
+      instanceType: 'c7i.2xlarge',
+      availabilityZone: ['us-east-1a', 'us-east-1b'][index] ?? 'us-east-1a',
+      totalInstanceCount: 3,
+      tags: { 'odcr-reclaimer:managed': 'true', group: 'risk-engine' },
+      interruptible: { instanceCount: 1, borrowed: 1, zeroSizePreference: 'retain' as const },
+    })),
+  ],
+};
+
+async function runMinutes(harness: TrackerHarness, minutes: number): Promise<void> {
+  for (let minute = 0; minute < minutes; minute++) {
+    const startedAt = harness.local.clock.now().getTime();
+    await harness.runScheduled();
+    const now = harness.local.clock.now().getTime();
+    if (now < startedAt + 60_000) harness.local.advance((startedAt + 60_000 - now) / 1000);
+  }
+}
+
+function ids(events: { detail: Record<string, unknown> }[]): unknown[] {
+  return events.map((event) => event.detail['reservationId']);
+}
+
+describe('track-reclamation scenarios', () => {
+  let harness: TrackerHarness;
+  afterEach(async () => harness.close());
+
+  it('completes one reservation while another stalls on a borrower that never shuts down', async () => {
+    harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
+    harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: RISK_A });
+    await harness.request(TRADING, 0);
+    await harness.request(RISK_A, 0);
+
+    await runMinutes(harness, 12);
+
+    expect(ids(harness.events('Allocation Change Completed'))).toEqual([TRADING]);
+    const stalls = harness.events('Allocation Change Stalled');
+    expect(ids(stalls)).toEqual([RISK_A]);
+    expect(stalls[0]?.detail).toMatchObject({ cause: 'no-progress', current: 1, target: 0 });
+    expect(harness.ruleState()).toBe('ENABLED');
+  });
+
+  it('sees two reservations finish at different times, each completed once', async () => {
+    harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
+    await harness.request(RISK_A, 0);
+    harness.local.advance(240);
+    await harness.request(TRADING, 0);
+
+    await harness.runUntilIdle();
+
+    const completions = harness.events('Allocation Change Completed');
+    expect(ids(completions)).toEqual([RISK_A, TRADING]);
+    expect(Date.parse(completions[0]?.time ?? '')).toBeLessThan(Date.parse(completions[1]?.time ?? ''));
+    expect(harness.ruleState()).toBe('DISABLED');
+  });
+
+  it('reports a failed allocation as stalled and stops tracking it', async () => {
+    harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
+    harness.local.admin.injectFault({ service: 'ec2', kind: 'allocation-fails', reservationId: RISK_B });
+    await harness.request(RISK_B, 0);
+
+    await harness.runUntilIdle();
+
+    const stalls = harness.events('Allocation Change Stalled');
+    expect(stalls.map((event) => [event.detail['reservationId'], event.detail['cause']])).toEqual([
+      [RISK_B, 'failed'],
+    ]);
+    expect(harness.events('Allocation Change Completed')).toEqual([]);
+  });
+
+  it('applies a deferred target once the in-flight change completes', async () => {
+    harness = await startTrackerHarness();
+    await harness.request(TRADING, 0);
+    await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
+
+    await harness.runUntilIdle();
+
+    const requested = harness.events('Allocation Change Requested');
+    expect(requested.map((event) => event.detail)).toEqual([
+      expect.objectContaining({
+        reservationId: TRADING,
+        from: 0,
+        to: 20,
+        trigger: 'tracker',
+        reason: 'alarm cleared',
+      }),
+    ]);
+    const completions = harness.events('Allocation Change Completed').map((event) => event.detail);
+    expect(completions.map((detail) => [detail['from'], detail['to']])).toEqual([
+      [60, 0],
+      [0, 20],
+    ]);
+    const [snapshot] = await harness.gateways.capacity.describeManaged();
+    expect(snapshot?.allocation).toMatchObject({ current: 20, target: 20, status: 'active' });
+    expect(snapshot?.tags[TAG.desiredTarget]).toBeUndefined();
+    expect(snapshot?.tags[TAG.requestTrigger]).toBe('tracker');
+  });
+
+  it('tracks a reclaim requested between its describe and its disable to completion', async () => {
+    harness = await startTrackerHarness();
+    let requested = false;
+    const racingEvents = {
+      ...harness.gateways.events,
+      publish: harness.gateways.events.publish.bind(harness.gateways.events),
+      enableTracker: harness.gateways.events.enableTracker.bind(harness.gateways.events),
+      // A reclaim function acts after the tracker's idle describe and before its disable lands.
+      disableTracker: async () => {
+        if (!requested) {
+          requested = true;
+          await harness.request(TRADING, 0);
+          await harness.gateways.events.enableTracker();
+        }
+        await harness.gateways.events.disableTracker();
+      },
+    };
+    const racing = createHandler({
+      gateways: { ...harness.gateways, events: racingEvents },
+      clock: harness.local.clock,
+      logger: createSilentLogger(),
+    });
+
+    const first = await racing(
+      {
+        id: 'race',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        time: harness.local.clock.now().toISOString(),
+      },
+      {} as never,
+    );
+
+    expect(first.rule).toBe('enabled');
+    expect(first.inFlight).toEqual([TRADING]);
+    expect(harness.ruleState()).toBe('ENABLED');
+    await harness.runUntilIdle();
+    expect(ids(harness.events('Allocation Change Completed'))).toEqual([TRADING]);
+  });
+
+  it('raises Deadline At Risk before the open, once, when borrowers do not shut down', async () => {
+    harness = await startTrackerHarness();
+    harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
+    const deadline = new Date(harness.local.clock.now().getTime() + 10 * 60_000);
+    await harness.request(TRADING, 0, { deadline });
+
+    await runMinutes(harness, 15);
+
+    const risks = harness.events('Deadline At Risk');
+    expect(risks).toHaveLength(1);
+    expect(Date.parse(risks[0]?.time ?? '')).toBeLessThan(deadline.getTime());
+    expect(risks[0]?.detail).toMatchObject({ reservationId: TRADING, deadline: deadline.toISOString() });
+  });
+
+  it('does not raise Deadline At Risk once the open has passed', async () => {
+    harness = await startTrackerHarness();
+    harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
+    const deadline = new Date(harness.local.clock.now().getTime() + 60_000);
+    await harness.request(TRADING, 0, { deadline });
+    harness.local.advance(120);
+
+    await runMinutes(harness, 3);
+
+    expect(harness.events('Deadline At Risk')).toEqual([]);
+    expect(harness.events('Allocation Change Progress').length).toBeGreaterThan(0);
+  });
+});
