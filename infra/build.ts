@@ -1,0 +1,277 @@
+/**
+ * Builds the deployable artifacts: one esbuild bundle per function named in serverless.yml, zipped with the
+ * policy config into `dist/<function>.zip`, plus `dist/infra/derived.json` (values the template derives from
+ * the config: the alarm names, and the dashboard body). `npm run package` runs this, then `osls package`.
+ *
+ *   npm run build -- [--config config/example.json] [--functions-dir functions] [--out dist]
+ *
+ * Bundles are ESM (`handler.mjs`): top-level await is available for cold-start config loading and esbuild
+ * tree-shakes ESM better. The AWS SDK v3 is bundled, not taken from the runtime: the version we test against
+ * is the version that runs, and a tree-shaken client loads faster than the runtime's full copy.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
+import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
+import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const METRICS_NAMESPACE = 'OdcrReclaimer';
+/** Name of the config file inside each zip; serverless.yml sets `ODCR_CONFIG_FILE` to the same name. */
+export const BUNDLED_CONFIG_NAME = 'config.json';
+const HANDLER_EXPORT = 'handler.handler';
+
+/** serverless.yml names a function whose handler file is not there (yet), or is wired differently from the build. */
+export class FunctionWiringError extends Error {
+  override readonly name = 'FunctionWiringError';
+}
+
+export interface FunctionSpec {
+  name: string;
+  entry: string;
+  artifact: string;
+}
+
+/** Reads the function list from serverless.yml so that the build and the template never disagree. */
+export function functionsFromServerlessYml(
+  serverlessYml = path.join(REPO_ROOT, 'serverless.yml'),
+  functionsDir = path.join(REPO_ROOT, 'functions'),
+): FunctionSpec[] {
+  const document: unknown = parseYaml(readFileSync(serverlessYml, 'utf8'), { logLevel: 'silent' });
+  const functions = isRecord(document) && isRecord(document.functions) ? document.functions : {};
+  const problems: string[] = [];
+  const specs: FunctionSpec[] = [];
+  for (const [name, definition] of Object.entries(functions)) {
+    const handler = isRecord(definition) ? definition.handler : undefined;
+    const artifact =
+      isRecord(definition) && isRecord(definition.package) ? definition.package.artifact : undefined;
+    const expectedArtifact = `dist/${name}.zip`;
+    if (handler !== HANDLER_EXPORT)
+      problems.push(`${name}: handler must be '${HANDLER_EXPORT}', got '${String(handler)}'`);
+    if (artifact !== expectedArtifact) {
+      problems.push(`${name}: package.artifact must be '${expectedArtifact}', got '${String(artifact)}'`);
+    }
+    const entry = path.join(functionsDir, name, 'handler.ts');
+    if (!existsSync(entry))
+      problems.push(`${name}: handler file ${path.relative(REPO_ROOT, entry)} is missing`);
+    specs.push({ name, entry, artifact: expectedArtifact });
+  }
+  if (specs.length === 0) problems.push(`no functions in ${serverlessYml}`);
+  if (problems.length > 0) {
+    throw new FunctionWiringError(`serverless.yml and the handlers disagree:\n  ${problems.join('\n  ')}`);
+  }
+  return specs;
+}
+
+export interface BundleSize {
+  function: string;
+  /** Size of the deployable zip. */
+  bytes: number;
+}
+
+export interface BuiltFunction extends BundleSize {
+  /** Size of the minified bundle (handler.mjs) before zipping. */
+  bundleBytes: number;
+}
+
+export interface BuildOptions {
+  configFile?: string;
+  functionsDir?: string;
+  outDir?: string;
+  serverlessYml?: string;
+}
+
+/** Bundles and zips every function, writes the derived template values; returns each function's sizes. */
+export async function buildAll(options: BuildOptions = {}): Promise<BuiltFunction[]> {
+  const configFile = path.resolve(REPO_ROOT, options.configFile ?? 'config/example.json');
+  const outDir = path.resolve(REPO_ROOT, options.outDir ?? 'dist');
+  const functions = functionsFromServerlessYml(
+    options.serverlessYml ? path.resolve(options.serverlessYml) : undefined,
+    options.functionsDir ? path.resolve(options.functionsDir) : undefined,
+  );
+  // Validate with the same loader the functions use at cold start: a bad config fails the build, not the bell.
+  const config = loadConfigFile(configFile);
+  const configText = readFileSync(configFile);
+
+  mkdirSync(path.join(outDir, 'infra'), { recursive: true });
+  writeFileSync(
+    path.join(outDir, 'infra', 'derived.json'),
+    `${JSON.stringify(derivedTemplateValues(config), null, 2)}\n`,
+  );
+
+  return Promise.all(
+    functions.map(async (fn): Promise<BuiltFunction> => {
+      const files = await bundle(fn.entry);
+      files.push({ name: BUNDLED_CONFIG_NAME, data: configText });
+      const zip = zipFiles(files);
+      writeFileSync(path.join(outDir, `${fn.name}.zip`), zip);
+      const bundleBytes = files.find((file) => file.name === 'handler.mjs')?.data.length ?? 0;
+      return { function: fn.name, bytes: zip.length, bundleBytes };
+    }),
+  );
+}
+
+/** Values serverless.yml includes with `${file(./dist/infra/derived.json):...}`. */
+export function derivedTemplateValues(config: Parameters<typeof configuredAlarmNames>[0]) {
+  const alarmNames = configuredAlarmNames(config);
+  if (alarmNames.length === 0) {
+    // An EventBridge pattern cannot list zero values; without alarms the alarm function has nothing to do.
+    throw new FunctionWiringError('the config names no alarms: reclaim-on-alarm would have no trigger');
+  }
+  return {
+    alarmNames,
+    alarmArns: alarmNames.map((name) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`,
+    })),
+    dashboardBody: dashboardBody({
+      namespace: METRICS_NAMESPACE,
+      // Substituted by the template's Fn::Sub variable map, which knows the stage.
+      trackerFunctionName: cfnVariable('TrackerFunctionName'),
+      failureQueueName: cfnVariable('FailureQueueName'),
+    }),
+  };
+}
+
+/** Sizes of the zips last built into `outDir`, for `npm run bench`. */
+export async function bundleSizes(outDir = path.join(REPO_ROOT, 'dist')): Promise<BundleSize[]> {
+  const functions = functionsFromServerlessYml();
+  return Promise.all(
+    functions.map(async (fn) => ({
+      function: fn.name,
+      bytes: (await stat(path.join(outDir, `${fn.name}.zip`))).size,
+    })),
+  );
+}
+
+interface ZipEntry {
+  name: string;
+  data: Buffer;
+}
+
+async function bundle(entry: string): Promise<ZipEntry[]> {
+  const result = await build({
+    entryPoints: [entry],
+    outfile: 'handler.mjs',
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle a real one.
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  });
+  return result.outputFiles.map((file) => ({
+    name: path.basename(file.path),
+    data: Buffer.from(file.contents),
+  }));
+}
+
+/**
+ * A minimal deterministic zip (deflate, fixed timestamps, 0644), so that an unchanged build gives byte-identical
+ * artifacts and CloudFormation sees no spurious code change. Node's zlib does the compression and the CRC.
+ */
+export function zipFiles(entries: ZipEntry[]): Buffer {
+  const DOS_TIME = 0; // 00:00:00
+  const DOS_DATE = ((1980 - 1980) << 9) | (1 << 5) | 1; // 1980-01-01
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
+    const name = Buffer.from(entry.name, 'utf8');
+    const compressed = deflateRawSync(entry.data, { level: 9 });
+    const crc = crc32(entry.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    locals.push(local, name, compressed);
+
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, spec 2.0, so the mode below is honoured
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(DOS_TIME, 12);
+    central.writeUInt16LE(DOS_DATE, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(entry.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += local.length + name.length + compressed.length;
+  }
+  const centralDirectory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralDirectory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, centralDirectory, end]);
+}
+
+/** `${name}`: a variable for CloudFormation's Fn::Sub, not a JavaScript template placeholder. */
+function cfnVariable(name: string): string {
+  return `\${${name}}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      'functions-dir': { type: 'string' },
+      out: { type: 'string' },
+      'serverless-yml': { type: 'string' },
+    },
+  });
+  const started = performance.now();
+  const built = await buildAll({
+    configFile: values.config,
+    functionsDir: values['functions-dir'],
+    outDir: values.out,
+    serverlessYml: values['serverless-yml'],
+  });
+  for (const fn of built) {
+    console.log(`${fn.function.padEnd(20)} bundle ${kib(fn.bundleBytes)}  zip ${kib(fn.bytes)}`);
+  }
+  console.log(`built ${built.length} function(s) in ${Math.round(performance.now() - started)} ms`);
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1).padStart(8)} KiB`;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,168 @@
+import { METRIC, METRIC_DIMENSION } from '#shared/tracker/metric-names.ts';
+
+/**
+ * The CloudWatch dashboard body (JSON) for the tracker's metrics. SEARCH expressions give one series per
+ * reservation, so the dashboard follows the fleet without being regenerated when reservations are added.
+ * `region` is left as the literal `${AWS::Region}`: the template wraps the body in `Fn::Sub`.
+ */
+export interface DashboardOptions {
+  namespace: string;
+  /** Deployed name of the tracker function, for its invocation and error graph. */
+  trackerFunctionName: string;
+  /** Deployed name of the async on-failure queue. */
+  failureQueueName: string;
+}
+
+/** CloudFormation's Fn::Sub variable for the region (not a JavaScript template placeholder). */
+const REGION = `\${AWS::Region}`;
+const WIDTH = 12;
+const HEIGHT = 6;
+
+/** A row of a widget's `metrics`: `[{ expression, id, label }]` or `[namespace, name, dim, value, { stat }]`. */
+type MetricRow = readonly unknown[];
+
+interface MetricWidget {
+  type: 'metric';
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: {
+    title: string;
+    region: string;
+    view: 'timeSeries';
+    stat?: string;
+    period: number;
+    metrics: MetricRow[];
+    yAxis?: { left: { min: number; label?: string } };
+    annotations?: { horizontal: { value: number; label: string }[] };
+  };
+}
+
+function search(namespace: string, metricName: string, stat: string, period: number): string {
+  return `SEARCH('{${namespace},${METRIC_DIMENSION}} MetricName="${metricName}"', '${stat}', ${period})`;
+}
+
+function searchWidget(
+  title: string,
+  series: { id: string; expression: string; label: string }[],
+  position: { x: number; y: number },
+  options: { period: number; yLabel?: string; zeroLine?: string } = { period: 60 },
+): MetricWidget {
+  return {
+    type: 'metric',
+    ...position,
+    width: WIDTH,
+    height: HEIGHT,
+    properties: {
+      title,
+      region: REGION,
+      view: 'timeSeries',
+      period: options.period,
+      metrics: series.map((entry) => [entry]),
+      yAxis: { left: { min: 0, ...(options.yLabel ? { label: options.yLabel } : {}) } },
+      ...(options.zeroLine ? { annotations: { horizontal: [{ value: 0, label: options.zeroLine }] } } : {}),
+    },
+  };
+}
+
+/** Builds the dashboard body as a JSON string (CloudFormation's `DashboardBody`). */
+export function dashboardBody(options: DashboardOptions): string {
+  const { namespace } = options;
+  const widgets: MetricWidget[] = [
+    searchWidget(
+      'Owned vs lent vs target, per reservation',
+      [
+        { id: 'owned', expression: search(namespace, METRIC.owned, 'Maximum', 60), label: 'owned' },
+        { id: 'lent', expression: search(namespace, METRIC.lent, 'Maximum', 60), label: 'lent' },
+        { id: 'target', expression: search(namespace, METRIC.target, 'Maximum', 60), label: 'target' },
+      ],
+      { x: 0, y: 0 },
+      { period: 60, yLabel: 'instances' },
+    ),
+    searchWidget(
+      'In flight, per reservation',
+      [{ id: 'inflight', expression: search(namespace, METRIC.inFlight, 'Maximum', 60), label: 'in flight' }],
+      { x: WIDTH, y: 0 },
+    ),
+    searchWidget(
+      'Reclaim duration p50 / p95 (seconds)',
+      [
+        {
+          id: 'p50',
+          expression: search(namespace, METRIC.reclaimDurationSeconds, 'p50', 3600),
+          label: 'p50',
+        },
+        {
+          id: 'p95',
+          expression: search(namespace, METRIC.reclaimDurationSeconds, 'p95', 3600),
+          label: 'p95',
+        },
+      ],
+      { x: 0, y: HEIGHT },
+      { period: 3600, yLabel: 'seconds' },
+    ),
+    searchWidget(
+      'Deadline margin before the open (seconds)',
+      [
+        {
+          id: 'margin',
+          expression: search(namespace, METRIC.deadlineMarginSeconds, 'Minimum', 300),
+          label: 'margin',
+        },
+      ],
+      { x: WIDTH, y: HEIGHT },
+      { period: 300, yLabel: 'seconds', zeroLine: 'the bell' },
+    ),
+    searchWidget(
+      'Stalls and deadlines at risk',
+      [
+        { id: 'stalls', expression: search(namespace, METRIC.stalls, 'Sum', 300), label: 'stalls' },
+        {
+          id: 'risk',
+          expression: search(namespace, METRIC.deadlineAtRisk, 'Maximum', 300),
+          label: 'at risk',
+        },
+      ],
+      { x: 0, y: 2 * HEIGHT },
+      { period: 300 },
+    ),
+    {
+      type: 'metric',
+      x: WIDTH,
+      y: 2 * HEIGHT,
+      width: WIDTH,
+      height: HEIGHT,
+      properties: {
+        title: 'Tracker runs, errors and async failures',
+        region: REGION,
+        view: 'timeSeries',
+        period: 300,
+        metrics: [
+          [
+            'AWS/Lambda',
+            'Invocations',
+            'FunctionName',
+            options.trackerFunctionName,
+            { stat: 'Sum', label: 'tracker runs' },
+          ],
+          [
+            'AWS/Lambda',
+            'Errors',
+            'FunctionName',
+            options.trackerFunctionName,
+            { stat: 'Sum', label: 'tracker errors' },
+          ],
+          [
+            'AWS/SQS',
+            'ApproximateNumberOfMessagesVisible',
+            'QueueName',
+            options.failureQueueName,
+            { stat: 'Maximum', label: 'failed async invocations' },
+          ],
+        ],
+      },
+    },
+  ];
+  return JSON.stringify({ widgets });
+}

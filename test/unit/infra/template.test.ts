@@ -1,0 +1,461 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
+import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import {
+  type CfnResource,
+  type CfnTemplate,
+  type PackagedService,
+  packageTemplate,
+  resourcesOfType,
+} from './package-template.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const EXCHANGE_ZONES = new Set(['America/New_York', 'Europe/London']);
+const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
+
+let packaged: PackagedService;
+let template: CfnTemplate;
+
+beforeAll(async () => {
+  packaged = await packageTemplate();
+  template = packaged.template;
+}, 120_000);
+
+afterAll(() => packaged?.dispose());
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** The text of a resource or ARN as written: a plain string, or the template string of an Fn::Sub. */
+function arnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'Fn::Sub' in value) {
+    const sub = (value as { 'Fn::Sub': unknown })['Fn::Sub'];
+    return typeof sub === 'string' ? sub : arnText(asArray(sub as unknown[])[0]);
+  }
+  return JSON.stringify(value);
+}
+
+function roleStatements(role: CfnResource): Statement[] {
+  const policies = (role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+function lambdaFunctions(): [string, CfnResource][] {
+  return resourcesOfType(template, 'AWS::Lambda::Function');
+}
+
+/** The logical id of the role a function runs as (`Fn::GetAtt` or `Fn::Sub` of `${Role.Arn}`). */
+function roleLogicalId(fn: CfnResource): string {
+  const role = fn.Properties?.Role as Record<string, unknown>;
+  if (Array.isArray(role['Fn::GetAtt'])) return String(role['Fn::GetAtt'][0]);
+  const match = /^\$\{(\w+)\.Arn\}$/.exec(arnText(role));
+  if (!match?.[1]) throw new Error(`unexpected role reference ${JSON.stringify(role)}`);
+  return match[1];
+}
+
+/** Every `Action`/`NotAction` value anywhere in the template (roles, bus, queue and topic policies). */
+function everyAction(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) {
+    for (const item of node) everyAction(item, found);
+  } else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'Action' || key === 'NotAction') && (typeof value === 'string' || Array.isArray(value))) {
+        found.push(...asArray(value as string | string[]));
+      } else {
+        everyAction(value, found);
+      }
+    }
+  }
+  return found;
+}
+
+describe('packaged template: schedules', () => {
+  const schedules = () =>
+    resourcesOfType(template, 'AWS::Scheduler::Schedule').map(([, s]) => s.Properties ?? {});
+  // Both US and UK DST switches of 2026 (Mar 8 / Mar 29, Oct 25 / Nov 1) with a week's margin each side.
+  const dstSeasons = [
+    { after: new Date('2026-03-01T00:00:00Z'), until: new Date('2026-04-05T00:00:00Z') },
+    { after: new Date('2026-10-18T00:00:00Z'), until: new Date('2026-11-08T00:00:00Z') },
+  ];
+
+  it('evaluates every schedule in an exchange time zone', () => {
+    expect(schedules().length).toBeGreaterThan(0);
+    for (const schedule of schedules()) {
+      expect(EXCHANGE_ZONES).toContain(schedule.ScheduleExpressionTimezone);
+    }
+  });
+
+  it('never fires between 01:00 and 03:00 local, through both DST switches of the US and the UK', () => {
+    for (const schedule of schedules()) {
+      const timeZone = String(schedule.ScheduleExpressionTimezone);
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+      const offending = dstSeasons
+        .flatMap((season) => fireTimes(String(schedule.ScheduleExpression), { ...season, timeZone }))
+        .map((fire) => local.format(fire))
+        .filter((hhmm) => hhmm >= '01:00' && hhmm <= '03:00');
+      expect({ expression: schedule.ScheduleExpression, offending }).toEqual({
+        expression: schedule.ScheduleExpression,
+        offending: [],
+      });
+    }
+  });
+
+  /** Local "HH:MM" times of every fire on one local date in one zone, over all schedules in that zone. */
+  function firesOn(date: string, timeZone: string): Set<string> {
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone });
+    const window = { after: new Date(`${date}T00:00:00Z`), until: new Date(`${date}T23:59:00Z`) };
+    window.after.setUTCDate(window.after.getUTCDate() - 1);
+    window.until.setUTCDate(window.until.getUTCDate() + 1);
+    const times = schedules()
+      .filter((schedule) => schedule.ScheduleExpressionTimezone === timeZone)
+      .flatMap((schedule) => fireTimes(String(schedule.ScheduleExpression), { ...window, timeZone }))
+      .filter((fire) => dayOf.format(fire) === date)
+      .map((fire) => local.format(fire));
+    return new Set(times);
+  }
+
+  function minutesOf(hhmm: string): number {
+    const [hours = 0, minutes = 0] = hhmm.split(':').map(Number);
+    return hours * 60 + minutes;
+  }
+
+  /** True when some fire lies in [from, to] local time. */
+  function firesBetween(fires: Set<string>, from: string, to: string): boolean {
+    return [...fires].some((fire) => minutesOf(fire) >= minutesOf(from) && minutesOf(fire) <= minutesOf(to));
+  }
+
+  it.each([
+    // Weekdays on both sides of the US and UK DST switches (the two switch on different dates).
+    ['2026-03-10', 'America/New_York', '09:30', ['16:00', '13:00']],
+    ['2026-11-03', 'America/New_York', '09:30', ['16:00', '13:00']],
+    ['2026-03-24', 'Europe/London', '08:00', ['16:30', '12:30']],
+    ['2026-10-27', 'Europe/London', '08:00', ['16:30', '12:30']],
+  ] as const)(
+    'on %s in %s wakes at least every 5 min for 2 h before the %s open, and soon after each close',
+    (date, zone, open, closes) => {
+      const fires = firesOn(date, zone);
+      for (let minute = minutesOf(open) - 120; minute < minutesOf(open); minute += 5) {
+        const slotStart = `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+        const slotEnd = `${String(Math.floor((minute + 4) / 60)).padStart(2, '0')}:${String((minute + 4) % 60).padStart(2, '0')}`;
+        expect(firesBetween(fires, slotStart, slotEnd), `${zone} ${date} ${slotStart}`).toBe(true);
+      }
+      for (const close of closes) {
+        const tenAfter = minutesOf(close) + 10;
+        const until = `${String(Math.floor(tenAfter / 60)).padStart(2, '0')}:${String(tenAfter % 60).padStart(2, '0')}`;
+        expect(firesBetween(fires, close, until), `${zone} ${date} after ${close}`).toBe(true);
+      }
+    },
+  );
+
+  it('lets EventBridge Scheduler invoke only reclaim-on-schedule, through a role of its own', () => {
+    const roleIds = new Set(
+      schedules().map((schedule) => JSON.stringify((schedule.Target as { RoleArn: unknown }).RoleArn)),
+    );
+    expect(roleIds).toEqual(new Set([JSON.stringify({ 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] })]));
+    const statements = roleStatements(template.Resources.SchedulerInvokeRole!);
+    expect(statements.flatMap((statement) => asArray(statement.Action))).toEqual(['lambda:InvokeFunction']);
+    expect(JSON.stringify(statements.map((statement) => statement.Resource))).not.toMatch(
+      /reclaim-on-(alarm|demand)|Dashalarm|Dashdemand|track/i,
+    );
+  });
+});
+
+describe('packaged template: alarm rule', () => {
+  it('listens for state changes of exactly the alarms of the example config', () => {
+    const configured = configuredAlarmNames(loadConfigFile(path.join(REPO_ROOT, 'config/example.json')));
+    const alarmRules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) => {
+      const pattern = rule.Properties?.EventPattern as Record<string, unknown> | undefined;
+      return asArray(pattern?.['detail-type'] as string[]).includes('CloudWatch Alarm State Change');
+    });
+    expect(alarmRules).toHaveLength(1);
+    const pattern = alarmRules[0]![1].Properties!.EventPattern as {
+      source: string[];
+      detail: { alarmName: string[] };
+    };
+    expect(pattern.source).toEqual(['aws.cloudwatch']);
+    expect([...pattern.detail.alarmName].sort()).toEqual(configured);
+    expect(configured).toContain('xnys-volatility-high');
+    expect(configured).toContain('az-impaired-us-east-1a');
+  });
+
+  it('lets the reclaim functions describe only the configured alarms', () => {
+    const configured = configuredAlarmNames(loadConfigFile(path.join(REPO_ROOT, 'config/example.json')));
+    for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of roleStatements(role)) {
+        if (!asArray(statement.Action).includes('cloudwatch:DescribeAlarms')) continue;
+        const alarms = asArray(statement.Resource).map((resource) => arnText(resource).split(':alarm:')[1]);
+        expect(alarms.sort()).toEqual(configured);
+      }
+    }
+  });
+});
+
+describe('packaged template: IAM', () => {
+  it('gives every function a role of its own', () => {
+    const functions = lambdaFunctions();
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    const roles = functions.map(([, fn]) => roleLogicalId(fn));
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const role of roles) expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
+  });
+
+  it('grants no `*` action anywhere, in roles or resource policies', () => {
+    const actions = everyAction(template.Resources);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  it('lets every allocation change and tag write touch only reservations carrying the managed tag', () => {
+    const guarded = [
+      'ec2:CreateInterruptibleCapacityReservationAllocation',
+      'ec2:UpdateInterruptibleCapacityReservationAllocation',
+      'ec2:CreateTags',
+      'ec2:DeleteTags',
+    ];
+    let checked = 0;
+    for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of roleStatements(role)) {
+        const actions = asArray(statement.Action);
+        if (!actions.some((action) => guarded.includes(action))) continue;
+        checked += 1;
+        expect(statement.Condition?.StringEquals?.[`aws:ResourceTag/${TAG.managed}`]).toBe('true');
+        for (const resource of asArray(statement.Resource)) {
+          expect(arnText(resource)).toMatch(/:capacity-reservation\/\*$/);
+        }
+        if (actions.includes('ec2:CreateTags') || actions.includes('ec2:DeleteTags')) {
+          expect(statement.Condition?.['ForAllValues:StringLike']?.['aws:TagKeys']).toEqual([
+            'odcr-reclaimer:*',
+          ]);
+          expect(statement.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual([
+            TAG.managed,
+          ]);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(lambdaFunctions().length);
+  });
+
+  it('uses `*` resources only for actions without resource-level permissions', () => {
+    const allowedOnStar = new Set([
+      'ec2:DescribeCapacityReservations',
+      'cloudwatch:GetMetricData',
+      'cloudwatch:PutMetricData',
+    ]);
+    for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of roleStatements(role)) {
+        if (!asArray(statement.Resource).includes('*')) continue;
+        for (const action of asArray(statement.Action)) expect(allowedOnStar).toContain(action);
+        if (asArray(statement.Action).includes('cloudwatch:PutMetricData')) {
+          expect(statement.Condition?.StringEquals?.['cloudwatch:namespace']).toBe('OdcrReclaimer');
+        }
+      }
+    }
+  });
+
+  it('lets functions switch only the tracker rule, and only the tracker switch it off', () => {
+    for (const [roleId, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of roleStatements(role)) {
+        const ruleActions = asArray(statement.Action).filter((action) =>
+          /^events:(Enable|Disable)Rule$/.test(action),
+        );
+        if (ruleActions.length === 0) continue;
+        expect(asArray(statement.Resource).map(arnText)).toEqual([
+          `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${TRACKER_RULE_NAME}`,
+        ]);
+        if (ruleActions.includes('events:DisableRule')) expect(roleId).toBe('TrackReclamationRole');
+      }
+    }
+  });
+});
+
+describe('packaged template: failures and resource policies', () => {
+  it('retries async invocations twice, then parks them in the failure queue, which is alarmed', () => {
+    const invokeConfigs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfigs).toHaveLength(lambdaFunctions().length);
+    for (const [, config] of invokeConfigs) {
+      expect(config.Properties?.MaximumRetryAttempts).toBe(2);
+      expect(config.Properties?.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] } },
+      });
+    }
+    const queueAlarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties?.Namespace === 'AWS/SQS',
+    );
+    expect(queueAlarms).toHaveLength(1);
+    expect(JSON.stringify(queueAlarms[0]![1].Properties?.Dimensions)).toContain('AsyncFailureQueue');
+  });
+
+  it('alarms on the errors of every function', () => {
+    const watched = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+      .filter(
+        ([, alarm]) =>
+          alarm.Properties?.Namespace === 'AWS/Lambda' && alarm.Properties?.MetricName === 'Errors',
+      )
+      .map(([, alarm]) => JSON.stringify(alarm.Properties?.Dimensions));
+    for (const [functionId] of lambdaFunctions()) {
+      expect(watched.some((dimensions) => dimensions.includes(`"Ref":"${functionId}"`))).toBe(true);
+    }
+  });
+
+  it.each([
+    ['EventBus', 'events:PutEvents'],
+    ['AsyncFailureQueuePolicy', 'sqs:SendMessage'],
+  ])('%s lets only the service roles %s', (logicalId, action) => {
+    const resource = template.Resources[logicalId]!;
+    const document = (resource.Properties?.Policy ?? resource.Properties?.PolicyDocument) as {
+      Statement: Statement[];
+    };
+    const denyOthers = document.Statement.find(
+      (statement) =>
+        statement.Effect === 'Deny' &&
+        asArray(statement.Action).includes(action) &&
+        statement.Condition?.ArnNotLike,
+    );
+    expect(denyOthers?.Condition?.ArnNotLike?.['aws:PrincipalArn']).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/odcr-reclaimer-dev-us-east-1-*`,
+    });
+    for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      if (role.Properties?.RoleName === undefined) continue;
+      expect(String(role.Properties.RoleName)).toMatch(/^odcr-reclaimer-dev-us-east-1-/);
+    }
+  });
+});
+
+describe('packaged template: functions', () => {
+  it('runs every function on nodejs22.x arm64 with its environment, from a prebuilt artifact', () => {
+    for (const [, fn] of lambdaFunctions()) {
+      expect(fn.Properties?.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties?.Architectures).toEqual(['arm64']);
+      expect(fn.Properties?.Handler).toBe('handler.handler');
+      const environment = fn.Properties?.Environment as { Variables: Record<string, string> } | undefined;
+      const variables = environment?.Variables ?? {};
+      expect(variables).toMatchObject({
+        ODCR_CONFIG_FILE: 'config.json',
+        EVENT_BUS_NAME: 'odcr-reclaimer-dev',
+        TRACKER_RULE_NAME: TRACKER_RULE_NAME,
+        METRICS_NAMESPACE: 'OdcrReclaimer',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(variables.POWERTOOLS_SERVICE_NAME).toBeTruthy();
+    }
+    for (const [, group] of resourcesOfType(template, 'AWS::Logs::LogGroup')) {
+      expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+    }
+    expect(packaged.built.map((fn) => fn.function).sort()).toEqual(
+      lambdaFunctions()
+        .map(([, fn]) => String(fn.Properties?.FunctionName).replace('odcr-reclaimer-dev-', ''))
+        .sort(),
+    );
+  });
+});
+
+describe('packaged template: tracker', () => {
+  it('creates its 1-minute rule DISABLED, under the fixed name, targeting the tracker', () => {
+    const rule = template.Resources.TrackerScheduleRule!;
+    expect(rule.Properties).toMatchObject({
+      Name: TRACKER_RULE_NAME,
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'DISABLED',
+      Targets: [{ Arn: { 'Fn::GetAtt': ['TrackDashreclamationLambdaFunction', 'Arn'] } }],
+    });
+    expect(template.Resources.TrackerSchedulePermission?.Properties?.SourceArn).toEqual({
+      'Fn::GetAtt': ['TrackerScheduleRule', 'Arn'],
+    });
+  });
+
+  it("wakes on EC2's reclamation-completed event under both documented spellings", () => {
+    const rule = template.Resources.TrackerReclamationCompletedRule!;
+    const pattern = rule.Properties?.EventPattern as { source: string[]; 'detail-type': string[] };
+    expect(pattern.source).toEqual(['aws.ec2']);
+    expect([...pattern['detail-type']].sort()).toEqual([
+      'EC2 Capacity Reservation Interruptible Reclamation Complete',
+      'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed',
+    ]);
+    expect(template.Resources.TrackerReclamationCompletedPermission?.Properties?.SourceArn).toEqual({
+      'Fn::GetAtt': ['TrackerReclamationCompletedRule', 'Arn'],
+    });
+  });
+
+  it('lets every reclaim function enable the tracker rule, and the tracker disable it', () => {
+    const ruleActionsByRole = new Map<string, string[]>();
+    for (const [roleId, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      ruleActionsByRole.set(
+        roleId,
+        roleStatements(role).flatMap((statement) =>
+          asArray(statement.Action).filter((a) => a.endsWith('Rule')),
+        ),
+      );
+    }
+    for (const roleId of ['ReclaimOnScheduleRole', 'ReclaimOnAlarmRole', 'ReclaimOnDemandRole']) {
+      expect(ruleActionsByRole.get(roleId)).toEqual(['events:EnableRule']);
+    }
+    expect(ruleActionsByRole.get('TrackReclamationRole')).toEqual(
+      expect.arrayContaining(['events:EnableRule', 'events:DisableRule']),
+    );
+  });
+
+  it('alarms on stalls, deadlines at risk, and in-flight work with an idle tracker', () => {
+    const expressions = resourcesOfType(template, 'AWS::CloudWatch::Alarm').flatMap(([, alarm]) =>
+      ((alarm.Properties?.Metrics ?? []) as { Expression?: string }[]).map(
+        (metric) => metric.Expression ?? '',
+      ),
+    );
+    for (const metric of ['Stalls', 'DeadlineAtRisk', 'InFlight']) {
+      expect(
+        expressions.some((expression) =>
+          expression.includes(`(${metric}) FROM SCHEMA("OdcrReclaimer", ReservationId)`),
+        ),
+      ).toBe(true);
+    }
+    const composite = template.Resources.TrackerNotRunningAlarm!;
+    expect(composite.Type).toBe('AWS::CloudWatch::CompositeAlarm');
+    expect(composite.Properties?.AlarmRule).toEqual({
+      'Fn::Sub': `ALARM("\${InFlightAlarm}") AND ALARM("\${TrackerIdleAlarm}")`,
+    });
+    expect(composite.Properties?.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it('deploys the dashboard with owned, lent, target, duration percentiles, stalls and margin', () => {
+    const dashboard = template.Resources.OperationsDashboard!;
+    const body = (dashboard.Properties!.DashboardBody as { 'Fn::Sub': [string, unknown] })['Fn::Sub'][0];
+    const widgets = (JSON.parse(body) as { widgets: { properties: { metrics: unknown[][] } }[] }).widgets;
+    const expressions = widgets.flatMap((widget) =>
+      widget.properties.metrics.flat().flatMap((entry) => {
+        const expression = (entry as { expression?: unknown }).expression;
+        return typeof expression === 'string' ? [expression] : [];
+      }),
+    );
+    for (const metric of ['Owned', 'Lent', 'Target', 'Stalls', 'DeadlineMarginSeconds']) {
+      expect(expressions.some((expression) => expression.includes(`MetricName="${metric}"`))).toBe(true);
+    }
+    for (const stat of ['p50', 'p95']) {
+      expect(
+        expressions.some((e) => e.includes('MetricName="ReclaimDurationSeconds"') && e.includes(`'${stat}'`)),
+      ).toBe(true);
+    }
+  });
+});
