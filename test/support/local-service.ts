@@ -71,6 +71,8 @@ export async function startLocalService(options: {
   now: string;
   seed?: SeedState;
   settings?: Partial<LocalAwsSettings>;
+  /** SDK attempts per call (the service's default when absent); fault tests lower it to keep backoff short. */
+  maxAttempts?: number;
 }): Promise<LocalService> {
   const aws = await startLocalAws({
     port: 0,
