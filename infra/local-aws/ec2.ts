@@ -23,7 +23,10 @@ export function parseForm(body: string): FormParams {
   return new Map(new URLSearchParams(body));
 }
 
+const XML_SPECIAL = /[<>&'"]/;
+
 export function escapeXml(text: string): string {
+  if (!XML_SPECIAL.test(text)) return text;
   return text.replace(/[<>&'"]/g, (char) => {
     switch (char) {
       case '<':
@@ -42,7 +45,8 @@ export function escapeXml(text: string): string {
 
 function element(name: string, value: string | number | boolean | undefined): string {
   if (value === undefined) return '';
-  return `<${name}>${escapeXml(String(value))}</${name}>`;
+  const text = typeof value === 'string' ? escapeXml(value) : String(value);
+  return `<${name}>${text}</${name}>`;
 }
 
 export function ec2ErrorXml(code: string, message: string, requestId: string): string {
@@ -543,32 +547,56 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * The parts of an item that never change (ids, type, zone, dates) are rendered once per reservation:
+ * a 1,000-item page then costs little more than its counts, tags and status.
+ */
+const staticXml = new WeakMap<object, { head: string; middle: string }>();
+
+function staticParts(
+  key: object,
+  render: () => { head: string; middle: string },
+): { head: string; middle: string } {
+  let parts = staticXml.get(key);
+  if (!parts) {
+    parts = render();
+    staticXml.set(key, parts);
+  }
+  return parts;
+}
+
 function entryXml(world: LocalAwsWorld, entry: DescribeEntry): string {
   const accountId = world.settings.accountId;
   if (entry.kind === 'source') {
     const { source } = entry;
     const allocation = source.allocation;
+    const { head, middle } = staticParts(source, () => ({
+      head:
+        element('capacityReservationId', source.id) +
+        element('ownerId', accountId) +
+        element('capacityReservationArn', source.arn) +
+        element('availabilityZoneId', source.availabilityZoneId) +
+        element('instanceType', source.instanceType) +
+        element('instancePlatform', 'Linux/UNIX') +
+        element('availabilityZone', source.availabilityZone) +
+        element('tenancy', 'default'),
+      middle:
+        element('ebsOptimized', true) +
+        element('ephemeralStorage', false) +
+        element('startDate', iso(source.createdAtMs)) +
+        element('endDateType', 'unlimited') +
+        element('instanceMatchCriteria', 'open') +
+        element('createDate', iso(source.createdAtMs)) +
+        element('reservationType', 'default'),
+    }));
     return (
       '<item>' +
-      element('capacityReservationId', source.id) +
-      element('ownerId', accountId) +
-      element('capacityReservationArn', source.arn) +
-      element('availabilityZoneId', source.availabilityZoneId) +
-      element('instanceType', source.instanceType) +
-      element('instancePlatform', 'Linux/UNIX') +
-      element('availabilityZone', source.availabilityZone) +
-      element('tenancy', 'default') +
+      head +
       element('totalInstanceCount', sourceTotal(source)) +
       element('availableInstanceCount', sourceAvailable(source)) +
-      element('ebsOptimized', true) +
-      element('ephemeralStorage', false) +
       element('state', source.state) +
-      element('startDate', iso(source.createdAtMs)) +
-      element('endDateType', 'unlimited') +
-      element('instanceMatchCriteria', 'open') +
-      element('createDate', iso(source.createdAtMs)) +
+      middle +
       tagSetXml(source.tags) +
-      element('reservationType', 'default') +
       `<capacityAllocationSet><item>${element('allocationType', 'used')}${element(
         'count',
         Math.min(source.ownerRunning, sourceTotal(source)),
@@ -589,27 +617,33 @@ function entryXml(world: LocalAwsWorld, entry: DescribeEntry): string {
   const { allocation } = entry;
   const source = allocation.source;
   const cancelled = allocation.reservationState === 'cancelled';
+  const { head, middle } = staticParts(allocation, () => ({
+    head:
+      element('capacityReservationId', allocation.interruptibleId) +
+      element('ownerId', accountId) +
+      element('capacityReservationArn', allocation.arn) +
+      element('availabilityZoneId', source.availabilityZoneId) +
+      element('instanceType', source.instanceType) +
+      element('instancePlatform', 'Linux/UNIX') +
+      element('availabilityZone', source.availabilityZone) +
+      element('tenancy', 'default'),
+    middle:
+      element('ebsOptimized', true) +
+      element('ephemeralStorage', false) +
+      element('startDate', iso(allocation.createdAtMs)) +
+      element('endDateType', 'unlimited') +
+      element('instanceMatchCriteria', 'targeted') +
+      element('createDate', iso(allocation.createdAtMs)) +
+      element('reservationType', 'default'),
+  }));
   return (
     '<item>' +
-    element('capacityReservationId', allocation.interruptibleId) +
-    element('ownerId', accountId) +
-    element('capacityReservationArn', allocation.arn) +
-    element('availabilityZoneId', source.availabilityZoneId) +
-    element('instanceType', source.instanceType) +
-    element('instancePlatform', 'Linux/UNIX') +
-    element('availabilityZone', source.availabilityZone) +
-    element('tenancy', 'default') +
+    head +
     element('totalInstanceCount', cancelled ? 0 : allocation.current) +
     element('availableInstanceCount', cancelled ? 0 : allocationAvailable(allocation)) +
-    element('ebsOptimized', true) +
-    element('ephemeralStorage', false) +
     element('state', allocation.reservationState) +
-    element('startDate', iso(allocation.createdAtMs)) +
-    element('endDateType', 'unlimited') +
-    element('instanceMatchCriteria', 'targeted') +
-    element('createDate', iso(allocation.createdAtMs)) +
+    middle +
     tagSetXml(allocation.tags) +
-    element('reservationType', 'default') +
     `<capacityAllocationSet><item>${element('allocationType', 'used')}${element(
       'count',
       allocation.borrowers.length,
