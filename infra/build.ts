@@ -6,8 +6,9 @@
  *   npm run build -- [--config config/example.json] [--functions-dir functions] [--out dist]
  *
  * Bundles are ESM (`handler.mjs`): top-level await is available for cold-start config loading and esbuild
- * tree-shakes ESM better. The AWS SDK v3 is bundled, not taken from the runtime: the version we test against
- * is the version that runs, and a tree-shaken client loads faster than the runtime's full copy.
+ * tree-shakes ESM better. The AWS SDK v3 is bundled, not taken from the runtime: the interruptible-allocation
+ * commands are recent and the runtime's copy may predate them; the version we test against is the version
+ * that runs; and a tree-shaken client loads faster than the runtime's full copy.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
