@@ -41,13 +41,16 @@ export function formatDualTime(iso: string, timeZone: string): string {
   return `${local.toFormat('ccc dd LLL HH:mm ZZZZ').padEnd(20)} ${utc.toFormat('HH:mm')}Z`;
 }
 
-export function reservationLabel(result: SimulationResult, reservationId: string | undefined): string {
+/** What naming and timing a timeline line needs: a finished result, or what a running one already knows. */
+export type TimelineContext = Pick<SimulationResult, 'reservations' | 'timeZone'>;
+
+export function reservationLabel(result: TimelineContext, reservationId: string | undefined): string {
   if (reservationId === undefined) return '';
   return result.reservations.find((reservation) => reservation.id === reservationId)?.name ?? reservationId;
 }
 
 export function formatTimelineLine(
-  result: SimulationResult,
+  result: TimelineContext,
   entry: TimelineEntry,
   options: TerminalOptions = {},
 ) {

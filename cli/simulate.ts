@@ -1,0 +1,7 @@
+/**
+ * `npm run simulate -- --config <file> --scenario <file> [--from <date>] [--days <n>] [--json <file>]
+ * [--report <file>]`: a what-if run of a policy over a scenario before deploying it.
+ */
+import { SIMULATE_USAGE, sandboxMain } from '#infra/sandbox/main.ts';
+
+process.exitCode = await sandboxMain(process.argv.slice(2), SIMULATE_USAGE);

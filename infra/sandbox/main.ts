@@ -1,0 +1,154 @@
+/**
+ * The command line of `npm start` and `npm run simulate`: run a scenario, print the timeline as it happens
+ * and the summary at the end, write the HTML report (and the JSON result when asked), and say where.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderHtmlReport } from './report/html.ts';
+import { formatSummary, formatTimelineLine } from './report/terminal.ts';
+import type { SimulationResult } from './result.ts';
+import { REPO_ROOT, runSandbox } from './runner.ts';
+import { loadScenarioFile } from './scenario.ts';
+
+export const DEFAULT_SCENARIO = resolve(REPO_ROOT, 'infra/sandbox/scenarios/trading-week-2026-03.json');
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface SandboxCommand {
+  scenarioFile: string;
+  configFile?: string;
+  from?: string;
+  days?: number;
+  jsonFile?: string;
+  reportFile: string;
+  quiet: boolean;
+}
+
+export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--scenario <file>] [--from <YYYY-MM-DD>] [--days <n>]
+                          [--json <file>] [--report <file>] [--quiet]
+  Runs the service over a scenario in simulated time against the local AWS endpoint, in-process.
+  --config    policy config to try (default: the scenario's fleet.config)
+  --scenario  scenario file (default: infra/sandbox/scenarios/trading-week-2026-03.json)
+  --from      first day, in the scenario's time zone (default: the scenario's start)
+  --days      number of days (default: the scenario's length)
+  --json      also write the result as JSON
+  --report    HTML report path (default: reports/<scenario>.html)
+  --quiet     print only the summary`;
+
+export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
+  let parsed: ReturnType<typeof parseSandboxArgs>;
+  try {
+    parsed = parseSandboxArgs(argv);
+  } catch (error: unknown) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  let days: number | undefined;
+  if (values.days !== undefined) {
+    days = Number(values.days);
+    if (!Number.isInteger(days) || days <= 0)
+      throw new UsageError(`--days: expected a whole number above 0, got "${values.days}"`);
+  }
+  if (values.from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.from)) {
+    throw new UsageError(`--from: expected a date YYYY-MM-DD, got "${values.from}"`);
+  }
+  const scenarioFile = resolve(values.scenario ?? DEFAULT_SCENARIO);
+  const slug = scenarioFile.replace(/^.*\//, '').replace(/\.json$/, '');
+  return {
+    scenarioFile,
+    ...(values.config === undefined ? {} : { configFile: resolve(values.config) }),
+    ...(values.from === undefined ? {} : { from: values.from }),
+    ...(days === undefined ? {} : { days }),
+    ...(values.json === undefined ? {} : { jsonFile: resolve(values.json) }),
+    reportFile: resolve(values.report ?? resolve(REPO_ROOT, 'reports', `${slug}.html`)),
+    quiet: values.quiet ?? false,
+  };
+}
+
+function parseSandboxArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      scenario: { type: 'string' },
+      from: { type: 'string' },
+      days: { type: 'string' },
+      json: { type: 'string' },
+      report: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+  });
+}
+
+const shown = (path: string) => {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere.startsWith('..') ? path : fromHere;
+};
+
+/** Runs the command; returns the result (tests and the bench use it) after writing the files. */
+export async function runSandboxCommand(
+  command: SandboxCommand,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<SimulationResult> {
+  const scenario = loadScenarioFile(command.scenarioFile);
+  if (command.configFile !== undefined) scenario.configFile = command.configFile;
+  const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  write(`odcr-reclaimer sandbox: ${scenario.name}`);
+  write(`  config ${shown(scenario.configFile)}, scenario ${shown(command.scenarioFile)}`);
+  const result = await runSandbox({
+    scenario,
+    ...(command.from === undefined ? {} : { from: command.from }),
+    ...(command.days === undefined ? {} : { days: command.days }),
+    ...(command.quiet
+      ? {}
+      : { onTimeline: (entry, context) => write(formatTimelineLine(context, entry, { color })) }),
+  });
+  write('');
+  write(formatSummary(result));
+  mkdirSync(dirname(command.reportFile), { recursive: true });
+  writeFileSync(command.reportFile, renderHtmlReport(result));
+  if (command.jsonFile !== undefined) {
+    mkdirSync(dirname(command.jsonFile), { recursive: true });
+    writeFileSync(command.jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  write('');
+  write(
+    `${result.run.simulatedDays} simulated days in ${(result.run.wallMilliseconds / 1000).toFixed(1)} s wall time (${result.run.steps} steps, ${result.invocations.length} invocations)`,
+  );
+  write(`report: ${shown(command.reportFile)}`);
+  if (command.jsonFile !== undefined) write(`json:   ${shown(command.jsonFile)}`);
+  return result;
+}
+
+/** Entry point of the CLIs: usage errors and scenario mistakes get a message and exit code 2, not a stack. */
+export async function sandboxMain(argv: readonly string[], usage: string): Promise<number> {
+  let command: SandboxCommand;
+  try {
+    command = parseSandboxCommand(argv);
+  } catch (error: unknown) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${usage}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    await runSandboxCommand(command);
+    return 0;
+  } catch (error: unknown) {
+    if (
+      error instanceof Error &&
+      ['ScenarioError', 'SandboxError', 'ConfigurationError', 'ZodError'].includes(error.name)
+    ) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

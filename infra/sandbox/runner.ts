@@ -1,0 +1,790 @@
+/**
+ * The sandbox: the whole service over a scenario, in simulated time, with this process playing AWS's part.
+ * The local endpoint runs in-process on its simulated clock; the runner reads serverless.yml for the
+ * triggers and invokes the real handlers as Lambda would, with the events AWS would send:
+ * - EventBridge Scheduler schedules, in their time zone (skipped spring-forward times, one fall-back run);
+ * - EventBridge rules: on a schedule while the endpoint says they are ENABLED (the tracker's 1-minute rule),
+ *   or on an event pattern, for every event the endpoint logs on their bus (alarm state changes, EC2's
+ *   completion event, the service's own events);
+ * - on-call invocations of reclaim-on-demand from the scenario, synchronous as `aws lambda invoke`.
+ * Time jumps from one due time to the next. A handler's `clock.sleep` is where other due work runs (Lambda
+ * runs functions concurrently), and a function with reserved concurrency 1 that is still running is
+ * throttled rather than run twice.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { DateTime } from 'luxon';
+import { derivedTemplateValues } from '#infra/build.ts';
+import { sdkConfigFor } from '#infra/local-aws/admin-client.ts';
+import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
+import type { EventRecord, ReservationView, SeedRule, SeedState } from '#infra/local-aws/types.ts';
+import { dayStatus, MARKETS, type MarketId, sessionsBetween } from '#shared/calendar/index.ts';
+import type { Clock } from '#shared/clock.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
+import { DETAIL_TYPE } from '#shared/events/service-events.ts';
+import {
+  CloudWatchAlarmGateway,
+  CloudWatchMetricsGateway,
+  Ec2CapacityGateway,
+  EventBridgeGateway,
+  type Gateways,
+} from '#shared/gateways/index.ts';
+import { createSilentLogger, type Logger } from '#shared/logging/logger.ts';
+import { matchesEventPattern } from './event-pattern.ts';
+import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
+import type { TimelineContext } from './report/terminal.ts';
+import type {
+  CapacityPoint,
+  CapacitySample,
+  ClosedDay,
+  InvocationRecord,
+  LoggedEvent,
+  ReservationInfo,
+  SessionSpan,
+  SimulationResult,
+  TimelineEntry,
+} from './result.ts';
+import type { LoadedScenario } from './scenario.ts';
+import { fireTimes, parseScheduleExpression } from './schedule-expression.ts';
+import { type EventRule, readServerlessTriggers, type ServerlessTriggers } from './serverless-triggers.ts';
+import { serviceEvents, summarize } from './summary.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export class SandboxError extends Error {
+  override name = 'SandboxError';
+}
+
+export interface SandboxOptions {
+  scenario: LoadedScenario;
+  /** serverless.yml to take the triggers from; the repository's by default. */
+  serverlessFile?: string;
+  /** Overrides the scenario's window: start at this day's midnight in the scenario's zone... */
+  from?: string;
+  /** ...for this many days. */
+  days?: number;
+  /** Each timeline entry as it happens (the terminal prints them live), with the names to show it by. */
+  onTimeline?: (entry: TimelineEntry, context: TimelineContext) => void;
+  /** Handlers' structured logs; silent by default. */
+  logger?: Logger;
+}
+
+interface DueItem {
+  at: number;
+  /** Tie-break for items at the same instant: scenario actions before the schedules that see them. */
+  order: number;
+  sequence: number;
+  run: () => Promise<void>;
+}
+
+/** Functions with `reservedConcurrency: 1`: a second invocation while one runs is throttled. */
+const SINGLE_CONCURRENCY_FUNCTIONS = new Set(['track-reclamation']);
+const MINUTE_MS = 60_000;
+const THROTTLE_RETRIES = 2;
+
+export async function runSandbox(options: SandboxOptions): Promise<SimulationResult> {
+  const wallStart = performance.now();
+  const { scenario } = options;
+  const window = sandboxWindow(scenario, options.from, options.days);
+  const config = loadConfigFile(scenario.configFile);
+  const triggers = readServerlessTriggers(options.serverlessFile ?? resolve(REPO_ROOT, 'serverless.yml'), {
+    files: { './dist/infra/derived.json': derivedTemplateValues(config) },
+  });
+  const seed = seedFor(scenario, triggers, window.start);
+  const local = await startLocalAws({
+    port: 0,
+    seed,
+    settings: { ...scenario.settings, start: new Date(window.start).toISOString() },
+  });
+  try {
+    const runner = new SandboxRunner(local, scenario, config, triggers, window, options);
+    return await runner.run(wallStart);
+  } finally {
+    await local.close();
+  }
+}
+
+export function sandboxWindow(
+  scenario: LoadedScenario,
+  from?: string,
+  days?: number,
+): { start: number; end: number } {
+  let start = Date.parse(scenario.start);
+  let end = Date.parse(scenario.end);
+  if (from !== undefined) {
+    const day = DateTime.fromISO(from, { zone: scenario.timeZone });
+    if (!day.isValid) throw new SandboxError(`--from: "${from}" is not a date (YYYY-MM-DD)`);
+    start = day.startOf('day').toMillis();
+    end = day
+      .startOf('day')
+      .plus({ days: days ?? Math.max(1, Math.round((end - Date.parse(scenario.start)) / 86_400_000)) })
+      .toMillis();
+  } else if (days !== undefined) {
+    end = DateTime.fromMillis(start, { zone: scenario.timeZone }).plus({ days }).toMillis();
+  }
+  if (days !== undefined && (!Number.isInteger(days) || days <= 0)) {
+    throw new SandboxError(`--days: expected a whole number of days above 0, got ${days}`);
+  }
+  return { start, end };
+}
+
+/** The scenario's seed at the window's start, with the rules serverless.yml deploys. */
+function seedFor(scenario: LoadedScenario, triggers: ServerlessTriggers, start: number): SeedState {
+  const rules: SeedRule[] = triggers.rules.map((rule) => ({
+    name: rule.ruleName,
+    state: rule.initialState,
+    eventBusName: rule.eventBusName,
+    ...(rule.scheduleExpression === undefined ? {} : { scheduleExpression: rule.scheduleExpression }),
+    ...(rule.eventPattern === undefined ? {} : { eventPattern: JSON.stringify(rule.eventPattern) }),
+  }));
+  const seed = scenario.seedState as SeedState;
+  return { ...seed, now: new Date(start).toISOString(), rules };
+}
+
+class SandboxRunner {
+  private readonly queue: DueItem[] = [];
+  private sequence = 0;
+  private handlers = new Map<string, SandboxHandler>();
+  private readonly running = new Set<string>();
+  private readonly invocations: InvocationRecord[] = [];
+  private readonly timeline: TimelineEntry[] = [];
+  private readonly samples: CapacitySample[] = [];
+  private eventCursor = 0;
+  private steps = 0;
+  /** Instances borrowers want to run, per reservation (capped by what is lent when applied). */
+  private readonly borrowerDemand = new Map<string, number>();
+  /** Next fire of each schedule-expression rule while it is enabled. */
+  private readonly ruleNextFire = new Map<string, number>();
+  private draining = false;
+  private timelineContext: TimelineContext | undefined;
+
+  constructor(
+    private readonly local: LocalAws,
+    private readonly scenario: LoadedScenario,
+    private readonly config: PolicyConfig,
+    private readonly triggers: ServerlessTriggers,
+    private readonly window: { start: number; end: number },
+    private readonly options: SandboxOptions,
+  ) {}
+
+  private now(): number {
+    return this.local.clock.now().getTime();
+  }
+
+  async run(wallStart: number): Promise<SimulationResult> {
+    const clock: Clock = { now: () => this.local.clock.now(), sleep: (ms) => this.sleep(ms) };
+    this.handlers = await buildSandboxHandlers({
+      gateways: sandboxGateways(this.local.url, this.triggers),
+      config: this.config,
+      clock,
+      logger: this.options.logger ?? createSilentLogger(),
+    });
+    for (const reservation of this.reservationViews()) {
+      this.borrowerDemand.set(reservation.id, reservation.allocation?.borrowers.length ?? 0);
+    }
+    this.sample(true);
+    this.enqueueSchedules();
+    this.enqueueScenario();
+    await this.advanceUntil(this.window.end);
+    this.sample(true);
+    return this.result(wallStart);
+  }
+
+  // ------------------------------------------------------------------ the queue and the clock
+
+  private enqueue(at: number, order: number, run: () => Promise<void>): void {
+    this.queue.push({ at, order, sequence: this.sequence++, run });
+  }
+
+  private takeNextDue(limit: number): DueItem | undefined {
+    let bestIndex = -1;
+    for (let index = 0; index < this.queue.length; index++) {
+      const item = this.queue[index]!;
+      const best = this.queue[bestIndex];
+      if (
+        best === undefined ||
+        item.at < best.at ||
+        (item.at === best.at &&
+          (item.order < best.order || (item.order === best.order && item.sequence < best.sequence)))
+      ) {
+        bestIndex = index;
+      }
+    }
+    const best = this.queue[bestIndex];
+    if (best === undefined || best.at > limit) return undefined;
+    this.queue.splice(bestIndex, 1);
+    return best;
+  }
+
+  /** Runs everything due up to `limit` in time order (rules that poll are re-armed as they fire), then moves there. */
+  private async advanceUntil(limit: number): Promise<void> {
+    for (;;) {
+      this.armScheduledRules();
+      const item = this.takeNextDue(limit);
+      if (item === undefined) break;
+      if (item.at > this.now()) this.local.setClock(new Date(item.at));
+      this.steps++;
+      await item.run();
+      await this.afterStep();
+    }
+    if (limit > this.now()) this.local.setClock(new Date(limit));
+    await this.afterStep();
+  }
+
+  /** The clock handlers get: sleeping lets whatever falls due meanwhile run, as concurrent Lambdas would. */
+  private async sleep(ms: number): Promise<void> {
+    const until = this.now() + ms;
+    await this.advanceUntil(until);
+  }
+
+  private async afterStep(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      await this.deliverEvents();
+      this.applyBorrowerDemand();
+      this.sample(false);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ triggers
+
+  private enqueueSchedules(): void {
+    for (const schedule of this.triggers.schedules) {
+      if (!schedule.enabled) continue;
+      const times = fireTimes(schedule.expression, {
+        timeZone: schedule.timeZone,
+        after: new Date(this.window.start - 1),
+        until: new Date(this.window.end),
+        startDate: new Date(this.window.start),
+      });
+      for (const time of times) {
+        this.enqueue(time.getTime(), 2, async () => {
+          await this.invoke(
+            schedule.functionName,
+            schedule.name,
+            this.schedulerEvent(schedule.name, time, schedule.input),
+          );
+        });
+      }
+    }
+  }
+
+  /** EventBridge Scheduler's payload for a templated Lambda target: the Input when set, else its default event. */
+  private schedulerEvent(name: string, time: Date, input: unknown): unknown {
+    const executionId = `${name}-${time.getTime()}`;
+    const arn = `arn:aws:scheduler:${this.triggers.region}:${this.accountId()}:schedule/default/${name}`;
+    if (input !== undefined) {
+      const text = typeof input === 'string' ? input : JSON.stringify(input);
+      const filled = text
+        .replaceAll('<aws.scheduler.scheduled-time>', time.toISOString())
+        .replaceAll('<aws.scheduler.execution-id>', executionId)
+        .replaceAll('<aws.scheduler.schedule-arn>', arn)
+        .replaceAll('<aws.scheduler.attempt-number>', '1');
+      try {
+        return JSON.parse(filled);
+      } catch {
+        return filled;
+      }
+    }
+    return {
+      version: '0',
+      id: executionId,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.scheduler',
+      account: this.accountId(),
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.triggers.region,
+      resources: [arn],
+      detail: '{}',
+    };
+  }
+
+  private accountId(): string {
+    return this.local.admin.getSettings().settings.accountId;
+  }
+
+  /** Rules with a schedule expression fire on minute boundaries while the endpoint has them ENABLED. */
+  private armScheduledRules(): void {
+    const states = new Map(
+      this.local.admin.ruleList().rules.map((rule) => [`${rule.eventBusName}/${rule.name}`, rule.state]),
+    );
+    for (const rule of this.triggers.rules) {
+      if (rule.scheduleExpression === undefined) continue;
+      const key = `${rule.eventBusName}/${rule.ruleName}`;
+      if (states.get(key) !== 'ENABLED') {
+        this.ruleNextFire.delete(key);
+        continue;
+      }
+      if (this.ruleNextFire.has(key)) continue;
+      const parsed = parseScheduleExpression(rule.scheduleExpression);
+      const next =
+        parsed.kind === 'rate'
+          ? Math.floor(this.now() / MINUTE_MS) * MINUTE_MS + parsed.everySeconds * 1000
+          : (fireTimes(parsed, {
+              after: new Date(this.now()),
+              until: new Date(this.window.end),
+            })[0]?.getTime() ?? Number.POSITIVE_INFINITY);
+      if (next > this.window.end) continue;
+      this.ruleNextFire.set(key, next);
+      this.enqueue(next, 3, async () => {
+        this.ruleNextFire.delete(key);
+        const current = this.local.admin
+          .ruleList()
+          .rules.find((candidate) => `${candidate.eventBusName}/${candidate.name}` === key);
+        if (current?.state !== 'ENABLED') return;
+        await this.invoke(rule.functionName, rule.ruleName, this.scheduledRuleEvent(rule, current.arn, next));
+      });
+    }
+  }
+
+  private scheduledRuleEvent(rule: EventRule, arn: string, at: number): unknown {
+    if (rule.input !== undefined) return rule.input;
+    return {
+      version: '0',
+      id: `${rule.ruleName}-${at}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: this.accountId(),
+      time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.triggers.region,
+      resources: [arn],
+      detail: {},
+    };
+  }
+
+  /** Every event logged since the last look, to the functions whose pattern rules match it. */
+  private async deliverEvents(): Promise<void> {
+    for (;;) {
+      const all = this.local.admin.events().events;
+      if (this.eventCursor >= all.length) return;
+      const fresh = all.slice(this.eventCursor);
+      this.eventCursor = all.length;
+      const states = new Map(
+        this.local.admin.ruleList().rules.map((rule) => [`${rule.eventBusName}/${rule.name}`, rule.state]),
+      );
+      for (const entry of timelineFromEvents(fresh)) this.note(entry);
+      for (const record of fresh) {
+        const envelope = this.eventBridgeEnvelope(record);
+        for (const rule of this.triggers.rules) {
+          if (rule.eventPattern === undefined) continue;
+          if ((record.bus ?? 'default') !== rule.eventBusName) continue;
+          if (states.get(`${rule.eventBusName}/${rule.ruleName}`) !== 'ENABLED') continue;
+          if (!matchesEventPattern(rule.eventPattern, envelope)) continue;
+          await this.invoke(rule.functionName, rule.ruleName, envelope, THROTTLE_RETRIES);
+        }
+      }
+    }
+  }
+
+  private eventBridgeEnvelope(record: EventRecord): Record<string, unknown> {
+    return {
+      version: '0',
+      id: record.id ?? `event-${this.eventCursor}`,
+      'detail-type': record['detail-type'],
+      source: record.source,
+      account: record.account ?? this.accountId(),
+      time: record.time.replace(/\.\d{3}Z$/, 'Z'),
+      region: record.region ?? this.triggers.region,
+      resources: record.resources ?? [],
+      detail: record.detail,
+    };
+  }
+
+  /**
+   * Invokes a handler. An event-driven (asynchronous) invocation that finds the function at its reserved
+   * concurrency is retried a minute later, as Lambda retries throttled asynchronous invocations.
+   */
+  private async invoke(functionName: string, trigger: string, event: unknown, retries = 0): Promise<unknown> {
+    const time = new Date(this.now()).toISOString();
+    const handler = this.handlers.get(functionName);
+    if (handler === undefined) {
+      this.invocations.push({ time, functionName, trigger, ok: false, error: 'no handler in this checkout' });
+      return undefined;
+    }
+    if (SINGLE_CONCURRENCY_FUNCTIONS.has(functionName) && this.running.has(functionName)) {
+      this.invocations.push({
+        time,
+        functionName,
+        trigger,
+        ok: false,
+        error: 'throttled (reserved concurrency 1)',
+      });
+      if (retries > 0) {
+        this.enqueue(this.now() + MINUTE_MS, 4, async () => {
+          await this.invoke(functionName, trigger, event, retries - 1);
+        });
+      }
+      return undefined;
+    }
+    this.running.add(functionName);
+    try {
+      const answer = await handler(
+        event,
+        lambdaContext(this.triggers.functionNames[functionName] ?? functionName, time),
+      );
+      this.invocations.push({ time, functionName, trigger, ok: true });
+      return answer;
+    } catch (error: unknown) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.invocations.push({ time, functionName, trigger, ok: false, error: message });
+      this.note({ time, kind: 'error', text: `${functionName} (${trigger}) failed: ${message}` });
+      return undefined;
+    } finally {
+      this.running.delete(functionName);
+    }
+  }
+
+  // ------------------------------------------------------------------ the scenario
+
+  private enqueueScenario(): void {
+    const inWindow = (iso: string) => {
+      const at = Date.parse(iso);
+      return at >= this.window.start && at <= this.window.end;
+    };
+    for (const change of this.scenario.borrowers) {
+      if (!inWindow(change.at)) continue;
+      this.enqueue(Date.parse(change.at), 1, async () => {
+        this.borrowerDemand.set(change.reservation, change.running);
+        this.applyBorrowerDemand(true);
+      });
+    }
+    for (const change of this.scenario.alarms) {
+      if (!inWindow(change.at)) continue;
+      this.enqueue(Date.parse(change.at), 0, async () => {
+        this.local.admin.setAlarm({
+          name: change.name,
+          state: change.state,
+          ...(change.reason === undefined ? {} : { reason: change.reason }),
+        });
+        this.note({
+          time: new Date(this.now()).toISOString(),
+          kind: 'alarm',
+          text: `${change.name} → ${change.state}${change.reason ? ` (${change.reason})` : ''}`,
+        });
+      });
+    }
+    for (const impairment of this.scenario.azImpairments) {
+      const alarm = impairment.alarm ?? this.impairmentAlarm(impairment.availabilityZone);
+      const set = (state: 'ALARM' | 'OK', iso: string, text: string) => {
+        if (!inWindow(iso)) return;
+        this.enqueue(Date.parse(iso), 0, async () => {
+          this.local.admin.setAlarm({ name: alarm, state, reason: text });
+          this.note({
+            time: new Date(this.now()).toISOString(),
+            kind: 'impairment',
+            text: `${text} (${alarm} → ${state})`,
+          });
+        });
+      };
+      set('ALARM', impairment.from, impairment.reason ?? `${impairment.availabilityZone} impaired`);
+      set('OK', impairment.until, `${impairment.availabilityZone} recovered`);
+    }
+    for (const action of this.scenario.onCall) {
+      if (!inWindow(action.at)) continue;
+      this.enqueue(Date.parse(action.at), 1, async () => {
+        const time = new Date(this.now()).toISOString();
+        this.note({
+          time,
+          kind: 'on-call',
+          text: `${action.label ?? 'on-call'}: ${describePayload(action.payload)}`,
+        });
+        const answer = await this.invoke('reclaim-on-demand', 'on-call', action.payload);
+        const error = errorOf(answer);
+        if (error !== undefined)
+          this.note({ time, kind: 'error', text: `on-call request refused: ${error}` });
+      });
+    }
+  }
+
+  private impairmentAlarm(availabilityZone: string): string {
+    for (const group of this.config.azGroups ?? []) {
+      const alarms = (group as { impairmentAlarms?: Record<string, string> }).impairmentAlarms ?? {};
+      const name = alarms[availabilityZone];
+      if (name !== undefined) return name;
+    }
+    throw new SandboxError(
+      `azImpairments: no impairmentAlarms entry for ${availabilityZone} in ${this.scenario.configFile}; give "alarm"`,
+    );
+  }
+
+  /**
+   * Borrowers run what they want up to what is lent. While an allocation moves they are left alone (EC2 is
+   * shutting them down); once it is `active` they fill up to the lent count again, as Karpenter would.
+   */
+  private applyBorrowerDemand(changed = false): void {
+    for (const reservation of this.reservationViews()) {
+      const allocation = reservation.allocation;
+      if (allocation === undefined || allocation.status !== 'active') continue;
+      const demand = this.borrowerDemand.get(reservation.id);
+      if (demand === undefined) continue;
+      const running = allocation.borrowers.length;
+      const wanted = Math.min(demand, allocation.current);
+      if (wanted > running || (changed && wanted < running)) {
+        this.local.admin.setBorrowers({ reservationId: reservation.id, running: wanted });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  private reservationViews(): ReservationView[] {
+    return this.local.admin.listReservations().reservations;
+  }
+
+  private sample(force: boolean): void {
+    const reservations: Record<string, CapacityPoint> = {};
+    for (const view of this.reservationViews()) {
+      reservations[view.id] = {
+        owned: view.ownedInstanceCount,
+        lent: view.allocation?.current ?? 0,
+        borrowed: view.allocation?.borrowers.length ?? 0,
+        target: view.allocation?.target ?? 0,
+        ...(view.allocation === undefined ? {} : { status: view.allocation.status }),
+      };
+    }
+    const time = new Date(this.now()).toISOString();
+    const last = this.samples.at(-1);
+    if (!force && last !== undefined && JSON.stringify(last.reservations) === JSON.stringify(reservations))
+      return;
+    if (last !== undefined && last.time === time) {
+      last.reservations = reservations;
+      return;
+    }
+    this.samples.push({ time, reservations });
+  }
+
+  private note(entry: TimelineEntry): void {
+    this.timeline.push(entry);
+    if (this.options.onTimeline !== undefined) {
+      this.timelineContext ??= { reservations: this.reservationInfo(), timeZone: this.scenario.timeZone };
+      this.options.onTimeline(entry, this.timelineContext);
+    }
+  }
+
+  // ------------------------------------------------------------------ the result
+
+  private result(wallStart: number): SimulationResult {
+    const events: LoggedEvent[] = this.local.admin.events().events.map((record) => ({
+      time: record.time,
+      source: record.source,
+      'detail-type': record['detail-type'],
+      detail: record.detail,
+      ...(record.bus === undefined ? {} : { bus: record.bus }),
+    }));
+    const reservations = this.reservationInfo();
+    const first = this.samples[0];
+    const initialLent = Object.fromEntries(
+      Object.entries(first?.reservations ?? {}).map(([id, point]) => [id, point.lent]),
+    );
+    const timeline = [...this.timeline].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    const window = {
+      start: new Date(this.window.start).toISOString(),
+      end: new Date(this.window.end).toISOString(),
+    };
+    return {
+      scenario: {
+        name: this.scenario.name,
+        ...(this.scenario.description === undefined ? {} : { description: this.scenario.description }),
+        ...(this.scenario.file === undefined ? {} : { file: this.scenario.file }),
+        configFile: this.scenario.configFile,
+      },
+      window,
+      timeZone: this.scenario.timeZone,
+      reservations,
+      ...sessionsAndClosures(reservations, this.window),
+      samples: this.samples,
+      timeline,
+      invocations: this.invocations,
+      events,
+      summary: summarize(events, {
+        window,
+        initialLent,
+        instanceTypes: Object.fromEntries(
+          reservations.map((reservation) => [reservation.id, reservation.instanceType]),
+        ),
+        ...(this.scenario.prices === undefined ? {} : { prices: this.scenario.prices }),
+      }),
+      run: {
+        wallMilliseconds: Math.round(performance.now() - wallStart),
+        simulatedDays: (this.window.end - this.window.start) / 86_400_000,
+        steps: this.steps,
+      },
+    };
+  }
+
+  private reservationInfo(): ReservationInfo[] {
+    const configured = new Map(
+      (this.config.reservations as { id: string; name?: string; market?: string }[]).map((entry) => [
+        entry.id,
+        entry,
+      ]),
+    );
+    return this.reservationViews().map((view) => {
+      const entry = configured.get(view.id);
+      return {
+        id: view.id,
+        instanceType: view.instanceType,
+        availabilityZone: view.availabilityZone,
+        ...(entry?.name === undefined
+          ? view.tags.Name
+            ? { name: view.tags.Name }
+            : {}
+          : { name: entry.name }),
+        ...(entry?.market === undefined ? {} : { market: entry.market }),
+      };
+    });
+  }
+}
+
+/** Decisions, completions, stalls, failures and deadline risks as the service published them. */
+export function timelineFromEvents(events: readonly LoggedEvent[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  for (const event of serviceEvents(events)) {
+    const detail = (typeof event.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<
+      string,
+      unknown
+    >;
+    const reservationId = typeof detail.reservationId === 'string' ? detail.reservationId : undefined;
+    const reason =
+      typeof detail.reason === 'string'
+        ? detail.reason
+        : typeof detail.message === 'string'
+          ? detail.message
+          : '';
+    const move =
+      typeof detail.from === 'number' && typeof detail.to === 'number' ? `${detail.from} → ${detail.to}` : '';
+    const base = { time: event.time, ...(reservationId === undefined ? {} : { reservationId }) };
+    switch (event['detail-type']) {
+      case DETAIL_TYPE.changeRequested:
+        entries.push({
+          ...base,
+          kind: 'decision',
+          text: `lent ${move} (${String(detail.trigger ?? '')}): ${reason}`,
+        });
+        break;
+      case DETAIL_TYPE.changeCompleted: {
+        const took =
+          typeof detail.durationSeconds === 'number'
+            ? ` in ${Math.round(detail.durationSeconds / 6) / 10} min`
+            : '';
+        entries.push({
+          ...base,
+          kind: 'completion',
+          text: `lent ${move || String(detail.to ?? '')} reached${took}`,
+        });
+        break;
+      }
+      case DETAIL_TYPE.changeStalled:
+        entries.push({ ...base, kind: 'stall', text: reason || JSON.stringify(detail) });
+        break;
+      case DETAIL_TYPE.changeFailed:
+        entries.push({
+          ...base,
+          kind: 'failure',
+          text: `${move} ${String(detail.errorCode ?? '')}: ${reason}`,
+        });
+        break;
+      case DETAIL_TYPE.deadlineAtRisk:
+        entries.push({ ...base, kind: 'deadline-at-risk', text: reason || JSON.stringify(detail) });
+        break;
+    }
+  }
+  return entries;
+}
+
+function sessionsAndClosures(
+  reservations: readonly ReservationInfo[],
+  window: { start: number; end: number },
+): { sessions: SessionSpan[]; closedDays: ClosedDay[] } {
+  const markets = [
+    ...new Set(reservations.flatMap((reservation) => (reservation.market ? [reservation.market] : []))),
+  ];
+  const sessions: SessionSpan[] = [];
+  const closedDays: ClosedDay[] = [];
+  for (const market of markets) {
+    if (!(MARKETS as readonly string[]).includes(market)) continue;
+    const mic = market as MarketId;
+    for (const session of sessionsBetween(mic, new Date(window.start), new Date(window.end))) {
+      sessions.push({
+        market,
+        date: session.date,
+        open: session.open.toISOString(),
+        close: session.close.toISOString(),
+        openLocal: session.openLocal,
+        closeLocal: session.closeLocal,
+        timeZone: session.timeZone,
+        earlyClose: session.earlyClose,
+        ...(session.note === undefined ? {} : { note: session.note }),
+      });
+    }
+    const zone = sessions.find((session) => session.market === market)?.timeZone ?? 'UTC';
+    let day = DateTime.fromMillis(window.start, { zone }).startOf('day');
+    for (; day.toMillis() < window.end; day = day.plus({ days: 1 })) {
+      const status = dayStatus(mic, day.toISODate() ?? '');
+      if (!status.trading && status.closure !== undefined) {
+        closedDays.push({ market, date: status.date, reason: status.closure });
+      }
+    }
+  }
+  return { sessions, closedDays };
+}
+
+function sandboxGateways(url: string, triggers: ServerlessTriggers): Gateways {
+  const sdk = sdkConfigFor(url, triggers.region);
+  const environment = triggers.environment['reclaim-on-schedule'] ?? {};
+  const busName = environment.EVENT_BUS_NAME ?? `${triggers.service}-${triggers.stage}`;
+  const trackerRuleName =
+    environment.TRACKER_RULE_NAME ?? `${triggers.service}-${triggers.stage}-track-reclamation`;
+  return {
+    capacity: new Ec2CapacityGateway({ client: new EC2Client(sdk) }),
+    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(sdk) }),
+    events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
+    metrics: new CloudWatchMetricsGateway({
+      client: new CloudWatchClient(sdk),
+      namespace: environment.METRICS_NAMESPACE ?? 'OdcrReclaimer',
+    }),
+  };
+}
+
+function lambdaContext(functionName: string, time: string): Context {
+  const requestId = `${functionName}-${Date.parse(time)}-${Math.random().toString(16).slice(2, 10)}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'sandbox',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function describePayload(payload: Record<string, unknown>): string {
+  return Object.entries(payload)
+    .map(([key, value]) =>
+      value === true ? key : `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`,
+    )
+    .join(' ');
+}
+
+/** The message of a structured error answer (`{ error: { message } }`), if the answer is one. */
+export function errorOf(answer: unknown): string | undefined {
+  if (typeof answer !== 'object' || answer === null || !('error' in answer)) return undefined;
+  const error = (answer as { error: unknown }).error;
+  if (typeof error === 'object' && error !== null && 'message' in error)
+    return String((error as { message: unknown }).message);
+  return String(error);
+}
