@@ -117,7 +117,10 @@ async function change(
   common: ReconcileCommon,
 ): Promise<ChangeAnswer> {
   const log = common.logger ?? serviceLogger;
-  const observation = await observe(context.gateways, context.config);
+  const observation = await observe(context.gateways, context.config, undefined, {
+    now: context.now,
+    log: context.logger ?? serviceLogger,
+  });
   const scoped = selectInScope(
     request.scope,
     context.config,
@@ -214,7 +217,10 @@ export function overrideTarget(
 }
 
 async function status(scope: OnDemandRequest['scope'], context: OnDemandContext): Promise<StatusAnswer> {
-  const observation = await observe(context.gateways, context.config);
+  const observation = await observe(context.gateways, context.config, undefined, {
+    now: context.now,
+    log: context.logger ?? serviceLogger,
+  });
   const { decisions, warnings } = decide(observation, context.config, context.now);
   const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
   const reservations = selectInScope(scope, context.config, decisions).map((decision): ReservationStatus => {
