@@ -125,13 +125,13 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
         MetricDataQueries: ['Sum', 'Average', 'Minimum', 'Maximum', 'SampleCount', 'p90'].map(query),
       }),
     );
-    const valueOf = (id: string) => answer.MetricDataResults?.find((result) => result.Id === id)?.Values;
-    expect(valueOf('sum')).toEqual([20100]);
-    expect(valueOf('average')).toEqual([100.5]);
-    expect(valueOf('minimum')).toEqual([1]);
-    expect(valueOf('maximum')).toEqual([200]);
-    expect(valueOf('samplecount')).toEqual([200]);
-    expect(valueOf('p90')).toEqual([180]);
+    const valuesOf = (id: string) => answer.MetricDataResults?.find((result) => result.Id === id)?.Values;
+    expect(valuesOf('sum')).toEqual([20100]);
+    expect(valuesOf('average')).toEqual([100.5]);
+    expect(valuesOf('minimum')).toEqual([1]);
+    expect(valuesOf('maximum')).toEqual([200]);
+    expect(valuesOf('samplecount')).toEqual([200]);
+    expect(valuesOf('p90')).toEqual([180]);
     expect(answer.MetricDataResults?.[0]?.Timestamps).toEqual([at]);
   });
 
