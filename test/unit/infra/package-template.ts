@@ -1,5 +1,17 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,4 +80,83 @@ export async function packageTemplate(
 
 export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** Inputs of the packaged template: a change to any of them packages again. */
+const PACKAGE_INPUTS = [
+  'serverless.yml',
+  'package-lock.json',
+  'config',
+  'functions',
+  'shared',
+  'infra/build.ts',
+  'infra/iam',
+  'infra/alarms',
+  'infra/dashboard',
+  'infra/schedules',
+];
+const LOCK_STALE_MS = 5 * 60_000;
+const WAIT_MS = 180_000;
+
+function inputsHash(): string {
+  const hash = createHash('sha256');
+  const visit = (relative: string): void => {
+    const absolute = path.join(REPO_ROOT, relative);
+    if (!existsSync(absolute)) return;
+    if (statSync(absolute).isDirectory()) {
+      for (const entry of readdirSync(absolute).sort()) visit(path.join(relative, entry));
+      return;
+    }
+    hash.update(relative).update('\0').update(readFileSync(absolute)).update('\0');
+  };
+  for (const input of PACKAGE_INPUTS) visit(input);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The packaged template shared by every test file that reviews it: test files run in separate processes, so
+ * the first one to take the lock packages (≈10 s on 2 cores) and the others read its result. Keyed by a hash
+ * of the inputs, so an edit to serverless.yml, the IAM files or the handlers always packages again.
+ */
+export async function sharedPackagedTemplate(): Promise<PackagedService> {
+  const key = inputsHash();
+  const resultFile = path.join(tmpdir(), `odcr-packaged-${key}.json`);
+  const lockDir = path.join(tmpdir(), `odcr-packaged-${key}.lock`);
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    if (existsSync(resultFile)) {
+      const { template, built } = JSON.parse(readFileSync(resultFile, 'utf8')) as {
+        template: CfnTemplate;
+        built: BuiltFunction[];
+      };
+      return { template, built, dispose: () => undefined };
+    }
+    if (takeLock(lockDir)) break;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${resultFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  try {
+    const packaged = await packageTemplate();
+    const temporary = `${resultFile}.${process.pid}`;
+    writeFileSync(temporary, JSON.stringify({ template: packaged.template, built: packaged.built }));
+    renameSync(temporary, resultFile);
+    packaged.dispose();
+    return { template: packaged.template, built: packaged.built, dispose: () => undefined };
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+/** mkdir is atomic: one process wins; a lock left by a crashed run is taken over after a while. */
+function takeLock(lockDir: string): boolean {
+  try {
+    mkdirSync(lockDir);
+    return true;
+  } catch (error: unknown) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    if (Date.now() - statSync(lockDir).mtimeMs > LOCK_STALE_MS) {
+      rmSync(lockDir, { recursive: true, force: true });
+    }
+    return false;
+  }
 }

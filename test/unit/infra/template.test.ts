@@ -9,8 +9,8 @@ import {
   type CfnResource,
   type CfnTemplate,
   type PackagedService,
-  packageTemplate,
   resourcesOfType,
+  sharedPackagedTemplate,
 } from './package-template.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,7 +21,7 @@ let packaged: PackagedService;
 let template: CfnTemplate;
 
 beforeAll(async () => {
-  packaged = await packageTemplate();
+  packaged = await sharedPackagedTemplate();
   template = packaged.template;
 }, 120_000);
 

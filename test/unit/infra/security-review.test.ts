@@ -1,0 +1,345 @@
+/**
+ * Security review of the packaged CloudFormation template (issue 7 item 4). The review is a set of pure rules
+ * over the template, each proven to catch its violation on a deliberately broken copy, then run on the real
+ * template that `npm run package` produces (packaged once and shared with template.test.ts).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TAG } from '#shared/domain/reservation.ts';
+import { type CfnResource, type CfnTemplate, sharedPackagedTemplate } from './package-template.ts';
+
+interface Statement {
+  Sid?: string;
+  Effect?: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+interface Finding {
+  resource: string;
+  rule: string;
+  detail: string;
+}
+
+const MANAGED_CONDITION_KEY = `aws:ResourceTag/${TAG.managed}`;
+/** What a service principal may put on the bus, queue or topic: nothing outside this account. */
+const PUT_ACTIONS: Record<string, string> = {
+  'AWS::Events::EventBus': 'events:PutEvents',
+  'AWS::SQS::Queue': 'sqs:SendMessage',
+  'AWS::SNS::Topic': 'sns:Publish',
+};
+
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+function statementsOf(document: unknown): Statement[] {
+  if (!document || typeof document !== 'object' || !('Statement' in document)) return [];
+  return asArray((document as { Statement: Statement | Statement[] }).Statement);
+}
+
+/** Every identity-policy statement of a resource: role inline policies, IAM::Policy and IAM::ManagedPolicy. */
+function identityStatements(resource: CfnResource): Statement[] {
+  const properties = resource.Properties ?? {};
+  if (resource.Type === 'AWS::IAM::Role') {
+    const policies = asArray(properties['Policies'] as { PolicyDocument: unknown }[] | undefined);
+    return policies.flatMap((policy) => statementsOf(policy.PolicyDocument));
+  }
+  if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+    return statementsOf(properties['PolicyDocument']);
+  }
+  return [];
+}
+
+/** Every policy document anywhere in the template (identity and resource policies alike). */
+function everyStatement(node: unknown, found: Statement[] = []): Statement[] {
+  if (Array.isArray(node)) for (const item of node) everyStatement(item, found);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'Statement') found.push(...asArray(value as Statement | Statement[]));
+      else everyStatement(value, found);
+    }
+  }
+  return found;
+}
+
+/** A logical id referenced by `Ref` or `Fn::GetAtt` (or `${Id.Arn}` in an Fn::Sub), if any. */
+function referencedIds(value: unknown): string[] {
+  if (!value || typeof value !== 'object') return [];
+  const record = value as Record<string, unknown>;
+  if (typeof record['Ref'] === 'string') return [record['Ref']];
+  const getAtt = record['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
+  if (typeof getAtt === 'string') return [getAtt.split('.')[0] ?? ''];
+  const sub = record['Fn::Sub'];
+  const text = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : '';
+  return [...text.matchAll(/\$\{(\w+)(?:\.\w+)?\}/g)].map((match) => match[1] ?? '');
+}
+
+/** Mutating EC2 actions: everything that is not a read. */
+function isEc2Write(action: string): boolean {
+  return action.startsWith('ec2:') && !/^ec2:(Describe|Get|List)/.test(action);
+}
+
+function ruleNoWildcardActions(template: CfnTemplate): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    for (const statement of everyStatement(resource)) {
+      if (statement.NotAction !== undefined && statement.Effect === 'Allow') {
+        findings.push({ resource: id, rule: 'no-wildcard-action', detail: 'Allow with NotAction' });
+      }
+      for (const action of asArray(statement.Action)) {
+        if (action.includes('*')) findings.push({ resource: id, rule: 'no-wildcard-action', detail: action });
+      }
+    }
+  }
+  return findings;
+}
+
+function ruleManagedTagOnWrites(template: CfnTemplate): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    for (const statement of identityStatements(resource)) {
+      if (statement.Effect !== 'Allow') continue;
+      const writes = asArray(statement.Action).filter(isEc2Write);
+      if (writes.length === 0) continue;
+      if (statement.Condition?.['StringEquals']?.[MANAGED_CONDITION_KEY] !== 'true') {
+        findings.push({
+          resource: id,
+          rule: 'managed-tag-condition',
+          detail: `${writes.join(', ')} without ${MANAGED_CONDITION_KEY}=true`,
+        });
+      }
+      const tagWrites = writes.filter((action) => /Tags$/.test(action));
+      const allowedKeys = asArray(
+        statement.Condition?.['ForAllValues:StringLike']?.['aws:TagKeys'] as string[],
+      );
+      if (
+        tagWrites.length > 0 &&
+        !(allowedKeys.length > 0 && allowedKeys.every((key) => key === 'odcr-reclaimer:*'))
+      ) {
+        findings.push({
+          resource: id,
+          rule: 'managed-tag-condition',
+          detail: `${tagWrites.join(', ')} on any tag key`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+function ruleOneRolePerFunction(template: CfnTemplate): Finding[] {
+  const users = new Map<string, string[]>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const roles = referencedIds(resource.Properties?.['Role']);
+    if (roles.length === 0) {
+      return [{ resource: id, rule: 'role-per-function', detail: 'role is not a role of this template' }];
+    }
+    for (const role of roles) users.set(role, [...(users.get(role) ?? []), id]);
+  }
+  const findings: Finding[] = [];
+  for (const [role, functions] of users) {
+    if (functions.length > 1) {
+      findings.push({
+        resource: role,
+        rule: 'role-per-function',
+        detail: `shared by ${functions.join(', ')}`,
+      });
+    }
+    const assumers = statementsOf(template.Resources[role]?.Properties?.['AssumeRolePolicyDocument']).flatMap(
+      (statement) => asArray((statement.Principal as { Service?: string | string[] } | undefined)?.Service),
+    );
+    if (assumers.some((service) => service !== 'lambda.amazonaws.com')) {
+      findings.push({
+        resource: role,
+        rule: 'role-per-function',
+        detail: `also assumable by ${assumers.join(', ')}`,
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Each bus, queue and topic has a resource policy, and whoever may put to it is limited: no Allow to an open
+ * principal without a condition, and an open-principal Deny (or no open Allow at all) keeps others out.
+ */
+function rulePutLimited(template: CfnTemplate): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const putAction = PUT_ACTIONS[resource.Type];
+    if (putAction === undefined) continue;
+    const statements = [
+      ...statementsOf(resource.Properties?.['Policy']),
+      ...Object.values(template.Resources)
+        .filter((policy) =>
+          ['AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::Events::EventBusPolicy'].includes(
+            policy.Type,
+          ),
+        )
+        .filter((policy) => {
+          const targets = [
+            ...asArray(policy.Properties?.['Queues']),
+            ...asArray(policy.Properties?.['Topics']),
+            ...asArray(policy.Properties?.['EventBusName']),
+          ];
+          return targets.some((target) => referencedIds(target).includes(id));
+        })
+        .flatMap((policy) => [
+          ...statementsOf(policy.Properties?.['PolicyDocument']),
+          ...asArray(policy.Properties?.['Statement'] as Statement),
+        ]),
+    ].filter((statement) => asArray(statement.Action).includes(putAction));
+    if (statements.length === 0) {
+      findings.push({ resource: id, rule: 'put-limited', detail: `no resource policy on ${putAction}` });
+      continue;
+    }
+    for (const statement of statements) {
+      if (statement.Effect !== 'Allow') continue;
+      const principal = statement.Principal;
+      const open =
+        principal === '*' || asArray((principal as { AWS?: unknown } | undefined)?.AWS).includes('*');
+      if ((open || typeof principal !== 'object') && statement.Condition === undefined) {
+        findings.push({ resource: id, rule: 'put-limited', detail: `${putAction} allowed to anyone` });
+      }
+      const accountRoot = asArray((principal as { AWS?: unknown } | undefined)?.AWS).length > 0;
+      if (accountRoot && statement.Condition === undefined) {
+        findings.push({
+          resource: id,
+          rule: 'put-limited',
+          detail: `${putAction} allowed to every principal of the account`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+function review(template: CfnTemplate): Finding[] {
+  return [
+    ...ruleNoWildcardActions(template),
+    ...ruleManagedTagOnWrites(template),
+    ...ruleOneRolePerFunction(template),
+    ...rulePutLimited(template),
+  ];
+}
+
+let template: CfnTemplate;
+
+beforeAll(async () => {
+  template = (await sharedPackagedTemplate()).template;
+}, 180_000);
+
+/** A deep copy of the packaged template with one resource changed, to prove a rule catches that change. */
+function broken(change: (copy: CfnTemplate) => void): CfnTemplate {
+  const copy = structuredClone(template);
+  change(copy);
+  return copy;
+}
+
+/** The statements of a role's first inline policy, as the template holds them (so they can be changed). */
+function firstRoleStatements(copy: CfnTemplate, roleId: string): Statement[] {
+  const policies = copy.Resources[roleId]?.Properties?.['Policies'] as {
+    PolicyDocument: { Statement: Statement[] };
+  }[];
+  const statements = policies?.[0]?.PolicyDocument.Statement;
+  if (!statements) throw new Error(`no inline policy on ${roleId} in the template`);
+  return statements;
+}
+
+function rulesOf(findings: Finding[]): string[] {
+  return [...new Set(findings.map((finding) => finding.rule))];
+}
+
+describe('security review of the packaged template', () => {
+  it('finds nothing in the template `npm run package` produces', () => {
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(10);
+    expect(review(template)).toEqual([]);
+  });
+
+  it('reviews what matters: functions, roles with EC2 writes, the bus, the queue and the topic', () => {
+    const types = Object.values(template.Resources).map((resource) => resource.Type);
+    expect(types.filter((type) => type === 'AWS::Lambda::Function').length).toBeGreaterThanOrEqual(4);
+    for (const type of Object.keys(PUT_ACTIONS)) expect(types).toContain(type);
+    const ec2Writes = Object.values(template.Resources)
+      .flatMap(identityStatements)
+      .flatMap((statement) => asArray(statement.Action).filter(isEc2Write));
+    expect(ec2Writes).toContain('ec2:UpdateInterruptibleCapacityReservationAllocation');
+    expect(ec2Writes).toContain('ec2:CreateTags');
+  });
+
+  it('fails on a `*` action, in a role or in a resource policy', () => {
+    const inRole = broken((copy) => {
+      const statement = firstRoleStatements(copy, 'ReclaimOnScheduleRole')[0];
+      if (statement) statement.Action = ['ec2:*'];
+    });
+    expect(rulesOf(ruleNoWildcardActions(inRole))).toEqual(['no-wildcard-action']);
+    const inQueue = broken((copy) => {
+      const statement = statementsOf(
+        copy.Resources['AsyncFailureQueuePolicy']?.Properties?.['PolicyDocument'],
+      )[1];
+      if (statement) statement.Action = 'sqs:*';
+    });
+    expect(rulesOf(ruleNoWildcardActions(inQueue))).toEqual(['no-wildcard-action']);
+  });
+
+  it('fails on an update, create or tag permission without the managed-tag condition', () => {
+    for (const action of [
+      'ec2:UpdateInterruptibleCapacityReservationAllocation',
+      'ec2:CreateInterruptibleCapacityReservationAllocation',
+      'ec2:CreateTags',
+    ]) {
+      const unguarded = broken((copy) => {
+        firstRoleStatements(copy, 'ReclaimOnAlarmRole').push({
+          Effect: 'Allow',
+          Action: action,
+          Resource: '*',
+        });
+      });
+      expect(ruleManagedTagOnWrites(unguarded).map((finding) => finding.resource)).toContain(
+        'ReclaimOnAlarmRole',
+      );
+    }
+    const anyKey = broken((copy) => {
+      for (const statement of firstRoleStatements(copy, 'ReclaimOnDemandRole')) {
+        delete statement.Condition?.['ForAllValues:StringLike'];
+      }
+    });
+    expect(ruleManagedTagOnWrites(anyKey).some((finding) => finding.detail.includes('any tag key'))).toBe(
+      true,
+    );
+  });
+
+  it('fails on a role shared between functions', () => {
+    const shared = broken((copy) => {
+      const functions = Object.values(copy.Resources).filter(
+        (resource) => resource.Type === 'AWS::Lambda::Function',
+      );
+      const [first, second] = functions;
+      if (first?.Properties && second?.Properties) second.Properties['Role'] = first.Properties['Role'];
+    });
+    expect(rulesOf(ruleOneRolePerFunction(shared))).toEqual(['role-per-function']);
+  });
+
+  it('fails on a bus or queue without a resource policy limiting who can put', () => {
+    const openBus = broken((copy) => {
+      delete copy.Resources['EventBus']?.Properties?.['Policy'];
+    });
+    expect(rulePutLimited(openBus).map((finding) => finding.resource)).toEqual(['EventBus']);
+    const noQueuePolicy = broken((copy) => {
+      delete copy.Resources['AsyncFailureQueuePolicy'];
+    });
+    expect(rulePutLimited(noQueuePolicy).map((finding) => finding.resource)).toEqual(['AsyncFailureQueue']);
+    const accountWide = broken((copy) => {
+      for (const statement of statementsOf(
+        copy.Resources['AsyncFailureQueuePolicy']?.Properties?.['PolicyDocument'],
+      )) {
+        delete statement.Condition;
+      }
+    });
+    expect(rulesOf(rulePutLimited(accountWide))).toEqual(['put-limited']);
+  });
+});
