@@ -24,6 +24,8 @@ export interface SandboxCommand {
   days?: number;
   jsonFile?: string;
   reportFile: string;
+  /** A PNG of the report, taken in headless Chromium. */
+  screenshotFile?: string;
   quiet: boolean;
 }
 
@@ -36,6 +38,7 @@ export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--s
   --days      number of days (default: the scenario's length)
   --json      also write the result as JSON
   --report    HTML report path (default: reports/<scenario>.html)
+  --screenshot  also write a PNG of the report (needs /usr/bin/chromium or CHROMIUM_PATH)
   --quiet     print only the summary`;
 
 export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
@@ -65,6 +68,7 @@ export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
     ...(days === undefined ? {} : { days }),
     ...(values.json === undefined ? {} : { jsonFile: resolve(values.json) }),
     reportFile: resolve(values.report ?? resolve(REPO_ROOT, 'reports', `${slug}.html`)),
+    ...(values.screenshot === undefined ? {} : { screenshotFile: resolve(values.screenshot) }),
     quiet: values.quiet ?? false,
   };
 }
@@ -81,6 +85,7 @@ function parseSandboxArgs(argv: readonly string[]) {
       days: { type: 'string' },
       json: { type: 'string' },
       report: { type: 'string' },
+      screenshot: { type: 'string' },
       quiet: { type: 'boolean' },
     },
   });
@@ -112,7 +117,14 @@ export async function runSandboxCommand(
   write('');
   write(formatSummary(result));
   mkdirSync(dirname(command.reportFile), { recursive: true });
-  writeFileSync(command.reportFile, renderHtmlReport(result));
+  const html = renderHtmlReport(result);
+  writeFileSync(command.reportFile, html);
+  if (command.screenshotFile !== undefined) {
+    mkdirSync(dirname(command.screenshotFile), { recursive: true });
+    // Loaded only when asked: playwright-core is a dev dependency.
+    const { screenshotReport } = await import('./report/browser.ts');
+    await screenshotReport(html, command.screenshotFile);
+  }
   if (command.jsonFile !== undefined) {
     mkdirSync(dirname(command.jsonFile), { recursive: true });
     writeFileSync(command.jsonFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -123,6 +135,7 @@ export async function runSandboxCommand(
   );
   write(`report: ${shown(command.reportFile)}`);
   if (command.jsonFile !== undefined) write(`json:   ${shown(command.jsonFile)}`);
+  if (command.screenshotFile !== undefined) write(`screenshot: ${shown(command.screenshotFile)}`);
   return result;
 }
 

@@ -240,6 +240,12 @@ tr.completion td { color: #2f855a; }
 footer { color: #7b8794; font-size: 12px; margin-top: 24px; }
 `;
 
+function formatWindow(result: SimulationResult): string {
+  const day = (iso: string) =>
+    DateTime.fromISO(iso, { zone: result.timeZone }).toFormat('ccc dd LLL yyyy HH:mm');
+  return `${day(result.window.start)} → ${day(result.window.end)}`;
+}
+
 export function renderHtmlReport(result: SimulationResult): string {
   const reservationIds = result.reservations.map((reservation) => reservation.id);
   const charts = reservationIds.map((id) => chartFor(result, id)).join('\n');
@@ -248,7 +254,7 @@ export function renderHtmlReport(result: SimulationResult): string {
 <span><i style="background:#2563eb;opacity:.6"></i>borrowed (running)</span><span><i style="background:#fef3c7"></i>session</span>
 <span><i style="background:#fde68a"></i>early close</span><span><i style="background:#e5e7eb"></i>closed</span>
 <span><i style="background:#9333ea"></i>alarm</span><span><i style="background:#0d9488"></i>on-call</span>
-<span><i style="background:#dc2626"></i>AZ impairment</span><span><i style="background:#16a34a;border-radius:50%"></i>reclaim completed</span></div>`;
+<span><i style="background:#dc2626"></i>AZ impairment</span><span><i style="background:#16a34a;border-radius:50%"></i>change completed</span></div>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -259,7 +265,7 @@ export function renderHtmlReport(result: SimulationResult): string {
 </head>
 <body>
 <h1>${escapeHtml(result.scenario.name)}</h1>
-<p class="sub">${escapeHtml(result.scenario.description ?? '')} ${escapeHtml(`${result.window.start} → ${result.window.end}; times in ${result.timeZone} and UTC.`)}</p>
+<p class="sub">${escapeHtml(result.scenario.description ?? '')} ${escapeHtml(`${formatWindow(result)}; times in ${result.timeZone} and UTC.`)}</p>
 <section class="cards">${summaryCards(result)}</section>
 <h2>Capacity over the window</h2>
 ${legend}
@@ -274,7 +280,7 @@ ${reclaimRows(result)}
 <tbody>
 ${timelineRows(result)}
 </tbody></table>
-<footer>${escapeHtml(`odcr-reclaimer sandbox · ${result.run.steps} steps · ${round1(result.run.simulatedDays)} simulated days in ${round1(result.run.wallMilliseconds / 1000)} s · config ${result.scenario.configFile}`)}</footer>
+<footer>${escapeHtml(`odcr-reclaimer sandbox · ${result.run.steps} steps · ${round1(result.run.simulatedDays)} simulated days in ${round1(result.run.wallMilliseconds / 1000)} s · config ${result.scenario.configFile.split('/').slice(-2).join('/')}`)}</footer>
 </body>
 </html>
 `;
