@@ -14,9 +14,11 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   CloudWatchAlarmGateway,
+  CloudWatchMetricsGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
+  type MetricsGateway,
 } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { HandlerDependencies } from '#shared/runtime/container.ts';
@@ -24,6 +26,7 @@ import type { HandlerDependencies } from '#shared/runtime/container.ts';
 export const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
 export const EVENT_BUS_NAME = 'odcr-reclaimer-dev';
 export const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
+export const METRICS_NAMESPACE = 'OdcrReclaimer';
 export const TRADING = 'cr-0123456789abcdef0';
 export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
 
@@ -38,16 +41,24 @@ export function localSdkConfig(url: string, maxAttempts: number = SDK_RETRY_SETT
   };
 }
 
-/** The service's real gateways, talking to the endpoint at `url`. */
+/** The gateways as deployed (METRICS_NAMESPACE is set): the metrics gateway is always there. */
+export type LocalGateways = Gateways & { metrics: MetricsGateway };
+
+/**
+ * The service's real gateways, talking to the endpoint at `url`. The metrics gateway is wired as in
+ * production, so reconcile reads the tracker's measured durations and the tracker can run on the same set.
+ */
 export function localGateways(
   url: string,
   options: { sleep?: (ms: number) => Promise<void>; maxAttempts?: number } = {},
-): Gateways {
+): LocalGateways {
   const config = localSdkConfig(url, options.maxAttempts);
   const sleep = options.sleep;
+  const cloudWatch = new CloudWatchClient(config);
   return {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(config) }),
-    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(config) }),
+    alarms: new CloudWatchAlarmGateway({ client: cloudWatch }),
+    metrics: new CloudWatchMetricsGateway({ client: cloudWatch, namespace: METRICS_NAMESPACE }),
     events: new EventBridgeGateway({
       client: new EventBridgeClient(config),
       busName: EVENT_BUS_NAME,
@@ -60,9 +71,12 @@ export function localGateways(
 export interface LocalService {
   aws: LocalAws;
   config: PolicyConfig;
-  gateways: Gateways;
-  /** What `createHandler` takes: the gateways above, the example config, the simulated clock, a silent logger. */
-  dependencies: HandlerDependencies;
+  gateways: LocalGateways;
+  /**
+   * What `createHandler` takes: the gateways above, the example config, the simulated clock, a silent logger.
+   * The tracker's `createHandler` takes it too.
+   */
+  dependencies: HandlerDependencies & { gateways: LocalGateways };
   close(): Promise<void>;
 }
 
