@@ -2,10 +2,11 @@
  * `npm run bench`: runs each section in order and prints one table. A section is a module under
  * test/bench/ exporting a BenchSection; add it to SECTIONS below.
  */
+import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
-const SECTIONS: BenchSection[] = [localAwsSection];
+const SECTIONS: BenchSection[] = [localAwsSection, functionsSection];
 
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
