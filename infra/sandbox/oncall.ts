@@ -1,0 +1,477 @@
+/**
+ * `npm run oncall`: the friendly face of reclaim-on-demand. It turns flags into the function's payload,
+ * checks it with the function's own schema before anything is sent, invokes the deployed function (Lambda)
+ * or, with `--local`, the real handler in this process against the local endpoint, prints the answer, and
+ * for a change follows the reservations until they reach their target or stall: a bar per reservation.
+ */
+import { parseArgs } from 'node:util';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { Context } from 'aws-lambda';
+import { LocalAwsAdminClient, sdkConfigFor } from '#infra/local-aws/admin-client.ts';
+import type { Clock } from '#shared/clock.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
+import {
+  CloudWatchAlarmGateway,
+  CloudWatchMetricsGateway,
+  Ec2CapacityGateway,
+  EventBridgeGateway,
+  type Gateways,
+} from '#shared/gateways/index.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
+import { ON_DEMAND_ACTIONS, type OnDemandAction, onDemandPayloadSchema } from '#shared/on-demand/payload.ts';
+import { buildSandboxHandlers } from './handlers.ts';
+import { REPO_ROOT } from './runner.ts';
+import { describeIssues } from './scenario.ts';
+
+export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
+export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
+
+export const ONCALL_USAGE = `usage: npm run oncall -- <status|plan|reclaim|lend|clear> [scope] [amount] [expiry] [options]
+  scope    --reservations cr-a,cr-b | --group <name> | --all
+  amount   --count <n> | --target <n> | --everything          (reclaim, lend)
+  expiry   --for <2h|90m|1h30m> | --until <ISO time>          (reclaim, lend)
+  options  --reason "<text>"  --dry-run  --no-wait
+           --local [--config <file>]   the handler in-process against AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_URL}
+           --function <name>           deployed function (default: $ODCR_ON_DEMAND_FUNCTION or ${DEFAULT_FUNCTION_NAME})
+examples
+  npm run oncall -- status --all
+  npm run oncall -- reclaim --reservations cr-0123456789abcdef0 --everything --for 2h --reason "market stress"
+  npm run oncall -- lend --group risk-engine --count 1 --until 2026-03-12T21:00:00Z --dry-run --local`;
+
+export class OnCallUsageError extends Error {
+  override name = 'OnCallUsageError';
+}
+
+export interface OnCallCommand {
+  action: OnDemandAction;
+  payload: Record<string, unknown>;
+  local: boolean;
+  functionName: string;
+  endpointUrl: string;
+  configFile: string;
+  wait: boolean;
+}
+
+const integer = (flag: string, text: string): number => {
+  if (!/^\d+$/.test(text)) throw new OnCallUsageError(`--${flag}: expected a whole number, got "${text}"`);
+  return Number(text);
+};
+
+/** Flags to a validated payload; every mistake names the flag (or payload field) it is in. */
+export function parseOnCallCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): OnCallCommand {
+  let parsed: ReturnType<typeof parseOnCallArgs>;
+  try {
+    parsed = parseOnCallArgs(argv);
+  } catch (error: unknown) {
+    throw new OnCallUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const [action, ...extra] = positionals;
+  if (action === undefined)
+    throw new OnCallUsageError(`missing the action: one of ${ON_DEMAND_ACTIONS.join(', ')}`);
+  if (!(ON_DEMAND_ACTIONS as readonly string[]).includes(action)) {
+    throw new OnCallUsageError(`unknown action "${action}": expected one of ${ON_DEMAND_ACTIONS.join(', ')}`);
+  }
+  if (extra.length > 0) throw new OnCallUsageError(`unexpected argument "${extra[0]}" (flags start with --)`);
+
+  const payload: Record<string, unknown> = { action };
+  if (values.reservations !== undefined) {
+    payload.reservations = values.reservations
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+  }
+  if (values.group !== undefined) payload.group = values.group;
+  if (values.all) payload.all = true;
+  if (values.count !== undefined) payload.count = integer('count', values.count);
+  if (values.target !== undefined) payload.target = integer('target', values.target);
+  if (values.everything) payload.everything = true;
+  if (values.for !== undefined) payload.for = values.for;
+  if (values.until !== undefined) payload.until = values.until;
+  if (values.reason !== undefined) payload.reason = values.reason;
+  if (values['dry-run']) payload.dryRun = true;
+
+  const checked = onDemandPayloadSchema.safeParse(payload);
+  if (!checked.success) throw new OnCallUsageError(describeIssues(checked.error).replace(/^(\w+)/gm, '--$1'));
+  const scopes = ['reservations', 'group', 'all'].filter((key) => payload[key] !== undefined);
+  if (scopes.length > 1)
+    throw new OnCallUsageError(`give one scope, not ${scopes.map((key) => `--${key}`).join(' and ')}`);
+  const amounts = ['count', 'target', 'everything'].filter((key) => payload[key] !== undefined);
+  const changes = action === 'reclaim' || action === 'lend';
+  if (changes && scopes.length === 0)
+    throw new OnCallUsageError(`${action} needs a scope: --reservations, --group or --all`);
+  if (changes && amounts.length !== 1) {
+    throw new OnCallUsageError(`${action} needs exactly one amount: --count, --target or --everything`);
+  }
+  if (!changes && amounts.length > 0)
+    throw new OnCallUsageError(`${action} takes no amount (--${amounts[0]})`);
+  const expiries = ['for', 'until'].filter((key) => payload[key] !== undefined);
+  if (expiries.length > 1) throw new OnCallUsageError('give --for or --until, not both');
+  if (!changes && expiries.length > 0)
+    throw new OnCallUsageError(`${action} takes no expiry (--${expiries[0]})`);
+
+  return {
+    action: action as OnDemandAction,
+    payload,
+    local: values.local ?? false,
+    functionName: values.function ?? env.ODCR_ON_DEMAND_FUNCTION ?? DEFAULT_FUNCTION_NAME,
+    endpointUrl: env.AWS_ENDPOINT_URL ?? DEFAULT_LOCAL_URL,
+    configFile: values.config ?? env.ODCR_CONFIG_FILE ?? `${REPO_ROOT}/config/example.json`,
+    wait: !(values['no-wait'] ?? false),
+  };
+}
+
+function parseOnCallArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      reservations: { type: 'string' },
+      group: { type: 'string' },
+      all: { type: 'boolean' },
+      count: { type: 'string' },
+      target: { type: 'string' },
+      everything: { type: 'boolean' },
+      for: { type: 'string' },
+      until: { type: 'string' },
+      reason: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      local: { type: 'boolean' },
+      config: { type: 'string' },
+      function: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+    },
+  });
+}
+
+// ------------------------------------------------------------------------------ progress
+
+const BAR_WIDTH = 24;
+
+export interface ProgressRow {
+  reservationId: string;
+  name?: string;
+  /** Allocation count when the change started. */
+  start: number;
+  current: number;
+  target: number;
+  status: string;
+}
+
+/** `xnys-trading-r7i  [████████░░░░░░░░]  60 → 30 → 0  updating`: how far the allocation has moved. */
+export function formatProgressBar(row: ProgressRow): string {
+  const distance = Math.abs(row.start - row.target);
+  const moved = distance === 0 ? 1 : Math.min(1, Math.abs(row.start - row.current) / distance);
+  const filled = Math.round(moved * BAR_WIDTH);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`;
+  const label = (row.name ?? row.reservationId).padEnd(22);
+  return `${label} [${bar}] ${String(row.current).padStart(4)} → ${String(row.target).padEnd(4)} ${row.status}`;
+}
+
+export type ProgressEnd = 'completed' | 'stalled' | 'timed out';
+
+export interface FollowOptions {
+  reservationIds: readonly string[];
+  names: Record<string, string>;
+  /** Each allocation's count before the change (the bars measure from it); the first look otherwise. */
+  startCounts?: Record<string, number>;
+  describe: () => Promise<ReservationSnapshot[]>;
+  /** Waits between looks (the tracker's run with --local, a wall-clock pause otherwise). */
+  step: () => Promise<void>;
+  /** A stall the tracker reported, if any, since the change. */
+  stalled: () => Promise<string | undefined>;
+  write: (line: string) => void;
+  maxSteps: number;
+  /** Steps without any movement before the CLI itself calls it a stall (the deployed case). */
+  patience: number;
+}
+
+/** Follows the reservations until all are at target and active, the tracker reports a stall, or time runs out. */
+export async function followProgress(options: FollowOptions): Promise<ProgressEnd> {
+  const start = new Map<string, number>(Object.entries(options.startCounts ?? {}));
+  let last = '';
+  let still = 0;
+  for (let step = 0; step <= options.maxSteps; step++) {
+    const snapshots = (await options.describe()).filter((snapshot) =>
+      options.reservationIds.includes(snapshot.reservationId),
+    );
+    const rows: ProgressRow[] = snapshots.map((snapshot) => {
+      const current = snapshot.allocation?.current ?? 0;
+      if (!start.has(snapshot.reservationId)) start.set(snapshot.reservationId, current);
+      return {
+        reservationId: snapshot.reservationId,
+        ...(options.names[snapshot.reservationId] === undefined
+          ? {}
+          : { name: options.names[snapshot.reservationId] }),
+        start: start.get(snapshot.reservationId) ?? current,
+        current,
+        target: snapshot.allocation?.target ?? 0,
+        status: snapshot.allocation?.status ?? 'none',
+      };
+    });
+    const picture = rows.map(formatProgressBar).join('\n');
+    if (picture !== last) {
+      options.write(picture);
+      still = 0;
+    } else {
+      still++;
+    }
+    last = picture;
+    if (
+      rows.every((row) => row.current === row.target && row.status !== 'updating' && row.status !== 'pending')
+    ) {
+      return 'completed';
+    }
+    const stall = await options.stalled();
+    if (stall !== undefined) {
+      options.write(`stalled: ${stall}`);
+      return 'stalled';
+    }
+    if (still >= options.patience) {
+      options.write(`stalled: no movement in ${still} looks`);
+      return 'stalled';
+    }
+    if (step < options.maxSteps) await options.step();
+  }
+  return 'timed out';
+}
+
+// ------------------------------------------------------------------------------ running
+
+function gatewaysFor(url: string, region: string): Gateways {
+  const sdk = sdkConfigFor(url, region);
+  return {
+    capacity: new Ec2CapacityGateway({ client: new EC2Client(sdk) }),
+    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(sdk) }),
+    events: new EventBridgeGateway({
+      client: new EventBridgeClient(sdk),
+      busName: process.env.EVENT_BUS_NAME ?? 'odcr-reclaimer-dev',
+      trackerRuleName: process.env.TRACKER_RULE_NAME ?? 'odcr-reclaimer-dev-track-reclamation',
+    }),
+    metrics: new CloudWatchMetricsGateway({
+      client: new CloudWatchClient(sdk),
+      namespace: process.env.METRICS_NAMESPACE ?? 'OdcrReclaimer',
+    }),
+  };
+}
+
+function invocationContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `oncall-${Date.now().toString(36)}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'oncall-cli',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Reservations a change answer touched (updated or deferred), with their names. */
+interface ChangedOutcome {
+  reservationId: string;
+  name?: string;
+  outcome: string;
+  from: number;
+}
+
+export interface ChangedReservations {
+  ids: string[];
+  names: Record<string, string>;
+  /** Each allocation's target before the change. */
+  from: Record<string, number>;
+}
+
+export function changedReservations(answer: unknown): ChangedReservations {
+  const outcomes =
+    typeof answer === 'object' && answer !== null && 'result' in answer
+      ? ((answer as { result?: { outcomes?: ChangedOutcome[] } }).result?.outcomes ?? [])
+      : [];
+  const moved = outcomes.filter((outcome) => outcome.outcome === 'updated' || outcome.outcome === 'deferred');
+  return {
+    ids: moved.map((outcome) => outcome.reservationId),
+    names: Object.fromEntries(
+      moved.flatMap((outcome) => (outcome.name ? [[outcome.reservationId, outcome.name]] : [])),
+    ),
+    from: Object.fromEntries(moved.map((outcome) => [outcome.reservationId, outcome.from])),
+  };
+}
+
+/** The answer for people: one line per reservation, then the warnings. */
+export function formatAnswer(answer: unknown): string {
+  if (typeof answer !== 'object' || answer === null) return String(answer);
+  const record = answer as Record<string, unknown>;
+  if (record.ok === false) {
+    const error = record.error as { code?: string; field?: string; message?: string; correlationId?: string };
+    return `refused (${error.code ?? 'error'}${error.field ? `, ${error.field}` : ''}): ${error.message ?? ''}${error.correlationId ? `\ncorrelation id ${error.correlationId}` : ''}`;
+  }
+  const lines: string[] = [];
+  if (Array.isArray(record.reservations)) {
+    for (const status of record.reservations as Record<string, unknown>[]) {
+      lines.push(
+        `${String(status.name ?? status.reservationId).padEnd(22)} owned ${status.owned}  lent ${status.lent}${status.borrowed === undefined ? '' : ` (${status.borrowed} running)`}  target ${status.target} ${status.status}  need ${status.need} → would set ${status.decidedTarget}`,
+      );
+      const override = status.override as {
+        action: string;
+        target: number;
+        expiresAt: string;
+        reason: string;
+      } | null;
+      if (override)
+        lines.push(
+          `${''.padEnd(22)} override: ${override.action} to ${override.target} until ${override.expiresAt} (${override.reason})`,
+        );
+    }
+  }
+  const result = record.result as { outcomes?: Record<string, unknown>[]; warnings?: string[] } | undefined;
+  for (const outcome of result?.outcomes ?? []) {
+    lines.push(
+      `${String(outcome.name ?? outcome.reservationId).padEnd(22)} ${String(outcome.outcome).padEnd(9)} ${outcome.from} → ${outcome.to}  ${((outcome.reasons as string[] | undefined) ?? []).join('; ')}`,
+    );
+  }
+  for (const warning of [...((record.warnings as string[] | undefined) ?? []), ...(result?.warnings ?? [])]) {
+    lines.push(`warning: ${warning}`);
+  }
+  return lines.join('\n');
+}
+
+export interface OnCallIo {
+  write: (line: string) => void;
+}
+
+/** Runs the command; returns the exit code (0 ok, 1 refused or stalled). */
+export async function runOnCall(command: OnCallCommand, io: OnCallIo): Promise<number> {
+  if (command.local) return runLocal(command, io);
+  return runDeployed(command, io);
+}
+
+async function runDeployed(command: OnCallCommand, io: OnCallIo): Promise<number> {
+  const lambda = new LambdaClient({});
+  const response = await lambda.send(
+    new InvokeCommand({
+      FunctionName: command.functionName,
+      Payload: new TextEncoder().encode(JSON.stringify(command.payload)),
+    }),
+  );
+  const text = response.Payload === undefined ? '' : new TextDecoder().decode(response.Payload);
+  if (response.FunctionError !== undefined) {
+    io.write(`${command.functionName} failed (${response.FunctionError}): ${text}`);
+    return 1;
+  }
+  const answer: unknown = text === '' ? undefined : JSON.parse(text);
+  io.write(formatAnswer(answer));
+  if (errorCode(answer) !== undefined) return 1;
+  const changed = changedReservations(answer);
+  if (!command.wait || command.payload.dryRun === true || changed.ids.length === 0) return 0;
+  const capacity = new Ec2CapacityGateway({ client: new EC2Client({}) });
+  const end = await followProgress({
+    reservationIds: changed.ids,
+    names: changed.names,
+    startCounts: changed.from,
+    describe: () => capacity.describeManaged(),
+    step: () => new Promise((resolve) => setTimeout(resolve, 15_000)),
+    stalled: async () => undefined,
+    write: io.write,
+    maxSteps: 120,
+    patience: 40,
+  });
+  return end === 'completed' ? 0 : 1;
+}
+
+async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
+  const admin = new LocalAwsAdminClient(command.endpointUrl);
+  const settings = (await admin.settings()).settings;
+  const simulated = settings.speed === undefined;
+  // The endpoint's time: read once, then kept in step with what this process advances.
+  let now = Date.parse((await admin.getClock()).now);
+  const clock: Clock = {
+    now: () => new Date(now),
+    sleep: async (ms) => {
+      if (simulated) {
+        now = Date.parse((await admin.advance(ms / 1000)).now);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, ms / (settings.speed ?? 1)));
+        now = Date.parse((await admin.getClock()).now);
+      }
+    },
+  };
+  const gateways = gatewaysFor(command.endpointUrl, settings.defaultRegion);
+  const handlers = await buildSandboxHandlers(
+    { gateways, config: loadConfigFile(command.configFile), clock, logger: createSilentLogger() },
+    ['reclaim-on-demand', 'track-reclamation'],
+  );
+  const onDemand = handlers.get('reclaim-on-demand');
+  const tracker = handlers.get('track-reclamation');
+  if (onDemand === undefined || tracker === undefined) throw new Error('handlers missing');
+  const startedAt = new Date(now).toISOString();
+  const answer = await onDemand(command.payload, invocationContext('reclaim-on-demand'));
+  io.write(formatAnswer(answer));
+  if (errorCode(answer) !== undefined) return 1;
+  const changed = changedReservations(answer);
+  if (!command.wait || command.payload.dryRun === true || changed.ids.length === 0) return 0;
+  let run = 0;
+  const end = await followProgress({
+    reservationIds: changed.ids,
+    names: changed.names,
+    startCounts: changed.from,
+    describe: () => gateways.capacity.describeManaged(),
+    // The tracker's own run (it polls ~50 s on the clock) stands for its 1-minute rule.
+    step: async () => {
+      run++;
+      await tracker(
+        {
+          version: '0',
+          id: `oncall-tracker-${run}`,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: settings.accountId,
+          time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region: settings.defaultRegion,
+          resources: [
+            `arn:aws:events:${settings.defaultRegion}:${settings.accountId}:rule/odcr-reclaimer-dev-track-reclamation`,
+          ],
+          detail: {},
+        },
+        invocationContext('track-reclamation'),
+      );
+      now = Date.parse((await admin.getClock()).now);
+    },
+    stalled: async () => {
+      const stalls = (
+        await admin.events({
+          source: 'odcr-reclaimer',
+          detailType: 'Allocation Change Stalled',
+          since: startedAt,
+        })
+      ).events;
+      const mine = stalls.find((event) =>
+        changed.ids.includes(String((event.detail as { reservationId?: unknown })?.reservationId)),
+      );
+      return mine === undefined ? undefined : JSON.stringify(mine.detail);
+    },
+    write: io.write,
+    maxSteps: 60,
+    patience: 15,
+  });
+  io.write(end === 'completed' ? `completed at ${new Date(now).toISOString()} (endpoint time)` : end);
+  return end === 'completed' ? 0 : 1;
+}
+
+function errorCode(answer: unknown): string | undefined {
+  if (typeof answer !== 'object' || answer === null || (answer as { ok?: unknown }).ok !== false)
+    return undefined;
+  return String((answer as { error?: { code?: unknown } }).error?.code ?? 'error');
+}
