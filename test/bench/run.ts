@@ -4,9 +4,11 @@
  */
 import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
+import { sandboxSection } from './sandbox.ts';
+import { trackerSection } from './tracker.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
-const SECTIONS: BenchSection[] = [localAwsSection, functionsSection];
+const SECTIONS: BenchSection[] = [localAwsSection, functionsSection, sandboxSection];
 
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
