@@ -37,5 +37,12 @@ export const ec2ReclamationCompletedEventSchema = z.object({
   detail: z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
 });
 
-export const trackerEventSchema = z.union([trackerScheduleEventSchema, ec2ReclamationCompletedEventSchema]);
+/**
+ * Told apart by `source`, so a rejection names the offending field (a plain union only says the whole event
+ * matched neither shape).
+ */
+export const trackerEventSchema = z.discriminatedUnion('source', [
+  trackerScheduleEventSchema,
+  ec2ReclamationCompletedEventSchema,
+]);
 export type TrackerEvent = z.infer<typeof trackerEventSchema>;
