@@ -262,10 +262,15 @@ export class ConfigError extends Error {
 export function parseConfig(input: unknown): PolicyConfig {
   const result = policyConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.message,
-  }));
+  // An unknown key is reported by zod on its parent object; the key itself is the field to name (a typo).
+  const issues = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: formatPath([...issue.path, key]),
+          message: `unknown field '${key}'`,
+        }))
+      : [{ path: formatPath(issue.path), message: issue.message }],
+  );
   throw new ConfigError(issues, { cause: result.error });
 }
 

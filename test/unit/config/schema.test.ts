@@ -67,7 +67,7 @@ describe('parseConfig', () => {
     ['floor above ceiling', { floor: 70, ceiling: 60 }, 'reservations[0].floor', /floor ≤ ceiling/],
     ['a ceiling over 1000', { ceiling: 1001 }, 'reservations[0].ceiling', /at most 1000/],
     ['only one of the needs', { offHoursNeed: undefined }, 'reservations[0].offHoursNeed', /both/],
-    ['an unknown field', { tradingneed: 3 }, 'reservations[0]', /tradingneed/],
+    ['an unknown field', { tradingneed: 3 }, 'reservations[0].tradingneed', /unknown field 'tradingneed'/],
     [
       'both id and selector',
       { selector: { tags: { fleet: 'trading' } } },
