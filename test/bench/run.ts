@@ -8,7 +8,7 @@ import { sandboxSection } from './sandbox.ts';
 import { trackerSection } from './tracker.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
-const SECTIONS: BenchSection[] = [localAwsSection, functionsSection, sandboxSection];
+const SECTIONS: BenchSection[] = [localAwsSection, functionsSection, sandboxSection, trackerSection];
 
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en-US');
