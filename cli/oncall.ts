@@ -5,6 +5,9 @@
  */
 import { ONCALL_USAGE, OnCallUsageError, parseOnCallCommand, runOnCall } from '#infra/sandbox/oncall.ts';
 
+// The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const write = (line: string) => process.stdout.write(`${line}\n`);
 try {
   const command = parseOnCallCommand(process.argv.slice(2));

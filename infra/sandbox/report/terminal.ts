@@ -88,10 +88,11 @@ export function formatSummary(result: SimulationResult): string {
     (reclaim) => reclaim.marginMinutes !== undefined && reclaim.marginMinutes >= 0,
   );
   const margins = onTime.map((reclaim) => reclaim.marginMinutes ?? 0);
+  const forBells = summary.reclaims.filter((reclaim) => reclaim.deadline !== undefined).length;
   const lines = [
     `Summary: ${result.scenario.name} (${result.window.start} → ${result.window.end})`,
     `  reclaims done:        ${summary.reclaims.filter((reclaim) => reclaim.completedAt !== undefined).length} of ${summary.reclaims.length} requested` +
-      `, ${onTime.length} before a bell` +
+      `; ${forBells} for a bell, ${onTime.length} before it` +
       (margins.length > 0 ? ` (smallest margin ${round1(Math.min(...margins))} min)` : ''),
     `  misses:               ${summary.misses.length}`,
     `  stalls:               ${summary.stalls.length}`,

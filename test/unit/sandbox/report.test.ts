@@ -27,7 +27,7 @@ describe('terminal summary', () => {
   it('reports reclaims, margins, misses, stalls, lent hours and cost', () => {
     const text = formatSummary(sampleResult());
     expect(text).toContain(
-      'reclaims done:        1 of 2 requested, 1 before a bell (smallest margin 10 min)',
+      'reclaims done:        1 of 2 requested; 1 for a bell, 1 before it (smallest margin 10 min)',
     );
     expect(text).toContain('misses:               0');
     expect(text).toContain('stalls:               1');
