@@ -1,7 +1,11 @@
+/**
+ * The real tracker handler wired to the local AWS endpoint with the real SDK, on the endpoint's simulated
+ * clock: a run's 50 seconds of polling and an hour of reclaiming take milliseconds.
+ * Names, SDK settings and the Lambda context come from test/support, shared with the reclaim tests.
+ */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Context } from 'aws-lambda';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
@@ -11,30 +15,20 @@ import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
+import {
+  EVENT_BUS_NAME,
+  lambdaContext,
+  localSdkConfig,
+  METRICS_NAMESPACE,
+  TRACKER_RULE_NAME,
+  TRADING,
+} from '../../support/local-service.ts';
 
-/**
- * The real tracker handler wired to the local AWS endpoint with the real SDK, on the endpoint's simulated
- * clock: a run's 50 seconds of polling and an hour of reclaiming take milliseconds.
- */
-export const BUS = 'odcr-reclaimer-dev';
-export const RULE = 'odcr-reclaimer-dev-track-reclamation';
-export const NAMESPACE = 'OdcrReclaimer';
-export const TRADING = 'cr-0123456789abcdef0';
-
-const lambdaContext = {
-  functionName: 'odcr-reclaimer-dev-track-reclamation',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:odcr-reclaimer-dev-track-reclamation',
-  memoryLimitInMB: '256',
-  awsRequestId: 'test-request',
-  logGroupName: '/aws/lambda/odcr-reclaimer-dev-track-reclamation',
-  logStreamName: 'test',
-  callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+export { TRADING };
+export const BUS = EVENT_BUS_NAME;
+export const RULE = TRACKER_RULE_NAME;
+export const NAMESPACE = METRICS_NAMESPACE;
+const FUNCTION_NAME = 'odcr-reclaimer-dev-track-reclamation';
 
 export interface TrackerHarness {
   local: LocalAws;
@@ -88,11 +82,8 @@ export async function startTrackerHarness(
       ],
     },
   });
-  const clientConfig = {
-    endpoint: local.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  // The service's own SDK settings (adaptive retries), as the reclaim tests use them.
+  const clientConfig = localSdkConfig(local.url);
   const gateways = {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(clientConfig) }),
     events: new EventBridgeGateway({
@@ -113,7 +104,7 @@ export async function startTrackerHarness(
     ...(options.settings === undefined ? {} : { settings: options.settings }),
   });
   let runs = 0;
-  const invoke = (event: unknown) => handler(event, lambdaContext);
+  const invoke = (event: unknown) => handler(event, lambdaContext(FUNCTION_NAME));
   const runScheduled = () =>
     invoke({
       version: '0',
