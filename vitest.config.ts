@@ -4,10 +4,14 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Hang guards, not performance assertions: a simulated trading week runs real handlers over
+    // HTTP and takes tens of seconds on a loaded 2-core machine. Figures live in `npm run bench`.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Integration tests each start their own local AWS endpoint on an ephemeral port,
     // so files can run in parallel without sharing state.
     pool: 'forks',
+    // Handlers built with the production wiring log every reconcile; keep test output to what failed.
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   },
 });
