@@ -35,6 +35,26 @@ export interface SimulatedClock extends Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * One AWS request as the endpoint reads it: off the HTTP socket, or handed over in-process by an SDK request
+ * handler (the sandbox's), which still signs, serializes and parses for real and only skips the socket.
+ */
+export interface AwsRequest {
+  method: string;
+  path: string;
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The raw body, or a reader of it (the HTTP path streams it in with a size limit). */
+  body: Uint8Array | (() => Promise<Buffer>);
+}
+
+/** The endpoint's answer to an `AwsRequest`, as it would write it to the socket. */
+export interface AwsReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface LocalAws {
   url: string;
   port: number;
@@ -45,6 +65,8 @@ export interface LocalAws {
   /** Moves simulated time forward, running what falls due; returns the new time. */
   advance(seconds: number): Date;
   setClock(now: Date | string): Date;
+  /** Serves one AWS request without the socket: the same routing, faults and call log as `POST /`. */
+  dispatch(request: AwsRequest): Promise<AwsReply>;
   close(): Promise<void>;
 }
 
@@ -69,11 +91,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+type Reply = AwsReply;
 
 function json(status: number, value: unknown, contentType = 'application/json'): Reply {
   return { status, headers: { 'content-type': contentType }, body: JSON.stringify(value) };
@@ -127,26 +145,42 @@ export class LocalAwsServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
     const url = new URL(request.url ?? '/', 'http://local');
     let reply: Reply;
     if (url.pathname.startsWith('/_local/') || url.pathname === '/_local') {
+      const requestId = randomUUID();
       reply = await this.handleAdmin(request, url);
+      reply = { ...reply, headers: { ...reply.headers, 'x-amzn-requestid': requestId } };
     } else {
-      reply = await this.handleAws(request, url, requestId);
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        headers[name] = Array.isArray(value) ? value[0] : value;
+      }
+      reply = await this.dispatch({
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        headers,
+        body: () => readBody(request),
+      });
     }
-    response.writeHead(reply.status, { ...reply.headers, 'x-amzn-requestid': requestId });
+    response.writeHead(reply.status, reply.headers);
     response.end(reply.body);
   }
 
   // ---------------------------------------------------------------- AWS protocols
 
-  private async handleAws(request: IncomingMessage, url: URL, requestId: string): Promise<Reply> {
+  /** Serves one AWS request (HTTP or in-process): routing, faults, call log, the protocol's error shapes. */
+  async dispatch(request: AwsRequest): Promise<AwsReply> {
+    const requestId = randomUUID();
+    const reply = await this.handleAws(request, requestId);
+    return { ...reply, headers: { ...reply.headers, 'x-amzn-requestid': requestId } };
+  }
+
+  private async handleAws(request: AwsRequest, requestId: string): Promise<Reply> {
     const world = this.world;
     const atMs = world.nowMs();
     const region = regionFromAuthorization(request.headers.authorization) ?? world.settings.defaultRegion;
-    const target = request.headers['x-amz-target'];
-    const targetText = Array.isArray(target) ? target[0] : target;
+    const targetText = request.headers['x-amz-target'];
     const service: ServiceName | 'unknown' =
       targetText === undefined
         ? 'ec2'
@@ -168,16 +202,24 @@ export class LocalAwsServer {
         outcome,
         ...(encoding !== undefined ? { contentEncoding: encoding } : {}),
       });
+    const readRaw = async (): Promise<Buffer> => {
+      const body = request.body;
+      if (typeof body === 'function') return body();
+      if (body.byteLength > MAX_BODY_BYTES) {
+        throw new BodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+      }
+      return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    };
     try {
-      if (request.method !== 'POST' || url.pathname !== '/') {
-        await readBody(request).catch(() => Buffer.alloc(0));
+      if (request.method !== 'POST' || request.path !== '/') {
+        await readRaw().catch(() => Buffer.alloc(0));
         throw new AwsServiceError(
           'InvalidAction',
-          `No AWS operation is served at ${request.method} ${url.pathname}`,
+          `No AWS operation is served at ${request.method} ${request.path}`,
           404,
         );
       }
-      let raw = await readBody(request);
+      let raw = await readRaw();
       if (/gzip/i.test(encoding ?? '')) {
         try {
           raw = gunzipSync(raw);
@@ -390,6 +432,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
     advance: (seconds: number) => new Date(Date.parse(world.advance(seconds).now)),
     setClock: (now: Date | string) =>
       new Date(Date.parse(world.setClock({ now: typeof now === 'string' ? now : now.toISOString() }).now)),
+    dispatch: (request: AwsRequest) => server.dispatch(request),
     close: () => server.close(),
   };
 }

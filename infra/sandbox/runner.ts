@@ -19,7 +19,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { derivedTemplateValues } from '#infra/build.ts';
-import { sdkConfigFor } from '#infra/local-aws/admin-client.ts';
+import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
 import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import type { EventRecord, ReservationView, SeedRule, SeedState } from '#infra/local-aws/types.ts';
 import { dayStatus, MARKETS, type MarketId, sessionsBetween } from '#shared/calendar/index.ts';
@@ -179,7 +179,7 @@ class SandboxRunner {
   async run(wallStart: number): Promise<SimulationResult> {
     const clock: Clock = { now: () => this.local.clock.now(), sleep: (ms) => this.sleep(ms) };
     this.handlers = await buildSandboxHandlers({
-      gateways: sandboxGateways(this.local.url, this.triggers),
+      gateways: sandboxGateways(this.local, this.triggers),
       config: this.config,
       clock,
       logger: this.options.logger ?? createSilentLogger(),
@@ -737,8 +737,12 @@ function sessionsAndClosures(
   return { sessions, closedDays };
 }
 
-function sandboxGateways(url: string, triggers: ServerlessTriggers): Gateways {
-  const sdk = sdkConfigFor(url, triggers.region);
+/**
+ * The deployed gateways on SDK clients that reach the endpoint in-process: the SDK signs, serializes and
+ * parses as over HTTP, without a loopback socket per call (most of the sandbox's CPU otherwise).
+ */
+function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers): Gateways {
+  const sdk = inProcessSdkConfig(local, triggers.region);
   const environment = triggers.environment['reclaim-on-schedule'] ?? {};
   const busName = environment.EVENT_BUS_NAME ?? `${triggers.service}-${triggers.stage}`;
   const trackerRuleName =
