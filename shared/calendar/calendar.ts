@@ -138,12 +138,12 @@ export function sessionsBetween(mic: MarketId, from: Date, to: Date, options?: C
   const zone = marketTimeZone(mic, options);
   const sessions: Session[] = [];
   // A session's local date can differ from the UTC date of its instants: start a day early.
-  let day = DateTime.fromJSDate(from, { zone }).startOf('day').minus({ days: 1 });
-  const last = DateTime.fromJSDate(to, { zone }).startOf('day').plus({ days: 1 });
+  let day = addDays(localDate(from, zone), -1);
+  const last = addDays(localDate(to, zone), 1);
   while (day <= last) {
-    const session = dayStatus(mic, day.toISODate() ?? '', options).session;
+    const session = dayStatus(mic, day, options).session;
     if (session !== undefined && session.close > from && session.open < to) sessions.push(session);
-    day = day.plus({ days: 1 });
+    day = addDays(day, 1);
   }
   return sessions;
 }
@@ -151,11 +151,11 @@ export function sessionsBetween(mic: MarketId, from: Date, to: Date, options?: C
 /** The session in progress at `at`, or the next one to open (the first whose close is after `at`). */
 export function currentOrNextSession(mic: MarketId, at: Date, options?: CalendarOptions): Session {
   const zone = marketTimeZone(mic, options);
-  let day = DateTime.fromJSDate(at, { zone }).startOf('day').minus({ days: 1 });
+  let day = addDays(localDate(at, zone), -1);
   for (let step = 0; step <= MAX_DAYS_TO_NEXT_SESSION; step += 1) {
-    const session = dayStatus(mic, day.toISODate() ?? '', options).session;
+    const session = dayStatus(mic, day, options).session;
     if (session !== undefined && session.close > at) return session;
-    day = day.plus({ days: 1 });
+    day = addDays(day, 1);
   }
   throw new RangeError(
     `${mic} has no session within ${MAX_DAYS_TO_NEXT_SESSION} days of ${at.toISOString()}`,
@@ -165,11 +165,11 @@ export function currentOrNextSession(mic: MarketId, at: Date, options?: Calendar
 /** The last session that closed at or before `at`, if any within 30 days. */
 export function previousSession(mic: MarketId, at: Date, options?: CalendarOptions): Session | undefined {
   const zone = marketTimeZone(mic, options);
-  let day = DateTime.fromJSDate(at, { zone }).startOf('day').plus({ days: 1 });
+  let day = addDays(localDate(at, zone), 1);
   for (let step = 0; step <= MAX_DAYS_TO_NEXT_SESSION; step += 1) {
-    const session = dayStatus(mic, day.toISODate() ?? '', options).session;
+    const session = dayStatus(mic, day, options).session;
     if (session !== undefined && session.close <= at) return session;
-    day = day.minus({ days: 1 });
+    day = addDays(day, -1);
   }
   return undefined;
 }
@@ -179,8 +179,22 @@ export function previousSession(mic: MarketId, at: Date, options?: CalendarOptio
  * day), or the data runs out within 90 days.
  */
 export function calendarWarnings(mic: MarketId, at: Date, options?: CalendarOptions): string[] {
-  const data = exchangeData(mic, options);
   if (mic === 'WEEKDAYS') return [];
+  // The answer depends only on the market's local date (WEEKDAYS, the one configurable market, has none).
+  const key = `${mic}|${localDate(at, exchangeData(mic, options).timeZone)}`;
+  let warnings = warningCache.get(key);
+  if (warnings === undefined) {
+    warnings = computeCalendarWarnings(mic, at, options);
+    if (warningCache.size >= DAY_CACHE_LIMIT) warningCache.clear();
+    warningCache.set(key, warnings);
+  }
+  return [...warnings];
+}
+
+const warningCache = new Map<string, string[]>();
+
+function computeCalendarWarnings(mic: MarketId, at: Date, options?: CalendarOptions): string[] {
+  const data = exchangeData(mic, options);
   const today = DateTime.fromJSDate(at, { zone: data.timeZone }).startOf('day');
   const date = today.toISODate() ?? '';
   if (date < data.dataFrom || date > data.dataTo) {
@@ -197,6 +211,63 @@ export function calendarWarnings(mic: MarketId, at: Date, options?: CalendarOpti
     ];
   }
   return [];
+}
+
+/** A local day of a time zone: its date and the instants it spans, [start, end). */
+interface LocalDay {
+  date: string;
+  start: number;
+  end: number;
+}
+
+const DAY_MS = 86_400_000;
+// Local days found so far, per zone and UTC day (a UTC day overlaps at most three local days): finding an
+// instant's local date with luxon costs tens of microseconds, a lookup here next to nothing.
+const localDayCache = new Map<string, LocalDay[]>();
+
+/**
+ * The local date (YYYY-MM-DD) of an instant in a time zone, as luxon's `startOf('day').toISODate()` gives
+ * it; '' for an unknown zone or an invalid instant (which `dayStatus` then rejects as not a date).
+ */
+export function localDate(at: Date, zone: string): string {
+  const instant = at.getTime();
+  const key = `${zone}|${Math.floor(instant / DAY_MS)}`;
+  const known = localDayCache.get(key);
+  const found = known?.find((day) => instant >= day.start && instant < day.end);
+  if (found !== undefined) return found.date;
+  const start = DateTime.fromJSDate(at, { zone }).startOf('day');
+  const date = start.toISODate();
+  if (date === null) return '';
+  // Only a plain 24-hour day (midnight to midnight at one offset) is remembered: a day with a DST change is
+  // left to luxon every time, so no instant can be given its neighbour's date.
+  const end = start.toMillis() + DAY_MS;
+  const last = DateTime.fromMillis(end - 1, { zone });
+  const plain =
+    start.hour === 0 &&
+    start.minute === 0 &&
+    start.second === 0 &&
+    start.millisecond === 0 &&
+    last.offset === start.offset &&
+    last.toISODate() === date;
+  if (plain && instant >= start.toMillis() && instant < end) {
+    if (localDayCache.size >= DAY_CACHE_LIMIT) localDayCache.clear();
+    localDayCache.set(key, [...(known ?? []), { date, start: start.toMillis(), end }]);
+  }
+  return date;
+}
+
+/** A YYYY-MM-DD date moved by whole days on the proleptic Gregorian calendar, as luxon moves it; '' stays ''. */
+function addDays(date: string, days: number): string {
+  if (date === '') return '';
+  const [year = Number.NaN, month = Number.NaN, day = Number.NaN] = date.split('-').map(Number);
+  const moved = new Date(0);
+  moved.setUTCFullYear(year, month - 1, day + days);
+  const movedYear = moved.getUTCFullYear();
+  if (!Number.isFinite(movedYear) || movedYear < 0 || movedYear > 9999) {
+    // Outside four-digit years, luxon's own arithmetic and formatting.
+    return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate() ?? '';
+  }
+  return `${String(movedYear).padStart(4, '0')}-${String(moved.getUTCMonth() + 1).padStart(2, '0')}-${String(moved.getUTCDate()).padStart(2, '0')}`;
 }
 
 function atLocal(date: string, time: string, zone: string): DateTime {
