@@ -13,6 +13,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -34,7 +35,7 @@ import {
   EventBridgeGateway,
   type Gateways,
 } from '#shared/gateways/index.ts';
-import { createSilentLogger, type Logger } from '#shared/logging/logger.ts';
+import type { Logger } from '#shared/logging/logger.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import type { TimelineContext } from './report/terminal.ts';
@@ -80,6 +81,17 @@ interface DueItem {
   order: number;
   sequence: number;
   run: () => Promise<void>;
+}
+
+/**
+ * The handlers' logger unless the caller gives one: writes nothing, and is its own child. Powertools builds a
+ * whole new Logger (and a Console) per child, which every reconcile asks for; a child of a logger that
+ * writes nothing would write nothing either, so the sandbox skips building it.
+ */
+class SilentSandboxLogger extends PowertoolsLogger {
+  override createChild(): PowertoolsLogger {
+    return this;
+  }
 }
 
 /** Functions with `reservedConcurrency: 1`: a second invocation while one runs is throttled. */
@@ -182,7 +194,8 @@ class SandboxRunner {
       gateways: sandboxGateways(this.local, this.triggers),
       config: this.config,
       clock,
-      logger: this.options.logger ?? createSilentLogger(),
+      logger:
+        this.options.logger ?? new SilentSandboxLogger({ serviceName: 'odcr-reclaimer', logLevel: 'SILENT' }),
     });
     for (const reservation of this.reservationViews()) {
       this.borrowerDemand.set(reservation.id, reservation.allocation?.borrowers.length ?? 0);
