@@ -46,6 +46,18 @@ interface Context {
   lead: number;
   azIntents: Map<string, AzIntent>;
   warnings: string[];
+  /**
+   * Calendar answers shared by every reservation of one decision (the session window, reason texts, local
+   * times): at 10,000 reservations, recomputing them with luxon per reservation took seconds (issue 7).
+   */
+  memo: Map<string, unknown>;
+}
+
+function remember<T>(context: Context, key: string, compute: () => T): T {
+  if (context.memo.has(key)) return context.memo.get(key) as T;
+  const value = compute();
+  context.memo.set(key, value);
+  return value;
 }
 
 const MINUTE = 60_000;
@@ -61,7 +73,15 @@ export function decide(observation: Observation, config: PolicyConfig, now: Date
     warnings.push(...calendarWarningsFor(market, now, config));
   }
   const azIntents = azGroupIntents(config, matched, observation.alarms, warnings);
-  const context: Context = { config, alarms: observation.alarms, now, lead, azIntents, warnings };
+  const context: Context = {
+    config,
+    alarms: observation.alarms,
+    now,
+    lead,
+    azIntents,
+    warnings,
+    memo: new Map(),
+  };
   const decisions = matched.map((match) => decideOne(match, context));
   return { decisions, warnings };
 }
@@ -105,12 +125,19 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   const reclaimOverride = override?.action === 'reclaim' ? override : undefined;
   if (override !== undefined) futureChanges.push(override.expiresAt);
 
-  const zone = marketTimeZone(entry.market, calendarOptions(config));
-  const local = (date: Date): string => DateTime.fromJSDate(date, { zone }).toFormat('HH:mm');
+  const zone = remember(context, `zone|${entry.market}`, () =>
+    marketTimeZone(entry.market, calendarOptions(config)),
+  );
+  const local = (date: Date): string =>
+    remember(context, `local|${zone}|${date.getTime()}`, () =>
+      DateTime.fromJSDate(date, { zone }).toFormat('HH:mm'),
+    );
 
   // Schedule intent (or the lend override that replaces it).
   const hasSchedule = entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined;
-  const window = hasSchedule ? scheduleWindow(entry.market, now, lead, config) : undefined;
+  const window = hasSchedule
+    ? remember(context, `window|${entry.market}`, () => scheduleWindow(entry.market, now, lead, config))
+    : undefined;
   if (window !== undefined) futureChanges.push(window.inSession ? window.session.close : window.reclaimFrom);
   if (lendOverride !== undefined) {
     intents.push({
@@ -121,16 +148,12 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   } else if (window !== undefined && entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined) {
     const spec = window.inSession ? entry.tradingNeed : entry.offHoursNeed;
     const need = resolveNeed(spec, owned);
+    const needText = `${window.inSession ? 'trading' : 'off-hours'} need ${Math.min(need, owned)} of ${owned}`;
     intents.push({
       source: 'schedule',
       need,
-      reason: describeSchedule(
-        entry.market,
-        window,
-        lead,
-        now,
-        config,
-        `${window.inSession ? 'trading' : 'off-hours'} need ${Math.min(need, owned)} of ${owned}`,
+      reason: remember(context, `schedule|${entry.market}|${needText}`, () =>
+        describeSchedule(entry.market, window, lead, now, config, needText),
       ),
     });
   }
