@@ -48,27 +48,74 @@ export interface AllocationChange {
   current?: number;
 }
 
+export interface DescribeOptions {
+  /**
+   * Also read each allocation's interruptible reservation for the borrowers' running count (`borrowed`): one
+   * more Describe per 100 allocations. Only on-call's status shows it; reconcile and the tracker go without,
+   * which keeps a run at one Describe page per 1000 managed reservations (issue 7). Default true.
+   */
+  borrowers?: boolean;
+}
+
 /** The EC2 capacity reservations the service manages, in the service's own terms (no SDK types leak out). */
 export interface CapacityGateway {
   /** Every source reservation tagged `odcr-reclaimer:managed=true`, each joined with its interruptible allocation. */
-  describeManaged(): Promise<ReservationSnapshot[]>;
+  describeManaged(options?: DescribeOptions): Promise<ReservationSnapshot[]>;
   /** Lends `instanceCount` unused instances of a source that has no allocation yet. */
   createAllocation(request: CreateAllocationRequest): Promise<AllocationChange>;
   /** Sets the allocation's absolute target (lower reclaims, higher lends). Throws AllocationBusyError on IncorrectState. */
   updateAllocation(request: UpdateAllocationRequest): Promise<AllocationChange>;
   tag(reservationId: string, tags: Record<string, string>): Promise<void>;
   untag(reservationId: string, keys: readonly string[]): Promise<void>;
+  /**
+   * Many reservations' tags in as few CreateTags calls as EC2 takes (reservations with identical tags share a
+   * call); answers the reservations whose tags could not be written. Optional: `writeTags` falls back to `tag`.
+   */
+  tagMany?(requests: readonly TagRequest[]): Promise<TagFailure[]>;
+  /** DeleteTags for many reservations, grouped by identical key sets like `tagMany`. */
+  untagMany?(requests: readonly UntagRequest[]): Promise<TagFailure[]>;
 }
 
-const DESCRIBE_PAGE_SIZE = 100;
+export interface TagRequest {
+  reservationId: string;
+  tags: Record<string, string>;
+}
+
+export interface UntagRequest {
+  reservationId: string;
+  keys: readonly string[];
+}
+
+export interface TagFailure {
+  reservationId: string;
+  error: unknown;
+}
+
+/** EC2 takes up to 1000 resource ids per CreateTags/DeleteTags. */
+const RESOURCES_PER_TAG_CALL = 1000;
+/**
+ * A batch refused for one of its reservations (gone, malformed, not managed any more) is retried one by one,
+ * so one bad reservation costs the others nothing; throttling and 5xx are not retried again here.
+ */
+const PER_RESOURCE_RETRY_CODES = new Set([
+  'InvalidCapacityReservationId.NotFound',
+  'InvalidCapacityReservationId.Malformed',
+  'InvalidID',
+  'UnauthorizedOperation',
+  'InvalidParameterValue',
+]);
+
+/** EC2's largest page: the fewest calls, and the XML parsing per page is what a run spends its time on. */
+const DESCRIBE_PAGE_SIZE = 1000;
 const IDS_PER_DESCRIBE = 100;
 
 export interface Ec2CapacityGatewayOptions {
   client?: EC2Client;
 }
 
-export function createEc2Client(): EC2Client {
-  return new EC2Client({ ...SDK_RETRY_SETTINGS });
+/** An EC2 client for `region`, or for the function's own region (AWS_REGION) when absent. */
+export function createEc2Client(region?: string): EC2Client {
+  return new EC2Client({ ...SDK_RETRY_SETTINGS, ...(region === undefined ? {} : { region }) });
 }
 
 export class Ec2CapacityGateway implements CapacityGateway {
@@ -78,7 +125,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
     this.client = options.client ?? createEc2Client();
   }
 
-  async describeManaged(): Promise<ReservationSnapshot[]> {
+  async describeManaged(options: DescribeOptions = {}): Promise<ReservationSnapshot[]> {
     const region = await this.client.config.region();
     const sources = await callAws('ec2', 'DescribeCapacityReservations', async () => {
       const found: CapacityReservation[] = [];
@@ -91,11 +138,14 @@ export class Ec2CapacityGateway implements CapacityGateway {
     });
     // The tag filter is not documented for this API (reference §2.4): check the tag here as well.
     const managed = sources.filter((reservation) => isManagedSource(reservation));
-    const interruptible = await this.describeByIds(
-      managed.flatMap(
-        (source) => source.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId ?? [],
-      ),
-    );
+    const interruptible =
+      options.borrowers === false
+        ? new Map<string, CapacityReservation>()
+        : await this.describeByIds(
+            managed.flatMap(
+              (source) => source.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId ?? [],
+            ),
+          );
     return managed.map((source) => toSnapshot(source, region, interruptible));
   }
 
@@ -159,6 +209,85 @@ export class Ec2CapacityGateway implements CapacityGateway {
         new DeleteTagsCommand({ Resources: [reservationId], Tags: keys.map((Key) => ({ Key })) }),
       ),
     );
+  }
+
+  async tagMany(requests: readonly TagRequest[]): Promise<TagFailure[]> {
+    const groups = groupBy(
+      requests.filter((request) => Object.keys(request.tags).length > 0),
+      (request) =>
+        JSON.stringify(Object.entries(request.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    );
+    const failures: TagFailure[] = [];
+    for (const group of groups) {
+      const tags = group[0]?.tags ?? {};
+      failures.push(
+        ...(await this.inBatches(
+          group.map((request) => request.reservationId),
+          (ids) =>
+            callAws('ec2', 'CreateTags', () =>
+              this.client.send(
+                new CreateTagsCommand({
+                  Resources: [...ids],
+                  Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+                }),
+              ),
+            ),
+        )),
+      );
+    }
+    return failures;
+  }
+
+  async untagMany(requests: readonly UntagRequest[]): Promise<TagFailure[]> {
+    const groups = groupBy(
+      requests.filter((request) => request.keys.length > 0),
+      (request) => JSON.stringify([...request.keys].sort()),
+    );
+    const failures: TagFailure[] = [];
+    for (const group of groups) {
+      const keys = group[0]?.keys ?? [];
+      failures.push(
+        ...(await this.inBatches(
+          group.map((request) => request.reservationId),
+          (ids) =>
+            callAws('ec2', 'DeleteTags', () =>
+              this.client.send(
+                new DeleteTagsCommand({ Resources: [...ids], Tags: keys.map((Key) => ({ Key })) }),
+              ),
+            ),
+        )),
+      );
+    }
+    return failures;
+  }
+
+  /** Sends `call` per batch of ids; a batch refused for one id is retried id by id to find the culprit. */
+  private async inBatches(
+    ids: readonly string[],
+    call: (ids: readonly string[]) => Promise<unknown>,
+  ): Promise<TagFailure[]> {
+    const failures: TagFailure[] = [];
+    for (let start = 0; start < ids.length; start += RESOURCES_PER_TAG_CALL) {
+      const batch = ids.slice(start, start + RESOURCES_PER_TAG_CALL);
+      try {
+        await call(batch);
+      } catch (error: unknown) {
+        const retryEach =
+          batch.length > 1 && error instanceof AwsCallError && PER_RESOURCE_RETRY_CODES.has(error.code);
+        if (!retryEach) {
+          failures.push(...batch.map((reservationId) => ({ reservationId, error })));
+          continue;
+        }
+        for (const reservationId of batch) {
+          try {
+            await call([reservationId]);
+          } catch (single: unknown) {
+            failures.push({ reservationId, error: single });
+          }
+        }
+      }
+    }
+    return failures;
   }
 
   private async describeByIds(ids: readonly string[]): Promise<Map<string, CapacityReservation>> {
@@ -250,4 +379,15 @@ function toAllocation(
 
 function parseStatus(value: string | undefined): AllocationStatus | undefined {
   return ALLOCATION_STATUSES.find((status) => status === value);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const name = key(item);
+    const group = groups.get(name);
+    if (group) group.push(item);
+    else groups.set(name, [item]);
+  }
+  return [...groups.values()];
 }

@@ -6,6 +6,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type ServiceEvent } from '../events/service-events.ts';
+import { mapWithConcurrency } from '../reconcile/concurrency.ts';
 import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
 
 export interface PublishFailure {
@@ -45,6 +46,7 @@ export interface EventBridgeGatewayOptions {
 /** PutEvents takes at most 10 entries per call. */
 const ENTRIES_PER_PUT = 10;
 const BASE_BACKOFF_MS = 100;
+const PUTS_IN_FLIGHT = 8;
 
 export function createEventBridgeClient(): EventBridgeClient {
   return new EventBridgeClient({ ...SDK_RETRY_SETTINGS });
@@ -66,15 +68,16 @@ export class EventBridgeGateway implements EventGateway {
   }
 
   async publish(events: readonly ServiceEvent[]): Promise<PublishResult> {
-    let published = 0;
-    const failed: PublishFailure[] = [];
+    const batches: PutEventsRequestEntry[][] = [];
     for (let start = 0; start < events.length; start += ENTRIES_PER_PUT) {
-      const batch = events.slice(start, start + ENTRIES_PER_PUT).map((event) => this.toEntry(event));
-      const result = await this.putWithRetries(batch);
-      published += result.published;
-      failed.push(...result.failed);
+      batches.push(events.slice(start, start + ENTRIES_PER_PUT).map((event) => this.toEntry(event)));
     }
-    return { published, failed };
+    // PutEvents takes 10 entries: a fleet-wide change is hundreds of puts, sent a few at a time.
+    const results = await mapWithConcurrency(batches, PUTS_IN_FLIGHT, (batch) => this.putWithRetries(batch));
+    return {
+      published: results.reduce((sum, result) => sum + result.published, 0),
+      failed: results.flatMap((result) => result.failed),
+    };
   }
 
   async enableTracker(): Promise<void> {

@@ -7,6 +7,8 @@ export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
 export * from './eventbridge.ts';
 export * from './metrics.ts';
+export * from './multi-region.ts';
+export * from './write-tags.ts';
 
 /** Everything the use cases need from AWS, injected so tests and the simulator can point it at the local endpoint. */
 export interface Gateways {

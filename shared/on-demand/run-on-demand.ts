@@ -217,10 +217,13 @@ export function overrideTarget(
 }
 
 async function status(scope: OnDemandRequest['scope'], context: OnDemandContext): Promise<StatusAnswer> {
-  const observation = await observe(context.gateways, context.config, undefined, {
-    now: context.now,
-    log: context.logger ?? serviceLogger,
-  });
+  const observation = await observe(
+    context.gateways,
+    context.config,
+    undefined,
+    { now: context.now, log: context.logger ?? serviceLogger },
+    { borrowers: true },
+  );
   const { decisions, warnings } = decide(observation, context.config, context.now);
   const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
   const reservations = selectInScope(scope, context.config, decisions).map((decision): ReservationStatus => {

@@ -7,7 +7,7 @@ import {
   type ServiceEvent,
   type TriggerKind,
 } from '../events/service-events.ts';
-import type { Gateways } from '../gateways/index.ts';
+import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { decide } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
@@ -80,6 +80,8 @@ export interface ReconcileInput {
 }
 
 const DEFAULT_CONCURRENCY = 16;
+/** Decisions acted on before their records are written together. */
+const RECORD_CHUNK = 500;
 
 /** The names of every alarm the config reacts to: alarm needs and AZ impairment alarms. */
 export function configuredAlarmNames(config: PolicyConfig): string[] {
@@ -87,15 +89,20 @@ export function configuredAlarmNames(config: PolicyConfig): string[] {
   return [...new Set([...Object.keys(config.alarms), ...impairment])];
 }
 
-/** Reads the world the policy decides on: managed reservations (EC2) and the configured alarms (CloudWatch). */
+/**
+ * Reads the world the policy decides on: managed reservations (EC2) and the configured alarms (CloudWatch).
+ * Borrowers' counts are left out unless asked for: the policy does not use them, and they cost a Describe per
+ * 100 allocations.
+ */
 export async function observe(
   gateways: Gateways,
   config: PolicyConfig,
   reclaimDurationsSeconds?: number[],
   learn?: { now: Date; log: Logger },
+  describe: DescribeOptions = { borrowers: false },
 ): Promise<Observation> {
   const [reservations, alarms] = await Promise.all([
-    gateways.capacity.describeManaged(),
+    gateways.capacity.describeManaged(describe),
     gateways.alarms.alarmStates(configuredAlarmNames(config)),
   ]);
   const durations =
@@ -155,11 +162,20 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   );
 
   const events: ServiceEvent[] = [];
-  const context: ActContext = { trigger, now, gateways, mode, log, warnings, events };
-  const outcomes = await mapWithConcurrency(chosen, input.concurrency ?? DEFAULT_CONCURRENCY, (decision) => {
-    const snapshot = snapshots.get(decision.reservationId);
-    return act(decision, snapshot, context);
-  });
+  const context: ActContext = { trigger, now, gateways, mode, log, warnings, events, records: [] };
+  const outcomes: ReservationOutcome[] = [];
+  // Records are written per chunk, batched (reservations with the same record share a CreateTags call): a
+  // fleet-wide reclaim costs a few tag calls instead of one per reservation, and a run that dies loses at
+  // most one chunk's records.
+  for (let start = 0; start < chosen.length; start += RECORD_CHUNK) {
+    const chunk = chosen.slice(start, start + RECORD_CHUNK);
+    outcomes.push(
+      ...(await mapWithConcurrency(chunk, input.concurrency ?? DEFAULT_CONCURRENCY, (decision) =>
+        act(decision, snapshots.get(decision.reservationId), context),
+      )),
+    );
+    await writeRecords(context);
+  }
 
   await finish(outcomes, context);
   const result: ReconcileResult = {
@@ -189,6 +205,15 @@ interface ActContext {
   log: Logger;
   warnings: string[];
   events: ServiceEvent[];
+  /** Request records of the changes made, written in a batch by `writeRecords`. */
+  records: PendingRecord[];
+}
+
+interface PendingRecord {
+  reservationId: string;
+  tags: Record<string, string>;
+  /** A desired target recorded earlier is now void. */
+  clearDesired: boolean;
 }
 
 async function act(
@@ -257,7 +282,7 @@ async function act(
     reason,
   });
   context.events.push(changeEvent(DETAIL_TYPE.changeRequested, decision, reason, context));
-  await recordRequest(decision, snapshot, reason, context);
+  recordRequest(decision, snapshot, reason, context);
   return { ...base, outcome: 'updated' };
 }
 
@@ -318,12 +343,12 @@ async function defer(
 }
 
 /** After a change: the request record (and the last reclaim time when lowering), and no stale desired target. */
-async function recordRequest(
+function recordRequest(
   decision: Decision,
   snapshot: ReservationSnapshot | undefined,
   reason: string,
   context: ActContext,
-): Promise<void> {
+): void {
   const { reservationId, currentTarget: from, target: to } = decision;
   const deadline = decision.deadline;
   const tags = {
@@ -337,13 +362,24 @@ async function recordRequest(
     }),
     ...(to < from ? lastReclaimTags(context.now) : {}),
   };
-  try {
-    await context.gateways.capacity.tag(reservationId, tags);
-    if (snapshot && readDesiredTarget(snapshot.tags) !== undefined) {
-      await context.gateways.capacity.untag(reservationId, DESIRED_TAG_KEYS);
-    }
-  } catch (error: unknown) {
-    // The change itself went through; a missing record only weakens the cooldown and the tracker's deadline.
+  const clearDesired = snapshot !== undefined && readDesiredTarget(snapshot.tags) !== undefined;
+  context.records.push({ reservationId, tags, clearDesired });
+}
+
+/** Writes the pending request records; a record that fails is a warning, the change itself went through. */
+async function writeRecords(context: ActContext): Promise<void> {
+  const records = context.records.splice(0);
+  if (records.length === 0) return;
+  const failures = await writeTags(context.gateways.capacity, records);
+  const failed = new Set(failures.map((failure) => failure.reservationId));
+  const untagFailures = await deleteTags(
+    context.gateways.capacity,
+    records
+      .filter((record) => record.clearDesired && !failed.has(record.reservationId))
+      .map((record) => ({ reservationId: record.reservationId, keys: DESIRED_TAG_KEYS })),
+  );
+  // A missing record only weakens the cooldown and the tracker's deadline.
+  for (const { reservationId, error } of [...failures, ...untagFailures]) {
     context.warnings.push(`${reservationId}: request not recorded in tags: ${errorMessage(error)}`);
     context.log.warn('request not recorded', { reservationId, error });
   }

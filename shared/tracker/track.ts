@@ -6,6 +6,7 @@ import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../
 import type { CapacityGateway } from '../gateways/ec2-capacity.ts';
 import type { EventGateway } from '../gateways/eventbridge.ts';
 import type { MetricsGateway } from '../gateways/metrics.ts';
+import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
 import {
   DESIRED_TAG_KEYS,
@@ -32,7 +33,10 @@ import type { ReservationMetric } from './metric-names.ts';
  */
 
 export interface TrackerGateways {
-  capacity: Pick<CapacityGateway, 'describeManaged' | 'updateAllocation' | 'tag' | 'untag'>;
+  capacity: Pick<
+    CapacityGateway,
+    'describeManaged' | 'updateAllocation' | 'tag' | 'untag' | 'tagMany' | 'untagMany'
+  >;
   events: Pick<EventGateway, 'publish' | 'enableTracker' | 'disableTracker'>;
   metrics: Pick<MetricsGateway, 'put'>;
 }
@@ -97,7 +101,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   }
 
   for (;;) {
-    const snapshots = await gateways.capacity.describeManaged();
+    const snapshots = await gateways.capacity.describeManaged({ borrowers: false });
     result.describes++;
     const inFlight = await poll(snapshots, {
       now: clock.now(),
@@ -126,7 +130,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   // A change requested after the describe above enables the rule before or after this disable: the second
   // describe sees it in flight in either case and turns the rule back on, so nothing is left untracked.
   await gateways.events.disableTracker();
-  const again = await gateways.capacity.describeManaged();
+  const again = await gateways.capacity.describeManaged({ borrowers: false });
   result.describes++;
   const lateInFlight = again.filter((snapshot) => isInFlight(snapshot) || hasApplicableDeferred(snapshot));
   if (lateInFlight.length > 0) {
@@ -157,6 +161,12 @@ async function poll(snapshots: readonly ReservationSnapshot[], context: PollCont
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
   const inFlight: string[] = [];
+  const pending: {
+    snapshot: ReservationSnapshot;
+    assessment: Assessment;
+    tags: Record<string, string>;
+    untag: string[];
+  }[] = [];
 
   for (const snapshot of snapshots) {
     const request = readRequestRecord(snapshot.tags);
@@ -189,24 +199,53 @@ async function poll(snapshots: readonly ReservationSnapshot[], context: PollCont
       } else if (assessment.dropDeferred) {
         untag.push(...DESIRED_TAG_KEYS);
       }
-      await gateways.capacity.tag(snapshot.reservationId, tags);
-      await gateways.capacity.untag(snapshot.reservationId, untag);
+      pending.push({ snapshot, assessment, tags, untag });
     } catch (error: unknown) {
-      const code = errorCode(error);
-      result.failed.push({ reservationId: snapshot.reservationId, errorCode: code });
-      // Busy means EC2 is still moving it after all: keep tracking; the deferred target stays recorded.
-      if (error instanceof AllocationBusyError) inFlight.push(snapshot.reservationId);
-      else events.push(failedEvent(snapshot, assessment.apply, context, error));
-      log.warn('tracker could not record or apply', {
-        reservationId: snapshot.reservationId,
-        errorCode: code,
-        error: errorMessage(error),
-      });
+      noteFailure(snapshot, assessment, error, inFlight, events, context);
     }
+  }
+
+  // The tracker's memory and records, batched: reservations moving together carry the same tags, so a poll
+  // over thousands in flight costs a few CreateTags calls instead of one per reservation (issue 7).
+  const byId = new Map(pending.map((entry) => [entry.snapshot.reservationId, entry]));
+  const tagFailures = await writeTags(
+    gateways.capacity,
+    pending.map((entry) => ({ reservationId: entry.snapshot.reservationId, tags: entry.tags })),
+  );
+  const tagFailed = new Set(tagFailures.map((failure) => failure.reservationId));
+  const untagFailures = await deleteTags(
+    gateways.capacity,
+    pending
+      .filter((entry) => !tagFailed.has(entry.snapshot.reservationId))
+      .map((entry) => ({ reservationId: entry.snapshot.reservationId, keys: entry.untag })),
+  );
+  for (const { reservationId, error } of [...tagFailures, ...untagFailures]) {
+    const entry = byId.get(reservationId);
+    if (entry) noteFailure(entry.snapshot, entry.assessment, error, inFlight, events, context);
   }
 
   await publishAndPut(events, metrics, context);
   return [...new Set(inFlight)];
+}
+
+function noteFailure(
+  snapshot: ReservationSnapshot,
+  assessment: Assessment,
+  error: unknown,
+  inFlight: string[],
+  events: ServiceEvent[],
+  context: PollContext,
+): void {
+  const code = errorCode(error);
+  context.result.failed.push({ reservationId: snapshot.reservationId, errorCode: code });
+  // Busy means EC2 is still moving it after all: keep tracking; the deferred target stays recorded.
+  if (error instanceof AllocationBusyError) inFlight.push(snapshot.reservationId);
+  else events.push(failedEvent(snapshot, assessment.apply, context, error));
+  context.log.warn('tracker could not record or apply', {
+    reservationId: snapshot.reservationId,
+    errorCode: code,
+    error: errorMessage(error),
+  });
 }
 
 async function applyDeferred(

@@ -1,0 +1,46 @@
+import { mapWithConcurrency } from '../reconcile/concurrency.ts';
+import type { CapacityGateway, TagFailure, TagRequest, UntagRequest } from './ec2-capacity.ts';
+
+/** Tag writes in flight at once when a gateway cannot batch them. */
+const FALLBACK_CONCURRENCY = 8;
+
+/**
+ * Writes many reservations' tags: batched when the gateway can (`tagMany`), else one call per reservation.
+ * Never throws: the reservations whose tags were not written come back with their error.
+ */
+export async function writeTags(
+  gateway: Pick<CapacityGateway, 'tag' | 'tagMany'>,
+  requests: readonly TagRequest[],
+): Promise<TagFailure[]> {
+  const wanted = requests.filter((request) => Object.keys(request.tags).length > 0);
+  if (wanted.length === 0) return [];
+  if (gateway.tagMany) return gateway.tagMany(wanted);
+  const results = await mapWithConcurrency(wanted, FALLBACK_CONCURRENCY, async (request) => {
+    try {
+      await gateway.tag(request.reservationId, request.tags);
+      return undefined;
+    } catch (error: unknown) {
+      return { reservationId: request.reservationId, error };
+    }
+  });
+  return results.filter((failure): failure is TagFailure => failure !== undefined);
+}
+
+/** DeleteTags for many reservations, like `writeTags`. */
+export async function deleteTags(
+  gateway: Pick<CapacityGateway, 'untag' | 'untagMany'>,
+  requests: readonly UntagRequest[],
+): Promise<TagFailure[]> {
+  const wanted = requests.filter((request) => request.keys.length > 0);
+  if (wanted.length === 0) return [];
+  if (gateway.untagMany) return gateway.untagMany(wanted);
+  const results = await mapWithConcurrency(wanted, FALLBACK_CONCURRENCY, async (request) => {
+    try {
+      await gateway.untag(request.reservationId, request.keys);
+      return undefined;
+    } catch (error: unknown) {
+      return { reservationId: request.reservationId, error };
+    }
+  });
+  return results.filter((failure): failure is TagFailure => failure !== undefined);
+}
