@@ -12,6 +12,7 @@ export { MARKETS, type MarketId } from '../calendar/calendar.ts';
 export const EC2_MAX_ALLOCATION = 1000;
 
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** Every object may carry a `$comment` so the example config can document itself in plain JSON. */
@@ -151,6 +152,15 @@ export const policyConfigSchema = z
       })
       .default({ minimumMinutes: 15, safetyMarginMinutes: 10, minSamples: 5 }),
     azGroups: z.array(azGroupSchema).default([]),
+    /**
+     * Regions whose managed reservations the service looks after; absent: the function's own region only.
+     * The first listed is where a reservation never described is looked for.
+     */
+    regions: z
+      .array(z.string().regex(REGION, { error: 'expected an AWS region like us-east-1' }))
+      .min(1, { error: 'expected at least one region' })
+      .refine((regions) => new Set(regions).size === regions.length, { error: 'expected each region once' })
+      .optional(),
     /** Hours of the `WEEKDAYS` market: a plain Monday–Friday schedule for workloads not tied to an exchange. */
     weekdayHours: z
       .strictObject({

@@ -3,6 +3,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import {
+  type CapacityGateway,
   CloudWatchAlarmGateway,
   CloudWatchMetricsGateway,
   createCloudWatchClient,
@@ -11,6 +12,7 @@ import {
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
+  MultiRegionCapacityGateway,
 } from '../gateways/index.ts';
 import { type Logger, logger } from '../logging/logger.ts';
 import { type RuntimeEnvironment, readRuntimeEnvironment } from './environment.ts';
@@ -26,9 +28,10 @@ export interface HandlerDependencies {
 /** The real gateways for an environment; SDK clients are built here once and reused by every invocation. */
 export function createGateways(
   environment: Pick<RuntimeEnvironment, 'eventBusName' | 'trackerRuleName' | 'metricsNamespace'>,
+  regions?: readonly string[],
 ): Gateways {
   return {
-    capacity: new Ec2CapacityGateway({ client: createEc2Client() }),
+    capacity: createCapacityGateway(regions),
     alarms: new CloudWatchAlarmGateway({ client: createCloudWatchClient() }),
     events: new EventBridgeGateway({
       client: createEventBridgeClient(),
@@ -39,6 +42,18 @@ export function createGateways(
       ? {}
       : { metrics: new CloudWatchMetricsGateway({ namespace: environment.metricsNamespace }) }),
   };
+}
+
+/**
+ * EC2 in the function's own region, or in each region the config lists (one client per region, built once
+ * per container): EC2 is regional, the service's events, alarms and tracker are not duplicated per region.
+ */
+export function createCapacityGateway(regions?: readonly string[]): CapacityGateway {
+  if (regions === undefined || regions.length === 0)
+    return new Ec2CapacityGateway({ client: createEc2Client() });
+  return new MultiRegionCapacityGateway(
+    new Map(regions.map((region) => [region, new Ec2CapacityGateway({ client: createEc2Client(region) })])),
+  );
 }
 
 /** Loads the policy config file named by ODCR_CONFIG_FILE, naming the variable in the error if it fails. */
@@ -67,9 +82,10 @@ let production: HandlerDependencies | undefined;
 export function productionDependencies(): HandlerDependencies {
   if (production === undefined) {
     const environment = readRuntimeEnvironment();
+    const config = loadPolicyConfig(environment);
     production = {
-      config: loadPolicyConfig(environment),
-      gateways: createGateways(environment),
+      config,
+      gateways: createGateways(environment, config.regions),
       clock: systemClock,
       logger,
     };
