@@ -5,10 +5,17 @@
 import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
 import { sandboxSection } from './sandbox.ts';
+import { scaleSection } from './scale.ts';
 import { trackerSection } from './tracker.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
-const SECTIONS: BenchSection[] = [localAwsSection, functionsSection, sandboxSection, trackerSection];
+const SECTIONS: BenchSection[] = [
+  localAwsSection,
+  functionsSection,
+  sandboxSection,
+  trackerSection,
+  scaleSection,
+];
 
 function formatNumber(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString('en-US');

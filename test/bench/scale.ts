@@ -1,0 +1,279 @@
+/**
+ * 10,000 managed reservations across 3 regions and 6 AZs (issue 7 item 2), against the local endpoint in a
+ * process of its own (as EC2 is remote: its work is not the service's), with the real handlers and SDK
+ * clients. Figures and their floor side by side:
+ * - a scheduled heartbeat where nothing changes (the run the service makes most): Describe calls against one
+ *   page of 1000 per region, and its wall time (≤ 2 s);
+ * - the reclaim of every reservation before the open: Update calls against one per changed reservation,
+ *   CreateTags against one per region and identical record, PutEvents against 10 entries a put;
+ * - one tracker run over all 10,000 in flight: its polls, and the wall time of one poll (≤ 2 s);
+ * - the peak RSS of the service's process.
+ */
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import { LocalAwsAdminClient } from '#infra/local-aws/admin-client.ts';
+import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
+import type { Clock } from '#shared/clock.ts';
+import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import type { TrackResult } from '#shared/tracker/track.ts';
+import {
+  BEFORE_OPEN,
+  OFF_HOURS,
+  SCALE_REGIONS,
+  scaleConfig,
+  scaleGateways,
+  scaleSeed,
+} from '../integration/scale/fleet.ts';
+import { lambdaContext, localSdkConfig } from '../support/local-service.ts';
+import type { BenchResult, BenchSection } from './types.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MANAGED = 10_000;
+const PAGE = 1000;
+const RUN_TARGET_MS = 2000;
+const EVENTS_PER_PUT = 10;
+
+function count(calls: readonly CallRecord[], action: string): number {
+  return calls.filter((call) => call.action === action).length;
+}
+
+interface EndpointProcess {
+  url: string;
+  admin: LocalAwsAdminClient;
+  /** The endpoint's simulated clock, mirrored: `sleep` advances it over the admin API. */
+  clock: Clock;
+  setClock(now: string): Promise<void>;
+  /** Calls made since the last `takeCalls`. */
+  takeCalls(): Promise<CallRecord[]>;
+  stop(): void;
+}
+
+async function startEndpointProcess(start: string): Promise<EndpointProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'infra/local-aws/cli.ts', '--port', '0', '--start', start],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`local endpoint exited with ${code}: ${output}`)));
+  });
+  const admin = new LocalAwsAdminClient(url);
+  let now = new Date(start);
+  let seen = 0;
+  return {
+    url,
+    admin,
+    clock: {
+      now: () => now,
+      sleep: async (ms) => {
+        now = new Date((await admin.advance(ms / 1000)).now);
+      },
+    },
+    setClock: async (iso) => {
+      now = new Date((await admin.setClock(iso)).now);
+    },
+    takeCalls: async () => {
+      const { calls } = await admin.calls();
+      const fresh = calls.slice(seen);
+      seen = calls.length;
+      return fresh;
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+function managedPerRegion(seed: SeedState): Map<string, number> {
+  const regions = new Map<string, number>();
+  for (const reservation of seed.reservations ?? []) {
+    const region = reservation.availabilityZone.slice(0, -1);
+    regions.set(region, (regions.get(region) ?? 0) + 1);
+  }
+  return regions;
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await run();
+  return { value, ms: performance.now() - started };
+}
+
+/** EventBridge Scheduler's event for a heartbeat at `time`. */
+function scheduled(id: string, time: Date, source = 'aws.scheduler') {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Scheduled Event',
+    source,
+    account: '123456789012',
+    time: time.toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: '{}',
+  };
+}
+
+export const scaleSection: BenchSection = {
+  title: 'scale: 10,000 reservations, 3 regions',
+  async run(): Promise<BenchResult[]> {
+    const endpoint = await startEndpointProcess(OFF_HOURS);
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    try {
+      const seed = scaleSeed(MANAGED, OFF_HOURS);
+      await endpoint.admin.seed(seed);
+      const config = scaleConfig();
+      const gateways = scaleGateways(endpoint.url, config, (ms) => endpoint.clock.sleep(ms));
+      const dependencies = { gateways, config, clock: endpoint.clock, logger: createSilentLogger() };
+      const schedule = createScheduleHandler(dependencies);
+      const describeFloor = [...managedPerRegion(seed).values()].reduce(
+        (sum, n) => sum + Math.ceil(n / PAGE),
+        0,
+      );
+      const regions = managedPerRegion(seed).size;
+
+      // Warm-up: the first run of a container loads and compiles the SDK; a heartbeat is a warm run.
+      await schedule(scheduled('warm-up', endpoint.clock.now()), lambdaContext());
+      await endpoint.clock.sleep(60_000);
+      await endpoint.takeCalls();
+      const heartbeat = await timed(
+        () =>
+          schedule(scheduled('heartbeat', endpoint.clock.now()), lambdaContext()) as Promise<ReconcileResult>,
+      );
+      const heartbeatCalls = await endpoint.takeCalls();
+      const changedInHeartbeat = heartbeat.value.outcomes.filter((o) => o.outcome !== 'unchanged').length;
+
+      await endpoint.setClock(BEFORE_OPEN);
+      const reclaim = await timed(
+        () =>
+          schedule(
+            scheduled('before-open', endpoint.clock.now()),
+            lambdaContext(),
+          ) as Promise<ReconcileResult>,
+      );
+      const reclaimCalls = await endpoint.takeCalls();
+      const changed = reclaim.value.outcomes.filter((o) => o.outcome === 'updated').length;
+      const distinctRecords = new Set(
+        reclaim.value.outcomes.map((o) => `${o.from}>${o.to}|${o.reasons.join(';')}`),
+      ).size;
+      const tagFloor =
+        [...managedPerRegion(seed).values()].reduce((sum, n) => sum + Math.ceil(n / PAGE), 0) *
+        distinctRecords;
+
+      const tracker = createTrackerHandler({
+        ...dependencies,
+        gateways: {
+          ...gateways,
+          metrics: new CloudWatchMetricsGateway({
+            namespace: 'OdcrReclaimer',
+            client: new CloudWatchClient(localSdkConfig(endpoint.url)),
+          }),
+        },
+      });
+      const track = await timed(
+        () =>
+          tracker(
+            scheduled('tracker', endpoint.clock.now(), 'aws.events'),
+            lambdaContext(),
+          ) as Promise<TrackResult>,
+      );
+      const trackerCalls = await endpoint.takeCalls();
+
+      return [
+        {
+          metric: `regions with managed reservations (floor ${SCALE_REGIONS.length})`,
+          value: regions,
+          unit: 'regions',
+        },
+        {
+          metric: `heartbeat reconcile: Describe calls (floor ${describeFloor})`,
+          value: count(heartbeatCalls, 'DescribeCapacityReservations'),
+          unit: 'calls',
+          target: { value: describeFloor, better: 'lower' },
+        },
+        {
+          metric: 'heartbeat reconcile: changes (floor 0)',
+          value: changedInHeartbeat,
+          unit: 'changes',
+          target: { value: 0, better: 'lower' },
+        },
+        {
+          metric: 'heartbeat reconcile: wall time',
+          value: heartbeat.ms,
+          unit: 'ms',
+          target: { value: RUN_TARGET_MS, better: 'lower' },
+        },
+        {
+          metric: `reclaim-all reconcile: Describe calls (floor ${describeFloor})`,
+          value: count(reclaimCalls, 'DescribeCapacityReservations'),
+          unit: 'calls',
+          target: { value: describeFloor, better: 'lower' },
+        },
+        {
+          metric: `reclaim-all reconcile: Update calls (floor ${changed}: one per change)`,
+          value: count(reclaimCalls, 'UpdateInterruptibleCapacityReservationAllocation'),
+          unit: 'calls',
+          target: { value: changed, better: 'lower' },
+        },
+        {
+          metric: `reclaim-all reconcile: CreateTags calls (floor ${tagFloor}: per region, 1000 ids and record)`,
+          value: count(reclaimCalls, 'CreateTags'),
+          unit: 'calls',
+        },
+        {
+          metric: `reclaim-all reconcile: PutEvents calls (floor ${Math.ceil(changed / EVENTS_PER_PUT)})`,
+          value: count(reclaimCalls, 'PutEvents'),
+          unit: 'calls',
+          target: { value: Math.ceil(changed / EVENTS_PER_PUT), better: 'lower' },
+        },
+        {
+          metric: 'reclaim-all reconcile: wall time (10,000 updates; EC2 rate limits dominate in AWS)',
+          value: reclaim.ms,
+          unit: 'ms',
+        },
+        {
+          metric: `tracker run: Describe calls (floor ${describeFloor} per describe × ${track.value.describes})`,
+          value: count(trackerCalls, 'DescribeCapacityReservations'),
+          unit: 'calls',
+          target: { value: describeFloor * track.value.describes, better: 'lower' },
+        },
+        { metric: 'tracker run: CreateTags calls', value: count(trackerCalls, 'CreateTags'), unit: 'calls' },
+        {
+          metric: `tracker run: wall time (${track.value.polls} polls over 10,000 in flight)`,
+          value: track.ms,
+          unit: 'ms',
+        },
+        {
+          metric: 'tracker run: wall time per poll',
+          value: track.ms / Math.max(1, track.value.polls),
+          unit: 'ms',
+          target: { value: RUN_TARGET_MS, better: 'lower' },
+        },
+        {
+          metric: 'peak RSS (service + endpoint, one process)',
+          value: Math.round(peakRss / 1e6),
+          unit: 'MB',
+        },
+      ];
+    } finally {
+      clearInterval(sampler);
+      endpoint.stop();
+    }
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * A managed fleet across 3 regions and 6 AZs for the scale test and `npm run bench` (issue 7 item 2): each
+ * reservation owns 10, lends 6 off-hours (2 borrowed), and belongs to its AZ's fleet (a `fleet` tag the
+ * config's selectors match). All XNYS: needs everything from the open (minus the lead), 4 outside sessions.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SeedReservation, SeedState } from '#infra/local-aws/types.ts';
+import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
+import {
+  CloudWatchAlarmGateway,
+  Ec2CapacityGateway,
+  EventBridgeGateway,
+  type Gateways,
+  MultiRegionCapacityGateway,
+} from '#shared/gateways/index.ts';
+import { EVENT_BUS_NAME, localSdkConfig, TRACKER_RULE_NAME } from '../../support/local-service.ts';
+
+export const SCALE_ZONES = [
+  'us-east-1a',
+  'us-east-1b',
+  'eu-west-2a',
+  'eu-west-2b',
+  'ap-northeast-1a',
+  'ap-northeast-1c',
+] as const;
+export const SCALE_REGIONS = ['us-east-1', 'eu-west-2', 'ap-northeast-1'] as const;
+export const SCALE_ALARM = 'fleet-load-high';
+export const OWNED = 10;
+export const LENT_OFF_HOURS = 6;
+
+/** Wednesday 2025-03-12, 22:00 UTC: after the XNYS close, everything lendable is lent. */
+export const OFF_HOURS = '2025-03-12T22:00:00.000Z';
+/** Thursday 13:00 UTC = 09:00 New York: inside the 30-minute lead before the 09:30 open. */
+export const BEFORE_OPEN = '2025-03-13T13:00:00.000Z';
+
+export function scaleReservationId(index: number): string {
+  return `cr-${(0xa0000 + index).toString(16).padStart(17, '0')}`;
+}
+
+function fleetOf(zone: string): string {
+  return `fleet-${zone}`;
+}
+
+export function scaleSeed(count: number, now: string): SeedState {
+  const reservations: SeedReservation[] = Array.from({ length: count }, (_, index) => {
+    const zone = SCALE_ZONES[index % SCALE_ZONES.length] ?? 'us-east-1a';
+    return {
+      id: scaleReservationId(index),
+      instanceType: 'c7i.large',
+      availabilityZone: zone,
+      totalInstanceCount: OWNED,
+      tags: { [TAG.managed]: MANAGED_TAG_VALUE, fleet: fleetOf(zone) },
+      interruptible: { instanceCount: LENT_OFF_HOURS, borrowed: 2, zeroSizePreference: 'retain' },
+    };
+  });
+  return {
+    now,
+    reservations,
+    alarms: [{ name: SCALE_ALARM, state: 'OK' }],
+    rules: [{ name: TRACKER_RULE_NAME, state: 'DISABLED', scheduleExpression: 'rate(1 minute)' }],
+  };
+}
+
+export function scaleConfig(): PolicyConfig {
+  return parseConfig({
+    regions: [...SCALE_REGIONS],
+    reservations: SCALE_ZONES.map((zone) => ({
+      selector: { tags: { fleet: fleetOf(zone) } },
+      name: fleetOf(zone),
+      market: 'XNYS',
+      tradingNeed: 'all',
+      offHoursNeed: OWNED - LENT_OFF_HOURS,
+    })),
+    alarms: {
+      [SCALE_ALARM]: {
+        adjustment: { type: 'delta', value: 2 },
+        scope: { reservations: SCALE_ZONES.map(fleetOf) },
+      },
+    },
+    lead: { minimumMinutes: 30, safetyMarginMinutes: 10, minSamples: 5 },
+  });
+}
+
+/** The service's gateways over every configured region, each region's EC2 client signing for its region. */
+export function scaleGateways(
+  url: string,
+  config: PolicyConfig,
+  sleep: (ms: number) => Promise<void>,
+): Gateways {
+  const sdk = (region: string) => ({ ...localSdkConfig(url), region });
+  const regions = config.regions ?? ['us-east-1'];
+  return {
+    capacity: new MultiRegionCapacityGateway(
+      new Map(
+        regions.map((region) => [region, new Ec2CapacityGateway({ client: new EC2Client(sdk(region)) })]),
+      ),
+    ),
+    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(localSdkConfig(url)) }),
+    events: new EventBridgeGateway({
+      client: new EventBridgeClient(localSdkConfig(url)),
+      busName: EVENT_BUS_NAME,
+      trackerRuleName: TRACKER_RULE_NAME,
+      sleep,
+    }),
+  };
+}
