@@ -8,12 +8,13 @@ import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { LocalAwsAdminClient, sdkConfigFor } from '#infra/local-aws/admin-client.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
+import { ValidationError } from '#shared/errors/index.ts';
 import {
   CloudWatchAlarmGateway,
   CloudWatchMetricsGateway,
@@ -22,7 +23,12 @@ import {
   type Gateways,
 } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
-import { ON_DEMAND_ACTIONS, type OnDemandAction, onDemandPayloadSchema } from '#shared/on-demand/payload.ts';
+import {
+  checkOnDemandPayload,
+  ON_DEMAND_ACTIONS,
+  type OnDemandAction,
+  onDemandPayloadSchema,
+} from '#shared/on-demand/payload.ts';
 import { buildSandboxHandlers } from './handlers.ts';
 import { REPO_ROOT } from './runner.ts';
 import { describeIssues } from './scenario.ts';
@@ -42,8 +48,20 @@ examples
   npm run oncall -- reclaim --reservations cr-0123456789abcdef0 --everything --for 2h --reason "market stress"
   npm run oncall -- lend --group risk-engine --count 1 --until 2026-03-12T21:00:00Z --dry-run --local`;
 
+/** The command line is wrong (or the environment lacks what it needs, like a region): exit 2 with the usage. */
 export class OnCallUsageError extends Error {
   override name = 'OnCallUsageError';
+}
+
+/** The function or AWS could not be reached, or answered something unreadable: exit 1, one line. */
+export class OnCallRemoteError extends Error {
+  override name = 'OnCallRemoteError';
+}
+
+/** SDK clients for the deployed mode; built from the environment when absent (tests pass their own). */
+export interface OnCallClients {
+  lambda?: LambdaClient;
+  ec2?: EC2Client;
 }
 
 export interface OnCallCommand {
@@ -61,10 +79,15 @@ const integer = (flag: string, text: string): number => {
   return Number(text);
 };
 
-/** Flags to a validated payload; every mistake names the flag (or payload field) it is in. */
+/**
+ * Flags to a validated payload; every mistake names the flag (or payload field) it is in. The payload passes the
+ * function's own rules (reason, at most 24 h, `until` ahead of `now`) before anything is sent. With --local the
+ * endpoint's clock, not `now`, decides whether `until` lies ahead: the handler checks that against it.
+ */
 export function parseOnCallCommand(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  now: Date = new Date(),
 ): OnCallCommand {
   let parsed: ReturnType<typeof parseOnCallArgs>;
   try {
@@ -117,15 +140,41 @@ export function parseOnCallCommand(
   if (!changes && expiries.length > 0)
     throw new OnCallUsageError(`${action} takes no expiry (--${expiries[0]})`);
 
+  const local = values.local ?? false;
+  const configFile = values.config ?? env.ODCR_CONFIG_FILE ?? `${REPO_ROOT}/config/example.json`;
+  try {
+    checkOnDemandPayload(payload, {
+      ...(local ? {} : { now }),
+      // The deployed bundle carries the config `npm run build` was given (config/example.json by default).
+      ...(payload.group === undefined ? {} : { groups: groupNames(configFile) }),
+    });
+  } catch (error: unknown) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new OnCallUsageError(asFlag(error.message));
+  }
+
   return {
     action: action as OnDemandAction,
     payload,
-    local: values.local ?? false,
+    local,
     functionName: values.function ?? env.ODCR_ON_DEMAND_FUNCTION ?? DEFAULT_FUNCTION_NAME,
     endpointUrl: env.AWS_ENDPOINT_URL ?? DEFAULT_LOCAL_URL,
-    configFile: values.config ?? env.ODCR_CONFIG_FILE ?? `${REPO_ROOT}/config/example.json`,
+    configFile,
     wait: !(values['no-wait'] ?? false),
   };
+}
+
+/** `reason: required ...` → `--reason: required ...`: the payload field named as the flag that sets it. */
+function asFlag(message: string): string {
+  return message.replace(/^dryRun\b/, 'dry-run').replace(/^(\w[\w-]*)/, '--$1');
+}
+
+function groupNames(configFile: string): string[] {
+  try {
+    return loadConfigFile(configFile).azGroups.map((group) => group.name);
+  } catch (error: unknown) {
+    throw new OnCallUsageError(`--config: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function parseOnCallArgs(argv: readonly string[]) {
@@ -352,36 +401,108 @@ export interface OnCallIo {
   write: (line: string) => void;
 }
 
-/** Runs the command; returns the exit code (0 ok, 1 refused or stalled). */
-export async function runOnCall(command: OnCallCommand, io: OnCallIo): Promise<number> {
-  if (command.local) return runLocal(command, io);
-  return runDeployed(command, io);
+export interface OnCallMainIo extends OnCallIo {
+  writeError: (text: string) => void;
 }
 
-async function runDeployed(command: OnCallCommand, io: OnCallIo): Promise<number> {
-  const lambda = new LambdaClient({});
-  const response = await lambda.send(
-    new InvokeCommand({
-      FunctionName: command.functionName,
-      Payload: new TextEncoder().encode(JSON.stringify(command.payload)),
-    }),
-  );
+/**
+ * The whole CLI: parse, run, and turn failures into an exit code with one clear line (2 for a usage mistake,
+ * with the usage; 1 for a remote failure). Anything else is a bug and keeps its stack.
+ */
+export async function mainOnCall(
+  argv: readonly string[],
+  io: OnCallMainIo,
+  env: NodeJS.ProcessEnv = process.env,
+  clients: OnCallClients = {},
+): Promise<number> {
+  try {
+    return await runOnCall(parseOnCallCommand(argv, env), io, clients);
+  } catch (error: unknown) {
+    if (error instanceof OnCallUsageError) {
+      io.writeError(`${error.message}\n\n${ONCALL_USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof OnCallRemoteError) {
+      io.writeError(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** Runs the command; returns the exit code (0 ok, 1 refused or stalled). */
+export async function runOnCall(
+  command: OnCallCommand,
+  io: OnCallIo,
+  clients: OnCallClients = {},
+): Promise<number> {
+  if (command.local) return runLocal(command, io);
+  return runDeployed(command, io, clients);
+}
+
+/** `Name: message (HTTP 502)`: what went wrong with an AWS call, on one line. */
+function describeRemoteFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  const message = error.message.split('\n')[0] ?? '';
+  return `${error.name}: ${message}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
+}
+
+async function runDeployed(command: OnCallCommand, io: OnCallIo, clients: OnCallClients): Promise<number> {
+  const lambda = clients.lambda ?? new LambdaClient({});
+  try {
+    await lambda.config.region();
+  } catch (error: unknown) {
+    throw new OnCallUsageError(
+      `no AWS region (${describeRemoteFailure(error)}): set AWS_REGION, or AWS_PROFILE to a profile with a region, to the deployed function's region`,
+    );
+  }
+  let response: InvokeCommandOutput;
+  try {
+    response = await lambda.send(
+      new InvokeCommand({
+        FunctionName: command.functionName,
+        Payload: new TextEncoder().encode(JSON.stringify(command.payload)),
+      }),
+    );
+  } catch (error: unknown) {
+    throw new OnCallRemoteError(`invoking ${command.functionName} failed: ${describeRemoteFailure(error)}`, {
+      cause: error,
+    });
+  }
   const text = response.Payload === undefined ? '' : new TextDecoder().decode(response.Payload);
   if (response.FunctionError !== undefined) {
     io.write(`${command.functionName} failed (${response.FunctionError}): ${text}`);
     return 1;
   }
-  const answer: unknown = text === '' ? undefined : JSON.parse(text);
+  let answer: unknown;
+  try {
+    answer = text === '' ? undefined : JSON.parse(text);
+  } catch (error: unknown) {
+    throw new OnCallRemoteError(
+      `${command.functionName} answered something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+      { cause: error },
+    );
+  }
   io.write(formatAnswer(answer));
   if (errorCode(answer) !== undefined) return 1;
   const changed = changedReservations(answer);
   if (!command.wait || command.payload.dryRun === true || changed.ids.length === 0) return 0;
-  const capacity = new Ec2CapacityGateway({ client: new EC2Client({}) });
+  const capacity = new Ec2CapacityGateway({ client: clients.ec2 ?? new EC2Client({}) });
   const end = await followProgress({
     reservationIds: changed.ids,
     names: changed.names,
     startCounts: changed.from,
-    describe: () => capacity.describeManaged(),
+    describe: async () => {
+      try {
+        return await capacity.describeManaged();
+      } catch (error: unknown) {
+        throw new OnCallRemoteError(
+          `following the change failed (the change itself was made): ${describeRemoteFailure(error)}`,
+          { cause: error },
+        );
+      }
+    },
     step: () => new Promise((resolve) => setTimeout(resolve, 15_000)),
     stalled: async () => undefined,
     write: io.write,
@@ -393,7 +514,16 @@ async function runDeployed(command: OnCallCommand, io: OnCallIo): Promise<number
 
 async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
   const admin = new LocalAwsAdminClient(command.endpointUrl);
-  const settings = (await admin.settings()).settings;
+  let settings: Awaited<ReturnType<LocalAwsAdminClient['settings']>>['settings'];
+  try {
+    settings = (await admin.settings()).settings;
+  } catch (error: unknown) {
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    throw new OnCallRemoteError(
+      `the local endpoint at ${command.endpointUrl} did not answer: ${describeRemoteFailure(error)}${cause}; start it with npm run local-aws`,
+      { cause: error },
+    );
+  }
   const simulated = settings.speed === undefined;
   // The endpoint's time: read once, then kept in step with what this process advances.
   let now = Date.parse((await admin.getClock()).now);

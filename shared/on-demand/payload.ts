@@ -89,7 +89,8 @@ const EXPIRY_FIELDS = ['for', 'until'] as const;
 /** Validates an on-call payload against the clock and the config; throws ValidationError naming the field. */
 export function parseOnDemandRequest(input: unknown, now: Date, config: PolicyConfig): OnDemandRequest {
   const payload = parseWith(onDemandPayloadSchema, input);
-  const scope = readScope(payload, config, payload.action === 'plan' || payload.action === 'status');
+  const groups = config.azGroups.map((group) => group.name);
+  const scope = readScope(payload, groups, payload.action === 'plan' || payload.action === 'status');
   if (payload.action === 'plan' || payload.action === 'status') {
     forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], payload.action);
     return payload.action === 'plan' ? { action: 'plan', scope } : { action: 'status', scope };
@@ -105,6 +106,32 @@ export function parseOnDemandRequest(input: unknown, now: Date, config: PolicyCo
   return { action: payload.action, scope, amount, expiresAt, reason, dryRun };
 }
 
+/** What a caller outside the function knows when it checks a payload; an absent part is not checked. */
+export interface OnDemandCheckContext {
+  /** The function's clock: an `until` must lie ahead of it (and within 24 h). */
+  now?: Date;
+  /** The group names of the function's config. */
+  groups?: readonly string[];
+}
+
+/**
+ * The rules of parseOnDemandRequest for a caller that has only part of the function's context: the on-call CLI
+ * checks a payload before invoking the function (a missing reason should be named before any AWS call), while
+ * the clock and config of the function decide in the end. Throws ValidationError naming the field.
+ */
+export function checkOnDemandPayload(input: unknown, context: OnDemandCheckContext): void {
+  const payload = parseWith(onDemandPayloadSchema, input);
+  readScope(payload, context.groups, payload.action === 'plan' || payload.action === 'status');
+  if (payload.action === 'plan' || payload.action === 'status' || payload.action === 'clear') {
+    if (payload.action === 'clear') readReason(payload.reason);
+    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], payload.action);
+    return;
+  }
+  readReason(payload.reason);
+  readAmount(payload);
+  readExpiry(payload, context.now);
+}
+
 /** Parses `2h`, `90m`, `1h30m` into milliseconds. */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text);
@@ -114,7 +141,12 @@ export function parseDuration(text: string): number | undefined {
   return (hours * 60 + minutes) * 60_000;
 }
 
-function readScope(payload: OnDemandPayload, config: PolicyConfig, optional: boolean): Scope {
+/** `groups` undefined: the group name is not checked here (the caller does not know the function's config). */
+function readScope(
+  payload: OnDemandPayload,
+  groups: readonly string[] | undefined,
+  optional: boolean,
+): Scope {
   const given = SCOPE_FIELDS.filter((field) => payload[field] !== undefined);
   if (given.length > 1) {
     const second = given[1] ?? 'all';
@@ -126,11 +158,10 @@ function readScope(payload: OnDemandPayload, config: PolicyConfig, optional: boo
   if (payload.reservations !== undefined)
     return { kind: 'reservations', ids: [...new Set(payload.reservations)] };
   if (payload.group !== undefined) {
-    const known = config.azGroups.map((group) => group.name);
-    if (!known.includes(payload.group)) {
+    if (groups !== undefined && !groups.includes(payload.group)) {
       throw new ValidationError(
         'group',
-        `group: '${payload.group}' is not a group of the config (${known.join(', ') || 'none configured'})`,
+        `group: '${payload.group}' is not a group of the config (${groups.join(', ') || 'none configured'})`,
       );
     }
     return { kind: 'group', name: payload.group };
@@ -159,7 +190,10 @@ function readAmount(payload: OnDemandPayload): Amount {
   return { kind: 'everything' };
 }
 
-function readExpiry(payload: OnDemandPayload, now: Date): Date {
+/** Without `now` (a caller that does not share the function's clock), an `until` is checked for its form only. */
+function readExpiry(payload: OnDemandPayload, now: Date): Date;
+function readExpiry(payload: OnDemandPayload, now: Date | undefined): Date | undefined;
+function readExpiry(payload: OnDemandPayload, now: Date | undefined): Date | undefined {
   if (payload.for !== undefined && payload.until !== undefined) {
     throw new ValidationError('until', 'until: cannot be combined with for');
   }
@@ -171,10 +205,11 @@ function readExpiry(payload: OnDemandPayload, now: Date): Date {
     if (duration > MAX_OVERRIDE_MS) {
       throw new ValidationError('for', `for: an override lasts at most ${MAX_OVERRIDE_HOURS}h`);
     }
-    return new Date(now.getTime() + duration);
+    return now === undefined ? undefined : new Date(now.getTime() + duration);
   }
   if (payload.until !== undefined) {
     const until = new Date(payload.until);
+    if (now === undefined) return until;
     if (until.getTime() <= now.getTime()) {
       throw new ValidationError(
         'until',
