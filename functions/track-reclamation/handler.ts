@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Clock } from '#shared/clock.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
 import { parseWith } from '#shared/events/parse.ts';
 import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
 import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
@@ -15,9 +16,13 @@ import {
 } from '#shared/tracker/track.ts';
 import { type TrackerEvent, trackerEventSchema } from './schema.ts';
 
-/** What the tracker is built from; the service's HandlerDependencies fit it, so tests pass those. */
+/**
+ * What the tracker is built from; the service's HandlerDependencies fit it, so tests pass those. It needs the
+ * config and every gateway the reconcile needs: a deferred change is decided again, not replayed.
+ */
 export interface TrackerDependencies {
   gateways: TrackerGateways;
+  config: PolicyConfig;
   clock: Clock;
   logger?: Logger;
   settings?: TrackerSettings;
@@ -39,6 +44,7 @@ export function createHandler(source: TrackerDependencySource) {
       trigger,
       clock: resolved.clock,
       gateways: resolved.gateways,
+      config: resolved.config,
       logger: resolved.logger ?? log,
       ...(resolved.settings === undefined ? {} : { settings: resolved.settings }),
     });

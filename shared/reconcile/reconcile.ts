@@ -238,8 +238,9 @@ async function act(
   const hasAllocation = allocation !== undefined;
 
   if (to === from && (hasAllocation || to === 0)) {
-    if (context.mode === 'apply' && snapshot && !isInFlight(snapshot))
-      await clearStaleDesired(snapshot, context);
+    // The allocation already heads where the policy wants it: a desired target recorded earlier, in flight or
+    // not, is void now, and the tracker must not apply it later (the latest decision is the only one that counts).
+    if (context.mode === 'apply' && snapshot) await clearStaleDesired(snapshot, context);
     return { ...base, outcome: 'unchanged' };
   }
   if (context.mode === 'plan') return { ...base, outcome: 'planned' };
@@ -385,7 +386,7 @@ async function writeRecords(context: ActContext): Promise<void> {
   }
 }
 
-/** A desired target left from an in-flight period is void once the allocation is idle and the policy agrees. */
+/** A desired target is void once the policy wants the allocation's own target, in flight or not. */
 async function clearStaleDesired(snapshot: ReservationSnapshot, context: ActContext): Promise<void> {
   if (readDesiredTarget(snapshot.tags) === undefined) return;
   try {

@@ -43,7 +43,7 @@ export interface TrackedRequest {
   deadline?: Date;
 }
 
-/** A target decided while the allocation was in flight, waiting for the allocation to be `active`. */
+/** A target decided while the allocation was in flight: its presence means a decision is owed once `active`. */
 export interface DeferredTarget {
   target: number;
   reason?: string;
@@ -79,10 +79,12 @@ export interface Assessment {
   metrics: ReservationMetric[];
   /** Tags to write (the tracker's memory and completion marks). */
   tags: Record<string, string>;
-  /** A deferred target to apply now that the allocation is `active` again. */
-  apply?: DeferredTarget;
-  /** The deferred target is already the allocation's target: only its tags need removing. */
-  dropDeferred: boolean;
+  /**
+   * A desired target was recorded while the allocation was in flight, and the allocation is `active` again:
+   * the reservation must be decided again now. The recorded number is never replayed: alarms, overrides and
+   * the clock may have moved since, and only a fresh decision knows (the reconcile also clears the record).
+   */
+  redecide: boolean;
 }
 
 export type StallCause = 'no-progress' | 'failed';
@@ -235,17 +237,8 @@ export function assessReservation(input: AssessInput): Assessment {
     tags[TAG.completedRequestAt] = request.at.toISOString();
   }
 
-  const deferred = input.deferred;
   const ready = allocation?.status === 'active' && !inFlight;
-  return {
-    reservationId,
-    inFlight,
-    events,
-    metrics,
-    tags,
-    ...(ready && deferred !== undefined && deferred.target !== target ? { apply: deferred } : {}),
-    dropDeferred: ready && deferred !== undefined && deferred.target === target,
-  };
+  return { reservationId, inFlight, events, metrics, tags, redecide: ready && input.deferred !== undefined };
 }
 
 interface DeadlineRisk {

@@ -1,25 +1,19 @@
 import type { Clock } from '../clock.ts';
+import type { PolicyConfig } from '../config/schema.ts';
 import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
-import type { CapacityGateway } from '../gateways/ec2-capacity.ts';
-import type { EventGateway } from '../gateways/eventbridge.ts';
+import type { Gateways } from '../gateways/index.ts';
 import type { MetricsGateway } from '../gateways/metrics.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
-import {
-  DESIRED_TAG_KEYS,
-  lastReclaimTags,
-  readDesiredTarget,
-  readRequestRecord,
-  requestRecordTags,
-} from '../records/tags.ts';
+import { reconcile } from '../reconcile/reconcile.ts';
+import { DESIRED_TAG_KEYS, readDesiredTarget, readRequestRecord } from '../records/tags.ts';
 import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
-  type DeferredTarget,
   isInFlight,
   readTrackerMemory,
   type TrackerSettings,
@@ -28,17 +22,16 @@ import type { ReservationMetric } from './metric-names.ts';
 
 /**
  * The track-reclamation use case: poll the managed reservations until nothing is in flight or the run's
- * budget is spent, report what moved, completed, stalled or is at risk, apply deferred targets, and switch
- * the tracker's rule off when idle without losing a change requested meanwhile.
+ * budget is spent, report what moved, completed, stalled or is at risk, decide again where a target was
+ * deferred, and switch the tracker's rule off when idle without losing a change requested meanwhile.
  */
 
-export interface TrackerGateways {
-  capacity: Pick<
-    CapacityGateway,
-    'describeManaged' | 'updateAllocation' | 'tag' | 'untag' | 'tagMany' | 'untagMany'
-  >;
-  events: Pick<EventGateway, 'publish' | 'enableTracker' | 'disableTracker'>;
-  metrics: Pick<MetricsGateway, 'put'>;
+/**
+ * The service's gateways: besides polling EC2, the tracker runs the reconcile for a reservation whose
+ * deferred change is due, which reads alarms (and the measured durations) like any other trigger.
+ */
+export interface TrackerGateways extends Gateways {
+  metrics: MetricsGateway;
 }
 
 /** What woke the tracker: its own rule, or EC2's reclamation-completed event (both are only wake-ups). */
@@ -50,6 +43,8 @@ export interface TrackInput {
   trigger: TrackerTrigger;
   clock: Clock;
   gateways: TrackerGateways;
+  /** The policy config: a deferred change is decided again with it, never replayed from its record. */
+  config: PolicyConfig;
   settings?: TrackerSettings;
   logger?: Logger;
 }
@@ -69,8 +64,9 @@ export interface TrackResult {
   completed: string[];
   stalled: string[];
   atRisk: string[];
+  /** Changes the tracker's own decisions requested, where a deferred target was due. */
   applied: AppliedTarget[];
-  /** Deferred targets EC2 refused or that failed; they stay recorded for the next run. */
+  /** Decisions EC2 refused or that failed; the desired target stays recorded for the next run. */
   failed: { reservationId: string; errorCode: string }[];
   /** The rule's state as this run left it. */
   rule: 'enabled' | 'disabled';
@@ -78,7 +74,7 @@ export interface TrackResult {
 
 /** Runs one tracker invocation. */
 export async function trackReclamation(input: TrackInput): Promise<TrackResult> {
-  const { clock, gateways, trigger } = input;
+  const { clock, gateways, trigger, config } = input;
   const settings = input.settings ?? DEFAULT_TRACKER_SETTINGS;
   const log = (input.logger ?? createSilentLogger()).createChild({
     persistentKeys: { correlation_id: trigger.id },
@@ -108,6 +104,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
       firstPoll: result.polls === 0,
       completionReports,
       gateways,
+      config,
       settings,
       trigger,
       log,
@@ -132,7 +129,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   await gateways.events.disableTracker();
   const again = await gateways.capacity.describeManaged({ borrowers: false });
   result.describes++;
-  const lateInFlight = again.filter((snapshot) => isInFlight(snapshot) || hasApplicableDeferred(snapshot));
+  const lateInFlight = again.filter((snapshot) => isInFlight(snapshot) || hasDecisionDue(snapshot));
   if (lateInFlight.length > 0) {
     await gateways.events.enableTracker();
     result.inFlight = lateInFlight.map((snapshot) => snapshot.reservationId);
@@ -149,6 +146,7 @@ interface PollContext {
   firstPoll: boolean;
   completionReports: ReadonlyMap<string, Date>;
   gateways: TrackerGateways;
+  config: PolicyConfig;
   settings: TrackerSettings;
   trigger: TrackerTrigger;
   log: Logger;
@@ -161,12 +159,8 @@ async function poll(snapshots: readonly ReservationSnapshot[], context: PollCont
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
   const inFlight: string[] = [];
-  const pending: {
-    snapshot: ReservationSnapshot;
-    assessment: Assessment;
-    tags: Record<string, string>;
-    untag: string[];
-  }[] = [];
+  const pending: { snapshot: ReservationSnapshot; assessment: Assessment }[] = [];
+  const due: string[] = [];
 
   for (const snapshot of snapshots) {
     const request = readRequestRecord(snapshot.tags);
@@ -186,23 +180,8 @@ async function poll(snapshots: readonly ReservationSnapshot[], context: PollCont
     metrics.push(...assessment.metrics);
     noteOutcome(assessment, result, log);
     if (assessment.inFlight) inFlight.push(snapshot.reservationId);
-
-    try {
-      const tags = { ...assessment.tags };
-      const untag: string[] = [];
-      if (assessment.apply !== undefined) {
-        const applied = await applyDeferred(snapshot, assessment.apply, context);
-        Object.assign(tags, applied.tags);
-        untag.push(...DESIRED_TAG_KEYS);
-        events.push(applied.event);
-        if (applied.inFlight) inFlight.push(snapshot.reservationId);
-      } else if (assessment.dropDeferred) {
-        untag.push(...DESIRED_TAG_KEYS);
-      }
-      pending.push({ snapshot, assessment, tags, untag });
-    } catch (error: unknown) {
-      noteFailure(snapshot, assessment, error, inFlight, events, context);
-    }
+    if (assessment.redecide) due.push(snapshot.reservationId);
+    pending.push({ snapshot, assessment });
   }
 
   // The tracker's memory and records, batched: reservations moving together carry the same tags, so a poll
@@ -210,27 +189,75 @@ async function poll(snapshots: readonly ReservationSnapshot[], context: PollCont
   const byId = new Map(pending.map((entry) => [entry.snapshot.reservationId, entry]));
   const tagFailures = await writeTags(
     gateways.capacity,
-    pending.map((entry) => ({ reservationId: entry.snapshot.reservationId, tags: entry.tags })),
+    pending.map((entry) => ({ reservationId: entry.snapshot.reservationId, tags: entry.assessment.tags })),
   );
-  const tagFailed = new Set(tagFailures.map((failure) => failure.reservationId));
-  const untagFailures = await deleteTags(
-    gateways.capacity,
-    pending
-      .filter((entry) => !tagFailed.has(entry.snapshot.reservationId))
-      .map((entry) => ({ reservationId: entry.snapshot.reservationId, keys: entry.untag })),
-  );
-  for (const { reservationId, error } of [...tagFailures, ...untagFailures]) {
+  for (const { reservationId, error } of tagFailures) {
     const entry = byId.get(reservationId);
-    if (entry) noteFailure(entry.snapshot, entry.assessment, error, inFlight, events, context);
+    if (entry) noteFailure(entry.snapshot, error, inFlight, events, context);
   }
 
   await publishAndPut(events, metrics, context);
+  // After the completions above are out, so the log and the bus read "completed", then "requested".
+  if (due.length > 0) inFlight.push(...(await decideAgain(due, context)));
   return [...new Set(inFlight)];
+}
+
+/**
+ * Reservations whose deferred change is due (a desired target recorded while in flight, the allocation active
+ * again): the same reconcile every trigger runs, for these reservations only, with trigger kind `tracker`. It
+ * observes alarms, overrides and the clock as they are now and applies the policy (its guards, its
+ * zero-size preference); it clears the desired target or, if the allocation is busy again, records the new
+ * one. Returns the reservations now in flight.
+ */
+async function decideAgain(reservationIds: readonly string[], context: PollContext): Promise<string[]> {
+  const { gateways, config, now, trigger, log, result } = context;
+  let outcomes: Awaited<ReturnType<typeof reconcile>>['outcomes'];
+  try {
+    ({ outcomes } = await reconcile({
+      trigger: { kind: 'tracker', id: trigger.id },
+      now,
+      gateways,
+      config,
+      logger: log,
+      reservationIds,
+    }));
+  } catch (error: unknown) {
+    // Nothing was decided: the desired targets stay recorded, and the idle re-check keeps the rule on.
+    log.error('deferred changes not decided', { reservationIds, error: errorMessage(error) });
+    for (const reservationId of reservationIds)
+      result.failed.push({ reservationId, errorCode: errorCode(error) });
+    return [];
+  }
+  const inFlight: string[] = [];
+  for (const outcome of outcomes) {
+    const { reservationId, from, to } = outcome;
+    if (outcome.outcome === 'updated') {
+      // Even a change EC2 settles at once is polled again, so its completion is reported like any other.
+      result.applied.push({ reservationId, from, to });
+      inFlight.push(reservationId);
+    } else if (outcome.outcome === 'deferred') {
+      inFlight.push(reservationId);
+    } else if (outcome.outcome === 'failed') {
+      result.failed.push({ reservationId, errorCode: outcome.error?.code ?? 'Unknown' });
+    }
+  }
+  // No configured reservation matches it any more: no decision will ever claim the record, so it goes.
+  const decided = new Set(outcomes.map((outcome) => outcome.reservationId));
+  const orphaned = reservationIds.filter((reservationId) => !decided.has(reservationId));
+  if (orphaned.length > 0) {
+    log.warn('desired target dropped: no configured reservation decides it', { reservationIds: orphaned });
+    const failures = await deleteTags(
+      gateways.capacity,
+      orphaned.map((reservationId) => ({ reservationId, keys: DESIRED_TAG_KEYS })),
+    );
+    for (const { reservationId, error } of failures)
+      result.failed.push({ reservationId, errorCode: errorCode(error) });
+  }
+  return inFlight;
 }
 
 function noteFailure(
   snapshot: ReservationSnapshot,
-  assessment: Assessment,
   error: unknown,
   inFlight: string[],
   events: ServiceEvent[],
@@ -238,69 +265,24 @@ function noteFailure(
 ): void {
   const code = errorCode(error);
   context.result.failed.push({ reservationId: snapshot.reservationId, errorCode: code });
-  // Busy means EC2 is still moving it after all: keep tracking; the deferred target stays recorded.
+  // Busy means EC2 is still moving it after all: keep tracking.
   if (error instanceof AllocationBusyError) inFlight.push(snapshot.reservationId);
-  else events.push(failedEvent(snapshot, assessment.apply, context, error));
-  context.log.warn('tracker could not record or apply', {
+  else events.push(failedEvent(snapshot, context, error));
+  context.log.warn('tracker could not record', {
     reservationId: snapshot.reservationId,
     errorCode: code,
     error: errorMessage(error),
   });
 }
 
-async function applyDeferred(
-  snapshot: ReservationSnapshot,
-  deferred: DeferredTarget,
-  context: PollContext,
-): Promise<{ tags: Record<string, string>; event: ServiceEvent; inFlight: boolean }> {
-  const { now, gateways, log, trigger, result } = context;
-  const from = snapshot.allocation?.target ?? 0;
-  const reason =
-    deferred.reason === undefined || deferred.reason === '' ? 'deferred target' : deferred.reason;
-  const change = await gateways.capacity.updateAllocation({
-    reservationId: snapshot.reservationId,
-    target: deferred.target,
-    // As reconcile does: reclaiming to 0 keeps the allocation for the next lend.
-    zeroSizePreference: 'retain',
-  });
-  result.applied.push({ reservationId: snapshot.reservationId, from, to: deferred.target });
-  log.info('deferred target applied', {
-    reservationId: snapshot.reservationId,
-    from,
-    to: deferred.target,
-    reason,
-  });
-  const tags = {
-    ...requestRecordTags({ target: deferred.target, from, at: now, trigger: 'tracker', reason }),
-    ...(deferred.target < from ? lastReclaimTags(now) : {}),
-  };
-  const detail: AllocationChangeDetail = {
-    reservationId: snapshot.reservationId,
-    from,
-    to: deferred.target,
-    trigger: 'tracker',
-    triggerId: trigger.id,
-    reason,
-    requestedAt: now.toISOString(),
-  };
-  log.debug('deferred change answered', { reservationId: snapshot.reservationId, status: change.status });
-  // Even a change EC2 settles at once is polled again, so its completion is reported like any other.
-  return { tags, event: { detailType: DETAIL_TYPE.changeRequested, detail, time: now }, inFlight: true };
-}
-
-function failedEvent(
-  snapshot: ReservationSnapshot,
-  deferred: DeferredTarget | undefined,
-  context: PollContext,
-  error: unknown,
-): ServiceEvent {
+function failedEvent(snapshot: ReservationSnapshot, context: PollContext, error: unknown): ServiceEvent {
   const detail: AllocationChangeDetail = {
     reservationId: snapshot.reservationId,
     from: snapshot.allocation?.target ?? 0,
-    to: deferred?.target ?? snapshot.allocation?.target ?? 0,
+    to: snapshot.allocation?.target ?? 0,
     trigger: 'tracker',
     triggerId: context.trigger.id,
-    reason: deferred?.reason ?? 'tracker records',
+    reason: 'tracker records',
     requestedAt: context.now.toISOString(),
     errorCode: errorCode(error),
     errorMessage: errorMessage(error),
@@ -338,13 +320,12 @@ function noteOutcome(assessment: Assessment, result: TrackResult, log: Logger): 
   }
 }
 
-/** A deferred target waiting on an allocation that is active again: the tracker still has work. */
-function hasApplicableDeferred(snapshot: ReservationSnapshot): boolean {
-  const deferred = readDesiredTarget(snapshot.tags);
+/** A desired target recorded while in flight, and the allocation active again: a decision is owed. */
+function hasDecisionDue(snapshot: ReservationSnapshot): boolean {
   return (
-    deferred !== undefined &&
+    readDesiredTarget(snapshot.tags) !== undefined &&
     snapshot.allocation?.status === 'active' &&
-    deferred.target !== snapshot.allocation.target
+    !isInFlight(snapshot)
   );
 }
 

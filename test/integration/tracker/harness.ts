@@ -8,6 +8,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
+import { CloudWatchAlarmGateway } from '#shared/gateways/cloudwatch.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { EventBridgeGateway } from '#shared/gateways/eventbridge.ts';
 import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
@@ -17,6 +20,7 @@ import type { TrackerSettings } from '#shared/tracker/assess.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
   EVENT_BUS_NAME,
+  EXAMPLE_CONFIG_FILE,
   lambdaContext,
   localSdkConfig,
   METRICS_NAMESPACE,
@@ -32,7 +36,14 @@ const FUNCTION_NAME = 'odcr-reclaimer-dev-track-reclamation';
 
 export interface TrackerHarness {
   local: LocalAws;
-  gateways: { capacity: Ec2CapacityGateway; events: EventBridgeGateway; metrics: CloudWatchMetricsGateway };
+  gateways: {
+    capacity: Ec2CapacityGateway;
+    alarms: CloudWatchAlarmGateway;
+    events: EventBridgeGateway;
+    metrics: CloudWatchMetricsGateway;
+  };
+  /** The example config: the tracker decides a deferred change again with it. */
+  config: PolicyConfig;
   invoke(event: unknown): Promise<TrackResult>;
   /** One run woken by the tracker's rule at the simulated now. */
   runScheduled(): Promise<TrackResult>;
@@ -84,21 +95,22 @@ export async function startTrackerHarness(
   });
   // The service's own SDK settings (adaptive retries), as the reclaim tests use them.
   const clientConfig = localSdkConfig(local.url);
+  const cloudWatch = new CloudWatchClient(clientConfig);
   const gateways = {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(clientConfig) }),
+    alarms: new CloudWatchAlarmGateway({ client: cloudWatch }),
     events: new EventBridgeGateway({
       client: new EventBridgeClient(clientConfig),
       busName: BUS,
       trackerRuleName: RULE,
       sleep: local.clock.sleep,
     }),
-    metrics: new CloudWatchMetricsGateway({
-      client: new CloudWatchClient(clientConfig),
-      namespace: NAMESPACE,
-    }),
+    metrics: new CloudWatchMetricsGateway({ client: cloudWatch, namespace: NAMESPACE }),
   };
+  const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
   const handler = createHandler({
     gateways,
+    config,
     clock: local.clock,
     logger: createSilentLogger(),
     ...(options.settings === undefined ? {} : { settings: options.settings }),
@@ -119,6 +131,7 @@ export async function startTrackerHarness(
   return {
     local,
     gateways,
+    config,
     invoke,
     runScheduled,
     async runUntilIdle(maxRuns = 60) {

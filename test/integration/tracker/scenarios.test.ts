@@ -83,32 +83,76 @@ describe('track-reclamation scenarios', () => {
     expect(harness.events('Allocation Change Completed')).toEqual([]);
   });
 
-  it('applies a deferred target once the in-flight change completes', async () => {
+  it('decides again once the in-flight change completes, rather than replaying the recorded target', async () => {
     harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
+    // Recorded while the reclaim was in flight; by the time it completes the policy is the one to ask.
     await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
 
     await harness.runUntilIdle();
 
+    // Monday 08:00 New York, before the open's reclaim: the off-hours need (40 of 100) leaves 60 to lend.
     const requested = harness.events('Allocation Change Requested');
     expect(requested.map((event) => event.detail)).toEqual([
       expect.objectContaining({
         reservationId: TRADING,
         from: 0,
-        to: 20,
+        to: 60,
         trigger: 'tracker',
-        reason: 'alarm cleared',
+        reason: expect.stringContaining('off-hours need 40 of 100'),
       }),
     ]);
     const completions = harness.events('Allocation Change Completed').map((event) => event.detail);
     expect(completions.map((detail) => [detail['from'], detail['to']])).toEqual([
       [60, 0],
-      [0, 20],
+      [0, 60],
     ]);
     const [snapshot] = await harness.gateways.capacity.describeManaged();
-    expect(snapshot?.allocation).toMatchObject({ current: 20, target: 20, status: 'active' });
+    expect(snapshot?.allocation).toMatchObject({ current: 60, target: 60, status: 'active' });
     expect(snapshot?.tags[TAG.desiredTarget]).toBeUndefined();
     expect(snapshot?.tags[TAG.requestTrigger]).toBe('tracker');
+  });
+
+  it("requests its decision with the config's zero-size preference", async () => {
+    harness = await startTrackerHarness();
+    const config = {
+      ...harness.config,
+      reservations: harness.config.reservations.map((entry) =>
+        entry.id === TRADING ? { ...entry, zeroSizePreference: 'default' as const } : entry,
+      ),
+    };
+    const tracker = createHandler({
+      gateways: harness.gateways,
+      config,
+      clock: harness.local.clock,
+      logger: createSilentLogger(),
+    });
+    await harness.request(TRADING, 0);
+    await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
+    // Past the reclaim's own update call, so only the tracker's calls are counted.
+    const since = harness.local.advance(1).toISOString();
+
+    for (let run = 0; run < 10 && harness.events('Allocation Change Requested').length === 0; run++) {
+      await tracker(
+        {
+          id: `preference-${run}`,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          time: harness.local.clock.now().toISOString(),
+        },
+        {} as never,
+      );
+      harness.local.advance(10);
+    }
+
+    const updates = harness.local.admin.calls({
+      service: 'ec2',
+      action: 'UpdateInterruptibleCapacityReservationAllocation',
+      since,
+    }).calls;
+    expect(updates.map((call) => call.params)).toEqual([
+      expect.objectContaining({ TargetInstanceCount: '60', ZeroSizePreference: 'default' }),
+    ]);
   });
 
   it('tracks a reclaim requested between its describe and its disable to completion', async () => {
@@ -130,6 +174,7 @@ describe('track-reclamation scenarios', () => {
     };
     const racing = createHandler({
       gateways: { ...harness.gateways, events: racingEvents },
+      config: harness.config,
       clock: harness.local.clock,
       logger: createSilentLogger(),
     });

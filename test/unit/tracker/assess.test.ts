@@ -222,7 +222,7 @@ describe('assessReservation', () => {
     expect(result.metrics.map((m) => m.name)).not.toContain(METRIC.reclaimDurationSeconds);
   });
 
-  it('applies a deferred target once the allocation is active again, after completing the request', () => {
+  it('asks for a new decision once the allocation is active again, after completing the request', () => {
     const result = assess({
       snapshot: snapshot(0, 0, 'active'),
       deferred: { target: 20, reason: 'lend after alarm' },
@@ -230,21 +230,26 @@ describe('assessReservation', () => {
     });
 
     expect(detailTypes(result)).toEqual([DETAIL_TYPE.changeCompleted]);
-    expect(result.apply).toEqual({ target: 20, reason: 'lend after alarm' });
+    expect(result.redecide).toBe(true);
   });
 
-  it('keeps a deferred target while the allocation is in flight', () => {
+  it('waits with a deferred target while the allocation is in flight', () => {
     const result = assess({ snapshot: snapshot(30, 0, 'updating'), deferred: { target: 20 } });
 
-    expect(result.apply).toBeUndefined();
-    expect(result.dropDeferred).toBe(false);
+    expect(result.redecide).toBe(false);
   });
 
-  it('drops a deferred target the allocation already has', () => {
+  it("asks for a new decision even when the deferred target is the allocation's own", () => {
+    // The recorded number proves nothing about now: only a fresh decision clears it (or changes the target).
     const result = assess({ snapshot: snapshot(0, 0, 'active'), deferred: { target: 0 } });
 
-    expect(result.apply).toBeUndefined();
-    expect(result.dropDeferred).toBe(true);
+    expect(result.redecide).toBe(true);
+  });
+
+  it('owes no decision without a deferred target', () => {
+    const result = assess({ snapshot: snapshot(0, 0, 'active') });
+
+    expect(result.redecide).toBe(false);
   });
 
   it('reports the gauges of an idle reservation only when asked', () => {
