@@ -220,10 +220,13 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
     if (alarmsInAlarm.length > 0) blockers.push(`alarm ${alarmsInAlarm.join(', ')} in ALARM`);
     if (az?.impaired) blockers.push(`AZ impairment in group ${az.group}`);
     if (reclaimOverride !== undefined) blockers.push('an on-call reclaim override is active');
-    if (lendOverride === undefined && window !== undefined) {
-      if (window.inSession) {
+    // An on-call lend override is an explicit instruction: it passes the schedule's guards and the cooldown.
+    // Otherwise the cooldown holds for every reservation (AZ group members have no schedule, yet flap just
+    // the same); the session and quiet guards only where there is a schedule.
+    if (lendOverride === undefined) {
+      if (window?.inSession) {
         blockers.push(`${entry.market} session until ${local(window.session.close)} ${zone}`);
-      } else {
+      } else if (window !== undefined) {
         const quietFrom = new Date(window.reclaimFrom.getTime() - config.guards.quietMinutes * MINUTE);
         if (now >= quietFrom) {
           blockers.push(

@@ -10,6 +10,9 @@ import { MAX_OVERRIDE_HOURS, readOverride } from '#shared/records/tags.ts';
 const RUNS = { numRuns: 200, ...(process.env['CI'] ? { seed: 20_261_127 } : {}) };
 const ID = 'cr-0123456789abcdef0';
 const ALARM = 'load-high';
+/** The impairment alarm of another AZ of the group, for the cases where the reservation is an AZ member. */
+const AZ_ALARM = 'az-impaired-us-east-1b';
+const SIBLINGS = ['cr-0000000000000b001', 'cr-0000000000000c001'];
 const FROM = new Date('2025-01-01T00:00:00Z').getTime();
 const TO = new Date('2027-12-31T00:00:00Z').getTime();
 
@@ -21,6 +24,10 @@ const needSpec = fc.oneof(
 
 const configArb = fc
   .record({
+    /** An AZ group member has no schedule: the group's need applies (and the lend-back guards still must). */
+    azMember: fc.boolean(),
+    groupSize: fc.integer({ min: 2, max: 3 }),
+    required: fc.integer({ min: 1, max: 1500 }),
     market: fc.constantFrom('XNYS', 'XLON', 'WEEKDAYS'),
     tradingNeed: needSpec,
     offHoursNeed: needSpec,
@@ -37,19 +44,33 @@ const configArb = fc
       fc.record({ type: fc.constant('all' as const) }),
     ),
   })
-  .map((spec) =>
-    parseConfig({
+  .map((spec) => {
+    const siblings = spec.azMember ? SIBLINGS.slice(0, spec.groupSize - 1) : [];
+    return parseConfig({
       reservations: [
         {
           id: ID,
           name: 'fleet',
           market: spec.market,
-          tradingNeed: spec.tradingNeed,
-          offHoursNeed: spec.offHoursNeed,
+          ...(spec.azMember ? {} : { tradingNeed: spec.tradingNeed, offHoursNeed: spec.offHoursNeed }),
           floor: spec.floor,
           ceiling: Math.min(1000, spec.floor + spec.extra),
         },
+        ...siblings.map((id, index) => ({ id, name: `sibling-${index}`, market: spec.market })),
       ],
+      azGroups: spec.azMember
+        ? [
+            {
+              name: 'group',
+              required: spec.required,
+              reservations: [
+                { az: 'us-east-1a', reservation: 'fleet' },
+                ...siblings.map((id, index) => ({ az: `us-east-1${'bc'[index]}`, reservation: id })),
+              ],
+              impairmentAlarms: { 'us-east-1b': AZ_ALARM },
+            },
+          ]
+        : [],
       alarms: { [ALARM]: { adjustment: spec.adjustment, scope: { reservations: ['fleet'] } } },
       guards: { cooldownMinutes: spec.cooldownMinutes, quietMinutes: spec.quietMinutes },
       lead: {
@@ -58,8 +79,8 @@ const configArb = fc
         minSamples: 3,
       },
       weekdayHours: { timeZone: 'Europe/Berlin', open: '08:00', close: '18:00' },
-    }),
-  );
+    });
+  });
 
 const STATUSES: AllocationStatus[] = ['pending', 'active', 'updating', 'canceling', 'canceled', 'failed'];
 
@@ -111,14 +132,21 @@ interface Case {
 }
 
 const caseArb = fc
-  .record({ config: configArb, snapshot: snapshotArb, now: nowArb, alarm: alarmArb, durations: durationsArb })
+  .record({
+    config: configArb,
+    snapshot: snapshotArb,
+    now: nowArb,
+    alarm: alarmArb,
+    azAlarm: alarmArb,
+    durations: durationsArb,
+  })
   .map(
-    ({ config, snapshot, now, alarm, durations }): Case => ({
+    ({ config, snapshot, now, alarm, azAlarm, durations }): Case => ({
       config,
       now,
       observation: {
         reservations: [snapshot(now)],
-        alarms: { [ALARM]: alarm },
+        alarms: { [ALARM]: alarm, [AZ_ALARM]: azAlarm },
         reclaimDurationsSeconds: durations,
       },
     }),
@@ -160,18 +188,21 @@ describe('decide (properties)', () => {
         const [snapshot] = observation.reservations;
         const entry = config.reservations[0];
         if (snapshot === undefined || entry === undefined) return;
-        const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
-        const window = scheduleWindow(entry.market, now, lead, config);
-        const quietFrom = window.reclaimFrom.getTime() - config.guards.quietMinutes * 60_000;
         const lastReclaim = snapshot.tags[TAG.lastReclaimAt];
         const inCooldown =
           lastReclaim !== undefined &&
           now.getTime() < Date.parse(lastReclaim) + config.guards.cooldownMinutes * 60_000;
-        const forbidden =
-          window.inSession ||
-          observation.alarms[ALARM] === 'ALARM' ||
-          now.getTime() >= quietFrom ||
-          inCooldown;
+        const impaired = config.azGroups.length > 0 && observation.alarms[AZ_ALARM] === 'ALARM';
+        const alarmed = observation.alarms[ALARM] === 'ALARM' || impaired;
+        let scheduled = false;
+        if (entry.tradingNeed !== undefined) {
+          // Sessions and quiet apply where there is a schedule; AZ group members have none.
+          const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
+          const window = scheduleWindow(entry.market, now, lead, config);
+          const quietFrom = window.reclaimFrom.getTime() - config.guards.quietMinutes * 60_000;
+          scheduled = window.inSession || now.getTime() >= quietFrom;
+        }
+        const forbidden = scheduled || alarmed || inCooldown;
 
         if (forbidden) {
           expect(decision.target).toBeLessThanOrEqual(decision.currentTarget);
