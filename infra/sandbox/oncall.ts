@@ -16,8 +16,7 @@ import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import {
-  CloudWatchAlarmGateway,
-  CloudWatchMetricsGateway,
+  CloudWatchGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -297,18 +296,19 @@ export async function followProgress(options: FollowOptions): Promise<ProgressEn
 
 function gatewaysFor(url: string, region: string): Gateways {
   const sdk = sdkConfigFor(url, region);
+  const cloudWatch = new CloudWatchGateway({
+    client: new CloudWatchClient(sdk),
+    namespace: process.env.METRICS_NAMESPACE ?? 'OdcrReclaimer',
+  });
   return {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(sdk) }),
-    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(sdk) }),
+    alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(sdk),
       busName: process.env.EVENT_BUS_NAME ?? 'odcr-reclaimer-dev',
       trackerRuleName: process.env.TRACKER_RULE_NAME ?? 'odcr-reclaimer-dev-track-reclamation',
     }),
-    metrics: new CloudWatchMetricsGateway({
-      client: new CloudWatchClient(sdk),
-      namespace: process.env.METRICS_NAMESPACE ?? 'OdcrReclaimer',
-    }),
+    metrics: cloudWatch,
   };
 }
 

@@ -1,25 +1,75 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type MetricDataQuery,
+  type MetricDatum,
+  PutMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../domain/reservation.ts';
+import { ConfigurationError } from '../errors/index.ts';
+import { METRIC, METRIC_DIMENSION, type ReservationMetric } from '../tracker/metric-names.ts';
 import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
 
-/** CloudWatch as the service reads it. Metrics (PutMetricData, GetMetricData) join this interface later. */
+/**
+ * CloudWatch, the one service behind two roles: the alarms the policy reads, and the service's own metrics
+ * (the tracker writes them; the learned lead reads the reclaim durations back). One adapter on one client
+ * implements both interfaces, so the use cases still ask only for the role they need.
+ */
+
+/** CloudWatch alarms as the policy reads them. */
 export interface AlarmGateway {
   /** The current state of each named alarm; an alarm that does not exist is absent from the answer. */
   alarmStates(names: readonly string[]): Promise<Record<string, AlarmState>>;
 }
 
+/**
+ * The service's own CloudWatch metrics: the tracker writes them (dashboard, alarms) and the policy's learned
+ * lead reads the measured reclaim durations back, so a fleet that reclaims slowly is reclaimed earlier.
+ */
+export interface MetricsGateway {
+  /** Puts the values, as few PutMetricData calls as CloudWatch's limits allow. */
+  put(metrics: readonly ReservationMetric[]): Promise<void>;
+  /**
+   * Reclaim durations (seconds) the tracker measured between `since` and `until` for these reservations,
+   * oldest first. CloudWatch has no per-sample read: each reservation's values are read per minute with
+   * `Maximum`, so two reclaims of one reservation completing within the same minute count once, as the slower.
+   */
+  reclaimDurations(since: Date, until: Date, reservationIds: readonly string[]): Promise<number[]>;
+}
+
 /** DescribeAlarms takes at most 100 names per call. */
 const NAMES_PER_CALL = 100;
+/** PutMetricData takes at most 1000 datums and a 1 MB body per request. */
+export const MAX_DATUMS_PER_PUT = 1000;
+export const MAX_PUT_BYTES = 1_000_000;
+/** Room for the request envelope (namespace, JSON framing) around the datums. */
+const ENVELOPE_BYTES = 1_000;
+/** GetMetricData takes at most 500 queries per request. */
+const MAX_QUERIES_PER_GET = 500;
+/** One-minute data is kept 15 days: the finest period that still reads back individual reclaims. */
+const DURATION_PERIOD_SECONDS = 60;
 
 export function createCloudWatchClient(): CloudWatchClient {
   return new CloudWatchClient({ ...SDK_RETRY_SETTINGS });
 }
 
-export class CloudWatchAlarmGateway implements AlarmGateway {
-  private readonly client: CloudWatchClient;
+export interface CloudWatchGatewayOptions {
+  client?: CloudWatchClient;
+  /**
+   * The metrics namespace (METRICS_NAMESPACE). Only the metrics role needs it: a gateway built without one
+   * reads alarms and refuses metric calls, naming the missing setting.
+   */
+  namespace?: string;
+}
 
-  constructor(options: { client?: CloudWatchClient } = {}) {
+export class CloudWatchGateway implements AlarmGateway, MetricsGateway {
+  private readonly client: CloudWatchClient;
+  private readonly namespace: string | undefined;
+
+  constructor(options: CloudWatchGatewayOptions = {}) {
     this.client = options.client ?? createCloudWatchClient();
+    this.namespace = options.namespace;
   }
 
   async alarmStates(names: readonly string[]): Promise<Record<string, AlarmState>> {
@@ -49,8 +99,115 @@ export class CloudWatchAlarmGateway implements AlarmGateway {
     }
     return states;
   }
+
+  async put(metrics: readonly ReservationMetric[]): Promise<void> {
+    const namespace = this.metricsNamespace();
+    for (const batch of batchDatums(metrics.map(toDatum))) {
+      await callAws('cloudwatch', 'PutMetricData', () =>
+        this.client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch })),
+      );
+    }
+  }
+
+  async reclaimDurations(since: Date, until: Date, reservationIds: readonly string[]): Promise<number[]> {
+    const namespace = this.metricsNamespace();
+    const samples: { at: number; value: number }[] = [];
+    for (let start = 0; start < reservationIds.length; start += MAX_QUERIES_PER_GET) {
+      const queries = reservationIds.slice(start, start + MAX_QUERIES_PER_GET).map(
+        (reservationId, index): MetricDataQuery => ({
+          Id: `d${index}`,
+          ReturnData: true,
+          MetricStat: {
+            Metric: {
+              Namespace: namespace,
+              MetricName: METRIC.reclaimDurationSeconds,
+              Dimensions: [{ Name: METRIC_DIMENSION, Value: reservationId }],
+            },
+            Period: DURATION_PERIOD_SECONDS,
+            Stat: 'Maximum',
+          },
+        }),
+      );
+      let nextToken: string | undefined;
+      do {
+        const token = nextToken;
+        const answer = await callAws('cloudwatch', 'GetMetricData', () =>
+          this.client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: queries,
+              StartTime: since,
+              EndTime: until,
+              ScanBy: 'TimestampAscending',
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+          ),
+        );
+        for (const result of answer.MetricDataResults ?? []) {
+          const values = result.Values ?? [];
+          const timestamps = result.Timestamps ?? [];
+          values.forEach((value, index) => {
+            samples.push({ at: timestamps[index]?.getTime() ?? 0, value });
+          });
+        }
+        nextToken = answer.NextToken;
+      } while (nextToken !== undefined && nextToken !== '');
+    }
+    return samples.sort((a, b) => a.at - b.at).map((sample) => sample.value);
+  }
+
+  private metricsNamespace(): string {
+    if (this.namespace === undefined || this.namespace === '') {
+      throw new ConfigurationError(
+        'METRICS_NAMESPACE',
+        'CloudWatch metrics need METRICS_NAMESPACE (no namespace given)',
+      );
+    }
+    return this.namespace;
+  }
 }
+
+// Transitional names of the two former adapters, for callers that other changes are still editing: both are
+// this one class. Use CloudWatchGateway.
+export { CloudWatchGateway as CloudWatchAlarmGateway, CloudWatchGateway as CloudWatchMetricsGateway };
 
 function isAlarmState(value: string | undefined): value is AlarmState {
   return value === 'OK' || value === 'ALARM' || value === 'INSUFFICIENT_DATA';
+}
+
+function toDatum(metric: ReservationMetric): MetricDatum {
+  return {
+    MetricName: metric.name,
+    Dimensions: [{ Name: METRIC_DIMENSION, Value: metric.reservationId }],
+    Timestamp: metric.timestamp,
+    Value: metric.value,
+    Unit: metric.unit,
+  };
+}
+
+/**
+ * Splits datums into requests within both of PutMetricData's limits. The size is estimated from the JSON the
+ * SDK sends (before its gzip), which overstates the wire size: a safe bound.
+ */
+export function batchDatums(
+  datums: readonly MetricDatum[],
+  limits: { maxDatums: number; maxBytes: number } = {
+    maxDatums: MAX_DATUMS_PER_PUT,
+    maxBytes: MAX_PUT_BYTES,
+  },
+): MetricDatum[][] {
+  const batches: MetricDatum[][] = [];
+  let batch: MetricDatum[] = [];
+  let bytes = ENVELOPE_BYTES;
+  for (const datum of datums) {
+    const size = Buffer.byteLength(JSON.stringify(datum)) + 1;
+    if (batch.length > 0 && (batch.length >= limits.maxDatums || bytes + size > limits.maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = ENVELOPE_BYTES;
+    }
+    batch.push(datum);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

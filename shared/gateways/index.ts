@@ -1,12 +1,10 @@
-import type { AlarmGateway } from './cloudwatch.ts';
+import type { AlarmGateway, MetricsGateway } from './cloudwatch.ts';
 import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
-import type { MetricsGateway } from './metrics.ts';
 
 export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
 export * from './eventbridge.ts';
-export * from './metrics.ts';
 export * from './multi-region.ts';
 export * from './write-tags.ts';
 

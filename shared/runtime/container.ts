@@ -4,8 +4,7 @@ import type { PolicyConfig } from '../config/schema.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import {
   type CapacityGateway,
-  CloudWatchAlarmGateway,
-  CloudWatchMetricsGateway,
+  CloudWatchGateway,
   createCloudWatchClient,
   createEc2Client,
   createEventBridgeClient,
@@ -30,17 +29,20 @@ export function createGateways(
   environment: Pick<RuntimeEnvironment, 'eventBusName' | 'trackerRuleName' | 'metricsNamespace'>,
   regions?: readonly string[],
 ): Gateways {
+  // One CloudWatch adapter on one client for both roles; without a namespace it only reads alarms.
+  const cloudWatch = new CloudWatchGateway({
+    client: createCloudWatchClient(),
+    ...(environment.metricsNamespace === undefined ? {} : { namespace: environment.metricsNamespace }),
+  });
   return {
     capacity: createCapacityGateway(regions),
-    alarms: new CloudWatchAlarmGateway({ client: createCloudWatchClient() }),
+    alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: createEventBridgeClient(),
       busName: environment.eventBusName,
       trackerRuleName: environment.trackerRuleName,
     }),
-    ...(environment.metricsNamespace === undefined
-      ? {}
-      : { metrics: new CloudWatchMetricsGateway({ namespace: environment.metricsNamespace }) }),
+    ...(environment.metricsNamespace === undefined ? {} : { metrics: cloudWatch }),
   };
 }
 

@@ -15,7 +15,7 @@ import { createHandler as createTrackerHandler } from '#functions/track-reclamat
 import { trackerEventSchema } from '#functions/track-reclamation/schema.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { alarmStateChangeEventSchema, scheduledEventSchema } from '#shared/events/incoming.ts';
-import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
+import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { configuredAlarmNames } from '#shared/reconcile/reconcile.ts';
 import {
   alarmEvent,
@@ -110,7 +110,7 @@ const eventHandlers = () => [
       ...service.dependencies,
       gateways: {
         ...service.gateways,
-        metrics: new CloudWatchMetricsGateway({
+        metrics: new CloudWatchGateway({
           namespace: 'OdcrReclaimer',
           client: new CloudWatchClient(localSdkConfig(service.aws.url, 1)),
         }),

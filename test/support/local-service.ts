@@ -13,8 +13,7 @@ import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
-  CloudWatchAlarmGateway,
-  CloudWatchMetricsGateway,
+  CloudWatchGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -54,11 +53,14 @@ export function localGateways(
 ): LocalGateways {
   const config = localSdkConfig(url, options.maxAttempts);
   const sleep = options.sleep;
-  const cloudWatch = new CloudWatchClient(config);
+  const cloudWatch = new CloudWatchGateway({
+    client: new CloudWatchClient(config),
+    namespace: METRICS_NAMESPACE,
+  });
   return {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(config) }),
-    alarms: new CloudWatchAlarmGateway({ client: cloudWatch }),
-    metrics: new CloudWatchMetricsGateway({ client: cloudWatch, namespace: METRICS_NAMESPACE }),
+    alarms: cloudWatch,
+    metrics: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(config),
       busName: EVENT_BUS_NAME,

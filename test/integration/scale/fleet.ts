@@ -10,7 +10,7 @@ import type { SeedReservation, SeedState } from '#infra/local-aws/types.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import {
-  CloudWatchAlarmGateway,
+  CloudWatchGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -98,7 +98,7 @@ export function scaleGateways(
         regions.map((region) => [region, new Ec2CapacityGateway({ client: new EC2Client(sdk(region)) })]),
       ),
     ),
-    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(localSdkConfig(url)) }),
+    alarms: new CloudWatchGateway({ client: new CloudWatchClient(localSdkConfig(url)) }),
     events: new EventBridgeGateway({
       client: new EventBridgeClient(localSdkConfig(url)),
       busName: EVENT_BUS_NAME,

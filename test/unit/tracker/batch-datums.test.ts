@@ -1,6 +1,6 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { batchDatums, MAX_DATUMS_PER_PUT } from '#shared/gateways/metrics.ts';
+import { batchDatums, MAX_DATUMS_PER_PUT } from '#shared/gateways/cloudwatch.ts';
 
 function datums(count: number, dimensionValue = 'cr-0123456789abcdef0'): MetricDatum[] {
   return Array.from({ length: count }, (_, index) => ({
