@@ -262,7 +262,9 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
     .filter((date) => date > now)
     .sort((a, b) => a.getTime() - b.getTime())[0];
   if (nextChangeAt !== undefined) decision.nextChangeAt = nextChangeAt;
-  if (action === 'reclaim' && winner?.source === 'schedule' && window?.inSession)
+  // The open the capacity must be back by: only while it is still ahead. A reclaim once the session is open
+  // is not "for" that open (it has passed), so it carries no deadline to miss.
+  if (action === 'reclaim' && winner?.source === 'schedule' && window?.inSession && window.session.open > now)
     decision.deadline = window.session.open;
   return decision;
 }

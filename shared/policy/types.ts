@@ -33,7 +33,7 @@ export interface Decision {
   reasons: string[];
   /** When the answer is next expected to change (session boundary, override expiry, cooldown end). */
   nextChangeAt?: Date;
-  /** For a schedule reclaim: the session open the capacity must be back by. */
+  /** For a schedule reclaim before the open (from open − lead): the open the capacity must be back by. */
   deadline?: Date;
   zeroSizePreference: ZeroSizePreference;
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   type LocalService,
@@ -8,6 +9,7 @@ import {
   reservation,
   scheduledEvent,
   startLocalService,
+  TRACKER_RULE_NAME,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
@@ -55,6 +57,40 @@ describe('reclaim-on-schedule', () => {
       bus: 'odcr-reclaimer-dev',
       detail: { reservationId: TRADING, from: 60, to: 0, trigger: 'schedule' },
     });
+  });
+
+  it('gives a reclaim made after the open no deadline, so the tracker reports no risk and no margin', async () => {
+    // Wednesday 2025-03-12, 10:00 New York: the heartbeats before the 09:30 open were missed.
+    service = await startLocalService({ now: '2025-03-12T14:00:00Z' });
+
+    const result = await runSchedule(service);
+
+    expect(outcomeOf(result, TRADING)).toMatchObject({ outcome: 'updated', to: 0, action: 'reclaim' });
+    expect(outcomeOf(result, TRADING)?.deadline).toBeUndefined();
+    expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:request-deadline']).toBe('');
+    const tracker = createTrackerHandler(service.dependencies);
+    const ourEvents = () => service?.aws.admin.events({ source: 'odcr-reclaimer' }).events ?? [];
+    const completedEvents = () =>
+      ourEvents().filter((event) => event['detail-type'] === 'Allocation Change Completed');
+    for (let run = 0; run < 20 && completedEvents().length === 0; run++) {
+      await tracker(
+        {
+          id: `tracker-${run}`,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          time: service.aws.clock.now().toISOString(),
+          resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
+        },
+        lambdaContext(),
+      );
+      service.aws.advance(10);
+    }
+    const events = ourEvents();
+    expect(events.filter((event) => event['detail-type'] === 'Deadline At Risk')).toEqual([]);
+    const completed = completedEvents();
+    expect(completed).toHaveLength(1);
+    expect(completed[0]?.detail).not.toHaveProperty('marginSeconds');
+    expect(completed[0]?.detail).not.toHaveProperty('deadline');
   });
 
   it('lends the fleet back after the close', async () => {
