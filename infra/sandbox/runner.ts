@@ -73,6 +73,35 @@ export interface SandboxOptions {
   onTimeline?: (entry: TimelineEntry, context: TimelineContext) => void;
   /** Handlers' structured logs; silent by default. */
   logger?: Logger;
+  /** Fault injection (`npm run chaos`): unset, the run is exactly the plain sandbox. */
+  hooks?: SandboxHooks;
+}
+
+/** An invocation about to be made, as a fault injector sees it. */
+export interface PlannedInvocation {
+  functionName: string;
+  trigger: string;
+  event: unknown;
+  /** Simulated time (ms). */
+  at: number;
+}
+
+/** What to do with it: deliver or lose it, deliver extra copies, deliver it once more later. */
+export interface InvocationPlan {
+  deliver: boolean;
+  extraCopies?: number;
+  redeliverAfterMs?: number;
+}
+
+/** Minimal hooks for `infra/chaos`: the endpoint (faults go through its admin API), invocations, gateways. */
+export interface SandboxHooks {
+  started?(local: LocalAws): void;
+  /** Called once per original invocation (not for copies or redeliveries it asked for). */
+  beforeInvoke?(invocation: PlannedInvocation): InvocationPlan;
+  /** The gateways the handlers get, wrapped (e.g. to die between an update and its record). */
+  gateways?(gateways: Gateways): Gateways;
+  /** The endpoint as the run leaves it, before it closes (call log, final state). */
+  finished?(local: LocalAws): void;
 }
 
 interface DueItem {
@@ -114,8 +143,11 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
     settings: { ...scenario.settings, start: new Date(window.start).toISOString() },
   });
   try {
+    options.hooks?.started?.(local);
     const runner = new SandboxRunner(local, scenario, config, triggers, window, options);
-    return await runner.run(wallStart);
+    const result = await runner.run(wallStart);
+    options.hooks?.finished?.(local);
+    return result;
   } finally {
     await local.close();
   }
@@ -191,7 +223,9 @@ class SandboxRunner {
   async run(wallStart: number): Promise<SimulationResult> {
     const clock: Clock = { now: () => this.local.clock.now(), sleep: (ms) => this.sleep(ms) };
     this.handlers = await buildSandboxHandlers({
-      gateways: sandboxGateways(this.local, this.triggers),
+      gateways: (this.options.hooks?.gateways ?? ((gateways: Gateways) => gateways))(
+        sandboxGateways(this.local, this.triggers),
+      ),
       config: this.config,
       clock,
       logger:
@@ -415,12 +449,37 @@ class SandboxRunner {
    * Invokes a handler. An event-driven (asynchronous) invocation that finds the function at its reserved
    * concurrency is retried a minute later, as Lambda retries throttled asynchronous invocations.
    */
-  private async invoke(functionName: string, trigger: string, event: unknown, retries = 0): Promise<unknown> {
+  private async invoke(
+    functionName: string,
+    trigger: string,
+    event: unknown,
+    retries = 0,
+    planned = false,
+  ): Promise<unknown> {
     const time = new Date(this.now()).toISOString();
     const handler = this.handlers.get(functionName);
     if (handler === undefined) {
       this.invocations.push({ time, functionName, trigger, ok: false, error: 'no handler in this checkout' });
       return undefined;
+    }
+    const plan = planned
+      ? undefined
+      : this.options.hooks?.beforeInvoke?.({ functionName, trigger, event, at: this.now() });
+    if (plan !== undefined) {
+      if (plan.redeliverAfterMs !== undefined) {
+        this.enqueue(this.now() + plan.redeliverAfterMs, 4, async () => {
+          await this.invoke(functionName, `${trigger} (late copy)`, event, retries, true);
+        });
+      }
+      if (!plan.deliver) {
+        this.invocations.push({ time, functionName, trigger, ok: false, error: 'lost (chaos)' });
+        return undefined;
+      }
+      const answer = await this.invoke(functionName, trigger, event, retries, true);
+      for (let copy = 0; copy < (plan.extraCopies ?? 0); copy++) {
+        await this.invoke(functionName, `${trigger} (duplicate)`, event, retries, true);
+      }
+      return answer;
     }
     if (SINGLE_CONCURRENCY_FUNCTIONS.has(functionName) && this.running.has(functionName)) {
       this.invocations.push({
