@@ -1,0 +1,571 @@
+/**
+ * `npm run chaos` (issue 7 item 1): the sandbox's week with faults injected at random, repeatably from a
+ * seed, judged against the same window run without faults. The owner's losses are measured on the ground
+ * truth (the endpoint's capacity samples and call log), never on what the service said about itself:
+ * - a reclaim that missed its bell: at a session's open, more lent than in the fault-free run;
+ * - a lent instance that should have been back: during a session, more lent than in the fault-free run;
+ * - a change with no record: a successful Update with no request record (tags) or no published event after it.
+ * Each loss is explained by an injected fault that made it unavoidable, or reported as unexplained.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
+import type { LocalAws } from '#infra/local-aws/server.ts';
+import type { CallRecord, EventRecord } from '#infra/local-aws/types.ts';
+import type { SimulationResult } from '#infra/sandbox/result.ts';
+import { type InvocationPlan, type PlannedInvocation, runSandbox } from '#infra/sandbox/runner.ts';
+import type { LoadedScenario } from '#infra/sandbox/scenario.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import { DETAIL_TYPE } from '#shared/events/service-events.ts';
+import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
+import {
+  type CapacityGateway,
+  CloudWatchAlarmGateway,
+  CloudWatchMetricsGateway,
+  Ec2CapacityGateway,
+  EventBridgeGateway,
+  type Gateways,
+} from '#shared/gateways/index.ts';
+import { createRandom, type Random } from './random.ts';
+
+export const FAULT_KINDS = [
+  'throttling',
+  '5xx',
+  'slow-past-timeout',
+  'incorrect-state',
+  'putevents-partial',
+  'duplicate-event',
+  'late-event',
+  'out-of-order-event',
+  'lost-tracker-run',
+  'handler-died',
+  'borrowers-stuck',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface InjectedFault {
+  kind: FaultKind;
+  at: string;
+  /** The invocation it was injected on. */
+  functionName: string;
+  trigger: string;
+  detail: string;
+  reservationId?: string;
+}
+
+export type LossKind = 'missed-bell' | 'lent-not-back' | 'change-without-record';
+
+export interface Loss {
+  kind: LossKind;
+  reservationId: string;
+  at: string;
+  detail: string;
+  /** The injected fault that made it unavoidable, in words; absent: unexplained. */
+  explanation?: string;
+  explainedBy?: FaultKind;
+}
+
+export interface FaultTally {
+  kind: FaultKind;
+  injected: number;
+  /** Injections after which the owner lost nothing they could be blamed for. */
+  survived: number;
+  losses: number;
+}
+
+export interface ChaosReport {
+  seed: number;
+  days: number;
+  window: { start: string; end: string };
+  faults: InjectedFault[];
+  tally: FaultTally[];
+  losses: Loss[];
+  unexplained: Loss[];
+  invocations: { total: number; failed: number };
+  wallMilliseconds: number;
+}
+
+export interface ChaosOptions {
+  scenario: LoadedScenario;
+  seed: number;
+  days: number;
+  /** Chance that an invocation gets a fault (each kind then drawn by its weight). */
+  faultRate?: number;
+}
+
+const FAST_RETRY = new ConfiguredRetryStrategy(SDK_RETRY_SETTINGS.maxAttempts, () => 1);
+const EVENT_BUS = 'odcr-reclaimer-dev';
+const TRACKER_RULE = 'odcr-reclaimer-dev-track-reclamation';
+const MINUTE = 60_000;
+/** The EventBridge gateway's attempts per entry (its default). */
+const ENTRY_ATTEMPTS = 3;
+
+/** The process died: nothing after the update ran (no record, no event), as when Lambda times out or crashes. */
+export class HandlerDiedError extends Error {
+  override readonly name = 'HandlerDiedError';
+}
+
+const WEIGHTS: Record<FaultKind, number> = {
+  throttling: 3,
+  '5xx': 3,
+  'slow-past-timeout': 2,
+  'incorrect-state': 2,
+  'putevents-partial': 2,
+  'duplicate-event': 3,
+  'late-event': 2,
+  'out-of-order-event': 2,
+  'lost-tracker-run': 2,
+  'handler-died': 2,
+  'borrowers-stuck': 1,
+};
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const started = performance.now();
+  const window = { days: options.days };
+  const baseline = await runSandbox({ scenario: options.scenario, ...window });
+  const injector = new FaultInjector(createRandom(options.seed), options.faultRate ?? 0.25);
+  const chaos = await runSandbox({
+    scenario: options.scenario,
+    ...window,
+    hooks: {
+      started: (local) => injector.attach(local),
+      beforeInvoke: (invocation) => injector.plan(invocation),
+      gateways: () => injector.gateways(),
+      finished: (local) => injector.collect(local),
+    },
+  });
+  const losses = [...capacityLosses(baseline, chaos), ...recordLosses(injector.calls, injector.events)].map(
+    (loss) => explain(loss, injector.faults, injector.calls),
+  );
+  return {
+    seed: options.seed,
+    days: options.days,
+    window: chaos.window,
+    faults: injector.faults,
+    tally: tally(injector.faults, losses),
+    losses,
+    unexplained: losses.filter((loss) => loss.explanation === undefined),
+    invocations: {
+      total: chaos.invocations.length,
+      failed: chaos.invocations.filter((invocation) => !invocation.ok).length,
+    },
+    wallMilliseconds: performance.now() - started,
+  };
+}
+
+class FaultInjector {
+  readonly faults: InjectedFault[] = [];
+  calls: CallRecord[] = [];
+  events: EventRecord[] = [];
+  private local: LocalAws | undefined;
+  /** Armed by a `handler-died` fault: the next record write after a successful update kills the handler. */
+  private dieAfterUpdate = false;
+  private updated = false;
+  private lastUpdated = '';
+  /** Index in `faults` of the armed death, to note where it struck. */
+  private death = -1;
+  private stuck = 0;
+
+  constructor(
+    private readonly random: Random,
+    private readonly rate: number,
+  ) {}
+
+  attach(local: LocalAws): void {
+    this.local = local;
+  }
+
+  collect(local: LocalAws): void {
+    this.calls = local.admin.calls().calls;
+    this.events = local.admin.events().events;
+  }
+
+  /** The service's gateways on the in-process endpoint, with retries that do not wait on the wall clock. */
+  gateways(): Gateways {
+    const local = this.endpoint();
+    const sdk = { ...inProcessSdkConfig(local), retryStrategy: FAST_RETRY };
+    const capacity = new Ec2CapacityGateway({ client: new EC2Client(sdk) });
+    return {
+      capacity: this.mortal(capacity),
+      alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(sdk) }),
+      events: new EventBridgeGateway({
+        client: new EventBridgeClient(sdk),
+        busName: EVENT_BUS,
+        trackerRuleName: TRACKER_RULE,
+        sleep: () => Promise.resolve(),
+      }),
+      metrics: new CloudWatchMetricsGateway({
+        client: new CloudWatchClient(sdk),
+        namespace: 'OdcrReclaimer',
+      }),
+    };
+  }
+
+  plan(invocation: PlannedInvocation): InvocationPlan {
+    this.updated = false;
+    if (!this.random.chance(this.rate)) return { deliver: true };
+    const applicable = { ...WEIGHTS };
+    if (invocation.functionName !== 'track-reclamation') applicable['lost-tracker-run'] = 0;
+    if (this.stuck > 0) applicable['borrowers-stuck'] = 0;
+    if (this.dieAfterUpdate) applicable['handler-died'] = 0;
+    const kind = this.random.weighted(applicable);
+    const note = (detail: string, reservationId?: string) =>
+      this.faults.push({
+        kind,
+        at: new Date(invocation.at).toISOString(),
+        functionName: invocation.functionName,
+        trigger: invocation.trigger,
+        detail,
+        ...(reservationId === undefined ? {} : { reservationId }),
+      });
+    const admin = this.endpoint().admin;
+    switch (kind) {
+      case 'throttling': {
+        const count = this.random.integer(2, 8);
+        admin.injectFault({ service: 'ec2', error: 'RequestLimitExceeded', count });
+        note(`next ${count} EC2 calls throttled`);
+        return { deliver: true };
+      }
+      case '5xx': {
+        const service = this.random.pick(['ec2', 'cloudwatch', 'events'] as const);
+        const count = this.random.integer(1, 6);
+        const status = this.random.pick([500, 503] as const);
+        admin.injectFault({ service, status, count });
+        note(`next ${count} ${service} calls answer HTTP ${status}`);
+        return { deliver: true };
+      }
+      case 'slow-past-timeout': {
+        // The in-process endpoint cannot hold a socket past the SDK's timeout in simulated time: the SDK sees
+        // what it would see, an attempt that times out (a transient error it retries), after a real delay.
+        const count = this.random.integer(1, 3);
+        admin.injectFault({ service: 'ec2', error: 'RequestTimeout', status: 503, latencyMs: 5, count });
+        note(`next ${count} EC2 calls time out`);
+        return { deliver: true };
+      }
+      case 'incorrect-state': {
+        const count = this.random.integer(1, 3);
+        admin.injectFault({
+          service: 'ec2',
+          action: 'UpdateInterruptibleCapacityReservationAllocation',
+          error: 'IncorrectState',
+          count,
+        });
+        note(`next ${count} updates refused with IncorrectState`);
+        return { deliver: true };
+      }
+      case 'putevents-partial': {
+        const entries = this.random.integer(1, 4);
+        const count = this.random.integer(1, 4);
+        admin.injectFault({
+          service: 'events',
+          action: 'PutEvents',
+          kind: 'partial-failure',
+          entries,
+          count,
+        });
+        note(`first ${entries} entries of the next ${count} PutEvents fail`);
+        return { deliver: true };
+      }
+      case 'duplicate-event': {
+        const copies = this.random.integer(1, 3);
+        note(`delivered ${copies + 1} times`);
+        return { deliver: true, extraCopies: copies };
+      }
+      case 'late-event': {
+        const minutes = this.random.integer(1, 20);
+        note(`delivered again ${minutes} min late`);
+        return { deliver: true, redeliverAfterMs: minutes * MINUTE };
+      }
+      case 'out-of-order-event': {
+        const minutes = this.random.integer(2, 15);
+        note(`held back ${minutes} min, after later events`);
+        return { deliver: false, redeliverAfterMs: minutes * MINUTE };
+      }
+      case 'lost-tracker-run': {
+        if (invocation.functionName !== 'track-reclamation') return { deliver: true };
+        note('tracker invocation lost');
+        return { deliver: false };
+      }
+      case 'handler-died': {
+        // Armed until a run makes an update: most runs change nothing, and the death is between the two.
+        this.dieAfterUpdate = true;
+        this.death = this.faults.length;
+        note('armed: the next run that updates dies before its record');
+        return { deliver: true };
+      }
+      case 'borrowers-stuck': {
+        if (this.stuck > 0) return { deliver: true };
+        const lent = admin
+          .listReservations()
+          .reservations.filter((reservation) => (reservation.allocation?.borrowers.length ?? 0) > 0);
+        // The most borrowed first: that is where a reclaim needs borrowers to shut down.
+        lent.sort((a, b) => (b.allocation?.borrowers.length ?? 0) - (a.allocation?.borrowers.length ?? 0));
+        const target = lent.length === 0 ? undefined : this.random.pick(lent.slice(0, 2));
+        if (target === undefined) return { deliver: true };
+        this.stuck++;
+        admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: target.id });
+        note(`borrowers of ${target.id} never shut down once warned`, target.id);
+        return { deliver: true };
+      }
+    }
+  }
+
+  /** A capacity gateway that dies between a successful update and the record, when armed. */
+  private mortal(capacity: CapacityGateway): CapacityGateway {
+    const die = () => {
+      if (this.dieAfterUpdate && this.updated) {
+        this.dieAfterUpdate = false;
+        this.updated = false;
+        const fault = this.faults[this.death];
+        if (fault) {
+          fault.at = this.endpoint().clock.now().toISOString();
+          fault.detail = `died between an update of ${this.lastUpdated} and its record`;
+          fault.reservationId = this.lastUpdated;
+        }
+        throw new HandlerDiedError('handler died between the update and its record (chaos)');
+      }
+    };
+    return {
+      describeManaged: (options) => capacity.describeManaged(options),
+      createAllocation: async (request) => {
+        const change = await capacity.createAllocation(request);
+        if (!request.dryRun) {
+          this.updated = true;
+          this.lastUpdated = request.reservationId;
+        }
+        return change;
+      },
+      updateAllocation: async (request) => {
+        const change = await capacity.updateAllocation(request);
+        if (!request.dryRun) {
+          this.updated = true;
+          this.lastUpdated = request.reservationId;
+        }
+        return change;
+      },
+      tag: async (reservationId, tags) => {
+        die();
+        return capacity.tag(reservationId, tags);
+      },
+      untag: (reservationId, keys) => capacity.untag(reservationId, keys),
+      tagMany: async (requests) => {
+        die();
+        return capacity.tagMany?.(requests) ?? [];
+      },
+      untagMany: async (requests) => capacity.untagMany?.(requests) ?? [],
+    };
+  }
+
+  private endpoint(): LocalAws {
+    if (this.local === undefined) throw new Error('the chaos injector is not attached to an endpoint yet');
+    return this.local;
+  }
+}
+
+/** Lent count of a reservation at `at`: the last sample at or before it. */
+function lentAt(result: SimulationResult, reservationId: string, at: number): number | undefined {
+  let lent: number | undefined;
+  for (const sample of result.samples) {
+    if (Date.parse(sample.time) > at) break;
+    const point = sample.reservations[reservationId];
+    if (point !== undefined) lent = point.lent;
+  }
+  return lent;
+}
+
+/** Missed bells and lent instances that should have been back, against the fault-free run. */
+export function capacityLosses(baseline: SimulationResult, chaos: SimulationResult): Loss[] {
+  const losses: Loss[] = [];
+  for (const session of chaos.sessions) {
+    const open = Date.parse(session.open);
+    const close = Date.parse(session.close);
+    const times = [
+      open,
+      ...chaos.samples.map((sample) => Date.parse(sample.time)).filter((time) => time > open && time < close),
+    ];
+    for (const reservation of chaos.reservations) {
+      if (reservation.market !== undefined && reservation.market !== session.market) continue;
+      let worst: { at: number; excess: number; expected: number } | undefined;
+      let missedBell: Loss | undefined;
+      for (const time of times) {
+        const expected = lentAt(baseline, reservation.id, time);
+        const seen = lentAt(chaos, reservation.id, time);
+        if (expected === undefined || seen === undefined || seen <= expected) continue;
+        if (time === open) {
+          missedBell = {
+            kind: 'missed-bell',
+            reservationId: reservation.id,
+            at: new Date(time).toISOString(),
+            detail: `${session.market} ${session.date} opened with ${seen} lent, ${expected} without faults`,
+          };
+        } else if (worst === undefined || seen - expected > worst.excess) {
+          worst = { at: time, excess: seen - expected, expected };
+        }
+      }
+      if (missedBell) losses.push(missedBell);
+      else if (worst) {
+        losses.push({
+          kind: 'lent-not-back',
+          reservationId: reservation.id,
+          at: new Date(worst.at).toISOString(),
+          detail: `${session.market} ${session.date}: ${worst.excess} more lent than without faults`,
+        });
+      }
+    }
+  }
+  return losses;
+}
+
+function paramsOf(call: CallRecord): Record<string, string> {
+  return (call.params ?? {}) as Record<string, string>;
+}
+
+/** Successful updates without a request record (tags) or an `Allocation Change Requested` event after them. */
+export function recordLosses(calls: readonly CallRecord[], events: readonly EventRecord[]): Loss[] {
+  const losses: Loss[] = [];
+  const tagWrites = calls.filter((call) => call.action === 'CreateTags' && call.outcome === 'ok');
+  const requested = events.filter((event) => event['detail-type'] === DETAIL_TYPE.changeRequested);
+  for (const update of calls) {
+    if (update.action !== 'UpdateInterruptibleCapacityReservationAllocation' || update.outcome !== 'ok')
+      continue;
+    const params = paramsOf(update);
+    if (params['DryRun'] === 'true') continue;
+    const id = params['CapacityReservationId'] ?? '';
+    const target = params['TargetInstanceCount'] ?? '';
+    const at = Date.parse(update.at);
+    const recorded = tagWrites.some((call) => {
+      if (Date.parse(call.at) < at) return false;
+      const tagParams = paramsOf(call);
+      const resources = Object.entries(tagParams)
+        .filter(([key]) => key.startsWith('ResourceId.'))
+        .map(([, value]) => value);
+      const index = Object.entries(tagParams).find(([, value]) => value === TAG.requestedTarget)?.[0];
+      const value = index === undefined ? undefined : tagParams[index.replace('.Key', '.Value')];
+      return resources.includes(id) && value === target;
+    });
+    const published = requested.some((event) => {
+      const detail = event.detail as { reservationId?: unknown; to?: unknown };
+      return detail.reservationId === id && String(detail.to) === target && Date.parse(event.time) >= at;
+    });
+    if (!recorded || !published) {
+      losses.push({
+        kind: 'change-without-record',
+        reservationId: id,
+        at: update.at,
+        detail: `update to ${target}: ${[recorded ? '' : 'no request record', published ? '' : 'no event']
+          .filter(Boolean)
+          .join(', ')}`,
+      });
+    }
+  }
+  return losses;
+}
+
+/** Which injected fault an AWS error code comes from. */
+const FAULT_OF_CODE: Record<string, FaultKind> = {
+  RequestLimitExceeded: 'throttling',
+  InternalError: '5xx',
+  ServiceUnavailable: '5xx',
+  RequestTimeout: 'slow-past-timeout',
+  IncorrectState: 'incorrect-state',
+};
+/** How far back an EC2 refusal can explain capacity still lent: the reclaim it delayed. */
+const REFUSAL_WINDOW_MS = 30 * MINUTE;
+
+/** The fault that made a loss unavoidable, if any. */
+export function explain(loss: Loss, faults: readonly InjectedFault[], calls: readonly CallRecord[]): Loss {
+  const at = Date.parse(loss.at);
+  if (loss.kind === 'missed-bell' || loss.kind === 'lent-not-back') {
+    const stuck = faults.find(
+      (fault) =>
+        fault.kind === 'borrowers-stuck' &&
+        fault.reservationId === loss.reservationId &&
+        Date.parse(fault.at) <= at,
+    );
+    if (stuck) {
+      return {
+        ...loss,
+        explainedBy: 'borrowers-stuck',
+        explanation: `EC2 never finished: borrowers of ${loss.reservationId} never shut down after their warning (injected ${stuck.at}); the service asked in time and reported the stall`,
+      };
+    }
+    // EC2 refused the reclaim (after the SDK's retries): the service deferred it and applied it at the next
+    // run; the capacity came back that much later.
+    const refused = calls.filter(
+      (call) =>
+        call.action === 'UpdateInterruptibleCapacityReservationAllocation' &&
+        call.outcome !== 'ok' &&
+        paramsOf(call)['CapacityReservationId'] === loss.reservationId &&
+        Date.parse(call.at) <= at &&
+        at - Date.parse(call.at) <= REFUSAL_WINDOW_MS,
+    );
+    const last = refused[refused.length - 1];
+    const kind = last === undefined ? undefined : FAULT_OF_CODE[last.outcome];
+    if (last !== undefined && kind !== undefined) {
+      return {
+        ...loss,
+        explainedBy: kind,
+        explanation: `EC2 refused the reclaim of ${loss.reservationId} (${last.outcome} at ${last.at}, after the SDK's retries); it went through at the next run`,
+      };
+    }
+    return loss;
+  }
+  // A run that dies after its updates loses the records of every update it made.
+  const died = faults.find(
+    (fault) =>
+      fault.kind === 'handler-died' &&
+      fault.detail.startsWith('died') &&
+      Date.parse(fault.at) >= at &&
+      Date.parse(fault.at) - at < MINUTE,
+  );
+  if (died) {
+    return {
+      ...loss,
+      explainedBy: 'handler-died',
+      explanation: `the ${died.functionName} run died after its updates, before their records (${died.at})`,
+    };
+  }
+  // The tags were written but EventBridge refused the event on every attempt (SDK retries, then entry retries).
+  const refusedPut = calls.find(
+    (call) =>
+      call.action === 'PutEvents' &&
+      Date.parse(call.at) >= at &&
+      Date.parse(call.at) - at < MINUTE &&
+      call.outcome !== 'ok',
+  );
+  // Partial failures answer 200: the gateway's entry retries show as repeated puts of the same entry.
+  const entryMarker = `"reservationId\\":\\"${loss.reservationId}\\"`;
+  const putsOfEntry = calls.filter((call) => {
+    if (call.action !== 'PutEvents' || Date.parse(call.at) < at || Date.parse(call.at) - at >= MINUTE)
+      return false;
+    const text = JSON.stringify(call.params);
+    return text.includes(entryMarker) && text.includes(DETAIL_TYPE.changeRequested);
+  }).length;
+  const partial =
+    putsOfEntry >= ENTRY_ATTEMPTS
+      ? faults.findLast((fault) => fault.kind === 'putevents-partial' && Date.parse(fault.at) <= at)
+      : undefined;
+  if (loss.detail.endsWith(': no event') && (refusedPut !== undefined || partial !== undefined)) {
+    const kind: FaultKind = refusedPut ? (FAULT_OF_CODE[refusedPut.outcome] ?? '5xx') : 'putevents-partial';
+    return {
+      ...loss,
+      explainedBy: kind,
+      explanation: `EventBridge refused the event on every attempt (${refusedPut ? `${refusedPut.outcome} at ${refusedPut.at}` : `${putsOfEntry} puts of the entry; ${partial?.detail}`}); the change is recorded in the reservation's tags`,
+    };
+  }
+  return loss;
+}
+
+function tally(faults: readonly InjectedFault[], losses: readonly Loss[]): FaultTally[] {
+  return FAULT_KINDS.map((kind) => {
+    const injected = faults.filter((fault) => fault.kind === kind).length;
+    const caused = new Set(
+      losses.filter((loss) => loss.explainedBy === kind).map((loss) => `${loss.reservationId}@${loss.at}`),
+    ).size;
+    const injections =
+      losses.filter((loss) => loss.explainedBy === kind).length === 0 ? 0 : Math.min(injected, caused);
+    return { kind, injected, survived: injected - injections, losses: caused };
+  });
+}

@@ -1,0 +1,24 @@
+import type { ChaosReport } from './chaos.ts';
+
+/** The chaos report as text: per fault kind injected / survived / losses, then each loss and why. */
+export function formatChaosReport(report: ChaosReport): string {
+  const lines = [
+    `chaos: seed ${report.seed}, ${report.days} day(s), ${report.window.start} → ${report.window.end}`,
+    `invocations: ${report.invocations.total} (${report.invocations.failed} failed or lost)`,
+    '',
+    `${'fault'.padEnd(20)} ${'injected'.padStart(8)} ${'survived'.padStart(8)} ${'losses'.padStart(6)}`,
+    ...report.tally.map(
+      (row) =>
+        `${row.kind.padEnd(20)} ${String(row.injected).padStart(8)} ${String(row.survived).padStart(8)} ${String(row.losses).padStart(6)}`,
+    ),
+    '',
+    `owner's losses: ${report.losses.length} (${report.unexplained.length} unexplained)`,
+    ...report.losses.map(
+      (loss) =>
+        `  ${loss.explanation === undefined ? 'UNEXPLAINED' : 'explained  '} ${loss.kind} ${loss.reservationId} at ${loss.at}: ${loss.detail}${loss.explanation === undefined ? '' : `\n      because ${loss.explanation}`}`,
+    ),
+    '',
+    `wall time ${(report.wallMilliseconds / 1000).toFixed(1)} s (a fault-free run of the same window, then the chaos run)`,
+  ];
+  return lines.join('\n');
+}
