@@ -158,6 +158,11 @@ export class Ec2CapacityGateway implements CapacityGateway {
           ClientToken: request.clientToken,
           ZeroSizePreference: request.zeroSizePreference,
           DryRun: request.dryRun,
+          // The role allows Create only with this request tag (infra/iam/roles.yml): Create's IAM condition
+          // keys are the request's tags, not the source's. The tag also marks the new reservation as ours.
+          TagSpecifications: [
+            { ResourceType: 'capacity-reservation', Tags: [{ Key: TAG.managed, Value: MANAGED_TAG_VALUE }] },
+          ],
         }),
       );
       return {

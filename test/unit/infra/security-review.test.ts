@@ -23,7 +23,11 @@ interface Finding {
   detail: string;
 }
 
-const MANAGED_CONDITION_KEY = `aws:ResourceTag/${TAG.managed}`;
+/**
+ * A write must name the managed tag: on the reservation it changes (ResourceTag), or, for Create, whose
+ * condition keys are the request's tags, on the reservation it creates (RequestTag).
+ */
+const MANAGED_CONDITION_KEYS = [`aws:ResourceTag/${TAG.managed}`, `aws:RequestTag/${TAG.managed}`];
 /** What a service principal may put on the bus, queue or topic: nothing outside this account. */
 const PUT_ACTIONS: Record<string, string> = {
   'AWS::Events::EventBus': 'events:PutEvents',
@@ -104,20 +108,21 @@ function ruleManagedTagOnWrites(template: CfnTemplate): Finding[] {
       if (statement.Effect !== 'Allow') continue;
       const writes = asArray(statement.Action).filter(isEc2Write);
       if (writes.length === 0) continue;
-      if (statement.Condition?.['StringEquals']?.[MANAGED_CONDITION_KEY] !== 'true') {
+      if (!MANAGED_CONDITION_KEYS.some((key) => statement.Condition?.['StringEquals']?.[key] === 'true')) {
         findings.push({
           resource: id,
           rule: 'managed-tag-condition',
-          detail: `${writes.join(', ')} without ${MANAGED_CONDITION_KEY}=true`,
+          detail: `${writes.join(', ')} without ${MANAGED_CONDITION_KEYS.join(' or ')}=true`,
         });
       }
       const tagWrites = writes.filter((action) => /Tags$/.test(action));
-      const allowedKeys = asArray(
-        statement.Condition?.['ForAllValues:StringLike']?.['aws:TagKeys'] as string[],
-      );
+      const allowedKeys = [
+        ...asArray(statement.Condition?.['ForAllValues:StringLike']?.['aws:TagKeys'] as string[]),
+        ...asArray(statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys'] as string[]),
+      ];
       if (
         tagWrites.length > 0 &&
-        !(allowedKeys.length > 0 && allowedKeys.every((key) => key === 'odcr-reclaimer:*'))
+        !(allowedKeys.length > 0 && allowedKeys.every((key) => key.startsWith('odcr-reclaimer:')))
       ) {
         findings.push({
           resource: id,
@@ -268,6 +273,7 @@ describe('security review of the packaged template', () => {
       .flatMap(identityStatements)
       .flatMap((statement) => asArray(statement.Action).filter(isEc2Write));
     expect(ec2Writes).toContain('ec2:UpdateInterruptibleCapacityReservationAllocation');
+    expect(ec2Writes).toContain('ec2:CreateInterruptibleCapacityReservationAllocation');
     expect(ec2Writes).toContain('ec2:CreateTags');
   });
 
@@ -303,9 +309,22 @@ describe('security review of the packaged template', () => {
         'ReclaimOnAlarmRole',
       );
     }
+    // The template's own guarded statements, each with its managed-tag condition taken away.
+    for (const sid of ['UpdateManagedAllocations', 'CreateManagedAllocations', 'TagAllocationsOnCreate']) {
+      const unconditioned = broken((copy) => {
+        const statement = firstRoleStatements(copy, 'ReclaimOnScheduleRole').find((s) => s.Sid === sid);
+        expect(statement, sid).toBeDefined();
+        for (const key of MANAGED_CONDITION_KEYS) delete statement?.Condition?.['StringEquals']?.[key];
+      });
+      expect(
+        ruleManagedTagOnWrites(unconditioned).map((finding) => finding.rule),
+        sid,
+      ).toContain('managed-tag-condition');
+    }
     const anyKey = broken((copy) => {
       for (const statement of firstRoleStatements(copy, 'ReclaimOnDemandRole')) {
         delete statement.Condition?.['ForAllValues:StringLike'];
+        delete statement.Condition?.['ForAllValues:StringEquals'];
       }
     });
     expect(ruleManagedTagOnWrites(anyKey).some((finding) => finding.detail.includes('any tag key'))).toBe(

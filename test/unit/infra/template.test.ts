@@ -230,6 +230,9 @@ describe('packaged template: IAM', () => {
   });
 
   it('lets every allocation change and tag write touch only reservations carrying the managed tag', () => {
+    // Create's condition keys are the request's tags (reference 5.1): it is guarded by the tag it puts on the
+    // interruptible reservation it creates, the other writes by the tag on the reservation they change.
+    const onCreate = new Set(['ec2:CreateInterruptibleCapacityReservationAllocation', 'ec2:CreateTags']);
     const guarded = [
       'ec2:CreateInterruptibleCapacityReservationAllocation',
       'ec2:UpdateInterruptibleCapacityReservationAllocation',
@@ -242,10 +245,22 @@ describe('packaged template: IAM', () => {
         const actions = asArray(statement.Action);
         if (!actions.some((action) => guarded.includes(action))) continue;
         checked += 1;
-        expect(statement.Condition?.StringEquals?.[`aws:ResourceTag/${TAG.managed}`]).toBe('true');
         for (const resource of asArray(statement.Resource)) {
           expect(arnText(resource)).toMatch(/:capacity-reservation\/\*$/);
         }
+        if (statement.Condition?.StringEquals?.[`aws:RequestTag/${TAG.managed}`] !== undefined) {
+          expect(actions.every((action) => onCreate.has(action))).toBe(true);
+          expect(statement.Condition?.StringEquals?.[`aws:RequestTag/${TAG.managed}`]).toBe('true');
+          expect(statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual([TAG.managed]);
+          if (actions.includes('ec2:CreateTags')) {
+            expect(statement.Condition?.StringEquals?.['ec2:CreateAction']).toBe(
+              'CreateInterruptibleCapacityReservationAllocation',
+            );
+          }
+          continue;
+        }
+        expect(actions).not.toContain('ec2:CreateInterruptibleCapacityReservationAllocation');
+        expect(statement.Condition?.StringEquals?.[`aws:ResourceTag/${TAG.managed}`]).toBe('true');
         if (actions.includes('ec2:CreateTags') || actions.includes('ec2:DeleteTags')) {
           expect(statement.Condition?.['ForAllValues:StringLike']?.['aws:TagKeys']).toEqual([
             'odcr-reclaimer:*',
