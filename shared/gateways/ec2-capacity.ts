@@ -106,7 +106,7 @@ const PER_RESOURCE_RETRY_CODES = new Set([
 ]);
 
 /** EC2's largest page: the fewest calls, and the XML parsing per page is what a run spends its time on. */
-const DESCRIBE_PAGE_SIZE = 1000;
+export const DESCRIBE_PAGE_SIZE = 1000;
 const IDS_PER_DESCRIBE = 100;
 
 export interface Ec2CapacityGatewayOptions {

@@ -32,6 +32,7 @@ const run = promisify(execFile);
 const COLD_STARTS = 7;
 const ALARM_RUNS = 50;
 const ALARM = 'xnys-volatility-high';
+// The targets of this section are our own guides, not an issue's: informative, they never fail the bench.
 /** Lambda's deployment limit is 50 MB zipped; a lean bundle stays far below it and loads faster. */
 const ZIP_TARGET_BYTES = 1_000_000;
 /**
@@ -115,14 +116,14 @@ async function bundleFigures(): Promise<BenchResult[]> {
           metric: `${fn.function}: zip`,
           value: fn.bytes / 1024,
           unit: 'KiB',
-          target: { value: ZIP_TARGET_BYTES / 1024, better: 'lower' },
+          target: { value: ZIP_TARGET_BYTES / 1024, better: 'lower', informative: true },
         },
         { metric: `${fn.function}: bundle (minified, unzipped)`, value: fn.bundleBytes / 1024, unit: 'KiB' },
         {
           metric: `${fn.function}: cold module init (median of ${COLD_STARTS})`,
           value: median(initTimes),
           unit: 'ms',
-          target: { value: COLD_INIT_TARGET_MS, better: 'lower' },
+          target: { value: COLD_INIT_TARGET_MS, better: 'lower', informative: true },
         },
       );
     }
@@ -184,13 +185,13 @@ async function alarmFigures(): Promise<BenchResult[]> {
         metric: `alarm event → Update call, median of ${ALARM_RUNS}`,
         value: median(toUpdate),
         unit: 'ms',
-        target: { value: ALARM_TO_UPDATE_TARGET_MS, better: 'lower' },
+        target: { value: ALARM_TO_UPDATE_TARGET_MS, better: 'lower', informative: true },
       },
       {
         metric: `alarm event → Update call, p95 of ${ALARM_RUNS}`,
         value: percentile(toUpdate, 0.95),
         unit: 'ms',
-        target: { value: ALARM_TO_UPDATE_TARGET_MS, better: 'lower' },
+        target: { value: ALARM_TO_UPDATE_TARGET_MS, better: 'lower', informative: true },
       },
       { metric: 'alarm handler, whole invocation, median', value: median(whole), unit: 'ms' },
       { metric: 'alarm handler, whole invocation, p95', value: percentile(whole, 0.95), unit: 'ms' },

@@ -31,9 +31,10 @@ function ratio(result: BenchResult): string {
   return `${value.toFixed(2)}x`;
 }
 
+/** Whether the figure meets its target; an informative target never fails the bench. */
 function meetsTarget(result: BenchResult): boolean {
   const target = result.target;
-  if (!target) return true;
+  if (!target || target.informative === true) return true;
   return target.better === 'higher' ? result.value >= target.value : result.value <= target.value;
 }
 
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
         formatNumber(result.value),
         result.unit,
         result.target
-          ? `${result.target.better === 'higher' ? '≥' : '≤'} ${formatNumber(result.target.value)}`
+          ? `${result.target.better === 'higher' ? '≥' : '≤'} ${formatNumber(result.target.value)}${result.target.informative === true ? ' (info)' : ''}`
           : '',
         ratio(result),
       ]);
