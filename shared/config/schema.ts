@@ -149,8 +149,17 @@ export const policyConfigSchema = z
         minimumMinutes: count.default(15),
         safetyMarginMinutes: count.default(10),
         minSamples: count.min(1).default(5),
+        /**
+         * Minutes between the Scheduler heartbeats before the open (serverless.yml: `0/5`, in the exchange's
+         * zone): a reclaim can only start on a heartbeat, so the policy starts it on the grid at or before
+         * open − lead, never up to a step later.
+         */
+        scheduleGranularityMinutes: count
+          .min(1, { error: 'expected at least 1 minute' })
+          .max(60, { error: 'expected at most 60 minutes' })
+          .default(5),
       })
-      .default({ minimumMinutes: 15, safetyMarginMinutes: 10, minSamples: 5 }),
+      .default({ minimumMinutes: 15, safetyMarginMinutes: 10, minSamples: 5, scheduleGranularityMinutes: 5 }),
     azGroups: z.array(azGroupSchema).default([]),
     /**
      * Regions whose managed reservations the service looks after; absent: the function's own region only.

@@ -336,13 +336,20 @@ function describeSchedule(
 ): string {
   const { session } = window;
   const hours = `${session.openLocal}–${session.closeLocal} ${session.timeZone}`;
+  // Said only when the heartbeat grid moved the start earlier than open − lead.
+  const onGrid = window.reclaimFrom.getTime() === session.open.getTime() - lead * 60_000;
+  const gridText = onGrid
+    ? ''
+    : `, rounded down to the ${config.lead.scheduleGranularityMinutes}-min heartbeat grid`;
+  const reclaimFrom = DateTime.fromJSDate(window.reclaimFrom, { zone: session.timeZone }).toFormat('HH:mm');
   const early = session.earlyClose
     ? `, early close ${session.closeLocal}${session.note ? `: ${session.note}` : ''}`
     : '';
   const assumed = session.assumed ? ', assumed: outside calendar data' : '';
   const day = `${session.date}${early}${assumed}`;
   if (window.inSession && session.open > now) {
-    return `${market} opens ${session.openLocal} ${session.timeZone} (${day}); lead ${lead} min; ${needText}`;
+    const start = onGrid ? '' : `; reclaim from ${reclaimFrom}${gridText}`;
+    return `${market} opens ${session.openLocal} ${session.timeZone} (${day}); lead ${lead} min${start}; ${needText}`;
   }
   if (window.inSession) {
     return `${market} session ${hours} (${day}); closes ${session.closeLocal}; ${needText}`;
@@ -357,8 +364,7 @@ function describeSchedule(
         : status.session.close <= now
           ? `closed since ${status.session.closeLocal}`
           : 'not open yet';
-  const reclaimFrom = DateTime.fromJSDate(window.reclaimFrom, { zone: session.timeZone }).toFormat('HH:mm');
-  return `${market} ${closed}; next session ${session.date} ${hours}${early}${assumed}; reclaim from ${reclaimFrom} (lead ${lead} min); ${needText}`;
+  return `${market} ${closed}; next session ${session.date} ${hours}${early}${assumed}; reclaim from ${reclaimFrom} (lead ${lead} min${gridText}); ${needText}`;
 }
 
 function refersTo(ref: string, entry: ReservationConfig, snapshot?: ReservationSnapshot): boolean {

@@ -1,6 +1,8 @@
 export { adjustNeed, decide, resolveNeed } from './decide.ts';
 export {
   calendarOptions,
+  DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+  floorToScheduleGrid,
   leadMinutes,
   nextSessionOpen,
   p95,

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import {
   type CalendarOptions,
   currentOrNextSession,
@@ -48,20 +49,45 @@ export function nextSessionOpen(
 export interface ScheduleWindow {
   /** The session in progress, or the next one. */
   session: Session;
-  /** open − lead: from here on the trading need applies. */
+  /** open − lead, rounded down to the heartbeat grid: from here on the trading need applies. */
   reclaimFrom: Date;
   /** True from `reclaimFrom` until the close. */
   inSession: boolean;
 }
 
-/** Where `at` stands against a market's sessions once the lead is counted. */
+/** serverless.yml's heartbeats before the open fire every 5 minutes (`0/5`) in the exchange's zone. */
+export const DEFAULT_SCHEDULE_GRANULARITY_MINUTES = 5;
+
+/**
+ * The last heartbeat at or before `latest`: the minute of the hour, in `timeZone`, rounded down to a multiple
+ * of `granularityMinutes` (as cron's `0/n` fires), seconds dropped. Computed on the instant, not by setting
+ * local fields, so an ambiguous fall-back hour cannot move it by an hour.
+ */
+export function floorToScheduleGrid(latest: Date, timeZone: string, granularityMinutes: number): Date {
+  const local = DateTime.fromJSDate(latest, { zone: timeZone });
+  const step = Math.max(1, Math.floor(granularityMinutes));
+  const past = ((local.minute % step) * 60 + local.second) * 1000 + local.millisecond;
+  return new Date(latest.getTime() - past);
+}
+
+/**
+ * Where `at` stands against a market's sessions once the lead is counted. The reclaim starts on the
+ * heartbeat at or before open − lead: the one after could be up to a grid step late for the bell.
+ */
 export function scheduleWindow(
   market: MarketId,
   at: Date,
   lead: number,
-  config: Pick<PolicyConfig, 'weekdayHours'>,
+  config: Pick<PolicyConfig, 'weekdayHours'> & {
+    lead?: Partial<Pick<PolicyConfig['lead'], 'scheduleGranularityMinutes'>>;
+  },
 ): ScheduleWindow {
   const session = currentOrNextSession(market, at, calendarOptions(config));
-  const reclaimFrom = new Date(session.open.getTime() - lead * 60_000);
+  const granularity = config.lead?.scheduleGranularityMinutes ?? DEFAULT_SCHEDULE_GRANULARITY_MINUTES;
+  const reclaimFrom = floorToScheduleGrid(
+    new Date(session.open.getTime() - lead * 60_000),
+    session.timeZone,
+    granularity,
+  );
   return { session, reclaimFrom, inSession: reclaimFrom <= at };
 }

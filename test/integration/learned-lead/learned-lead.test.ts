@@ -131,11 +131,14 @@ async function tradingWeek(service: LocalService): Promise<WeekOutcome> {
   return { historyReclaims, measuredSeconds, nextReclaim: days.firstReclaim(NEXT_DAY), durationReads };
 }
 
-/** The first heartbeat at or after `open − lead`: when the deployed schedule can start the reclaim. */
+/**
+ * The last heartbeat at or before `open − lead`: the policy rounds the start down to the heartbeat grid, so the
+ * reclaim never starts up to a step after open − lead (New York's offset is whole hours: the grid is UTC's too).
+ */
 function expectedReclaimAt(day: string, lead: number): Date {
   const reclaimFrom = newYork(day, '09:30').getTime() - lead * 60_000;
   const step = MORNING.everyMinutes * 60_000;
-  return new Date(Math.ceil(reclaimFrom / step) * step);
+  return new Date(Math.floor(reclaimFrom / step) * step);
 }
 
 let services: LocalService[] = [];

@@ -248,7 +248,8 @@ describe('decide: AZ impairment (risk-engine, 6 over 3 AZs)', () => {
 describe('decide: lead from measured durations', () => {
   const leadConfig = parseConfig({
     ...config,
-    lead: { minimumMinutes: 5, safetyMarginMinutes: 10, minSamples: 5 },
+    // A one-minute grid: the start is exactly open − lead (the heartbeat grid is tested below).
+    lead: { minimumMinutes: 5, safetyMarginMinutes: 10, minSamples: 5, scheduleGranularityMinutes: 1 },
   });
   const durations = [240, 300, 330, 360, 420, 450, 480, 510, 540];
 
@@ -266,6 +267,62 @@ describe('decide: lead from measured durations', () => {
     expect(decideAt(open - 19 * 60_000).action).toBe('reclaim');
     expect(decideAt(open - 19 * 60_000 - 1).action).toBe('hold');
     expect(decideAt(open - 19 * 60_000).reasons[0]).toMatch(/lead 19 min/);
+  });
+});
+
+describe('decide: heartbeat grid (lead.scheduleGranularityMinutes)', () => {
+  const durations = [240, 300, 330, 360, 420, 450, 480, 510, 540];
+
+  it('starts the reclaim on the 5-minute heartbeat at or before open − lead, and says so', () => {
+    // Lead 19 min: open − lead is 09:11; the heartbeats fire at 09:10 and 09:15, and 09:15 would be late.
+    const gridConfig = parseConfig({
+      ...config,
+      lead: { minimumMinutes: 5, safetyMarginMinutes: 10, minSamples: 5 },
+    });
+    expect(gridConfig.lead.scheduleGranularityMinutes).toBe(5);
+    const open = at('2026-03-09T09:30:00-04:00').getTime();
+    const observation = exampleObservation({ reclaimDurationsSeconds: durations });
+    const decideAt = (ms: number): Decision =>
+      decisionFor(decide(observation, gridConfig, new Date(ms)), TRADING_ID);
+
+    expect(decideAt(open - 20 * 60_000)).toMatchObject({ action: 'reclaim', target: 0 });
+    expect(decideAt(open - 20 * 60_000 - 1).action).toBe('hold');
+    expect(decideAt(open - 20 * 60_000 - 1).nextChangeAt?.toISOString()).toBe('2026-03-09T13:10:00.000Z');
+    expect(decideAt(open - 20 * 60_000).reasons[0]).toBe(
+      'XNYS opens 09:30 America/New_York (2026-03-09); lead 19 min; reclaim from 09:10, rounded down to the 5-min heartbeat grid; trading need 100 of 100',
+    );
+    expect(decideAt(at('2026-03-09T08:00:00-04:00').getTime()).reasons[0]).toMatch(
+      /reclaim from 09:10 \(lead 19 min, rounded down to the 5-min heartbeat grid\)/,
+    );
+  });
+
+  it('rounds on the local clock of the market, not on UTC', () => {
+    // Kathmandu is UTC+05:45. Open 09:15, lead 17 min: open − lead is 08:58 local (03:13Z). A 10-minute grid
+    // in local time starts at 08:50 local (03:05Z); rounding in UTC would have given 03:10Z, after 08:50.
+    const kathmandu = parseConfig({
+      ...config,
+      reservations: [
+        { id: TRADING_ID, name: 'ktm', market: 'WEEKDAYS', tradingNeed: 'all', offHoursNeed: 40 },
+      ],
+      alarms: {},
+      azGroups: [],
+      lead: { minimumMinutes: 17, safetyMarginMinutes: 0, minSamples: 5, scheduleGranularityMinutes: 10 },
+      weekdayHours: { timeZone: 'Asia/Kathmandu', open: '09:15', close: '17:00' },
+    });
+    const observation = { reservations: [tradingSnapshot(60, 0)], alarms: {} };
+    const decideAt = (iso: string): Decision =>
+      decisionFor(decide(observation, kathmandu, at(iso)), TRADING_ID);
+
+    expect(decideAt('2026-03-09T03:05:00Z')).toMatchObject({ action: 'reclaim', target: 0 });
+    expect(decideAt('2026-03-09T03:04:59Z').action).toBe('hold');
+  });
+
+  it('rejects a grid of 0 or over an hour, naming the field', () => {
+    for (const scheduleGranularityMinutes of [0, 61]) {
+      expect(() => parseConfig({ ...config, lead: { ...config.lead, scheduleGranularityMinutes } })).toThrow(
+        /lead\.scheduleGranularityMinutes/,
+      );
+    }
   });
 });
 
