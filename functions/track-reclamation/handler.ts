@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Clock } from '#shared/clock.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { parseWith } from '#shared/events/parse.ts';
-import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
+import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
@@ -66,7 +66,6 @@ function toTrigger(event: TrackerEvent): TrackerTrigger {
 export const handler = createHandler(() => {
   const base = productionDependencies();
   // The tracker cannot work without its metrics: fail at cold start naming the variable, not mid-run.
-  const metrics =
-    base.gateways.metrics ?? new CloudWatchMetricsGateway({ namespace: readMetricsNamespace() });
+  const metrics = base.gateways.metrics ?? new CloudWatchGateway({ namespace: readMetricsNamespace() });
   return { ...base, gateways: { ...base.gateways, metrics }, settings: readTrackerSettings() };
 });

@@ -22,8 +22,7 @@ import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   type CapacityGateway,
-  CloudWatchAlarmGateway,
-  CloudWatchMetricsGateway,
+  CloudWatchGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -187,19 +186,20 @@ class FaultInjector {
     const local = this.endpoint();
     const sdk = { ...inProcessSdkConfig(local), retryStrategy: FAST_RETRY };
     const capacity = new Ec2CapacityGateway({ client: new EC2Client(sdk) });
+    const cloudWatch = new CloudWatchGateway({
+      client: new CloudWatchClient(sdk),
+      namespace: 'OdcrReclaimer',
+    });
     return {
       capacity: this.mortal(capacity),
-      alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(sdk) }),
+      alarms: cloudWatch,
       events: new EventBridgeGateway({
         client: new EventBridgeClient(sdk),
         busName: EVENT_BUS,
         trackerRuleName: TRACKER_RULE,
         sleep: () => Promise.resolve(),
       }),
-      metrics: new CloudWatchMetricsGateway({
-        client: new CloudWatchClient(sdk),
-        namespace: 'OdcrReclaimer',
-      }),
+      metrics: cloudWatch,
     };
   }
 

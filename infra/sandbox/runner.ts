@@ -29,8 +29,7 @@ import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import {
-  CloudWatchAlarmGateway,
-  CloudWatchMetricsGateway,
+  CloudWatchGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -819,14 +818,15 @@ function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers): Gateway
   const busName = environment.EVENT_BUS_NAME ?? `${triggers.service}-${triggers.stage}`;
   const trackerRuleName =
     environment.TRACKER_RULE_NAME ?? `${triggers.service}-${triggers.stage}-track-reclamation`;
+  const cloudWatch = new CloudWatchGateway({
+    client: new CloudWatchClient(sdk),
+    namespace: environment.METRICS_NAMESPACE ?? 'OdcrReclaimer',
+  });
   return {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(sdk) }),
-    alarms: new CloudWatchAlarmGateway({ client: new CloudWatchClient(sdk) }),
+    alarms: cloudWatch,
     events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
-    metrics: new CloudWatchMetricsGateway({
-      client: new CloudWatchClient(sdk),
-      namespace: environment.METRICS_NAMESPACE ?? 'OdcrReclaimer',
-    }),
+    metrics: cloudWatch,
   };
 }
 

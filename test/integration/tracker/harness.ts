@@ -10,10 +10,9 @@ import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
-import { CloudWatchAlarmGateway } from '#shared/gateways/cloudwatch.ts';
+import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { EventBridgeGateway } from '#shared/gateways/eventbridge.ts';
-import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
@@ -38,9 +37,9 @@ export interface TrackerHarness {
   local: LocalAws;
   gateways: {
     capacity: Ec2CapacityGateway;
-    alarms: CloudWatchAlarmGateway;
+    alarms: CloudWatchGateway;
     events: EventBridgeGateway;
-    metrics: CloudWatchMetricsGateway;
+    metrics: CloudWatchGateway;
   };
   /** The example config: the tracker decides a deferred change again with it. */
   config: PolicyConfig;
@@ -95,17 +94,20 @@ export async function startTrackerHarness(
   });
   // The service's own SDK settings (adaptive retries), as the reclaim tests use them.
   const clientConfig = localSdkConfig(local.url);
-  const cloudWatch = new CloudWatchClient(clientConfig);
+  const cloudWatch = new CloudWatchGateway({
+    client: new CloudWatchClient(clientConfig),
+    namespace: NAMESPACE,
+  });
   const gateways = {
     capacity: new Ec2CapacityGateway({ client: new EC2Client(clientConfig) }),
-    alarms: new CloudWatchAlarmGateway({ client: cloudWatch }),
+    alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(clientConfig),
       busName: BUS,
       trackerRuleName: RULE,
       sleep: local.clock.sleep,
     }),
-    metrics: new CloudWatchMetricsGateway({ client: cloudWatch, namespace: NAMESPACE }),
+    metrics: cloudWatch,
   };
   const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
   const handler = createHandler({
