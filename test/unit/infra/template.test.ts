@@ -361,6 +361,22 @@ describe('packaged template: failures and resource policies', () => {
 });
 
 describe('packaged template: functions', () => {
+  it('handles alarm events one at a time, like the tracker, with retries and the failure destination', () => {
+    // The burst guarantee (one update per reservation per target change) needs alarm runs not to overlap.
+    for (const functionId of ['ReclaimDashonDashalarmLambdaFunction', 'TrackDashreclamationLambdaFunction']) {
+      expect(template.Resources[functionId]?.Properties?.ReservedConcurrentExecutions).toBe(1);
+    }
+    const alarmInvokeConfig = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
+      ([, config]) =>
+        JSON.stringify(config.Properties?.FunctionName) ===
+        JSON.stringify({ Ref: 'ReclaimDashonDashalarmLambdaFunction' }),
+    );
+    expect(alarmInvokeConfig?.[1].Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] } } },
+    });
+  });
+
   it('runs every function on nodejs22.x arm64 with its environment, from a prebuilt artifact', () => {
     for (const [, fn] of lambdaFunctions()) {
       expect(fn.Properties?.Runtime).toBe('nodejs22.x');
