@@ -1,7 +1,8 @@
 /**
  * Builds the deployable artifacts: one esbuild bundle per function named in serverless.yml, zipped with the
  * policy config into `dist/<function>.zip`, plus `dist/infra/derived.json` (values the template derives from
- * the config: the alarm names, and the dashboard body). `npm run package` runs this, then `osls package`.
+ * the config: the alarm names, the regions whose capacity reservations IAM lets the functions change, and the
+ * dashboard body). `npm run package` runs this, then `osls package`.
  *
  *   npm run build -- [--config config/example.json] [--functions-dir functions] [--out dist]
  *
@@ -21,6 +22,7 @@ import { parse as parseYaml } from 'yaml';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS_NAMESPACE = 'OdcrReclaimer';
@@ -118,9 +120,21 @@ export async function buildAll(options: BuildOptions = {}): Promise<BuiltFunctio
   );
 }
 
+/** CloudFormation's deploy region: the regions of a config that lists none (the functions' own region). */
+export const DEPLOY_REGION = cfnVariable('AWS::Region');
+
+/**
+ * The regions whose capacity reservations the functions may change and tag: the config's `regions`, or the
+ * deploy region when it lists none (the same default the functions apply at run time).
+ */
+export function managedRegions(config: Pick<PolicyConfig, 'regions'>): string[] {
+  return config.regions === undefined ? [DEPLOY_REGION] : [...config.regions];
+}
+
 /** Values serverless.yml includes with `${file(./dist/infra/derived.json):...}`. */
-export function derivedTemplateValues(config: Parameters<typeof configuredAlarmNames>[0]) {
+export function derivedTemplateValues(config: PolicyConfig) {
   const alarmNames = configuredAlarmNames(config);
+  const regions = managedRegions(config);
   if (alarmNames.length === 0) {
     // An EventBridge pattern cannot list zero values; without alarms the alarm function has nothing to do.
     throw new FunctionWiringError('the config names no alarms: reclaim-on-alarm would have no trigger');
@@ -129,6 +143,11 @@ export function derivedTemplateValues(config: Parameters<typeof configuredAlarmN
     alarmNames,
     alarmArns: alarmNames.map((name) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`,
+    })),
+    regions,
+    // The Resource of every EC2 write statement (infra/iam): capacity reservations of exactly these regions.
+    capacityReservationArns: regions.map((region) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:ec2:${region}:\${AWS::AccountId}:capacity-reservation/*`,
     })),
     dashboardBody: dashboardBody({
       namespace: METRICS_NAMESPACE,

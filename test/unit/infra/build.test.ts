@@ -1,6 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { zipFiles } from '#infra/build.ts';
+import { DEPLOY_REGION, derivedTemplateValues, zipFiles } from '#infra/build.ts';
+import { parseConfig } from '#shared/config/schema.ts';
 
 /** Reads the entries back from the local file headers: name and inflated data. */
 function readZip(zip: Buffer): Map<string, Buffer> {
@@ -34,5 +35,37 @@ describe('zipFiles', () => {
 
   it('gives byte-identical archives for the same files in any order, so an unchanged build deploys nothing', () => {
     expect(zipFiles(files).equals(zipFiles([...files].reverse()))).toBe(true);
+  });
+});
+
+describe('derivedTemplateValues: regions', () => {
+  const config = (regions?: string[]) =>
+    parseConfig({
+      reservations: [
+        { id: 'cr-0123456789abcdef0', name: 'fleet', market: 'XNYS', tradingNeed: 'all', offHoursNeed: 1 },
+      ],
+      alarms: { 'fleet-load-high': { adjustment: { type: 'all' }, scope: { reservations: ['fleet'] } } },
+      ...(regions === undefined ? {} : { regions }),
+    });
+  const arnRegions = (values: ReturnType<typeof derivedTemplateValues>) =>
+    values.capacityReservationArns.map((arn) => /:ec2:([^:]+):/.exec(arn['Fn::Sub'])?.[1]);
+
+  it('gives the EC2 statements one capacity-reservation ARN per configured region, and no other', () => {
+    const values = derivedTemplateValues(config(['us-east-1', 'eu-west-2', 'ap-northeast-1']));
+    expect(values.regions).toEqual(['us-east-1', 'eu-west-2', 'ap-northeast-1']);
+    expect(arnRegions(values)).toEqual(['us-east-1', 'eu-west-2', 'ap-northeast-1']);
+    for (const arn of values.capacityReservationArns) {
+      expect(arn['Fn::Sub']).toMatch(
+        /^arn:\$\{AWS::Partition\}:ec2:[a-z0-9-]+:\$\{AWS::AccountId\}:capacity-reservation\/\*$/,
+      );
+    }
+  });
+
+  it("defaults to the deploy region, CloudFormation's AWS::Region, when the config lists none", () => {
+    const values = derivedTemplateValues(config());
+    expect(values.regions).toEqual([DEPLOY_REGION]);
+    expect(values.capacityReservationArns).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:capacity-reservation/*` },
+    ]);
   });
 });

@@ -274,6 +274,25 @@ describe('packaged template: IAM', () => {
     expect(checked).toBeGreaterThanOrEqual(lambdaFunctions().length);
   });
 
+  it('lets EC2 writes touch capacity reservations of exactly the regions of the example config', () => {
+    const config = loadConfigFile(path.join(REPO_ROOT, 'config/example.json'));
+    // The example lists no `regions`: the functions look after their own region, the deploy region.
+    const expected = (config.regions ?? [`\${AWS::Region}`]).map(
+      (region) => `arn:\${AWS::Partition}:ec2:${region}:\${AWS::AccountId}:capacity-reservation/*`,
+    );
+    let checked = 0;
+    for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const statement of roleStatements(role)) {
+        if (!asArray(statement.Action).some((action) => action.startsWith('ec2:'))) continue;
+        if (asArray(statement.Resource).includes('*')) continue; // Describe: no resource-level permission
+        checked += 1;
+        expect(asArray(statement.Resource).map(arnText).sort()).toEqual([...expected].sort());
+      }
+    }
+    // Update, Create, tag-on-create and records in each reclaim role; update and records in the tracker's.
+    expect(checked).toBe(3 * 4 + 2);
+  });
+
   it('uses `*` resources only for actions without resource-level permissions', () => {
     const allowedOnStar = new Set([
       'ec2:DescribeCapacityReservations',
