@@ -131,7 +131,14 @@ export class Ec2CapacityGateway implements CapacityGateway {
       const found: CapacityReservation[] = [];
       const pages = paginateDescribeCapacityReservations(
         { client: this.client, pageSize: DESCRIBE_PAGE_SIZE },
-        { Filters: [{ Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] }] },
+        {
+          Filters: [
+            { Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] },
+            // Create tags the interruptible reservation managed as well (the role requires the request tag):
+            // without this, its reservations would double the pages. The user guide's filter (reference §2.4).
+            { Name: 'interruptible', Values: ['false'] },
+          ],
+        },
       );
       for await (const page of pages) found.push(...(page.CapacityReservations ?? []));
       return found;

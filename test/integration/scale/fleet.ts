@@ -53,7 +53,14 @@ export function scaleSeed(count: number, now: string): SeedState {
       availabilityZone: zone,
       totalInstanceCount: OWNED,
       tags: { [TAG.managed]: MANAGED_TAG_VALUE, fleet: fleetOf(zone) },
-      interruptible: { instanceCount: LENT_OFF_HOURS, borrowed: 2, zeroSizePreference: 'retain' },
+      // As production creates them: reconcile's Create tags the new interruptible reservation managed too, so
+      // the managed-tag Describe filter matches it as well as its source.
+      interruptible: {
+        instanceCount: LENT_OFF_HOURS,
+        borrowed: 2,
+        zeroSizePreference: 'retain',
+        tags: { [TAG.managed]: MANAGED_TAG_VALUE },
+      },
     };
   });
   return {
