@@ -6,7 +6,9 @@
  *   page of 1000 per region, and its wall time (≤ 2 s);
  * - the reclaim of every reservation before the open: Update calls against one per changed reservation,
  *   CreateTags against one per region and identical record, PutEvents against 10 entries a put;
- * - one tracker run over all 10,000 in flight: its polls, and the wall time of one poll (≤ 2 s);
+ * - one tracker run over all 10,000 in flight: its polls and their calls, the run's wall time without its
+ *   sleeps (informative), and each poll's wall time: the issue's 2 s is read per poll, one look at all 10,000
+ *   (a run is several polls a poll interval apart, so its length is set by the interval, not by its work);
  * - the peak RSS of the service's process.
  */
 
@@ -176,24 +178,42 @@ export const scaleSection: BenchSection = {
         [...managedPerRegion(seed).values()].reduce((sum, n) => sum + Math.ceil(n / PAGE), 0) *
         distinctRecords;
 
-      const tracker = createTrackerHandler({
+      // The tracker sleeps between polls (simulated time here, a minute's budget in AWS): each poll's own wall
+      // time is measured between those sleeps, so a run reads as its polls' work, not its waiting.
+      const pollMs: number[] = [];
+      let pollStarted = performance.now();
+      const trackerClock: Clock = {
+        now: () => endpoint.clock.now(),
+        sleep: async (ms) => {
+          pollMs.push(performance.now() - pollStarted);
+          await endpoint.clock.sleep(ms);
+          pollStarted = performance.now();
+        },
+      };
+      const trackerGateways = scaleGateways(endpoint.url, config, (ms) => trackerClock.sleep(ms));
+      const trackerWithClock = createTrackerHandler({
         ...dependencies,
+        clock: trackerClock,
         gateways: {
-          ...gateways,
+          ...trackerGateways,
           metrics: new CloudWatchMetricsGateway({
             namespace: 'OdcrReclaimer',
             client: new CloudWatchClient(localSdkConfig(endpoint.url)),
           }),
         },
       });
+      pollStarted = performance.now();
       const track = await timed(
         () =>
-          tracker(
+          trackerWithClock(
             scheduled('tracker', endpoint.clock.now(), 'aws.events'),
             lambdaContext(),
           ) as Promise<TrackResult>,
       );
+      // The last poll ends with the run (its idle re-check, if any, included).
+      pollMs.push(performance.now() - pollStarted);
       const trackerCalls = await endpoint.takeCalls();
+      const slowestPollMs = Math.max(...pollMs);
 
       return [
         {
@@ -255,13 +275,38 @@ export const scaleSection: BenchSection = {
         },
         { metric: 'tracker run: CreateTags calls', value: count(trackerCalls, 'CreateTags'), unit: 'calls' },
         {
-          metric: `tracker run: wall time (${track.value.polls} polls over 10,000 in flight)`,
+          metric: 'tracker run: PutMetricData calls',
+          value: count(trackerCalls, 'PutMetricData'),
+          unit: 'calls',
+        },
+        { metric: 'tracker run: PutEvents calls', value: count(trackerCalls, 'PutEvents'), unit: 'calls' },
+        {
+          // Informative: a run is its polls back to back with the waits between them left out (they are
+          // simulated here); the issue's 2 s holds for each look at all 10,000, i.e. each poll (next rows).
+          metric: `tracker run: wall time of its ${track.value.polls} polls over 10,000 in flight (sleeps excluded)`,
+          value: pollMs.reduce((sum, ms) => sum + ms, 0),
+          unit: 'ms',
+          target: {
+            value: RUN_TARGET_MS * Math.max(1, track.value.polls),
+            better: 'lower',
+            informative: true,
+          },
+        },
+        {
+          metric: 'tracker run: wall time with its simulated sleeps (the endpoint advancing time)',
           value: track.ms,
           unit: 'ms',
         },
+        ...pollMs.map(
+          (ms, index): BenchResult => ({
+            metric: `tracker run: poll ${index + 1} wall time${index === 0 ? ' (first: idle gauges too)' : ''}`,
+            value: ms,
+            unit: 'ms',
+          }),
+        ),
         {
-          metric: 'tracker run: wall time per poll',
-          value: track.ms / Math.max(1, track.value.polls),
+          metric: 'tracker run: slowest poll wall time (issue 7: ≤ 2 s per look at all 10,000)',
+          value: slowestPollMs,
           unit: 'ms',
           target: { value: RUN_TARGET_MS, better: 'lower' },
         },
