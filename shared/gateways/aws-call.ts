@@ -37,5 +37,54 @@ export async function callAws<T>(service: Service, action: string, call: () => P
   }
 }
 
-/** SDK client settings shared by every client the service builds: adaptive retries absorb EC2 throttling. */
-export const SDK_RETRY_SETTINGS = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+/** Per-attempt HTTP limits of an SDK call, in milliseconds. */
+export interface SdkTimeouts {
+  /** To open the TCP/TLS connection. */
+  connectionTimeout: number;
+  /** From sending the request to the response's headers. */
+  requestTimeout: number;
+  /** Of silence on the socket, the response body included. */
+  socketTimeout: number;
+}
+
+/**
+ * Without limits the SDK waits for a hung connection as long as the Lambda lives, and the adaptive retries
+ * never get a turn. A TCP/TLS handshake to a regional endpoint takes milliseconds: 2 s means it is not coming.
+ * The slowest answer the service waits for is a Describe page of 1000 reservations (DESCRIBE_PAGE_SIZE):
+ * EC2 builds the whole XML page (about 1-2 MB with tags) before its headers, typically in 1-3 s, so 10 s is
+ * far above a slow page yet a fifth of the function's budget per attempt. A call that hangs on every attempt
+ * costs at most SDK_WORST_CALL_MS; serverless.yml gives the functions room for it.
+ */
+export const SDK_TIMEOUTS: SdkTimeouts = {
+  connectionTimeout: 2_000,
+  requestTimeout: 10_000,
+  socketTimeout: 10_000,
+};
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * SDK client settings: adaptive retries (they absorb EC2 throttling) and the per-attempt timeouts. A timed-out
+ * attempt fails with `TimeoutError`, which the SDK retries as a transient error. `throwOnRequestTimeout`:
+ * without it the SDK only logs a warning when `requestTimeout` passes and keeps waiting.
+ */
+export function sdkClientSettings(timeouts: SdkTimeouts = SDK_TIMEOUTS) {
+  return {
+    retryMode: 'adaptive',
+    maxAttempts: MAX_ATTEMPTS,
+    requestHandler: { ...timeouts, throwOnRequestTimeout: true },
+  } as const;
+}
+
+/**
+ * The settings every client the service builds spreads (EC2, CloudWatch, EventBridge): retries and timeouts.
+ * (The name predates the timeouts; the clients import it under this name.)
+ */
+export const SDK_RETRY_SETTINGS = sdkClientSettings();
+
+/**
+ * The longest one SDK call can take when every attempt hangs: each attempt ends at `requestTimeout` (its
+ * timer runs from the start, connection included) and the jittered backoff between transient-error attempts
+ * is at most 0.2 + 0.4 + 0.8 + 1.6 s (throttling backs off longer, but a throttled attempt answers at once).
+ */
+export const SDK_WORST_CALL_MS = MAX_ATTEMPTS * SDK_TIMEOUTS.requestTimeout + 3_000;

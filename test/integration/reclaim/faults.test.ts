@@ -1,9 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
+import { sdkClientSettings } from '#shared/gateways/aws-call.ts';
+import { Ec2CapacityGateway } from '#shared/gateways/index.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import {
   type LocalService,
   lambdaContext,
+  localSdkConfig,
   RISK_ENGINE,
   reservation,
   startLocalService,
@@ -173,5 +177,45 @@ describe('faults', () => {
 
     expect(answer.result.warnings).toEqual([]);
     expect(service.aws.admin.events({ source: 'odcr-reclaimer' }).events).toHaveLength(4);
+  });
+});
+
+describe('SDK timeouts', () => {
+  const DESCRIBE = 'DescribeCapacityReservations';
+  // The service's settings with a short timeout, so that a hung answer is given up on quickly.
+  const shortTimeouts = { connectionTimeout: 250, requestTimeout: 250, socketTimeout: 250 };
+  const HANG_MS = 1_500;
+
+  it('gives up on an answer that hangs past the request timeout, retries, and succeeds', async () => {
+    const local = await startLocalService({ now: OFF_HOURS });
+    service = local;
+    const client = new EC2Client({ ...localSdkConfig(local.aws.url), ...sdkClientSettings(shortTimeouts) });
+    const hangOneDescribe = () =>
+      local.aws.admin.injectFault({ service: 'ec2', action: DESCRIBE, latencyMs: HANG_MS, count: 1 });
+
+    hangOneDescribe();
+
+    const raw = await client.send(
+      new DescribeCapacityReservationsCommand({ CapacityReservationIds: [TRADING] }),
+    );
+    expect(raw.$metadata.attempts).toBe(2);
+    expect(raw.CapacityReservations?.map((reservation) => reservation.CapacityReservationId)).toEqual([
+      TRADING,
+    ]);
+
+    // The service's own gateway on the same settings: its paged describe survives a hung page too.
+    hangOneDescribe();
+    const snapshots = await new Ec2CapacityGateway({ client }).describeManaged();
+    expect(snapshots.map((snapshot) => snapshot.reservationId).sort()).toEqual(
+      [...RISK_ENGINE, TRADING].sort(),
+    );
+    expect(local.aws.admin.faults().faults.every((fault) => fault.remaining === 0)).toBe(true);
+
+    // The endpoint still answers the abandoned attempts (after HANG_MS): wait for them before it closes.
+    await vi.waitFor(
+      () => expect(local.aws.admin.calls({ service: 'ec2', action: DESCRIBE }).calls).toHaveLength(4),
+      { timeout: 10 * HANG_MS, interval: 100 },
+    );
+    client.destroy();
   });
 });

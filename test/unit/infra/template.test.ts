@@ -5,6 +5,8 @@ import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { TAG } from '#shared/domain/reservation.ts';
+import { SDK_WORST_CALL_MS } from '#shared/gateways/aws-call.ts';
+import { DEFAULT_TRACKER_SETTINGS } from '#shared/tracker/assess.ts';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -380,6 +382,29 @@ describe('packaged template: failures and resource policies', () => {
 });
 
 describe('packaged template: functions', () => {
+  it('gives every function time for its run plus one SDK call that hangs on every attempt', () => {
+    // The reclaim functions' run budget before SDK timeouts existed; the tracker's polling budget and its
+    // rule switch afterwards.
+    const runSeconds: Record<string, number> = {
+      ReclaimDashonDashscheduleLambdaFunction: 60,
+      ReclaimDashonDashalarmLambdaFunction: 60,
+      ReclaimDashonDashdemandLambdaFunction: 60,
+      TrackDashreclamationLambdaFunction: DEFAULT_TRACKER_SETTINGS.runBudgetSeconds + 10,
+    };
+    expect(
+      lambdaFunctions()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(Object.keys(runSeconds).sort());
+    for (const [id, fn] of lambdaFunctions()) {
+      const timeoutMs = Number(fn.Properties?.Timeout) * 1000;
+      expect({ id, room: timeoutMs >= (runSeconds[id] ?? 0) * 1000 + SDK_WORST_CALL_MS }).toEqual({
+        id,
+        room: true,
+      });
+    }
+  });
+
   it('handles alarm events one at a time, like the tracker, with retries and the failure destination', () => {
     // The burst guarantee (one update per reservation per target change) needs alarm runs not to overlap.
     for (const functionId of ['ReclaimDashonDashalarmLambdaFunction', 'TrackDashreclamationLambdaFunction']) {
