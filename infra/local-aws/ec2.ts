@@ -543,6 +543,18 @@ function tagSetXml(tags: Map<string, string>): string {
   return `${xml}</tagSet>`;
 }
 
+/**
+ * The reservation's instances in use. An unused reservation carries no allocation, as EC2 leaves out empty
+ * lists: one item fewer to parse for each of the thousand a page holds.
+ */
+function usedAllocationXml(count: number): string {
+  if (count === 0) return '';
+  return `<capacityAllocationSet><item>${element('allocationType', 'used')}${element(
+    'count',
+    count,
+  )}</item></capacityAllocationSet>`;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -597,10 +609,7 @@ function entryXml(world: LocalAwsWorld, entry: DescribeEntry): string {
       element('state', source.state) +
       middle +
       tagSetXml(source.tags) +
-      `<capacityAllocationSet><item>${element('allocationType', 'used')}${element(
-        'count',
-        Math.min(source.ownerRunning, sourceTotal(source)),
-      )}</item></capacityAllocationSet>` +
+      usedAllocationXml(Math.min(source.ownerRunning, sourceTotal(source))) +
       (allocation
         ? '<interruptibleCapacityAllocation>' +
           element('instanceCount', allocation.current) +
@@ -644,10 +653,7 @@ function entryXml(world: LocalAwsWorld, entry: DescribeEntry): string {
     element('state', allocation.reservationState) +
     middle +
     tagSetXml(allocation.tags) +
-    `<capacityAllocationSet><item>${element('allocationType', 'used')}${element(
-      'count',
-      allocation.borrowers.length,
-    )}</item></capacityAllocationSet>` +
+    usedAllocationXml(allocation.borrowers.length) +
     element('interruptible', true) +
     `<interruptionInfo>${element('sourceCapacityReservationId', source.id)}${element(
       'interruptionType',
