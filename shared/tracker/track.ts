@@ -4,10 +4,11 @@ import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
-import type { MetricsGateway } from '../gateways/cloudwatch.ts';
+import { MAX_DATUMS_PER_PUT, type MetricsGateway } from '../gateways/cloudwatch.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
+import { mapWithConcurrency } from '../reconcile/concurrency.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
 import { DESIRED_TAG_KEYS, readDesiredTarget, readRequestRecord } from '../records/tags.ts';
 import {
@@ -71,6 +72,10 @@ export interface TrackResult {
   /** The rule's state as this run left it. */
   rule: 'enabled' | 'disabled';
 }
+
+/** Whole PutMetricData calls per slice (the byte limit is far off: a gauge is ~150 bytes of 1 MB a put). */
+const METRICS_PER_SLICE = 10 * MAX_DATUMS_PER_PUT;
+const METRIC_SLICES_IN_FLIGHT = 4;
 
 /** Runs one tracker invocation. */
 export async function trackReclamation(input: TrackInput): Promise<TrackResult> {
@@ -299,7 +304,7 @@ async function publishAndPut(
   const { gateways, log } = context;
   const [published, put] = await Promise.allSettled([
     events.length === 0 ? Promise.resolve(undefined) : gateways.events.publish(events),
-    metrics.length === 0 ? Promise.resolve() : gateways.metrics.put(metrics),
+    metrics.length === 0 ? Promise.resolve() : putInSlices(gateways.metrics, metrics),
   ]);
   if (published.status === 'rejected') {
     log.error('tracker events not published', { error: errorMessage(published.reason) });
@@ -307,6 +312,26 @@ async function publishAndPut(
     log.error('tracker events partly rejected', { failures: published.value.failed });
   }
   if (put.status === 'rejected') log.error('tracker metrics not put', { error: errorMessage(put.reason) });
+}
+
+/**
+ * A poll over thousands in flight puts four gauges each: tens of PutMetricData calls. The gateway sends one
+ * slice's calls one after another; slices of whole puts go a few at a time, so the poll waits for the slowest
+ * slice instead of the sum, with the same calls. Every slice is attempted; the first failure is reported.
+ */
+async function putInSlices(gateway: MetricsGateway, metrics: readonly ReservationMetric[]): Promise<void> {
+  const slices: ReservationMetric[][] = [];
+  for (let start = 0; start < metrics.length; start += METRICS_PER_SLICE) {
+    slices.push(metrics.slice(start, start + METRICS_PER_SLICE));
+  }
+  const outcomes = await mapWithConcurrency(slices, METRIC_SLICES_IN_FLIGHT, (slice) =>
+    gateway.put(slice).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    ),
+  );
+  const failure = outcomes.find((outcome) => outcome !== undefined);
+  if (failure !== undefined) throw failure.error;
 }
 
 function noteOutcome(assessment: Assessment, result: TrackResult, log: Logger): void {
