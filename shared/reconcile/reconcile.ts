@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../config/schema.ts';
-import { IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
+import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import {
   type AllocationChangeDetail,
@@ -16,6 +16,7 @@ import {
   desiredTargetTags,
   lastReclaimTags,
   readDesiredTarget,
+  readRequestRecord,
   requestRecordTags,
 } from '../records/tags.ts';
 import { createClientToken } from './client-token.ts';
@@ -170,9 +171,12 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   for (let start = 0; start < chosen.length; start += RECORD_CHUNK) {
     const chunk = chosen.slice(start, start + RECORD_CHUNK);
     outcomes.push(
-      ...(await mapWithConcurrency(chunk, input.concurrency ?? DEFAULT_CONCURRENCY, (decision) =>
-        act(decision, snapshots.get(decision.reservationId), context),
-      )),
+      ...(await mapWithConcurrency(chunk, input.concurrency ?? DEFAULT_CONCURRENCY, async (decision) => {
+        const snapshot = snapshots.get(decision.reservationId);
+        const outcome = await act(decision, snapshot, context);
+        if (outcome.outcome !== 'updated') repairMissingRecord(snapshot, context);
+        return outcome;
+      })),
     );
     await writeRecords(context);
   }
@@ -365,6 +369,74 @@ function recordRequest(
   };
   const clearDesired = snapshot !== undefined && readDesiredTarget(snapshot.tags) !== undefined;
   context.records.push({ reservationId, tags, clearDesired });
+}
+
+/** The trigger of a record written for a change no record explains. */
+export const REPAIR_TRIGGER = 'repair';
+
+/** `Allocation Change Requested` for a change found without its record: `repaired` tells it from a request. */
+export interface RepairedChangeDetail extends Omit<AllocationChangeDetail, 'trigger'> {
+  trigger: typeof REPAIR_TRIGGER;
+  repaired: true;
+}
+
+/**
+ * A managed allocation whose target is not the last recorded requested target: a run died between EC2's
+ * update and its record (the next runs see the target already set and would never write one), or the
+ * allocation was lent by hand before the service recorded anything. It gets a record now, once: the record
+ * then matches the target. A change from a recorded target also gets its `Allocation Change Requested`
+ * (`repaired: true`, from the last recorded target). A target never recorded at all (the first run on a
+ * fleet lent by hand) is only recorded, as the baseline: no change from a known target is known, and
+ * consumers read every requested change as a reclaim or a lend-back.
+ * Only a settled (`active`) allocation is repaired: a run that has just updated writes its records at the
+ * end of its chunk, and a repair racing it would overwrite its trigger, reason and deadline; the tracker
+ * follows an in-flight allocation without a record anyway.
+ */
+function repairMissingRecord(snapshot: ReservationSnapshot | undefined, context: ActContext): void {
+  const allocation = snapshot?.allocation;
+  if (context.mode !== 'apply' || snapshot === undefined || allocation?.status !== 'active') return;
+  const recorded = readRequestRecord(snapshot.tags);
+  if (recorded?.target === allocation.target) return;
+  const { reservationId } = snapshot;
+  const to = allocation.target;
+  const from = recorded?.target ?? to;
+  const reason =
+    recorded === undefined
+      ? `record missing: allocation target ${to} was never recorded by the service (set by hand, or before it managed this reservation)`
+      : `record missing: allocation target ${to} was set without a record (last recorded target ${recorded.target}, ${recorded.trigger} at ${recorded.at.toISOString()})`;
+  context.records.push({
+    reservationId,
+    tags: {
+      ...requestRecordTags({ target: to, from, at: context.now, trigger: REPAIR_TRIGGER, reason }),
+      // A reclaim whose record was lost lost its last-reclaim time too: the lend-back cooldown counts from now.
+      ...(to < from ? lastReclaimTags(context.now) : {}),
+      // The allocation is already settled at this target: the tracker must not report this record as a change
+      // completing now, nor learn a reclaim duration from a requested-at that is only the time of the repair.
+      [TAG.completedRequestAt]: context.now.toISOString(),
+    },
+    clearDesired: false,
+  });
+  if (recorded === undefined) {
+    context.log.info('allocation target never recorded: recorded now as the baseline', { reservationId, to });
+    return;
+  }
+  const detail: RepairedChangeDetail = {
+    reservationId,
+    from,
+    to,
+    trigger: REPAIR_TRIGGER,
+    triggerId: context.trigger.id,
+    reason,
+    requestedAt: context.now.toISOString(),
+    repaired: true,
+  };
+  context.events.push({
+    detailType: DETAIL_TYPE.changeRequested,
+    time: context.now,
+    resources: [reservationId],
+    detail,
+  });
+  context.log.warn('allocation change found without its record: recorded now', { reservationId, from, to });
 }
 
 /** Writes the pending request records; a record that fails is a warning, the change itself went through. */

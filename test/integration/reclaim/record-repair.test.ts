@@ -1,0 +1,134 @@
+import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  localSdkConfig,
+  RISK_ENGINE,
+  reservation,
+  scheduledEvent,
+  startLocalService,
+  TRADING,
+  updateCalls,
+} from '../../support/local-service.ts';
+
+// Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60), as it was lent by hand in the seed.
+const OFF_HOURS = '2025-03-12T22:00:00Z';
+// Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
+const BEFORE_OPEN = '2025-03-13T13:06:00Z';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function runSchedule(local: LocalService): Promise<ReconcileResult> {
+  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
+}
+
+function requestedEvents(local: LocalService) {
+  return local.aws.admin
+    .events({ source: 'odcr-reclaimer' })
+    .events.filter((event) => event['detail-type'] === 'Allocation Change Requested');
+}
+
+describe('record repair', () => {
+  it('records a target lent by hand once, as the baseline, without a change event', async () => {
+    const local = await startLocalService({ now: OFF_HOURS });
+    service = local;
+    for (const id of [TRADING, ...RISK_ENGINE]) {
+      expect(reservation(local.aws, id).tags[TAG.requestedTarget]).toBeUndefined();
+    }
+
+    const first = await runSchedule(local);
+
+    expect(first.outcomes.every((outcome) => outcome.outcome === 'unchanged')).toBe(true);
+    const trading = reservation(local.aws, TRADING).tags;
+    expect(trading).toMatchObject({
+      [TAG.requestedTarget]: '60',
+      [TAG.requestedFrom]: '60',
+      [TAG.requestTrigger]: 'repair',
+      [TAG.requestedAt]: new Date(OFF_HOURS).toISOString(),
+      [TAG.completedRequestAt]: new Date(OFF_HOURS).toISOString(),
+    });
+    expect(trading[TAG.requestReason]).toMatch(/^record missing: allocation target 60 was never recorded/);
+    for (const id of RISK_ENGINE) expect(reservation(local.aws, id).tags[TAG.requestedTarget]).toBe('1');
+    expect(requestedEvents(local)).toEqual([]);
+
+    // The record now matches: a later run writes nothing.
+    local.aws.advance(600);
+    const tagCallsBefore = local.aws.admin.calls({ service: 'ec2', action: 'CreateTags' }).calls.length;
+    await runSchedule(local);
+    expect(local.aws.admin.calls({ service: 'ec2', action: 'CreateTags' }).calls).toHaveLength(
+      tagCallsBefore,
+    );
+    expect(reservation(local.aws, TRADING).tags[TAG.requestedAt]).toBe(new Date(OFF_HOURS).toISOString());
+  });
+
+  it('records a change whose run died before its record, and publishes it once as repaired', async () => {
+    const local = await startLocalService({ now: OFF_HOURS });
+    service = local;
+    await runSchedule(local); // the baseline: target 60 recorded
+
+    // A run reclaims before the open and dies between EC2's update and its record.
+    local.aws.setClock(BEFORE_OPEN);
+    const ec2 = new EC2Client(localSdkConfig(local.aws.url));
+    await ec2.send(
+      new UpdateInterruptibleCapacityReservationAllocationCommand({
+        CapacityReservationId: TRADING,
+        TargetInstanceCount: 0,
+        ZeroSizePreference: 'retain', // as the service asks (the config's zeroSizePreference)
+      }),
+    );
+    ec2.destroy();
+    for (let step = 0; step < 60 && reservation(local.aws, TRADING).allocation?.status !== 'active'; step++) {
+      local.aws.advance(10);
+    }
+    expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, status: 'active' });
+    expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
+
+    const repairedAt = local.aws.clock.now().toISOString();
+    const result = await runSchedule(local);
+
+    // The policy wants 0, which is already set: no update, only the missing record and its event.
+    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+      outcome: 'unchanged',
+      to: 0,
+    });
+    expect(updateCalls(local.aws)).toHaveLength(1);
+    const tags = reservation(local.aws, TRADING).tags;
+    expect(tags).toMatchObject({
+      [TAG.requestedTarget]: '0',
+      [TAG.requestedFrom]: '60',
+      [TAG.requestTrigger]: 'repair',
+      [TAG.requestedAt]: repairedAt,
+      [TAG.lastReclaimAt]: repairedAt,
+      [TAG.completedRequestAt]: repairedAt,
+    });
+    expect(tags[TAG.requestReason]).toMatch(/^record missing: allocation target 0 was set without a record/);
+    const events = requestedEvents(local);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      resources: [TRADING],
+      detail: {
+        reservationId: TRADING,
+        from: 60,
+        to: 0,
+        trigger: 'repair',
+        repaired: true,
+        requestedAt: repairedAt,
+        triggerId: result.triggerId,
+      },
+    });
+
+    // Once: the record matches the allocation now.
+    local.aws.advance(300);
+    await runSchedule(local);
+    expect(requestedEvents(local)).toHaveLength(1);
+    expect(reservation(local.aws, TRADING).tags[TAG.requestedAt]).toBe(repairedAt);
+  });
+});
