@@ -55,6 +55,12 @@ export interface DescribeOptions {
    * which keeps a run at one Describe page per 1000 managed reservations (issue 7). Default true.
    */
   borrowers?: boolean;
+  /**
+   * Only these managed reservations (the tracker's polls after its first sweep): described by id,
+   * IDS_PER_DESCRIBE a call, among those this gateway's last full describe found in its region; the others are
+   * another region's (or gone) and are left out. An id EC2 no longer knows falls back to the full describe.
+   */
+  reservationIds?: readonly string[];
 }
 
 /** The EC2 capacity reservations the service manages, in the service's own terms (no SDK types leak out). */
@@ -107,7 +113,8 @@ const PER_RESOURCE_RETRY_CODES = new Set([
 
 /** EC2's largest page: the fewest calls, and the XML parsing per page is what a run spends its time on. */
 export const DESCRIBE_PAGE_SIZE = 1000;
-const IDS_PER_DESCRIBE = 100;
+/** Ids per DescribeCapacityReservations by id (EC2 documents no limit; kept well within the usual 1000). */
+export const IDS_PER_DESCRIBE = 100;
 
 export interface Ec2CapacityGatewayOptions {
   client?: EC2Client;
@@ -127,6 +134,40 @@ export class Ec2CapacityGateway implements CapacityGateway {
 
   async describeManaged(options: DescribeOptions = {}): Promise<ReservationSnapshot[]> {
     const region = await this.client.config.region();
+    const sources =
+      options.reservationIds === undefined
+        ? await this.describeAllManaged()
+        : await this.describeKnownManaged(options.reservationIds);
+    // The tag filter is not documented for this API (reference §2.4): check the tag here as well.
+    const managed = sources.filter((reservation) => isManagedSource(reservation));
+    const interruptible =
+      options.borrowers === false
+        ? new Map<string, CapacityReservation>()
+        : await this.describeByIds(
+            managed.flatMap(
+              (source) => source.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId ?? [],
+            ),
+          );
+    return managed.map((source) => toSnapshot(source, region, interruptible));
+  }
+
+  /** The managed sources of this region seen by the last full describe: which ids a by-id describe may ask. */
+  private knownManagedIds = new Set<string>();
+
+  private async describeKnownManaged(reservationIds: readonly string[]): Promise<CapacityReservation[]> {
+    const ids = reservationIds.filter((id) => this.knownManagedIds.has(id));
+    if (ids.length === 0) return [];
+    try {
+      return [...(await this.describeByIds(ids)).values()];
+    } catch (error: unknown) {
+      if (error instanceof AwsCallError && error.code === 'InvalidCapacityReservationId.NotFound') {
+        return this.describeAllManaged();
+      }
+      throw error;
+    }
+  }
+
+  private async describeAllManaged(): Promise<CapacityReservation[]> {
     const sources = await callAws('ec2', 'DescribeCapacityReservations', async () => {
       const found: CapacityReservation[] = [];
       const pages = paginateDescribeCapacityReservations(
@@ -143,17 +184,12 @@ export class Ec2CapacityGateway implements CapacityGateway {
       for await (const page of pages) found.push(...(page.CapacityReservations ?? []));
       return found;
     });
-    // The tag filter is not documented for this API (reference §2.4): check the tag here as well.
-    const managed = sources.filter((reservation) => isManagedSource(reservation));
-    const interruptible =
-      options.borrowers === false
-        ? new Map<string, CapacityReservation>()
-        : await this.describeByIds(
-            managed.flatMap(
-              (source) => source.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId ?? [],
-            ),
-          );
-    return managed.map((source) => toSnapshot(source, region, interruptible));
+    this.knownManagedIds = new Set(
+      sources.flatMap((source) =>
+        isManagedSource(source) && source.CapacityReservationId ? [source.CapacityReservationId] : [],
+      ),
+    );
+    return sources;
   }
 
   async createAllocation(request: CreateAllocationRequest): Promise<AllocationChange> {

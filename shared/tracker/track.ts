@@ -5,6 +5,7 @@ import { TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { MAX_DATUMS_PER_PUT, type MetricsGateway } from '../gateways/cloudwatch.ts';
+import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE } from '../gateways/ec2-capacity.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
@@ -59,6 +60,8 @@ export interface AppliedTarget {
 export interface TrackResult {
   /** Describes made, the race re-check included. */
   describes: number;
+  /** Of those, the polls that read only the in-flight reservations by id: how many ids each asked for. */
+  describedById: number[];
   polls: number;
   /** Reservations still in flight when the run ended. */
   inFlight: string[];
@@ -86,6 +89,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   });
   const result: TrackResult = {
     describes: 0,
+    describedById: [],
     polls: 0,
     inFlight: [],
     completed: [],
@@ -101,8 +105,17 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     completionReports.set(trigger.reservationId, trigger.time);
   }
 
+  let sweptReservations = 0;
   for (;;) {
-    const snapshots = await gateways.capacity.describeManaged({ borrowers: false });
+    // After the first sweep, a poll reads only what is still in flight, by id, when that takes fewer calls
+    // than sweeping every managed reservation again. A change requested meanwhile on another reservation is
+    // seen by the idle re-check below or by the next run (reconcile enables the rule).
+    const byId = result.polls > 0 && fewerCallsById(result.inFlight.length, sweptReservations);
+    const snapshots = await gateways.capacity.describeManaged(
+      byId ? { borrowers: false, reservationIds: result.inFlight } : { borrowers: false },
+    );
+    if (byId) result.describedById.push(result.inFlight.length);
+    else sweptReservations = snapshots.length;
     result.describes++;
     const inFlight = await poll(snapshots, {
       now: clock.now(),
@@ -144,6 +157,11 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   result.rule = 'disabled';
   log.info('tracker disabled: nothing in flight', { polls: result.polls });
   return result;
+}
+
+/** Whether describing `inFlight` reservations by id takes fewer calls than a sweep of `swept` managed ones. */
+function fewerCallsById(inFlight: number, swept: number): boolean {
+  return Math.ceil(inFlight / IDS_PER_DESCRIBE) < Math.ceil(swept / DESCRIBE_PAGE_SIZE);
 }
 
 interface PollContext {

@@ -8,7 +8,7 @@
  */
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord } from '#infra/local-aws/types.ts';
-import { DESCRIBE_PAGE_SIZE } from '#shared/gateways/ec2-capacity.ts';
+import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import { lambdaContext, startLocalService, TRACKER_RULE_NAME } from '../support/local-service.ts';
@@ -80,7 +80,9 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
     const describes = calls.filter(
       (call) => call.service === 'ec2' && call.action === 'DescribeCapacityReservations',
     );
-    const floor = describeFloor(result.describes);
+    const sweeps = result.describes - result.describedById.length;
+    const byIdFloor = result.describedById.reduce((sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE), 0);
+    const floor = describeFloor(sweeps) + byIdFloor;
     const observedPageSize = Math.max(
       ...describes.map((call) => {
         const shape = describeShape(call);
@@ -90,7 +92,7 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
     const label = `${reclaiming} reclaiming`;
     return [
       {
-        metric: `${MANAGED.toLocaleString('en-US')} managed, ${label}: Describe calls per run (floor ${floor}: ${result.describes} sweeps × ${REGIONS} region × ceil(${MANAGED} / ${DESCRIBE_PAGE_SIZE}); MaxResults sent ${observedPageSize})`,
+        metric: `${MANAGED.toLocaleString('en-US')} managed, ${label}: Describe calls per run (floor ${floor}: ${sweeps} sweeps × ${REGIONS} region × ceil(${MANAGED} / ${DESCRIBE_PAGE_SIZE}) + ${result.describedById.length} in-flight polls by id, ${byIdFloor} calls of ≤ ${IDS_PER_DESCRIBE} ids; MaxResults sent ${observedPageSize})`,
         value: describes.length,
         unit: 'calls',
         target: { value: floor, better: 'lower' },
