@@ -167,8 +167,36 @@ export class Ec2CapacityGateway implements CapacityGateway {
     }
   }
 
+  /**
+   * Whether EC2 accepts the `interruptible` filter. It is in the user guide's CLI example but not in the API
+   * reference's filter list (reference §2.4, §8.7): if EC2 ever refuses it, describe without it from then on
+   * (the client-side check below drops the interruptible reservations anyway, at the cost of bigger pages).
+   */
+  private interruptibleFilterAccepted = true;
+
   private async describeAllManaged(): Promise<CapacityReservation[]> {
-    const sources = await callAws('ec2', 'DescribeCapacityReservations', async () => {
+    let sources: CapacityReservation[];
+    try {
+      sources = await this.describeAllPages(this.interruptibleFilterAccepted);
+    } catch (error: unknown) {
+      const refusedFilter =
+        this.interruptibleFilterAccepted &&
+        error instanceof AwsCallError &&
+        (error.code === 'InvalidParameterValue' || error.code === 'InvalidFilter');
+      if (!refusedFilter) throw error;
+      this.interruptibleFilterAccepted = false;
+      sources = await this.describeAllPages(false);
+    }
+    this.knownManagedIds = new Set(
+      sources.flatMap((source) =>
+        isManagedSource(source) && source.CapacityReservationId ? [source.CapacityReservationId] : [],
+      ),
+    );
+    return sources;
+  }
+
+  private describeAllPages(withInterruptibleFilter: boolean): Promise<CapacityReservation[]> {
+    return callAws('ec2', 'DescribeCapacityReservations', async () => {
       const found: CapacityReservation[] = [];
       const pages = paginateDescribeCapacityReservations(
         { client: this.client, pageSize: DESCRIBE_PAGE_SIZE },
@@ -176,20 +204,14 @@ export class Ec2CapacityGateway implements CapacityGateway {
           Filters: [
             { Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] },
             // Create tags the interruptible reservation managed as well (the role requires the request tag):
-            // without this, its reservations would double the pages. The user guide's filter (reference §2.4).
-            { Name: 'interruptible', Values: ['false'] },
+            // without this filter its reservations would double the pages.
+            ...(withInterruptibleFilter ? [{ Name: 'interruptible', Values: ['false'] }] : []),
           ],
         },
       );
       for await (const page of pages) found.push(...(page.CapacityReservations ?? []));
       return found;
     });
-    this.knownManagedIds = new Set(
-      sources.flatMap((source) =>
-        isManagedSource(source) && source.CapacityReservationId ? [source.CapacityReservationId] : [],
-      ),
-    );
-    return sources;
   }
 
   async createAllocation(request: CreateAllocationRequest): Promise<AllocationChange> {

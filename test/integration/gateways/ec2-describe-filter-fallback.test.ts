@@ -1,0 +1,83 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
+import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
+import { localSdkConfig } from '../../support/local-service.ts';
+
+const SOURCE = 'cr-00000000000000f01';
+
+let local: LocalAws;
+
+beforeAll(async () => {
+  local = await startLocalAws({
+    port: 0,
+    seed: {
+      reservations: [
+        {
+          id: SOURCE,
+          instanceType: 'c7i.large',
+          availabilityZone: 'us-east-1a',
+          totalInstanceCount: 10,
+          tags: { [TAG.managed]: MANAGED_TAG_VALUE },
+          interruptible: { instanceCount: 4, borrowed: 2 },
+        },
+      ],
+    },
+  });
+});
+
+afterAll(async () => {
+  await local?.close();
+});
+
+/** EC2 calls log their form fields as strings; the filter names of each Describe that carried any. */
+function describeFilters(): string[][] {
+  return local.admin
+    .calls({ service: 'ec2', action: 'DescribeCapacityReservations' })
+    .calls.map((call) => (typeof call.params === 'object' && call.params !== null ? call.params : {}))
+    .map((params) =>
+      Object.entries(params)
+        .filter(([key]) => /^Filter\.\d+\.Name$/.test(key))
+        .map(([, value]) => String(value)),
+    )
+    .filter((names) => names.length > 0);
+}
+
+describe('Ec2CapacityGateway.describeManaged and the interruptible filter', () => {
+  it('describes without the undocumented interruptible filter once EC2 refuses it, and keeps doing so', async () => {
+    // The `interruptible` filter is only in the user guide (reference §2.4): if EC2 answers
+    // InvalidParameterValue to it, the gateway must still see the fleet, not fail every run.
+    const gateway = new Ec2CapacityGateway({ client: new EC2Client(localSdkConfig(local.url, 1)) });
+    local.admin.injectFault({
+      service: 'ec2',
+      action: 'DescribeCapacityReservations',
+      error: 'InvalidParameterValue',
+      count: 1,
+    });
+
+    const first = await gateway.describeManaged({ borrowers: false });
+    const second = await gateway.describeManaged({ borrowers: false });
+
+    expect(first.map((snapshot) => snapshot.reservationId)).toEqual([SOURCE]);
+    expect(second.map((snapshot) => snapshot.reservationId)).toEqual([SOURCE]);
+    expect(describeFilters()).toEqual([
+      [`tag:${TAG.managed}`, 'interruptible'],
+      [`tag:${TAG.managed}`],
+      [`tag:${TAG.managed}`],
+    ]);
+  });
+
+  it('does not hide other Describe failures behind the fallback', async () => {
+    const gateway = new Ec2CapacityGateway({ client: new EC2Client(localSdkConfig(local.url, 1)) });
+    local.admin.injectFault({
+      service: 'ec2',
+      action: 'DescribeCapacityReservations',
+      error: 'UnauthorizedOperation',
+    });
+
+    await expect(gateway.describeManaged({ borrowers: false })).rejects.toMatchObject({
+      code: 'UnauthorizedOperation',
+    });
+  });
+});
