@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import type { Clock } from '#shared/clock.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { parseWith } from '#shared/events/parse.ts';
-import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
@@ -66,6 +65,12 @@ function toTrigger(event: TrackerEvent): TrackerTrigger {
 export const handler = createHandler(() => {
   const base = productionDependencies();
   // The tracker cannot work without its metrics: fail at cold start naming the variable, not mid-run.
-  const metrics = base.gateways.metrics ?? new CloudWatchGateway({ namespace: readMetricsNamespace() });
-  return { ...base, gateways: { ...base.gateways, metrics }, settings: readTrackerSettings() };
+  // With the namespace set, the container's one CloudWatch gateway already serves the metrics role.
+  readMetricsNamespace();
+  if (base.gateways.metrics === undefined) throw new Error('container built no metrics gateway');
+  return {
+    ...base,
+    gateways: { ...base.gateways, metrics: base.gateways.metrics },
+    settings: readTrackerSettings(),
+  };
 });

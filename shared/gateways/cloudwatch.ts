@@ -168,7 +168,6 @@ export class CloudWatchGateway implements AlarmGateway, MetricsGateway {
 
 // Transitional names of the two former adapters, for callers that other changes are still editing: both are
 // this one class. Use CloudWatchGateway.
-export { CloudWatchGateway as CloudWatchAlarmGateway, CloudWatchGateway as CloudWatchMetricsGateway };
 
 function isAlarmState(value: string | undefined): value is AlarmState {
   return value === 'OK' || value === 'ALARM' || value === 'INSUFFICIENT_DATA';

@@ -20,8 +20,8 @@ import { createHandler as createTrackerHandler } from '#functions/track-reclamat
 import { LocalAwsAdminClient } from '#infra/local-aws/admin-client.ts';
 import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
 import type { Clock } from '#shared/clock.ts';
+import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
-import { CloudWatchMetricsGateway } from '#shared/gateways/metrics.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
@@ -197,7 +197,7 @@ export const scaleSection: BenchSection = {
         clock: trackerClock,
         gateways: {
           ...trackerGateways,
-          metrics: new CloudWatchMetricsGateway({
+          metrics: new CloudWatchGateway({
             namespace: 'OdcrReclaimer',
             client: new CloudWatchClient(localSdkConfig(endpoint.url)),
           }),
