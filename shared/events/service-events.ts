@@ -18,13 +18,19 @@ export type DetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
 
 export type TriggerKind = 'schedule' | 'alarm' | 'on-demand' | 'tracker';
 
+/** Who a recorded change is attributed to: a trigger, or `repair` for a change found without its record. */
+export const REPAIR_TRIGGER = 'repair';
+export type RecordedTrigger = TriggerKind | typeof REPAIR_TRIGGER;
+
 /** Detail of `Allocation Change Requested` and `Allocation Change Failed`. */
 export interface AllocationChangeDetail {
   reservationId: string;
   /** Allocation target before the change (0 when there was no allocation). */
   from: number;
   to: number;
-  trigger: TriggerKind;
+  trigger: RecordedTrigger;
+  /** Set on `Allocation Change Requested` written for a change found without its record (reconcile's repair). */
+  repaired?: true;
   /** The trigger's id: the correlation id of every log line of the run. */
   triggerId: string;
   reason: string;

@@ -4,6 +4,7 @@ import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts
 import {
   type AllocationChangeDetail,
   DETAIL_TYPE,
+  REPAIR_TRIGGER,
   type ServiceEvent,
   type TriggerKind,
 } from '../events/service-events.ts';
@@ -371,15 +372,6 @@ function recordRequest(
   context.records.push({ reservationId, tags, clearDesired });
 }
 
-/** The trigger of a record written for a change no record explains. */
-export const REPAIR_TRIGGER = 'repair';
-
-/** `Allocation Change Requested` for a change found without its record: `repaired` tells it from a request. */
-export interface RepairedChangeDetail extends Omit<AllocationChangeDetail, 'trigger'> {
-  trigger: typeof REPAIR_TRIGGER;
-  repaired: true;
-}
-
 /**
  * A managed allocation whose target is not the last recorded requested target: a run died between EC2's
  * update and its record (the next runs see the target already set and would never write one), or the
@@ -420,7 +412,7 @@ function repairMissingRecord(snapshot: ReservationSnapshot | undefined, context:
     context.log.info('allocation target never recorded: recorded now as the baseline', { reservationId, to });
     return;
   }
-  const detail: RepairedChangeDetail = {
+  const detail: AllocationChangeDetail = {
     reservationId,
     from,
     to,
