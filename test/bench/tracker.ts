@@ -1,6 +1,6 @@
 /**
- * The tracker at scale (issues 5 and 7): one run over 10,000 managed reservations against the in-process local
- * endpoint: how many DescribeCapacityReservations calls it makes against the floor (one page of EC2's largest
+ * The tracker at scale (issues 5 and 7): one run over 10,000 managed reservations against the local endpoint
+ * in a process of its own (EC2's work is not the service's): how many DescribeCapacityReservations calls it makes against the floor (one page of EC2's largest
  * `MaxResults` per sweep and region, from the page size the gateway decided on, not from the calls it made),
  * and how long the run takes (issue 7: within 2 s). The rule only runs
  * the tracker while something is in flight, so the run measured has 1% of the fleet reclaiming: it polls for
@@ -8,11 +8,19 @@
  */
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord } from '#infra/local-aws/types.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
 import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
-import { lambdaContext, startLocalService, TRACKER_RULE_NAME } from '../support/local-service.ts';
+import {
+  EXAMPLE_CONFIG_FILE,
+  lambdaContext,
+  localGateways,
+  TRACKER_RULE_NAME,
+} from '../support/local-service.ts';
 import { managedFleetSeed, managedReservationId } from '../support/managed-fleet.ts';
+import { startEndpointProcess } from './endpoint-process.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
 const MANAGED = 10_000;
@@ -43,13 +51,11 @@ function describeFloor(sweeps: number): number {
 }
 
 async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
-  const service = await startLocalService({
-    now: NOW,
-    seed: managedFleetSeed(MANAGED, { now: NOW }),
-  });
-  const { aws, gateways } = service;
+  const endpoint = await startEndpointProcess(NOW);
   try {
-    const requestedAt = aws.clock.now();
+    await endpoint.admin.seed(managedFleetSeed(MANAGED, { now: NOW }));
+    const gateways = localGateways(endpoint.url, { sleep: (ms) => endpoint.clock.sleep(ms) });
+    const requestedAt = endpoint.clock.now();
     for (let index = 0; index < reclaiming; index++) {
       const reservationId = managedReservationId(index);
       await gateways.capacity.updateAllocation({ reservationId, target: 0, zeroSizePreference: 'retain' });
@@ -58,8 +64,14 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
         requestRecordTags({ target: 0, from: 5, at: requestedAt, trigger: 'schedule', reason: 'bench' }),
       );
     }
-    const tracker = createTrackerHandler(service.dependencies);
-    const since = aws.clock.now().toISOString();
+    const tracker = createTrackerHandler({
+      gateways,
+      config: loadConfigFile(EXAMPLE_CONFIG_FILE),
+      clock: endpoint.clock,
+      logger: createSilentLogger(),
+    });
+    await endpoint.takeCalls();
+    const since = endpoint.clock.now().toISOString();
     const started = performance.now();
     const result: TrackResult = await tracker(
       {
@@ -76,7 +88,7 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
       lambdaContext('odcr-reclaimer-dev-track-reclamation'),
     );
     const milliseconds = performance.now() - started;
-    const calls = aws.admin.calls({ since }).calls;
+    const calls = await endpoint.takeCalls();
     const describes = calls.filter(
       (call) => call.service === 'ec2' && call.action === 'DescribeCapacityReservations',
     );
@@ -110,7 +122,7 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    await service.close();
+    endpoint.stop();
   }
 }
 
