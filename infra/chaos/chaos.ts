@@ -8,7 +8,6 @@
  * Each loss is explained by an injected fault that made it unavoidable, or reported as unexplained.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
@@ -23,6 +22,7 @@ import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   type CapacityGateway,
   CloudWatchGateway,
+  createEc2ClientFrom,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -185,7 +185,7 @@ class FaultInjector {
   gateways(): Gateways {
     const local = this.endpoint();
     const sdk = { ...inProcessSdkConfig(local), retryStrategy: FAST_RETRY };
-    const capacity = new Ec2CapacityGateway({ client: new EC2Client(sdk) });
+    const capacity = new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) });
     const cloudWatch = new CloudWatchGateway({
       client: new CloudWatchClient(sdk),
       namespace: 'OdcrReclaimer',

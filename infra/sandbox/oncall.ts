@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
@@ -17,6 +17,7 @@ import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import {
   CloudWatchGateway,
+  createEc2ClientFrom,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -301,7 +302,7 @@ function gatewaysFor(url: string, region: string): Gateways {
     namespace: process.env.METRICS_NAMESPACE ?? 'OdcrReclaimer',
   });
   return {
-    capacity: new Ec2CapacityGateway({ client: new EC2Client(sdk) }),
+    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) }),
     alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(sdk),
@@ -488,7 +489,7 @@ async function runDeployed(command: OnCallCommand, io: OnCallIo, clients: OnCall
   if (errorCode(answer) !== undefined) return 1;
   const changed = changedReservations(answer);
   if (!command.wait || command.payload.dryRun === true || changed.ids.length === 0) return 0;
-  const capacity = new Ec2CapacityGateway({ client: clients.ec2 ?? new EC2Client({}) });
+  const capacity = new Ec2CapacityGateway({ client: clients.ec2 ?? createEc2ClientFrom({}) });
   const end = await followProgress({
     reservationIds: changed.ids,
     names: changed.names,

@@ -15,7 +15,6 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
@@ -30,6 +29,7 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import {
   CloudWatchGateway,
+  createEc2ClientFrom,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -823,7 +823,7 @@ function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers): Gateway
     namespace: environment.METRICS_NAMESPACE ?? 'OdcrReclaimer',
   });
   return {
-    capacity: new Ec2CapacityGateway({ client: new EC2Client(sdk) }),
+    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) }),
     alarms: cloudWatch,
     events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
     metrics: cloudWatch,

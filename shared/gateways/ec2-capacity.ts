@@ -5,6 +5,7 @@ import {
   DeleteTagsCommand,
   DescribeCapacityReservationsCommand,
   EC2Client,
+  type EC2ClientConfig,
   paginateDescribeCapacityReservations,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
@@ -19,6 +20,7 @@ import {
 } from '../domain/reservation.ts';
 import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
 import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
+import { Ec2QueryProtocol } from './ec2-query-protocol.ts';
 
 export interface CreateAllocationRequest {
   /** The source reservation. */
@@ -120,9 +122,18 @@ export interface Ec2CapacityGatewayOptions {
   client?: EC2Client;
 }
 
+/**
+ * The one way the service builds an EC2 client (production, sandbox, chaos, bench and tests alike): the SDK's
+ * client with `Ec2QueryProtocol`, which parses responses several times faster than the SDK's own XML parser,
+ * the bulk of a 10,000-reservation sweep, and otherwise behaves as the SDK's default protocol.
+ */
+export function createEc2ClientFrom(config: EC2ClientConfig): EC2Client {
+  return new EC2Client({ ...config, protocol: Ec2QueryProtocol });
+}
+
 /** An EC2 client for `region`, or for the function's own region (AWS_REGION) when absent. */
 export function createEc2Client(region?: string): EC2Client {
-  return new EC2Client({ ...SDK_RETRY_SETTINGS, ...(region === undefined ? {} : { region }) });
+  return createEc2ClientFrom({ ...SDK_RETRY_SETTINGS, ...(region === undefined ? {} : { region }) });
 }
 
 export class Ec2CapacityGateway implements CapacityGateway {

@@ -3,7 +3,6 @@
  * gateways pointed at it, the example config, and the endpoint's simulated clock, ready for `createHandler`.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
@@ -14,6 +13,7 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   CloudWatchGateway,
+  createEc2ClientFrom,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -58,7 +58,7 @@ export function localGateways(
     namespace: METRICS_NAMESPACE,
   });
   return {
-    capacity: new Ec2CapacityGateway({ client: new EC2Client(config) }),
+    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(config) }),
     alarms: cloudWatch,
     metrics: cloudWatch,
     events: new EventBridgeGateway({

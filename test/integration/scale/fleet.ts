@@ -4,13 +4,13 @@
  * config's selectors match). All XNYS: needs everything from the open (minus the lead), 4 outside sessions.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SeedReservation, SeedState } from '#infra/local-aws/types.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import {
   CloudWatchGateway,
+  createEc2ClientFrom,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -102,7 +102,10 @@ export function scaleGateways(
   return {
     capacity: new MultiRegionCapacityGateway(
       new Map(
-        regions.map((region) => [region, new Ec2CapacityGateway({ client: new EC2Client(sdk(region)) })]),
+        regions.map((region) => [
+          region,
+          new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk(region)) }),
+        ]),
       ),
     ),
     alarms: new CloudWatchGateway({ client: new CloudWatchClient(localSdkConfig(url)) }),

@@ -4,14 +4,13 @@
  * Names, SDK settings and the Lambda context come from test/support, shared with the reclaim tests.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
-import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
+import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { EventBridgeGateway } from '#shared/gateways/eventbridge.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
@@ -99,7 +98,7 @@ export async function startTrackerHarness(
     namespace: NAMESPACE,
   });
   const gateways = {
-    capacity: new Ec2CapacityGateway({ client: new EC2Client(clientConfig) }),
+    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(clientConfig) }),
     alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(clientConfig),
