@@ -10,10 +10,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { BUNDLED_CONFIG_NAME, type BuiltFunction, buildAll } from '#infra/build.ts';
-import { Ec2CapacityGateway } from '#shared/gateways/index.ts';
+import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/index.ts';
 import {
   alarmEvent,
   EVENT_BUS_NAME,
@@ -140,7 +139,7 @@ async function bundleFigures(): Promise<BenchResult[]> {
 async function alarmFigures(): Promise<BenchResult[]> {
   // Tuesday 2025-03-11, 12:00 New York: the trading fleet is lent (60) and the alarm takes it all back.
   const service = await startLocalService({ now: '2025-03-11T16:00:00Z' });
-  const ec2 = new EC2Client(localSdkConfig(service.aws.url));
+  const ec2 = createEc2ClientFrom(localSdkConfig(service.aws.url));
   let updateSentAt: number | undefined;
   ec2.middlewareStack.add(
     (next, context) => async (args) => {

@@ -14,14 +14,14 @@
  */
 
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client, paginateDescribeCapacityReservations } from '@aws-sdk/client-ec2';
+import { paginateDescribeCapacityReservations } from '@aws-sdk/client-ec2';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
 import type { Clock } from '#shared/clock.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
-import { IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
+import { createEc2ClientFrom, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
@@ -55,7 +55,7 @@ function count(calls: readonly CallRecord[], action: string): number {
 async function bareSdkSweep(url: string, regions: readonly string[]): Promise<number> {
   const counts = await Promise.all(
     regions.map(async (region) => {
-      const client = new EC2Client({ ...localSdkConfig(url), region });
+      const client = createEc2ClientFrom({ ...localSdkConfig(url), region });
       let described = 0;
       const pages = paginateDescribeCapacityReservations(
         { client, pageSize: PAGE },
