@@ -129,7 +129,6 @@ export function assessReservation(input: AssessInput): Assessment {
     metrics.push({ name, reservationId, value, unit, timestamp: now });
 
   const requestOpen = request !== undefined && memory.completedRequestAt?.getTime() !== request.at.getTime();
-  const requestFacts = request === undefined ? {} : requestDetail(request);
 
   if (inFlight || input.reportIdleGauges) {
     metric(METRIC.owned, snapshot.owned);
@@ -165,7 +164,7 @@ export function assessReservation(input: AssessInput): Assessment {
           target,
           remaining: Math.abs(current - target),
           status: allocation?.status,
-          ...requestFacts,
+          ...requestDetail(request),
           observedAt: now.toISOString(),
         },
         time: now,
@@ -177,7 +176,7 @@ export function assessReservation(input: AssessInput): Assessment {
       !isAtOrAfter(memory.stallReportedAt, lastMovedAt)
     ) {
       events.push(
-        stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, requestFacts),
+        stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, requestDetail(request)),
       );
       metric(METRIC.stalls, 1);
       tags[TAG.stallReportedAt] = now.toISOString();
@@ -192,7 +191,7 @@ export function assessReservation(input: AssessInput): Assessment {
           current,
           target,
           remaining: current - target,
-          ...requestFacts,
+          ...requestDetail(request),
           projectedCompletionAt: risk.projectedAt?.toISOString() ?? null,
           instancesPerMinute: risk.instancesPerMinute,
           observedAt: now.toISOString(),
@@ -207,7 +206,9 @@ export function assessReservation(input: AssessInput): Assessment {
   if (failed) {
     const episodeStart = request !== undefined && request.at > lastMovedAt ? request.at : lastMovedAt;
     if (!isAtOrAfter(memory.stallReportedAt, episodeStart)) {
-      events.push(stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, requestFacts));
+      events.push(
+        stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, requestDetail(request)),
+      );
       metric(METRIC.stalls, 1);
       tags[TAG.stallReportedAt] = now.toISOString();
     }
@@ -224,7 +225,7 @@ export function assessReservation(input: AssessInput): Assessment {
         reservationId,
         current,
         target,
-        ...requestFacts,
+        ...requestDetail(request),
         completedAt: completedAt.toISOString(),
         durationSeconds,
         ...(marginSeconds === undefined ? {} : { marginSeconds }),
@@ -312,7 +313,12 @@ function stalledEvent(
   };
 }
 
-function requestDetail(request: TrackedRequest) {
+/**
+ * The request's facts every event about it carries; built only for an event, since most polls over a large
+ * fleet report nothing for most reservations.
+ */
+function requestDetail(request: TrackedRequest | undefined) {
+  if (request === undefined) return {};
   return {
     from: request.from,
     to: request.target,

@@ -5,19 +5,26 @@ import { TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { MAX_DATUMS_PER_PUT, type MetricsGateway } from '../gateways/cloudwatch.ts';
-import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE } from '../gateways/ec2-capacity.ts';
+import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gateways/ec2-capacity.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
 import { reconcile } from '../reconcile/reconcile.ts';
-import { DESIRED_TAG_KEYS, readDesiredTarget, readRequestRecord } from '../records/tags.ts';
+import {
+  DESIRED_TAG_KEYS,
+  REQUEST_TAG_KEYS,
+  readDesiredTarget,
+  readRequestRecord,
+  type Tags,
+} from '../records/tags.ts';
 import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
   isInFlight,
   readTrackerMemory,
+  type TrackerMemory,
   type TrackerSettings,
 } from './assess.ts';
 import type { ReservationMetric } from './metric-names.ts';
@@ -74,6 +81,28 @@ export interface TrackResult {
   failed: { reservationId: string; errorCode: string }[];
   /** The rule's state as this run left it. */
   rule: 'enabled' | 'disabled';
+  /** One entry per poll, in order: how long its look and its report took, and how much each carried. */
+  pollTimings: PollTiming[];
+}
+
+/**
+ * A poll's cost, for whoever runs the tracker (logged as `poll`, returned in `pollTimings`). Wall time from
+ * `performance.now()`, never the injected clock: the business clock may be simulated (a sleep of 15 s takes
+ * no time), and these figures are about the machine's work, not about when EC2 did what.
+ */
+export interface PollTiming {
+  /**
+   * The look: describe, assess every reservation, write the tracker's tags. A poll owing decisions (deferred
+   * targets due) also waits for its report and decides again within its look.
+   */
+  lookMs: number;
+  /** From the report's start until its events and metrics were out (or their failure logged). */
+  reportMs: number;
+  /** Reservations described. */
+  reservations: number;
+  /** Events and metric values the report carried (sent, or refused and logged). */
+  events: number;
+  metrics: number;
 }
 
 /** Whole PutMetricData calls per slice (the byte limit is far off: a gauge is ~150 bytes of 1 MB a put). */
@@ -98,6 +127,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     applied: [],
     failed: [],
     rule: 'enabled',
+    pollTimings: [],
   };
   const startedAt = clock.now().getTime();
   const completionReports = new Map<string, Date>();
@@ -105,8 +135,15 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     completionReports.set(trigger.reservationId, trigger.time);
   }
 
+  const readings = {
+    request: memoizedByTags(REQUEST_TAG_KEYS, readRequestRecord),
+    memory: memoizedByTags(TRACKER_TAG_KEYS, readTrackerMemory),
+  };
   let sweptReservations = 0;
+  // The last poll's report, still going out: the next look, and the end of the run, wait for it.
+  let reportOut: Promise<void> = Promise.resolve();
   for (;;) {
+    const lookStartedAt = performance.now();
     // After the first sweep, a poll reads only what is still in flight, by id, when that takes fewer calls
     // than sweeping every managed reservation again. A change requested meanwhile on another reservation is
     // seen by the idle re-check below or by the next run (reconcile enables the rule).
@@ -117,7 +154,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     if (byId) result.describedById.push(result.inFlight.length);
     else sweptReservations = snapshots.length;
     result.describes++;
-    const inFlight = await poll(snapshots, {
+    const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
       now: clock.now(),
       firstPoll: result.polls === 0,
       completionReports,
@@ -127,14 +164,25 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
       trigger,
       log,
       result,
+      readings,
     });
     result.polls++;
+    result.pollTimings.push(timing);
     result.inFlight = inFlight;
+    const pollNumber = result.polls;
+    reportOut = report.then(() =>
+      log.info('poll', { poll: pollNumber, ...timing, inFlight: inFlight.length }),
+    );
     if (inFlight.length === 0) break;
     const elapsedSeconds = (clock.now().getTime() - startedAt) / 1000;
     if (elapsedSeconds + settings.pollIntervalSeconds > settings.runBudgetSeconds) break;
-    await clock.sleep(settings.pollIntervalSeconds * 1000);
+    // The report goes out while the tracker waits for its next look, instead of delaying this one. The next
+    // look waits for both, so reports never pile up nor overtake each other: with a simulated clock it starts
+    // once the report is out, as it would in AWS, where the interval is far longer than a report.
+    await Promise.all([clock.sleep(settings.pollIntervalSeconds * 1000), reportOut]);
   }
+  // Everything this run saw is reported before it touches the rule or returns.
+  await reportOut;
 
   if (result.inFlight.length > 0) {
     // Woken by EC2's event rather than the rule, or racing a run that disabled it: make sure the next minute runs.
@@ -159,6 +207,39 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   return result;
 }
 
+/**
+ * A reader that parses each distinct set of values of `keys` once: reservations changed together carry the
+ * same request record (one reconcile) and the same memory (one poll), so a poll over thousands parses a
+ * handful of records instead of thousands, every poll. `read` must depend on `keys` only (a unit test holds
+ * readRequestRecord to REQUEST_TAG_KEYS); readings are shared between reservations, hence read-only.
+ */
+export function memoizedByTags<T>(keys: readonly string[], read: (tags: Tags) => T): (tags: Tags) => T {
+  const readings = new Map<string, { reading: T }>();
+  return (tags) => {
+    // Length-prefixed values, '-' for an absent tag: two different sets of values never share a key.
+    let key = '';
+    for (const name of keys) {
+      const value = tags[name];
+      key += value === undefined ? '-' : `${value.length}:${value}`;
+    }
+    let known = readings.get(key);
+    if (known === undefined) {
+      known = { reading: read(tags) };
+      readings.set(key, known);
+    }
+    return known.reading;
+  };
+}
+
+/** Wall milliseconds since `start` (a `performance.now()` reading), to a tenth: diagnostics, not business time. */
+function millisecondsSince(start: number): number {
+  return roundMs(performance.now() - start);
+}
+
+function roundMs(milliseconds: number): number {
+  return Math.round(milliseconds * 10) / 10;
+}
+
 /** Whether describing `inFlight` reservations by id takes fewer calls than a sweep of `swept` managed ones. */
 function fewerCallsById(inFlight: number, swept: number): boolean {
   return Math.ceil(inFlight / IDS_PER_DESCRIBE) < Math.ceil(swept / DESCRIBE_PAGE_SIZE);
@@ -174,55 +255,92 @@ interface PollContext {
   trigger: TrackerTrigger;
   log: Logger;
   result: TrackResult;
+  /** This run's readers of the request record and the tracker's memory (shared readings: read-only). */
+  readings: {
+    request: (tags: Tags) => ReturnType<typeof readRequestRecord>;
+    memory: (tags: Tags) => TrackerMemory;
+  };
 }
 
-/** One look at every managed reservation; returns the ids still in flight afterwards. */
-async function poll(snapshots: readonly ReservationSnapshot[], context: PollContext): Promise<string[]> {
+interface Poll {
+  /** The ids still in flight after the look. */
+  inFlight: string[];
+  timing: PollTiming;
+  /** The poll's report going out; never rejects (a failure is logged), and fills in `timing.reportMs`. */
+  report: Promise<void>;
+}
+
+/**
+ * One look at every managed reservation (assess, write the tracker's tags), then its report started: the
+ * caller decides when to wait for it. `lookStartedAt` is the wall time the look began, its describe included.
+ */
+async function poll(
+  snapshots: readonly ReservationSnapshot[],
+  lookStartedAt: number,
+  context: PollContext,
+): Promise<Poll> {
   const { now, gateways, log, result } = context;
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
   const inFlight: string[] = [];
-  const pending: { snapshot: ReservationSnapshot; assessment: Assessment }[] = [];
+  const tagRequests: TagRequest[] = [];
   const due: string[] = [];
 
   for (const snapshot of snapshots) {
-    const request = readRequestRecord(snapshot.tags);
+    const request = context.readings.request(snapshot.tags);
     const deferred = readDesiredTarget(snapshot.tags);
     const completionReportedAt = context.completionReports.get(snapshot.reservationId);
     const assessment = assessReservation({
       snapshot,
       ...(request === undefined ? {} : { request }),
       ...(deferred === undefined ? {} : { deferred }),
-      memory: readTrackerMemory(snapshot.tags),
+      memory: context.readings.memory(snapshot.tags),
       now,
       settings: context.settings,
       reportIdleGauges: context.firstPoll,
       ...(completionReportedAt === undefined ? {} : { completionReportedAt }),
     });
-    events.push(...assessment.events);
-    metrics.push(...assessment.metrics);
+    for (const event of assessment.events) events.push(event);
+    for (const metric of assessment.metrics) metrics.push(metric);
     noteOutcome(assessment, result, log);
     if (assessment.inFlight) inFlight.push(snapshot.reservationId);
     if (assessment.redecide) due.push(snapshot.reservationId);
-    pending.push({ snapshot, assessment });
+    tagRequests.push({ reservationId: snapshot.reservationId, tags: assessment.tags });
   }
 
   // The tracker's memory and records, batched: reservations moving together carry the same tags, so a poll
   // over thousands in flight costs a few CreateTags calls instead of one per reservation (issue 7).
-  const byId = new Map(pending.map((entry) => [entry.snapshot.reservationId, entry]));
-  const tagFailures = await writeTags(
-    gateways.capacity,
-    pending.map((entry) => ({ reservationId: entry.snapshot.reservationId, tags: entry.assessment.tags })),
-  );
-  for (const { reservationId, error } of tagFailures) {
-    const entry = byId.get(reservationId);
-    if (entry) noteFailure(entry.snapshot, error, inFlight, events, context);
+  const tagFailures = await writeTags(gateways.capacity, tagRequests);
+  if (tagFailures.length > 0) {
+    const byId = new Map(snapshots.map((snapshot) => [snapshot.reservationId, snapshot]));
+    for (const { reservationId, error } of tagFailures) {
+      const snapshot = byId.get(reservationId);
+      if (snapshot) noteFailure(snapshot, error, inFlight, events, context);
+    }
   }
 
-  await publishAndPut(events, metrics, context);
-  // After the completions above are out, so the log and the bus read "completed", then "requested".
-  if (due.length > 0) inFlight.push(...(await decideAgain(due, context)));
-  return [...new Set(inFlight)];
+  const timing: PollTiming = {
+    lookMs: millisecondsSince(lookStartedAt),
+    reportMs: 0,
+    reservations: snapshots.length,
+    events: events.length,
+    metrics: metrics.length,
+  };
+  const reportStartedAt = performance.now();
+  const report = publishAndPut(events, metrics, context).then(() => {
+    timing.reportMs = millisecondsSince(reportStartedAt);
+  });
+  if (due.length > 0) {
+    // Deciding again publishes "requested" and reads the measured reclaim durations back for the learned lead:
+    // this poll's completions and durations must be out first, so that the bus and the log read "completed",
+    // then "requested", and the decision learns from them, as before reports overlapped the wait. Such a poll
+    // waits for its report within its look; it is rare (a deferred decision falls due once per change).
+    await report;
+    const decideStartedAt = performance.now();
+    inFlight.push(...(await decideAgain(due, context)));
+    timing.lookMs = roundMs(timing.lookMs + millisecondsSince(decideStartedAt));
+  }
+  return { inFlight: [...new Set(inFlight)], timing, report };
 }
 
 /**

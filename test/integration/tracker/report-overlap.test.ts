@@ -1,0 +1,195 @@
+/**
+ * A poll's report (its events and metrics) goes out while the tracker waits for the next look, instead of
+ * delaying the look (issue 7). It must still be out before the next look starts and before the run touches
+ * the rule, a failed report must not stop the run, and every poll's cost is measured. Real SDK, local endpoint.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/track-reclamation/handler.ts';
+import type { EventGateway } from '#shared/gateways/eventbridge.ts';
+import type { TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
+import { NAMESPACE, startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
+import { RecordingLogger } from './recording-logger.ts';
+
+let harness: TrackerHarness;
+afterEach(async () => harness.close());
+
+/** Lets the event loop turn: a report that is not waited for would be overtaken meanwhile. */
+async function turns(count: number): Promise<void> {
+  for (let turn = 0; turn < count; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The harness's real gateways, noting in `trace` when a describe, a rule switch and each report call start,
+ * and when the report calls end (a little late, so a caller that does not wait for them shows).
+ */
+function tracedGateways(gateways: TrackerHarness['gateways'], trace: string[]): TrackerGateways {
+  const { capacity, events, metrics } = gateways;
+  const tracedEvents: EventGateway = {
+    publish: async (batch) => {
+      trace.push('publish:start');
+      try {
+        return await events.publish(batch);
+      } finally {
+        await turns(20);
+        trace.push('publish:end');
+      }
+    },
+    enableTracker: async () => {
+      trace.push('enable');
+      await events.enableTracker();
+    },
+    disableTracker: async () => {
+      trace.push('disable');
+      await events.disableTracker();
+    },
+  };
+  return {
+    ...gateways,
+    capacity: {
+      describeManaged: async (options) => {
+        trace.push('describe');
+        return capacity.describeManaged(options);
+      },
+      createAllocation: (request) => capacity.createAllocation(request),
+      updateAllocation: (request) => capacity.updateAllocation(request),
+      tag: (reservationId, tags) => capacity.tag(reservationId, tags),
+      untag: (reservationId, keys) => capacity.untag(reservationId, keys),
+      tagMany: (requests) => capacity.tagMany(requests),
+      untagMany: (requests) => capacity.untagMany(requests),
+    },
+    events: tracedEvents,
+    metrics: {
+      put: async (values) => {
+        trace.push('put:start');
+        try {
+          await metrics.put(values);
+        } finally {
+          await turns(20);
+          trace.push('put:end');
+        }
+      },
+      reclaimDurations: (since, until, ids) => metrics.reclaimDurations(since, until, ids),
+    },
+  };
+}
+
+/** Report calls started and not yet ended at each step of the trace where `step` is taken. */
+function reportsUnderWayAt(trace: readonly string[], step: (entry: string) => boolean): number[] {
+  const underWay: number[] = [];
+  let open = 0;
+  for (const entry of trace) {
+    if (entry.endsWith(':start')) open++;
+    if (entry.endsWith(':end')) open--;
+    if (step(entry)) underWay.push(open);
+  }
+  return underWay;
+}
+
+/** Runs a tracker once a minute, as its rule would, until a run leaves the rule disabled. */
+async function runUntilIdle(tracker: ReturnType<typeof createHandler>, maxRuns = 20): Promise<TrackResult[]> {
+  const results: TrackResult[] = [];
+  for (let run = 0; run < maxRuns; run++) {
+    const startedAt = harness.local.clock.now().getTime();
+    const result = await tracker(
+      {
+        id: `overlap-run-${run}`,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        time: harness.local.clock.now().toISOString(),
+      },
+      {} as never,
+    );
+    results.push(result);
+    if (result.rule === 'disabled') return results;
+    const now = harness.local.clock.now().getTime();
+    if (now < startedAt + 60_000) harness.local.advance((startedAt + 60_000 - now) / 1000);
+  }
+  throw new Error(`tracker still enabled after ${maxRuns} runs`);
+}
+
+function trackerWith(gateways: TrackerGateways, logger = new RecordingLogger()) {
+  return createHandler({ gateways, config: harness.config, clock: harness.local.clock, logger });
+}
+
+describe('a poll report overlapping the wait for the next look', () => {
+  it('is out before the next look starts and before the rule is switched', async () => {
+    harness = await startTrackerHarness();
+    await harness.request(TRADING, 0);
+    const trace: string[] = [];
+
+    const results = await runUntilIdle(trackerWith(tracedGateways(harness.gateways, trace)));
+
+    expect(results.at(-1)?.rule).toBe('disabled');
+    expect(harness.events('Allocation Change Completed')).toHaveLength(1);
+    // Several polls a run, each with a report: the order below is about reports that could overlap.
+    expect(results[0]?.polls).toBeGreaterThan(1);
+    expect(trace.filter((entry) => entry === 'put:start').length).toBeGreaterThan(2);
+    expect(reportsUnderWayAt(trace, (entry) => entry === 'describe').every((open) => open === 0)).toBe(true);
+    const switches = reportsUnderWayAt(trace, (entry) => entry === 'disable' || entry === 'enable');
+    expect(switches.length).toBeGreaterThan(1);
+    expect(switches.every((open) => open === 0)).toBe(true);
+    // The completion was the last poll's report: out before the rule went off.
+    expect(trace.lastIndexOf('publish:end')).toBeLessThan(trace.lastIndexOf('disable'));
+  });
+
+  it('measures and logs each poll: its look, its report and what they carried', async () => {
+    harness = await startTrackerHarness();
+    await harness.request(TRADING, 0);
+    const logger = new RecordingLogger();
+    const before = harness.local.admin.metrics({ namespace: NAMESPACE }).metrics.length;
+
+    const results = await runUntilIdle(trackerWith(harness.gateways, logger));
+
+    const timings = results.flatMap((result) => result.pollTimings);
+    for (const result of results) expect(result.pollTimings).toHaveLength(result.polls);
+    for (const timing of timings) {
+      expect(timing.reservations).toBe(1);
+      expect(Number.isFinite(timing.lookMs) && timing.lookMs >= 0).toBe(true);
+      expect(Number.isFinite(timing.reportMs) && timing.reportMs >= 0).toBe(true);
+    }
+    const trackerEvents = ['Progress', 'Completed', 'Stalled'].flatMap((kind) =>
+      harness.events(`Allocation Change ${kind}`),
+    );
+    expect(timings.reduce((sum, timing) => sum + timing.events, 0)).toBe(trackerEvents.length);
+    const put = harness.local.admin.metrics({ namespace: NAMESPACE }).metrics.length - before;
+    expect(timings.reduce((sum, timing) => sum + timing.metrics, 0)).toBe(put);
+    const logged = logger.withMessage('poll');
+    expect(logged).toHaveLength(timings.length);
+    expect(logged.map((line) => [line['reservations'], line['events'], line['metrics']])).toEqual(
+      timings.map((timing) => [timing.reservations, timing.events, timing.metrics]),
+    );
+  });
+
+  it('does not stop the run when a report fails: the failure is logged and later polls go on', async () => {
+    harness = await startTrackerHarness();
+    await harness.request(TRADING, 0);
+    // The first poll's progress event is refused on every attempt, and its gauges are refused once.
+    harness.local.admin.injectFault({
+      service: 'events',
+      action: 'PutEvents',
+      kind: 'partial-failure',
+      entries: 1,
+      count: 3,
+    });
+    harness.local.admin.injectFault({
+      service: 'cloudwatch',
+      action: 'PutMetricData',
+      error: 'InvalidParameterValue',
+    });
+    const logger = new RecordingLogger();
+
+    const results = await runUntilIdle(trackerWith(harness.gateways, logger));
+
+    expect(logger.withMessage('tracker events partly rejected')).toHaveLength(1);
+    expect(logger.withMessage('tracker metrics not put')).toHaveLength(1);
+    expect(results[0]?.polls).toBeGreaterThan(1);
+    expect(results.at(-1)?.rule).toBe('disabled');
+    expect(
+      harness.events('Allocation Change Completed').map((event) => event.detail['reservationId']),
+    ).toEqual([TRADING]);
+    const putCalls = harness.local.admin.calls({ service: 'cloudwatch', action: 'PutMetricData' }).calls;
+    expect(putCalls[0]?.outcome).toBe('InvalidParameterValue');
+    expect(putCalls.slice(1).every((call) => call.outcome === 'ok')).toBe(true);
+    expect(putCalls.length).toBeGreaterThan(1);
+  });
+});
