@@ -214,20 +214,25 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
  * readRequestRecord to REQUEST_TAG_KEYS); readings are shared between reservations, hence read-only.
  */
 export function memoizedByTags<T>(keys: readonly string[], read: (tags: Tags) => T): (tags: Tags) => T {
-  const readings = new Map<string, { reading: T }>();
+  // One level per key, branching on its value (absent included): no key strings built, no collisions.
+  interface Level {
+    byValue: Map<string | undefined, Level>;
+    reading?: { value: T };
+  }
+  const root: Level = { byValue: new Map() };
   return (tags) => {
-    // Length-prefixed values, '-' for an absent tag: two different sets of values never share a key.
-    let key = '';
+    let level = root;
     for (const name of keys) {
       const value = tags[name];
-      key += value === undefined ? '-' : `${value.length}:${value}`;
+      let next = level.byValue.get(value);
+      if (next === undefined) {
+        next = { byValue: new Map() };
+        level.byValue.set(value, next);
+      }
+      level = next;
     }
-    let known = readings.get(key);
-    if (known === undefined) {
-      known = { reading: read(tags) };
-      readings.set(key, known);
-    }
-    return known.reading;
+    level.reading ??= { value: read(tags) };
+    return level.reading.value;
   };
 }
 
