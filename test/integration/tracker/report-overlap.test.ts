@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import type { EventGateway } from '#shared/gateways/eventbridge.ts';
+import { desiredTargetTags } from '#shared/records/tags.ts';
 import type { TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
 import { NAMESPACE, startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 import { RecordingLogger } from './recording-logger.ts';
@@ -130,6 +131,26 @@ describe('a poll report overlapping the wait for the next look', () => {
     expect(switches.every((open) => open === 0)).toBe(true);
     // The completion was the last poll's report: out before the rule went off.
     expect(trace.lastIndexOf('publish:end')).toBeLessThan(trace.lastIndexOf('disable'));
+  });
+
+  it('is out before a deferred change is decided again: the bus reads "completed", then "requested"', async () => {
+    harness = await startTrackerHarness();
+    await harness.request(TRADING, 0);
+    await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
+    const trace: string[] = [];
+
+    const results = await runUntilIdle(trackerWith(tracedGateways(harness.gateways, trace)));
+
+    expect(results.flatMap((result) => result.applied).map((change) => change.reservationId)).toEqual([
+      TRADING,
+    ]);
+    // The decision's own describe comes after the report of the poll that saw the completion.
+    expect(reportsUnderWayAt(trace, (entry) => entry === 'describe').every((open) => open === 0)).toBe(true);
+    const onTheBus = harness.local.admin
+      .events({})
+      .events.map((event) => event['detail-type'])
+      .filter((type) => type === 'Allocation Change Completed' || type === 'Allocation Change Requested');
+    expect(onTheBus.slice(0, 2)).toEqual(['Allocation Change Completed', 'Allocation Change Requested']);
   });
 
   it('measures and logs each poll: its look, its report and what they carried', async () => {
