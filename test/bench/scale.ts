@@ -7,9 +7,10 @@
  *   Describe pages read by a bare SDK client with no service code;
  * - the reclaim of every reservation before the open: Update calls against one per changed reservation,
  *   CreateTags against one per region and identical record, PutEvents against 10 entries a put;
- * - one tracker run over all 10,000 in flight: its polls and their calls, the run's wall time without its
- *   sleeps (informative), and each poll's wall time: the issue's 2 s is read per poll, one look at all 10,000
- *   (a run is several polls a poll interval apart, so its length is set by the interval, not by its work);
+ * - one tracker run over all 10,000 in flight: its polls and their calls, and each poll's look (describe,
+ *   assess, record: the issue's 2 s, one look at all 10,000) and report (events and metrics, which go out
+ *   during the 15 s wait for the next look); a run is several polls a poll interval apart, so its length is
+ *   set by the interval, not by its work;
  * - the peak RSS of the service's process.
  */
 
@@ -18,7 +19,6 @@ import { paginateDescribeCapacityReservations } from '@aws-sdk/client-ec2';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
-import type { Clock } from '#shared/clock.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { createEc2ClientFrom, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
@@ -152,6 +152,7 @@ export const scaleSection: BenchSection = {
       for (let run = 0; run < HEARTBEATS; run++) {
         bareSweepMs.push((await timed(() => bareSdkSweep(endpoint.url, SCALE_REGIONS))).ms);
       }
+      await endpoint.takeCalls();
 
       await endpoint.setClock(BEFORE_OPEN);
       const reclaim = await timed(
@@ -170,22 +171,11 @@ export const scaleSection: BenchSection = {
         [...managedPerRegion(seed).values()].reduce((sum, n) => sum + Math.ceil(n / PAGE), 0) *
         distinctRecords;
 
-      // The tracker sleeps between polls (simulated time here, a minute's budget in AWS): each poll's own wall
-      // time is measured between those sleeps, so a run reads as its polls' work, not its waiting.
-      const pollMs: number[] = [];
-      let pollStarted = performance.now();
-      const trackerClock: Clock = {
-        now: () => endpoint.clock.now(),
-        sleep: async (ms) => {
-          pollMs.push(performance.now() - pollStarted);
-          await endpoint.clock.sleep(ms);
-          pollStarted = performance.now();
-        },
-      };
-      const trackerGateways = scaleGateways(endpoint.url, config, (ms) => trackerClock.sleep(ms));
-      const trackerWithClock = createTrackerHandler({
+      // Each poll is a look (describe, assess, record) and a report (events, metrics) that in AWS goes out during
+      // the 15 s wait for the next look; the tracker times both (TrackResult.pollTimings, wall clock).
+      const trackerGateways = scaleGateways(endpoint.url, config, (ms) => endpoint.clock.sleep(ms));
+      const tracker = createTrackerHandler({
         ...dependencies,
-        clock: trackerClock,
         gateways: {
           ...trackerGateways,
           metrics: new CloudWatchGateway({
@@ -194,18 +184,15 @@ export const scaleSection: BenchSection = {
           }),
         },
       });
-      pollStarted = performance.now();
       const track = await timed(
         () =>
-          trackerWithClock(
+          tracker(
             scheduled('tracker', endpoint.clock.now(), 'aws.events'),
             lambdaContext(),
           ) as Promise<TrackResult>,
       );
-      // The last poll ends with the run (its idle re-check, if any, included).
-      pollMs.push(performance.now() - pollStarted);
+      const looks = track.value.pollTimings.map((timing) => timing.lookMs);
       const trackerCalls = await endpoint.takeCalls();
-      const slowestPollMs = Math.max(...pollMs);
       // A sweep reads every managed reservation; a poll by id (none while all 10,000 are in flight: a sweep
       // takes fewer calls) costs one call per 100 ids and region at least.
       const trackerSweeps = track.value.describes - track.value.describedById.length;
@@ -295,34 +282,36 @@ export const scaleSection: BenchSection = {
         },
         { metric: 'tracker run: PutEvents calls', value: count(trackerCalls, 'PutEvents'), unit: 'calls' },
         {
-          // Informative: a run is its polls back to back with the waits between them left out (they are
-          // simulated here); the issue's 2 s holds for each look at all 10,000, i.e. each poll (next rows).
-          metric: `tracker run: wall time of its ${track.value.polls} polls over 10,000 in flight (sleeps excluded)`,
-          value: pollMs.reduce((sum, ms) => sum + ms, 0),
-          unit: 'ms',
-          target: {
-            value: RUN_TARGET_MS * Math.max(1, track.value.polls),
-            better: 'lower',
-            informative: true,
-          },
-        },
-        {
-          metric: 'tracker run: wall time with its simulated sleeps (the endpoint advancing time)',
+          metric: 'tracker run: wall time, its simulated sleeps instant (every look and report back to back)',
           value: track.ms,
           unit: 'ms',
         },
-        ...pollMs.map(
-          (ms, index): BenchResult => ({
-            metric: `tracker run: poll ${index + 1} wall time${index === 0 ? ' (first: idle gauges too)' : ''}`,
-            value: ms,
+        ...track.value.pollTimings.map(
+          (timing, index): BenchResult => ({
+            metric: `tracker run: poll ${index + 1}: look at all ${timing.reservations.toLocaleString('en-US')} (describe, assess, record)`,
+            value: timing.lookMs,
+            unit: 'ms',
+          }),
+        ),
+        ...track.value.pollTimings.map(
+          (timing, index): BenchResult => ({
+            metric: `tracker run: poll ${index + 1}: report (${timing.events.toLocaleString('en-US')} events, ${timing.metrics.toLocaleString('en-US')} datums; overlaps the 15 s wait)`,
+            value: timing.reportMs,
             unit: 'ms',
           }),
         ),
         {
-          metric: 'tracker run: slowest poll wall time (issue 7: ≤ 2 s per look at all 10,000)',
-          value: slowestPollMs,
+          metric: `tracker run: slowest look at all ${MANAGED.toLocaleString('en-US')} in flight (issue 7: ≤ 2 s)`,
+          value: Math.max(...looks),
           unit: 'ms',
           target: { value: RUN_TARGET_MS, better: 'lower' },
+        },
+        {
+          // A report must be out before the next look, 15 s later in AWS.
+          metric: 'tracker run: slowest report (≤ the 15 s poll interval)',
+          value: Math.max(...track.value.pollTimings.map((timing) => timing.reportMs)),
+          unit: 'ms',
+          target: { value: 15_000, better: 'lower' },
         },
         {
           metric: "peak RSS of the service's process (the endpoint runs in its own)",
