@@ -1,10 +1,10 @@
 /**
  * The tracker at scale (issues 5 and 7): one run over 10,000 managed reservations against the local endpoint
- * in a process of its own (EC2's work is not the service's): how many DescribeCapacityReservations calls it makes against the floor (one page of EC2's largest
- * `MaxResults` per sweep and region, from the page size the gateway decided on, not from the calls it made),
- * and how long its looks at the fleet take (issue 7: within 2 s) beside its reports and the whole run. The rule only runs
- * the tracker while something is in flight, so the run measured has 1% of the fleet reclaiming: it polls for
- * its ~50 simulated seconds, then makes the disable re-check.
+ * in a process of its own (EC2's work is not the service's): how many DescribeCapacityReservations calls it
+ * makes against the floor (one page of EC2's largest `MaxResults` per sweep and region, from the page size the
+ * gateway decided on, not from the calls it made), and how long its looks at the fleet take (issue 7: within
+ * 2 s) beside its reports and the whole run. The rule only runs the tracker while something is in flight, so
+ * the run measured has 1% of the fleet reclaiming: it polls for its ~50 simulated seconds.
  */
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord } from '#infra/local-aws/types.ts';
