@@ -420,7 +420,9 @@ function toSnapshot(
   const allocation = toAllocation(source, interruptibleById);
   const tags: Record<string, string> = {};
   for (const tag of source.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  return {
+  // Assigned, not spread: this runs for every reservation of every sweep, and V8's spread of a conditional
+  // literal showed in the profile at 10,000 reservations (issue 7).
+  const snapshot: ReservationSnapshot = {
     reservationId: source.CapacityReservationId ?? '',
     region,
     instanceType: source.InstanceType ?? '',
@@ -429,9 +431,10 @@ function toSnapshot(
     sourceTotal,
     sourceAvailable: source.AvailableInstanceCount ?? 0,
     owned: sourceTotal + (allocation?.current ?? 0),
-    ...(allocation === undefined ? {} : { allocation }),
     tags,
   };
+  if (allocation !== undefined) snapshot.allocation = allocation;
+  return snapshot;
 }
 
 function toAllocation(
@@ -448,14 +451,15 @@ function toAllocation(
     interruptible?.TotalInstanceCount === undefined || interruptible.AvailableInstanceCount === undefined
       ? undefined
       : interruptible.TotalInstanceCount - interruptible.AvailableInstanceCount;
-  return {
-    ...(interruptibleId === undefined ? {} : { interruptibleReservationId: interruptibleId }),
+  const state: AllocationState = {
     current: allocation.InstanceCount ?? 0,
     target: allocation.TargetInstanceCount ?? allocation.InstanceCount ?? 0,
     status,
     zeroSizePreference: allocation.ZeroSizePreference ?? interruptible?.ZeroSizePreference ?? 'default',
-    ...(borrowed === undefined ? {} : { borrowed }),
   };
+  if (interruptibleId !== undefined) state.interruptibleReservationId = interruptibleId;
+  if (borrowed !== undefined) state.borrowed = borrowed;
+  return state;
 }
 
 function parseStatus(value: string | undefined): AllocationStatus | undefined {
