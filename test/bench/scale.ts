@@ -3,7 +3,7 @@
  * process of its own (as EC2 is remote: its work is not the service's), with the real handlers and SDK
  * clients. Figures and their floor side by side:
  * - a scheduled heartbeat where nothing changes (the run the service makes most): Describe calls against one
- *   page of 1000 per region, and its wall time (≤ 2 s, the median of 5 runs), beside the time floor: the same
+ *   page of 1000 per region, and its wall time (≤ 2 s, each of 5 runs), beside the time floor: the same
  *   Describe pages read by a bare SDK client with no service code;
  * - the reclaim of every reservation before the open: Update calls against one per changed reservation,
  *   CreateTags against one per region and identical record, PutEvents against 10 entries a put;
@@ -41,7 +41,7 @@ const MANAGED = 10_000;
 const PAGE = 1000;
 const RUN_TARGET_MS = 2000;
 const EVENTS_PER_PUT = 10;
-/** Heartbeats timed: the figure is their median (one run is at the mercy of a noisy 2-core machine). */
+/** Heartbeats timed: every one must be within the target; their median shows the typical run. */
 const HEARTBEATS = 5;
 
 function count(calls: readonly CallRecord[], action: string): number {
@@ -222,12 +222,13 @@ export const scaleSection: BenchSection = {
           metric: `heartbeat reconcile: wall time, median of ${HEARTBEATS}`,
           value: median(heartbeatMs),
           unit: 'ms',
-          target: { value: RUN_TARGET_MS, better: 'lower' },
         },
         {
-          metric: `heartbeat reconcile: wall time, slowest of ${HEARTBEATS}`,
+          // The target is held by every run, not by a typical one.
+          metric: `heartbeat reconcile: wall time, slowest of ${HEARTBEATS} (issue 7: ≤ 2 s)`,
           value: Math.max(...heartbeatMs),
           unit: 'ms',
+          target: { value: RUN_TARGET_MS, better: 'lower' },
         },
         {
           // The time floor: the same Describe pages through the same SDK client settings with no service code.
