@@ -106,6 +106,9 @@ describe('createEc2ClientFrom', () => {
     expect(fastClient.config.protocol).toBeInstanceOf(Ec2QueryProtocol);
     expect(fastClient.config.protocol).toBeInstanceOf(AwsEc2QueryProtocol);
     expect(sdkClient.config.protocol).not.toBeInstanceOf(Ec2QueryProtocol);
+    // One copy of @aws-sdk/core: the EC2 client's own protocol class is the one Ec2QueryProtocol extends (an
+    // upgrade of client-ec2 that nested a second copy would make the subclass extend the wrong class).
+    expect(sdkClient.config.protocol).toBeInstanceOf(AwsEc2QueryProtocol);
   });
 });
 
