@@ -117,8 +117,9 @@ export async function observe(
 const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
 
 /**
- * The reclaim durations the tracker measured (issue 5), so slow reclaims make the next schedule earlier. A
- * failed read must not stop a reclaim: the policy then falls back to its configured minimum lead.
+ * The reclaim durations the tracker measured (issue 5), so slow reclaims make the next schedule earlier: one
+ * read of the fleet series per run, whatever the number of reservations (each heartbeat pays it). A failed
+ * read must not stop a reclaim: the policy then falls back to its configured minimum lead.
  */
 async function measuredReclaimDurations(
   gateways: Gateways,
@@ -128,8 +129,7 @@ async function measuredReclaimDurations(
   if (gateways.metrics === undefined || reservations.length === 0) return undefined;
   try {
     const since = new Date(now.getTime() - LEARNED_LEAD_LOOKBACK_MS);
-    const ids = reservations.map((reservation) => reservation.reservationId);
-    return await gateways.metrics.reclaimDurations(since, now, ids);
+    return await gateways.metrics.reclaimDurations(since, now);
   } catch (error: unknown) {
     log.warn('measured reclaim durations unavailable, lead uses its minimum', { error: errorMessage(error) });
     return undefined;

@@ -125,8 +125,8 @@ export function assessReservation(input: AssessInput): Assessment {
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
   const tags: Record<string, string> = {};
-  const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count') =>
-    metrics.push({ name, reservationId, value, unit, timestamp: now });
+  const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') =>
+    metrics.push({ name, reservationId, value, unit, timestamp: now, ...(series ? { series } : {}) });
 
   const requestOpen = request !== undefined && memory.completedRequestAt?.getTime() !== request.at.getTime();
 
@@ -232,8 +232,12 @@ export function assessReservation(input: AssessInput): Assessment {
       },
       time: now,
     });
-    // Only reclaims teach the lead: lending back has no deadline and no borrower to wait for.
-    if (request.target < request.from) metric(METRIC.reclaimDurationSeconds, durationSeconds, 'Seconds');
+    // Only reclaims teach the lead: lending back has no deadline and no borrower to wait for. Put twice: the
+    // reservation's series (its dashboards) and the fleet series, which the learned lead reads in one query.
+    if (request.target < request.from) {
+      metric(METRIC.reclaimDurationSeconds, durationSeconds, 'Seconds');
+      metric(METRIC.reclaimDurationSeconds, durationSeconds, 'Seconds', 'fleet');
+    }
     if (marginSeconds !== undefined) metric(METRIC.deadlineMarginSeconds, marginSeconds, 'Seconds');
     tags[TAG.completedRequestAt] = request.at.toISOString();
   }

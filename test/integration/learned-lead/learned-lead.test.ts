@@ -30,6 +30,7 @@ const NEXT_DAY = '2025-03-24';
  * are left out to keep the test fast: they could only reclaim with a lead over 90 minutes (asserted below).
  */
 const MORNING = { from: '08:00', until: '10:00', everyMinutes: 5 };
+const MORNING_HEARTBEATS = (2 * 60) / MORNING.everyMinutes;
 /** The first of its afternoon heartbeats, `cron(0/10 16-17 ? * MON-FRI *)`: the fleet is lent back. */
 const AFTERNOON = { from: '16:00', until: '16:30', everyMinutes: 10 };
 const EARLIEST_MORNING_LEAD = 90;
@@ -100,8 +101,10 @@ class TradingDays {
 interface WeekOutcome {
   /** Each history day's first lowering of the trading fleet's target. */
   historyReclaims: ({ at: Date; target: number } | undefined)[];
-  /** The durations the tracker published over the week, in seconds. */
+  /** The durations the tracker published over the week to the fleet series (the lead's), in seconds. */
   measuredSeconds: number[];
+  /** The same completions on the trading reservation's own series. */
+  perReservationSeconds: number[];
   nextReclaim: { at: Date; target: number } | undefined;
   /** GetMetricData calls made during the next day's morning. */
   durationReads: number;
@@ -118,9 +121,13 @@ async function tradingWeek(service: LocalService): Promise<WeekOutcome> {
     // Lent back after the close; by the next morning borrowers are running on it again.
     service.aws.admin.setBorrowers({ reservationId: TRADING, running: BORROWED });
   }
-  const measuredSeconds = service.aws.admin
-    .metrics({ metricName: METRIC.reclaimDurationSeconds })
-    .metrics.map((datum) => Number(datum.value));
+  const durations = service.aws.admin.metrics({ metricName: METRIC.reclaimDurationSeconds }).metrics;
+  const seriesOf = (fleet: boolean) =>
+    durations
+      .filter((datum) => (Object.keys(datum.dimensions).length === 0) === fleet)
+      .map((datum) => Number(datum.value));
+  const measuredSeconds = seriesOf(true);
+  const perReservationSeconds = seriesOf(false);
   const morning = newYork(NEXT_DAY, MORNING.from).toISOString();
   await days.run(NEXT_DAY, MORNING);
   const durationReads = service.aws.admin.calls({
@@ -128,7 +135,13 @@ async function tradingWeek(service: LocalService): Promise<WeekOutcome> {
     action: 'GetMetricData',
     since: morning,
   }).calls.length;
-  return { historyReclaims, measuredSeconds, nextReclaim: days.firstReclaim(NEXT_DAY), durationReads };
+  return {
+    historyReclaims,
+    measuredSeconds,
+    perReservationSeconds,
+    nextReclaim: days.firstReclaim(NEXT_DAY),
+    durationReads,
+  };
 }
 
 /**
@@ -165,9 +178,14 @@ describe('learned lead: measured reclamations move the next scheduled reclaim', 
     const slow = await tradingWeek(slowService);
     const fast = await tradingWeek(fastService);
 
-    // Each history reclaim was measured and published once by the tracker.
+    // Each history reclaim was measured and published once by the tracker, to both series. One reservation
+    // completes once a day, so each completion is its own minute of the fleet series: the five days are still
+    // the config's five samples (minSamples counts minutes that saw completions).
     expect(slow.measuredSeconds).toHaveLength(HISTORY_DAYS.length);
     expect(fast.measuredSeconds).toHaveLength(HISTORY_DAYS.length);
+    expect(slow.perReservationSeconds).toEqual(slow.measuredSeconds);
+    expect(fast.perReservationSeconds).toEqual(fast.measuredSeconds);
+    expect(slowService.config.lead.minSamples).toBe(HISTORY_DAYS.length);
     expect(Math.min(...slow.measuredSeconds)).toBeGreaterThan(120 + 1200 - 30);
     expect(Math.max(...fast.measuredSeconds)).toBeLessThan(120 + 60 + 30 + 15);
     // Until minSamples durations are known, both fleets used the configured minimum plus the margin.
@@ -177,9 +195,9 @@ describe('learned lead: measured reclamations move the next scheduled reclaim', 
       expect(slow.historyReclaims[index]).toEqual(expected);
       expect(fast.historyReclaims[index]).toEqual(expected);
     }
-    // The next Monday's scheduled reconcile read the durations back from CloudWatch.
-    expect(slow.durationReads).toBeGreaterThan(0);
-    expect(fast.durationReads).toBeGreaterThan(0);
+    // The next Monday's scheduled reconciles read the durations back from CloudWatch: one call per heartbeat.
+    expect(slow.durationReads).toBe(MORNING_HEARTBEATS);
+    expect(fast.durationReads).toBe(MORNING_HEARTBEATS);
 
     const slowLead = leadMinutes(slowService.config, slow.measuredSeconds);
     const fastLead = leadMinutes(fastService.config, fast.measuredSeconds);

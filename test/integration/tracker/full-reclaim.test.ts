@@ -37,9 +37,12 @@ describe('track-reclamation: a full reclaim of 60 lent with 30 borrowed', () => 
     expect(results.at(-1)?.rule).toBe('disabled');
     expect(harness.ruleState()).toBe('DISABLED');
 
+    // Put twice, once: the reservation's series (its dashboards) and the fleet series (the learned lead's).
     const durations = harness.local.admin.metrics({ metricName: METRIC.reclaimDurationSeconds }).metrics;
-    expect(durations.map((datum) => datum.value)).toEqual([reported]);
-    expect(durations[0]?.dimensions).toEqual({ ReservationId: TRADING });
+    expect(durations.map((datum) => [datum.dimensions, datum.value])).toEqual([
+      [{ ReservationId: TRADING }, reported],
+      [{}, reported],
+    ]);
   });
 
   it('reads the measured durations back for the learned lead', async () => {
@@ -53,7 +56,6 @@ describe('track-reclamation: a full reclaim of 60 lent with 30 borrowed', () => 
       new Date(now.getTime() - 3_600_000),
       // CloudWatch's end time is exclusive; the completion was measured at this very instant.
       new Date(now.getTime() + 60_000),
-      [TRADING],
     );
 
     expect(durations).toEqual([reported]);
@@ -67,5 +69,9 @@ describe('track-reclamation: a full reclaim of 60 lent with 30 borrowed', () => 
     await harness.runScheduled();
 
     expect(harness.events('Allocation Change Completed')).toHaveLength(1);
+    // Nor its durations: one datum per series, from the one completion.
+    expect(harness.local.admin.metrics({ metricName: METRIC.reclaimDurationSeconds }).metrics).toHaveLength(
+      2,
+    );
   });
 });

@@ -69,7 +69,7 @@ function tracedGateways(gateways: TrackerHarness['gateways'], trace: string[]): 
           trace.push('put:end');
         }
       },
-      reclaimDurations: (since, until, ids) => metrics.reclaimDurations(since, until, ids),
+      reclaimDurations: (since, until) => metrics.reclaimDurations(since, until),
     },
   };
 }

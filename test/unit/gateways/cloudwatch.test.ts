@@ -24,8 +24,6 @@ describe('CloudWatchGateway', () => {
     const alarmsOnly = new CloudWatchGateway();
 
     await expect(alarmsOnly.put([])).rejects.toThrow(ConfigurationError);
-    await expect(
-      alarmsOnly.reclaimDurations(new Date(0), new Date(1), ['cr-0123456789abcdef0']),
-    ).rejects.toThrow('METRICS_NAMESPACE');
+    await expect(alarmsOnly.reclaimDurations(new Date(0), new Date(1))).rejects.toThrow('METRICS_NAMESPACE');
   });
 });

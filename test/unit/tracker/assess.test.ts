@@ -180,12 +180,26 @@ describe('assessReservation', () => {
       marginSeconds: (OPEN.getTime() - doneAt.getTime()) / 1000,
       completedAt: doneAt.toISOString(),
     });
-    expect(first.metrics).toEqual([
-      expect.objectContaining({ name: METRIC.reclaimDurationSeconds, value: 420, unit: 'Seconds' }),
-      expect.objectContaining({ name: METRIC.deadlineMarginSeconds, value: 2580, unit: 'Seconds' }),
+    expect(first.metrics.map((m) => [m.name, m.value, m.unit, m.series ?? 'reservation'])).toEqual([
+      [METRIC.reclaimDurationSeconds, 420, 'Seconds', 'reservation'],
+      [METRIC.reclaimDurationSeconds, 420, 'Seconds', 'fleet'],
+      [METRIC.deadlineMarginSeconds, 2580, 'Seconds', 'reservation'],
     ]);
     expect(first.tags[TAG.completedRequestAt]).toBe(REQUESTED_AT.toISOString());
     expect(again.events).toEqual([]);
+    expect(again.metrics).toEqual([]);
+  });
+
+  it('puts the reclaim duration only on completion, not while the reclaim is in flight', () => {
+    const moving = assess({ snapshot: snapshot(30, 0, 'updating'), now: at(200) });
+    const stalled = assess({ snapshot: snapshot(30, 0, 'updating', moving.tags), now: at(1200) });
+
+    for (const assessment of [moving, stalled]) {
+      expect(assessment.inFlight).toBe(true);
+      expect(assessment.metrics.length).toBeGreaterThan(0);
+      expect(assessment.metrics.map((m) => m.name)).not.toContain(METRIC.reclaimDurationSeconds);
+      expect(assessment.metrics.every((m) => m.series !== 'fleet')).toBe(true);
+    }
   });
 
   it("uses EC2's completion time when its event woke the tracker", () => {
