@@ -2,7 +2,8 @@ import { METRIC, METRIC_DIMENSION } from '#shared/tracker/metric-names.ts';
 
 /**
  * The CloudWatch dashboard body (JSON) for the tracker's metrics. SEARCH expressions give one series per
- * reservation, so the dashboard follows the fleet without being regenerated when reservations are added.
+ * reservation, so the dashboard follows the fleet without being regenerated when reservations are added; the
+ * reclaim duration percentiles read the fleet series instead (see `fleetSeries`).
  * `region` is left as the literal `${AWS::Region}`: the template wraps the body in `Fn::Sub`.
  */
 export interface DashboardOptions {
@@ -43,9 +44,22 @@ function search(namespace: string, metricName: string, stat: string, period: num
   return `SEARCH('{${namespace},${METRIC_DIMENSION}} MetricName="${metricName}"', '${stat}', ${period})`;
 }
 
-function searchWidget(
+/**
+ * A metric of the fleet series (no dimensions), `[namespace, name, { stat, id, label }]`. For the duration
+ * percentiles: a percentile over the fleet series is the true percentile over every completion, where a SEARCH
+ * over the ReservationId dimension draws one percentile per reservation and stops at 500 series.
+ */
+function fleetSeries(
+  namespace: string,
+  metricName: string,
+  options: { stat: string; id: string; label: string },
+): MetricRow {
+  return [namespace, metricName, options];
+}
+
+function timeSeriesWidget(
   title: string,
-  series: { id: string; expression: string; label: string }[],
+  series: ({ id: string; expression: string; label: string } | MetricRow)[],
   position: { x: number; y: number },
   options: { period: number; yLabel?: string; zeroLine?: string } = { period: 60 },
 ): MetricWidget {
@@ -59,7 +73,7 @@ function searchWidget(
       region: REGION,
       view: 'timeSeries',
       period: options.period,
-      metrics: series.map((entry) => [entry]),
+      metrics: series.map((entry) => (Array.isArray(entry) ? entry : [entry])),
       yAxis: { left: { min: 0, ...(options.yLabel ? { label: options.yLabel } : {}) } },
       ...(options.zeroLine ? { annotations: { horizontal: [{ value: 0, label: options.zeroLine }] } } : {}),
     },
@@ -70,7 +84,7 @@ function searchWidget(
 export function dashboardBody(options: DashboardOptions): string {
   const { namespace } = options;
   const widgets: MetricWidget[] = [
-    searchWidget(
+    timeSeriesWidget(
       'Owned vs lent vs target, per reservation',
       [
         { id: 'owned', expression: search(namespace, METRIC.owned, 'Maximum', 60), label: 'owned' },
@@ -80,29 +94,21 @@ export function dashboardBody(options: DashboardOptions): string {
       { x: 0, y: 0 },
       { period: 60, yLabel: 'instances' },
     ),
-    searchWidget(
+    timeSeriesWidget(
       'In flight, per reservation',
       [{ id: 'inflight', expression: search(namespace, METRIC.inFlight, 'Maximum', 60), label: 'in flight' }],
       { x: WIDTH, y: 0 },
     ),
-    searchWidget(
+    timeSeriesWidget(
       'Reclaim duration p50 / p95 (seconds)',
       [
-        {
-          id: 'p50',
-          expression: search(namespace, METRIC.reclaimDurationSeconds, 'p50', 3600),
-          label: 'p50',
-        },
-        {
-          id: 'p95',
-          expression: search(namespace, METRIC.reclaimDurationSeconds, 'p95', 3600),
-          label: 'p95',
-        },
+        fleetSeries(namespace, METRIC.reclaimDurationSeconds, { stat: 'p50', id: 'p50', label: 'p50' }),
+        fleetSeries(namespace, METRIC.reclaimDurationSeconds, { stat: 'p95', id: 'p95', label: 'p95' }),
       ],
       { x: 0, y: HEIGHT },
       { period: 3600, yLabel: 'seconds' },
     ),
-    searchWidget(
+    timeSeriesWidget(
       'Deadline margin before the open (seconds)',
       [
         {
@@ -114,7 +120,7 @@ export function dashboardBody(options: DashboardOptions): string {
       { x: WIDTH, y: HEIGHT },
       { period: 300, yLabel: 'seconds', zeroLine: 'the bell' },
     ),
-    searchWidget(
+    timeSeriesWidget(
       'Stalls and deadlines at risk',
       [
         { id: 'stalls', expression: search(namespace, METRIC.stalls, 'Sum', 300), label: 'stalls' },
