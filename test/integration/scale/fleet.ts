@@ -13,10 +13,15 @@ import {
   createEc2ClientFrom,
   Ec2CapacityGateway,
   EventBridgeGateway,
-  type Gateways,
   MultiRegionCapacityGateway,
 } from '#shared/gateways/index.ts';
-import { EVENT_BUS_NAME, localSdkConfig, TRACKER_RULE_NAME } from '../../support/local-service.ts';
+import {
+  EVENT_BUS_NAME,
+  type LocalGateways,
+  localSdkConfig,
+  METRICS_NAMESPACE,
+  TRACKER_RULE_NAME,
+} from '../../support/local-service.ts';
 
 export const SCALE_ZONES = [
   'us-east-1a',
@@ -91,14 +96,22 @@ export function scaleConfig(): PolicyConfig {
   });
 }
 
-/** The service's gateways over every configured region, each region's EC2 client signing for its region. */
+/**
+ * The service's gateways over every configured region, each region's EC2 client signing for its region. As in
+ * production, one CloudWatch gateway with the metrics namespace serves alarms and metrics, so a heartbeat also
+ * pays the learned lead's read of the measured reclaim durations.
+ */
 export function scaleGateways(
   url: string,
   config: PolicyConfig,
   sleep: (ms: number) => Promise<void>,
-): Gateways {
+): LocalGateways {
   const sdk = (region: string) => ({ ...localSdkConfig(url), region });
   const regions = config.regions ?? ['us-east-1'];
+  const cloudWatch = new CloudWatchGateway({
+    client: new CloudWatchClient(localSdkConfig(url)),
+    namespace: METRICS_NAMESPACE,
+  });
   return {
     capacity: new MultiRegionCapacityGateway(
       new Map(
@@ -108,7 +121,8 @@ export function scaleGateways(
         ]),
       ),
     ),
-    alarms: new CloudWatchGateway({ client: new CloudWatchClient(localSdkConfig(url)) }),
+    alarms: cloudWatch,
+    metrics: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(localSdkConfig(url)),
       busName: EVENT_BUS_NAME,
