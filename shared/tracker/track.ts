@@ -142,47 +142,53 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   let sweptReservations = 0;
   // The last poll's report, still going out: the next look, and the end of the run, wait for it.
   let reportOut: Promise<void> = Promise.resolve();
-  for (;;) {
-    const lookStartedAt = performance.now();
-    // After the first sweep, a poll reads only what is still in flight, by id, when that takes fewer calls
-    // than sweeping every managed reservation again. A change requested meanwhile on another reservation is
-    // seen by the idle re-check below or by the next run (reconcile enables the rule).
-    const byId = result.polls > 0 && fewerCallsById(result.inFlight.length, sweptReservations);
-    const snapshots = await gateways.capacity.describeManaged(
-      byId ? { borrowers: false, reservationIds: result.inFlight } : { borrowers: false },
-    );
-    if (byId) result.describedById.push(result.inFlight.length);
-    else sweptReservations = snapshots.length;
-    result.describes++;
-    const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
-      now: clock.now(),
-      firstPoll: result.polls === 0,
-      completionReports,
-      gateways,
-      config,
-      settings,
-      trigger,
-      log,
-      result,
-      readings,
-    });
-    result.polls++;
-    result.pollTimings.push(timing);
-    result.inFlight = inFlight;
-    const pollNumber = result.polls;
-    reportOut = report.then(() =>
-      log.info('poll', { poll: pollNumber, ...timing, inFlight: inFlight.length }),
-    );
-    if (inFlight.length === 0) break;
-    const elapsedSeconds = (clock.now().getTime() - startedAt) / 1000;
-    if (elapsedSeconds + settings.pollIntervalSeconds > settings.runBudgetSeconds) break;
-    // The report goes out while the tracker waits for its next look, instead of delaying this one. The next
-    // look waits for both, so reports never pile up nor overtake each other: with a simulated clock it starts
-    // once the report is out, as it would in AWS, where the interval is far longer than a report.
-    await Promise.all([clock.sleep(settings.pollIntervalSeconds * 1000), reportOut]);
+  try {
+    for (;;) {
+      const lookStartedAt = performance.now();
+      // After the first sweep, a poll reads only what is still in flight, by id, when that takes fewer calls
+      // than sweeping every managed reservation again. A change requested meanwhile on another reservation is
+      // seen by the idle re-check below or by the next run (reconcile enables the rule).
+      const byId = result.polls > 0 && fewerCallsById(result.inFlight.length, sweptReservations);
+      const snapshots = await gateways.capacity.describeManaged(
+        byId ? { borrowers: false, reservationIds: result.inFlight } : { borrowers: false },
+      );
+      if (byId) result.describedById.push(result.inFlight.length);
+      else sweptReservations = snapshots.length;
+      result.describes++;
+      const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
+        now: clock.now(),
+        firstPoll: result.polls === 0,
+        completionReports,
+        gateways,
+        config,
+        settings,
+        trigger,
+        log,
+        result,
+        readings,
+      });
+      result.polls++;
+      result.pollTimings.push(timing);
+      result.inFlight = inFlight;
+      const pollNumber = result.polls;
+      reportOut = report.then(() =>
+        log.info('poll', { poll: pollNumber, ...timing, inFlight: inFlight.length }),
+      );
+      if (inFlight.length === 0) break;
+      const elapsedSeconds = (clock.now().getTime() - startedAt) / 1000;
+      if (elapsedSeconds + settings.pollIntervalSeconds > settings.runBudgetSeconds) break;
+      // The report goes out while the tracker waits for its next look, instead of delaying this one. The next
+      // look waits for both, so reports never pile up nor overtake each other: with a simulated clock it starts
+      // once the report is out, as it would in AWS, where the interval is far longer than a report.
+      await Promise.all([clock.sleep(settings.pollIntervalSeconds * 1000), reportOut]);
+      // A report slower than the interval (throttled puts) pushed this look late: past the budget, the run ends
+      // here and the next one goes on (the rule stays enabled below), so a run never outlives its function.
+      if ((clock.now().getTime() - startedAt) / 1000 > settings.runBudgetSeconds) break;
+    }
+  } finally {
+    // Everything this run saw is reported before it touches the rule, returns or fails.
+    await reportOut;
   }
-  // Everything this run saw is reported before it touches the rule or returns.
-  await reportOut;
 
   if (result.inFlight.length > 0) {
     // Woken by EC2's event rather than the rule, or racing a run that disabled it: make sure the next minute runs.

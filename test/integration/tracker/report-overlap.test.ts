@@ -181,6 +181,40 @@ describe('a poll report overlapping the wait for the next look', () => {
     );
   });
 
+  it('ends the run when a slow report pushes the next look past the run budget', async () => {
+    harness = await startTrackerHarness();
+    await harness.request(TRADING, 0);
+    const { metrics } = harness.gateways;
+    // Each put takes 40 s of the run's time (throttled and retried, say): the first poll's report outlasts
+    // the 15 s wait, so the second look would start 55 s into a run whose budget is 50 s.
+    const slowMetrics: TrackerGateways['metrics'] = {
+      put: async (values) => {
+        await turns(5);
+        harness.local.advance(40);
+        await metrics.put(values);
+      },
+      reclaimDurations: (since, until) => metrics.reclaimDurations(since, until),
+    };
+    const startedAt = harness.local.clock.now().getTime();
+
+    const result = await trackerWith({ ...harness.gateways, metrics: slowMetrics })(
+      {
+        id: 'slow-report',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        time: harness.local.clock.now().toISOString(),
+      },
+      {} as never,
+    );
+
+    expect(result.polls).toBe(1);
+    expect(result.pollTimings).toHaveLength(1);
+    // Still in flight: the rule stays on, so the next run goes on where this one stopped.
+    expect(result.inFlight).toEqual([TRADING]);
+    expect(result.rule).toBe('enabled');
+    expect(harness.local.clock.now().getTime() - startedAt).toBeGreaterThan(50_000);
+  });
+
   it('does not stop the run when a report fails: the failure is logged and later polls go on', async () => {
     harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
