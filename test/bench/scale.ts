@@ -14,13 +14,11 @@
  * - the peak RSS of the service's process.
  */
 
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { paginateDescribeCapacityReservations } from '@aws-sdk/client-ec2';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
-import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { createEc2ClientFrom, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
@@ -173,17 +171,8 @@ export const scaleSection: BenchSection = {
 
       // Each poll is a look (describe, assess, record) and a report (events, metrics) that in AWS goes out during
       // the 15 s wait for the next look; the tracker times both (TrackResult.pollTimings, wall clock).
-      const trackerGateways = scaleGateways(endpoint.url, config, (ms) => endpoint.clock.sleep(ms));
-      const tracker = createTrackerHandler({
-        ...dependencies,
-        gateways: {
-          ...trackerGateways,
-          metrics: new CloudWatchGateway({
-            namespace: 'OdcrReclaimer',
-            client: new CloudWatchClient(localSdkConfig(endpoint.url)),
-          }),
-        },
-      });
+      // scaleGateways wires the metrics gateway as deployed: the tracker puts its gauges and durations there.
+      const tracker = createTrackerHandler(dependencies);
       const track = await timed(
         () =>
           tracker(
