@@ -127,6 +127,7 @@ export const scaleSection: BenchSection = {
       await schedule(scheduled('warm-up', endpoint.clock.now()), lambdaContext());
       const heartbeatMs: number[] = [];
       let heartbeatDescribes = 0;
+      let heartbeatDurationReads = 0;
       let changedInHeartbeats = 0;
       for (let run = 0; run < HEARTBEATS; run++) {
         await endpoint.clock.sleep(60_000);
@@ -140,10 +141,9 @@ export const scaleSection: BenchSection = {
         );
         heartbeatMs.push(heartbeat.ms);
         // The most any heartbeat made: one over the floor shows, however the others did.
-        heartbeatDescribes = Math.max(
-          heartbeatDescribes,
-          count(await endpoint.takeCalls(), 'DescribeCapacityReservations'),
-        );
+        const calls = await endpoint.takeCalls();
+        heartbeatDescribes = Math.max(heartbeatDescribes, count(calls, 'DescribeCapacityReservations'));
+        heartbeatDurationReads = Math.max(heartbeatDurationReads, count(calls, 'GetMetricData'));
         changedInHeartbeats += heartbeat.value.outcomes.filter((o) => o.outcome !== 'unchanged').length;
       }
       const bareSweepMs: number[] = [];
@@ -200,6 +200,13 @@ export const scaleSection: BenchSection = {
           value: heartbeatDescribes,
           unit: 'calls',
           target: { value: describeFloor, better: 'lower' },
+        },
+        {
+          // The learned lead's reclaim durations, read as deployed (one fleet series, whatever the fleet's size).
+          metric: `heartbeat reconcile: GetMetricData calls, most of ${HEARTBEATS} runs (floor 1)`,
+          value: heartbeatDurationReads,
+          unit: 'calls',
+          target: { value: 1, better: 'lower' },
         },
         {
           metric: `heartbeat reconcile: changes in ${HEARTBEATS} runs (floor 0)`,
