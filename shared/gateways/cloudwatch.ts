@@ -235,8 +235,9 @@ const DIMENSION_FRAME_BYTES = 2 + fieldBytes('Name') + fieldBytes('Value') + 1;
 const PLAIN_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
- * At least the bytes of `JSON.stringify(datum)`, which is more than the SDK sends (its JSON has epoch-second
- * timestamps and is then gzipped): a safe bound, from lengths and fixed overheads only.
+ * At least the bytes of the datum in the JSON the SDK sends (epoch-second timestamps, then gzipped): a safe
+ * bound, from lengths and fixed overheads only. Numbers get NUMBER_BYTES each, which also covers the SDK
+ * writing a non-finite value as a string (`"-Infinity"`, 11 bytes) where `JSON.stringify` would write `null`.
  */
 export function datumBytesAtMost(datum: MetricDatum): number {
   let bytes = 2;
