@@ -219,11 +219,14 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
  * handful of records instead of thousands, every poll. `read` must depend on `keys` only (a unit test holds
  * readRequestRecord to REQUEST_TAG_KEYS); readings are shared between reservations, hence read-only.
  */
-export function memoizedByTags<T>(keys: readonly string[], read: (tags: Tags) => T): (tags: Tags) => T {
+export function memoizedByTags<T>(
+  keys: readonly string[],
+  read: (tags: Tags) => T,
+): (tags: Tags) => Readonly<T> {
   // One level per key, branching on its value (absent included): no key strings built, no collisions.
   interface Level {
     byValue: Map<string | undefined, Level>;
-    reading?: { value: T };
+    reading?: { value: Readonly<T> };
   }
   const root: Level = { byValue: new Map() };
   return (tags) => {
@@ -237,7 +240,8 @@ export function memoizedByTags<T>(keys: readonly string[], read: (tags: Tags) =>
       }
       level = next;
     }
-    level.reading ??= { value: read(tags) };
+    // Frozen (shallowly): a reading shared by thousands of reservations must not be changed through one.
+    level.reading ??= { value: Object.freeze(read(tags)) };
     return level.reading.value;
   };
 }

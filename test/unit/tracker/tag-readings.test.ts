@@ -79,4 +79,15 @@ describe("the tracker's tag readings, parsed once per distinct set of values", (
     expect(read(lowered)).toEqual(readRequestRecord(lowered));
     expect(read(lowered)?.target).toBe(20);
   });
+
+  it('hand out a shared reading frozen: changing it through one reservation throws instead of leaking', () => {
+    const read = memoizedByTags(TRACKER_TAG_KEYS, readTrackerMemory);
+    const shared = read({ ...MEMORY, fleet: 'trading' });
+
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(() => {
+      (shared as { lastProgressCount?: number }).lastProgressCount = 0;
+    }).toThrow(TypeError);
+    expect(read({ ...MEMORY, fleet: 'risk' }).lastProgressCount).toBe(45);
+  });
 });
