@@ -18,7 +18,7 @@ import { type InvocationPlan, type PlannedInvocation, runSandbox } from '#infra/
 import type { LoadedScenario } from '#infra/sandbox/scenario.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
-import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
+import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   type CapacityGateway,
   CloudWatchGateway,
@@ -94,7 +94,7 @@ export interface ChaosOptions {
   faultRate?: number;
 }
 
-const FAST_RETRY = new ConfiguredRetryStrategy(SDK_RETRY_SETTINGS.maxAttempts, () => 1);
+const FAST_RETRY = new ConfiguredRetryStrategy(SDK_CLIENT_SETTINGS.maxAttempts, () => 1);
 const EVENT_BUS = 'odcr-reclaimer-dev';
 const TRACKER_RULE = 'odcr-reclaimer-dev-track-reclamation';
 const MINUTE = 60_000;

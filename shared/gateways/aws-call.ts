@@ -76,11 +76,8 @@ export function sdkClientSettings(timeouts: SdkTimeouts = SDK_TIMEOUTS) {
   } as const;
 }
 
-/**
- * The settings every client the service builds spreads (EC2, CloudWatch, EventBridge): retries and timeouts.
- * (The name predates the timeouts; the clients import it under this name.)
- */
-export const SDK_RETRY_SETTINGS = sdkClientSettings();
+/** The settings every client the service builds spreads (EC2, CloudWatch, EventBridge): retries and timeouts. */
+export const SDK_CLIENT_SETTINGS = sdkClientSettings();
 
 /**
  * The longest one SDK call can take when every attempt hangs: each attempt ends at `requestTimeout` (its

@@ -9,7 +9,7 @@ import {
 import type { AlarmState } from '../domain/reservation.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import { METRIC, METRIC_DIMENSION, type ReservationMetric } from '../tracker/metric-names.ts';
-import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
+import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
 
 /**
  * CloudWatch, the one service behind two roles: the alarms the policy reads, and the service's own metrics
@@ -48,7 +48,7 @@ const ENVELOPE_BYTES = 1_000;
 const DURATION_PERIOD_SECONDS = 60;
 
 export function createCloudWatchClient(): CloudWatchClient {
-  return new CloudWatchClient({ ...SDK_RETRY_SETTINGS });
+  return new CloudWatchClient({ ...SDK_CLIENT_SETTINGS });
 }
 
 export interface CloudWatchGatewayOptions {

@@ -19,7 +19,7 @@ import {
   type ZeroSizePreference,
 } from '../domain/reservation.ts';
 import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
-import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
+import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
 import { Ec2QueryProtocol } from './ec2-query-protocol.ts';
 
 export interface CreateAllocationRequest {
@@ -133,7 +133,7 @@ export function createEc2ClientFrom(config: EC2ClientConfig): EC2Client {
 
 /** An EC2 client for `region`, or for the function's own region (AWS_REGION) when absent. */
 export function createEc2Client(region?: string): EC2Client {
-  return createEc2ClientFrom({ ...SDK_RETRY_SETTINGS, ...(region === undefined ? {} : { region }) });
+  return createEc2ClientFrom({ ...SDK_CLIENT_SETTINGS, ...(region === undefined ? {} : { region }) });
 }
 
 export class Ec2CapacityGateway implements CapacityGateway {

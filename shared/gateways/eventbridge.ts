@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type ServiceEvent } from '../events/service-events.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
-import { callAws, SDK_RETRY_SETTINGS } from './aws-call.ts';
+import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
 
 export interface PublishFailure {
   detailType: string;
@@ -49,7 +49,7 @@ const BASE_BACKOFF_MS = 100;
 const PUTS_IN_FLIGHT = 8;
 
 export function createEventBridgeClient(): EventBridgeClient {
-  return new EventBridgeClient({ ...SDK_RETRY_SETTINGS });
+  return new EventBridgeClient({ ...SDK_CLIENT_SETTINGS });
 }
 
 export class EventBridgeGateway implements EventGateway {

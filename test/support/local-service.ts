@@ -10,7 +10,7 @@ import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import type { CallRecord, LocalAwsSettings, SeedState } from '#infra/local-aws/types.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
-import { SDK_RETRY_SETTINGS } from '#shared/gateways/aws-call.ts';
+import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   CloudWatchGateway,
   createEc2ClientFrom,
@@ -30,12 +30,12 @@ export const TRADING = 'cr-0123456789abcdef0';
 export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
 
 /** SDK settings for the local endpoint: fake credentials, the service's own retry mode. */
-export function localSdkConfig(url: string, maxAttempts: number = SDK_RETRY_SETTINGS.maxAttempts) {
+export function localSdkConfig(url: string, maxAttempts: number = SDK_CLIENT_SETTINGS.maxAttempts) {
   return {
     endpoint: url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
-    ...SDK_RETRY_SETTINGS,
+    ...SDK_CLIENT_SETTINGS,
     maxAttempts,
   };
 }
