@@ -125,8 +125,12 @@ export function assessReservation(input: AssessInput): Assessment {
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
   const tags: Record<string, string> = {};
-  const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') =>
-    metrics.push({ name, reservationId, value, unit, timestamp: now, ...(series ? { series } : {}) });
+  // Four gauges per reservation per poll: the optional series is assigned, not spread (spreads showed at 10,000).
+  const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') => {
+    const datum: ReservationMetric = { name, reservationId, value, unit, timestamp: now };
+    if (series !== undefined) datum.series = series;
+    metrics.push(datum);
+  };
 
   const requestOpen = request !== undefined && memory.completedRequestAt?.getTime() !== request.at.getTime();
 
