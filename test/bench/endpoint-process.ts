@@ -61,12 +61,3 @@ export async function startEndpointProcess(start: string): Promise<EndpointProce
     stop: () => child.kill('SIGTERM'),
   };
 }
-
-/** The median of some timings (the middle one, or the mean of the two middle ones). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}

@@ -24,6 +24,7 @@ import {
   TRADING,
   updateCalls,
 } from '../support/local-service.ts';
+import { median, percentile } from './stats.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
 const run = promisify(execFile);
@@ -41,20 +42,6 @@ const ZIP_TARGET_BYTES = 1_000_000;
 const COLD_INIT_TARGET_MS = 500;
 /** An alarm reclaims "at once": the handler's own share before the Update call is a small part of that. */
 const ALARM_TO_UPDATE_TARGET_MS = 100;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-/** Nearest-rank percentile: a value that was measured. */
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)] ?? 0;
-}
 
 /** One file out of the build's zip (its own deterministic writer: local headers, deflate, no data descriptor). */
 function unzipEntry(zip: Buffer, name: string): Buffer {
