@@ -6,6 +6,7 @@ import {
   DescribeCapacityReservationsCommand,
   EC2Client,
   type EC2ClientConfig,
+  type Filter,
   paginateDescribeCapacityReservations,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
@@ -211,14 +212,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
       const found: CapacityReservation[] = [];
       const pages = paginateDescribeCapacityReservations(
         { client: this.client, pageSize: DESCRIBE_PAGE_SIZE },
-        {
-          Filters: [
-            { Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] },
-            // Create tags the interruptible reservation managed as well (the role requires the request tag):
-            // without this filter its reservations would double the pages.
-            ...(withInterruptibleFilter ? [{ Name: 'interruptible', Values: ['false'] }] : []),
-          ],
-        },
+        { Filters: managedSourceFilters(withInterruptibleFilter) },
       );
       for await (const page of pages) found.push(...(page.CapacityReservations ?? []));
       return found;
@@ -403,6 +397,18 @@ export class Ec2CapacityGateway implements CapacityGateway {
       throw error;
     }
   }
+}
+
+/**
+ * The Describe filters of a sweep: the managed tag, and only source reservations. Create tags the
+ * interruptible reservation managed as well (the role requires the request tag): without `interruptible`
+ * its reservations would double the pages.
+ */
+export function managedSourceFilters(withInterruptibleFilter = true): Filter[] {
+  return [
+    { Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] },
+    ...(withInterruptibleFilter ? [{ Name: 'interruptible', Values: ['false'] }] : []),
+  ];
 }
 
 function isManagedSource(reservation: CapacityReservation): boolean {

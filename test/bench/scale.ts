@@ -18,8 +18,11 @@ import { paginateDescribeCapacityReservations } from '@aws-sdk/client-ec2';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
-import { createEc2ClientFrom, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
+import {
+  createEc2ClientFrom,
+  IDS_PER_DESCRIBE,
+  managedSourceFilters,
+} from '#shared/gateways/ec2-capacity.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
@@ -32,7 +35,8 @@ import {
   scaleSeed,
 } from '../integration/scale/fleet.ts';
 import { lambdaContext, localSdkConfig } from '../support/local-service.ts';
-import { median, startEndpointProcess } from './endpoint-process.ts';
+import { startEndpointProcess } from './endpoint-process.ts';
+import { median } from './stats.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
 const MANAGED = 10_000;
@@ -57,12 +61,7 @@ async function bareSdkSweep(url: string, regions: readonly string[]): Promise<nu
       let described = 0;
       const pages = paginateDescribeCapacityReservations(
         { client, pageSize: PAGE },
-        {
-          Filters: [
-            { Name: `tag:${TAG.managed}`, Values: [MANAGED_TAG_VALUE] },
-            { Name: 'interruptible', Values: ['false'] },
-          ],
-        },
+        { Filters: managedSourceFilters() },
       );
       for await (const page of pages) described += page.CapacityReservations?.length ?? 0;
       client.destroy();
