@@ -2,6 +2,7 @@
  * `npm run chaos -- [--seed N] [--days N] [--scenario file] [--json file]`: the sandbox's week with faults
  * injected repeatably from the seed (see infra/chaos/chaos.ts). Exits 1 when a loss is unexplained.
  */
+import './node-warnings.ts';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runChaos } from '#infra/chaos/chaos.ts';

@@ -7,6 +7,7 @@
  * dev resource names unless the environment says otherwise, and the endpoint's simulated clock as now.
  * Prints the handler's answer as JSON; exits 1 when the handler throws or answers `ok: false`.
  */
+import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { HandlerDependencies } from '../shared/runtime/container.ts';

@@ -4,6 +4,7 @@
  * change to completion. Usage mistakes exit with 2 and a message naming the problem; a failure to reach the
  * function or read its answer exits with 1 and one line saying so.
  */
+import './node-warnings.ts';
 import { mainOnCall } from '#infra/sandbox/oncall.ts';
 
 // The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.

@@ -5,6 +5,7 @@
  * at 09:00 tomorrow?". Without an observation file it assumes the example fleet off-hours (trading 60 lent,
  * risk-engine 1 lent per AZ) with every alarm OK.
  */
+import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DateTime } from 'luxon';

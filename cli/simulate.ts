@@ -2,6 +2,7 @@
  * `npm run simulate -- --config <file> --scenario <file> [--from <date>] [--days <n>] [--json <file>]
  * [--report <file>]`: a what-if run of a policy over a scenario before deploying it.
  */
+import './node-warnings.ts';
 import { SIMULATE_USAGE, sandboxMain } from '#infra/sandbox/main.ts';
 
 // The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.

@@ -2,6 +2,7 @@
  * `npm start`: the whole service over the default trading week (2026-03-09 to 13), in simulated time,
  * against the local AWS endpoint in this process. Same options as `npm run simulate`.
  */
+import './node-warnings.ts';
 import { SIMULATE_USAGE, sandboxMain } from '#infra/sandbox/main.ts';
 
 // The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.

@@ -3,6 +3,7 @@
  *  [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`
  * Starts the local AWS endpoint and prints `listening on http://host:port` once it accepts requests.
  */
+import '../../cli/node-warnings.ts';
 import { parseArgs } from 'node:util';
 import { loadExampleFleet, loadSeedFile } from './example-fleet.ts';
 import { startLocalAws } from './server.ts';

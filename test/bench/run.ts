@@ -2,6 +2,7 @@
  * `npm run bench`: runs each section in order and prints one table. A section is a module under
  * test/bench/ exporting a BenchSection; add it to SECTIONS below.
  */
+import '../../cli/node-warnings.ts';
 import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
 import { sandboxSection } from './sandbox.ts';
