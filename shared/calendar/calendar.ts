@@ -65,8 +65,7 @@ function exchangeData(mic: MarketId, options: CalendarOptions | undefined): Exch
         mic: 'WEEKDAYS',
         name: 'Monday to Friday',
         timeZone: hours.timeZone,
-        open: hours.open,
-        close: hours.close,
+        sessions: [{ open: hours.open, close: hours.close }],
         tradingWeekdays: [1, 2, 3, 4, 5],
         dataFrom: '0001-01-01',
         dataTo: '9999-12-31',
@@ -116,8 +115,11 @@ function computeDayStatus(mic: MarketId, date: string, options?: CalendarOptions
   const closure = assumed ? undefined : year?.closures[date];
   if (closure !== undefined) return { date, trading: false, closure, assumed };
   const early = assumed ? undefined : year?.earlyCloses[date];
-  const open = atLocal(date, data.open, data.timeZone);
-  const close = atLocal(date, early?.close ?? data.close, data.timeZone);
+  const first = data.sessions[0];
+  const last = data.sessions[data.sessions.length - 1];
+  if (first === undefined || last === undefined) throw new RangeError(`${mic} has no sessions`);
+  const open = atLocal(date, first.open, data.timeZone);
+  const close = atLocal(date, early?.close ?? last.close, data.timeZone);
   const session: Session = {
     mic,
     date,

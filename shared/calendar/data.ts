@@ -10,21 +10,37 @@ export interface EarlyClose {
   note: string;
 }
 
+export interface LateOpen {
+  /** Local open time, HH:MM: the day's first session starts then (sessions that end before it are dropped). */
+  open: string;
+  note: string;
+}
+
 export interface CalendarYear {
-  /** Where the dates come from, as published by the exchange. */
+  /** Where the dates come from, as published by the exchange (and whether exchange_calendars agrees). */
   source: string;
   /** Full-day closures (holidays and ad-hoc closures), local date → why. */
   closures: Readonly<Record<string, string>>;
+  /** The day's last session ends at `close`; later sessions of that day (after a lunch break) are dropped. */
   earlyCloses: Readonly<Record<string, EarlyClose>>;
+  lateOpens?: Readonly<Record<string, LateOpen>>;
+}
+
+/**
+ * One regular session of a trading day, local HH:MM. A close at or before the open ends on the next local
+ * day (a futures session that opens in the evening). Two sessions make a lunch break (Tokyo, Hong Kong).
+ */
+export interface RegularSession {
+  open: string;
+  close: string;
 }
 
 export interface ExchangeCalendarData {
   mic: string;
   name: string;
   timeZone: string;
-  /** Regular session, local HH:MM. */
-  open: string;
-  close: string;
+  /** The regular sessions of a trading day, in order (local HH:MM). */
+  sessions: readonly RegularSession[];
   /** ISO weekdays with a regular session (1 = Monday). */
   tradingWeekdays: readonly number[];
   /** Inclusive local dates the data covers; outside it, a weekday is assumed a trading day. */
@@ -39,8 +55,7 @@ export const XNYS: ExchangeCalendarData = {
   mic: 'XNYS',
   name: 'New York Stock Exchange',
   timeZone: 'America/New_York',
-  open: '09:30',
-  close: '16:00',
+  sessions: [{ open: '09:30', close: '16:00' }],
   tradingWeekdays: [1, 2, 3, 4, 5],
   dataFrom: '2025-01-01',
   dataTo: '2027-12-31',
@@ -113,8 +128,7 @@ export const XLON: ExchangeCalendarData = {
   mic: 'XLON',
   name: 'London Stock Exchange',
   timeZone: 'Europe/London',
-  open: '08:00',
-  close: '16:30',
+  sessions: [{ open: '08:00', close: '16:30' }],
   tradingWeekdays: [1, 2, 3, 4, 5],
   dataFrom: '2025-01-01',
   dataTo: '2027-12-31',
