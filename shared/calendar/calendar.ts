@@ -4,7 +4,9 @@
  * capacity comes back on a holiday rather than going missing on a trading day), and say so in warnings.
  */
 import { DateTime } from 'luxon';
-import { type ExchangeCalendarData, XLON, XNYS } from './data.ts';
+import type { ExchangeCalendarData } from './data.ts';
+import { XLON } from './exchanges/xlon.ts';
+import { XNYS } from './exchanges/xnys.ts';
 
 export const MARKETS = ['XNYS', 'XLON', 'WEEKDAYS'] as const;
 export type MarketId = (typeof MARKETS)[number];

@@ -1,0 +1,9 @@
+/**
+ * The built-in exchange calendars, one file per market (MIC), each with its sources per year. A market is
+ * added here and nowhere else: the config's market names, the calendar and the derived triggers read this list.
+ */
+import type { ExchangeCalendarData } from '../data.ts';
+import { XLON } from './xlon.ts';
+import { XNYS } from './xnys.ts';
+
+export const BUILT_IN_EXCHANGES: readonly ExchangeCalendarData[] = [XNYS, XLON];

@@ -1,0 +1,67 @@
+import type { ExchangeCalendarData } from '../data.ts';
+
+const LSE_SOURCE =
+  'London Stock Exchange trading calendar (business days and holidays), https://www.londonstockexchange.com/';
+
+export const XLON: ExchangeCalendarData = {
+  mic: 'XLON',
+  name: 'London Stock Exchange',
+  timeZone: 'Europe/London',
+  sessions: [{ open: '08:00', close: '16:30' }],
+  tradingWeekdays: [1, 2, 3, 4, 5],
+  dataFrom: '2025-01-01',
+  dataTo: '2027-12-31',
+  years: {
+    2025: {
+      source: `${LSE_SOURCE} (2025; England and Wales bank holidays)`,
+      closures: {
+        '2025-01-01': "New Year's Day",
+        '2025-04-18': 'Good Friday',
+        '2025-04-21': 'Easter Monday',
+        '2025-05-05': 'Early May bank holiday',
+        '2025-05-26': 'Spring bank holiday',
+        '2025-08-25': 'Summer bank holiday',
+        '2025-12-25': 'Christmas Day',
+        '2025-12-26': 'Boxing Day',
+      },
+      earlyCloses: {
+        '2025-12-24': { close: '12:30', note: 'Christmas Eve' },
+        '2025-12-31': { close: '12:30', note: "New Year's Eve" },
+      },
+    },
+    2026: {
+      source: `${LSE_SOURCE} (2026; England and Wales bank holidays)`,
+      closures: {
+        '2026-01-01': "New Year's Day",
+        '2026-04-03': 'Good Friday',
+        '2026-04-06': 'Easter Monday',
+        '2026-05-04': 'Early May bank holiday',
+        '2026-05-25': 'Spring bank holiday',
+        '2026-08-31': 'Summer bank holiday',
+        '2026-12-25': 'Christmas Day',
+        '2026-12-28': 'Boxing Day (substitute day)',
+      },
+      earlyCloses: {
+        '2026-12-24': { close: '12:30', note: 'Christmas Eve' },
+        '2026-12-31': { close: '12:30', note: "New Year's Eve" },
+      },
+    },
+    2027: {
+      source: `${LSE_SOURCE} (2027; England and Wales bank holidays)`,
+      closures: {
+        '2027-01-01': "New Year's Day",
+        '2027-03-26': 'Good Friday',
+        '2027-03-29': 'Easter Monday',
+        '2027-05-03': 'Early May bank holiday',
+        '2027-05-31': 'Spring bank holiday',
+        '2027-08-30': 'Summer bank holiday',
+        '2027-12-27': 'Christmas Day (substitute day)',
+        '2027-12-28': 'Boxing Day (substitute day)',
+      },
+      earlyCloses: {
+        '2027-12-24': { close: '12:30', note: 'Christmas Eve' },
+        '2027-12-31': { close: '12:30', note: "New Year's Eve" },
+      },
+    },
+  },
+};

@@ -1,0 +1,73 @@
+import type { ExchangeCalendarData } from '../data.ts';
+
+const NYSE_SOURCE = 'NYSE holidays & trading hours, https://www.nyse.com/markets/hours-calendars';
+
+export const XNYS: ExchangeCalendarData = {
+  mic: 'XNYS',
+  name: 'New York Stock Exchange',
+  timeZone: 'America/New_York',
+  sessions: [{ open: '09:30', close: '16:00' }],
+  tradingWeekdays: [1, 2, 3, 4, 5],
+  dataFrom: '2025-01-01',
+  dataTo: '2027-12-31',
+  years: {
+    2025: {
+      source: `${NYSE_SOURCE} (2025); 2025-01-09 closure: NYSE notice of 2024-12-30, national day of mourning for President Jimmy Carter`,
+      closures: {
+        '2025-01-01': "New Year's Day",
+        '2025-01-09': 'National Day of Mourning for President Jimmy Carter (ad-hoc closure)',
+        '2025-01-20': 'Martin Luther King, Jr. Day',
+        '2025-02-17': "Washington's Birthday",
+        '2025-04-18': 'Good Friday',
+        '2025-05-26': 'Memorial Day',
+        '2025-06-19': 'Juneteenth National Independence Day',
+        '2025-07-04': 'Independence Day',
+        '2025-09-01': 'Labor Day',
+        '2025-11-27': 'Thanksgiving Day',
+        '2025-12-25': 'Christmas Day',
+      },
+      earlyCloses: {
+        '2025-07-03': { close: '13:00', note: 'day before Independence Day' },
+        '2025-11-28': { close: '13:00', note: 'day after Thanksgiving' },
+        '2025-12-24': { close: '13:00', note: 'Christmas Eve' },
+      },
+    },
+    2026: {
+      source: `${NYSE_SOURCE} (2026)`,
+      closures: {
+        '2026-01-01': "New Year's Day",
+        '2026-01-19': 'Martin Luther King, Jr. Day',
+        '2026-02-16': "Washington's Birthday",
+        '2026-04-03': 'Good Friday',
+        '2026-05-25': 'Memorial Day',
+        '2026-06-19': 'Juneteenth National Independence Day',
+        '2026-07-03': 'Independence Day (observed)',
+        '2026-09-07': 'Labor Day',
+        '2026-11-26': 'Thanksgiving Day',
+        '2026-12-25': 'Christmas Day',
+      },
+      earlyCloses: {
+        '2026-11-27': { close: '13:00', note: 'day after Thanksgiving' },
+        '2026-12-24': { close: '13:00', note: 'Christmas Eve' },
+      },
+    },
+    2027: {
+      source: `${NYSE_SOURCE} (2027)`,
+      closures: {
+        '2027-01-01': "New Year's Day",
+        '2027-01-18': 'Martin Luther King, Jr. Day',
+        '2027-02-15': "Washington's Birthday",
+        '2027-03-26': 'Good Friday',
+        '2027-05-31': 'Memorial Day',
+        '2027-06-18': 'Juneteenth National Independence Day (observed)',
+        '2027-07-05': 'Independence Day (observed)',
+        '2027-09-06': 'Labor Day',
+        '2027-11-25': 'Thanksgiving Day',
+        '2027-12-24': 'Christmas Day (observed)',
+      },
+      earlyCloses: {
+        '2027-11-26': { close: '13:00', note: 'day after Thanksgiving' },
+      },
+    },
+  },
+};
