@@ -11,6 +11,7 @@ import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { HandlerDependencies } from '../shared/runtime/container.ts';
+import { argumentProblem, endpointProblem } from './usage.ts';
 
 const FUNCTIONS = [
   'reclaim-on-schedule',
@@ -67,8 +68,13 @@ async function main(): Promise<number> {
       path: { type: 'string' },
       local: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const name = positionals[0];
   if (!isFunctionName(name)) throw new UsageError(`unknown function '${name ?? ''}'`);
   const payload = readPayload(values.data, values.path);
@@ -122,9 +128,15 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
+    const usage = error instanceof UsageError ? error.message : argumentProblem(error);
+    const unreachable = endpointProblem(
+      error,
+      process.env['AWS_ENDPOINT_URL'] ?? 'AWS (no AWS_ENDPOINT_URL)',
+    );
+    if (usage !== undefined) process.stderr.write(`invoke: ${usage}\n${USAGE}\n`);
+    else if (unreachable !== undefined) process.stderr.write(`invoke: ${unreachable}\n`);
     else
       process.stderr.write(`${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = usage !== undefined ? 2 : 1;
   },
 );

@@ -5,9 +5,13 @@
  */
 import '../../cli/node-warnings.ts';
 import { parseArgs } from 'node:util';
+import { argumentProblem } from '../../cli/usage.ts';
 import { loadExampleFleet, loadSeedFile } from './example-fleet.ts';
 import { startLocalAws } from './server.ts';
 import type { LocalAwsSettings, SeedState } from './types.ts';
+
+const USAGE = `usage: npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example]
+       [--speed N] [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -55,9 +59,14 @@ async function main(): Promise<void> {
       'shutdown-seconds': { type: 'string' },
       seed: { type: 'string' },
       start: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const port = numberOption('port', values.port) ?? 4566;
   const mode = values['update-while-updating'];
   if (mode !== undefined && mode !== 'reject' && mode !== 'retarget') {
@@ -99,7 +108,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  const usage = error instanceof UsageError ? error.message : argumentProblem(error);
+  if (usage !== undefined) {
+    process.stderr.write(`local-aws: ${usage}\n${USAGE}\n`);
+    process.exit(2);
+  }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   process.stderr.write(`local-aws: ${message}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  process.exit(1);
 });
