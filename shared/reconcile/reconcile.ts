@@ -20,6 +20,7 @@ import {
   readRequestRecord,
   requestRecordTags,
 } from '../records/tags.ts';
+import { needsTracker } from '../tracker/assess.ts';
 import { createClientToken } from './client-token.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 
@@ -182,7 +183,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     await writeRecords(context);
   }
 
-  await finish(outcomes, context);
+  await finish(outcomes, observation.reservations, context);
   const result: ReconcileResult = {
     triggerId: trigger.id,
     trigger: trigger.kind,
@@ -435,7 +436,17 @@ function repairMissingRecord(snapshot: ReservationSnapshot | undefined, context:
 async function writeRecords(context: ActContext): Promise<void> {
   const records = context.records.splice(0);
   if (records.length === 0) return;
-  const failures = await writeTags(context.gateways.capacity, records);
+  // Only this run knows the facts of its changes: a record it cannot write now leaves the previous request's
+  // record behind, which the tracker then reads as an unknown request. So a failed write is tried once more.
+  const firstFailures = await writeTags(context.gateways.capacity, records);
+  const retried = new Set(firstFailures.map((failure) => failure.reservationId));
+  const failures =
+    retried.size === 0
+      ? []
+      : await writeTags(
+          context.gateways.capacity,
+          records.filter((record) => retried.has(record.reservationId)),
+        );
   const failed = new Set(failures.map((failure) => failure.reservationId));
   const untagFailures = await deleteTags(
     context.gateways.capacity,
@@ -462,8 +473,16 @@ async function clearStaleDesired(snapshot: ReservationSnapshot, context: ActCont
   }
 }
 
-/** Publishes the run's events and wakes the tracker when something is now in flight. */
-async function finish(outcomes: readonly ReservationOutcome[], context: ActContext): Promise<void> {
+/**
+ * Publishes the run's events and makes sure the tracker runs while anything is in flight: what this run
+ * changed or deferred, and anything it saw moving or waiting (level-triggered). EnableRule is idempotent, so
+ * a failed enable, or a run that died after its update, is repaired by whichever run comes next.
+ */
+async function finish(
+  outcomes: readonly ReservationOutcome[],
+  observed: readonly ReservationSnapshot[],
+  context: ActContext,
+): Promise<void> {
   if (context.events.length > 0) {
     try {
       const published = await context.gateways.events.publish(context.events);
@@ -476,9 +495,9 @@ async function finish(outcomes: readonly ReservationOutcome[], context: ActConte
       context.log.error('events not published', { error });
     }
   }
-  const inFlight = outcomes.some(
-    (outcome) => outcome.outcome === 'updated' || outcome.outcome === 'deferred',
-  );
+  const inFlight =
+    outcomes.some((outcome) => outcome.outcome === 'updated' || outcome.outcome === 'deferred') ||
+    observed.some(needsTracker);
   if (context.mode !== 'apply' || !inFlight) return;
   try {
     await context.gateways.events.enableTracker();

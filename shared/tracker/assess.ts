@@ -1,5 +1,6 @@
 import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
+import { readDesiredTarget } from '../records/tags.ts';
 import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from './metric-names.ts';
 
 /**
@@ -98,6 +99,40 @@ export function isInFlight(snapshot: ReservationSnapshot): boolean {
   return IN_FLIGHT_STATUSES.includes(allocation.status) || allocation.current !== allocation.target;
 }
 
+/**
+ * A desired target recorded while the allocation was in flight, and the allocation active again: a decision
+ * is owed, which only the tracker's next poll (or a reconcile) makes.
+ */
+export function hasDecisionDue(snapshot: ReservationSnapshot): boolean {
+  return (
+    readDesiredTarget(snapshot.tags) !== undefined &&
+    snapshot.allocation?.status === 'active' &&
+    !isInFlight(snapshot)
+  );
+}
+
+/**
+ * Whether the tracker must be running for this reservation: its allocation moves, or a deferred target waits
+ * to be applied. Every run that sees one makes sure the tracker's rule is on (level-triggered), so a lost
+ * EnableRule or a run that died after its update is repaired by whichever run comes next.
+ */
+export function needsTracker(snapshot: ReservationSnapshot): boolean {
+  return isInFlight(snapshot) || hasDecisionDue(snapshot);
+}
+
+/**
+ * The recorded request, if it is the one the allocation carries out. A run that died (or failed to write its
+ * record) after EC2's update leaves the previous request's record behind: its trigger, reason and deadline
+ * are not this change's, so the change is reported as of an unknown request instead.
+ */
+export function requestOfAllocation(
+  snapshot: ReservationSnapshot,
+  request: TrackedRequest | undefined,
+): TrackedRequest | undefined {
+  if (request === undefined) return undefined;
+  return request.target === (snapshot.allocation?.target ?? 0) ? request : undefined;
+}
+
 /** Reads the tracker's memory from the reservation's tags; unreadable values count as absent. */
 export function readTrackerMemory(tags: Readonly<Record<string, string>>): TrackerMemory {
   const lastProgressAt = parseTime(tags[TAG.lastProgressAt]);
@@ -115,7 +150,8 @@ export function readTrackerMemory(tags: Readonly<Record<string, string>>): Track
 }
 
 export function assessReservation(input: AssessInput): Assessment {
-  const { snapshot, request, memory, now, settings } = input;
+  const { snapshot, memory, now, settings } = input;
+  const request = requestOfAllocation(snapshot, input.request);
   const reservationId = snapshot.reservationId;
   const allocation = snapshot.allocation;
   const current = allocation?.current ?? 0;
@@ -326,7 +362,8 @@ function stalledEvent(
  * fleet report nothing for most reservations.
  */
 function requestDetail(request: TrackedRequest | undefined) {
-  if (request === undefined) return {};
+  // No record of this change (its run died or could not write it): say so rather than leave facts out silently.
+  if (request === undefined) return { request: 'unknown' as const };
   return {
     from: request.from,
     to: request.target,

@@ -22,7 +22,7 @@ import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
-  isInFlight,
+  needsTracker,
   readTrackerMemory,
   type TrackerMemory,
   type TrackerSettings,
@@ -201,7 +201,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   await gateways.events.disableTracker();
   const again = await gateways.capacity.describeManaged({ borrowers: false });
   result.describes++;
-  const lateInFlight = again.filter((snapshot) => isInFlight(snapshot) || hasDecisionDue(snapshot));
+  const lateInFlight = again.filter(needsTracker);
   if (lateInFlight.length > 0) {
     await gateways.events.enableTracker();
     result.inFlight = lateInFlight.map((snapshot) => snapshot.reservationId);
@@ -494,15 +494,6 @@ function noteOutcome(assessment: Assessment, result: TrackResult, log: Logger): 
     if (event.detailType !== DETAIL_TYPE.changeProgress)
       log.info(event.detailType.toLowerCase(), { detail: event.detail });
   }
-}
-
-/** A desired target recorded while in flight, and the allocation active again: a decision is owed. */
-function hasDecisionDue(snapshot: ReservationSnapshot): boolean {
-  return (
-    readDesiredTarget(snapshot.tags) !== undefined &&
-    snapshot.allocation?.status === 'active' &&
-    !isInFlight(snapshot)
-  );
 }
 
 /** Tag keys the tracker writes, for tools that want to show or clear its memory. */

@@ -1,0 +1,204 @@
+import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import type { TrackResult } from '#shared/tracker/track.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  localSdkConfig,
+  reservation,
+  scheduledEvent,
+  startLocalService,
+  TRACKER_RULE_NAME,
+  TRADING,
+} from '../../support/local-service.ts';
+
+// Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60 of TRADING).
+const OFF_HOURS = '2025-03-12T22:00:00Z';
+// Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
+const BEFORE_OPEN = '2025-03-13T13:06:00Z';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function runSchedule(local: LocalService): Promise<ReconcileResult> {
+  return createScheduleHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
+}
+
+let trackerRuns = 0;
+async function runTracker(local: LocalService): Promise<TrackResult> {
+  return createTrackerHandler(local.dependencies)(
+    {
+      version: '0',
+      id: `tracker-${++trackerRuns}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: local.aws.clock.now().toISOString(),
+      region: 'us-east-1',
+      resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
+      detail: {},
+    },
+    lambdaContext('odcr-reclaimer-dev-track-reclamation'),
+  );
+}
+
+function ruleState(local: LocalService): string | undefined {
+  return local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state;
+}
+
+/** Runs the tracker once a minute while its rule is enabled, as EventBridge would. */
+async function trackWhileEnabled(local: LocalService, maxRuns = 30): Promise<TrackResult[]> {
+  const results: TrackResult[] = [];
+  while (ruleState(local) === 'ENABLED' && results.length < maxRuns) {
+    const startedAt = local.aws.clock.now().getTime();
+    results.push(await runTracker(local));
+    const wait = startedAt + 60_000 - local.aws.clock.now().getTime();
+    if (wait > 0) local.aws.advance(wait / 1000);
+  }
+  return results;
+}
+
+function details(local: LocalService, detailType: string): Record<string, unknown>[] {
+  return local.aws.admin
+    .events({ detailType })
+    .events.map((event) => event.detail as Record<string, unknown>)
+    .filter((detail) => detail['reservationId'] === TRADING);
+}
+
+describe('level-triggered tracking', () => {
+  it('enables the tracker on the next run when enabling it failed once after an update', async () => {
+    const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
+    service = local;
+    local.aws.admin.injectFault({ service: 'events', action: 'EnableRule', status: 500, count: 1 });
+
+    const first = await runSchedule(local);
+
+    expect(first.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(first.warnings.some((warning) => warning.startsWith('tracker not enabled'))).toBe(true);
+    expect(ruleState(local)).toBe('DISABLED');
+
+    // Five minutes later the allocation still moves; the heartbeat has nothing to change, yet sees it in flight.
+    local.aws.advance(60);
+    expect(reservation(local.aws, TRADING).allocation?.status).toBe('updating');
+    const second = await runSchedule(local);
+
+    expect(second.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('unchanged');
+    expect(ruleState(local)).toBe('ENABLED');
+    await trackWhileEnabled(local);
+    expect(details(local, 'Allocation Change Completed')).toEqual([
+      expect.objectContaining({ from: 60, to: 0, trigger: 'schedule' }),
+    ]);
+  });
+
+  it('does not enable the tracker when nothing is in flight', async () => {
+    const local = await startLocalService({ now: OFF_HOURS });
+    service = local;
+
+    await runSchedule(local);
+
+    expect(ruleState(local)).toBe('DISABLED');
+    expect(local.aws.admin.calls({ service: 'events', action: 'EnableRule' }).calls).toEqual([]);
+  });
+
+  it('repairs a run killed after its update: the next run wakes the tracker, which reports no stale facts', async () => {
+    const local = await startLocalService({ now: OFF_HOURS });
+    service = local;
+    await runSchedule(local); // the baseline: target 60 recorded as a repair
+    expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
+
+    // A run reclaims before the open and dies right after EC2's update: no record, no event, no tracker.
+    local.aws.setClock(BEFORE_OPEN);
+    const ec2 = new EC2Client(localSdkConfig(local.aws.url));
+    await ec2.send(
+      new UpdateInterruptibleCapacityReservationAllocationCommand({
+        CapacityReservationId: TRADING,
+        TargetInstanceCount: 0,
+        ZeroSizePreference: 'retain',
+      }),
+    );
+    ec2.destroy();
+    local.aws.advance(30);
+
+    await runSchedule(local);
+
+    expect(ruleState(local)).toBe('ENABLED');
+    await trackWhileEnabled(local);
+    expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, status: 'active' });
+    // The record on the tags is the baseline's (target 60): the tracker must not report it as this change's.
+    const progress = details(local, 'Allocation Change Progress');
+    expect(progress.length).toBeGreaterThan(0);
+    for (const detail of progress) {
+      expect(detail).toMatchObject({ target: 0, request: 'unknown' });
+      expect(detail).not.toHaveProperty('trigger');
+      expect(detail).not.toHaveProperty('to');
+    }
+    expect(details(local, 'Allocation Change Completed')).toEqual([]);
+
+    // Settled: the next run records the change as a repair, once.
+    await runSchedule(local);
+    expect(reservation(local.aws, TRADING).tags).toMatchObject({
+      [TAG.requestedTarget]: '0',
+      [TAG.requestedFrom]: '60',
+      [TAG.requestTrigger]: 'repair',
+    });
+  });
+
+  it('writes the record on a second attempt when CreateTags fails once after the update', async () => {
+    const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
+    service = local;
+    await runSchedule(local); // the baseline: target 60, trigger repair
+    local.aws.setClock(BEFORE_OPEN);
+    local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 1 });
+
+    const result = await runSchedule(local);
+
+    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(reservation(local.aws, TRADING).tags).toMatchObject({
+      [TAG.requestedTarget]: '0',
+      [TAG.requestedFrom]: '60',
+      [TAG.requestTrigger]: 'schedule',
+      [TAG.requestedAt]: new Date(BEFORE_OPEN).toISOString(),
+    });
+    await trackWhileEnabled(local);
+    expect(details(local, 'Allocation Change Completed')).toEqual([
+      expect.objectContaining({
+        from: 60,
+        to: 0,
+        trigger: 'schedule',
+        requestedAt: BEFORE_OPEN.replace('Z', '.000Z'),
+      }),
+    ]);
+  });
+
+  it('never reports the previous request when CreateTags keeps failing after the update', async () => {
+    const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
+    service = local;
+    await runSchedule(local); // the baseline: target 60, trigger repair
+    local.aws.setClock(BEFORE_OPEN);
+    local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 2 });
+
+    const result = await runSchedule(local);
+
+    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
+    expect(result.warnings.some((warning) => warning.includes('request not recorded'))).toBe(true);
+    await trackWhileEnabled(local);
+    expect(details(local, 'Allocation Change Progress').length).toBeGreaterThan(0);
+    for (const detailType of [
+      'Allocation Change Progress',
+      'Allocation Change Stalled',
+      'Deadline At Risk',
+    ]) {
+      for (const detail of details(local, detailType)) {
+        expect(detail).toMatchObject({ request: 'unknown' });
+        expect(detail).not.toHaveProperty('trigger');
+      }
+    }
+  });
+});
