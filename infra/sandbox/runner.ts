@@ -22,7 +22,7 @@ import { derivedTemplateValues } from '#infra/build.ts';
 import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
 import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import type { EventRecord, ReservationView, SeedRule, SeedState } from '#infra/local-aws/types.ts';
-import { dayStatus, MARKETS, type MarketId, sessionsBetween } from '#shared/calendar/index.ts';
+import { type CalendarOptions, dayStatus, isKnownMarket, sessionsBetween } from '#shared/calendar/index.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -35,6 +35,7 @@ import {
   type Gateways,
 } from '#shared/gateways/index.ts';
 import type { Logger } from '#shared/logging/logger.ts';
+import { calendarOptions } from '#shared/policy/lead.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import type { TimelineContext } from './report/terminal.ts';
@@ -670,7 +671,7 @@ class SandboxRunner {
       window,
       timeZone: this.scenario.timeZone,
       reservations,
-      ...sessionsAndClosures(reservations, this.window),
+      ...sessionsAndClosures(reservations, this.window, calendarOptions(this.config)),
       samples: this.samples,
       timeline,
       invocations: this.invocations,
@@ -774,6 +775,7 @@ export function timelineFromEvents(events: readonly LoggedEvent[]): TimelineEntr
 function sessionsAndClosures(
   reservations: readonly ReservationInfo[],
   window: { start: number; end: number },
+  calendar: CalendarOptions,
 ): { sessions: SessionSpan[]; closedDays: ClosedDay[] } {
   const markets = [
     ...new Set(reservations.flatMap((reservation) => (reservation.market ? [reservation.market] : []))),
@@ -781,9 +783,9 @@ function sessionsAndClosures(
   const sessions: SessionSpan[] = [];
   const closedDays: ClosedDay[] = [];
   for (const market of markets) {
-    if (!(MARKETS as readonly string[]).includes(market)) continue;
-    const mic = market as MarketId;
-    for (const session of sessionsBetween(mic, new Date(window.start), new Date(window.end))) {
+    if (!isKnownMarket(market, calendar)) continue;
+    const mic = market;
+    for (const session of sessionsBetween(mic, new Date(window.start), new Date(window.end), calendar)) {
       sessions.push({
         market,
         date: session.date,
@@ -799,7 +801,7 @@ function sessionsAndClosures(
     const zone = sessions.find((session) => session.market === market)?.timeZone ?? 'UTC';
     let day = DateTime.fromMillis(window.start, { zone }).startOf('day');
     for (; day.toMillis() < window.end; day = day.plus({ days: 1 })) {
-      const status = dayStatus(mic, day.toISODate() ?? '');
+      const status = dayStatus(mic, day.toISODate() ?? '', calendar);
       if (!status.trading && status.closure !== undefined) {
         closedDays.push({ market, date: status.date, reason: status.closure });
       }

@@ -4,16 +4,17 @@
  * AWS resources of the service itself (bus, rule names) does.
  */
 import { z } from 'zod';
-import { MARKETS } from '../calendar/calendar.ts';
+import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
+import { isConfiguredMarket, marketsSchema } from './markets-schema.ts';
 
-export { MARKETS, type MarketId } from '../calendar/calendar.ts';
+export { BUILT_IN_MARKETS, type MarketId } from '../calendar/calendar.ts';
+export type { MarketConfig } from './markets-schema.ts';
 
 /** EC2 allows at most 1000 instances in one interruptible allocation and per change. */
 export const EC2_MAX_ALLOCATION = 1000;
 
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** Every object may carry a `$comment` so the example config can document itself in plain JSON. */
 const comment = { $comment: z.string().optional() };
@@ -46,7 +47,8 @@ const reservationSchema = z
       })
       .optional(),
     name: z.string().min(1).max(64),
-    market: z.enum(MARKETS, { error: `expected one of ${MARKETS.join(', ')}` }),
+    /** A built-in MIC or a custom market under `markets` (checked against the whole config below). */
+    market: z.string({ error: 'expected a market name' }).min(1, { error: 'expected a market name' }),
     tradingNeed: needSpecSchema.optional(),
     offHoursNeed: needSpecSchema.optional(),
     floor: count.max(EC2_MAX_ALLOCATION, { error: `expected at most ${EC2_MAX_ALLOCATION}` }).default(0),
@@ -170,16 +172,15 @@ export const policyConfigSchema = z
       .min(1, { error: 'expected at least one region' })
       .refine((regions) => new Set(regions).size === regions.length, { error: 'expected each region once' })
       .optional(),
-    /** Hours of the `WEEKDAYS` market: a plain Monday–Friday schedule for workloads not tied to an exchange. */
+    /** Settings for built-in markets (by MIC) and custom markets defined in full (any other name). */
+    markets: marketsSchema,
+    /** The old plain-weekdays market: named so its config gets a way forward, not just "unknown field". */
     weekdayHours: z
-      .strictObject({
-        ...comment,
-        timeZone: z.string().refine(isIanaZone, { error: 'expected an IANA time zone like Europe/London' }),
-        open: z.string().regex(LOCAL_TIME, { error: 'expected HH:MM' }),
-        close: z.string().regex(LOCAL_TIME, { error: 'expected HH:MM' }),
+      .never({
+        error:
+          'weekdayHours (the WEEKDAYS market) is no longer supported: define a custom market under markets instead, e.g. "markets": {"WEEKDAYS": {"timeZone": "UTC", "tradingDays": ["MON","TUE","WED","THU","FRI"], "sessions": [{"open": "09:00", "close": "17:00"}]}}',
       })
-      .refine((hours) => hours.open < hours.close, { error: 'expected open before close', path: ['close'] })
-      .default({ timeZone: 'UTC', open: '09:00', close: '17:00' }),
+      .optional(),
   })
   .superRefine((config, ctx) => {
     const names = new Map<string, number>();
@@ -202,6 +203,15 @@ export const policyConfigSchema = z
           });
         }
         if (!ids.has(reservation.id)) ids.set(reservation.id, index);
+      }
+    });
+    config.reservations.forEach((reservation, index) => {
+      if (!isConfiguredMarket(reservation.market, config.markets)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reservations', index, 'market'],
+          message: `expected a built-in market (${BUILT_IN_MARKETS.join(', ')}) or a custom market defined under markets, got '${reservation.market}'`,
+        });
       }
     });
     const references = (ref: string): number | undefined => ids.get(ref) ?? names.get(ref);
@@ -255,7 +265,6 @@ export const policyConfigSchema = z
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 export type GuardsConfig = PolicyConfig['guards'];
 export type LeadConfig = PolicyConfig['lead'];
-export type WeekdayHours = PolicyConfig['weekdayHours'];
 
 export interface ConfigIssue {
   /** Field path as a reader would write it: `reservations[0].tradingNeed`. */
@@ -300,14 +309,4 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else text += text === '' ? String(segment) : `.${String(segment)}`;
   }
   return text === '' ? '(root)' : text;
-}
-
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch (error: unknown) {
-    if (error instanceof RangeError) return false;
-    throw error;
-  }
 }

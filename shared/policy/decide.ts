@@ -390,7 +390,8 @@ function describeSchedule(
   needText: string,
 ): string {
   const { session } = window;
-  const hours = `${session.openLocal}–${session.closeLocal} ${session.timeZone}`;
+  const breaks = session.breaks.map((pause) => `, break ${pause.startLocal}–${pause.endLocal}`).join('');
+  const hours = `${session.openLocal}–${session.closeLocal} ${session.timeZone}${breaks}`;
   // Said only when the heartbeat grid moved the start earlier than open − lead.
   const onGrid = window.reclaimFrom.getTime() === session.open.getTime() - lead * 60_000;
   const gridText = onGrid
@@ -411,13 +412,15 @@ function describeSchedule(
   }
   const today = DateTime.fromJSDate(now, { zone: session.timeZone }).toISODate() ?? '';
   const status = dayStatus(market, today, calendarOptions(config));
+  // With a lent lunch break the day has several sessions: the latest one closed is the one to name.
+  const closedToday = status.sessions.filter((part) => part.close <= now).pop();
   const closed =
     status.closure !== undefined
       ? `closed today (${status.closure})`
       : status.session === undefined
         ? 'closed today (weekend)'
-        : status.session.close <= now
-          ? `closed since ${status.session.closeLocal}`
+        : closedToday !== undefined
+          ? `closed since ${closedToday.closeLocal}`
           : 'not open yet';
   return `${market} ${closed}; next session ${session.date} ${hours}${early}${assumed}; reclaim from ${reclaimFrom} (lead ${lead} min${gridText}); ${needText}`;
 }

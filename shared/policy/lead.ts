@@ -30,15 +30,16 @@ export function leadMinutes(
   return Math.max(minimumMinutes, Math.ceil(measured / 60) + safetyMarginMinutes);
 }
 
-export function calendarOptions(config: Pick<PolicyConfig, 'weekdayHours'>): CalendarOptions {
-  return { weekdayHours: config.weekdayHours };
+/** What the calendar needs from the config: its markets (custom ones and settings such as lunch breaks). */
+export function calendarOptions(config: Pick<PolicyConfig, 'markets'>): CalendarOptions {
+  return { markets: config.markets };
 }
 
 /** The first session that opens strictly after `after`. */
 export function nextSessionOpen(
   market: MarketId,
   after: Date,
-  config: Pick<PolicyConfig, 'weekdayHours'>,
+  config: Pick<PolicyConfig, 'markets'>,
 ): Session {
   let session = currentOrNextSession(market, after, calendarOptions(config));
   while (session.open <= after)
@@ -78,7 +79,7 @@ export function scheduleWindow(
   market: MarketId,
   at: Date,
   lead: number,
-  config: Pick<PolicyConfig, 'weekdayHours'> & {
+  config: Pick<PolicyConfig, 'markets'> & {
     lead?: Partial<Pick<PolicyConfig['lead'], 'scheduleGranularityMinutes'>>;
   },
 ): ScheduleWindow {

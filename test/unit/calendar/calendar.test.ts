@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CustomMarketDefinition,
   calendarSource,
   calendarWarnings,
   currentOrNextSession,
@@ -9,6 +10,11 @@ import {
   XLON,
   XNYS,
 } from '#shared/calendar/index.ts';
+
+/** A plain Monday-to-Friday custom market. */
+function weekdays(timeZone: string, open: string, close: string): CustomMarketDefinition {
+  return { timeZone, tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'], sessions: [{ open, close }] };
+}
 
 describe('XNYS 2026 full closures', () => {
   it.each([
@@ -109,10 +115,10 @@ describe('DST from the time-zone database', () => {
     expect(gapHours).toBe(hoursApart);
   });
 
-  it('moves a WEEKDAYS open that falls in a DST gap forward, not away', () => {
+  it('moves a custom market open that falls in a DST gap forward, not away', () => {
     // Israel springs forward 02:00 → 03:00 on Friday 2026-03-27: 02:30 does not exist that day.
-    const session = dayStatus('WEEKDAYS', '2026-03-27', {
-      weekdayHours: { timeZone: 'Asia/Jerusalem', open: '02:30', close: '10:00' },
+    const session = dayStatus('TLV', '2026-03-27', {
+      markets: { TLV: weekdays('Asia/Jerusalem', '02:30', '10:00') },
     }).session;
 
     expect(session?.openLocal).toBe('03:30');
@@ -147,8 +153,8 @@ describe('sessionsBetween and currentOrNextSession', () => {
     expect(previousSession('XLON', new Date('2026-03-30T06:00:00Z'))?.date).toBe('2026-03-27');
   });
 
-  it('runs WEEKDAYS Monday to Friday in its configured zone', () => {
-    const options = { weekdayHours: { timeZone: 'Asia/Tokyo', open: '09:00', close: '15:00' } };
+  it('runs a Monday-to-Friday custom market in its configured zone', () => {
+    const options = { markets: { WEEKDAYS: weekdays('Asia/Tokyo', '09:00', '15:00') } };
     const sessions = sessionsBetween(
       'WEEKDAYS',
       new Date('2026-01-01T00:00:00Z'),
@@ -178,7 +184,8 @@ describe('data range', () => {
     expect(calendarWarnings('XLON', new Date('2027-10-03T12:00:00Z'))[0]).toMatch(
       /runs out on 2027-12-31 \(in 89 days\)/,
     );
-    expect(calendarWarnings('WEEKDAYS', new Date('2099-01-01T00:00:00Z'))).toEqual([]);
+    const options = { markets: { WEEKDAYS: weekdays('UTC', '09:00', '17:00') } };
+    expect(calendarWarnings('WEEKDAYS', new Date('2099-01-01T00:00:00Z'), options)).toEqual([]);
   });
 });
 

@@ -55,7 +55,12 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['a bad market', { market: 'XNAS' }, 'reservations[0].market', /expected one of XNYS, XLON, WEEKDAYS/],
+    [
+      'an unknown market',
+      { market: 'NOPE' },
+      'reservations[0].market',
+      /expected a built-in market \(XNYS, XLON.*\) or a custom market defined under markets, got 'NOPE'/,
+    ],
     ['a bad id', { id: 'cr-123' }, 'reservations[0].id', /cr-0123456789abcdef0/],
     ['a negative off-hours need', { offHoursNeed: -1 }, 'reservations[0].offHoursNeed', /expected/],
     [
@@ -143,13 +148,13 @@ describe('parseConfig', () => {
     );
   });
 
-  it('rejects an unknown time zone for WEEKDAYS hours', () => {
+  it('rejects the old weekdayHours, saying to define a custom market instead', () => {
     const input = example();
-    input['weekdayHours'] = { timeZone: 'Mars/Olympus', open: '09:00', close: '17:00' };
+    input['weekdayHours'] = { timeZone: 'UTC', open: '09:00', close: '17:00' };
 
     expect(issuesOf(input)).toContainEqual({
-      path: 'weekdayHours.timeZone',
-      message: expect.stringContaining('IANA'),
+      path: 'weekdayHours',
+      message: expect.stringMatching(/no longer supported: define a custom market under markets/),
     });
   });
 });

@@ -307,7 +307,13 @@ describe('decide: heartbeat grid (lead.scheduleGranularityMinutes)', () => {
       alarms: {},
       azGroups: [],
       lead: { minimumMinutes: 17, safetyMarginMinutes: 0, minSamples: 5, scheduleGranularityMinutes: 10 },
-      weekdayHours: { timeZone: 'Asia/Kathmandu', open: '09:15', close: '17:00' },
+      markets: {
+        WEEKDAYS: {
+          timeZone: 'Asia/Kathmandu',
+          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
+          sessions: [{ open: '09:15', close: '17:00' }],
+        },
+      },
     });
     const observation = { reservations: [tradingSnapshot(60, 0)], alarms: {} };
     const decideAt = (iso: string): Decision =>
@@ -338,7 +344,13 @@ describe('decide: DST and calendar edges', () => {
       alarms: {},
       azGroups: [],
       lead: { minimumMinutes: 60, safetyMarginMinutes: 0, minSamples: 5 },
-      weekdayHours: { timeZone: 'Asia/Jerusalem', open: '03:00', close: '10:00' },
+      markets: {
+        WEEKDAYS: {
+          timeZone: 'Asia/Jerusalem',
+          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
+          sessions: [{ open: '03:00', close: '10:00' }],
+        },
+      },
     });
     const observation = { reservations: [tradingSnapshot(60, 0)], alarms: {} };
     const decideAt = (iso: string): Decision =>
@@ -416,5 +428,53 @@ describe('decide: matching and bounds', () => {
     );
 
     expect(decision).toMatchObject({ need: 0, target: 1000, action: 'lend' });
+  });
+});
+
+describe('decide: a lunch break', () => {
+  const lunchConfig = (lendLunchBreak: boolean) =>
+    parseConfig({
+      ...config,
+      reservations: [{ id: TRADING_ID, name: 'tky', market: 'TKY', tradingNeed: 'all', offHoursNeed: 40 }],
+      alarms: {},
+      azGroups: [],
+      guards: { cooldownMinutes: 0, quietMinutes: 0 },
+      markets: {
+        TKY: {
+          timeZone: 'Asia/Tokyo',
+          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
+          sessions: [
+            { open: '09:00', close: '11:30' },
+            { open: '12:30', close: '15:30' },
+          ],
+          lendLunchBreak,
+        },
+      },
+    });
+  const decideAt = (lendLunchBreak: boolean, lent: number, iso: string): Decision =>
+    decisionFor(
+      decide(
+        { reservations: [tradingSnapshot(lent, 100 - lent)], alarms: {} },
+        lunchConfig(lendLunchBreak),
+        at(iso),
+      ),
+      TRADING_ID,
+    );
+
+  it('is not lent by default: the capacity stays in through lunch, and the reason names the break', () => {
+    const decision = decideAt(false, 0, '2026-03-09T11:45:00+09:00');
+
+    expect(decision).toMatchObject({ need: 100, target: 0, action: 'hold' });
+    expect(decision.reasons.join(' ')).toMatch(/09:00–15:30 Asia\/Tokyo, break 11:30–12:30/);
+  });
+
+  it('when lent: lends after the morning close and reclaims by the afternoon open', () => {
+    const lunch = decideAt(true, 0, '2026-03-09T11:35:00+09:00');
+    const beforeAfternoon = decideAt(true, 60, '2026-03-09T12:05:00+09:00');
+
+    expect(lunch).toMatchObject({ need: 40, target: 60, action: 'lend' });
+    expect(lunch.nextChangeAt?.toISOString()).toBe('2026-03-09T03:05:00.000Z');
+    expect(beforeAfternoon).toMatchObject({ need: 100, target: 0, action: 'reclaim' });
+    expect(beforeAfternoon.deadline?.toISOString()).toBe('2026-03-09T03:30:00.000Z');
   });
 });

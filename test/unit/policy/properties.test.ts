@@ -78,7 +78,13 @@ const configArb = fc
         safetyMarginMinutes: spec.safetyMarginMinutes,
         minSamples: 3,
       },
-      weekdayHours: { timeZone: 'Europe/Berlin', open: '08:00', close: '18:00' },
+      markets: {
+        WEEKDAYS: {
+          timeZone: 'Europe/Berlin',
+          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
+          sessions: [{ open: '08:00', close: '18:00' }],
+        },
+      },
     });
   });
 
