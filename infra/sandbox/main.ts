@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { renderHtmlReport } from './report/html.ts';
 import { formatSummary, formatTimelineLine } from './report/terminal.ts';
 import type { SimulationResult } from './result.ts';
-import { REPO_ROOT, runSandbox } from './runner.ts';
+import { prepareSandbox, REPO_ROOT, runSandbox } from './runner.ts';
 import { loadScenarioFile } from './scenario.ts';
 
 export const DEFAULT_SCENARIO = resolve(REPO_ROOT, 'infra/sandbox/scenarios/trading-week-2026-03.json');
@@ -103,13 +103,18 @@ export async function runSandboxCommand(
 ): Promise<SimulationResult> {
   const scenario = loadScenarioFile(command.scenarioFile);
   if (command.configFile !== undefined) scenario.configFile = command.configFile;
+  const window = {
+    ...(command.from === undefined ? {} : { from: command.from }),
+    ...(command.days === undefined ? {} : { days: command.days }),
+  };
+  // A mistake in the scenario or the config is said before anything is printed or started.
+  prepareSandbox({ scenario, ...window });
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   write(`odcr-reclaimer sandbox: ${scenario.name}`);
   write(`  config ${shown(scenario.configFile)}, scenario ${shown(command.scenarioFile)}`);
   const result = await runSandbox({
     scenario,
-    ...(command.from === undefined ? {} : { from: command.from }),
-    ...(command.days === undefined ? {} : { days: command.days }),
+    ...window,
     ...(command.quiet
       ? {}
       : { onTimeline: (entry, context) => write(formatTimelineLine(context, entry, { color })) }),
@@ -157,7 +162,7 @@ export async function sandboxMain(argv: readonly string[], usage: string): Promi
   } catch (error: unknown) {
     if (
       error instanceof Error &&
-      ['ScenarioError', 'SandboxError', 'ConfigurationError', 'ZodError'].includes(error.name)
+      ['ScenarioError', 'SandboxError', 'ConfigError', 'ConfigurationError', 'ZodError'].includes(error.name)
     ) {
       process.stderr.write(`${error.message}\n`);
       return 2;

@@ -18,6 +18,7 @@ export interface ReservationInfo {
   /** The config's name for it, when it has one. */
   name?: string;
   instanceType: string;
+  region: string;
   availabilityZone: string;
   market?: string;
 }

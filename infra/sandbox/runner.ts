@@ -30,12 +30,12 @@ import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import {
   CloudWatchGateway,
   createEc2ClientFrom,
-  Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
 } from '#shared/gateways/index.ts';
 import type { Logger } from '#shared/logging/logger.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
+import { createCapacityGateway } from '#shared/runtime/container.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import type { TimelineContext } from './report/terminal.ts';
@@ -50,7 +50,7 @@ import type {
   SimulationResult,
   TimelineEntry,
 } from './result.ts';
-import type { LoadedScenario } from './scenario.ts';
+import { checkScenarioAgainstConfig, impairmentAlarmOf, type LoadedScenario } from './scenario.ts';
 import { fireTimes, parseScheduleExpression } from './schedule-expression.ts';
 import { type EventRule, readServerlessTriggers, type ServerlessTriggers } from './serverless-triggers.ts';
 import { serviceEvents, summarize } from './summary.ts';
@@ -128,19 +128,41 @@ const SINGLE_CONCURRENCY_FUNCTIONS = new Set(['track-reclamation']);
 const MINUTE_MS = 60_000;
 const THROTTLE_RETRIES = 2;
 
-export async function runSandbox(options: SandboxOptions): Promise<SimulationResult> {
-  const wallStart = performance.now();
+/** What a run is made of, checked: the window, the config, the deployed triggers. */
+export interface PreparedSandbox {
+  window: { start: number; end: number };
+  config: PolicyConfig;
+  triggers: ServerlessTriggers;
+}
+
+/**
+ * Reads the config and serverless.yml and checks the scenario against them: every mistake the scenario,
+ * its options or the config hold is thrown here (ScenarioError, ConfigError, SandboxError), before the
+ * endpoint starts, so a bad run never starts at all.
+ */
+export function prepareSandbox(
+  options: Pick<SandboxOptions, 'scenario' | 'serverlessFile' | 'from' | 'days'>,
+): PreparedSandbox {
   const { scenario } = options;
   const window = sandboxWindow(scenario, options.from, options.days);
   const config = loadConfigFile(scenario.configFile);
   const triggers = readServerlessTriggers(options.serverlessFile ?? resolve(REPO_ROOT, 'serverless.yml'), {
     files: { './dist/infra/derived.json': derivedTemplateValues(config) },
   });
+  checkScenarioAgainstConfig(scenario, config, triggers.region);
+  return { window, config, triggers };
+}
+
+export async function runSandbox(options: SandboxOptions): Promise<SimulationResult> {
+  const wallStart = performance.now();
+  const { scenario } = options;
+  const { window, config, triggers } = prepareSandbox(options);
   const seed = seedFor(scenario, triggers, window.start);
+  const { $comment: _comment, ...settings } = scenario.settings;
   const local = await startLocalAws({
     port: 0,
     seed,
-    settings: { ...scenario.settings, start: new Date(window.start).toISOString() },
+    settings: { ...settings, start: new Date(window.start).toISOString() },
   });
   try {
     options.hooks?.started?.(local);
@@ -186,8 +208,14 @@ function seedFor(scenario: LoadedScenario, triggers: ServerlessTriggers, start: 
     ...(rule.scheduleExpression === undefined ? {} : { scheduleExpression: rule.scheduleExpression }),
     ...(rule.eventPattern === undefined ? {} : { eventPattern: JSON.stringify(rule.eventPattern) }),
   }));
-  const seed = scenario.seedState as SeedState;
-  return { ...seed, now: new Date(start).toISOString(), rules };
+  return {
+    now: new Date(start).toISOString(),
+    reservations: scenario.seedState.reservations.map(
+      ({ $comment: _comment, ...reservation }) => reservation,
+    ),
+    alarms: scenario.seedState.alarms,
+    rules,
+  };
 }
 
 class SandboxRunner {
@@ -224,7 +252,7 @@ class SandboxRunner {
     const clock: Clock = { now: () => this.local.clock.now(), sleep: (ms) => this.sleep(ms) };
     this.handlers = await buildSandboxHandlers({
       gateways: (this.options.hooks?.gateways ?? ((gateways: Gateways) => gateways))(
-        sandboxGateways(this.local, this.triggers),
+        sandboxGateways(this.local, this.triggers, this.config),
       ),
       config: this.config,
       clock,
@@ -544,7 +572,8 @@ class SandboxRunner {
       });
     }
     for (const impairment of this.scenario.azImpairments) {
-      const alarm = impairment.alarm ?? this.impairmentAlarm(impairment.availabilityZone);
+      // checkScenarioAgainstConfig made sure there is one.
+      const alarm = impairment.alarm ?? impairmentAlarmOf(this.config, impairment.availabilityZone) ?? '';
       const set = (state: 'ALARM' | 'OK', iso: string, text: string) => {
         if (!inWindow(iso)) return;
         this.enqueue(Date.parse(iso), 0, async () => {
@@ -574,17 +603,6 @@ class SandboxRunner {
           this.note({ time, kind: 'error', text: `on-call request refused: ${error}` });
       });
     }
-  }
-
-  private impairmentAlarm(availabilityZone: string): string {
-    for (const group of this.config.azGroups ?? []) {
-      const alarms = (group as { impairmentAlarms?: Record<string, string> }).impairmentAlarms ?? {};
-      const name = alarms[availabilityZone];
-      if (name !== undefined) return name;
-    }
-    throw new SandboxError(
-      `azImpairments: no impairmentAlarms entry for ${availabilityZone} in ${this.scenario.configFile}; give "alarm"`,
-    );
   }
 
   /**
@@ -704,6 +722,7 @@ class SandboxRunner {
       return {
         id: view.id,
         instanceType: view.instanceType,
+        region: view.region,
         availabilityZone: view.availabilityZone,
         ...(entry?.name === undefined
           ? view.tags.Name
@@ -814,7 +833,7 @@ function sessionsAndClosures(
  * The deployed gateways on SDK clients that reach the endpoint in-process: the SDK signs, serializes and
  * parses as over HTTP, without a loopback socket per call (most of the sandbox's CPU otherwise).
  */
-function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers): Gateways {
+function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers, config: PolicyConfig): Gateways {
   const sdk = inProcessSdkConfig(local, triggers.region);
   const environment = triggers.environment['reclaim-on-schedule'] ?? {};
   const busName = environment.EVENT_BUS_NAME ?? `${triggers.service}-${triggers.stage}`;
@@ -825,7 +844,10 @@ function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers): Gateway
     namespace: environment.METRICS_NAMESPACE ?? 'OdcrReclaimer',
   });
   return {
-    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) }),
+    // Every region of the config, as production wires it; the function's own region without `regions`.
+    capacity: createCapacityGateway(config.regions, (region) =>
+      createEc2ClientFrom(inProcessSdkConfig(local, region ?? triggers.region)),
+    ),
     alarms: cloudWatch,
     events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
     metrics: cloudWatch,

@@ -1,44 +1,73 @@
 /**
  * A sandbox scenario: the fleet (a policy config and the endpoint's seed), the week's window, and what the
  * world does during it (borrowers running instances, alarms changing state, on-call invoking the
- * on-demand function, AZs becoming impaired). Scenarios are JSON files validated here, so a mistake in a
- * user's what-if file is reported with the field it is in.
+ * on-demand function, AZs becoming impaired). Scenarios are JSON files validated as strictly as the config
+ * (every object strict, so a typo is an unknown field), first on their own (`parseScenario`), then against
+ * the config they run with (`checkScenarioAgainstConfig`): a mistake in a user's what-if file is reported
+ * with the field it is in, and nothing runs.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { regionOfZone } from '#infra/local-aws/capacity.ts';
+import { formatPath, type PolicyConfig } from '#shared/config/schema.ts';
+import { ValidationError } from '#shared/errors/index.ts';
+import { checkOnDemandPayload } from '#shared/on-demand/payload.ts';
 
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
 }
 
+/** Every object may carry a `$comment`, as in the config. */
+const comment = { $comment: z.string().optional() };
+
 const instant = z.iso.datetime({
   offset: true,
-  error: 'must be an ISO 8601 time with an offset, e.g. 2026-03-11T10:45:00-04:00',
+  error: 'expected an ISO 8601 time with an offset, e.g. 2026-03-11T10:45:00-04:00',
 });
 const reservationId = z
   .string()
-  .regex(/^cr-[0-9a-f]{17}$/, 'must be a Capacity Reservation id (cr- and 17 hex digits)');
-const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+  .regex(/^cr-[0-9a-f]{17}$/, 'expected a Capacity Reservation id (cr- and 17 hex digits)');
+const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA'], {
+  error: 'expected OK, ALARM or INSUFFICIENT_DATA',
+});
+const availabilityZone = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}[a-z]$/, 'expected an availability zone, e.g. us-east-1a');
+const count = z.int({ error: 'expected a whole number' }).min(0, { error: 'expected a number ≥ 0' });
+const ianaZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected an IANA time zone like America/New_York' },
+);
 
-const borrowerChangeSchema = z.object({
+const borrowerChangeSchema = z.strictObject({
+  ...comment,
   at: instant,
   reservation: reservationId,
   /**
    * Instances borrowers want to run in the reservation's lent capacity from `at` on. They cannot run more
    * than is lent: the runner caps it, and fills up to it again after a lend-back (as Karpenter would).
    */
-  running: z.int().min(0),
+  running: count,
 });
 
-const alarmChangeSchema = z.object({
+const alarmChangeSchema = z.strictObject({
+  ...comment,
   at: instant,
   name: z.string().min(1),
   state: alarmState,
   reason: z.string().optional(),
 });
 
-const onCallActionSchema = z.object({
+const onCallActionSchema = z.strictObject({
+  ...comment,
   at: instant,
   /** Who and why, for the timeline. */
   label: z.string().optional(),
@@ -47,52 +76,131 @@ const onCallActionSchema = z.object({
 });
 
 const azImpairmentSchema = z
-  .object({
+  .strictObject({
+    ...comment,
     from: instant,
     until: instant,
-    availabilityZone: z
-      .string()
-      .regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an availability zone, e.g. us-east-1a'),
+    availabilityZone,
     /** The impairment alarm; the config's `impairmentAlarms` entry for the AZ when absent. */
     alarm: z.string().min(1).optional(),
     reason: z.string().optional(),
   })
   .refine((impairment) => Date.parse(impairment.until) > Date.parse(impairment.from), {
-    message: 'until must be after from',
+    message: 'expected until after from',
     path: ['until'],
   });
 
-const seedReservationSchema = z.looseObject({
-  id: reservationId.optional(),
-  instanceType: z.string().min(1),
-  availabilityZone: z.string().min(1),
-  totalInstanceCount: z.int().min(1),
-});
+const tags = z.record(z.string().min(1), z.string());
 
-const inlineSeedSchema = z.looseObject({
+/** The endpoint's seed reservation (infra/local-aws/types.ts SeedReservation), checked before it is seeded. */
+const seedReservationSchema = z
+  .strictObject({
+    ...comment,
+    id: reservationId.optional(),
+    /** The availability zone's region when absent. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS region like us-east-1')
+      .optional(),
+    instanceType: z.string().min(1),
+    availabilityZone,
+    totalInstanceCount: count.min(1, { error: 'expected at least 1' }),
+    ownerRunning: count.optional(),
+    state: z.string().min(1).optional(),
+    tags: tags.optional(),
+    interruptible: z
+      .strictObject({
+        instanceCount: count,
+        borrowed: count.optional(),
+        zeroSizePreference: z.enum(['retain', 'default']).optional(),
+        tags: tags.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((seed, ctx) => {
+    const zoneRegion = regionOfZone(seed.availabilityZone);
+    if (seed.region !== undefined && zoneRegion !== undefined && seed.region !== zoneRegion) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message: `expected ${zoneRegion}, the region of ${seed.availabilityZone}`,
+      });
+    }
+    const unused = seed.totalInstanceCount - (seed.ownerRunning ?? 0);
+    if (unused < 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ownerRunning'],
+        message: 'expected at most totalInstanceCount',
+      });
+    }
+    const lent = seed.interruptible;
+    if (lent !== undefined && lent.instanceCount > unused) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interruptible', 'instanceCount'],
+        message: `expected at most ${Math.max(0, unused)} (only unused capacity can be lent)`,
+      });
+    }
+    if (lent !== undefined && (lent.borrowed ?? 0) > lent.instanceCount) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interruptible', 'borrowed'],
+        message: 'expected at most interruptible.instanceCount',
+      });
+    }
+  });
+
+const seedSchema = z.strictObject({
+  ...comment,
   reservations: z.array(seedReservationSchema).default([]),
   alarms: z
-    .array(z.object({ name: z.string().min(1), state: alarmState, reason: z.string().optional() }))
+    .array(z.strictObject({ name: z.string().min(1), state: alarmState, reason: z.string().optional() }))
     .default([]),
+  /**
+   * Rules of a `npm run local-aws` state file: accepted so the same file seeds both, and replaced by the rules
+   * serverless.yml deploys (the sandbox runs what deploys).
+   */
+  rules: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+});
+export type ScenarioSeed = z.infer<typeof seedSchema>;
+
+/**
+ * Endpoint settings a scenario may set (infra/local-aws/types.ts LocalAwsSettings). The start is the
+ * scenario's, and simulated time moves only as the runner moves it, so `start` and `speed` are not here.
+ */
+const settingsSchema = z.strictObject({
+  ...comment,
+  updateWhileUpdating: z.enum(['reject', 'retarget'], { error: 'expected reject or retarget' }).optional(),
+  shutdownSeconds: z.number().min(0).optional(),
+  shutdownSpreadSeconds: z.number().min(0).optional(),
+  cancelSeconds: z.number().min(0).optional(),
+  seed: z.string().optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit account id')
+    .optional(),
+  maxResults: z.strictObject({ min: count, max: count, default: count }).optional(),
 });
 
 export const scenarioSchema = z
-  .object({
-    $comment: z.string().optional(),
+  .strictObject({
+    ...comment,
     name: z.string().min(1),
     description: z.string().optional(),
     /** Zone of the terminal timeline's local times and the report's axis, besides UTC. */
-    timeZone: z.string().default('America/New_York'),
+    timeZone: ianaZone.default('America/New_York'),
     start: instant,
     end: instant,
-    fleet: z.object({
+    fleet: z.strictObject({
+      ...comment,
       /** The policy config file, relative to the scenario file. */
       config: z.string().min(1),
       /** The endpoint's seed (reservations, alarms): a file relative to the scenario file, or inline. */
-      seed: z.union([z.string().min(1), inlineSeedSchema]),
+      seed: z.union([z.string().min(1), seedSchema]),
     }),
     /** Endpoint settings (e.g. `shutdownSeconds`, `updateWhileUpdating`); the endpoint's defaults otherwise. */
-    settings: z.record(z.string(), z.unknown()).default({}),
+    settings: settingsSchema.default({}),
     borrowers: z.array(borrowerChangeSchema).default([]),
     alarms: z.array(alarmChangeSchema).default([]),
     onCall: z.array(onCallActionSchema).default([]),
@@ -100,8 +208,9 @@ export const scenarioSchema = z
     /** On-demand price per instance-hour by instance type (USD): the owner does not pay for lent capacity. */
     prices: z.record(z.string(), z.number().positive()).optional(),
   })
-  .refine((scenario) => Date.parse(scenario.end) > Date.parse(scenario.start), {
-    message: 'end must be after start',
+  // Said only when both are times (a bad start is its own mistake).
+  .refine((scenario) => !(Date.parse(scenario.end) <= Date.parse(scenario.start)), {
+    message: 'expected end after start',
     path: ['end'],
   });
 
@@ -111,15 +220,21 @@ export type AlarmChange = z.infer<typeof alarmChangeSchema>;
 export type OnCallAction = z.infer<typeof onCallActionSchema>;
 export type AzImpairment = z.infer<typeof azImpairmentSchema>;
 
-/** A scenario with its file paths made absolute. */
-export interface LoadedScenario extends Scenario {
+/** A scenario with its file paths made absolute and its seed read and validated. */
+export interface LoadedScenario extends Omit<Scenario, 'fleet'> {
+  fleet: { config: string; seed: string | ScenarioSeed };
   file?: string;
   configFile: string;
-  /** The seed as JSON, read from its file when it was one. */
-  seedState: Record<string, unknown>;
+  seedState: ScenarioSeed;
 }
 
-/** `fleet.borrowers[2].running: Too small ...`: the field path first, as a person would look for it. */
+/** A field path and what is wrong with it. */
+export interface ScenarioIssue {
+  path: string;
+  message: string;
+}
+
+/** `fleet.borrowers.2.running: Too small ...`: the field path first, as a person would look for it. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map(
@@ -128,30 +243,177 @@ export function describeIssues(error: z.ZodError): string {
     .join('\n');
 }
 
+/** Zod's issues as field paths (`alarms[3].name`); an unknown key is named itself, as the config does. */
+function issuesOf(error: z.ZodError, prefix: readonly PropertyKey[] = []): ScenarioIssue[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: formatPath([...prefix, ...issue.path, key]),
+          message: `unknown field '${key}'`,
+        }))
+      : [{ path: formatPath([...prefix, ...issue.path]), message: issue.message }],
+  );
+}
+
+function scenarioError(issues: readonly ScenarioIssue[], file?: string): ScenarioError {
+  return new ScenarioError(
+    `invalid scenario${file ? ` ${file}` : ''}:\n${issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`,
+  );
+}
+
 export function parseScenario(json: unknown, baseDirectory: string, file?: string): LoadedScenario {
   const parsed = scenarioSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ScenarioError(`invalid scenario${file ? ` ${file}` : ''}:\n${describeIssues(parsed.error)}`);
-  }
+  if (!parsed.success) throw scenarioError(issuesOf(parsed.error), file);
   const scenario = parsed.data;
-  const seedState =
-    typeof scenario.fleet.seed === 'string'
-      ? readJson(resolve(baseDirectory, scenario.fleet.seed), 'fleet.seed')
-      : scenario.fleet.seed;
-  if (typeof seedState !== 'object' || seedState === null || Array.isArray(seedState)) {
-    throw new ScenarioError('fleet.seed: the seed file must hold a JSON object');
+  let seedState: ScenarioSeed;
+  if (typeof scenario.fleet.seed === 'string') {
+    const seedFile = resolve(baseDirectory, scenario.fleet.seed);
+    const seed = seedSchema.safeParse(readJson(seedFile, 'fleet.seed'));
+    if (!seed.success)
+      throw scenarioError(issuesOf(seed.error, ['fleet', 'seed']), `${file ?? ''} (seed ${seedFile})`.trim());
+    seedState = seed.data;
+  } else {
+    seedState = scenario.fleet.seed;
   }
   return {
     ...scenario,
     ...(file === undefined ? {} : { file }),
     configFile: resolve(baseDirectory, scenario.fleet.config),
-    seedState: seedState as Record<string, unknown>,
+    seedState,
   };
 }
 
 export function loadScenarioFile(path: string): LoadedScenario {
   const file = resolve(path);
   return parseScenario(readJson(file, 'scenario'), dirname(file), file);
+}
+
+/** Alarm names the config knows: its alarms and its AZ groups' impairment alarms. */
+export function configuredAlarmNames(config: PolicyConfig): string[] {
+  return [
+    ...new Set([
+      ...Object.keys(config.alarms),
+      ...config.azGroups.flatMap((group) => Object.values(group.impairmentAlarms)),
+    ]),
+  ];
+}
+
+/** The config's impairment alarm of an availability zone, if a group names one. */
+export function impairmentAlarmOf(config: PolicyConfig, zone: string): string | undefined {
+  for (const group of config.azGroups) {
+    const name = group.impairmentAlarms[zone];
+    if (name !== undefined) return name;
+  }
+  return undefined;
+}
+
+/** The regions the service looks after under this config: its `regions`, else the function's own. */
+export function coveredRegions(config: PolicyConfig, homeRegion: string): string[] {
+  return config.regions ?? [homeRegion];
+}
+
+/**
+ * What only the config can tell: every alarm the scenario sets is one the config reacts to, every borrower
+ * and on-call target is a reservation the seed holds, every seeded reservation lies in a region the service
+ * covers, and every configured reservation (by id) is seeded. Throws one ScenarioError naming each field.
+ */
+export function checkScenarioAgainstConfig(
+  scenario: LoadedScenario,
+  config: PolicyConfig,
+  homeRegion: string,
+): void {
+  const issues: ScenarioIssue[] = [];
+  const alarms = configuredAlarmNames(config);
+  const alarmText = alarms.length > 0 ? alarms.join(', ') : 'none';
+  const knowsAlarm = (name: string, path: readonly PropertyKey[]) => {
+    if (!alarms.includes(name)) {
+      issues.push({
+        path: formatPath(path),
+        message: `expected an alarm of the config or an AZ impairment alarm of its azGroups (${alarmText}), got '${name}'`,
+      });
+    }
+  };
+  const seedPath = (index: number, field: string) => ['fleet', 'seed', 'reservations', index, field];
+
+  const regions = coveredRegions(config, homeRegion);
+  const seeded = new Set<string>();
+  scenario.seedState.reservations.forEach((reservation, index) => {
+    if (reservation.id !== undefined) seeded.add(reservation.id);
+    const region = reservation.region ?? regionOfZone(reservation.availabilityZone);
+    if (region !== undefined && !regions.includes(region)) {
+      issues.push({
+        path: formatPath(seedPath(index, reservation.region === undefined ? 'availabilityZone' : 'region')),
+        message: `${region} is not a region the service covers (${config.regions === undefined ? `serverless.yml's region ${homeRegion}; list regions in the config's "regions"` : `the config's regions: ${regions.join(', ')}`})`,
+      });
+    }
+  });
+  scenario.seedState.alarms.forEach((alarm, index) => {
+    knowsAlarm(alarm.name, ['fleet', 'seed', 'alarms', index, 'name']);
+  });
+  config.reservations.forEach((reservation) => {
+    if (reservation.id !== undefined && !seeded.has(reservation.id)) {
+      issues.push({
+        path: 'fleet.seed.reservations',
+        message: `expected the config's reservation ${reservation.name} (${reservation.id}); the fleet does not hold it`,
+      });
+    }
+  });
+
+  const held = seeded.size > 0 ? [...seeded].join(', ') : 'none with an id';
+  scenario.borrowers.forEach((change, index) => {
+    if (!seeded.has(change.reservation)) {
+      issues.push({
+        path: formatPath(['borrowers', index, 'reservation']),
+        message: `expected a reservation the fleet holds (${held}), got '${change.reservation}'`,
+      });
+    }
+  });
+  scenario.alarms.forEach((change, index) => {
+    knowsAlarm(change.name, ['alarms', index, 'name']);
+  });
+  scenario.azImpairments.forEach((impairment, index) => {
+    if (impairment.alarm !== undefined) {
+      knowsAlarm(impairment.alarm, ['azImpairments', index, 'alarm']);
+    } else if (impairmentAlarmOf(config, impairment.availabilityZone) === undefined) {
+      issues.push({
+        path: formatPath(['azImpairments', index, 'availabilityZone']),
+        message: `no azGroups impairmentAlarms entry for ${impairment.availabilityZone} in the config; give "alarm"`,
+      });
+    }
+  });
+  const groups = config.azGroups.map((group) => group.name);
+  scenario.onCall.forEach((action, index) => {
+    try {
+      checkOnDemandPayload(action.payload, { now: new Date(action.at), groups });
+    } catch (error: unknown) {
+      if (!(error instanceof ValidationError)) throw error;
+      const field = error.field.split('.').map(asSegment);
+      const message = error.message.replace(/^[^:]*: /, '');
+      issues.push({
+        path: formatPath(['onCall', index, 'payload', ...field]),
+        // The payload schema is strict: its unknown key is worded as the scenario's own are.
+        message: message.startsWith('Unrecognized key') ? `unknown field '${String(field.at(-1))}'` : message,
+      });
+      return;
+    }
+    const targets = action.payload.reservations;
+    if (Array.isArray(targets)) {
+      targets.forEach((target, targetIndex) => {
+        if (typeof target === 'string' && !seeded.has(target)) {
+          issues.push({
+            path: formatPath(['onCall', index, 'payload', 'reservations', targetIndex]),
+            message: `expected a reservation the fleet holds (${held}), got '${target}'`,
+          });
+        }
+      });
+    }
+  });
+  if (issues.length > 0) throw scenarioError(issues, scenario.file);
+}
+
+/** `reservations.0` from a ValidationError's dotted field back into path segments. */
+function asSegment(segment: string): string | number {
+  return /^\d+$/.test(segment) ? Number(segment) : segment;
 }
 
 function readJson(path: string, what: string): unknown {

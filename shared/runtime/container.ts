@@ -1,3 +1,4 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { type Clock, systemClock } from '../clock.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { PolicyConfig } from '../config/schema.ts';
@@ -49,12 +50,16 @@ export function createGateways(
 /**
  * EC2 in the function's own region, or in each region the config lists (one client per region, built once
  * per container): EC2 is regional, the service's events, alarms and tracker are not duplicated per region.
+ * `ec2Client` builds the client of a region (the function's own when undefined); the simulator passes one
+ * that reaches the local endpoint, so it wires regions exactly as production does.
  */
-export function createCapacityGateway(regions?: readonly string[]): CapacityGateway {
-  if (regions === undefined || regions.length === 0)
-    return new Ec2CapacityGateway({ client: createEc2Client() });
+export function createCapacityGateway(
+  regions?: readonly string[],
+  ec2Client: (region?: string) => EC2Client = createEc2Client,
+): CapacityGateway {
+  if (regions === undefined || regions.length === 0) return new Ec2CapacityGateway({ client: ec2Client() });
   return new MultiRegionCapacityGateway(
-    new Map(regions.map((region) => [region, new Ec2CapacityGateway({ client: createEc2Client(region) })])),
+    new Map(regions.map((region) => [region, new Ec2CapacityGateway({ client: ec2Client(region) })])),
   );
 }
 

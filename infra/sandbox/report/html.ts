@@ -143,7 +143,7 @@ function chartFor(result: SimulationResult, reservationId: string): string {
     )
     .join('');
   const title = reservation
-    ? `${reservation.name ?? reservation.id} · ${reservation.id} · ${reservation.instanceType} · ${reservation.availabilityZone}${market ? ` · ${market}` : ''}`
+    ? `${reservation.name ?? reservation.id} · ${reservation.id} · ${reservation.instanceType} · ${reservation.region} ${reservation.availabilityZone}${market ? ` · ${market}` : ''}`
     : reservationId;
 
   return `<figure class="chart">

@@ -89,6 +89,7 @@ export function sampleResult(): SimulationResult {
         id: TRADING,
         name: 'xnys-trading-r7i',
         instanceType: 'r7i.4xlarge',
+        region: 'us-east-1',
         availabilityZone: 'us-east-1a',
         market: 'XNYS',
       },

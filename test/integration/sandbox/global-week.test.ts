@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SimulationResult } from '../../../infra/sandbox/result.ts';
+import { runSandbox } from '../../../infra/sandbox/runner.ts';
+import { loadScenarioFile } from '../../../infra/sandbox/scenario.ts';
+import { loadConfigFile } from '../../../shared/config/load-config.ts';
+import { capacityAt } from './support.ts';
+
+const SCENARIO = fileURLToPath(
+  new URL('../../../infra/sandbox/scenarios/global-week-2026-03.json', import.meta.url),
+);
+const CONFIG = loadConfigFile(fileURLToPath(new URL('../../../config/global-fleet.json', import.meta.url)));
+const RISK = 'cr-0e2b00000000b0002';
+
+let result: SimulationResult;
+
+beforeAll(async () => {
+  result = await runSandbox({ scenario: loadScenarioFile(SCENARIO) });
+}, 180_000);
+
+describe('a fleet in three regions on three markets, over the default week', () => {
+  it('sees every configured reservation in its own region', () => {
+    expect(new Set(result.reservations.map((reservation) => reservation.region))).toEqual(
+      new Set(CONFIG.regions),
+    );
+    expect(result.reservations.map((reservation) => reservation.id).sort()).toEqual(
+      CONFIG.reservations.map((reservation) => reservation.id).sort(),
+    );
+    const failures = result.invocations.filter(
+      (invocation) => !invocation.ok && !invocation.error?.startsWith('throttled'),
+    );
+    expect(failures).toEqual([]);
+  });
+
+  it('reclaims each reservation before every bell of its own market, and lends it back after the close', () => {
+    for (const entry of CONFIG.reservations) {
+      const sessions = result.sessions.filter((session) => session.market === entry.market);
+      expect(sessions.length, entry.name).toBe(5);
+      const reclaimed = result.summary.reclaims.filter(
+        (reclaim) => reclaim.reservationId === entry.id && reclaim.deadline !== undefined,
+      );
+      expect(
+        reclaimed.map((reclaim) => reclaim.deadline),
+        entry.name,
+      ).toEqual(sessions.map((session) => session.open));
+      for (const reclaim of reclaimed) {
+        expect(Date.parse(reclaim.completedAt ?? ''), `${entry.name} ${reclaim.deadline}`).toBeLessThan(
+          Date.parse(reclaim.deadline ?? ''),
+        );
+      }
+      const lentBack = result.summary.lendBacks.filter((lend) => lend.reservationId === entry.id);
+      for (const session of sessions) {
+        expect(
+          lentBack.some((lend) => Date.parse(lend.at) >= Date.parse(session.close)),
+          `${entry.name} after ${session.close}`,
+        ).toBe(true);
+      }
+    }
+    expect(result.summary.misses).toEqual([]);
+  });
+
+  it('takes the London risk engine back when its load alarm fires mid-session, in its own region', () => {
+    const onAlarm = result.summary.reclaims.filter((reclaim) => reclaim.trigger === 'alarm');
+    expect(onAlarm).toMatchObject([
+      { reservationId: RISK, from: 4, to: 0, requestedAt: '2026-03-11T11:00:00.000Z' },
+    ]);
+    expect(capacityAt(result, '2026-03-11T11:10:00Z')?.[RISK]?.lent).toBe(0);
+    expect(capacityAt(result, '2026-03-11T16:00:00Z')?.[RISK]?.lent).toBe(0);
+  });
+});

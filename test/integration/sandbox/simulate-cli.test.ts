@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_SCENARIO, SIMULATE_USAGE, sandboxMain } from '../../../infra/sandbox/main.ts';
+
+const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
+const EXAMPLE_SEED = fileURLToPath(new URL('../../../infra/local-aws/example-fleet.json', import.meta.url));
+
+/** The default scenario with its paths made absolute, changed by `change`, written to a temporary file. */
+function scenarioFile(change: (scenario: Record<string, unknown>) => void): string {
+  const scenario = JSON.parse(readFileSync(DEFAULT_SCENARIO, 'utf8')) as Record<string, unknown>;
+  scenario.fleet = { config: EXAMPLE_CONFIG, seed: EXAMPLE_SEED };
+  change(scenario);
+  const file = join(mkdtempSync(join(tmpdir(), 'odcr-simulate-')), 'scenario.json');
+  writeFileSync(file, JSON.stringify(scenario));
+  return file;
+}
+
+/** Runs `npm run simulate` in-process as cli/simulate.ts does; returns its exit code and what it wrote. */
+async function simulate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const code = await sandboxMain(argv, SIMULATE_USAGE);
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('npm run simulate: a scenario with mistakes', () => {
+  it('prints each mistake with its field, no stack trace, exits 2, and runs nothing', async () => {
+    const file = scenarioFile((scenario) => {
+      const alarms = scenario.alarms as Record<string, unknown>[];
+      alarms[3] = { ...alarms[3], name: 'xnys-volatility-hgih' };
+      (scenario.borrowers as Record<string, unknown>[])[0]!.reservation = 'cr-0000000000000d001';
+      scenario.onCall = [];
+    });
+    const { code, stdout, stderr } = await simulate(['--scenario', file, '--quiet']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('alarms[3].name: expected an alarm of the config');
+    expect(stderr).toContain("got 'xnys-volatility-hgih'");
+    expect(stderr).toContain('borrowers[0].reservation: expected a reservation the fleet holds');
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stdout).toBe('');
+  });
+
+  it('says an unknown field and a bad date by name', async () => {
+    const file = scenarioFile((scenario) => {
+      scenario.alarm = [];
+      (scenario.alarms as Record<string, unknown>[])[0]!.at = '2026-03-32T14:50:00-04:00';
+    });
+    const { code, stderr } = await simulate(['--scenario', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("alarm: unknown field 'alarm'");
+    expect(stderr).toContain('alarms[0].at: expected an ISO 8601 time');
+  });
+
+  it('says what is wrong with a config given by --config, by its field', async () => {
+    const config = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as {
+      reservations: Record<string, unknown>[];
+    };
+    config.reservations[0]!.tradingNeeds = 'all';
+    const file = join(mkdtempSync(join(tmpdir(), 'odcr-simulate-')), 'config.json');
+    writeFileSync(file, JSON.stringify(config));
+    const { code, stderr } = await simulate(['--config', file, '--scenario', scenarioFile(() => undefined)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("reservations[0].tradingNeeds: unknown field 'tradingNeeds'");
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
