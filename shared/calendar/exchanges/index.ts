@@ -4,6 +4,9 @@
  */
 import type { ExchangeCalendarData } from '../data.ts';
 import { XLON } from './xlon.ts';
+import { XNAS } from './xnas.ts';
 import { XNYS } from './xnys.ts';
+import { XTKS } from './xtks.ts';
+import { XTSE } from './xtse.ts';
 
-export const BUILT_IN_EXCHANGES: readonly ExchangeCalendarData[] = [XNYS, XLON];
+export const BUILT_IN_EXCHANGES: readonly ExchangeCalendarData[] = [XNYS, XNAS, XLON, XTKS, XTSE];

@@ -10,7 +10,7 @@ export const XLON: ExchangeCalendarData = {
   sessions: [{ open: '08:00', close: '16:30' }],
   tradingWeekdays: [1, 2, 3, 4, 5],
   dataFrom: '2025-01-01',
-  dataTo: '2027-12-31',
+  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${LSE_SOURCE} (2025; England and Wales bank holidays)`,
@@ -61,6 +61,24 @@ export const XLON: ExchangeCalendarData = {
       earlyCloses: {
         '2027-12-24': { close: '12:30', note: 'Christmas Eve' },
         '2027-12-31': { close: '12:30', note: "New Year's Eve" },
+      },
+    },
+    2028: {
+      // Christmas Eve and New Year's Eve fall on Sundays: the Fridays before close early, as on 2023-12-22/29.
+      source: `${LSE_SOURCE} (2028 not yet published: computed from the England and Wales bank holiday rules and LSE's half-day rule for a weekend Christmas Eve or New Year's Eve; python-holidays 0.105 (financial XLON) agrees on the closures, and exchange_calendars' XLON tests use the same weekend half-day rule)`,
+      closures: {
+        '2028-01-03': "New Year's Day (substitute day)",
+        '2028-04-14': 'Good Friday',
+        '2028-04-17': 'Easter Monday',
+        '2028-05-01': 'Early May bank holiday',
+        '2028-05-29': 'Spring bank holiday',
+        '2028-08-28': 'Summer bank holiday',
+        '2028-12-25': 'Christmas Day',
+        '2028-12-26': 'Boxing Day',
+      },
+      earlyCloses: {
+        '2028-12-22': { close: '12:30', note: 'last trading day before Christmas' },
+        '2028-12-29': { close: '12:30', note: "last trading day before New Year's Day" },
       },
     },
   },

@@ -9,7 +9,7 @@ export const XNYS: ExchangeCalendarData = {
   sessions: [{ open: '09:30', close: '16:00' }],
   tradingWeekdays: [1, 2, 3, 4, 5],
   dataFrom: '2025-01-01',
-  dataTo: '2027-12-31',
+  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${NYSE_SOURCE} (2025); 2025-01-09 closure: NYSE notice of 2024-12-30, national day of mourning for President Jimmy Carter`,
@@ -67,6 +67,25 @@ export const XNYS: ExchangeCalendarData = {
       },
       earlyCloses: {
         '2027-11-26': { close: '13:00', note: 'day after Thanksgiving' },
+      },
+    },
+    2028: {
+      // New Year's Day falls on a Saturday: no holiday is observed (NYSE Rule 7.2).
+      source: `${NYSE_SOURCE} (2028, in NYSE Group's 2026-2028 holiday and early closings calendar of 2025-12-23); python-holidays 0.105 (financial XNYS) agrees`,
+      closures: {
+        '2028-01-17': 'Martin Luther King, Jr. Day',
+        '2028-02-21': "Washington's Birthday",
+        '2028-04-14': 'Good Friday',
+        '2028-05-29': 'Memorial Day',
+        '2028-06-19': 'Juneteenth National Independence Day',
+        '2028-07-04': 'Independence Day',
+        '2028-09-04': 'Labor Day',
+        '2028-11-23': 'Thanksgiving Day',
+        '2028-12-25': 'Christmas Day',
+      },
+      earlyCloses: {
+        '2028-07-03': { close: '13:00', note: 'day before Independence Day' },
+        '2028-11-24': { close: '13:00', note: 'day after Thanksgiving' },
       },
     },
   },

@@ -169,20 +169,20 @@ describe('sessionsBetween and currentOrNextSession', () => {
 
 describe('data range', () => {
   it('assumes a weekday outside the data is a trading day, and warns', () => {
-    const status = dayStatus('XNYS', '2028-01-03');
+    const status = dayStatus('XNYS', '2029-01-03');
 
     expect(status).toMatchObject({ trading: true, assumed: true });
     expect(status.session?.assumed).toBe(true);
-    expect(calendarWarnings('XNYS', new Date('2028-01-03T15:00:00Z'))[0]).toMatch(
+    expect(calendarWarnings('XNYS', new Date('2029-01-03T15:00:00Z'))[0]).toMatch(
       /outside .*assumed trading days/,
     );
     expect(dayStatus('XNYS', '2024-12-25')).toMatchObject({ trading: true, assumed: true });
   });
 
   it('warns 90 days before the data runs out, not earlier', () => {
-    expect(calendarWarnings('XLON', new Date('2027-09-30T12:00:00Z'))).toEqual([]);
-    expect(calendarWarnings('XLON', new Date('2027-10-03T12:00:00Z'))[0]).toMatch(
-      /runs out on 2027-12-31 \(in 89 days\)/,
+    expect(calendarWarnings('XLON', new Date('2028-09-30T12:00:00Z'))).toEqual([]);
+    expect(calendarWarnings('XLON', new Date('2028-10-03T12:00:00Z'))[0]).toMatch(
+      /runs out on 2028-12-31 \(in 89 days\)/,
     );
     const options = { markets: { WEEKDAYS: weekdays('UTC', '09:00', '17:00') } };
     expect(calendarWarnings('WEEKDAYS', new Date('2099-01-01T00:00:00Z'), options)).toEqual([]);
@@ -195,11 +195,11 @@ describe('shipped data', () => {
     ['XLON', XLON, 'londonstockexchange.com'],
   ] as const;
 
-  it.each(calendars)('%s names its published source for every year 2025-2027', (mic, data, site) => {
-    for (const year of [2025, 2026, 2027]) {
+  it.each(calendars)('%s names its published source for every year 2025-2028', (mic, data, site) => {
+    for (const year of [2025, 2026, 2027, 2028]) {
       expect(calendarSource(mic, year)).toContain(site);
     }
-    expect(Object.keys(data.years)).toEqual(['2025', '2026', '2027']);
+    expect(Object.keys(data.years)).toEqual(['2025', '2026', '2027', '2028']);
   });
 
   it.each(calendars)('%s lists closures and early closes only on weekdays of their own year', (mic, data) => {

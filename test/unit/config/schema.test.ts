@@ -59,7 +59,7 @@ describe('parseConfig', () => {
       'an unknown market',
       { market: 'NOPE' },
       'reservations[0].market',
-      /expected a built-in market \(XNYS, XLON.*\) or a custom market defined under markets, got 'NOPE'/,
+      /expected a built-in market \(XNYS, .*XLON.*\) or a custom market defined under markets, got 'NOPE'/,
     ],
     ['a bad id', { id: 'cr-123' }, 'reservations[0].id', /cr-0123456789abcdef0/],
     ['a negative off-hours need', { offHoursNeed: -1 }, 'reservations[0].offHoursNeed', /expected/],

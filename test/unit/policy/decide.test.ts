@@ -362,7 +362,7 @@ describe('decide: DST and calendar edges', () => {
   });
 
   it('treats a day past the calendar data as a trading day and warns', () => {
-    const result = decide(exampleObservation(), config, at('2028-01-04T10:00:00-05:00'));
+    const result = decide(exampleObservation(), config, at('2029-01-04T10:00:00-05:00'));
 
     expect(decisionFor(result, TRADING_ID)).toMatchObject({ target: 0, action: 'reclaim' });
     expect(result.warnings).toContainEqual(
