@@ -1,6 +1,6 @@
 /**
- * CloudWatch over awsJson1_0 in query-compatible mode (reference §7.2): DescribeAlarms, PutMetricData and
- * GetMetricData over the stored datums. Errors carry the JSON type and the legacy query code.
+ * CloudWatch over awsJson1_0 in query-compatible mode (reference §7.2): DescribeAlarms, SetAlarmState,
+ * PutMetricData and GetMetricData over the stored datums. Errors carry the JSON type and the legacy query code.
  */
 import { AwsServiceError } from './errors.ts';
 import type { MetricRecord } from './types.ts';
@@ -18,6 +18,7 @@ const JSON_TYPE_OF_QUERY_CODE: Record<string, string> = {
   InternalServiceError: 'InternalServiceFault',
   InvalidNextToken: 'InvalidNextToken',
   ResourceNotFound: 'ResourceNotFound',
+  InvalidFormat: 'InvalidFormatFault',
 };
 
 export function cloudWatchErrorType(code: string): string {
@@ -66,6 +67,8 @@ export function handleCloudWatch(world: LocalAwsWorld, action: string, body: Jso
       return putMetricData(world, body);
     case 'GetMetricData':
       return getMetricData(world, body);
+    case 'SetAlarmState':
+      return setAlarmState(world, body);
     default:
       throw new AwsServiceError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }
@@ -118,6 +121,38 @@ function describeAlarms(world: LocalAwsWorld, body: Json): Json {
   };
   if (offset + maxRecords < matching.length) answer.NextToken = String(offset + maxRecords);
   return answer;
+}
+
+/**
+ * SetAlarmState, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html:
+ * AlarmName 1–255, StateReason 0–1023 (both required), StateValue one of the three states, StateReasonData
+ * optional JSON of at most 4000 characters (InvalidFormat otherwise); an unknown alarm is ResourceNotFound.
+ */
+function setAlarmState(world: LocalAwsWorld, body: Json): Json {
+  const name = body.AlarmName;
+  if (typeof name !== 'string') throw missing('AlarmName');
+  if (name.length < 1 || name.length > 255) throw invalid('AlarmName must be 1 to 255 characters long.');
+  const state = body.StateValue;
+  if (state === undefined) throw missing('StateValue');
+  if (state !== 'OK' && state !== 'ALARM' && state !== 'INSUFFICIENT_DATA') {
+    throw invalid(`StateValue ${String(state)} is not one of OK, ALARM, INSUFFICIENT_DATA.`);
+  }
+  const reason = body.StateReason;
+  if (typeof reason !== 'string') throw missing('StateReason');
+  if (reason.length > 1023) throw invalid('StateReason must be at most 1023 characters long.');
+  const data = body.StateReasonData;
+  if (data !== undefined) {
+    if (typeof data !== 'string' || data.length > 4000) {
+      throw invalid('StateReasonData must be a string of at most 4000 characters.');
+    }
+    try {
+      JSON.parse(data);
+    } catch {
+      throw new AwsServiceError('InvalidFormat', 'StateReasonData is not valid JSON.');
+    }
+  }
+  world.setAlarmStateFromApi(name, state, reason);
+  return {};
 }
 
 function putMetricData(world: LocalAwsWorld, body: Json): Json {

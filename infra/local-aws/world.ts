@@ -298,6 +298,15 @@ export class LocalAwsWorld {
     return { alarm: this.putAlarm(body, true) };
   }
 
+  /**
+   * CloudWatch's SetAlarmState: only an alarm that exists (ResourceNotFound otherwise), and a change records the
+   * same `CloudWatch Alarm State Change` event as the admin API, so the alarm rule sees it as in AWS.
+   */
+  setAlarmStateFromApi(name: string, state: AlarmState, reason: string): void {
+    if (!this.alarms.has(name)) throw new AwsServiceError('ResourceNotFound', `Alarm ${name} not found`, 404);
+    this.putAlarm({ name, state, reason }, true);
+  }
+
   alarmList(): { alarms: AlarmView[] } {
     return { alarms: [...this.alarms.values()].map((alarm) => alarmView(alarm)) };
   }
