@@ -62,8 +62,8 @@ export interface SourceReservation {
   allocation?: Allocation;
   /** Fault: how many more warned instances never shut down. */
   stuckQuota: number;
-  /** Fault: the next Create or Update leaves the allocation `failed`. */
-  failNextChange: boolean;
+  /** Fault: how many more Creates or Updates leave the allocation `failed`. */
+  failingChanges: number;
   clientTokens: Map<string, CreateAllocationResult>;
 }
 
@@ -205,7 +205,7 @@ export class CapacityModel {
       tags: new Map(Object.entries(seed.tags ?? {})),
       createdAtMs: now,
       stuckQuota: 0,
-      failNextChange: false,
+      failingChanges: 0,
       clientTokens: new Map(),
     };
     const lent = seed.interruptible;
@@ -304,8 +304,7 @@ export class CapacityModel {
         `Only unused capacity can be allocated: ${source.id} has ${available} available instances, ${input.instanceCount} requested`,
       );
     }
-    const failing = source.failNextChange;
-    source.failNextChange = false;
+    const failing = this.takeFailingChange(source);
     const allocation = this.newAllocation(
       source,
       failing ? 0 : input.instanceCount,
@@ -372,8 +371,7 @@ export class CapacityModel {
       }
     }
     if (input.zeroSizePreference !== undefined) allocation.zeroSizePreference = input.zeroSizePreference;
-    if (source.failNextChange) {
-      source.failNextChange = false;
+    if (this.takeFailingChange(source)) {
       if (target !== undefined) allocation.target = target;
       allocation.status = 'failed';
       this.cancelPendingShutdowns(allocation);
@@ -409,8 +407,15 @@ export class CapacityModel {
     source.stuckQuota = instances ?? Number.POSITIVE_INFINITY;
   }
 
-  failNextChange(reservationId: string): void {
-    this.requireSourceForFault(reservationId).failNextChange = true;
+  /** The next `changes` Creates or Updates of that source answer, and leave the allocation `failed`. */
+  failChanges(reservationId: string, changes: number): void {
+    this.requireSourceForFault(reservationId).failingChanges = changes;
+  }
+
+  private takeFailingChange(source: SourceReservation): boolean {
+    if (source.failingChanges <= 0) return false;
+    source.failingChanges--;
+    return true;
   }
 
   /** Clearing faults releases stuck borrowers: they shut down as if the warning had just run out. */
@@ -418,7 +423,7 @@ export class CapacityModel {
     const now = this.deps.time.nowMs();
     for (const source of this.sources()) {
       source.stuckQuota = 0;
-      source.failNextChange = false;
+      source.failingChanges = 0;
       for (const borrower of source.allocation?.borrowers ?? []) {
         if (!borrower.stuck || borrower.warnedAtMs === undefined) continue;
         borrower.stuck = false;
@@ -516,8 +521,17 @@ export class CapacityModel {
     });
   }
 
+  /**
+   * A failed change ends its reclamation: borrowers it warned keep running, and a retry warns them again (a
+   * warning left on record without its shutdown would leave them running through every later reclaim).
+   */
   private cancelPendingShutdowns(allocation: Allocation): void {
-    for (const borrower of allocation.borrowers) borrower.shutdownAtMs = undefined;
+    for (const borrower of allocation.borrowers) {
+      borrower.shutdownAtMs = undefined;
+      borrower.warnedAtMs = undefined;
+      borrower.stuck = false;
+    }
+    allocation.reclaimFrom = undefined;
   }
 
   private complete(allocation: Allocation): void {

@@ -378,7 +378,7 @@ export class LocalAwsWorld {
       this.asAdmin(() =>
         kind === 'borrowers-stuck'
           ? this.capacity.makeBorrowersStuck(reservationId, body.instances)
-          : this.capacity.failNextChange(reservationId),
+          : this.capacity.failChanges(reservationId, count),
       );
       return { fault: { ...body, kind, id: this.nextFaultId++, remaining: 0 } };
     }

@@ -88,6 +88,13 @@ export const TAG = {
   stallReportedAt: 'odcr-reclaimer:stall-reported-at',
   /** ISO time of the last `Deadline At Risk`: once per request. */
   deadlineRiskReportedAt: 'odcr-reclaimer:deadline-risk-reported-at',
+  /**
+   * Consecutive failed changes (EC2 refused the change after the SDK's retries, or left the allocation
+   * `failed`), the time of the last one and what it was: the retry backoff counts from them, across runs.
+   */
+  failedAttempts: 'odcr-reclaimer:failed-attempts',
+  failedAt: 'odcr-reclaimer:failed-at',
+  failure: 'odcr-reclaimer:failure',
 } as const;
 
 export const MANAGED_TAG_VALUE = 'true';

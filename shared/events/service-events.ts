@@ -41,6 +41,12 @@ export interface AllocationChangeDetail {
   /** On failure: the error code (e.g. `RequestLimitExceeded`) and message. */
   errorCode?: string;
   errorMessage?: string;
+  /** On failure: how many changes in a row have failed on this reservation, this one included. */
+  attempt?: number;
+  /** On failure: when an automatic trigger tries again (absent once retries are exhausted). */
+  retryAt?: string;
+  /** On failure: no automatic retry follows; on-call must act. */
+  retriesExhausted?: true;
 }
 
 /** One event to publish; the gateway adds the source and the bus. */

@@ -103,8 +103,8 @@ function largestNeed(intents: readonly Intent[]): number {
   return largest;
 }
 
-/** Allocation statuses after which the allocation is gone for the policy: lending again needs a Create. */
-const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'failed']);
+/** The allocation is gone for the policy: lending again needs a Create. */
+const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled']);
 
 const MINUTE = 60_000;
 
@@ -143,7 +143,10 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
     snapshot.allocation !== undefined && !ENDED_STATUSES.has(snapshot.allocation.status)
       ? snapshot.allocation
       : undefined;
-  const currentTarget = allocation?.target ?? 0;
+  // A failed change left the allocation where it was: its instances are still lent, whatever target it
+  // failed to reach, so the decision starts from what is lent now and the change is made again.
+  const failed = allocation?.status === 'failed';
+  const currentTarget = failed ? allocation.current : (allocation?.target ?? 0);
   const allocatedNow = allocation?.current ?? 0;
   const base = {
     reservationId: snapshot.reservationId,
@@ -165,6 +168,11 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   const reasons: string[] = [];
   const intents: Intent[] = [];
   const futureChanges: Date[] = [];
+  if (failed) {
+    reasons.push(
+      `allocation failed to reach ${allocation.target}: ${allocation.current} still lent, the change is made again`,
+    );
+  }
 
   const override = activeOverride(snapshot, context, reasons);
   const lendOverride = override?.action === 'lend' ? override : undefined;

@@ -15,10 +15,16 @@ import type { Decision, Observation } from '../policy/types.ts';
 import {
   DESIRED_TAG_KEYS,
   desiredTargetTags,
+  FAILURE_TAG_KEYS,
+  type FailureRecord,
+  failureRecordTags,
   lastReclaimTags,
+  MAX_CHANGE_ATTEMPTS,
   readDesiredTarget,
+  readFailureRecord,
   readRequestRecord,
   requestRecordTags,
+  retryPlan,
 } from '../records/tags.ts';
 import { needsTracker } from '../tracker/assess.ts';
 import { createClientToken } from './client-token.ts';
@@ -220,7 +226,14 @@ interface PendingRecord {
   tags: Record<string, string>;
   /** A desired target recorded earlier is now void. */
   clearDesired: boolean;
+  /** The failures on record are over: the allocation settled, or no change is wanted any more. */
+  clearFailure?: boolean;
 }
+
+/** The error code of a change EC2 accepted but answered (or later showed) with the allocation `failed`. */
+export const ALLOCATION_FAILED = 'AllocationFailed';
+/** Automatic retries are over for this reservation: on-call is paged and must act. */
+export const RETRIES_EXHAUSTED = 'RetriesExhausted';
 
 async function act(
   decision: Decision,
@@ -242,32 +255,77 @@ async function act(
   };
   const allocation = snapshot?.allocation;
   const hasAllocation = allocation !== undefined;
+  const failures = snapshot === undefined ? undefined : readFailureRecord(snapshot.tags);
 
   if (to === from && (hasAllocation || to === 0)) {
     // The allocation already heads where the policy wants it: a desired target recorded earlier, in flight or
     // not, is void now, and the tracker must not apply it later (the latest decision is the only one that counts).
-    if (context.mode === 'apply' && snapshot) await clearStaleDesired(snapshot, context);
+    if (context.mode === 'apply' && snapshot) {
+      await clearStaleDesired(snapshot, context);
+      if (failures !== undefined && (allocation?.status === 'failed' || isSettled(snapshot)))
+        context.records.push({
+          reservationId: snapshot.reservationId,
+          tags: {},
+          clearDesired: false,
+          clearFailure: true,
+        });
+    }
     return { ...base, outcome: 'unchanged' };
   }
   if (context.mode === 'plan') return { ...base, outcome: 'planned' };
   if (context.mode === 'dry-run') return dryRun(decision, hasAllocation, base, context);
   if (snapshot && isInFlight(snapshot)) return defer(decision, base, reason, context);
 
-  try {
-    if (hasAllocation) {
-      await context.gateways.capacity.updateAllocation({
+  // A change EC2 accepted and then failed is counted when it is first seen; the retries back off across runs.
+  // On-call's own request is tried at once: someone is watching it.
+  let record = failures;
+  if (snapshot !== undefined && allocation?.status === 'failed' && isUnseenFailure(snapshot, failures)) {
+    record = noteFailure(
+      decision,
+      snapshot,
+      reason,
+      context,
+      failures,
+      {
+        code: ALLOCATION_FAILED,
+        message: `the allocation is failed (now ${allocation.current}, target ${allocation.target})`,
+      },
+      readRequestRecord(snapshot.tags)?.at,
+    );
+  }
+  if (context.trigger.kind !== 'on-demand') {
+    const plan = retryPlan(record, context.now);
+    const attempts = record?.attempts ?? 0;
+    const last = `${attempts} failed attempt${attempts === 1 ? '' : 's'}`;
+    if (plan.kind === 'wait') {
+      const held = `retry after ${last} held until ${plan.until.toISOString()} (${record?.failure})`;
+      context.log.info('retry held by its backoff', {
         reservationId: decision.reservationId,
-        target: to,
-        zeroSizePreference: decision.zeroSizePreference,
+        until: plan.until,
       });
-    } else {
-      await context.gateways.capacity.createAllocation({
-        reservationId: decision.reservationId,
-        instanceCount: to,
-        clientToken: createClientToken(decision.reservationId, to, context.now),
-        zeroSizePreference: decision.zeroSizePreference,
-      });
+      return { ...base, reasons: [...base.reasons, held], outcome: 'deferred' };
     }
+    if (plan.kind === 'exhausted') {
+      const message = `no automatic retry after ${last} (${record?.failure}): an on-call reclaim or lend tries again`;
+      return { ...base, outcome: 'failed', error: { code: RETRIES_EXHAUSTED, message } };
+    }
+  }
+
+  let status: string | undefined;
+  try {
+    const change = hasAllocation
+      ? await context.gateways.capacity.updateAllocation({
+          reservationId: decision.reservationId,
+          target: to,
+          zeroSizePreference: decision.zeroSizePreference,
+        })
+      : await context.gateways.capacity.createAllocation({
+          reservationId: decision.reservationId,
+          instanceCount: to,
+          clientToken: createClientToken(decision.reservationId, to, context.now),
+          zeroSizePreference: decision.zeroSizePreference,
+        });
+    status = change.status;
   } catch (error: unknown) {
     if (error instanceof AllocationBusyError) return defer(decision, base, reason, context);
     const failure = { code: errorCode(error), message: errorMessage(error) };
@@ -278,7 +336,22 @@ async function act(
       reason,
       error,
     });
-    context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
+    if (snapshot !== undefined) noteFailure(decision, snapshot, reason, context, record, failure);
+    else context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
+    return { ...base, outcome: 'failed', error: failure };
+  }
+  if (status === 'failed') {
+    const failure = {
+      code: ALLOCATION_FAILED,
+      message: `EC2 answered the change to ${to} with status failed`,
+    };
+    context.log.error('allocation change failed', {
+      reservationId: decision.reservationId,
+      from,
+      to,
+      reason,
+    });
+    if (snapshot !== undefined) noteFailure(decision, snapshot, reason, context, record, failure);
     return { ...base, outcome: 'failed', error: failure };
   }
 
@@ -347,6 +420,57 @@ async function defer(
     reason,
   });
   return { ...base, outcome: 'deferred' };
+}
+
+/**
+ * One more failed change in a row: its event (every failure pages) and its record, from which the next
+ * automatic retry waits. `at` is when the failed change was asked, for a failure seen only afterwards.
+ */
+function noteFailure(
+  decision: Decision,
+  snapshot: ReservationSnapshot,
+  reason: string,
+  context: ActContext,
+  previous: FailureRecord | undefined,
+  failure: { code: string; message: string },
+  at: Date = context.now,
+): FailureRecord {
+  const record: FailureRecord = {
+    attempts: (previous?.attempts ?? 0) + 1,
+    at,
+    failure: `${failure.code}: ${failure.message}`,
+  };
+  const plan = retryPlan(record, context.now);
+  const event = changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure);
+  event.detail.attempt = record.attempts;
+  if (plan.kind === 'exhausted') event.detail.retriesExhausted = true;
+  if (plan.kind === 'wait') event.detail.retryAt = plan.until.toISOString();
+  context.events.push(event);
+  context.records.push({
+    reservationId: snapshot.reservationId,
+    tags: failureRecordTags(record),
+    clearDesired: false,
+  });
+  if (record.attempts >= MAX_CHANGE_ATTEMPTS)
+    context.warnings.push(
+      `${snapshot.reservationId}: ${record.attempts} changes failed in a row; no automatic retry until on-call acts`,
+    );
+  return record;
+}
+
+/** The allocation is `failed`, and not from a failure already counted: the last request failed after it was accepted. */
+function isUnseenFailure(snapshot: ReservationSnapshot, failures: FailureRecord | undefined): boolean {
+  if (failures === undefined) return true;
+  const request = readRequestRecord(snapshot.tags);
+  return request !== undefined && request.at.getTime() > failures.at.getTime();
+}
+
+/** EC2 reached the allocation's target: the failures on record are over. */
+function isSettled(snapshot: ReservationSnapshot): boolean {
+  const allocation = snapshot.allocation;
+  return (
+    allocation === undefined || (allocation.status === 'active' && allocation.current === allocation.target)
+  );
 }
 
 /** After a change: the request record (and the last reclaim time when lowering), and no stale desired target. */
@@ -451,8 +575,14 @@ async function writeRecords(context: ActContext): Promise<void> {
   const untagFailures = await deleteTags(
     context.gateways.capacity,
     records
-      .filter((record) => record.clearDesired && !failed.has(record.reservationId))
-      .map((record) => ({ reservationId: record.reservationId, keys: DESIRED_TAG_KEYS })),
+      .filter((record) => !failed.has(record.reservationId))
+      .map((record) => ({
+        reservationId: record.reservationId,
+        keys: [
+          ...(record.clearDesired ? DESIRED_TAG_KEYS : []),
+          ...(record.clearFailure ? FAILURE_TAG_KEYS : []),
+        ],
+      })),
   );
   // A missing record only weakens the cooldown and the tracker's deadline.
   for (const { reservationId, error } of [...failures, ...untagFailures]) {
@@ -495,9 +625,14 @@ async function finish(
       context.log.error('events not published', { error });
     }
   }
+  // A failed change is retried once its backoff is over: the tracker is who comes back for it.
   const inFlight =
-    outcomes.some((outcome) => outcome.outcome === 'updated' || outcome.outcome === 'deferred') ||
-    observed.some(needsTracker);
+    outcomes.some(
+      (outcome) =>
+        outcome.outcome === 'updated' ||
+        outcome.outcome === 'deferred' ||
+        (outcome.outcome === 'failed' && outcome.error?.code !== RETRIES_EXHAUSTED),
+    ) || observed.some(needsTracker);
   if (context.mode !== 'apply' || !inFlight) return;
   try {
     await context.gateways.events.enableTracker();

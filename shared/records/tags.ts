@@ -55,6 +55,17 @@ export const REQUEST_TAG_KEYS = [
 
 export const DESIRED_TAG_KEYS = [TAG.desiredTarget, TAG.desiredReason] as const;
 
+export const FAILURE_TAG_KEYS = [TAG.failedAttempts, TAG.failedAt, TAG.failure] as const;
+
+/**
+ * Failed changes in a row after which the automatic triggers stop retrying: each failure has paged by then
+ * (an `Allocation Change Failed` event), and on-call's own reclaim or lend still tries at once.
+ */
+export const MAX_CHANGE_ATTEMPTS = 6;
+/** The wait after the n-th failure doubles from this, up to the cap: 1, 2, 4, 8, 16 minutes. */
+const RETRY_FIRST_WAIT_MINUTES = 1;
+const RETRY_MAX_WAIT_MINUTES = 16;
+
 /** A record (tag value) could not be written as asked. */
 export class RecordError extends Error {
   override readonly name = 'RecordError';
@@ -206,6 +217,51 @@ export function readDesiredTarget(tags: Tags): DesiredTarget | undefined {
 export function desiredTargetTags(desired: DesiredTarget): Record<string, string> {
   assertTarget(desired.target, 'desired target');
   return { [TAG.desiredTarget]: String(desired.target), [TAG.desiredReason]: truncate(desired.reason ?? '') };
+}
+
+/** The failed changes in a row on one reservation: what the retry backoff counts from. */
+export interface FailureRecord {
+  attempts: number;
+  /** When the last failure was seen. */
+  at: Date;
+  /** What failed, as `code: message` (cut to a tag value). */
+  failure: string;
+}
+
+/** The failure record, or undefined when absent or unreadable (the next failure then starts counting again). */
+export function readFailureRecord(tags: Tags): FailureRecord | undefined {
+  const attemptsText = tags[TAG.failedAttempts];
+  const at = parseInstant(tags[TAG.failedAt]);
+  if (attemptsText === undefined || !WHOLE_NUMBER.test(attemptsText) || at === undefined) return undefined;
+  const attempts = Number(attemptsText);
+  if (attempts < 1) return undefined;
+  return { attempts, at, failure: boundedText(tags[TAG.failure] ?? '') };
+}
+
+export function failureRecordTags(record: FailureRecord): Record<string, string> {
+  if (!Number.isInteger(record.attempts) || record.attempts < 1 || record.attempts > 9999) {
+    throw new RecordError(`failed attempts must be a whole number 1..9999, got ${record.attempts}`);
+  }
+  return {
+    [TAG.failedAttempts]: String(record.attempts),
+    [TAG.failedAt]: record.at.toISOString(),
+    [TAG.failure]: truncate(record.failure),
+  };
+}
+
+/** Minutes to wait after the `attempts`-th failure in a row before the next automatic try. */
+export function retryWaitMinutes(attempts: number): number {
+  return Math.min(RETRY_MAX_WAIT_MINUTES, RETRY_FIRST_WAIT_MINUTES * 2 ** Math.max(0, attempts - 1));
+}
+
+export type RetryPlan = { kind: 'due' } | { kind: 'wait'; until: Date } | { kind: 'exhausted' };
+
+/** Whether an automatic trigger may try the change again now, after the failures on record. */
+export function retryPlan(record: FailureRecord | undefined, now: Date): RetryPlan {
+  if (record === undefined) return { kind: 'due' };
+  if (record.attempts >= MAX_CHANGE_ATTEMPTS) return { kind: 'exhausted' };
+  const until = new Date(record.at.getTime() + retryWaitMinutes(record.attempts) * 60_000);
+  return now.getTime() >= until.getTime() ? { kind: 'due' } : { kind: 'wait', until };
 }
 
 /** When the service last lowered the target: lend-back cooldown counts from it. */

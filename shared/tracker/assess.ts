@@ -1,6 +1,6 @@
 import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
-import { readDesiredTarget } from '../records/tags.ts';
+import { readDesiredTarget, readFailureRecord, readRequestRecord, retryPlan } from '../records/tags.ts';
 import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from './metric-names.ts';
 
 /**
@@ -84,8 +84,34 @@ export interface Assessment {
    * A desired target was recorded while the allocation was in flight, and the allocation is `active` again:
    * the reservation must be decided again now. The recorded number is never replayed: alarms, overrides and
    * the clock may have moved since, and only a fresh decision knows (the reconcile also clears the record).
+   * Also a failed allocation whose retry is due.
    */
   redecide: boolean;
+  /** A failed allocation waits for its retry: the tracker keeps running to make it. */
+  retryPending: boolean;
+}
+
+/**
+ * A failed allocation is still lent. A failure the reconcile has not counted yet is `due` once, when the
+ * tracker first reports it (the reconcile then counts it, or finds no change wanted); a counted one is `due`
+ * when its backoff is over and `waiting` until then; `none` when not failed, or retries are exhausted.
+ */
+export function failedChangeRetry(
+  snapshot: ReservationSnapshot,
+  request: Pick<TrackedRequest, 'at'> | undefined,
+  now?: Date,
+): 'due' | 'waiting' | 'none' {
+  if (snapshot.allocation?.status !== 'failed') return 'none';
+  const record = readFailureRecord(snapshot.tags);
+  if (record === undefined || (request !== undefined && request.at.getTime() > record.at.getTime())) {
+    const reportedAt = readTrackerMemory(snapshot.tags).stallReportedAt;
+    const since = request?.at ?? record?.at;
+    const reported = reportedAt !== undefined && (since === undefined || reportedAt >= since);
+    return reported ? 'none' : 'due';
+  }
+  // Without a clock only whether a retry is still to come is asked: it is `waiting`, or none when exhausted.
+  const plan = retryPlan(record, now ?? record.at);
+  return plan.kind === 'due' ? 'due' : plan.kind === 'wait' ? 'waiting' : 'none';
 }
 
 export type StallCause = 'no-progress' | 'failed';
@@ -117,7 +143,11 @@ export function hasDecisionDue(snapshot: ReservationSnapshot): boolean {
  * EnableRule or a run that died after its update is repaired by whichever run comes next.
  */
 export function needsTracker(snapshot: ReservationSnapshot): boolean {
-  return isInFlight(snapshot) || hasDecisionDue(snapshot);
+  return (
+    isInFlight(snapshot) ||
+    hasDecisionDue(snapshot) ||
+    failedChangeRetry(snapshot, readRequestRecord(snapshot.tags)) !== 'none'
+  );
 }
 
 /**
@@ -283,7 +313,16 @@ export function assessReservation(input: AssessInput): Assessment {
   }
 
   const ready = allocation?.status === 'active' && !inFlight;
-  return { reservationId, inFlight, events, metrics, tags, redecide: ready && input.deferred !== undefined };
+  const retry = failedChangeRetry(snapshot, request, now);
+  return {
+    reservationId,
+    inFlight,
+    events,
+    metrics,
+    tags,
+    redecide: (ready && input.deferred !== undefined) || retry === 'due',
+    retryPending: retry !== 'none',
+  };
 }
 
 interface DeadlineRisk {

@@ -318,7 +318,7 @@ async function poll(
     for (const event of assessment.events) events.push(event);
     for (const metric of assessment.metrics) metrics.push(metric);
     noteOutcome(assessment, result, log);
-    if (assessment.inFlight) inFlight.push(snapshot.reservationId);
+    if (assessment.inFlight || assessment.retryPending) inFlight.push(snapshot.reservationId);
     if (assessment.redecide) due.push(snapshot.reservationId);
     tagRequests.push({ reservationId: snapshot.reservationId, tags: assessment.tags });
   }

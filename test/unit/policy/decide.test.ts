@@ -478,3 +478,30 @@ describe('decide: a lunch break', () => {
     expect(beforeAfternoon.deadline?.toISOString()).toBe('2026-03-09T03:30:00.000Z');
   });
 });
+
+describe('decide: a failed allocation', () => {
+  function failed(current: number, target: number) {
+    const snapshot = tradingSnapshot(current, 0);
+    return {
+      ...snapshot,
+      allocation: { current, target, status: 'failed' as const, zeroSizePreference: 'retain' as const },
+    };
+  }
+
+  it('counts a failed reclaim as still lent and reclaims it again before the open', () => {
+    const observation = exampleObservation({ reservations: [failed(60, 0)] });
+
+    const decision = trading(observation, at('2026-03-09T09:10:00-04:00'));
+
+    expect(decision).toMatchObject({ currentTarget: 60, need: 100, target: 0, action: 'reclaim' });
+    expect(decision.reasons[0]).toBe('allocation failed to reach 0: 60 still lent, the change is made again');
+  });
+
+  it('holds a failed allocation that already lends what the policy wants', () => {
+    const observation = exampleObservation({ reservations: [failed(60, 0)] });
+
+    const decision = trading(observation, at('2026-11-26T10:00:00-05:00'));
+
+    expect(decision).toMatchObject({ currentTarget: 60, target: 60, action: 'hold' });
+  });
+});

@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/domain/reservation.ts';
 import {
   desiredTargetTags,
+  failureRecordTags,
   lastReclaimAt,
   lastReclaimTags,
+  MAX_CHANGE_ATTEMPTS,
   OVERRIDE_TAG_KEYS,
   type Override,
   overrideTags,
   RecordError,
   readDesiredTarget,
+  readFailureRecord,
   readOverride,
   readRequestRecord,
   requestRecordTags,
+  retryPlan,
+  retryWaitMinutes,
 } from '#shared/records/tags.ts';
 
 const NOW = new Date('2026-11-27T14:00:00Z');
@@ -130,5 +135,36 @@ describe('desired target and last reclaim', () => {
 
     expect(lastReclaimAt(lastReclaimTags(at))).toEqual(at);
     expect(lastReclaimAt({ [TAG.lastReclaimAt]: 'yesterday' })).toBeUndefined();
+  });
+});
+
+describe('the failure record and its retry backoff', () => {
+  const at = new Date('2026-03-09T13:05:00Z');
+  const minutes = (n: number) => new Date(at.getTime() + n * 60_000);
+
+  it('round-trips through tags', () => {
+    const record = { attempts: 2, at, failure: 'AllocationFailed: status failed' };
+
+    expect(readFailureRecord(failureRecordTags(record))).toEqual(record);
+  });
+
+  it('waits 1, 2, 4, 8 and 16 minutes after consecutive failures, then stops', () => {
+    const waits = [1, 2, 3, 4, 5].map((attempts) => retryWaitMinutes(attempts));
+    const plan = (attempts: number, now: Date) => retryPlan({ attempts, at, failure: 'x' }, now);
+
+    expect(waits).toEqual([1, 2, 4, 8, 16]);
+    expect(plan(1, minutes(0.5))).toEqual({ kind: 'wait', until: minutes(1) });
+    expect(plan(1, minutes(1))).toEqual({ kind: 'due' });
+    expect(plan(MAX_CHANGE_ATTEMPTS, minutes(600))).toEqual({ kind: 'exhausted' });
+    expect(retryPlan(undefined, at)).toEqual({ kind: 'due' });
+  });
+
+  it('ignores an unreadable record', () => {
+    expect(
+      readFailureRecord({ [TAG.failedAttempts]: 'two', [TAG.failedAt]: at.toISOString() }),
+    ).toBeUndefined();
+    expect(
+      readFailureRecord({ [TAG.failedAttempts]: '0', [TAG.failedAt]: at.toISOString() }),
+    ).toBeUndefined();
   });
 });
