@@ -99,6 +99,14 @@ export type AlarmAdjustment = z.infer<typeof adjustmentSchema>;
 const alarmSchema = z.strictObject({
   ...comment,
   adjustment: adjustmentSchema,
+  /**
+   * What an alarm in INSUFFICIENT_DATA, or not found in CloudWatch, means for lending back: by default it holds
+   * the lend-back of the reservations it scopes (it might be in ALARM); `ok` lends as if it were OK. Either way
+   * it never raises the need.
+   */
+  treatMissingAs: z
+    .enum(['block-lend-back', 'ok'], { error: "expected 'block-lend-back' or 'ok'" })
+    .default('block-lend-back'),
   scope: z
     .strictObject({
       reservations: z.array(z.string().min(1)).default([]),

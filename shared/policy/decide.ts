@@ -37,11 +37,15 @@ interface AzIntent {
   reason: string;
   /** Some AZ of the group is impaired: lending back is off for the whole group. */
   impaired: boolean;
+  /** Impairment alarms of the group in INSUFFICIENT_DATA or not found: they might be in ALARM. */
+  unknownAlarms: string[];
 }
 
 interface Context {
   config: PolicyConfig;
   alarms: Record<string, AlarmState>;
+  /** Why the alarms could not be read, when they could not: every lend-back waits. */
+  alarmsUnreadable: string | undefined;
   now: Date;
   lead: number;
   azIntents: Map<string, AzIntent>;
@@ -113,15 +117,22 @@ export function decide(observation: Observation, config: PolicyConfig, now: Date
   const warnings: string[] = [];
   const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
   const matched = matchReservations(observation.reservations, config, warnings);
-  warnUnobservedAlarms(config, observation.alarms, warnings);
+  if (observation.alarmsUnreadable === undefined) warnUnobservedAlarms(config, observation.alarms, warnings);
   const markets = new Set(matched.map(({ entry }) => entry.market));
   for (const market of markets) {
     warnings.push(...calendarWarningsFor(market, now, config));
   }
-  const azIntents = azGroupIntents(config, matched, observation.alarms, warnings);
+  const azIntents = azGroupIntents(
+    config,
+    matched,
+    observation.alarms,
+    observation.alarmsUnreadable !== undefined,
+    warnings,
+  );
   const context: Context = {
     config,
     alarms: observation.alarms,
+    alarmsUnreadable: observation.alarmsUnreadable,
     now,
     lead,
     azIntents,
@@ -216,9 +227,16 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   // Alarms add to or set the need; they never lower it (the largest need wins).
   const baseNeed = largestNeed(intents);
   const alarmsInAlarm: string[] = [];
+  // Alarms whose state is not known to be OK: they never raise the need, but they might be in ALARM.
+  const alarmsUnknown: string[] = [...(az?.unknownAlarms ?? [])];
   for (const [alarmName, alarm] of Object.entries(config.alarms)) {
     if (!alarmApplies(alarm.scope, entry, snapshot, config)) continue;
-    if (context.alarms[alarmName] !== 'ALARM') continue;
+    const state = context.alarms[alarmName];
+    if (state !== 'ALARM') {
+      if (state !== 'OK' && alarm.treatMissingAs !== 'ok' && context.alarmsUnreadable === undefined)
+        alarmsUnknown.push(state === undefined ? `${alarmName} not found` : `${alarmName} in ${state}`);
+      continue;
+    }
     alarmsInAlarm.push(alarmName);
     const need = adjustNeed(alarm.adjustment, baseNeed, owned);
     intents.push({
@@ -263,6 +281,9 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   if (target > currentTarget) {
     const blockers: string[] = [];
     if (alarmsInAlarm.length > 0) blockers.push(`alarm ${alarmsInAlarm.join(', ')} in ALARM`);
+    if (context.alarmsUnreadable !== undefined)
+      blockers.push(`alarms could not be read (${context.alarmsUnreadable})`);
+    if (alarmsUnknown.length > 0) blockers.push(`alarm ${alarmsUnknown.join(', ')}`);
     if (az?.impaired) blockers.push(`AZ impairment in group ${az.group}`);
     if (reclaimOverride !== undefined) blockers.push('an on-call reclaim override is active');
     // An on-call lend override is an explicit instruction: it passes the schedule's guards and the cooldown.
@@ -502,7 +523,12 @@ function warnUnobservedAlarms(
     ...config.azGroups.flatMap((group) => Object.values(group.impairmentAlarms)),
   ]);
   for (const name of names) {
-    if (alarms[name] === undefined) warnings.push(`alarm ${name} was not observed: treated as not in ALARM`);
+    if (alarms[name] === undefined)
+      warnings.push(
+        config.alarms[name]?.treatMissingAs === 'ok'
+          ? `alarm ${name} was not observed: treated as OK (its treatMissingAs)`
+          : `alarm ${name} was not observed: it raises no need, and holds the lend-back where it applies`,
+      );
   }
 }
 
@@ -515,10 +541,19 @@ function azGroupIntents(
   config: PolicyConfig,
   matched: Matched[],
   alarms: Record<string, AlarmState>,
+  alarmsUnreadable: boolean,
   warnings: string[],
 ): Map<string, AzIntent> {
   const intents = new Map<string, AzIntent>();
   for (const group of config.azGroups) {
+    // Unreadable alarms hold every lend-back already; otherwise each unknown impairment alarm holds the group's.
+    const unknownAlarms = alarmsUnreadable
+      ? []
+      : Object.values(group.impairmentAlarms).flatMap((alarm) => {
+          const state = alarms[alarm];
+          if (state === 'OK' || state === 'ALARM') return [];
+          return [state === undefined ? `${alarm} not found` : `${alarm} in ${state}`];
+        });
     const k = group.reservations.length;
     const normal = Math.ceil(group.required / k);
     const reserve = Math.ceil(group.required / (k - 1));
@@ -561,6 +596,7 @@ function azGroupIntents(
           need,
           reason,
           impaired: impaired.length > 0,
+          unknownAlarms,
         });
       }
     }
@@ -576,6 +612,7 @@ function azGroupIntents(
           need: snapshot.owned,
           reason: `${group.name}: ${snapshot.availabilityZone} is not an AZ of the group: all capacity kept (fail safe)`,
           impaired: impaired.length > 0,
+          unknownAlarms,
         });
       }
     }

@@ -34,6 +34,7 @@ export const observationSchema = z.object({
     }),
   ),
   alarms: z.record(z.string(), alarmState).default({}),
+  alarmsUnreadable: z.string().optional(),
   reclaimDurationsSeconds: z.array(z.number().min(0)).optional(),
 });
 

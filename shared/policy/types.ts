@@ -9,6 +9,11 @@ export interface Observation {
   reservations: ReservationSnapshot[];
   /** State of every configured alarm (scaling and AZ impairment), by alarm name. */
   alarms: Record<string, AlarmState>;
+  /**
+   * Why the alarms could not be read (CloudWatch failed after the SDK's retries); `alarms` is then empty.
+   * Alarms only ever raise the need, so reclaims go ahead, and every lend-back waits until they can be read.
+   */
+  alarmsUnreadable?: string;
   /** Reclamation durations the tracker measured, in seconds: the lead's p95 comes from them. */
   reclaimDurationsSeconds?: number[];
 }

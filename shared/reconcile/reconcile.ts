@@ -112,12 +112,31 @@ export async function observe(
 ): Promise<Observation> {
   const [reservations, alarms] = await Promise.all([
     gateways.capacity.describeManaged(describe),
-    gateways.alarms.alarmStates(configuredAlarmNames(config)),
+    readAlarms(gateways, config, learn?.log),
   ]);
   const durations =
     reclaimDurationsSeconds ??
     (learn ? await measuredReclaimDurations(gateways, reservations, learn) : undefined);
-  return { reservations, alarms, ...(durations ? { reclaimDurationsSeconds: durations } : {}) };
+  return { reservations, ...alarms, ...(durations ? { reclaimDurationsSeconds: durations } : {}) };
+}
+
+/**
+ * The configured alarms' states. Alarms only raise the need, so a CloudWatch outage must not stop a reclaim:
+ * the observation says they are unreadable instead, and the policy holds every lend-back.
+ */
+async function readAlarms(
+  gateways: Gateways,
+  config: PolicyConfig,
+  log: Logger | undefined,
+): Promise<Pick<Observation, 'alarms' | 'alarmsUnreadable'>> {
+  try {
+    return { alarms: await gateways.alarms.alarmStates(configuredAlarmNames(config)) };
+  } catch (error: unknown) {
+    (log ?? serviceLogger).warn('alarms could not be read: reclaims go ahead, lend-back is held', {
+      error: errorMessage(error),
+    });
+    return { alarms: {}, alarmsUnreadable: errorMessage(error) };
+  }
 }
 
 /** One-minute CloudWatch data is kept 15 days: the learned lead looks back two weeks of reclaims. */
@@ -160,7 +179,11 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   const missingAlarms = configuredAlarmNames(config).filter((name) => observation.alarms[name] === undefined);
   const { decisions, warnings: policyWarnings } = decide(observation, config, now);
   const warnings = [...policyWarnings];
-  if (missingAlarms.length > 0)
+  if (observation.alarmsUnreadable !== undefined)
+    warnings.push(
+      `alarms could not be read (${observation.alarmsUnreadable}): reclaims go ahead, lend-back is held`,
+    );
+  else if (missingAlarms.length > 0)
     warnings.push(`configured alarms not found in CloudWatch: ${missingAlarms.join(', ')}`);
 
   const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));

@@ -6,6 +6,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
+import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -80,6 +81,8 @@ export async function startTrackerHarness(
     port: 0,
     settings: { shutdownSeconds: 60, shutdownSpreadSeconds: 30, seed: 'tracker' },
     seed: {
+      // The config's alarms, OK: an alarm not found would hold every lend-back (fail safe).
+      alarms: loadExampleFleet().alarms ?? [],
       ...seed,
       rules: [
         {

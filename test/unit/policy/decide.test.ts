@@ -386,7 +386,7 @@ describe('decide: matching and bounds', () => {
       'xnys-trading-r7i (cr-0123456789abcdef0) is configured but was not observed',
     );
     expect(result.warnings).toContainEqual(
-      'alarm xnys-volatility-high was not observed: treated as not in ALARM',
+      'alarm xnys-volatility-high was not observed: it raises no need, and holds the lend-back where it applies',
     );
   });
 
