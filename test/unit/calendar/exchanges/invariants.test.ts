@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_EXCHANGES, BUILT_IN_MARKETS, calendarSource } from '#shared/calendar/index.ts';
+import { BUILT_IN_EXCHANGES, BUILT_IN_MARKETS, calendarSource, dayStatus } from '#shared/calendar/index.ts';
 
 const YEARS = [2025, 2026, 2027, 2028];
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -26,7 +26,8 @@ describe('built-in exchange data', () => {
 
     expect(new Set(mics).size).toBe(mics.length);
     for (const mic of mics) expect(BUILT_IN_MARKETS).toContain(mic);
-    for (const mic of ['XNYS', 'XNAS', 'XLON', 'XTKS', 'XTSE']) expect(mics).toContain(mic);
+    for (const mic of ['XNYS', 'XNAS', 'XLON', 'XTKS', 'XTSE', 'XHKG', 'XASX', 'XSES'])
+      expect(mics).toContain(mic);
   });
 
   it.each(exchanges)('%s names a source with an address for every year 2025–2028', (mic, exchange) => {
@@ -100,11 +101,61 @@ describe('built-in exchange data', () => {
   });
 });
 
-describe('lunch breaks in the data', () => {
-  it('Tokyo trades 09:00–11:30 and 12:30–15:30', () => {
-    expect(BUILT_IN_EXCHANGES.find((exchange) => exchange.mic === 'XTKS')?.sessions).toEqual([
-      { open: '09:00', close: '11:30' },
-      { open: '12:30', close: '15:30' },
+describe('lunch breaks', () => {
+  it.each([
+    ['XTKS', '09:00', '11:30', '12:30', '15:30'],
+    ['XHKG', '09:30', '12:00', '13:00', '16:00'],
+    ['XSES', '09:00', '12:00', '13:00', '17:00'],
+  ])('%s trades %s–%s and %s–%s', (mic, open, breakStart, breakEnd, close) => {
+    expect(BUILT_IN_EXCHANGES.find((exchange) => exchange.mic === mic)?.sessions).toEqual([
+      { open, close: breakStart },
+      { open: breakEnd, close },
+    ]);
+  });
+
+  it.each([
+    [
+      'XTKS',
+      '2026-03-10',
+      '2026-03-10T00:00:00.000Z',
+      '2026-03-10T02:30:00.000Z',
+      '2026-03-10T03:30:00.000Z',
+      '2026-03-10T06:30:00.000Z',
+    ],
+    [
+      'XHKG',
+      '2026-03-10',
+      '2026-03-10T01:30:00.000Z',
+      '2026-03-10T04:00:00.000Z',
+      '2026-03-10T05:00:00.000Z',
+      '2026-03-10T08:00:00.000Z',
+    ],
+  ])(
+    '%s on %s is one session with the break kept, or two when the break is lent',
+    (mic, date, open, breakStart, breakEnd, close) => {
+      const kept = dayStatus(mic, date);
+      const lent = dayStatus(mic, date, { markets: { [mic]: { lendLunchBreak: true } } });
+
+      expect(
+        kept.sessions.map((session) => [session.open.toISOString(), session.close.toISOString()]),
+      ).toEqual([[open, close]]);
+      expect(
+        kept.session?.breaks.map((pause) => [pause.start.toISOString(), pause.end.toISOString()]),
+      ).toEqual([[breakStart, breakEnd]]);
+      expect(
+        lent.sessions.map((session) => [session.open.toISOString(), session.close.toISOString()]),
+      ).toEqual([
+        [open, breakStart],
+        [breakEnd, close],
+      ]);
+    },
+  );
+
+  it('a Hong Kong half day is the morning session alone', () => {
+    const eve = dayStatus('XHKG', '2026-12-24', { markets: { XHKG: { lendLunchBreak: true } } });
+
+    expect(eve.sessions.map((session) => [session.openLocal, session.closeLocal])).toEqual([
+      ['09:30', '12:00'],
     ]);
   });
 });

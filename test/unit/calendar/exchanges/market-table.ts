@@ -10,6 +10,8 @@ export interface MarketTable {
   /** Regular local open and close of a full trading day (the first session's open, the last one's close). */
   open: string;
   close: string;
+  /** The lunch break of a full trading day (local start and end), if the market has one. */
+  lunchBreak?: readonly [start: string, end: string];
   /** Every full-day closure on a trading weekday, 2025–2028: date and the reason the data gives. */
   closures: readonly (readonly [date: string, reason: string])[];
   /** Every early close, 2025–2028: date and local close. */
@@ -42,6 +44,9 @@ export function describeMarketTable(table: MarketTable): void {
         day >= FIRST_DAY && day <= LAST_DAY && tradingWeekday(day) && !closed.has(day) && !early.has(day),
     );
 
+  const breaksOf = (day: string): string[][] =>
+    dayStatus(table.mic, day).session?.breaks.map((pause) => [pause.startLocal, pause.endLocal]) ?? [];
+
   const expectOrdinaryDay = (day: string): void => {
     const status = dayStatus(table.mic, day);
     expect(status, `${table.mic} ${day}`).toMatchObject({ trading: true, assumed: false });
@@ -50,6 +55,9 @@ export function describeMarketTable(table: MarketTable): void {
       closeLocal: table.close,
       earlyClose: false,
     });
+    expect(breaksOf(day), `${table.mic} ${day} lunch break`).toEqual(
+      table.lunchBreak ? [[...table.lunchBreak]] : [],
+    );
   };
 
   describe(`${table.mic} calendar 2025–2028`, () => {

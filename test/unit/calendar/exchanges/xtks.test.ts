@@ -4,6 +4,7 @@ describeMarketTable({
   mic: 'XTKS',
   open: '09:00',
   close: '15:30',
+  lunchBreak: ['11:30', '12:30'],
   closures: [
     ['2025-01-01', "New Year's Day"],
     ['2025-01-02', 'New Year holiday (market closed)'],
