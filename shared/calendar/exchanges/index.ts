@@ -4,10 +4,13 @@
  */
 import type { ExchangeCalendarData } from '../data.ts';
 import { XASX } from './xasx.ts';
+import { XETR } from './xetr.ts';
+import { XEUR } from './xeur.ts';
 import { XHKG } from './xhkg.ts';
 import { XLON } from './xlon.ts';
 import { XNAS } from './xnas.ts';
 import { XNYS } from './xnys.ts';
+import { XPAR } from './xpar.ts';
 import { XSES } from './xses.ts';
 import { XTKS } from './xtks.ts';
 import { XTSE } from './xtse.ts';
@@ -21,4 +24,7 @@ export const BUILT_IN_EXCHANGES: readonly ExchangeCalendarData[] = [
   XHKG,
   XASX,
   XSES,
+  XETR,
+  XEUR,
+  XPAR,
 ];

@@ -26,7 +26,19 @@ describe('built-in exchange data', () => {
 
     expect(new Set(mics).size).toBe(mics.length);
     for (const mic of mics) expect(BUILT_IN_MARKETS).toContain(mic);
-    for (const mic of ['XNYS', 'XNAS', 'XLON', 'XTKS', 'XTSE', 'XHKG', 'XASX', 'XSES'])
+    for (const mic of [
+      'XNYS',
+      'XNAS',
+      'XLON',
+      'XTKS',
+      'XTSE',
+      'XHKG',
+      'XASX',
+      'XSES',
+      'XETR',
+      'XEUR',
+      'XPAR',
+    ])
       expect(mics).toContain(mic);
   });
 
