@@ -429,6 +429,11 @@ export class LocalAwsWorld {
     return { calls };
   }
 
+  /** How many events are logged: lets an in-process caller (the sandbox) look for new ones without a copy. */
+  eventCount(): number {
+    return this.eventLog.length;
+  }
+
   events(filter: EventFilter = {}): { events: EventRecord[] } {
     const sinceMs = parseTime('since', filter.since);
     const events: EventRecord[] = [];

@@ -108,13 +108,14 @@ export async function runSandboxCommand(
     ...(command.days === undefined ? {} : { days: command.days }),
   };
   // A mistake in the scenario or the config is said before anything is printed or started.
-  prepareSandbox({ scenario, ...window });
+  const prepared = prepareSandbox({ scenario, ...window });
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
   write(`odcr-reclaimer sandbox: ${scenario.name}`);
   write(`  config ${shown(scenario.configFile)}, scenario ${shown(command.scenarioFile)}`);
   const result = await runSandbox({
     scenario,
     ...window,
+    prepared,
     ...(command.quiet
       ? {}
       : { onTimeline: (entry, context) => write(formatTimelineLine(context, entry, { color })) }),
@@ -144,7 +145,10 @@ export async function runSandboxCommand(
   return result;
 }
 
-/** Entry point of the CLIs: usage errors and scenario mistakes get a message and exit code 2, not a stack. */
+/**
+ * Entry point of the CLIs: usage errors and scenario mistakes get a message and exit code 2, not a stack;
+ * a run with late unmet need exits 1.
+ */
 export async function sandboxMain(argv: readonly string[], usage: string): Promise<number> {
   let command: SandboxCommand;
   try {
@@ -157,7 +161,14 @@ export async function sandboxMain(argv: readonly string[], usage: string): Promi
     throw error;
   }
   try {
-    await runSandboxCommand(command);
+    const result = await runSandboxCommand(command);
+    const { late } = result.summary.unmetNeedInstanceMinutes;
+    if (late > 0) {
+      process.stdout.write(
+        `FAILED: ${Math.round(late * 10) / 10} late instance-minutes of unmet need (LATE above: which reservation, when, by how many)\n`,
+      );
+      return 1;
+    }
     return 0;
   } catch (error: unknown) {
     if (

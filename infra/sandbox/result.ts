@@ -34,6 +34,8 @@ export interface CapacityPoint {
   /** The allocation's target count. */
   target: number;
   status?: string;
+  /** The policy's need (instances the source must hold) at the last minute measured. */
+  need?: number;
 }
 
 export interface CapacitySample {
@@ -118,7 +120,36 @@ export interface NoticeRecord {
   text: string;
 }
 
-export interface Summary {
+/** Instance-minutes in sessions during which the source held fewer instances than the policy needed. */
+export interface UnmetNeed {
+  total: number;
+  /** Short although the need was known in time: the service's fault. */
+  late: number;
+  /** Short within one physical reclaim of a raise inside the session (alarm, AZ impairment, on-call). */
+  reaction: number;
+}
+
+export interface UnmetNeedSummary extends UnmetNeed {
+  byReservation: Record<string, UnmetNeed>;
+}
+
+/** A run of consecutive minutes in which one reservation's source held less than its need. */
+export interface ShortfallRecord {
+  reservationId: string;
+  /** First short minute. */
+  from: string;
+  /** End of the last short minute. */
+  until: string;
+  lateInstanceMinutes: number;
+  reactionInstanceMinutes: number;
+  /** The most instances missing in one minute, and the need and held count then. */
+  largestShort: number;
+  need: number;
+  held: number;
+}
+
+/** What the event log alone tells (summary.ts). */
+export interface EventSummary {
   reclaims: ReclaimRecord[];
   /** Reclaims with a deadline that completed after it, or not at all. */
   misses: ReclaimRecord[];
@@ -129,6 +160,14 @@ export interface Summary {
   lentInstanceHours: { total: number; byReservation: Record<string, number> };
   /** Lent instance-hours × the on-demand price: what the owner did not pay for capacity it did not use. */
   costAvoided?: { currency: 'USD'; total: number; byReservation: Record<string, number> };
+}
+
+export interface Summary extends EventSummary {
+  /** The verdict, measured minute by minute on the endpoint (unmet-need.ts). */
+  unmetNeedInstanceMinutes: UnmetNeedSummary;
+  shortfalls: ShortfallRecord[];
+  /** How long a reclaim physically takes on this endpoint (warning + slowest shutdown): reaction's bound. */
+  reclaimSeconds: number;
 }
 
 export interface SimulationResult {

@@ -19,10 +19,17 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { derivedTemplateValues } from '#infra/build.ts';
+import { WARNING_SECONDS } from '#infra/local-aws/capacity.ts';
 import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
 import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import type { EventRecord, ReservationView, SeedRule, SeedState } from '#infra/local-aws/types.ts';
-import { type CalendarOptions, dayStatus, isKnownMarket, sessionsBetween } from '#shared/calendar/index.ts';
+import {
+  type CalendarOptions,
+  dayStatus,
+  isKnownMarket,
+  type Session,
+  sessionsBetween,
+} from '#shared/calendar/index.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -36,6 +43,7 @@ import {
 import type { Logger } from '#shared/logging/logger.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { createCapacityGateway } from '#shared/runtime/container.ts';
+import { METRIC } from '#shared/tracker/metric-names.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import type { TimelineContext } from './report/terminal.ts';
@@ -54,6 +62,7 @@ import { checkScenarioAgainstConfig, impairmentAlarmOf, type LoadedScenario } fr
 import { fireTimes, parseScheduleExpression } from './schedule-expression.ts';
 import { type EventRule, readServerlessTriggers, type ServerlessTriggers } from './serverless-triggers.ts';
 import { serviceEvents, summarize } from './summary.ts';
+import { UnmetNeedMeter } from './unmet-need.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -75,6 +84,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Fault injection (`npm run chaos`): unset, the run is exactly the plain sandbox. */
   hooks?: SandboxHooks;
+  /** `prepareSandbox(options)`'s answer when the caller already has it (it is not read twice). */
+  prepared?: PreparedSandbox;
 }
 
 /** An invocation about to be made, as a fault injector sees it. */
@@ -127,6 +138,8 @@ class SilentSandboxLogger extends PowertoolsLogger {
 const SINGLE_CONCURRENCY_FUNCTIONS = new Set(['track-reclamation']);
 const MINUTE_MS = 60_000;
 const THROTTLE_RETRIES = 2;
+/** The minute's measurement runs after every other item due at the same instant (orders 0–4). */
+const MEASURE_ORDER = 9;
 
 /** What a run is made of, checked: the window, the config, the deployed triggers. */
 export interface PreparedSandbox {
@@ -156,7 +169,7 @@ export function prepareSandbox(
 export async function runSandbox(options: SandboxOptions): Promise<SimulationResult> {
   const wallStart = performance.now();
   const { scenario } = options;
-  const { window, config, triggers } = prepareSandbox(options);
+  const { window, config, triggers } = options.prepared ?? prepareSandbox(options);
   const seed = seedFor(scenario, triggers, window.start);
   const { $comment: _comment, ...settings } = scenario.settings;
   const local = await startLocalAws({
@@ -234,6 +247,12 @@ class SandboxRunner {
   private readonly ruleNextFire = new Map<string, number>();
   private draining = false;
   private timelineContext: TimelineContext | undefined;
+  private meter: UnmetNeedMeter | undefined;
+  /** The policy's need per reservation at the last minute measured (drawn in the report). */
+  private needs = new Map<string, number>();
+  /** The learned lead's samples as CloudWatch holds them, re-read after completions. */
+  private reclaimDurations: number[] = [];
+  private lastCompletionAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly local: LocalAws,
@@ -262,6 +281,9 @@ class SandboxRunner {
     for (const reservation of this.reservationViews()) {
       this.borrowerDemand.set(reservation.id, reservation.allocation?.borrowers.length ?? 0);
     }
+    this.meter = new UnmetNeedMeter(this.config, this.sessionsByReservation(), this.reclaimMs());
+    this.enqueueMinute(Math.ceil(this.window.start / MINUTE_MS) * MINUTE_MS);
+    this.measure(this.now(), false);
     this.sample(true);
     this.enqueueSchedules();
     this.enqueueScenario();
@@ -322,11 +344,76 @@ class SandboxRunner {
     this.draining = true;
     try {
       await this.deliverEvents();
-      this.applyBorrowerDemand();
-      this.sample(false);
+      const views = this.reservationViews();
+      this.sample(false, this.applyBorrowerDemand(false, views) ? this.reservationViews() : views);
     } finally {
       this.draining = false;
     }
+  }
+
+  // ------------------------------------------------------------------ the verdict, minute by minute
+
+  /** Each minute of the window, after everything else due then: the endpoint's state as that minute holds it. */
+  private enqueueMinute(at: number): void {
+    if (at >= this.window.end) return;
+    this.enqueue(at, MEASURE_ORDER, async () => {
+      this.measure(at, true);
+      this.enqueueMinute(at + MINUTE_MS);
+    });
+  }
+
+  /** Reads the need at `at`; `count`: and counts the minute starting there towards unmet need. */
+  private measure(at: number, count: boolean): void {
+    const meter = this.meter;
+    if (meter === undefined) return;
+    if (at - this.lastCompletionAt <= 2 * MINUTE_MS) this.reclaimDurations = this.fleetReclaimDurations();
+    const truth = {
+      reservations: this.reservationViews(),
+      alarms: Object.fromEntries(
+        this.local.admin.alarmList().alarms.map((alarm) => [alarm.name, alarm.state]),
+      ),
+      reclaimDurationsSeconds: this.reclaimDurations,
+    };
+    this.needs = count ? meter.measure(truth, at) : meter.needs(truth, at);
+  }
+
+  /**
+   * The fleet series of ReclaimDurationSeconds as the learned lead reads it back: each minute's slowest
+   * completion (GetMetricData's per-minute Maximum).
+   */
+  private fleetReclaimDurations(): number[] {
+    const slowest = new Map<number, number>();
+    for (const datum of this.local.admin.metrics({ metricName: METRIC.reclaimDurationSeconds }).metrics) {
+      if (Object.keys(datum.dimensions).length > 0) continue;
+      const values = datum.values ?? (datum.value === undefined ? [] : [datum.value]);
+      const minute = Math.floor(Date.parse(datum.timestamp) / MINUTE_MS);
+      for (const value of values) slowest.set(minute, Math.max(slowest.get(minute) ?? value, value));
+    }
+    return [...slowest.values()];
+  }
+
+  /** A reclaim's physical duration on this endpoint: EC2's warning, then the slowest borrower's shutdown. */
+  private reclaimMs(): number {
+    const { shutdownSeconds, shutdownSpreadSeconds } = this.local.admin.getSettings().settings;
+    return (WARNING_SECONDS + shutdownSeconds + shutdownSpreadSeconds) * 1000;
+  }
+
+  /** The sessions of each reservation's market over the window, as the policy's calendar has them. */
+  private sessionsByReservation(): Map<string, Session[]> {
+    const calendar = calendarOptions(this.config);
+    const byMarket = new Map<string, Session[]>();
+    const sessions = new Map<string, Session[]>();
+    for (const reservation of this.reservationInfo()) {
+      const market = reservation.market;
+      if (market === undefined || !isKnownMarket(market, calendar)) continue;
+      let list = byMarket.get(market);
+      if (list === undefined) {
+        list = sessionsBetween(market, new Date(this.window.start), new Date(this.window.end), calendar);
+        byMarket.set(market, list);
+      }
+      sessions.set(reservation.id, list);
+    }
+    return sessions;
   }
 
   // ------------------------------------------------------------------ triggers
@@ -438,6 +525,7 @@ class SandboxRunner {
   /** Every event logged since the last look, to the functions whose pattern rules match it. */
   private async deliverEvents(): Promise<void> {
     for (;;) {
+      if (this.local.admin.eventCount() <= this.eventCursor) return;
       const all = this.local.admin.events().events;
       if (this.eventCursor >= all.length) return;
       const fresh = all.slice(this.eventCursor);
@@ -446,6 +534,8 @@ class SandboxRunner {
         this.local.admin.ruleList().rules.map((rule) => [`${rule.eventBusName}/${rule.name}`, rule.state]),
       );
       for (const entry of timelineFromEvents(fresh)) this.note(entry);
+      if (fresh.some((record) => record['detail-type'] === DETAIL_TYPE.changeCompleted))
+        this.lastCompletionAt = this.now();
       for (const record of fresh) {
         const envelope = this.eventBridgeEnvelope(record);
         for (const rule of this.triggers.rules) {
@@ -609,8 +699,9 @@ class SandboxRunner {
    * Borrowers run what they want up to what is lent. While an allocation moves they are left alone (EC2 is
    * shutting them down); once it is `active` they fill up to the lent count again, as Karpenter would.
    */
-  private applyBorrowerDemand(changed = false): void {
-    for (const reservation of this.reservationViews()) {
+  private applyBorrowerDemand(changed = false, views = this.reservationViews()): boolean {
+    let applied = false;
+    for (const reservation of views) {
       const allocation = reservation.allocation;
       if (allocation === undefined || allocation.status !== 'active') continue;
       const demand = this.borrowerDemand.get(reservation.id);
@@ -619,8 +710,10 @@ class SandboxRunner {
       const wanted = Math.min(demand, allocation.current);
       if (wanted > running || (changed && wanted < running)) {
         this.local.admin.setBorrowers({ reservationId: reservation.id, running: wanted });
+        applied = true;
       }
     }
+    return applied;
   }
 
   // ------------------------------------------------------------------ observation
@@ -629,9 +722,10 @@ class SandboxRunner {
     return this.local.admin.listReservations().reservations;
   }
 
-  private sample(force: boolean): void {
+  /** Records the capacity now if it changed (`views`: the endpoint's, when the caller just read them). */
+  private sample(force: boolean, views = this.reservationViews()): void {
     const reservations: Record<string, CapacityPoint> = {};
-    for (const view of this.reservationViews()) {
+    for (const view of views) {
       reservations[view.id] = {
         owned: view.ownedInstanceCount,
         lent: view.allocation?.current ?? 0,
@@ -639,6 +733,8 @@ class SandboxRunner {
         target: view.allocation?.target ?? 0,
         ...(view.allocation === undefined ? {} : { status: view.allocation.status }),
       };
+      const need = this.needs.get(view.id);
+      if (need !== undefined) reservations[view.id]!.need = need;
     }
     const time = new Date(this.now()).toISOString();
     const last = this.samples.at(-1);
@@ -694,14 +790,24 @@ class SandboxRunner {
       timeline,
       invocations: this.invocations,
       events,
-      summary: summarize(events, {
-        window,
-        initialLent,
-        instanceTypes: Object.fromEntries(
-          reservations.map((reservation) => [reservation.id, reservation.instanceType]),
-        ),
-        ...(this.scenario.prices === undefined ? {} : { prices: this.scenario.prices }),
-      }),
+      summary: {
+        ...summarize(events, {
+          window,
+          initialLent,
+          instanceTypes: Object.fromEntries(
+            reservations.map((reservation) => [reservation.id, reservation.instanceType]),
+          ),
+          ...(this.scenario.prices === undefined ? {} : { prices: this.scenario.prices }),
+        }),
+        unmetNeedInstanceMinutes: this.meter?.summary() ?? {
+          total: 0,
+          late: 0,
+          reaction: 0,
+          byReservation: {},
+        },
+        shortfalls: this.meter?.shortfallRecords() ?? [],
+        reclaimSeconds: this.reclaimMs() / 1000,
+      },
       run: {
         wallMilliseconds: Math.round(performance.now() - wallStart),
         simulatedDays: (this.window.end - this.window.start) / 86_400_000,
@@ -711,14 +817,15 @@ class SandboxRunner {
   }
 
   private reservationInfo(): ReservationInfo[] {
-    const configured = new Map(
-      (this.config.reservations as { id: string; name?: string; market?: string }[]).map((entry) => [
-        entry.id,
-        entry,
-      ]),
-    );
     return this.reservationViews().map((view) => {
-      const entry = configured.get(view.id);
+      // The config's entry as the policy matches it: by id, else the first selector whose tags it carries.
+      const entry =
+        this.config.reservations.find((candidate) => candidate.id === view.id) ??
+        this.config.reservations.find(
+          (candidate) =>
+            candidate.selector !== undefined &&
+            Object.entries(candidate.selector.tags).every(([key, value]) => view.tags[key] === value),
+        );
       return {
         id: view.id,
         instanceType: view.instanceType,

@@ -4,7 +4,7 @@
  * tell a better story than the service told at the time.
  */
 import { DETAIL_TYPE, EVENT_SOURCE } from '#shared/events/service-events.ts';
-import type { LendBackRecord, LoggedEvent, NoticeRecord, ReclaimRecord, Summary } from './result.ts';
+import type { EventSummary, LendBackRecord, LoggedEvent, NoticeRecord, ReclaimRecord } from './result.ts';
 
 export interface SummaryOptions {
   window: { start: string; end: string };
@@ -64,7 +64,7 @@ export function serviceEvents(events: readonly LoggedEvent[]): LoggedEvent[] {
     .map(({ event }) => event);
 }
 
-export function summarize(events: readonly LoggedEvent[], options: SummaryOptions): Summary {
+export function summarize(events: readonly LoggedEvent[], options: SummaryOptions): EventSummary {
   const reclaims: ReclaimRecord[] = [];
   const lendBacks: LendBackRecord[] = [];
   const stalls: NoticeRecord[] = [];
@@ -159,7 +159,7 @@ export function summarize(events: readonly LoggedEvent[], options: SummaryOption
       (reclaim.completedAt === undefined || Date.parse(reclaim.completedAt) > Date.parse(reclaim.deadline)),
   );
   const lentInstanceHours = integrateLent(lentChanges, options);
-  const summary: Summary = {
+  const summary: EventSummary = {
     reclaims,
     misses,
     stalls,
@@ -188,7 +188,7 @@ export function summarize(events: readonly LoggedEvent[], options: SummaryOption
 function integrateLent(
   changes: readonly { reservationId: string; at: number; lent: number }[],
   options: SummaryOptions,
-): Summary['lentInstanceHours'] {
+): EventSummary['lentInstanceHours'] {
   const start = Date.parse(options.window.start);
   const end = Date.parse(options.window.end);
   const byReservation: Record<string, number> = {};

@@ -51,6 +51,12 @@ export const sandboxSection: BenchSection = {
         unit: 'reclaims',
         target: { value: 0, better: 'lower' },
       },
+      {
+        metric: 'late unmet need in the week',
+        value: result.summary.unmetNeedInstanceMinutes.late,
+        unit: 'instance-minutes',
+        target: { value: 0, better: 'lower' },
+      },
     ];
   },
 };

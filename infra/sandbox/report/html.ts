@@ -2,11 +2,18 @@
  * The run as one self-contained HTML page: inline CSS and SVG, no script, no network. One chart per
  * reservation (owned, lent and borrowed capacity over the window, the exchange sessions shaded, closed days
  * marked, alarms and on-call actions as rules), the summary, the reclaims with their margins, and the
- * timeline. Attributes `data-series`, `data-points` and class `session` are for the report's own test.
+ * timeline, with the policy's need as a line and each shortfall shaded. Attributes `data-series`,
+ * `data-points` and class `session` are for the report's own test.
  */
 import { DateTime } from 'luxon';
 import type { CapacityPoint, SimulationResult, TimelineEntry } from '../result.ts';
-import { formatDualTime, reservationLabel } from './terminal.ts';
+import {
+  describeShortfall,
+  formatDualTime,
+  formatLocalAndUtc,
+  reservationLabel,
+  reservationTimeZone,
+} from './terminal.ts';
 
 const CHART_WIDTH = 1080;
 const CHART_HEIGHT = 190;
@@ -133,6 +140,19 @@ function chartFor(result: SimulationResult, reservationId: string): string {
     })
     .join('');
 
+  const shortfalls = result.summary.shortfalls
+    .filter((shortfall) => shortfall.reservationId === reservationId)
+    .map((shortfall) => {
+      const x1 = scale.x(shortfall.from);
+      const x2 = scale.x(shortfall.until);
+      const kind = shortfall.lateInstanceMinutes > 0 ? 'late' : 'reaction';
+      return `<rect class="shortfall ${kind}" x="${fixed(x1)}" y="${MARGIN.top}" width="${fixed(Math.max(1.5, x2 - x1))}" height="${PLOT_HEIGHT}"><title>${escapeHtml(describeShortfall(result, shortfall))}</title></rect>`;
+    })
+    .join('');
+  const needs = series.flatMap((entry) =>
+    entry.point.need === undefined ? [] : [{ time: entry.time, value: entry.point.need }],
+  );
+  const need = stepPath(needs, scale, result.window.end);
   const owned = stepPath(valuesOf('owned'), scale, result.window.end);
   const lent = stepPath(valuesOf('lent'), scale, result.window.end);
   const borrowed = stepPath(valuesOf('borrowed'), scale, result.window.end);
@@ -155,18 +175,25 @@ ${closed}${sessions}${yTicks}${dayTicks(result, scale)}
 <path class="line-owned" data-series="owned" data-points="${series.length}" d="${owned}"/>
 <path class="line-lent" data-series="lent" data-points="${series.length}" d="${lent}"/>
 <path class="line-borrowed" data-series="borrowed" data-points="${series.length}" d="${borrowed}"/>
-${markers}${completions}
+<path class="line-need" data-series="need" data-points="${needs.length}" d="${need}"/>
+${shortfalls}${markers}${completions}
 </svg>
 </figure>`;
 }
 
 function summaryCards(result: SimulationResult): string {
   const summary = result.summary;
+  const unmet = summary.unmetNeedInstanceMinutes;
   const done = summary.reclaims.filter((reclaim) => reclaim.completedAt !== undefined);
   const margins = summary.reclaims.flatMap((reclaim) =>
     reclaim.marginMinutes === undefined ? [] : [reclaim.marginMinutes],
   );
   const cards: [string, string, string?][] = [
+    ['late unmet need (instance-minutes)', String(round1(unmet.late)), unmet.late > 0 ? 'bad' : 'good'],
+    [
+      `reaction unmet need (instance-minutes; a reclaim takes ≤ ${round1(summary.reclaimSeconds / 60)} min)`,
+      String(round1(unmet.reaction)),
+    ],
     ['reclaims done', `${done.length}/${summary.reclaims.length}`],
     ['smallest margin before a bell', margins.length > 0 ? `${round1(Math.min(...margins))} min` : '—'],
     ['misses', String(summary.misses.length), summary.misses.length > 0 ? 'bad' : 'good'],
@@ -183,6 +210,17 @@ function summaryCards(result: SimulationResult): string {
         `<div class="card${tone ? ` ${tone}` : ''}"><div class="value">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`,
     )
     .join('');
+}
+
+function shortfallRows(result: SimulationResult): string {
+  if (result.summary.shortfalls.length === 0)
+    return '<tr><td colspan="5">none: every source held its need in every minute of every session</td></tr>';
+  return result.summary.shortfalls
+    .map((shortfall) => {
+      const zone = reservationTimeZone(result, shortfall.reservationId);
+      return `<tr${shortfall.lateInstanceMinutes > 0 ? ' class="bad"' : ''}><td>${escapeHtml(reservationLabel(result, shortfall.reservationId))}</td><td>${escapeHtml(`${formatLocalAndUtc(shortfall.from, zone)} → ${formatLocalAndUtc(shortfall.until, zone)}`)}</td><td>${shortfall.largestShort} (held ${shortfall.held} of ${shortfall.need})</td><td>${round1(shortfall.lateInstanceMinutes)}</td><td>${round1(shortfall.reactionInstanceMinutes)}</td></tr>`;
+    })
+    .join('\n');
 }
 
 function reclaimRows(result: SimulationResult): string {
@@ -227,6 +265,8 @@ text.axis { font-size: 11px; fill: #52606d; }
 .line-owned { fill: none; stroke: #111827; stroke-width: 2; }
 .line-lent { fill: none; stroke: #3b82f6; stroke-width: 1.5; }
 .line-borrowed { fill: none; stroke: #1e40af; stroke-width: 1.2; }
+.line-need { fill: none; stroke: #ea580c; stroke-width: 1.6; stroke-dasharray: 5 3; }
+rect.shortfall.late { fill: #dc2626; fill-opacity: 0.35; } rect.shortfall.reaction { fill: #f59e0b; fill-opacity: 0.3; }
 line.marker { stroke-width: 1.5; stroke-dasharray: 4 2; } line.marker.alarm { stroke: #9333ea; }
 line.marker.on-call { stroke: #0d9488; } line.marker.impairment { stroke: #dc2626; }
 circle.completion { fill: #16a34a; stroke: #fff; stroke-width: 1; }
@@ -250,11 +290,11 @@ export function renderHtmlReport(result: SimulationResult): string {
   const reservationIds = result.reservations.map((reservation) => reservation.id);
   const charts = reservationIds.map((id) => chartFor(result, id)).join('\n');
   const legend = `<div class="legend">
-<span><i style="background:#111827"></i>owned</span><span><i style="background:#bfdbfe"></i>lent</span>
+<span><i style="background:#111827"></i>owned</span><span><i style="background:#ea580c"></i>need (the policy's, in the source)</span><span><i style="background:#bfdbfe"></i>lent</span>
 <span><i style="background:#2563eb;opacity:.6"></i>borrowed (running)</span><span><i style="background:#fef3c7"></i>session</span>
 <span><i style="background:#fde68a"></i>early close</span><span><i style="background:#e5e7eb"></i>closed</span>
 <span><i style="background:#9333ea"></i>alarm</span><span><i style="background:#0d9488"></i>on-call</span>
-<span><i style="background:#dc2626"></i>AZ impairment</span><span><i style="background:#16a34a;border-radius:50%"></i>change completed</span></div>`;
+<span><i style="background:#dc2626"></i>AZ impairment</span><span><i style="background:#dc2626;opacity:.35"></i>late unmet need</span><span><i style="background:#f59e0b;opacity:.3"></i>reaction unmet need</span><span><i style="background:#16a34a;border-radius:50%"></i>change completed</span></div>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -270,6 +310,12 @@ export function renderHtmlReport(result: SimulationResult): string {
 <h2>Capacity over the window</h2>
 ${legend}
 ${charts}
+<h2>Unmet need</h2>
+<p class="sub">Minutes in a session when the source reservation held fewer instances than the policy's need, measured on the endpoint. <em>Reaction</em>: within one physical reclaim (${escapeHtml(String(round1(result.summary.reclaimSeconds / 60)))} min) of a raise inside the session by an alarm, an AZ impairment or on-call; <em>late</em>: everything else.</p>
+<table><thead><tr><th>reservation</th><th>from → until (exchange time, UTC)</th><th>most short</th><th>late instance-min</th><th>reaction instance-min</th></tr></thead>
+<tbody>
+${shortfallRows(result)}
+</tbody></table>
 <h2>Reclaims</h2>
 <table><thead><tr><th>requested</th><th>reservation</th><th>allocation</th><th>trigger</th><th>took</th><th>margin before the bell</th><th>reason</th></tr></thead>
 <tbody>

@@ -4,7 +4,13 @@
  * when asked (a TTY), so the same lines read well in a CI log.
  */
 import { DateTime } from 'luxon';
-import type { ReclaimRecord, SimulationResult, TimelineEntry, TimelineKind } from '../result.ts';
+import type {
+  ReclaimRecord,
+  ShortfallRecord,
+  SimulationResult,
+  TimelineEntry,
+  TimelineKind,
+} from '../result.ts';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -82,6 +88,46 @@ function describeReclaim(result: SimulationResult, reclaim: ReclaimRecord): stri
   return `  ${when}  ${who} ${reclaim.from}→${reclaim.to}: ${duration}, ${margin}`;
 }
 
+/** `Mon 09 Mar 09:30 EDT (13:30Z)`: a time as the exchange reads it, with UTC beside it. */
+export function formatLocalAndUtc(iso: string, timeZone: string): string {
+  const local = DateTime.fromISO(iso, { zone: timeZone });
+  return `${local.toFormat('ccc dd LLL HH:mm ZZZZ')} (${DateTime.fromISO(iso, { zone: 'UTC' }).toFormat('HH:mm')}Z)`;
+}
+
+/** The zone of a reservation's market (its sessions'), else the run's. */
+export function reservationTimeZone(result: SimulationResult, reservationId: string): string {
+  const market = result.reservations.find((reservation) => reservation.id === reservationId)?.market;
+  return result.sessions.find((session) => session.market === market)?.timeZone ?? result.timeZone;
+}
+
+/** `xnys-trading-r7i (cr-…, us-east-1a): short by up to 30 of 100 from … to …: 180 late instance-minutes`. */
+export function describeShortfall(result: SimulationResult, shortfall: ShortfallRecord): string {
+  const reservation = result.reservations.find((candidate) => candidate.id === shortfall.reservationId);
+  const who = reservation?.name
+    ? `${reservation.name} (${shortfall.reservationId}, ${reservation.availabilityZone})`
+    : shortfall.reservationId;
+  const zone = reservationTimeZone(result, shortfall.reservationId);
+  const minutes = [
+    shortfall.lateInstanceMinutes > 0 ? `${round1(shortfall.lateInstanceMinutes)} late` : '',
+    shortfall.reactionInstanceMinutes > 0 ? `${round1(shortfall.reactionInstanceMinutes)} reaction` : '',
+  ].filter((part) => part !== '');
+  return `${who}: short by up to ${shortfall.largestShort} (held ${shortfall.held} of the ${shortfall.need} needed) from ${formatLocalAndUtc(shortfall.from, zone)} to ${formatLocalAndUtc(shortfall.until, zone)}: ${minutes.join(' + ')} instance-minutes`;
+}
+
+function formatUnmetNeed(result: SimulationResult): string[] {
+  const unmet = result.summary.unmetNeedInstanceMinutes;
+  const lines = [
+    `  unmet need:           ${round1(unmet.total)} instance-minutes in sessions: late ${round1(unmet.late)}, reaction ${round1(unmet.reaction)} (a reclaim takes up to ${round1(result.summary.reclaimSeconds / 60)} min here)`,
+  ];
+  for (const [reservationId, need] of Object.entries(unmet.byReservation)) {
+    if (need.total === 0) continue;
+    lines.push(
+      `    ${reservationLabel(result, reservationId)}: ${round1(need.total)} (late ${round1(need.late)}, reaction ${round1(need.reaction)})`,
+    );
+  }
+  return lines;
+}
+
 export function formatSummary(result: SimulationResult): string {
   const summary = result.summary;
   const onTime = summary.reclaims.filter(
@@ -91,6 +137,7 @@ export function formatSummary(result: SimulationResult): string {
   const forBells = summary.reclaims.filter((reclaim) => reclaim.deadline !== undefined).length;
   const lines = [
     `Summary: ${result.scenario.name} (${result.window.start} → ${result.window.end})`,
+    ...formatUnmetNeed(result),
     `  reclaims done:        ${summary.reclaims.filter((reclaim) => reclaim.completedAt !== undefined).length} of ${summary.reclaims.length} requested` +
       `; ${forBells} for a bell, ${onTime.length} before it` +
       (margins.length > 0 ? ` (smallest margin ${round1(Math.min(...margins))} min)` : ''),
@@ -107,6 +154,11 @@ export function formatSummary(result: SimulationResult): string {
   if (summary.reclaims.length > 0) {
     lines.push('Reclaims:');
     for (const reclaim of summary.reclaims) lines.push(describeReclaim(result, reclaim));
+  }
+  const late = summary.shortfalls.filter((shortfall) => shortfall.lateInstanceMinutes > 0);
+  if (late.length > 0) {
+    lines.push('LATE: the source held fewer instances than the policy needed:');
+    for (const shortfall of late) lines.push(`  ${describeShortfall(result, shortfall)}`);
   }
   return lines.join('\n');
 }

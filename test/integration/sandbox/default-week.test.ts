@@ -3,7 +3,7 @@ import { DEFAULT_SCENARIO } from '../../../infra/sandbox/main.ts';
 import type { SimulationResult } from '../../../infra/sandbox/result.ts';
 import { runSandbox } from '../../../infra/sandbox/runner.ts';
 import { loadScenarioFile } from '../../../infra/sandbox/scenario.ts';
-import { detailsOf, lentHoursFromSamples, within } from './support.ts';
+import { capacityAt, detailsOf, lentHoursFromSamples, within } from './support.ts';
 
 const TRADING = 'cr-0123456789abcdef0';
 const RISK_A = 'cr-0000000000000a001';
@@ -128,5 +128,33 @@ describe('the default week (2026-03-09 to 13)', () => {
       0,
     );
     expect(result.summary.costAvoided?.total).toBeCloseTo(cost, 6);
+  });
+
+  it('has no late unmet need; the AZ impairment costs only reaction, within one reclaim', () => {
+    const unmet = result.summary.unmetNeedInstanceMinutes;
+    expect(unmet.late).toBe(0);
+    expect(unmet.total).toBe(unmet.reaction);
+    const reclaimMinutes = Math.ceil(result.summary.reclaimSeconds / 60);
+    // us-east-1a is impaired at 10:20 New York on Friday: b and c need one more each, lent to borrowers.
+    expect(result.summary.shortfalls.map((shortfall) => shortfall.reservationId).sort()).toEqual([
+      RISK_B,
+      RISK_C,
+    ]);
+    for (const shortfall of result.summary.shortfalls) {
+      expect(shortfall).toMatchObject({ from: '2026-03-13T14:20:00.000Z', lateInstanceMinutes: 0 });
+      expect(shortfall.reactionInstanceMinutes).toBeGreaterThan(0);
+      expect(shortfall.reactionInstanceMinutes).toBeLessThanOrEqual(shortfall.largestShort * reclaimMinutes);
+      expect(Date.parse(shortfall.until) - Date.parse(shortfall.from)).toBeLessThanOrEqual(
+        reclaimMinutes * 60_000,
+      );
+    }
+    expect(unmet.byReservation[TRADING]).toEqual({ total: 0, late: 0, reaction: 0 });
+  });
+
+  it("samples the policy's need beside the capacity: all 100 in each session, 40 outside them", () => {
+    for (const session of result.sessions) {
+      expect(capacityAt(result, session.open)?.[TRADING]?.need, session.open).toBe(100);
+    }
+    expect(capacityAt(result, '2026-03-10T03:00:00Z')?.[TRADING]?.need).toBe(40);
   });
 });

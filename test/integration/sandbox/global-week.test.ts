@@ -67,4 +67,26 @@ describe('a fleet in three regions on three markets, over the default week', () 
     expect(capacityAt(result, '2026-03-11T11:10:00Z')?.[RISK]?.lent).toBe(0);
     expect(capacityAt(result, '2026-03-11T16:00:00Z')?.[RISK]?.lent).toBe(0);
   });
+
+  it('has no late unmet need in any region or market; the mid-session alarm costs only reaction', () => {
+    const unmet = result.summary.unmetNeedInstanceMinutes;
+    expect(unmet.late).toBe(0);
+    expect(Object.keys(unmet.byReservation).sort()).toEqual(
+      CONFIG.reservations.map((reservation) => reservation.id).sort(),
+    );
+    // Wednesday 11:00 London: the alarm needs all 12; the 4 lent to borrowers come back within one reclaim.
+    const reclaimMinutes = Math.ceil(result.summary.reclaimSeconds / 60);
+    expect(result.summary.shortfalls).toHaveLength(1);
+    const [shortfall] = result.summary.shortfalls;
+    expect(shortfall).toMatchObject({
+      reservationId: RISK,
+      from: '2026-03-11T11:00:00.000Z',
+      lateInstanceMinutes: 0,
+      largestShort: 4,
+      need: 12,
+    });
+    expect(unmet.reaction).toBe(shortfall?.reactionInstanceMinutes);
+    expect(unmet.reaction).toBeGreaterThan(0);
+    expect(unmet.reaction).toBeLessThanOrEqual(4 * reclaimMinutes);
+  });
 });

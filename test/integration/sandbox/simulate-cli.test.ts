@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SCENARIO, SIMULATE_USAGE, sandboxMain } from '../../../infra/sandbox/main.ts';
+import type { SimulationResult } from '../../../infra/sandbox/result.ts';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
 const EXAMPLE_SEED = fileURLToPath(new URL('../../../infra/local-aws/example-fleet.json', import.meta.url));
@@ -79,4 +80,35 @@ describe('npm run simulate: a scenario with mistakes', () => {
     expect(stderr).toContain("reservations[0].tradingNeeds: unknown field 'tradingNeeds'");
     expect(stderr).not.toMatch(/^\s+at /m);
   });
+});
+
+describe('npm run simulate: a service that cannot keep its promise', () => {
+  it('exits 1 and says which reservation was short, when (exchange time and UTC) and by how many', async () => {
+    // A lead of 1 minute (reclaim from 09:25 on the heartbeat grid) against borrowers that take 10 minutes to
+    // shut down after their warning: the capacity comes back some 8 minutes after the bell.
+    const config = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>;
+    config.lead = { minimumMinutes: 1, safetyMarginMinutes: 0 };
+    const directory = mkdtempSync(join(tmpdir(), 'odcr-simulate-'));
+    const configFile = join(directory, 'config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const file = scenarioFile((scenario) => {
+      scenario.settings = { ...(scenario.settings as object), shutdownSeconds: 600 };
+    });
+    const jsonFile = join(directory, 'result.json');
+    const { code, stdout } = await simulate([
+      ...['--config', configFile, '--scenario', file, '--days', '1', '--quiet'],
+      ...['--json', jsonFile, '--report', join(directory, 'report.html')],
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('LATE: the source held fewer instances than the policy needed:');
+    expect(stdout).toMatch(
+      /xnys-trading-r7i \(cr-0123456789abcdef0, us-east-1a\): short by up to 30 \(held 70 of the 100 needed\) from Mon 09 Mar 09:30 EDT \(13:30Z\) to Mon 09 Mar 09:3\d EDT \(13:3\dZ\)/,
+    );
+    expect(stdout).toMatch(/FAILED: \d+ late instance-minutes of unmet need/);
+    const result = JSON.parse(readFileSync(jsonFile, 'utf8')) as SimulationResult;
+    const unmet = result.summary.unmetNeedInstanceMinutes;
+    expect(unmet.late).toBeGreaterThan(0);
+    expect(unmet.byReservation['cr-0123456789abcdef0']?.late).toBe(unmet.late);
+    expect(unmet.total).toBe(unmet.late + unmet.reaction);
+  }, 60_000);
 });

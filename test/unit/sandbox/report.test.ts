@@ -63,3 +63,29 @@ describe('renderHtmlReport', () => {
     expect(lent.split(' ').length).toBeGreaterThan(5);
   });
 });
+
+describe('the unmet-need verdict in the reports', () => {
+  it('gives the totals in the terminal, and each late shortfall with its reservation, local time, UTC and size', () => {
+    const text = formatSummary(sampleResult());
+    expect(text).toContain(
+      'unmet need:           45 instance-minutes in sessions: late 30, reaction 15 (a reclaim takes up to 3.8 min here)',
+    );
+    expect(text).toContain('LATE: the source held fewer instances than the policy needed:');
+    expect(text).toContain(
+      'xnys-trading-r7i (cr-0123456789abcdef0, us-east-1a): short by up to 10 (held 90 of the 100 needed) from Mon 09 Mar 09:30 EDT (13:30Z) to Mon 09 Mar 09:33 EDT (13:33Z): 30 late instance-minutes',
+    );
+    // A reaction-only shortfall is in the totals, not among the late ones.
+    expect(text).not.toContain('11:00 EDT');
+  });
+
+  it('draws the need as a line on each chart and shades each shortfall', () => {
+    const html = renderHtmlReport(sampleResult());
+    const need = /<path class="line-need" data-series="need" data-points="5" d="([^"]+)"/.exec(html)?.[1];
+    // 40 off-hours, 100 from the pre-open reclaim, 40 after the close, 100 again at the alarm: steps.
+    expect(need?.split(' ').length).toBeGreaterThan(6);
+    expect(html.match(/<rect class="shortfall late"/g)).toHaveLength(1);
+    expect(html.match(/<rect class="shortfall reaction"/g)).toHaveLength(1);
+    expect(html).toContain('late unmet need (instance-minutes)');
+    expect(html).toMatch(/<tr class="bad"><td>xnys-trading-r7i<\/td><td>Mon 09 Mar 09:30 EDT \(13:30Z\)/);
+  });
+});

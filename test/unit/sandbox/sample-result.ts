@@ -77,8 +77,8 @@ export function sampleResult(): SimulationResult {
     instanceTypes: { [TRADING]: 'r7i.4xlarge' },
     prices: { 'r7i.4xlarge': 1 },
   });
-  const point = (lent: number, borrowed: number, target = lent) => ({
-    [TRADING]: { owned: 100, lent, borrowed, target },
+  const point = (lent: number, borrowed: number, target = lent, need = 100) => ({
+    [TRADING]: { owned: 100, lent, borrowed, target, need },
   });
   return {
     scenario: { name: 'Sample <day>', description: 'a day & a night', configFile: 'config/example.json' },
@@ -108,10 +108,10 @@ export function sampleResult(): SimulationResult {
     ],
     closedDays: [],
     samples: [
-      { time: '2026-03-09T04:00:00.000Z', reservations: point(60, 30) },
+      { time: '2026-03-09T04:00:00.000Z', reservations: point(60, 30, 60, 40) },
       { time: '2026-03-09T13:05:00.000Z', reservations: point(30, 30, 0) },
       { time: '2026-03-09T13:20:00.000Z', reservations: point(0, 0) },
-      { time: '2026-03-09T20:40:00.000Z', reservations: point(60, 0) },
+      { time: '2026-03-09T20:40:00.000Z', reservations: point(60, 0, 60, 40) },
       { time: '2026-03-09T21:00:00.000Z', reservations: point(60, 0, 0) },
     ],
     timeline: [
@@ -127,7 +127,39 @@ export function sampleResult(): SimulationResult {
     ],
     invocations: [],
     events: SAMPLE_EVENTS,
-    summary,
+    summary: {
+      ...summary,
+      // Late at the bell: 10 instances short for three minutes (13:30-13:33Z), then an alarm's reaction.
+      unmetNeedInstanceMinutes: {
+        total: 45,
+        late: 30,
+        reaction: 15,
+        byReservation: { [TRADING]: { total: 45, late: 30, reaction: 15 } },
+      },
+      shortfalls: [
+        {
+          reservationId: TRADING,
+          from: '2026-03-09T13:30:00.000Z',
+          until: '2026-03-09T13:33:00.000Z',
+          lateInstanceMinutes: 30,
+          reactionInstanceMinutes: 0,
+          largestShort: 10,
+          need: 100,
+          held: 90,
+        },
+        {
+          reservationId: TRADING,
+          from: '2026-03-09T15:00:00.000Z',
+          until: '2026-03-09T15:03:00.000Z',
+          lateInstanceMinutes: 0,
+          reactionInstanceMinutes: 15,
+          largestShort: 5,
+          need: 100,
+          held: 95,
+        },
+      ],
+      reclaimSeconds: 225,
+    },
     run: { wallMilliseconds: 1234, simulatedDays: 1, steps: 42 },
   };
 }
