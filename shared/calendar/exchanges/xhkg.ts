@@ -23,7 +23,7 @@ export const XHKG: ExchangeCalendarData = {
   dataTo: '2028-12-31',
   years: {
     2025: {
-      source: `${SOURCE} (2025, the Hong Kong government's general holidays (https://www.gov.hk/en/about/abouthk/holiday/) for 2025); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: `${SOURCE} (2025: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
       closures: {
         '2025-01-01': "New Year's Day",
         '2025-01-29': "Lunar New Year's Day",
@@ -48,7 +48,7 @@ export const XHKG: ExchangeCalendarData = {
       },
     },
     2026: {
-      source: `${SOURCE} (2026, the Hong Kong government's general holidays (https://www.gov.hk/en/about/abouthk/holiday/) for 2026); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: `${SOURCE} (2026: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
       closures: {
         '2026-01-01': "New Year's Day",
         '2026-02-17': "Lunar New Year's Day",
@@ -72,7 +72,7 @@ export const XHKG: ExchangeCalendarData = {
       },
     },
     2027: {
-      source: `${SOURCE} (2027, the Hong Kong government's general holidays (https://www.gov.hk/en/about/abouthk/holiday/) for 2027: computed from the holiday rules and the Chinese calendar; the government's 2027 gazette was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: `${SOURCE} (2027: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
       closures: {
         '2027-01-01': "New Year's Day",
         '2027-02-08': 'The third day of Lunar New Year',
@@ -95,7 +95,7 @@ export const XHKG: ExchangeCalendarData = {
       },
     },
     2028: {
-      source: `${SOURCE} (2028 not yet published: computed from the General Holidays Ordinance and the Chinese calendar); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: `${SOURCE} (2028: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar, not yet gazetted; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
       closures: {
         '2028-01-26': "Lunar New Year's Day",
         '2028-01-27': 'The second day of Lunar New Year',

@@ -66,7 +66,7 @@ export const XSES: ExchangeCalendarData = {
       },
     },
     2027: {
-      source: `${SOURCE} (Singapore public holidays gazetted by the Ministry of Manpower (https://www.mom.gov.sg/employment-practices/public-holidays), 2027: dates as python-holidays 0.105 (financial XSES) carries them; MOM's page was not read)`,
+      source: `${SOURCE} (Singapore public holidays gazetted by the Ministry of Manpower (https://www.mom.gov.sg/employment-practices/public-holidays), 2027, announced in 2026: dates as python-holidays 0.105 (financial XSES) carries them from MOM's page of June 2026, which was not read here)`,
       closures: {
         '2027-01-01': "New Year's Day",
         '2027-02-08': 'Chinese New Year (observed)',

@@ -2,6 +2,9 @@ import type { ExchangeCalendarData } from '../data.ts';
 
 const SOURCE = 'JPX market holidays, https://www.jpx.co.jp/english/corporate/about-jpx/calendar/index.html';
 
+const RULE =
+  "national holidays and their substitutes under the Act on National Holidays, and the exchange's 12-31..01-03 closure";
+
 /**
  * Tokyo Stock Exchange cash equities. The morning session ends at 11:30 and the afternoon session runs
  * 12:30-15:30 (the close moved from 15:00 to 15:30 on 2024-11-05). The exchange is closed on national
@@ -20,7 +23,7 @@ export const XTKS: ExchangeCalendarData = {
   dataTo: '2028-12-31',
   years: {
     2025: {
-      source: `${SOURCE} (2025); python-holidays 0.105 (financial XJPX) agrees`,
+      source: `${SOURCE} (2025: ${RULE}, equinox days as the National Astronomical Observatory of Japan announced them in February 2024; JPX's page was not read); python-holidays 0.105 (financial XJPX) agrees`,
       closures: {
         '2025-01-01': "New Year's Day",
         '2025-01-02': 'New Year holiday (market closed)',
@@ -44,7 +47,7 @@ export const XTKS: ExchangeCalendarData = {
       earlyCloses: {},
     },
     2026: {
-      source: `${SOURCE} (2026); python-holidays 0.105 (financial XJPX) agrees`,
+      source: `${SOURCE} (2026: ${RULE}, equinox days as announced in February 2025; JPX's page was not read); python-holidays 0.105 (financial XJPX) agrees`,
       closures: {
         '2026-01-01': "New Year's Day",
         '2026-01-02': 'New Year holiday (market closed)',
@@ -69,7 +72,7 @@ export const XTKS: ExchangeCalendarData = {
       earlyCloses: {},
     },
     2027: {
-      source: `${SOURCE} (2027: national holidays by law, equinox days as announced by the National Astronomical Observatory of Japan in February 2026); python-holidays 0.105 (financial XJPX) agrees`,
+      source: `${SOURCE} (2027: ${RULE}, equinox days as the observatory's calendar of 2026-02-02 gives them (vernal equinox Sunday 03-21, so Monday 03-22 is off); JPX's page was not read); python-holidays 0.105 (financial XJPX) agrees`,
       closures: {
         '2027-01-01': "New Year's Day",
         '2027-01-11': 'Coming of Age Day',
@@ -92,7 +95,7 @@ export const XTKS: ExchangeCalendarData = {
       earlyCloses: {},
     },
     2028: {
-      source: `${SOURCE} (2028 not yet published: computed from the Act on National Holidays and the exchange's 12-31..01-03 closure; the equinox days are the astronomical forecast, announced officially in February 2027); python-holidays 0.105 (financial XJPX) agrees`,
+      source: `${SOURCE} (2028 not yet published: ${RULE}, with the astronomical equinox days, announced officially in February 2027); python-holidays 0.105 (financial XJPX) agrees`,
       closures: {
         '2028-01-03': 'New Year holiday (market closed)',
         '2028-01-10': 'Coming of Age Day',
