@@ -159,6 +159,10 @@ function formatTable(result: PolicyResult, config: PolicyConfig, at: Date): stri
     if (decision.deadline !== undefined)
       out.push(`    - deadline: back by ${decision.deadline.toISOString()}`);
   });
+  if (result.closures !== undefined) {
+    out.push('', 'short-notice closures (on-call):');
+    for (const closure of result.closures) out.push(`  ${closure.market} ${closure.date}: ${closure.reason}`);
+  }
   if (result.warnings.length > 0) {
     out.push('', 'warnings:');
     for (const warning of result.warnings) out.push(`  ! ${warning}`);

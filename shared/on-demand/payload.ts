@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { dayStatus, isKnownMarket, localDate, marketTimeZone } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { ValidationError } from '../errors/index.ts';
 import { parseWith } from '../events/parse.ts';
+import { calendarOptions } from '../policy/lead.ts';
 import { MAX_OVERRIDE_HOURS, MAX_TAG_VALUE_LENGTH, MAX_TARGET } from '../records/tags.ts';
 
 /**
@@ -10,7 +12,15 @@ import { MAX_OVERRIDE_HOURS, MAX_TAG_VALUE_LENGTH, MAX_TARGET } from '../records
  * tie fields together or need the clock and the config. Every failure is a ValidationError naming its field.
  */
 
-export const ON_DEMAND_ACTIONS = ['reclaim', 'lend', 'clear', 'plan', 'status'] as const;
+export const ON_DEMAND_ACTIONS = [
+  'reclaim',
+  'lend',
+  'clear',
+  'plan',
+  'status',
+  'close-market',
+  'reopen-market',
+] as const;
 export type OnDemandAction = (typeof ON_DEMAND_ACTIONS)[number];
 
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
@@ -19,6 +29,9 @@ const DURATION = /^(?:(\d{1,4})h)?(?:(\d{1,5})m)?$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const MAX_OVERRIDE_MS = MAX_OVERRIDE_HOURS * 3_600_000;
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** How far ahead on-call may close a market: exchanges announce ad-hoc closures days, not years, ahead. */
+const MAX_CLOSURE_DAYS_AHEAD = 366;
 
 export const onDemandPayloadSchema = z.strictObject({
   action: z.enum(ON_DEMAND_ACTIONS, { error: `expected one of ${ON_DEMAND_ACTIONS.join(', ')}` }),
@@ -57,6 +70,12 @@ export const onDemandPayloadSchema = z.strictObject({
     })
     .optional(),
   dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+  /** close-market / reopen-market: the market and its local date. */
+  market: z.string({ error: 'expected a market name' }).min(1).max(32).optional(),
+  date: z
+    .string({ error: 'expected a date YYYY-MM-DD' })
+    .regex(LOCAL_DATE, { error: 'expected a date YYYY-MM-DD' })
+    .optional(),
 });
 export type OnDemandPayload = z.infer<typeof onDemandPayloadSchema>;
 
@@ -80,7 +99,18 @@ export type OnDemandRequest =
     }
   | { action: 'clear'; scope: Scope; reason: string; dryRun: boolean }
   | { action: 'plan'; scope: Scope }
-  | { action: 'status'; scope: Scope };
+  | { action: 'status'; scope: Scope }
+  | MarketClosureRequest;
+
+/** On-call closes a market for a day at short notice (recorded in tags), or takes that closure back. */
+export interface MarketClosureRequest {
+  action: 'close-market' | 'reopen-market';
+  market: string;
+  /** The market's local date, YYYY-MM-DD. */
+  date: string;
+  reason: string;
+  dryRun: boolean;
+}
 
 const SCOPE_FIELDS = ['reservations', 'group', 'all'] as const;
 const AMOUNT_FIELDS = ['count', 'target', 'everything'] as const;
@@ -89,6 +119,8 @@ const EXPIRY_FIELDS = ['for', 'until'] as const;
 /** Validates an on-call payload against the clock and the config; throws ValidationError naming the field. */
 export function parseOnDemandRequest(input: unknown, now: Date, config: PolicyConfig): OnDemandRequest {
   const payload = parseWith(onDemandPayloadSchema, input);
+  if (isMarketAction(payload.action)) return readMarketClosure(payload, now, config);
+  forbid(payload, MARKET_FIELDS, payload.action);
   const groups = config.azGroups.map((group) => group.name);
   const scope = readScope(payload, groups, payload.action === 'plan' || payload.action === 'status');
   if (payload.action === 'plan' || payload.action === 'status') {
@@ -121,6 +153,11 @@ export interface OnDemandCheckContext {
  */
 export function checkOnDemandPayload(input: unknown, context: OnDemandCheckContext): void {
   const payload = parseWith(onDemandPayloadSchema, input);
+  if (isMarketAction(payload.action)) {
+    readMarketClosure(payload, context.now, undefined);
+    return;
+  }
+  forbid(payload, MARKET_FIELDS, payload.action);
   readScope(payload, context.groups, payload.action === 'plan' || payload.action === 'status');
   if (payload.action === 'plan' || payload.action === 'status' || payload.action === 'clear') {
     if (payload.action === 'clear') readReason(payload.reason);
@@ -243,4 +280,69 @@ function readReason(reason: string | undefined): string {
 function forbid(payload: OnDemandPayload, fields: readonly (keyof OnDemandPayload)[], action: string): void {
   const present = fields.find((field) => payload[field] !== undefined);
   if (present !== undefined) throw new ValidationError(present, `${present}: not used by ${action}`);
+}
+
+const MARKET_FIELDS = ['market', 'date'] as const;
+
+function isMarketAction(action: OnDemandAction): action is MarketClosureRequest['action'] {
+  return action === 'close-market' || action === 'reopen-market';
+}
+
+/**
+ * close-market / reopen-market: one market, one of its local dates, a reason. With the config (the function
+ * itself), the market must be one a configured reservation trades on, the date must not have passed in the
+ * market's zone, and a closure must fall on a day the calendar would trade (closing a holiday is a typo).
+ */
+function readMarketClosure(
+  payload: OnDemandPayload,
+  now: Date | undefined,
+  config: PolicyConfig | undefined,
+): MarketClosureRequest {
+  const action = payload.action as MarketClosureRequest['action'];
+  forbid(payload, [...SCOPE_FIELDS, ...AMOUNT_FIELDS, ...EXPIRY_FIELDS], action);
+  if (payload.market === undefined) {
+    throw new ValidationError('market', `market: ${action} needs the market (e.g. XNYS)`);
+  }
+  if (payload.date === undefined) {
+    throw new ValidationError('date', `date: ${action} needs the market's local date, YYYY-MM-DD`);
+  }
+  const { market, date } = payload;
+  if (!isCalendarDate(date)) throw new ValidationError('date', `date: ${date} is not a calendar date`);
+  const reason = readReason(payload.reason);
+  const request: MarketClosureRequest = { action, market, date, reason, dryRun: payload.dryRun ?? false };
+  if (config === undefined) return request;
+  const options = calendarOptions(config);
+  const traded = [...new Set(config.reservations.map((reservation) => reservation.market))];
+  if (!isKnownMarket(market, options) || !traded.includes(market)) {
+    throw new ValidationError(
+      'market',
+      `market: no configured reservation trades on '${market}' (configured: ${traded.join(', ')})`,
+    );
+  }
+  if (now !== undefined) {
+    const today = localDate(now, marketTimeZone(market, options));
+    if (date < today) {
+      throw new ValidationError('date', `date: ${date} has passed in ${market}'s time zone (today ${today})`);
+    }
+    const latest = new Date(now.getTime() + MAX_CLOSURE_DAYS_AHEAD * 86_400_000);
+    if (action === 'close-market' && date > localDate(latest, marketTimeZone(market, options))) {
+      throw new ValidationError('date', `date: at most ${MAX_CLOSURE_DAYS_AHEAD} days ahead`);
+    }
+  }
+  if (action === 'close-market') {
+    const status = dayStatus(market, date, options);
+    if (!status.trading) {
+      throw new ValidationError(
+        'date',
+        `date: ${market} does not trade on ${date} anyway (${status.closure ?? 'not a trading day of the week'})`,
+      );
+    }
+  }
+  return request;
+}
+
+function isCalendarDate(text: string): boolean {
+  const [year = 0, month = 0, day = 0] = text.split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }

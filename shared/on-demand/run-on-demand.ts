@@ -7,8 +7,10 @@ import { decide } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
 import { observe, type ReconcileResult, type ReservationOutcome, reconcile } from '../reconcile/reconcile.ts';
+import type { ShortNoticeClosure } from '../records/closures.ts';
 import { MAX_TARGET, OVERRIDE_TAG_KEYS, type Override, overrideTags, readOverride } from '../records/tags.ts';
-import type { Amount, OnDemandRequest } from './payload.ts';
+import { type MarketClosureAnswer, runMarketClosure } from './market-closure.ts';
+import type { Amount, MarketClosureRequest, OnDemandRequest, Scope } from './payload.ts';
 import { scopeFilter, selectInScope } from './scope.ts';
 
 export interface OnDemandContext {
@@ -74,9 +76,11 @@ export interface StatusAnswer {
   at: string;
   reservations: ReservationStatus[];
   warnings: string[];
+  /** On-call's short-notice market closures, today (market-local) and later. */
+  closures: ShortNoticeClosure[];
 }
 
-export type OnDemandAnswer = ChangeAnswer | PlanAnswer | StatusAnswer;
+export type OnDemandAnswer = ChangeAnswer | PlanAnswer | StatusAnswer | MarketClosureAnswer;
 
 /**
  * On-call's requests: write or clear an override (tags on the source, expiring within 24 h) and reconcile the
@@ -93,6 +97,7 @@ export async function runOnDemand(
   log.info('on-demand request', { correlation_id: context.triggerId, request });
 
   if (request.action === 'status') return status(request.scope, context);
+  if (isMarketClosure(request)) return runMarketClosure(request, context);
   if (request.action === 'plan') {
     const result = await reconcile({
       ...common,
@@ -103,6 +108,10 @@ export async function runOnDemand(
     return { ok: true, action: 'plan', result };
   }
   return change(request, context, { ...common, trigger });
+}
+
+function isMarketClosure(request: OnDemandRequest): request is MarketClosureRequest {
+  return request.action === 'close-market' || request.action === 'reopen-market';
 }
 
 type ChangeRequest = Extract<OnDemandRequest, { action: 'reclaim' | 'lend' | 'clear' }>;
@@ -216,7 +225,7 @@ export function overrideTarget(
   return Math.min(decision.currentTarget + amount.count, MAX_TARGET);
 }
 
-async function status(scope: OnDemandRequest['scope'], context: OnDemandContext): Promise<StatusAnswer> {
+async function status(scope: Scope, context: OnDemandContext): Promise<StatusAnswer> {
   const observation = await observe(
     context.gateways,
     context.config,
@@ -224,7 +233,7 @@ async function status(scope: OnDemandRequest['scope'], context: OnDemandContext)
     { now: context.now, log: context.logger ?? serviceLogger },
     { borrowers: true },
   );
-  const { decisions, warnings } = decide(observation, context.config, context.now);
+  const { decisions, warnings, closures = [] } = decide(observation, context.config, context.now);
   const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
   const reservations = selectInScope(scope, context.config, decisions).map((decision): ReservationStatus => {
     const snapshot = snapshots.get(decision.reservationId);
@@ -253,7 +262,7 @@ async function status(scope: OnDemandRequest['scope'], context: OnDemandContext)
           : null,
     };
   });
-  return { ok: true, action: 'status', at: context.now.toISOString(), reservations, warnings };
+  return { ok: true, action: 'status', at: context.now.toISOString(), reservations, warnings, closures };
 }
 
 function configuredCeiling(decision: Decision, config: PolicyConfig): number {

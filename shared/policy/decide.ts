@@ -4,7 +4,15 @@
  * the reconcile, the CLI's plan and the simulator all get the same answer for the same inputs.
  */
 import { DateTime } from 'luxon';
-import { calendarWarnings, dayStatus, type MarketId, marketTimeZone } from '../calendar/calendar.ts';
+import {
+  type CalendarOptions,
+  calendarWarnings,
+  dayStatus,
+  isKnownMarket,
+  localDate,
+  type MarketId,
+  marketTimeZone,
+} from '../calendar/calendar.ts';
 import {
   type AlarmAdjustment,
   EC2_MAX_ALLOCATION,
@@ -12,6 +20,7 @@ import {
   type PolicyConfig,
 } from '../config/schema.ts';
 import { type AlarmState, IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
+import { closureList, observedClosures, type ShortNoticeClosure } from '../records/closures.ts';
 import { lastReclaimAt, type Override, readOverride } from '../records/tags.ts';
 import { calendarOptions, leadMinutes, scheduleWindow } from './lead.ts';
 import type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';
@@ -50,6 +59,8 @@ interface Context {
   lead: number;
   azIntents: Map<string, AzIntent>;
   warnings: string[];
+  /** The config's markets and on-call's short-notice closures, as the calendar reads them. */
+  calendar: CalendarOptions;
   /**
    * Calendar answers shared by every reservation of one decision, per market (the session window, reason
    * texts, local times): at 10,000 reservations, recomputing them with luxon per reservation took seconds,
@@ -69,15 +80,15 @@ interface MarketFacts {
 function marketFacts(context: Context, market: MarketId): MarketFacts {
   const known = context.markets.get(market);
   if (known !== undefined) return known;
-  const { config, now, lead } = context;
-  const zone = marketTimeZone(market, calendarOptions(config));
+  const { config, now, lead, calendar } = context;
+  const zone = marketTimeZone(market, calendar);
   let window: ReturnType<typeof scheduleWindow> | undefined;
   const localTimes = new Map<number, string>();
   const reasons = new Map<string, string>();
   const facts: MarketFacts = {
     zone,
     window: () => {
-      window ??= scheduleWindow(market, now, lead, config);
+      window ??= scheduleWindow(market, now, lead, config, calendar);
       return window;
     },
     localTime: (date) => {
@@ -91,7 +102,7 @@ function marketFacts(context: Context, market: MarketId): MarketFacts {
     scheduleReason: (scheduleWindowNow, needText) => {
       let reason = reasons.get(needText);
       if (reason === undefined) {
-        reason = describeSchedule(market, scheduleWindowNow, lead, now, config, needText);
+        reason = describeSchedule(market, scheduleWindowNow, lead, now, config, needText, calendar);
         reasons.set(needText, reason);
       }
       return reason;
@@ -129,6 +140,7 @@ export function decide(observation: Observation, config: PolicyConfig, now: Date
     observation.alarmsUnreadable !== undefined,
     warnings,
   );
+  const closures = upcomingClosures(observation, config, now);
   const context: Context = {
     config,
     alarms: observation.alarms,
@@ -137,10 +149,34 @@ export function decide(observation: Observation, config: PolicyConfig, now: Date
     lead,
     azIntents,
     warnings,
+    calendar: calendarOptions(config, closuresByMarket(closures)),
     markets: new Map(),
   };
   const decisions = matched.map((match) => decideOne(match, context));
-  return { decisions, warnings };
+  return closures.length === 0 ? { decisions, warnings } : { decisions, warnings, closures };
+}
+
+/**
+ * On-call's short-notice closures of configured markets (tags on any observed reservation), from the
+ * market's local today on: past ones change nothing and are not worth showing.
+ */
+function upcomingClosures(observation: Observation, config: PolicyConfig, now: Date): ShortNoticeClosure[] {
+  const options = calendarOptions(config);
+  return closureList(observedClosures(observation.reservations)).filter(
+    (closure) =>
+      isKnownMarket(closure.market, options) &&
+      closure.date >= localDate(now, marketTimeZone(closure.market, options)),
+  );
+}
+
+function closuresByMarket(closures: readonly ShortNoticeClosure[]): CalendarOptions['closures'] {
+  const byMarket: Record<string, Record<string, string>> = {};
+  for (const { market, date, reason } of closures) {
+    const dates = byMarket[market] ?? {};
+    dates[date] = `short-notice closure by on-call: ${reason}`;
+    byMarket[market] = dates;
+  }
+  return byMarket;
 }
 
 function calendarWarningsFor(market: MarketId, now: Date, config: PolicyConfig): string[] {
@@ -417,6 +453,7 @@ function describeSchedule(
   now: Date,
   config: PolicyConfig,
   needText: string,
+  calendar: CalendarOptions,
 ): string {
   const { session } = window;
   const breaks = session.breaks.map((pause) => `, break ${pause.startLocal}–${pause.endLocal}`).join('');
@@ -440,7 +477,7 @@ function describeSchedule(
     return `${market} session ${hours} (${day}); closes ${session.closeLocal}; ${needText}`;
   }
   const today = DateTime.fromJSDate(now, { zone: session.timeZone }).toISODate() ?? '';
-  const status = dayStatus(market, today, calendarOptions(config));
+  const status = dayStatus(market, today, calendar);
   // With a lent lunch break the day has several sessions: the latest one closed is the one to name.
   const closedToday = status.sessions.filter((part) => part.close <= now).pop();
   const closed =

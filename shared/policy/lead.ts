@@ -30,9 +30,15 @@ export function leadMinutes(
   return Math.max(minimumMinutes, Math.ceil(measured / 60) + safetyMarginMinutes);
 }
 
-/** What the calendar needs from the config: its markets (custom ones and settings such as lunch breaks). */
-export function calendarOptions(config: Pick<PolicyConfig, 'markets'>): CalendarOptions {
-  return { markets: config.markets };
+/**
+ * What the calendar needs from the config: its markets (custom ones and settings such as lunch breaks), and
+ * the short-notice closures on-call recorded (the policy reads them from the observation's tags).
+ */
+export function calendarOptions(
+  config: Pick<PolicyConfig, 'markets'>,
+  closures?: CalendarOptions['closures'],
+): CalendarOptions {
+  return closures === undefined ? { markets: config.markets } : { markets: config.markets, closures };
 }
 
 /** The first session that opens strictly after `after`. */
@@ -82,8 +88,9 @@ export function scheduleWindow(
   config: Pick<PolicyConfig, 'markets'> & {
     lead?: Partial<Pick<PolicyConfig['lead'], 'scheduleGranularityMinutes'>>;
   },
+  calendar: CalendarOptions = calendarOptions(config),
 ): ScheduleWindow {
-  const session = currentOrNextSession(market, at, calendarOptions(config));
+  const session = currentOrNextSession(market, at, calendar);
   const granularity = config.lead?.scheduleGranularityMinutes ?? DEFAULT_SCHEDULE_GRANULARITY_MINUTES;
   const reclaimFrom = floorToScheduleGrid(
     new Date(session.open.getTime() - lead * 60_000),

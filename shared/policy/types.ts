@@ -1,4 +1,5 @@
 import type { AlarmState, ReservationSnapshot, ZeroSizePreference } from '../domain/reservation.ts';
+import type { ShortNoticeClosure } from '../records/closures.ts';
 
 /**
  * Everything the policy looks at, gathered by the reconcile's observe step. Overrides, the last reclaim
@@ -46,4 +47,6 @@ export interface Decision {
 export interface PolicyResult {
   decisions: Decision[];
   warnings: string[];
+  /** On-call's short-notice closures of configured markets, today (local) and later; absent when none. */
+  closures?: ShortNoticeClosure[];
 }

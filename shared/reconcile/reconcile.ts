@@ -12,6 +12,7 @@ import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../g
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { decide } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
+import type { ShortNoticeClosure } from '../records/closures.ts';
 import {
   DESIRED_TAG_KEYS,
   desiredTargetTags,
@@ -67,6 +68,8 @@ export interface ReconcileResult {
   at: string;
   outcomes: ReservationOutcome[];
   warnings: string[];
+  /** On-call's short-notice market closures the policy honoured (today and later); absent when none. */
+  closures?: ShortNoticeClosure[];
 }
 
 export interface ReconcileInput {
@@ -177,7 +180,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   const observed = await observe(gateways, config, input.reclaimDurationsSeconds, { now, log });
   const observation = input.adjustObservation ? input.adjustObservation(observed) : observed;
   const missingAlarms = configuredAlarmNames(config).filter((name) => observation.alarms[name] === undefined);
-  const { decisions, warnings: policyWarnings } = decide(observation, config, now);
+  const { decisions, warnings: policyWarnings, closures } = decide(observation, config, now);
   const warnings = [...policyWarnings];
   if (observation.alarmsUnreadable !== undefined)
     warnings.push(
@@ -221,6 +224,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     outcomes,
     warnings,
   };
+  if (closures !== undefined) result.closures = closures;
   log.info('reconciled', {
     mode,
     updated: count(outcomes, 'updated'),

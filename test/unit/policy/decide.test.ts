@@ -505,3 +505,36 @@ describe('decide: a failed allocation', () => {
     expect(decision).toMatchObject({ currentTarget: 60, target: 60, action: 'hold' });
   });
 });
+
+describe('decide: short-notice closures from tags', () => {
+  const closedOn = (date: string, reason = 'INC-9 outage') => ({
+    reservations: [tradingSnapshot(60, 0, { [`odcr-reclaimer:closure:XNYS:${date}`]: reason })],
+    alarms: {},
+  });
+
+  it('keeps the capacity lent through a session on-call closed, and lists the closure', () => {
+    const result = decide(closedOn('2026-03-10'), config, at('2026-03-10T10:00:00-04:00'));
+
+    expect(decisionFor(result, TRADING_ID)).toMatchObject({ need: 40, target: 60, action: 'hold' });
+    expect(decisionFor(result, TRADING_ID).reasons[0]).toMatch(
+      /XNYS closed today \(short-notice closure by on-call: INC-9 outage\); next session 2026-03-11/,
+    );
+    expect(result.closures).toEqual([{ market: 'XNYS', date: '2026-03-10', reason: 'INC-9 outage' }]);
+  });
+
+  it('moves the next reclaim past the closed day', () => {
+    const decision = decisionFor(
+      decide(closedOn('2026-03-10'), config, at('2026-03-09T18:00:00-04:00')),
+      TRADING_ID,
+    );
+
+    expect(decision.nextChangeAt?.toISOString()).toBe('2026-03-11T13:05:00.000Z');
+  });
+
+  it('no longer lists or honours a closure once its day has passed', () => {
+    const result = decide(closedOn('2026-03-10'), config, at('2026-03-11T09:10:00-04:00'));
+
+    expect(result.closures).toBeUndefined();
+    expect(decisionFor(result, TRADING_ID)).toMatchObject({ target: 0, action: 'reclaim' });
+  });
+});

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
+import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
+import type { MarketClosureAnswer } from '#shared/on-demand/market-closure.ts';
+import type { StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  RISK_ENGINE,
+  reservation,
+  scheduledEvent,
+  startLocalService,
+  TRADING,
+} from '../../support/local-service.ts';
+
+// Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
+const OFF_HOURS = '2025-03-12T22:00:00Z';
+const CLOSURE_KEY = 'odcr-reclaimer:closure:XNYS:2025-03-13';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function onDemand(local: LocalService, payload: unknown) {
+  return createHandler(local.dependencies)(payload, lambdaContext());
+}
+
+describe('reclaim-on-demand: close-market', () => {
+  it('records the closure on every reservation of the market; later runs honour it; status shows it', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+
+    const answer = (await onDemand(service, {
+      action: 'close-market',
+      market: 'XNYS',
+      date: '2025-03-13',
+      reason: 'INC-77 national day of mourning',
+    })) as MarketClosureAnswer;
+
+    expect(answer).toMatchObject({ ok: true, action: 'close-market', market: 'XNYS', failed: [] });
+    expect(answer.recordedOn.sort()).toEqual([TRADING, ...RISK_ENGINE].sort());
+    for (const id of [TRADING, ...RISK_ENGINE]) {
+      expect(reservation(service.aws, id).tags[CLOSURE_KEY]).toBe('INC-77 national day of mourning');
+    }
+    // Thursday 09:10 New York, when the reclaim for the open would have started: the market is closed.
+    service.aws.setClock('2025-03-13T13:10:00Z');
+    const scheduled = (await createScheduleHandler(service.dependencies)(
+      scheduledEvent(service.aws),
+      lambdaContext(),
+    )) as ReconcileResult;
+    expect(scheduled.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+      outcome: 'unchanged',
+      to: 60,
+    });
+    expect(scheduled.closures).toEqual([
+      { market: 'XNYS', date: '2025-03-13', reason: 'INC-77 national day of mourning' },
+    ]);
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
+
+    const status = (await onDemand(service, { action: 'status' })) as StatusAnswer;
+    expect(status.closures).toEqual(scheduled.closures);
+    const trading = status.reservations.find((entry) => entry.reservationId === TRADING);
+    expect(trading?.reasons.join(' ')).toMatch(
+      /closed today \(short-notice closure by on-call: INC-77 national day of mourning\)/,
+    );
+  });
+
+  it('reopen-market removes it, and the next run reclaims for the open', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    await onDemand(service, { action: 'close-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77' });
+    service.aws.setClock('2025-03-13T13:06:00Z');
+
+    const answer = (await onDemand(service, {
+      action: 'reopen-market',
+      market: 'XNYS',
+      date: '2025-03-13',
+      reason: 'INC-77 closure withdrawn',
+    })) as MarketClosureAnswer;
+
+    expect(answer).toMatchObject({ ok: true, action: 'reopen-market' });
+    expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
+    expect(answer.result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+      outcome: 'updated',
+      to: 0,
+    });
+  });
+
+  it('changes nothing on a dry run, and says what the policy would do', async () => {
+    service = await startLocalService({ now: '2025-03-13T13:06:00Z' });
+
+    const answer = (await onDemand(service, {
+      action: 'close-market',
+      market: 'XNYS',
+      date: '2025-03-13',
+      reason: 'INC-77',
+      dryRun: true,
+    })) as MarketClosureAnswer;
+
+    expect(answer).toMatchObject({ ok: true, dryRun: true });
+    expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
+    expect(answer.result.closures).toEqual([{ market: 'XNYS', date: '2025-03-13', reason: 'INC-77' }]);
+  });
+
+  it.each([
+    ['no market', { date: '2025-03-13' }, 'market'],
+    ['a market no reservation trades on', { market: 'XLON', date: '2025-03-13' }, 'market'],
+    ['a date that has passed', { market: 'XNYS', date: '2025-03-11' }, 'date'],
+    ['a date that is not a date', { market: 'XNYS', date: '2025-02-30' }, 'date'],
+    ['a weekend', { market: 'XNYS', date: '2025-03-15' }, 'date'],
+    ['a holiday', { market: 'XNYS', date: '2025-04-18' }, 'date'],
+    ['a scope', { market: 'XNYS', date: '2025-03-13', all: true }, 'all'],
+    ['an expiry', { market: 'XNYS', date: '2025-03-13', for: '1h' }, 'for'],
+  ])('rejects %s naming the field, with zero AWS calls', async (_what, fields, field) => {
+    service = await startLocalService({ now: OFF_HOURS });
+    const before = service.aws.admin.calls({}).calls.length;
+
+    const answer = (await onDemand(service, {
+      action: 'close-market',
+      reason: 'r',
+      ...fields,
+    })) as ErrorAnswer;
+
+    expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field } });
+    expect(service.aws.admin.calls({}).calls).toHaveLength(before);
+  });
+
+  it('rejects reopening a closure that was never recorded', async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+
+    const answer = (await onDemand(service, {
+      action: 'reopen-market',
+      market: 'XNYS',
+      date: '2025-03-13',
+      reason: 'r',
+    })) as ErrorAnswer;
+
+    expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field: 'date' } });
+  });
+});
