@@ -21,6 +21,7 @@ import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
+import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 
@@ -141,6 +142,8 @@ export function derivedTemplateValues(config: PolicyConfig) {
   }
   return {
     alarmNames,
+    // The calendar-data alarm's threshold (infra/alarms): the days before the end at which calendarWarnings warns.
+    calendarDataWarningDays: DATA_EXPIRY_WARNING_DAYS,
     alarmArns: alarmNames.map((name) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`,
     })),

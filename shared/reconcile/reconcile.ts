@@ -28,6 +28,7 @@ import {
   retryPlan,
 } from '../records/tags.ts';
 import { needsTracker } from '../tracker/assess.ts';
+import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 
@@ -225,6 +226,8 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     warnings,
   };
   if (closures !== undefined) result.closures = closures;
+  if (mode === 'apply' && trigger.kind === 'schedule')
+    await publishCalendarDataDaysLeft(gateways, config, now, log);
   log.info('reconciled', {
     mode,
     updated: count(outcomes, 'updated'),

@@ -12,6 +12,8 @@ export const METRIC = {
   stalls: 'Stalls',
   deadlineMarginSeconds: 'DeadlineMarginSeconds',
   deadlineAtRisk: 'DeadlineAtRisk',
+  /** The fewest days of built-in calendar data left among the configured markets (the reconcile's). */
+  calendarDataDaysLeft: 'CalendarDataDaysLeft',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

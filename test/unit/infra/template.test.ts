@@ -3,10 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
+import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { SDK_WORST_CALL_MS } from '#shared/gateways/aws-call.ts';
 import { DEFAULT_TRACKER_SETTINGS } from '#shared/tracker/assess.ts';
+import { METRIC } from '#shared/tracker/metric-names.ts';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -491,6 +493,21 @@ describe('packaged template: tracker', () => {
     expect(ruleActionsByRole.get('TrackReclamationRole')).toEqual(
       expect.arrayContaining(['events:EnableRule', 'events:DisableRule']),
     );
+  });
+
+  it('pages when a configured market has less than 90 days of calendar data left', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => alarm.Properties?.MetricName === METRIC.calendarDataDaysLeft,
+    );
+
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.[1].Properties).toMatchObject({
+      Namespace: 'OdcrReclaimer',
+      Statistic: 'Minimum',
+      Threshold: DATA_EXPIRY_WARNING_DAYS,
+      ComparisonOperator: 'LessThanThreshold',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
   });
 
   it('alarms on stalls, deadlines at risk, and in-flight work with an idle tracker', () => {
