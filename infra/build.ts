@@ -1,8 +1,9 @@
 /**
  * Builds the deployable artifacts: one esbuild bundle per function named in serverless.yml, zipped with the
  * policy config into `dist/<function>.zip`, plus `dist/infra/derived.json` (values the template derives from
- * the config: the alarm names, the regions whose capacity reservations IAM lets the functions change, and the
- * dashboard body). `npm run package` runs this, then `osls package`.
+ * the config: the alarm names, the regions whose capacity reservations IAM lets the functions change, the
+ * Scheduler heartbeats of every configured market, and the dashboard body). `npm run package` runs this,
+ * then `osls package`.
  *
  *   npm run build -- [--config config/example.json] [--functions-dir functions] [--out dist]
  *
@@ -24,6 +25,7 @@ import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import { type HeartbeatPlan, heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS_NAMESPACE = 'OdcrReclaimer';
@@ -152,6 +154,7 @@ export function derivedTemplateValues(config: PolicyConfig) {
     capacityReservationArns: regions.map((region) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:ec2:${region}:\${AWS::AccountId}:capacity-reservation/*`,
     })),
+    scheduleEvents: scheduleEvents(heartbeatPlan(config)),
     dashboardBody: dashboardBody({
       namespace: METRICS_NAMESPACE,
       // Substituted by the template's Fn::Sub variable map, which knows the stage.
@@ -159,6 +162,33 @@ export function derivedTemplateValues(config: PolicyConfig) {
       failureQueueName: cfnVariable('FailureQueueName'),
     }),
   };
+}
+
+/** The Scheduler's role for every heartbeat: SchedulerInvokeRole of infra/iam/roles.yml. */
+const SCHEDULER_ROLE_ARN = { 'Fn::GetAtt': ['SchedulerInvokeRole', 'Arn'] };
+
+export interface SchedulerEvent {
+  schedule: {
+    method: 'scheduler';
+    description: string;
+    timezone: string;
+    roleArn: typeof SCHEDULER_ROLE_ARN;
+    rate: string[];
+  };
+}
+
+/**
+ * reclaim-on-schedule's `events` in serverless.yml: one Scheduler event per market in its zone (osls makes an
+ * AWS::Scheduler::Schedule of each expression), then the hourly safety net.
+ */
+export function scheduleEvents(plan: HeartbeatPlan): SchedulerEvent[] {
+  const event = (description: string, timezone: string, rate: string[]): SchedulerEvent => ({
+    schedule: { method: 'scheduler', description, timezone, roleArn: SCHEDULER_ROLE_ARN, rate },
+  });
+  return [
+    ...plan.markets.map((market) => event(market.description, market.timeZone, market.expressions)),
+    event(plan.safetyNet.description, plan.safetyNet.timeZone, [plan.safetyNet.expression]),
+  ];
 }
 
 /** Sizes of the zips last built into `outDir`, for `npm run bench`. */

@@ -244,7 +244,10 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
       ),
     );
 
-    const events = Array.isArray(definition.events) ? definition.events : [];
+    // `events` may itself be a variable (reclaim-on-schedule's come from the build's derived file).
+    const listedEvents =
+      typeof definition.events === 'string' ? resolver.resolve(definition.events) : definition.events;
+    const events = Array.isArray(listedEvents) ? listedEvents : [];
     let scheduleIndex = 0;
     for (const rawEvent of events) {
       if (!isRecord(rawEvent)) continue;

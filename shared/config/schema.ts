@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
+import { DEFAULT_MAXIMUM_LEAD_MINUTES, DEFAULT_SCHEDULE_GRANULARITY_MINUTES } from '../schedule/grid.ts';
 import { isConfiguredMarket, marketsSchema } from './markets-schema.ts';
 
 export { BUILT_IN_MARKETS, type MarketId } from '../calendar/calendar.ts';
@@ -160,16 +161,34 @@ export const policyConfigSchema = z
         safetyMarginMinutes: count.default(10),
         minSamples: count.min(1).default(5),
         /**
-         * Minutes between the Scheduler heartbeats before the open (serverless.yml: `0/5`, in the exchange's
-         * zone): a reclaim can only start on a heartbeat, so the policy starts it on the grid at or before
-         * open − lead, never up to a step later.
+         * Minutes between the Scheduler heartbeats before the open (`0/5`, in the exchange's zone, generated
+         * by shared/schedule/heartbeats.ts): a reclaim can only start on a heartbeat, so the policy starts it
+         * on the grid at or before open − lead, never up to a step later.
          */
         scheduleGranularityMinutes: count
           .min(1, { error: 'expected at least 1 minute' })
           .max(60, { error: 'expected at most 60 minutes' })
-          .default(5),
+          .default(DEFAULT_SCHEDULE_GRANULARITY_MINUTES),
+        /**
+         * The longest lead the policy uses, however slow the measured reclaims: the generated heartbeats
+         * (shared/schedule/heartbeats.ts) start this long before each open, so a planned start always has one.
+         */
+        maximumMinutes: count
+          .min(1, { error: 'expected at least 1 minute' })
+          .max(720, { error: 'expected at most 720 minutes' })
+          .default(DEFAULT_MAXIMUM_LEAD_MINUTES),
       })
-      .default({ minimumMinutes: 15, safetyMarginMinutes: 10, minSamples: 5, scheduleGranularityMinutes: 5 }),
+      .refine((lead) => lead.minimumMinutes + lead.safetyMarginMinutes <= lead.maximumMinutes, {
+        error: 'expected minimumMinutes + safetyMarginMinutes ≤ maximumMinutes',
+        path: ['maximumMinutes'],
+      })
+      .default({
+        minimumMinutes: 15,
+        safetyMarginMinutes: 10,
+        minSamples: 5,
+        scheduleGranularityMinutes: DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+        maximumMinutes: DEFAULT_MAXIMUM_LEAD_MINUTES,
+      }),
     azGroups: z.array(azGroupSchema).default([]),
     /**
      * Regions whose managed reservations the service looks after; absent: the function's own region only.

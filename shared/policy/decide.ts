@@ -22,7 +22,7 @@ import {
 import { type AlarmState, IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
 import { closureList, observedClosures, type ShortNoticeClosure } from '../records/closures.ts';
 import { lastReclaimAt, type Override, readOverride } from '../records/tags.ts';
-import { calendarOptions, leadMinutes, scheduleWindow } from './lead.ts';
+import { calendarOptions, floorToScheduleGrid, learnedLead, scheduleWindow } from './lead.ts';
 import type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';
 
 type ReservationConfig = PolicyConfig['reservations'][number];
@@ -126,7 +126,13 @@ const MINUTE = 60_000;
 /** One decision per configured, observed reservation, plus warnings an operator should read. */
 export function decide(observation: Observation, config: PolicyConfig, now: Date): PolicyResult {
   const warnings: string[] = [];
-  const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
+  const learned = learnedLead(config, observation.reclaimDurationsSeconds ?? []);
+  const lead = learned.minutes;
+  if (learned.wanted !== undefined) {
+    warnings.push(
+      `measured reclaims ask for a ${learned.wanted}-min lead, above lead.maximumMinutes (${lead}): reclaims start ${lead} min before the open; raise lead.maximumMinutes and redeploy (the heartbeats start that long before each open)`,
+    );
+  }
   const matched = matchReservations(observation.reservations, config, warnings);
   if (observation.alarmsUnreadable === undefined) warnUnobservedAlarms(config, observation.alarms, warnings);
   const markets = new Set(matched.map(({ entry }) => entry.market));
@@ -460,9 +466,16 @@ function describeSchedule(
   const hours = `${session.openLocal}–${session.closeLocal} ${session.timeZone}${breaks}`;
   // Said only when the heartbeat grid moved the start earlier than open − lead.
   const onGrid = window.reclaimFrom.getTime() === session.open.getTime() - lead * 60_000;
+  const rounded = floorToScheduleGrid(
+    new Date(session.open.getTime() - lead * 60_000),
+    session.timeZone,
+    config.lead.scheduleGranularityMinutes,
+  );
   const gridText = onGrid
     ? ''
-    : `, rounded down to the ${config.lead.scheduleGranularityMinutes}-min heartbeat grid`;
+    : rounded.getTime() === window.reclaimFrom.getTime()
+      ? `, rounded down to the ${config.lead.scheduleGranularityMinutes}-min heartbeat grid`
+      : ', moved before 01:00 local: no heartbeat fires from 01:00 to 03:00, where DST skips or repeats times';
   const reclaimFrom = DateTime.fromJSDate(window.reclaimFrom, { zone: session.timeZone }).toFormat('HH:mm');
   const early = session.earlyClose
     ? `, early close ${session.closeLocal}${session.note ? `: ${session.note}` : ''}`

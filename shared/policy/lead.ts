@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import {
   type CalendarOptions,
   currentOrNextSession,
@@ -6,6 +5,17 @@ import {
   type Session,
 } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import {
+  DEFAULT_MAXIMUM_LEAD_MINUTES,
+  DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+  plannedReclaimStart,
+} from '../schedule/grid.ts';
+
+export {
+  DEFAULT_MAXIMUM_LEAD_MINUTES,
+  DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+  floorToScheduleGrid,
+} from '../schedule/grid.ts';
 
 /** Nearest-rank 95th percentile: a value that was actually measured, never an interpolation below it. */
 export function p95(values: readonly number[]): number | undefined {
@@ -14,20 +24,40 @@ export function p95(values: readonly number[]): number | undefined {
   return sorted[Math.ceil(0.95 * sorted.length) - 1];
 }
 
+export interface Lead {
+  /** Minutes before the open the reclaim starts (at most `lead.maximumMinutes`). */
+  minutes: number;
+  /** The lead the measurements ask for, when `lead.maximumMinutes` cut it down. */
+  wanted?: number;
+}
+
 /**
  * Minutes before the open a reclaim must start so capacity is back *by* the open: the larger of the
  * configured minimum and the p95 of measured durations plus the margin, once there are enough samples to
- * trust a p95; until then the minimum plus the margin.
+ * trust a p95; until then the minimum plus the margin. Never more than `lead.maximumMinutes`: the deployed
+ * heartbeats start that long before the open, and a longer lead would plan a start no heartbeat fires at.
  */
+export function learnedLead(
+  config: Pick<PolicyConfig, 'lead'>,
+  reclaimDurationsSeconds: readonly number[],
+): Lead {
+  const { minimumMinutes, safetyMarginMinutes, minSamples } = config.lead;
+  const maximum = config.lead.maximumMinutes ?? DEFAULT_MAXIMUM_LEAD_MINUTES;
+  const samples = reclaimDurationsSeconds.filter((seconds) => Number.isFinite(seconds) && seconds >= 0);
+  const measured = samples.length >= minSamples ? p95(samples) : undefined;
+  const wanted =
+    measured === undefined
+      ? minimumMinutes + safetyMarginMinutes
+      : Math.max(minimumMinutes, Math.ceil(measured / 60) + safetyMarginMinutes);
+  return wanted > maximum ? { minutes: maximum, wanted } : { minutes: wanted };
+}
+
+/** The lead in minutes (see learnedLead). */
 export function leadMinutes(
   config: Pick<PolicyConfig, 'lead'>,
   reclaimDurationsSeconds: readonly number[],
 ): number {
-  const { minimumMinutes, safetyMarginMinutes, minSamples } = config.lead;
-  const samples = reclaimDurationsSeconds.filter((seconds) => Number.isFinite(seconds) && seconds >= 0);
-  const measured = samples.length >= minSamples ? p95(samples) : undefined;
-  if (measured === undefined) return minimumMinutes + safetyMarginMinutes;
-  return Math.max(minimumMinutes, Math.ceil(measured / 60) + safetyMarginMinutes);
+  return learnedLead(config, reclaimDurationsSeconds).minutes;
 }
 
 /**
@@ -62,24 +92,10 @@ export interface ScheduleWindow {
   inSession: boolean;
 }
 
-/** serverless.yml's heartbeats before the open fire every 5 minutes (`0/5`) in the exchange's zone. */
-export const DEFAULT_SCHEDULE_GRANULARITY_MINUTES = 5;
-
-/**
- * The last heartbeat at or before `latest`: the minute of the hour, in `timeZone`, rounded down to a multiple
- * of `granularityMinutes` (as cron's `0/n` fires), seconds dropped. Computed on the instant, not by setting
- * local fields, so an ambiguous fall-back hour cannot move it by an hour.
- */
-export function floorToScheduleGrid(latest: Date, timeZone: string, granularityMinutes: number): Date {
-  const local = DateTime.fromJSDate(latest, { zone: timeZone });
-  const step = Math.max(1, Math.floor(granularityMinutes));
-  const past = ((local.minute % step) * 60 + local.second) * 1000 + local.millisecond;
-  return new Date(latest.getTime() - past);
-}
-
 /**
  * Where `at` stands against a market's sessions once the lead is counted. The reclaim starts on the
- * heartbeat at or before open − lead: the one after could be up to a grid step late for the bell.
+ * heartbeat at or before open − lead (the one after could be up to a grid step late for the bell), never
+ * from 01:00 to 03:00 local: shared/schedule/grid.ts, which the generated heartbeats use too.
  */
 export function scheduleWindow(
   market: MarketId,
@@ -92,10 +108,6 @@ export function scheduleWindow(
 ): ScheduleWindow {
   const session = currentOrNextSession(market, at, calendar);
   const granularity = config.lead?.scheduleGranularityMinutes ?? DEFAULT_SCHEDULE_GRANULARITY_MINUTES;
-  const reclaimFrom = floorToScheduleGrid(
-    new Date(session.open.getTime() - lead * 60_000),
-    session.timeZone,
-    granularity,
-  );
+  const reclaimFrom = plannedReclaimStart(session.open, lead, session.timeZone, granularity);
   return { session, reclaimFrom, inSession: reclaimFrom <= at };
 }

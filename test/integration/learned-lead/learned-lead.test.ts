@@ -26,12 +26,12 @@ const ZONE = 'America/New_York';
 const HISTORY_DAYS = ['2025-03-17', '2025-03-18', '2025-03-19', '2025-03-20', '2025-03-21'];
 const NEXT_DAY = '2025-03-24';
 /**
- * serverless.yml's XNYS morning heartbeats, `cron(0/5 6-9 ? * MON-FRI *)` in New York. Those before 08:00
+ * The deployed XNYS morning heartbeats (shared/schedule/heartbeats.ts): every 5 min in New York. Those before 08:00
  * are left out to keep the test fast: they could only reclaim with a lead over 90 minutes (asserted below).
  */
 const MORNING = { from: '08:00', until: '10:00', everyMinutes: 5 };
 const MORNING_HEARTBEATS = (2 * 60) / MORNING.everyMinutes;
-/** The first of its afternoon heartbeats, `cron(0/10 16-17 ? * MON-FRI *)`: the fleet is lent back. */
+/** Heartbeats from the 16:00 close on (the deployed one fires at the close): the fleet is lent back. */
 const AFTERNOON = { from: '16:00', until: '16:30', everyMinutes: 10 };
 const EARLIEST_MORNING_LEAD = 90;
 const BORROWED = 30;

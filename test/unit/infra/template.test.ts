@@ -2,11 +2,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
+import { scheduleEvents } from '#infra/build.ts';
 import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { SDK_WORST_CALL_MS } from '#shared/gateways/aws-call.ts';
+import { heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 import { DEFAULT_TRACKER_SETTINGS } from '#shared/tracker/assess.ts';
 import { METRIC } from '#shared/tracker/metric-names.ts';
 import {
@@ -18,7 +20,9 @@ import {
 } from './package-template.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const EXCHANGE_ZONES = new Set(['America/New_York', 'Europe/London']);
+const exampleConfig = loadConfigFile(path.join(REPO_ROOT, 'config/example.json'));
+/** The zones of the example config's markets (XNYS only). */
+const EXCHANGE_ZONES = new Set(['America/New_York']);
 const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
 
 let packaged: PackagedService;
@@ -95,15 +99,28 @@ describe('packaged template: schedules', () => {
     { after: new Date('2026-10-18T00:00:00Z'), until: new Date('2026-11-08T00:00:00Z') },
   ];
 
-  it('evaluates every schedule in an exchange time zone', () => {
-    expect(schedules().length).toBeGreaterThan(0);
-    for (const schedule of schedules()) {
-      expect(EXCHANGE_ZONES).toContain(schedule.ScheduleExpressionTimezone);
-    }
+  it('has one schedule per derived heartbeat expression, each in its zone', () => {
+    const derived = scheduleEvents(heartbeatPlan(exampleConfig)).flatMap((event) =>
+      event.schedule.rate.map((expression) => `${event.schedule.timezone} ${expression}`),
+    );
+    const packaged = schedules().map(
+      (schedule) => `${String(schedule.ScheduleExpressionTimezone)} ${String(schedule.ScheduleExpression)}`,
+    );
+    expect(packaged.length).toBeGreaterThan(1);
+    expect(packaged.sort()).toEqual(derived.sort());
   });
 
-  it('never fires between 01:00 and 03:00 local, through both DST switches of the US and the UK', () => {
+  it("evaluates every schedule in a configured market's zone, but the safety net in UTC", () => {
     for (const schedule of schedules()) {
+      expect([...EXCHANGE_ZONES, 'UTC']).toContain(schedule.ScheduleExpressionTimezone);
+    }
+    expect(schedules().filter((schedule) => schedule.ScheduleExpressionTimezone === 'UTC')).toHaveLength(1);
+  });
+
+  it("never fires between 01:00 and 03:00 local in a market's zone, through the DST switches", () => {
+    const inMarketZones = schedules().filter((schedule) => schedule.ScheduleExpressionTimezone !== 'UTC');
+    expect(inMarketZones.length).toBeGreaterThan(0);
+    for (const schedule of inMarketZones) {
       const timeZone = String(schedule.ScheduleExpressionTimezone);
       const local = new Intl.DateTimeFormat('en-GB', {
         timeZone,
@@ -114,7 +131,7 @@ describe('packaged template: schedules', () => {
       const offending = dstSeasons
         .flatMap((season) => fireTimes(String(schedule.ScheduleExpression), { ...season, timeZone }))
         .map((fire) => local.format(fire))
-        .filter((hhmm) => hhmm >= '01:00' && hhmm <= '03:00');
+        .filter((hhmm) => hhmm >= '01:00' && hhmm < '03:00');
       expect({ expression: schedule.ScheduleExpression, offending }).toEqual({
         expression: schedule.ScheduleExpression,
         offending: [],
@@ -153,11 +170,11 @@ describe('packaged template: schedules', () => {
   }
 
   it.each([
-    // Weekdays on both sides of the US and UK DST switches (the two switch on different dates).
-    ['2026-03-10', 'America/New_York', '09:30', ['16:00', '13:00']],
-    ['2026-11-03', 'America/New_York', '09:30', ['16:00', '13:00']],
-    ['2026-03-24', 'Europe/London', '08:00', ['16:30', '12:30']],
-    ['2026-10-27', 'Europe/London', '08:00', ['16:30', '12:30']],
+    // Weekdays on both sides of the US DST switches.
+    ['2026-03-10', 'America/New_York', '09:30', ['16:00']],
+    ['2026-11-03', 'America/New_York', '09:30', ['16:00']],
+    // The day after Thanksgiving closes early.
+    ['2026-11-27', 'America/New_York', '09:30', ['13:00']],
   ] as const)(
     'on %s in %s wakes at least every 5 min for 2 h before the %s open, and soon after each close',
     (date, zone, open, closes) => {

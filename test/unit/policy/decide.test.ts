@@ -333,9 +333,10 @@ describe('decide: heartbeat grid (lead.scheduleGranularityMinutes)', () => {
 });
 
 describe('decide: DST and calendar edges', () => {
-  it('puts a reclaim due inside a DST gap at the right instant', () => {
+  it('starts a reclaim due from 01:00 to 03:00 local on the last heartbeat before 01:00', () => {
     // Israel springs forward 02:00 → 03:00 on Friday 2026-03-27; a 03:00 open with a 60 min lead is due at
-    // 01:00 standard time, an hour before the gap, not at a "02:00" that does not exist.
+    // 01:00 standard time, where no heartbeat fires (DST skips or repeats times there): the reclaim starts
+    // on the last 5-min slot before, 00:55 local (22:55Z), and capacity is still due by the open.
     const gapConfig = parseConfig({
       ...config,
       reservations: [
@@ -356,9 +357,10 @@ describe('decide: DST and calendar edges', () => {
     const decideAt = (iso: string): Decision =>
       decisionFor(decide(observation, gapConfig, at(iso)), TRADING_ID);
 
-    expect(decideAt('2026-03-26T22:59:00Z').action).toBe('hold');
-    expect(decideAt('2026-03-26T23:00:00Z')).toMatchObject({ action: 'reclaim', target: 0 });
-    expect(decideAt('2026-03-26T23:00:00Z').deadline?.toISOString()).toBe('2026-03-27T00:00:00.000Z');
+    expect(decideAt('2026-03-26T22:54:00Z').action).toBe('hold');
+    expect(decideAt('2026-03-26T22:55:00Z')).toMatchObject({ action: 'reclaim', target: 0 });
+    expect(decideAt('2026-03-26T22:55:00Z').deadline?.toISOString()).toBe('2026-03-27T00:00:00.000Z');
+    expect(decideAt('2026-03-26T22:55:00Z').reasons.join(' ')).toMatch(/reclaim from 00:55.*before 01:00/);
   });
 
   it('treats a day past the calendar data as a trading day and warns', () => {

@@ -1,0 +1,41 @@
+/**
+ * `npm run package -- [--config <file>] [--stage dev] [--region us-east-1]`: builds the bundles and
+ * dist/infra/derived.json for that config (infra/build.ts), then runs `osls package`, offline. The config
+ * decides the template: its markets' heartbeat schedules, its alarms, its regions.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildAll } from './build.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      stage: { type: 'string', default: 'dev' },
+      region: { type: 'string', default: 'us-east-1' },
+    },
+  });
+  const built = await buildAll({ configFile: values.config });
+  console.log(`built ${built.length} function(s) for ${values.config ?? 'config/example.json'}`);
+  const osls = path.join(REPO_ROOT, 'node_modules/osls/bin/serverless.js');
+  const result = spawnSync(
+    process.execPath,
+    [osls, 'package', '--stage', values.stage, '--region', values.region],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
+  return result.status ?? 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,227 @@
+/**
+ * The EventBridge Scheduler heartbeats of reclaim-on-schedule, derived from the config and the calendar: for
+ * every market a configured reservation uses, a heartbeat on every grid slot a reclaim can be planned to
+ * start on (from open − lead.maximumMinutes to the open), one after every close (early closes and lunch
+ * breaks included, as the calendar's sessions give them), and an hourly safety net. Pure: infra/build.ts
+ * writes the result into dist/infra/derived.json, which serverless.yml and the sandbox read.
+ */
+import { DateTime } from 'luxon';
+import { BUILT_IN_EXCHANGES, marketTimeZone, type Session, sessionsBetween } from '../calendar/index.ts';
+import type { PolicyConfig } from '../config/schema.ts';
+import { calendarOptions } from '../policy/lead.ts';
+import {
+  DEFAULT_MAXIMUM_LEAD_MINUTES,
+  DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+  firstSlotAtOrAfter,
+  isDstUnsafe,
+  nextGridSlot,
+  plannedReclaimStart,
+} from './grid.ts';
+
+type Market = PolicyConfig['reservations'][number]['market'];
+
+/** What the heartbeats depend on: the markets in use, the calendar's options, the grid and the maximum lead. */
+export type HeartbeatConfig = Parameters<typeof calendarOptions>[0] & {
+  reservations: readonly { market: Market }[];
+  lead?: Partial<Pick<PolicyConfig['lead'], 'scheduleGranularityMinutes' | 'maximumMinutes'>>;
+};
+
+/** One market's heartbeats: Scheduler cron expressions evaluated in the market's zone. */
+export interface MarketHeartbeats {
+  market: Market;
+  timeZone: string;
+  expressions: string[];
+  description: string;
+}
+
+export interface HeartbeatPlan {
+  markets: MarketHeartbeats[];
+  /** Repairs a lost run. In UTC, which never skips or repeats an hour, so it fires every hour all year. */
+  safetyNet: { timeZone: 'UTC'; expression: string; description: string };
+}
+
+/** Past the hour, off the 5-minute grid, so the safety net seldom fires with a market's heartbeat. */
+const SAFETY_NET_MINUTE = 7;
+/** EventBridge Scheduler's limit on a ScheduleExpression. */
+const MAX_EXPRESSION_LENGTH = 256;
+/** AWS cron numbers days of the week from Sunday (1) to Saturday (7). */
+const AWS_DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
+
+export class HeartbeatError extends Error {
+  override readonly name = 'HeartbeatError';
+}
+
+/** The markets the configured reservations use, each once, in the config's order. */
+export function configuredMarkets(config: Pick<HeartbeatConfig, 'reservations'>): Market[] {
+  return [...new Set(config.reservations.map((reservation) => reservation.market))];
+}
+
+export function scheduleGranularity(config: Pick<HeartbeatConfig, 'lead'>): number {
+  return config.lead?.scheduleGranularityMinutes ?? DEFAULT_SCHEDULE_GRANULARITY_MINUTES;
+}
+
+export function maximumLead(config: Pick<HeartbeatConfig, 'lead'>): number {
+  return config.lead?.maximumMinutes ?? DEFAULT_MAXIMUM_LEAD_MINUTES;
+}
+
+/**
+ * The span whose sessions shape the heartbeats: every date a built-in calendar has data for. Sessions
+ * outside it are the regular weekly sessions, which inside it already appear.
+ */
+export function calendarHorizon(): { from: Date; to: Date } {
+  const from = BUILT_IN_EXCHANGES.map((exchange) => exchange.dataFrom).sort()[0] ?? '2025-01-01';
+  const to =
+    BUILT_IN_EXCHANGES.map((exchange) => exchange.dataTo)
+      .sort()
+      .at(-1) ?? '2025-12-31';
+  // A day either side: a session's local date can differ from its UTC date.
+  const day = 86_400_000;
+  return {
+    from: new Date(Date.parse(`${from}T00:00:00Z`) - day),
+    to: new Date(Date.parse(`${to}T00:00:00Z`) + 2 * day),
+  };
+}
+
+/**
+ * Every heartbeat one session needs: each grid slot from the start planned with the maximum lead to the
+ * open (none from 01:00 to 03:00 local), and the first slot at or after the close.
+ */
+export function sessionHeartbeats(
+  session: Pick<Session, 'open' | 'close' | 'timeZone'>,
+  config: Pick<HeartbeatConfig, 'lead'>,
+): Date[] {
+  const granularity = scheduleGranularity(config);
+  const zone = session.timeZone;
+  const beats: Date[] = [];
+  for (
+    let slot = plannedReclaimStart(session.open, maximumLead(config), zone, granularity);
+    slot <= session.open;
+    slot = nextGridSlot(slot, zone, granularity)
+  ) {
+    if (!isDstUnsafe(slot, zone)) beats.push(slot);
+  }
+  beats.push(firstSlotAtOrAfter(session.close, zone, granularity));
+  return beats;
+}
+
+/** The heartbeats of every configured market, as Scheduler cron expressions, and the safety net. */
+export function heartbeatPlan(
+  config: HeartbeatConfig,
+  horizon: { from: Date; to: Date } = calendarHorizon(),
+): HeartbeatPlan {
+  const options = calendarOptions(config);
+  const markets = configuredMarkets(config).map((market): MarketHeartbeats => {
+    const timeZone = marketTimeZone(market, options);
+    // AWS days of the week (1 = Sunday) per local minute-of-day slot.
+    const days = new Map<number, Set<number>>();
+    const known = new Set<string>();
+    for (const session of sessionsBetween(market, horizon.from, horizon.to, options)) {
+      // Most sessions repeat an earlier one's local shape; only the UTC offsets around it can change that.
+      const shape = sessionShape(session, config);
+      if (known.has(shape)) continue;
+      known.add(shape);
+      for (const beat of sessionHeartbeats(session, config)) {
+        const local = DateTime.fromJSDate(beat, { zone: session.timeZone });
+        const slot = local.hour * 60 + local.minute;
+        const slotDays = days.get(slot) ?? new Set<number>();
+        slotDays.add((local.weekday % 7) + 1);
+        days.set(slot, slotDays);
+      }
+    }
+    return {
+      market,
+      timeZone,
+      expressions: cronExpressions(days, scheduleGranularity(config)),
+      description: `${market} heartbeats (${timeZone}): from open - ${maximumLead(config)} min to each open, and after each close; generated from the config by infra/build.ts`,
+    };
+  });
+  return {
+    markets,
+    safetyNet: {
+      timeZone: 'UTC',
+      expression: `cron(${SAFETY_NET_MINUTE} * * * ? *)`,
+      description: 'Hourly heartbeat in UTC, every day: repairs a lost run',
+    },
+  };
+}
+
+/** A session's heartbeats depend only on the local days and hours of its open and close, and the UTC offsets. */
+function sessionShape(session: Session, config: Pick<HeartbeatConfig, 'lead'>): string {
+  const zone = session.timeZone;
+  const local = (at: number): string => DateTime.fromMillis(at, { zone }).toFormat('c HH:mm ZZ');
+  const open = session.open.getTime();
+  const close = session.close.getTime();
+  return [
+    local(open - (maximumLead(config) + 60) * 60_000),
+    local(open),
+    local(close),
+    local(close + 4 * 3_600_000),
+  ].join('|');
+}
+
+/**
+ * Compresses local slots into few cron expressions: slots fired on the same days share an expression, and
+ * within them hours with the same minutes.
+ */
+export function cronExpressions(daysBySlot: ReadonlyMap<number, ReadonlySet<number>>, granularity: number) {
+  const byDays = new Map<string, { days: number[]; slots: number[] }>();
+  for (const [slot, slotDays] of [...daysBySlot].sort(([a], [b]) => a - b)) {
+    const sortedDays = [...slotDays].sort((a, b) => a - b);
+    const key = sortedDays.join(',');
+    const group = byDays.get(key);
+    if (group === undefined) byDays.set(key, { days: sortedDays, slots: [slot] });
+    else group.slots.push(slot);
+  }
+  const expressions: string[] = [];
+  for (const { days, slots } of byDays.values()) {
+    const minutesByHour = new Map<number, number[]>();
+    for (const slot of slots) {
+      const hour = Math.floor(slot / 60);
+      const minutes = minutesByHour.get(hour) ?? [];
+      minutes.push(slot % 60);
+      minutesByHour.set(hour, minutes);
+    }
+    const byMinutes = new Map<string, number[]>();
+    for (const [hour, minutes] of minutesByHour) {
+      const field = minutesField(minutes, granularity);
+      byMinutes.set(field, [...(byMinutes.get(field) ?? []), hour]);
+    }
+    const dayField = listField(days, (day) => AWS_DAY_NAMES[day - 1] ?? String(day));
+    for (const [minutes, hours] of byMinutes) {
+      const expression = `cron(${minutes} ${listField(hours, String)} ? * ${dayField} *)`;
+      if (expression.length > MAX_EXPRESSION_LENGTH) {
+        throw new HeartbeatError(
+          `${expression} is longer than Scheduler's ${MAX_EXPRESSION_LENGTH} characters`,
+        );
+      }
+      expressions.push(expression);
+    }
+  }
+  return expressions;
+}
+
+/** `a/step` when the minutes are every step from a to the end of the hour, else a list with ranges. */
+function minutesField(minutes: readonly number[], granularity: number): string {
+  const sorted = [...minutes].sort((a, b) => a - b);
+  const first = sorted[0] ?? 0;
+  const stepped: number[] = [];
+  for (let minute = first; minute < 60; minute += granularity) stepped.push(minute);
+  if (sorted.length > 1 && stepped.join(',') === sorted.join(',')) return `${first}/${granularity}`;
+  return listField(sorted, String);
+}
+
+/** Sorted whole numbers as cron writes them: runs of three or more as `a-b`, the rest comma-separated. */
+function listField(values: readonly number[], name: (value: number) => string): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let index = 0; index < sorted.length; ) {
+    let end = index;
+    while (end + 1 < sorted.length && (sorted[end + 1] ?? 0) === (sorted[end] ?? 0) + 1) end += 1;
+    const start = sorted[index] ?? 0;
+    const last = sorted[end] ?? 0;
+    if (end - index >= 2) parts.push(`${name(start)}-${name(last)}`);
+    else for (let at = index; at <= end; at += 1) parts.push(name(sorted[at] ?? 0));
+    index = end + 1;
+  }
+  return parts.join(',');
+}
