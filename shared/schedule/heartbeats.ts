@@ -6,7 +6,13 @@
  * writes the result into dist/infra/derived.json, which serverless.yml and the sandbox read.
  */
 import { DateTime } from 'luxon';
-import { BUILT_IN_EXCHANGES, marketTimeZone, type Session, sessionsBetween } from '../calendar/index.ts';
+import {
+  BUILT_IN_EXCHANGES,
+  isCustomMarketDefinition,
+  marketTimeZone,
+  type Session,
+  sessionsBetween,
+} from '../calendar/index.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { calendarOptions } from '../policy/lead.ts';
 import {
@@ -65,20 +71,25 @@ export function maximumLead(config: Pick<HeartbeatConfig, 'lead'>): number {
 }
 
 /**
- * The span whose sessions shape the heartbeats: every date a built-in calendar has data for. Sessions
- * outside it are the regular weekly sessions, which inside it already appear.
+ * The span whose sessions shape the heartbeats: every date a built-in calendar has data for, and every
+ * dated entry of a custom market. Sessions outside it are the regular weekly sessions, which inside it
+ * already appear.
  */
-export function calendarHorizon(): { from: Date; to: Date } {
-  const from = BUILT_IN_EXCHANGES.map((exchange) => exchange.dataFrom).sort()[0] ?? '2025-01-01';
-  const to =
-    BUILT_IN_EXCHANGES.map((exchange) => exchange.dataTo)
-      .sort()
-      .at(-1) ?? '2025-12-31';
-  // A day either side: a session's local date can differ from its UTC date.
-  const day = 86_400_000;
+export function calendarHorizon(config: Parameters<typeof calendarOptions>[0]): { from: Date; to: Date } {
+  const dates = BUILT_IN_EXCHANGES.flatMap((exchange) => [exchange.dataFrom, exchange.dataTo]);
+  for (const definition of Object.values(calendarOptions(config).markets ?? {})) {
+    if (!isCustomMarketDefinition(definition)) continue;
+    for (const dated of [definition.closures, definition.earlyCloses, definition.lateOpens]) {
+      dates.push(...Object.keys(dated ?? {}));
+    }
+  }
+  dates.sort();
+  // A few days either side: a session's local date can differ from its UTC date, and its heartbeats start
+  // hours before its open.
+  const margin = 3 * 86_400_000;
   return {
-    from: new Date(Date.parse(`${from}T00:00:00Z`) - day),
-    to: new Date(Date.parse(`${to}T00:00:00Z`) + 2 * day),
+    from: new Date(Date.parse(`${dates[0] ?? '2025-01-01'}T00:00:00Z`) - margin),
+    to: new Date(Date.parse(`${dates.at(-1) ?? '2025-12-31'}T00:00:00Z`) + margin),
   };
 }
 
@@ -107,7 +118,7 @@ export function sessionHeartbeats(
 /** The heartbeats of every configured market, as Scheduler cron expressions, and the safety net. */
 export function heartbeatPlan(
   config: HeartbeatConfig,
-  horizon: { from: Date; to: Date } = calendarHorizon(),
+  horizon: { from: Date; to: Date } = calendarHorizon(config),
 ): HeartbeatPlan {
   const options = calendarOptions(config);
   const markets = configuredMarkets(config).map((market): MarketHeartbeats => {

@@ -11,9 +11,11 @@ import { cronExpressions, type HeartbeatPlan, heartbeatPlan } from '#shared/sche
 const RUNS = { numRuns: 24, ...(process.env.CI ? { seed: 20_260_308 } : {}) };
 const MINUTE = 60_000;
 
-/** Every built-in market (new ones are covered as they land) and the configurable WEEKDAYS market. */
-const MARKETS = [...BUILT_IN_EXCHANGES.map((exchange) => exchange.mic), 'WEEKDAYS'];
+/** Every built-in market (new ones are covered as they land) and a custom market the test defines. */
+const CUSTOM = 'CUSTOM';
+const MARKETS = [...BUILT_IN_EXCHANGES.map((exchange) => exchange.mic), CUSTOM];
 const REGIONS = ['us-east-1', 'us-east-2', 'eu-west-2', 'eu-central-1', 'ap-northeast-1', 'ap-southeast-2'];
+const DAY_NAMES = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
 /** Zones whose clocks change from 01:00 to 03:00 local, or never. */
 const ZONES = [
   'UTC',
@@ -37,8 +39,31 @@ const SEASONS = [
   { from: '2027-09-20', to: '2027-11-08' },
 ];
 
-const hhmm = (minutes: number): string =>
-  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const hhmm = (minutes: number): string => {
+  const wrapped = ((minutes % 1440) + 1440) % 1440;
+  return `${String(Math.floor(wrapped / 60)).padStart(2, '0')}:${String(wrapped % 60).padStart(2, '0')}`;
+};
+
+/** One or two sessions a day (a lunch break), either of which may cross midnight. */
+const customSessionsArb = fc
+  .record({
+    open: fc.integer({ min: 0, max: 1439 }),
+    morning: fc.integer({ min: 30, max: 600 }),
+    lunch: fc.option(
+      fc.record({ gap: fc.integer({ min: 15, max: 180 }), afternoon: fc.integer({ min: 30, max: 480 }) }),
+    ),
+  })
+  .map(({ open, morning, lunch }) => [
+    { open: hhmm(open), close: hhmm(open + morning) },
+    ...(lunch === null
+      ? []
+      : [
+          {
+            open: hhmm(open + morning + lunch.gap),
+            close: hhmm(open + morning + lunch.gap + lunch.afternoon),
+          },
+        ]),
+  ]);
 
 const fleetArb = fc
   .record({
@@ -47,13 +72,13 @@ const fleetArb = fc
     granularity: fc.constantFrom(1, 2, 3, 5, 7, 10, 15, 30, 60),
     maximumMinutes: fc.integer({ min: 30, max: 360 }),
     zone: fc.constantFrom(...ZONES),
-    open: fc.integer({ min: 0, max: 22 * 60 }),
-    length: fc.integer({ min: 30, max: 12 * 60 }),
+    tradingDays: fc.subarray(DAY_NAMES, { minLength: 1 }),
+    sessions: customSessionsArb,
+    lendLunchBreak: fc.boolean(),
     season: fc.constantFrom(...SEASONS),
     leadShares: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 3 }),
   })
   .map((spec) => {
-    const close = Math.min(spec.open + spec.length, 23 * 60 + 59);
     const config = parseConfig({
       reservations: spec.markets.map((market, index) => ({
         id: `cr-${String(index).padStart(17, '0')}`,
@@ -69,7 +94,14 @@ const fleetArb = fc
         scheduleGranularityMinutes: spec.granularity,
         maximumMinutes: spec.maximumMinutes,
       },
-      weekdayHours: { timeZone: spec.zone, open: hhmm(spec.open), close: hhmm(close) },
+      markets: {
+        [CUSTOM]: {
+          timeZone: spec.zone,
+          tradingDays: spec.tradingDays,
+          sessions: spec.sessions,
+          lendLunchBreak: spec.lendLunchBreak,
+        },
+      },
     });
     const leads = [
       ...new Set([
@@ -124,8 +156,8 @@ describe('heartbeatPlan: generated fleets', () => {
 
           const sessions: Session[] = sessionsBetween(market, from, to, calendarOptions(config));
           expect(sessions.length).toBeGreaterThan(0);
-          sessions.forEach((session, index) => {
-            if (index === 0) return;
+          for (const [index, session] of sessions.entries()) {
+            if (index === 0) continue;
             const previousClose = sessions[index - 1]?.close ?? from;
             for (const lead of leads) {
               const window = scheduleWindow(market, previousClose, lead, config);
@@ -140,14 +172,16 @@ describe('heartbeatPlan: generated fleets', () => {
             const after = fires.find((fire) => fire >= session.close);
             expect(after, `${market} ${session.date}: nothing after the close`).toBeDefined();
             const wait = ((after?.getTime() ?? 0) - session.close.getTime()) / MINUTE;
-            // A close from 01:00 to 03:00 local waits for 03:00.
-            const closeHour = localHour(new Date(session.close.getTime() + granularity * MINUTE), zone);
-            const bound = [1, 2, 3].includes(closeHour) ? 120 + granularity : granularity;
+            if (wait <= granularity) continue;
+            // Later only when the slot after the close falls from 01:00 to 03:00 local: then at 03:00.
+            const slotHour = localHour(new Date(session.close.getTime() + granularity * MINUTE), zone);
+            const fired = DateTime.fromJSDate(after ?? new Date(0), { zone });
             expect(
-              wait,
+              { slotHour: [1, 2].includes(slotHour), fired: fired.toFormat('HH:mm') },
               `${market} ${session.date}: ${wait} min from close to heartbeat`,
-            ).toBeLessThanOrEqual(bound);
-          });
+            ).toEqual({ slotHour: true, fired: `03:${String(fired.minute).padStart(2, '0')}` });
+            expect(fired.minute).toBeLessThan(granularity);
+          }
         }
       }),
       RUNS,
@@ -163,13 +197,43 @@ describe('heartbeatPlan: generated fleets', () => {
         tradingNeed: 'all',
         offHoursNeed: 0,
       })),
+      markets: {
+        [CUSTOM]: {
+          timeZone: 'Asia/Kolkata',
+          tradingDays: ['MON'],
+          sessions: [{ open: '09:15', close: '15:30' }],
+        },
+      },
     });
     const plan = heartbeatPlan(config);
     expect(plan.markets.map((entry) => entry.market)).toEqual(MARKETS);
+    expect(plan.markets.find((entry) => entry.market === CUSTOM)?.timeZone).toBe('Asia/Kolkata');
     const day = { after: new Date('2026-03-29T00:00:00Z'), until: new Date('2026-03-30T00:00:00Z') };
     expect(fireTimes(plan.safetyNet.expression, { ...day, timeZone: plan.safetyNet.timeZone })).toHaveLength(
       24,
     );
+  });
+
+  it("covers a custom market's dated early close outside the built-in calendars' years", () => {
+    const config = parseConfig({
+      reservations: [
+        { id: 'cr-00000000000000000', name: 'f', market: CUSTOM, tradingNeed: 'all', offHoursNeed: 0 },
+      ],
+      markets: {
+        [CUSTOM]: {
+          timeZone: 'UTC',
+          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
+          sessions: [{ open: '09:00', close: '17:00' }],
+          earlyCloses: { '2031-06-03': { close: '11:10', note: 'half day' } },
+        },
+      },
+    });
+    const [custom] = heartbeatPlan(config).markets;
+    const day = { after: new Date('2031-06-03T00:00:00Z'), until: new Date('2031-06-04T00:00:00Z') };
+    const fires = (custom?.expressions ?? []).flatMap((expression) =>
+      fireTimes(expression, { ...day, timeZone: 'UTC' }),
+    );
+    expect(fires.map((fire) => fire.toISOString())).toContain('2031-06-03T11:10:00.000Z');
   });
 });
 
