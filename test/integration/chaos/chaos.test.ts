@@ -91,9 +91,9 @@ describe('chaos oracle', () => {
   });
 });
 
-describe('npm run chaos -- --seed 1 --days 2', () => {
+describe('npm run chaos -- --seed 1 --days 3', () => {
   it('ends with zero unexplained losses, having injected most kinds of fault', async () => {
-    const report = await runChaos({ scenario: loadScenarioFile(DEFAULT_SCENARIO), seed: 1, days: 2 });
+    const report = await runChaos({ scenario: loadScenarioFile(DEFAULT_SCENARIO), seed: 1, days: 3 });
 
     expect(report.unexplained).toEqual([]);
     const injectedKinds = report.tally.filter((row) => row.injected > 0).map((row) => row.kind);
