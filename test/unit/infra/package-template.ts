@@ -46,6 +46,7 @@ export interface PackagedService {
  */
 export async function packageTemplate(
   functionsDir = path.join(REPO_ROOT, 'functions'),
+  options: { configFile?: string } = {},
 ): Promise<PackagedService> {
   const serviceDir = mkdtempSync(path.join(tmpdir(), 'odcr-package-'));
   cpSync(path.join(REPO_ROOT, 'serverless.yml'), path.join(serviceDir, 'serverless.yml'));
@@ -56,6 +57,7 @@ export async function packageTemplate(
     });
   }
   const built = await buildAll({
+    ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
     functionsDir,
     outDir: path.join(serviceDir, 'dist'),
     serverlessYml: path.join(serviceDir, 'serverless.yml'),
