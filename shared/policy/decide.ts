@@ -238,7 +238,8 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   // Schedule intent (or the lend override that replaces it).
   const hasSchedule = entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined;
   const window = hasSchedule ? market.window() : undefined;
-  if (window !== undefined) futureChanges.push(window.inSession ? window.session.close : window.reclaimFrom);
+  // When the deployed heartbeats act: the lend-back runs on the first heartbeat at or after the close.
+  if (window !== undefined) futureChanges.push(window.inSession ? window.lendFrom : window.reclaimFrom);
   if (lendOverride !== undefined) {
     intents.push({
       source: 'override',
@@ -487,7 +488,11 @@ function describeSchedule(
     return `${market} opens ${session.openLocal} ${session.timeZone} (${day}); lead ${lead} min${start}; ${needText}`;
   }
   if (window.inSession) {
-    return `${market} session ${hours} (${day}); closes ${session.closeLocal}; ${needText}`;
+    const lendFrom =
+      window.lendFrom.getTime() === session.close.getTime()
+        ? ''
+        : `, lend-back on the ${DateTime.fromJSDate(window.lendFrom, { zone: session.timeZone }).toFormat('HH:mm')} heartbeat`;
+    return `${market} session ${hours} (${day}); closes ${session.closeLocal}${lendFrom}; ${needText}`;
   }
   const today = DateTime.fromJSDate(now, { zone: session.timeZone }).toISODate() ?? '';
   const status = dayStatus(market, today, calendar);

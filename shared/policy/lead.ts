@@ -8,6 +8,7 @@ import type { PolicyConfig } from '../config/schema.ts';
 import {
   DEFAULT_MAXIMUM_LEAD_MINUTES,
   DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+  firstSlotAtOrAfter,
   plannedReclaimStart,
 } from '../schedule/grid.ts';
 
@@ -90,6 +91,8 @@ export interface ScheduleWindow {
   reclaimFrom: Date;
   /** True from `reclaimFrom` until the close. */
   inSession: boolean;
+  /** The heartbeat after the close (the first grid slot at or after it): when the lend-back runs. */
+  lendFrom: Date;
 }
 
 /**
@@ -109,5 +112,6 @@ export function scheduleWindow(
   const session = currentOrNextSession(market, at, calendar);
   const granularity = config.lead?.scheduleGranularityMinutes ?? DEFAULT_SCHEDULE_GRANULARITY_MINUTES;
   const reclaimFrom = plannedReclaimStart(session.open, lead, session.timeZone, granularity);
-  return { session, reclaimFrom, inSession: reclaimFrom <= at };
+  const lendFrom = firstSlotAtOrAfter(session.close, session.timeZone, granularity);
+  return { session, reclaimFrom, inSession: reclaimFrom <= at, lendFrom };
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
 import { BUILT_IN_EXCHANGES } from '#shared/calendar/index.ts';
 import { parseConfig } from '#shared/config/schema.ts';
+import { decide } from '#shared/policy/decide.ts';
 import { cronExpressions, heartbeatPlan } from '#shared/schedule/heartbeats.ts';
+import { TRADING_ID, tradingSnapshot } from '../policy/fixtures.ts';
 import { heartbeatProblems } from './check-heartbeats.ts';
 
 // A few dozen generated fleets; a fixed seed in CI so a failure there replays, a fresh one locally.
@@ -204,5 +206,50 @@ describe('cronExpressions', () => {
     const slots = new Map([[10 * 60, new Set([1])]]);
     for (let minute = 10 * 60; minute < 10 * 60 + 20; minute += 1) slots.set(minute, new Set([1]));
     expect(cronExpressions(slots, 1)).toEqual(['cron(0-19 10 ? * SUN *)']);
+  });
+});
+
+describe('decide: the times it states are heartbeat times', () => {
+  const config = parseConfig({
+    reservations: [{ id: TRADING_ID, name: 'desk', market: CUSTOM, tradingNeed: 'all', offHoursNeed: 40 }],
+    lead: { minimumMinutes: 23, safetyMarginMinutes: 0, scheduleGranularityMinutes: 5 },
+    markets: {
+      [CUSTOM]: {
+        timeZone: 'Europe/Berlin',
+        tradingDays: ['MON'],
+        sessions: [{ open: '09:02', close: '16:32' }],
+      },
+    },
+  });
+  const plan = heartbeatPlan(config);
+  const fires = (plan.markets[0]?.expressions ?? []).flatMap((expression) =>
+    fireTimes(expression, {
+      after: new Date('2026-03-09T00:00:00Z'),
+      until: new Date('2026-03-10T00:00:00Z'),
+      timeZone: 'Europe/Berlin',
+    }),
+  );
+  const heartbeat = (iso: string) => fires.some((fire) => fire.getTime() === Date.parse(iso));
+
+  it('plans the reclaim on the heartbeat at or before open - lead (08:35 for a 09:02 open, lead 23)', () => {
+    const [decision] = decide(
+      { reservations: [tradingSnapshot(0, 100)], alarms: {} },
+      config,
+      new Date('2026-03-09T06:00:00Z'),
+    ).decisions;
+    expect(decision?.nextChangeAt?.toISOString()).toBe('2026-03-09T07:35:00.000Z');
+    expect(heartbeat('2026-03-09T07:35:00.000Z')).toBe(true);
+    expect(decision?.reasons.join(' ')).toMatch(/reclaim from 08:35/);
+  });
+
+  it('states the lend-back at the heartbeat after a close off the grid (16:35 for 16:32)', () => {
+    const [decision] = decide(
+      { reservations: [tradingSnapshot(0, 100)], alarms: {} },
+      config,
+      new Date('2026-03-09T12:00:00Z'),
+    ).decisions;
+    expect(decision?.nextChangeAt?.toISOString()).toBe('2026-03-09T15:35:00.000Z');
+    expect(heartbeat('2026-03-09T15:35:00.000Z')).toBe(true);
+    expect(decision?.reasons.join(' ')).toMatch(/closes 16:32, lend-back on the 16:35 heartbeat/);
   });
 });
