@@ -5,7 +5,7 @@
  * breaks included, as the calendar's sessions give them), and an hourly safety net. Pure: infra/build.ts
  * writes the result into dist/infra/derived.json, which serverless.yml and the sandbox read.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import {
   BUILT_IN_EXCHANGES,
   isCustomMarketDefinition,
@@ -18,6 +18,7 @@ import { calendarOptions } from '../policy/lead.ts';
 import {
   DEFAULT_MAXIMUM_LEAD_MINUTES,
   DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+  DST_UNSAFE_HOURS,
   firstSlotAtOrAfter,
   isDstUnsafe,
   nextGridSlot,
@@ -123,6 +124,7 @@ export function heartbeatPlan(
   const options = calendarOptions(config);
   const markets = configuredMarkets(config).map((market): MarketHeartbeats => {
     const timeZone = marketTimeZone(market, options);
+    assertClockChangesInUnsafeHours(market, timeZone, horizon);
     // AWS days of the week (1 = Sunday) per local minute-of-day slot.
     const days = new Map<number, Set<number>>();
     const known = new Set<string>();
@@ -154,6 +156,46 @@ export function heartbeatPlan(
       description: 'Hourly heartbeat in UTC, every day: repairs a lost run',
     },
   };
+}
+
+/**
+ * The grid leaves out 01:00 to 03:00 local because that is where DST moves the clocks of the markets' zones.
+ * A zone that moves them at another time (Santiago and Havana at midnight) could skip a heartbeat there, so
+ * the build refuses it, naming the market, rather than deploy a reclaim that may never start.
+ */
+export function assertClockChangesInUnsafeHours(
+  market: string,
+  timeZone: string,
+  horizon: { from: Date; to: Date },
+): void {
+  const zone = IANAZone.create(timeZone);
+  const day = 86_400_000;
+  for (let start = horizon.from.getTime(); start < horizon.to.getTime(); start += day) {
+    const before = zone.offset(start);
+    const after = zone.offset(start + day);
+    if (before === after) continue;
+    // The minute the offset changes, by bisection.
+    let low = start;
+    let high = start + day;
+    while (high - low > 60_000) {
+      const middle = low + Math.floor((high - low) / 120_000) * 60_000;
+      if (zone.offset(middle) === before) low = middle;
+      else high = middle;
+    }
+    // Wall-clock minutes of the day that are skipped (clocks forward) or repeated (clocks back).
+    const walls = [high + before * 60_000, high + after * 60_000].map((wall) => Math.floor(wall / 60_000));
+    const first = Math.min(...walls);
+    const last = Math.max(...walls);
+    const fromMinute = ((first % 1440) + 1440) % 1440;
+    const unsafeFrom = DST_UNSAFE_HOURS.from * 60;
+    const unsafeUntil = DST_UNSAFE_HOURS.until * 60;
+    if (fromMinute < unsafeFrom || fromMinute + (last - first) > unsafeUntil) {
+      const at = DateTime.fromMillis(high, { zone: timeZone }).toISO();
+      throw new HeartbeatError(
+        `${market}: ${timeZone} changes its clocks at ${at}, outside 01:00-03:00 local where no heartbeat fires; a heartbeat there could be skipped or run twice: use a zone that changes its clocks from 01:00 to 03:00, or none`,
+      );
+    }
+  }
 }
 
 /** A session's heartbeats depend only on the local days and hours of its open and close, and the UTC offsets. */

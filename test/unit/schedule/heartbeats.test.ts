@@ -4,7 +4,7 @@ import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
 import { BUILT_IN_EXCHANGES } from '#shared/calendar/index.ts';
 import { parseConfig } from '#shared/config/schema.ts';
 import { decide } from '#shared/policy/decide.ts';
-import { cronExpressions, heartbeatPlan } from '#shared/schedule/heartbeats.ts';
+import { cronExpressions, HeartbeatError, heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 import { TRADING_ID, tradingSnapshot } from '../policy/fixtures.ts';
 import { heartbeatProblems } from './check-heartbeats.ts';
 
@@ -183,6 +183,27 @@ describe('heartbeatPlan: generated fleets', () => {
       fireTimes(expression, { ...day, timeZone: 'UTC' }),
     );
     expect(fires.map((fire) => fire.toISOString())).toContain('2031-06-03T11:10:00.000Z');
+  });
+});
+
+describe('heartbeatPlan: zones', () => {
+  it('refuses a market whose zone changes its clocks outside 01:00-03:00 local, naming it', () => {
+    const config = parseConfig({
+      reservations: [
+        { id: 'cr-00000000000000000', name: 'f', market: 'SANTIAGO', tradingNeed: 'all', offHoursNeed: 0 },
+      ],
+      markets: {
+        SANTIAGO: {
+          timeZone: 'America/Santiago',
+          tradingDays: ['MON'],
+          sessions: [{ open: '09:30', close: '16:00' }],
+        },
+      },
+    });
+    expect(() => heartbeatPlan(config)).toThrow(HeartbeatError);
+    expect(() => heartbeatPlan(config)).toThrow(
+      /SANTIAGO: America\/Santiago changes its clocks at .* outside 01:00-03:00/,
+    );
   });
 });
 
