@@ -91,12 +91,15 @@ describe('npm run simulate: a service that cannot keep its promise', () => {
     const directory = mkdtempSync(join(tmpdir(), 'odcr-simulate-'));
     const configFile = join(directory, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
+    // Monday morning in New York is enough: the reclaim, the bell and the half hour after it.
     const file = scenarioFile((scenario) => {
       scenario.settings = { ...(scenario.settings as object), shutdownSeconds: 600 };
+      scenario.start = '2026-03-09T08:00:00-04:00';
+      scenario.end = '2026-03-09T10:00:00-04:00';
     });
     const jsonFile = join(directory, 'result.json');
     const { code, stdout } = await simulate([
-      ...['--config', configFile, '--scenario', file, '--days', '1', '--quiet'],
+      ...['--config', configFile, '--scenario', file, '--quiet'],
       ...['--json', jsonFile, '--report', join(directory, 'report.html')],
     ]);
     expect(code).toBe(1);
