@@ -153,6 +153,12 @@ function chartFor(result: SimulationResult, reservationId: string): string {
     entry.point.need === undefined ? [] : [{ time: entry.time, value: entry.point.need }],
   );
   const need = stepPath(needs, scale, result.window.end);
+  // What the source holds (owned − lent): the need is met while this line is at or above it.
+  const held = stepPath(
+    series.map((entry) => ({ time: entry.time, value: entry.point.owned - entry.point.lent })),
+    scale,
+    result.window.end,
+  );
   const owned = stepPath(valuesOf('owned'), scale, result.window.end);
   const lent = stepPath(valuesOf('lent'), scale, result.window.end);
   const borrowed = stepPath(valuesOf('borrowed'), scale, result.window.end);
@@ -175,6 +181,7 @@ ${closed}${sessions}${yTicks}${dayTicks(result, scale)}
 <path class="line-owned" data-series="owned" data-points="${series.length}" d="${owned}"/>
 <path class="line-lent" data-series="lent" data-points="${series.length}" d="${lent}"/>
 <path class="line-borrowed" data-series="borrowed" data-points="${series.length}" d="${borrowed}"/>
+<path class="line-held" data-series="held" data-points="${series.length}" d="${held}"/>
 <path class="line-need" data-series="need" data-points="${needs.length}" d="${need}"/>
 ${shortfalls}${markers}${completions}
 </svg>
@@ -266,6 +273,7 @@ text.axis { font-size: 11px; fill: #52606d; }
 .line-lent { fill: none; stroke: #3b82f6; stroke-width: 1.5; }
 .line-borrowed { fill: none; stroke: #1e40af; stroke-width: 1.2; }
 .line-need { fill: none; stroke: #ea580c; stroke-width: 1.6; stroke-dasharray: 5 3; }
+.line-held { fill: none; stroke: #15803d; stroke-width: 1.4; }
 rect.shortfall.late { fill: #dc2626; fill-opacity: 0.35; } rect.shortfall.reaction { fill: #f59e0b; fill-opacity: 0.3; }
 line.marker { stroke-width: 1.5; stroke-dasharray: 4 2; } line.marker.alarm { stroke: #9333ea; }
 line.marker.on-call { stroke: #0d9488; } line.marker.impairment { stroke: #dc2626; }
@@ -290,7 +298,7 @@ export function renderHtmlReport(result: SimulationResult): string {
   const reservationIds = result.reservations.map((reservation) => reservation.id);
   const charts = reservationIds.map((id) => chartFor(result, id)).join('\n');
   const legend = `<div class="legend">
-<span><i style="background:#111827"></i>owned</span><span><i style="background:#ea580c"></i>need (the policy's, in the source)</span><span><i style="background:#bfdbfe"></i>lent</span>
+<span><i style="background:#111827"></i>owned</span><span><i style="background:#15803d"></i>held in the source</span><span><i style="background:#ea580c"></i>need (the policy's, in the source)</span><span><i style="background:#bfdbfe"></i>lent</span>
 <span><i style="background:#2563eb;opacity:.6"></i>borrowed (running)</span><span><i style="background:#fef3c7"></i>session</span>
 <span><i style="background:#fde68a"></i>early close</span><span><i style="background:#e5e7eb"></i>closed</span>
 <span><i style="background:#9333ea"></i>alarm</span><span><i style="background:#0d9488"></i>on-call</span>
