@@ -1,5 +1,5 @@
 /**
- * `npm run oncall -- <status|plan|reclaim|lend|clear> ...`: builds and checks the reclaim-on-demand payload,
+ * `npm run oncall -- <status|plan|reclaim|lend|clear|close-market|reopen-market> ...`: builds and checks the reclaim-on-demand payload,
  * invokes the deployed function (or with --local the handler against the local endpoint) and follows a
  * change to completion. Usage mistakes exit with 2 and a message naming the problem; a failure to reach the
  * function or read its answer exits with 1 and one line saying so.

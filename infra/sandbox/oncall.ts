@@ -36,17 +36,19 @@ import { describeIssues } from './scenario.ts';
 export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
 
-export const ONCALL_USAGE = `usage: npm run oncall -- <status|plan|reclaim|lend|clear> [scope] [amount] [expiry] [options]
+export const ONCALL_USAGE = `usage: npm run oncall -- <status|plan|reclaim|lend|clear|close-market|reopen-market> [scope] [amount] [expiry] [options]
   scope    --reservations cr-a,cr-b | --group <name> | --all
   amount   --count <n> | --target <n> | --everything          (reclaim, lend)
   expiry   --for <2h|90m|1h30m> | --until <ISO time>          (reclaim, lend)
+  market   --market <MIC or custom market> --date <YYYY-MM-DD> (close-market, reopen-market)
   options  --reason "<text>"  --dry-run  --no-wait
            --local [--config <file>]   the handler in-process against AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_URL}
            --function <name>           deployed function (default: $ODCR_ON_DEMAND_FUNCTION or ${DEFAULT_FUNCTION_NAME})
 examples
   npm run oncall -- status --all
   npm run oncall -- reclaim --reservations cr-0123456789abcdef0 --everything --for 2h --reason "market stress"
-  npm run oncall -- lend --group risk-engine --count 1 --until 2026-03-12T21:00:00Z --dry-run --local`;
+  npm run oncall -- lend --group risk-engine --count 1 --until 2026-03-12T21:00:00Z --dry-run --local
+  npm run oncall -- close-market --market XNYS --date 2025-01-09 --reason "national day of mourning"`;
 
 /** The command line is wrong (or the environment lacks what it needs, like a region): exit 2 with the usage. */
 export class OnCallUsageError extends Error {
@@ -120,6 +122,8 @@ export function parseOnCallCommand(
   if (values.until !== undefined) payload.until = values.until;
   if (values.reason !== undefined) payload.reason = values.reason;
   if (values['dry-run']) payload.dryRun = true;
+  if (values.market !== undefined) payload.market = values.market;
+  if (values.date !== undefined) payload.date = values.date;
 
   const checked = onDemandPayloadSchema.safeParse(payload);
   if (!checked.success) throw new OnCallUsageError(describeIssues(checked.error).replace(/^(\w+)/gm, '--$1'));
@@ -197,6 +201,8 @@ function parseOnCallArgs(argv: readonly string[]) {
       config: { type: 'string' },
       function: { type: 'string' },
       'no-wait': { type: 'boolean' },
+      market: { type: 'string' },
+      date: { type: 'string' },
     },
   });
 }

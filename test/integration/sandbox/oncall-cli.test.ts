@@ -29,6 +29,15 @@ describe('npm run oncall: malformed commands', () => {
     ],
     [['status', '--all', '--count', '3'], 'status takes no amount (--count)'],
     [['status', '--colour'], "Unknown option '--colour'"],
+    [['close-market', '--date', '2025-01-09', '--reason', 'x'], '--market: close-market needs the market'],
+    [
+      ['close-market', '--market', 'XNYS', '--date', '9 Jan', '--reason', 'x'],
+      '--date: expected a date YYYY-MM-DD',
+    ],
+    [
+      ['reclaim', '--all', '--everything', '--for', '1h', '--reason', 'x', '--market', 'XNYS'],
+      '--market: not used by reclaim',
+    ],
   ])('%j is refused naming the problem', (argv, problem) => {
     expect(() => parseOnCallCommand(argv, {})).toThrow(OnCallUsageError);
     expect(() => parseOnCallCommand(argv, {})).toThrow(problem);
@@ -71,6 +80,21 @@ describe('npm run oncall: malformed commands', () => {
     });
     expect(command.functionName).toBe('my-fn');
     expect(command.local).toBe(false);
+  });
+});
+
+it('builds the close-market payload', () => {
+  const command = parseOnCallCommand(
+    ['close-market', '--market', 'XNYS', '--date', '2030-01-09', '--reason', 'day of mourning', '--dry-run'],
+    {},
+  );
+
+  expect(command.payload).toEqual({
+    action: 'close-market',
+    market: 'XNYS',
+    date: '2030-01-09',
+    reason: 'day of mourning',
+    dryRun: true,
   });
 });
 
