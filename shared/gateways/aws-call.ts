@@ -12,6 +12,29 @@ export function isSdkError(error: unknown, code?: string): error is SdkServiceEr
 }
 
 /**
+ * IAM's refusals as each service spells them: EC2's `UnauthorizedOperation`, CloudWatch's `AccessDenied`,
+ * EventBridge's `AccessDeniedException`. A denied call is a deployment fault that no retry mends, so it pages.
+ */
+const DENIED_CODES: ReadonlySet<string> = new Set([
+  'UnauthorizedOperation',
+  'AccessDenied',
+  'AccessDeniedException',
+]);
+
+let deniedCalls = 0;
+
+/**
+ * The calls IAM refused since the last take, and starts counting again. Every gateway call goes through
+ * `callAws`, so the count covers them all; the run that ends takes it and puts it as `CallsDenied` (a
+ * Lambda container runs one invocation at a time, so the count is that run's).
+ */
+export function takeDeniedCalls(): number {
+  const taken = deniedCalls;
+  deniedCalls = 0;
+  return taken;
+}
+
+/**
  * Runs one SDK call and turns a service failure (left after the SDK's adaptive retries) into an
  * `AwsCallError` that names the service, the action and EC2's/CloudWatch's/EventBridge's error code.
  */
@@ -20,6 +43,7 @@ export async function callAws<T>(service: Service, action: string, call: () => P
     return await call();
   } catch (error: unknown) {
     if (error instanceof AwsCallError) throw error;
+    if (error instanceof Error && DENIED_CODES.has(error.name)) deniedCalls++;
     if (error instanceof Error) {
       const status = isSdkError(error) ? error.$metadata?.httpStatusCode : undefined;
       const suffix = status === undefined ? '' : ` (HTTP ${status})`;

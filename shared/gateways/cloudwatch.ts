@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../domain/reservation.ts';
 import { ConfigurationError } from '../errors/index.ts';
-import { METRIC, METRIC_DIMENSION, type ReservationMetric } from '../tracker/metric-names.ts';
+import { METRIC, METRIC_DIMENSION, type ServiceMetric } from '../tracker/metric-names.ts';
 import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
 
 /**
@@ -29,7 +29,7 @@ export interface AlarmGateway {
  */
 export interface MetricsGateway {
   /** Puts the values, as few PutMetricData calls as CloudWatch's limits allow. */
-  put(metrics: readonly ReservationMetric[]): Promise<void>;
+  put(metrics: readonly ServiceMetric[]): Promise<void>;
   /**
    * The fleet's measured reclaim durations (seconds) between `since` and `until`, oldest first: one sample per
    * minute that saw reclaims complete, the slowest of them (see `reclaimDurations` below for why).
@@ -97,7 +97,7 @@ export class CloudWatchGateway implements AlarmGateway, MetricsGateway {
     return states;
   }
 
-  async put(metrics: readonly ReservationMetric[]): Promise<void> {
+  async put(metrics: readonly ServiceMetric[]): Promise<void> {
     const namespace = this.metricsNamespace();
     for (const batch of batchDatums(metrics.map(toDatum))) {
       await callAws('cloudwatch', 'PutMetricData', () =>
@@ -172,10 +172,10 @@ function isAlarmState(value: string | undefined): value is AlarmState {
   return value === 'OK' || value === 'ALARM' || value === 'INSUFFICIENT_DATA';
 }
 
-function toDatum(metric: ReservationMetric): MetricDatum {
+function toDatum(metric: ServiceMetric): MetricDatum {
   return {
     MetricName: metric.name,
-    ...(metric.series === 'fleet'
+    ...(metric.series === 'fleet' || metric.reservationId === undefined
       ? {}
       : { Dimensions: [{ Name: METRIC_DIMENSION, Value: metric.reservationId }] }),
     Timestamp: metric.timestamp,

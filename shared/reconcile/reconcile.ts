@@ -8,6 +8,7 @@ import {
   type ServiceEvent,
   type TriggerKind,
 } from '../events/service-events.ts';
+import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { decide } from '../policy/index.ts';
@@ -28,6 +29,13 @@ import {
   retryPlan,
 } from '../records/tags.ts';
 import { needsTracker } from '../tracker/assess.ts';
+import {
+  FAILURE_METRIC,
+  type FailureMetricName,
+  failureMetrics,
+  IN_FLIGHT_RESERVATIONS,
+  type ServiceMetric,
+} from '../tracker/metric-names.ts';
 import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
 import { mapWithConcurrency } from './concurrency.ts';
@@ -178,7 +186,13 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     persistentKeys: { correlation_id: trigger.id, trigger: trigger.kind },
   });
 
-  const observed = await observe(gateways, config, input.reclaimDurationsSeconds, { now, log });
+  const observed = await observe(gateways, config, input.reclaimDurationsSeconds, { now, log }).catch(
+    async (error: unknown) => {
+      // A run that cannot even look still says whether IAM refused it: that is a page, not just an error.
+      await putDeniedCalls(gateways, now, log);
+      throw error;
+    },
+  );
   const observation = input.adjustObservation ? input.adjustObservation(observed) : observed;
   const missingAlarms = configuredAlarmNames(config).filter((name) => observation.alarms[name] === undefined);
   const { decisions, warnings: policyWarnings, closures } = decide(observation, config, now);
@@ -198,7 +212,17 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   );
 
   const events: ServiceEvent[] = [];
-  const context: ActContext = { trigger, now, gateways, mode, log, warnings, events, records: [] };
+  const context: ActContext = {
+    trigger,
+    now,
+    gateways,
+    mode,
+    log,
+    warnings,
+    events,
+    records: [],
+    failures: {},
+  };
   const outcomes: ReservationOutcome[] = [];
   // Records are written per chunk, batched (reservations with the same record share a CreateTags call): a
   // fleet-wide reclaim costs a few tag calls instead of one per reservation, and a run that dies loses at
@@ -217,6 +241,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   }
 
   await finish(outcomes, observation.reservations, context);
+  await putRunMetrics(context);
   const result: ReconcileResult = {
     triggerId: trigger.id,
     trigger: trigger.kind,
@@ -249,6 +274,14 @@ interface ActContext {
   events: ServiceEvent[];
   /** Request records of the changes made, written in a batch by `writeRecords`. */
   records: PendingRecord[];
+  /** What went wrong in this run, put as fleet counts at its end so that each failure pages. */
+  failures: Partial<Record<FailureMetricName, number>>;
+  /** Reservations this run saw in flight, when it made sure the tracker runs. */
+  inFlightSeen?: number;
+}
+
+function countFailure(context: ActContext, name: FailureMetricName, howMany = 1): void {
+  if (howMany > 0) context.failures[name] = (context.failures[name] ?? 0) + howMany;
 }
 
 interface PendingRecord {
@@ -368,6 +401,7 @@ async function act(
     });
     if (snapshot !== undefined) noteFailure(decision, snapshot, reason, context, record, failure);
     else context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
+    countFailure(context, FAILURE_METRIC.changesFailed);
     return { ...base, outcome: 'failed', error: failure };
   }
   if (status === 'failed') {
@@ -382,6 +416,7 @@ async function act(
       reason,
     });
     if (snapshot !== undefined) noteFailure(decision, snapshot, reason, context, record, failure);
+    countFailure(context, FAILURE_METRIC.changesFailed);
     return { ...base, outcome: 'failed', error: failure };
   }
 
@@ -441,6 +476,8 @@ async function defer(
     const failure = { code: errorCode(error), message: errorMessage(error) };
     context.log.error('desired target not recorded', { reservationId, to: target, error });
     context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
+    countFailure(context, FAILURE_METRIC.changesFailed);
+    countFailure(context, FAILURE_METRIC.recordsNotWritten);
     return { ...base, outcome: 'failed', error: failure };
   }
   context.log.info('allocation busy, desired target recorded', {
@@ -614,7 +651,8 @@ async function writeRecords(context: ActContext): Promise<void> {
         ],
       })),
   );
-  // A missing record only weakens the cooldown and the tracker's deadline.
+  // A missing record weakens the cooldown and costs the tracker this change's facts and deadline.
+  countFailure(context, FAILURE_METRIC.recordsNotWritten, failures.length + untagFailures.length);
   for (const { reservationId, error } of [...failures, ...untagFailures]) {
     context.warnings.push(`${reservationId}: request not recorded in tags: ${errorMessage(error)}`);
     context.log.warn('request not recorded', { reservationId, error });
@@ -627,6 +665,7 @@ async function clearStaleDesired(snapshot: ReservationSnapshot, context: ActCont
   try {
     await context.gateways.capacity.untag(snapshot.reservationId, DESIRED_TAG_KEYS);
   } catch (error: unknown) {
+    countFailure(context, FAILURE_METRIC.recordsNotWritten);
     context.warnings.push(
       `${snapshot.reservationId}: stale desired target not cleared: ${errorMessage(error)}`,
     );
@@ -646,29 +685,69 @@ async function finish(
   if (context.events.length > 0) {
     try {
       const published = await context.gateways.events.publish(context.events);
+      countFailure(context, FAILURE_METRIC.eventsNotPublished, published.failed.length);
       for (const failure of published.failed) {
         context.warnings.push(`event '${failure.detailType}' not published: ${failure.errorCode}`);
         context.log.error('event not published', { ...failure });
       }
     } catch (error: unknown) {
+      countFailure(context, FAILURE_METRIC.eventsNotPublished, context.events.length);
       context.warnings.push(`events not published: ${errorMessage(error)}`);
       context.log.error('events not published', { error });
     }
   }
   // A failed change is retried once its backoff is over: the tracker is who comes back for it.
-  const inFlight =
-    outcomes.some(
-      (outcome) =>
-        outcome.outcome === 'updated' ||
-        outcome.outcome === 'deferred' ||
-        (outcome.outcome === 'failed' && outcome.error?.code !== RETRIES_EXHAUSTED),
-    ) || observed.some(needsTracker);
-  if (context.mode !== 'apply' || !inFlight) return;
+  const seenInFlight = new Set(observed.filter(needsTracker).map((snapshot) => snapshot.reservationId));
+  for (const outcome of outcomes) {
+    if (
+      outcome.outcome === 'updated' ||
+      outcome.outcome === 'deferred' ||
+      (outcome.outcome === 'failed' && outcome.error?.code !== RETRIES_EXHAUSTED)
+    )
+      seenInFlight.add(outcome.reservationId);
+  }
+  if (context.mode !== 'apply' || seenInFlight.size === 0) return;
   try {
     await context.gateways.events.enableTracker();
   } catch (error: unknown) {
+    countFailure(context, FAILURE_METRIC.trackerNotEnabled);
     context.warnings.push(`tracker not enabled: ${errorMessage(error)}`);
     context.log.error('tracker not enabled', { error });
+  }
+  // Raises the tracker-not-running alarm's half that only a poll of the tracker lowers again.
+  context.inFlightSeen = seenInFlight.size;
+}
+
+async function putDeniedCalls(gateways: Gateways, now: Date, log: Logger): Promise<void> {
+  const metrics = failureMetrics({ [FAILURE_METRIC.callsDenied]: takeDeniedCalls() }, now);
+  if (metrics.length === 0 || gateways.metrics === undefined) return;
+  await gateways.metrics.put(metrics).catch((error: unknown) => {
+    log.error('denied calls not put', { error });
+  });
+}
+
+/**
+ * Puts the run's failure counts, the calls IAM denied and the in-flight gauge; nothing when all went well.
+ * A metric that cannot be put is a warning: the run's work is done, and its failures are in its log.
+ */
+async function putRunMetrics(context: ActContext): Promise<void> {
+  countFailure(context, FAILURE_METRIC.callsDenied, takeDeniedCalls());
+  const metrics: ServiceMetric[] = failureMetrics(context.failures, context.now);
+  if (context.inFlightSeen !== undefined) {
+    metrics.push({
+      name: IN_FLIGHT_RESERVATIONS,
+      value: context.inFlightSeen,
+      unit: 'Count',
+      timestamp: context.now,
+      series: 'fleet',
+    });
+  }
+  if (metrics.length === 0 || context.gateways.metrics === undefined) return;
+  try {
+    await context.gateways.metrics.put(metrics);
+  } catch (error: unknown) {
+    context.warnings.push(`failure metrics not put: ${errorMessage(error)}`);
+    context.log.error('failure metrics not put', { error, failures: context.failures });
   }
 }
 

@@ -16,7 +16,39 @@ export const METRIC = {
   calendarDataDaysLeft: 'CalendarDataDaysLeft',
 } as const;
 
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+/**
+ * Fleet series (no dimensions) of what went wrong, so that every failure pages: each has an alarm that
+ * notifies the alarm topic (infra/alarms/failure-alarms.yml names them; a template test holds the two equal).
+ * They are counts put only when non-zero, by the run that saw the failure.
+ */
+export const FAILURE_METRIC = {
+  /** An allocation change (create, update, or a deferred target's record) EC2 or the run refused. */
+  changesFailed: 'ChangesFailed',
+  /** A request record, desired target or tracker memory not written to the reservation's tags. */
+  recordsNotWritten: 'RecordsNotWritten',
+  /** Something was in flight and EnableRule failed: nothing may be polling it. */
+  trackerNotEnabled: 'TrackerNotEnabled',
+  /** A deferred target fell due and the tracker could not decide or apply it. */
+  deferredNotApplied: 'DeferredNotApplied',
+  /** Calls IAM refused (AccessDenied, UnauthorizedOperation), counted by the gateways. */
+  callsDenied: 'CallsDenied',
+  /** Events PutEvents did not take: their page through the bus's rule is missing. */
+  eventsNotPublished: 'EventsNotPublished',
+} as const;
+
+export type FailureMetricName = (typeof FAILURE_METRIC)[keyof typeof FAILURE_METRIC];
+
+/**
+ * Reservations seen in flight (fleet gauge): put by every poll of the tracker, 0 included, and by a reconcile
+ * that sees any. The tracker-not-running alarm pairs it with the tracker's invocations: it stays raised
+ * while the tracker does not run, since only a poll brings it back to 0.
+ */
+export const IN_FLIGHT_RESERVATIONS = 'InFlightReservations';
+
+export type MetricName =
+  | (typeof METRIC)[keyof typeof METRIC]
+  | FailureMetricName
+  | typeof IN_FLIGHT_RESERVATIONS;
 
 export const METRIC_DIMENSION = 'ReservationId';
 
@@ -39,4 +71,27 @@ export interface ReservationMetric {
   timestamp: Date;
   /** The reservation's series when absent. */
   series?: MetricSeries;
+}
+
+/** A value of the deployment's fleet series (no dimensions): failures and the in-flight gauge. */
+export interface FleetMetric {
+  name: MetricName;
+  value: number;
+  unit: MetricUnit;
+  timestamp: Date;
+  series: 'fleet';
+  reservationId?: undefined;
+}
+
+/** What the metrics gateway puts. */
+export type ServiceMetric = ReservationMetric | FleetMetric;
+
+/** The non-zero failure counts as fleet datums at `timestamp`. */
+export function failureMetrics(
+  counts: Partial<Record<FailureMetricName, number>>,
+  timestamp: Date,
+): FleetMetric[] {
+  return Object.entries(counts)
+    .filter((entry): entry is [FailureMetricName, number] => (entry[1] ?? 0) > 0)
+    .map(([name, value]) => ({ name, value, unit: 'Count', timestamp, series: 'fleet' }));
 }

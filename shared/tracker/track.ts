@@ -4,6 +4,7 @@ import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
+import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { MAX_DATUMS_PER_PUT, type MetricsGateway } from '../gateways/cloudwatch.ts';
 import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gateways/ec2-capacity.ts';
 import type { Gateways } from '../gateways/index.ts';
@@ -27,7 +28,13 @@ import {
   type TrackerMemory,
   type TrackerSettings,
 } from './assess.ts';
-import type { ReservationMetric } from './metric-names.ts';
+import {
+  FAILURE_METRIC,
+  type FailureMetricName,
+  failureMetrics,
+  IN_FLIGHT_RESERVATIONS,
+  type ServiceMetric,
+} from './metric-names.ts';
 
 /**
  * The track-reclamation use case: poll the managed reservations until nothing is in flight or the run's
@@ -111,7 +118,7 @@ const METRIC_SLICES_IN_FLIGHT = 4;
 
 /** Runs one tracker invocation. */
 export async function trackReclamation(input: TrackInput): Promise<TrackResult> {
-  const { clock, gateways, trigger, config } = input;
+  const { clock, gateways, trigger } = input;
   const settings = input.settings ?? DEFAULT_TRACKER_SETTINGS;
   const log = (input.logger ?? createSilentLogger()).createChild({
     persistentKeys: { correlation_id: trigger.id },
@@ -129,6 +136,29 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     rule: 'enabled',
     pollTimings: [],
   };
+  const failures: Partial<Record<FailureMetricName, number>> = {};
+  try {
+    return await pollUntilIdle(input, settings, log, result, failures);
+  } finally {
+    // Whatever ended the run, what went wrong in it pages: refused records, events, deferred decisions, IAM.
+    failures[FAILURE_METRIC.callsDenied] = (failures[FAILURE_METRIC.callsDenied] ?? 0) + takeDeniedCalls();
+    const metrics = failureMetrics(failures, clock.now());
+    if (metrics.length > 0) {
+      await gateways.metrics.put(metrics).catch((error: unknown) => {
+        log.error('tracker failure metrics not put', { error: errorMessage(error), failures });
+      });
+    }
+  }
+}
+
+async function pollUntilIdle(
+  input: TrackInput,
+  settings: TrackerSettings,
+  log: Logger,
+  result: TrackResult,
+  failures: Partial<Record<FailureMetricName, number>>,
+): Promise<TrackResult> {
+  const { clock, gateways, trigger, config } = input;
   const startedAt = clock.now().getTime();
   const completionReports = new Map<string, Date>();
   if (trigger.kind === 'ec2-completion' && trigger.reservationId !== undefined) {
@@ -166,6 +196,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
         log,
         result,
         readings,
+        failures,
       });
       result.polls++;
       result.pollTimings.push(timing);
@@ -270,6 +301,8 @@ interface PollContext {
   trigger: TrackerTrigger;
   log: Logger;
   result: TrackResult;
+  /** What went wrong in this run, put as fleet counts when it ends. */
+  failures: Partial<Record<FailureMetricName, number>>;
   /** This run's readers of the request record and the tracker's memory (shared readings: read-only). */
   readings: {
     request: (tags: Tags) => ReturnType<typeof readRequestRecord>;
@@ -296,7 +329,7 @@ async function poll(
 ): Promise<Poll> {
   const { now, gateways, log, result } = context;
   const events: ServiceEvent[] = [];
-  const metrics: ReservationMetric[] = [];
+  const metrics: ServiceMetric[] = [];
   const inFlight: string[] = [];
   const tagRequests: TagRequest[] = [];
   const due: string[] = [];
@@ -334,6 +367,14 @@ async function poll(
     }
   }
 
+  // Every poll, 0 included: only a poll lowers the tracker-not-running alarm that a reconcile raised.
+  metrics.push({
+    name: IN_FLIGHT_RESERVATIONS,
+    value: new Set(inFlight).size,
+    unit: 'Count',
+    timestamp: now,
+    series: 'fleet',
+  });
   const timing: PollTiming = {
     lookMs: millisecondsSince(lookStartedAt),
     reportMs: 0,
@@ -379,6 +420,7 @@ async function decideAgain(reservationIds: readonly string[], context: PollConte
     }));
   } catch (error: unknown) {
     // Nothing was decided: the desired targets stay recorded, and the idle re-check keeps the rule on.
+    countFailure(context.failures, FAILURE_METRIC.deferredNotApplied, reservationIds.length);
     log.error('deferred changes not decided', { reservationIds, error: errorMessage(error) });
     for (const reservationId of reservationIds)
       result.failed.push({ reservationId, errorCode: errorCode(error) });
@@ -394,6 +436,7 @@ async function decideAgain(reservationIds: readonly string[], context: PollConte
     } else if (outcome.outcome === 'deferred') {
       inFlight.push(reservationId);
     } else if (outcome.outcome === 'failed') {
+      countFailure(context.failures, FAILURE_METRIC.deferredNotApplied);
       result.failed.push({ reservationId, errorCode: outcome.error?.code ?? 'Unknown' });
     }
   }
@@ -423,7 +466,10 @@ function noteFailure(
   context.result.failed.push({ reservationId: snapshot.reservationId, errorCode: code });
   // Busy means EC2 is still moving it after all: keep tracking.
   if (error instanceof AllocationBusyError) inFlight.push(snapshot.reservationId);
-  else events.push(failedEvent(snapshot, context, error));
+  else {
+    events.push(failedEvent(snapshot, context, error));
+    countFailure(context.failures, FAILURE_METRIC.recordsNotWritten);
+  }
   context.log.warn('tracker could not record', {
     reservationId: snapshot.reservationId,
     errorCode: code,
@@ -449,17 +495,19 @@ function failedEvent(snapshot: ReservationSnapshot, context: PollContext, error:
 /** Reports go out even when some fail: a lost metric must not hide an event, nor the reverse. */
 async function publishAndPut(
   events: readonly ServiceEvent[],
-  metrics: readonly ReservationMetric[],
+  metrics: readonly ServiceMetric[],
   context: PollContext,
 ): Promise<void> {
-  const { gateways, log } = context;
+  const { gateways, log, failures } = context;
   const [published, put] = await Promise.allSettled([
     events.length === 0 ? Promise.resolve(undefined) : gateways.events.publish(events),
     metrics.length === 0 ? Promise.resolve() : putInSlices(gateways.metrics, metrics),
   ]);
   if (published.status === 'rejected') {
+    countFailure(failures, FAILURE_METRIC.eventsNotPublished, events.length);
     log.error('tracker events not published', { error: errorMessage(published.reason) });
   } else if (published.value !== undefined && published.value.failed.length > 0) {
+    countFailure(failures, FAILURE_METRIC.eventsNotPublished, published.value.failed.length);
     log.error('tracker events partly rejected', { failures: published.value.failed });
   }
   if (put.status === 'rejected') log.error('tracker metrics not put', { error: errorMessage(put.reason) });
@@ -470,8 +518,8 @@ async function publishAndPut(
  * slice's calls one after another; slices of whole puts go a few at a time, so the poll waits for the slowest
  * slice instead of the sum, with the same calls. Every slice is attempted; the first failure is reported.
  */
-async function putInSlices(gateway: MetricsGateway, metrics: readonly ReservationMetric[]): Promise<void> {
-  const slices: ReservationMetric[][] = [];
+async function putInSlices(gateway: MetricsGateway, metrics: readonly ServiceMetric[]): Promise<void> {
+  const slices: ServiceMetric[][] = [];
   for (let start = 0; start < metrics.length; start += METRICS_PER_SLICE) {
     slices.push(metrics.slice(start, start + METRICS_PER_SLICE));
   }
@@ -504,3 +552,11 @@ export const TRACKER_TAG_KEYS = [
   TAG.stallReportedAt,
   TAG.deadlineRiskReportedAt,
 ] as const;
+
+function countFailure(
+  failures: Partial<Record<FailureMetricName, number>>,
+  name: FailureMetricName,
+  howMany = 1,
+): void {
+  if (howMany > 0) failures[name] = (failures[name] ?? 0) + howMany;
+}

@@ -7,10 +7,11 @@ import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { TAG } from '#shared/domain/reservation.ts';
+import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_WORST_CALL_MS } from '#shared/gateways/aws-call.ts';
 import { heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 import { DEFAULT_TRACKER_SETTINGS } from '#shared/tracker/assess.ts';
-import { METRIC } from '#shared/tracker/metric-names.ts';
+import { FAILURE_METRIC, IN_FLIGHT_RESERVATIONS, METRIC } from '#shared/tracker/metric-names.ts';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -533,13 +534,19 @@ describe('packaged template: tracker', () => {
         (metric) => metric.Expression ?? '',
       ),
     );
-    for (const metric of ['Stalls', 'DeadlineAtRisk', 'InFlight']) {
+    for (const metric of ['Stalls', 'DeadlineAtRisk']) {
       expect(
         expressions.some((expression) =>
           expression.includes(`(${metric}) FROM SCHEMA("OdcrReclaimer", ReservationId)`),
         ),
       ).toBe(true);
     }
+    // The in-flight half reads the fleet gauge that a reconcile raises and only a tracker poll lowers.
+    expect(template.Resources.InFlightAlarm?.Properties).toMatchObject({
+      Namespace: 'OdcrReclaimer',
+      MetricName: IN_FLIGHT_RESERVATIONS,
+      TreatMissingData: 'ignore',
+    });
     const composite = template.Resources.TrackerNotRunningAlarm!;
     expect(composite.Type).toBe('AWS::CloudWatch::CompositeAlarm');
     expect(composite.Properties?.AlarmRule).toEqual({
@@ -576,5 +583,97 @@ describe('packaged template: tracker', () => {
     expect(expressions.some((expression) => expression.includes('MetricName="ReclaimDurationSeconds"'))).toBe(
       false,
     );
+  });
+});
+
+describe('packaged template: paging', () => {
+  const topic = { Ref: 'AlarmTopic' };
+
+  it("sends the bus's Failed, Stalled and Deadline At Risk events to the alarm topic", () => {
+    const rule = template.Resources.PagingRule!;
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Properties?.EventBusName).toEqual({ Ref: 'EventBus' });
+    expect(rule.Properties?.State).toBe('ENABLED');
+    expect(rule.Properties?.EventPattern).toEqual({
+      source: ['odcr-reclaimer'],
+      'detail-type': [DETAIL_TYPE.changeFailed, DETAIL_TYPE.changeStalled, DETAIL_TYPE.deadlineAtRisk],
+    });
+    expect(rule.Properties?.Targets).toEqual([expect.objectContaining({ Arn: topic })]);
+  });
+
+  it('encrypts the topic with a rotated key that EventBridge and CloudWatch alarms may use to publish', () => {
+    const keyRef = template.Resources.AlarmTopic?.Properties?.KmsMasterKeyId as { Ref: string };
+    const key = template.Resources[keyRef.Ref]!;
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    const statements = (key.Properties?.KeyPolicy as { Statement: Statement[] }).Statement;
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      const granted = statements
+        .filter((statement) => statement.Effect === 'Allow')
+        .filter((statement) =>
+          asArray((statement as { Principal?: { Service?: string | string[] } }).Principal?.Service).includes(
+            service,
+          ),
+        )
+        .flatMap((statement) => asArray(statement.Action));
+      expect(granted).toEqual(expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']));
+    }
+    // The account can still administer (and so update) the key's policy.
+    expect(statements.flatMap((statement) => asArray(statement.Action))).toContain('kms:PutKeyPolicy');
+  });
+
+  it("admits only the paging rule and this account's alarms to publish to the topic", () => {
+    const policy = resourcesOfType(template, 'AWS::SNS::TopicPolicy')
+      .map(([, resource]) => resource)
+      .find((resource) => JSON.stringify(resource.Properties?.Topics) === JSON.stringify([topic]))!;
+    const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    const publishers = statements.map((statement) => ({
+      service: (statement as { Principal?: { Service?: string } }).Principal?.Service,
+      condition: statement.Condition,
+    }));
+    expect(publishers).toEqual(
+      expect.arrayContaining([
+        {
+          service: 'events.amazonaws.com',
+          condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['PagingRule', 'Arn'] } } },
+        },
+        {
+          service: 'cloudwatch.amazonaws.com',
+          condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ]),
+    );
+    expect(publishers).toHaveLength(2);
+  });
+
+  it('alarms on every failure the service counts, each paging the topic', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    for (const metric of Object.values(FAILURE_METRIC)) {
+      expect(alarms).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Namespace: 'OdcrReclaimer',
+            MetricName: metric,
+            Statistic: 'Sum',
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            AlarmActions: [topic],
+          }),
+        ]),
+      );
+    }
+  });
+
+  it('sends every alarm to the topic, but the two halves of the composite', () => {
+    const halves = new Set(['InFlightAlarm', 'TrackerIdleAlarm']);
+    const alarms = [
+      ...resourcesOfType(template, 'AWS::CloudWatch::Alarm'),
+      ...resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm'),
+    ];
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const [id, alarm] of alarms) {
+      if (halves.has(id)) expect(alarm.Properties?.AlarmActions).toBeUndefined();
+      else expect({ id, actions: alarm.Properties?.AlarmActions }).toEqual({ id, actions: [topic] });
+    }
   });
 });

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import type { TrackResult } from '#shared/tracker/track.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  METRICS_NAMESPACE,
+  scheduledEvent,
+  startLocalService,
+  TRACKER_RULE_NAME,
+  TRADING,
+} from '../../support/local-service.ts';
+
+// Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
+const BEFORE_OPEN = '2025-03-13T13:06:00Z';
+const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function runSchedule(local: LocalService) {
+  return createScheduleHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
+}
+
+async function runTracker(local: LocalService, id: string): Promise<TrackResult> {
+  return createTrackerHandler(local.dependencies)(
+    {
+      version: '0',
+      id,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: local.aws.clock.now().toISOString(),
+      region: 'us-east-1',
+      resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
+      detail: {},
+    },
+    lambdaContext('odcr-reclaimer-dev-track-reclamation'),
+  );
+}
+
+/** The fleet series (no dimensions) put under `name`, summed. */
+function fleetSum(local: LocalService, name: string): number {
+  return local.aws.admin
+    .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
+    .metrics.filter((metric) => Object.keys(metric.dimensions).length === 0)
+    .reduce((sum, metric) => sum + (metric.value ?? 0), 0);
+}
+
+function fleetValues(local: LocalService, name: string): number[] {
+  return local.aws.admin
+    .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
+    .metrics.filter((metric) => Object.keys(metric.dimensions).length === 0)
+    .map((metric) => metric.value ?? Number.NaN);
+}
+
+describe('failure metrics', () => {
+  it('counts a failed change and a call IAM denied', async () => {
+    const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
+    service = local;
+    local.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'UnauthorizedOperation',
+      status: 403,
+    });
+
+    const result = await runSchedule(local);
+
+    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('failed');
+    expect(fleetSum(local, 'ChangesFailed')).toBe(1);
+    expect(fleetSum(local, 'CallsDenied')).toBe(1);
+  });
+
+  it('counts records not written, an unpublished event and a tracker not enabled', async () => {
+    const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
+    service = local;
+    local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 10 });
+    local.aws.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500, count: 1 });
+    local.aws.admin.injectFault({ service: 'events', action: 'EnableRule', status: 500, count: 1 });
+
+    const result = await runSchedule(local);
+
+    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(fleetSum(local, 'RecordsNotWritten')).toBeGreaterThanOrEqual(1);
+    expect(fleetSum(local, 'EventsNotPublished')).toBeGreaterThanOrEqual(1);
+    expect(fleetSum(local, 'TrackerNotEnabled')).toBe(1);
+    // The gauge goes up all the same: with the tracker idle, the tracker-not-running alarm pages too.
+    expect(fleetValues(local, 'InFlightReservations')).toEqual([1]);
+    expect(fleetSum(local, 'CallsDenied')).toBe(0);
+  });
+
+  it('raises the in-flight gauge from the reconcile, and only the tracker brings it back to 0', async () => {
+    const local = await startLocalService({ now: BEFORE_OPEN });
+    service = local;
+
+    await runSchedule(local);
+    expect(fleetValues(local, 'InFlightReservations')).toEqual([1]);
+
+    let run = 0;
+    for (; run < 30; run++) {
+      const result = await runTracker(local, `tracker-${run}`);
+      if (result.rule === 'disabled') break;
+      local.aws.advance(10);
+    }
+    expect(fleetValues(local, 'InFlightReservations').at(-1)).toBe(0);
+  });
+
+  it('counts a deferred change the tracker could not apply', async () => {
+    const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
+    service = local;
+    // A target deferred while the allocation moved; it is active again, so the tracker owes a decision.
+    await local.gateways.capacity.tag(TRADING, {
+      'odcr-reclaimer:desired-target': '0',
+      'odcr-reclaimer:desired-reason': 'test',
+    });
+    local.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'UnauthorizedOperation',
+      status: 403,
+    });
+
+    const result = await runTracker(local, 'tracker-deferred');
+
+    expect(result.failed).toEqual([{ reservationId: TRADING, errorCode: 'UnauthorizedOperation' }]);
+    expect(fleetSum(local, 'DeferredNotApplied')).toBe(1);
+    expect(fleetSum(local, 'ChangesFailed')).toBe(1);
+    expect(fleetSum(local, 'CallsDenied')).toBe(1);
+  });
+});
