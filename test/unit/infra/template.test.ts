@@ -234,6 +234,23 @@ describe('packaged template: alarm rule', () => {
       }
     }
   });
+
+  it('lets the tracker read what deciding a deferred target again reads, as the reclaim functions do', () => {
+    const reads = (roleId: string) =>
+      roleStatements(template.Resources[roleId]!)
+        .filter((statement) =>
+          asArray(statement.Action).some((action) =>
+            ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'].includes(action),
+          ),
+        )
+        .map((statement) => ({ action: statement.Action, resource: statement.Resource }));
+    const tracker = reads('TrackReclamationRole');
+    expect(tracker.map((read) => read.action).sort()).toEqual([
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetMetricData',
+    ]);
+    expect(tracker).toEqual(reads('ReclaimOnScheduleRole'));
+  });
 });
 
 describe('packaged template: IAM', () => {
