@@ -84,6 +84,12 @@ export const TAG = {
    * between its describe and its tag write is then not mistaken for the completed one.
    */
   completedRequestAt: 'odcr-reclaimer:completed-request-at',
+  /**
+   * When the tracker first saw the last request complete. Written with its look, before the event goes out:
+   * an `Allocation Change Completed` that PutEvents refused is sent again by a later poll with this time,
+   * while `completedRequestAt` (the mark that it was sent) is written only once PutEvents took it.
+   */
+  completionSeenAt: 'odcr-reclaimer:completion-seen-at',
   /** ISO time of the last `Allocation Change Stalled`: once per stall (a new move starts a new one). */
   stallReportedAt: 'odcr-reclaimer:stall-reported-at',
   /** ISO time of the last `Deadline At Risk`: once per request. */

@@ -19,6 +19,11 @@ export interface PublishResult {
   published: number;
   /** Entries still rejected after retrying (empty when all went through). */
   failed: PublishFailure[];
+  /**
+   * The events of those entries, as given: PutEvents answers per entry (FailedEntryCount counts them), so a
+   * caller with an outbox marks sent exactly the others.
+   */
+  rejected: ServiceEvent[];
 }
 
 /** EventBridge as the service uses it: its own events, and the switch of the tracker's rule. */
@@ -41,6 +46,11 @@ export interface EventBridgeGatewayOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Attempts for entries that PutEvents rejected individually (the SDK does not retry those). */
   maxEntryAttempts?: number;
+}
+
+interface OutgoingEntry {
+  event: ServiceEvent;
+  entry: PutEventsRequestEntry;
 }
 
 /** PutEvents takes at most 10 entries per call. */
@@ -68,15 +78,18 @@ export class EventBridgeGateway implements EventGateway {
   }
 
   async publish(events: readonly ServiceEvent[]): Promise<PublishResult> {
-    const batches: PutEventsRequestEntry[][] = [];
+    const batches: OutgoingEntry[][] = [];
     for (let start = 0; start < events.length; start += ENTRIES_PER_PUT) {
-      batches.push(events.slice(start, start + ENTRIES_PER_PUT).map((event) => this.toEntry(event)));
+      batches.push(
+        events.slice(start, start + ENTRIES_PER_PUT).map((event) => ({ event, entry: this.toEntry(event) })),
+      );
     }
     // PutEvents takes 10 entries: a fleet-wide change is hundreds of puts, sent a few at a time.
     const results = await mapWithConcurrency(batches, PUTS_IN_FLIGHT, (batch) => this.putWithRetries(batch));
     return {
       published: results.reduce((sum, result) => sum + result.published, 0),
       failed: results.flatMap((result) => result.failed),
+      rejected: results.flatMap((result) => result.rejected),
     };
   }
 
@@ -92,7 +105,7 @@ export class EventBridgeGateway implements EventGateway {
     );
   }
 
-  private async putWithRetries(entries: PutEventsRequestEntry[]): Promise<PublishResult> {
+  private async putWithRetries(entries: OutgoingEntry[]): Promise<PublishResult> {
     let pending = entries;
     let published = 0;
     let lastFailures: PublishFailure[] = [];
@@ -100,18 +113,20 @@ export class EventBridgeGateway implements EventGateway {
       if (attempt > 1) await this.sleep(BASE_BACKOFF_MS * 2 ** (attempt - 2));
       const batch = pending;
       const answer = await callAws('events', 'PutEvents', () =>
-        this.client.send(new PutEventsCommand({ Entries: batch })),
+        this.client.send(new PutEventsCommand({ Entries: batch.map((outgoing) => outgoing.entry) })),
       );
-      const retry: PutEventsRequestEntry[] = [];
+      const retry: OutgoingEntry[] = [];
       lastFailures = [];
-      batch.forEach((entry, index) => {
+      batch.forEach((outgoing, index) => {
+        const { entry } = outgoing;
+        // The answer's entries are in the request's order; one missing is not known to have gone through.
         const result = answer.Entries?.[index];
-        if (result?.ErrorCode) {
-          retry.push(entry);
+        if (result === undefined || result.ErrorCode) {
+          retry.push(outgoing);
           lastFailures.push({
             detailType: entry.DetailType ?? '',
-            errorCode: result.ErrorCode,
-            errorMessage: result.ErrorMessage ?? '',
+            errorCode: result?.ErrorCode ?? 'MissingEntryResult',
+            errorMessage: result?.ErrorMessage ?? '',
           });
         } else {
           published++;
@@ -119,7 +134,11 @@ export class EventBridgeGateway implements EventGateway {
       });
       pending = retry;
     }
-    return { published, failed: pending.length === 0 ? [] : lastFailures };
+    return {
+      published,
+      failed: pending.length === 0 ? [] : lastFailures,
+      rejected: pending.map((outgoing) => outgoing.event),
+    };
   }
 
   private toEntry(event: ServiceEvent): PutEventsRequestEntry {

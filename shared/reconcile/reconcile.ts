@@ -152,7 +152,7 @@ async function readAlarms(
 }
 
 /** One-minute CloudWatch data is kept 15 days: the learned lead looks back two weeks of reclaims. */
-const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
+export const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
 
 /**
  * The reclaim durations the tracker measured (issue 5), so slow reclaims make the next schedule earlier: one

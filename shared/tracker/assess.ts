@@ -54,8 +54,10 @@ export interface DeferredTarget {
 export interface TrackerMemory {
   lastProgressAt?: Date;
   lastProgressCount?: number;
-  /** Requested-at of the last request seen complete. */
+  /** Requested-at of the last request whose completion was sent. */
   completedRequestAt?: Date;
+  /** When the last completion was first seen (its event may still be owed). */
+  completionSeenAt?: Date;
   stallReportedAt?: Date;
   deadlineRiskReportedAt?: Date;
 }
@@ -71,6 +73,11 @@ export interface AssessInput {
   reportIdleGauges: boolean;
   /** EC2's own completion event time for this reservation, when that event woke the tracker. */
   completionReportedAt?: Date;
+  /**
+   * How long reclaims take here: the p95 of the tracker's measured durations, once enough were measured (the
+   * policy's lead is built on it too). Absent when unknown.
+   */
+  learnedReclaimSeconds?: number;
 }
 
 export interface Assessment {
@@ -78,8 +85,14 @@ export interface Assessment {
   inFlight: boolean;
   events: ServiceEvent[];
   metrics: ReservationMetric[];
-  /** Tags to write (the tracker's memory and completion marks). */
+  /** Tags to write (the tracker's memory and completion marks), as they stand once every event is sent. */
   tags: Record<string, string>;
+  /**
+   * The outbox: for each one-shot event (Completed, Stalled, Deadline At Risk), the tags among `tags` that
+   * mark it sent. They are written only once PutEvents took the event; until then a later poll finds the
+   * event still owed and sends it again, so a PutEvents outage delays a one-shot event but never loses it.
+   */
+  marks: Map<ServiceEvent, Record<string, string>>;
   /**
    * A desired target was recorded while the allocation was in flight, and the allocation is `active` again:
    * the reservation must be decided again now. The recorded number is never replayed: alarms, overrides and
@@ -146,8 +159,19 @@ export function needsTracker(snapshot: ReservationSnapshot): boolean {
   return (
     isInFlight(snapshot) ||
     hasDecisionDue(snapshot) ||
-    failedChangeRetry(snapshot, readRequestRecord(snapshot.tags)) !== 'none'
+    failedChangeRetry(snapshot, readRequestRecord(snapshot.tags)) !== 'none' ||
+    owesCompletion(snapshot)
   );
+}
+
+/**
+ * The allocation has settled at its recorded request, and no `Allocation Change Completed` for it went out
+ * yet (its mark is written only once PutEvents took the event): the tracker still owes it.
+ */
+export function owesCompletion(snapshot: ReservationSnapshot): boolean {
+  const request = requestOfAllocation(snapshot, readRequestRecord(snapshot.tags));
+  if (request === undefined || isInFlight(snapshot) || snapshot.allocation?.status === 'failed') return false;
+  return parseTime(snapshot.tags[TAG.completedRequestAt])?.getTime() !== request.at.getTime();
 }
 
 /**
@@ -168,12 +192,14 @@ export function readTrackerMemory(tags: Readonly<Record<string, string>>): Track
   const lastProgressAt = parseTime(tags[TAG.lastProgressAt]);
   const lastProgressCount = parseCount(tags[TAG.lastProgressCount]);
   const completedRequestAt = parseTime(tags[TAG.completedRequestAt]);
+  const completionSeenAt = parseTime(tags[TAG.completionSeenAt]);
   const stallReportedAt = parseTime(tags[TAG.stallReportedAt]);
   const deadlineRiskReportedAt = parseTime(tags[TAG.deadlineRiskReportedAt]);
   return {
     ...(lastProgressAt === undefined ? {} : { lastProgressAt }),
     ...(lastProgressCount === undefined ? {} : { lastProgressCount }),
     ...(completedRequestAt === undefined ? {} : { completedRequestAt }),
+    ...(completionSeenAt === undefined ? {} : { completionSeenAt }),
     ...(stallReportedAt === undefined ? {} : { stallReportedAt }),
     ...(deadlineRiskReportedAt === undefined ? {} : { deadlineRiskReportedAt }),
   };
@@ -191,6 +217,12 @@ export function assessReservation(input: AssessInput): Assessment {
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
   const tags: Record<string, string> = {};
+  const marks = new Map<ServiceEvent, Record<string, string>>();
+  const markSent = (event: ServiceEvent, key: string, value: string) => {
+    events.push(event);
+    tags[key] = value;
+    marks.set(event, { [key]: value });
+  };
   // Four gauges per reservation per poll: the optional series is assigned, not spread (spreads showed at 10,000).
   const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') => {
     const datum: ReservationMetric = { name, reservationId, value, unit, timestamp: now };
@@ -245,16 +277,24 @@ export function assessReservation(input: AssessInput): Assessment {
       stalledForSeconds >= settings.stallAfterSeconds &&
       !isAtOrAfter(memory.stallReportedAt, lastMovedAt)
     ) {
-      events.push(
+      markSent(
         stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, requestDetail(request)),
+        TAG.stallReportedAt,
+        now.toISOString(),
       );
       metric(METRIC.stalls, 1);
-      tags[TAG.stallReportedAt] = now.toISOString();
     }
     const risk =
-      request === undefined ? undefined : deadlineRisk(request, current, target, memory, now, settings);
+      request === undefined
+        ? undefined
+        : deadlineRisk(request, current, target, memory, now, settings, {
+            lastMovedAt,
+            ...(input.learnedReclaimSeconds === undefined
+              ? {}
+              : { learnedSeconds: input.learnedReclaimSeconds }),
+          });
     if (risk !== undefined) {
-      events.push({
+      const riskEvent: ServiceEvent = {
         detailType: DETAIL_TYPE.deadlineAtRisk,
         detail: {
           reservationId,
@@ -267,29 +307,30 @@ export function assessReservation(input: AssessInput): Assessment {
           observedAt: now.toISOString(),
         },
         time: now,
-      });
+      };
+      markSent(riskEvent, TAG.deadlineRiskReportedAt, now.toISOString());
       metric(METRIC.deadlineAtRisk, 1);
-      tags[TAG.deadlineRiskReportedAt] = now.toISOString();
     }
   }
 
   if (failed) {
     const episodeStart = request !== undefined && request.at > lastMovedAt ? request.at : lastMovedAt;
     if (!isAtOrAfter(memory.stallReportedAt, episodeStart)) {
-      events.push(
+      markSent(
         stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, requestDetail(request)),
+        TAG.stallReportedAt,
+        now.toISOString(),
       );
       metric(METRIC.stalls, 1);
-      tags[TAG.stallReportedAt] = now.toISOString();
     }
   }
 
   if (!inFlight && !failed && request !== undefined && requestOpen) {
-    const completedAt = completionTime(request, input.completionReportedAt, now);
+    const completedAt = completionTime(request, input.completionReportedAt ?? memory.completionSeenAt, now);
     const durationSeconds = secondsBetween(request.at, completedAt);
     const marginSeconds =
       request.deadline === undefined ? undefined : secondsBetween(completedAt, request.deadline);
-    events.push({
+    const completedEvent: ServiceEvent = {
       detailType: DETAIL_TYPE.changeCompleted,
       detail: {
         reservationId,
@@ -301,7 +342,10 @@ export function assessReservation(input: AssessInput): Assessment {
         ...(marginSeconds === undefined ? {} : { marginSeconds }),
       },
       time: now,
-    });
+    };
+    markSent(completedEvent, TAG.completedRequestAt, request.at.toISOString());
+    // Its memory, written with the look: should PutEvents refuse the event, it is sent again with this time.
+    tags[TAG.completionSeenAt] = completedAt.toISOString();
     // Only reclaims teach the lead: lending back has no deadline and no borrower to wait for. Put twice: the
     // reservation's series (its dashboards) and the fleet series, which the learned lead reads in one query.
     if (request.target < request.from) {
@@ -309,30 +353,48 @@ export function assessReservation(input: AssessInput): Assessment {
       metric(METRIC.reclaimDurationSeconds, durationSeconds, 'Seconds', 'fleet');
     }
     if (marginSeconds !== undefined) metric(METRIC.deadlineMarginSeconds, marginSeconds, 'Seconds');
-    tags[TAG.completedRequestAt] = request.at.toISOString();
   }
 
   const ready = allocation?.status === 'active' && !inFlight;
-  const retry = failedChangeRetry(snapshot, request, now);
+  const retry = failedChangeRetry(snapshot, input.request, now);
   return {
     reservationId,
     inFlight,
     events,
     metrics,
     tags,
+    marks,
     redecide: (ready && input.deferred !== undefined) || retry === 'due',
     retryPending: retry !== 'none',
   };
 }
 
 interface DeadlineRisk {
+  /** When the reclaim is projected to complete; absent when nothing moves, so no completion can be projected. */
   projectedAt?: Date;
   instancesPerMinute: number;
 }
 
+/** What the projection knows beyond the request and the count. */
+export interface ProjectionEvidence {
+  /** When the current count last moved (the request's time if it never did). */
+  lastMovedAt?: Date;
+  /** The learned reclaim duration in seconds (see `AssessInput.learnedReclaimSeconds`). */
+  learnedSeconds?: number;
+}
+
 /**
- * At the rate observed since the request, will the reclaim miss its deadline? Raised only before the
- * deadline (afterwards it is a miss, which the completion's negative margin reports) and once per request.
+ * Will the reclaim miss its deadline? Raised as soon as the projected completion passes it, and only before
+ * it (afterwards it is a miss, which the completion's negative margin reports), once per request.
+ *
+ * The projection is the latest of what is known to bound the completion:
+ * - no borrower leaves before its interruption warning has run out;
+ * - reclaims here take the learned duration (the p95 the lead is built on);
+ * - at the rate instances came back since the request, the rest take this long;
+ * - and none at all when nothing moved for a whole warning's length after the warnings ran out: those
+ *   borrowers are stuck (or the change failed), and no rate says when they will go.
+ * The last one is what the rate alone misses: unused slots come back at once and most borrowers go on time,
+ * so a rate averaged since the request stays high while the last instances never go.
  */
 export function deadlineRisk(
   request: TrackedRequest,
@@ -341,6 +403,7 @@ export function deadlineRisk(
   memory: TrackerMemory,
   now: Date,
   settings: TrackerSettings,
+  evidence: ProjectionEvidence = {},
 ): DeadlineRisk | undefined {
   const deadline = request.deadline;
   if (deadline === undefined || request.target >= request.from) return undefined;
@@ -348,20 +411,24 @@ export function deadlineRisk(
   if (isAtOrAfter(memory.deadlineRiskReportedAt, request.at)) return undefined;
   const remaining = current - target;
   if (remaining <= 0) return undefined;
-  const secondsLeft = secondsBetween(now, deadline);
   const elapsed = secondsBetween(request.at, now);
   const moved = request.from - current;
-  if (moved <= 0 || elapsed <= 0) {
-    // Nothing to extrapolate from yet: the first borrowers cannot go before their warning ends.
-    const earliestFirstMove = Math.max(0, settings.interruptionNoticeSeconds - elapsed);
-    return secondsLeft < earliestFirstMove || elapsed >= settings.stallAfterSeconds
-      ? { instancesPerMinute: 0 }
-      : undefined;
+  const perSecond = moved > 0 && elapsed > 0 ? moved / elapsed : 0;
+  const instancesPerMinute = round(perSecond * 60);
+
+  const warningsEndAt = request.at.getTime() + settings.interruptionNoticeSeconds * 1000;
+  const lastMovedAt = evidence.lastMovedAt?.getTime() ?? (moved > 0 ? undefined : request.at.getTime());
+  if (lastMovedAt !== undefined) {
+    const idleSeconds = (now.getTime() - Math.max(lastMovedAt, warningsEndAt)) / 1000;
+    if (idleSeconds >= settings.interruptionNoticeSeconds) return { instancesPerMinute };
   }
-  const perSecond = moved / elapsed;
-  const projectedAt = new Date(now.getTime() + (remaining / perSecond) * 1000);
+  const bounds = [warningsEndAt];
+  if (evidence.learnedSeconds !== undefined)
+    bounds.push(request.at.getTime() + evidence.learnedSeconds * 1000);
+  if (perSecond > 0) bounds.push(now.getTime() + (remaining / perSecond) * 1000);
+  const projectedAt = new Date(Math.max(...bounds));
   if (projectedAt.getTime() <= deadline.getTime()) return undefined;
-  return { projectedAt, instancesPerMinute: round(perSecond * 60) };
+  return { projectedAt, instancesPerMinute };
 }
 
 function completionTime(request: TrackedRequest, reportedAt: Date | undefined, now: Date): Date {

@@ -10,8 +10,9 @@ import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gatewa
 import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
+import { p95 } from '../policy/lead.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
-import { reconcile } from '../reconcile/reconcile.ts';
+import { LEARNED_LEAD_LOOKBACK_MS, reconcile } from '../reconcile/reconcile.ts';
 import {
   DESIRED_TAG_KEYS,
   REQUEST_TAG_KEYS,
@@ -23,6 +24,7 @@ import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
+  isInFlight,
   needsTracker,
   readTrackerMemory,
   type TrackerMemory,
@@ -169,6 +171,15 @@ async function pollUntilIdle(
     request: memoizedByTags(REQUEST_TAG_KEYS, readRequestRecord),
     memory: memoizedByTags(TRACKER_TAG_KEYS, readTrackerMemory),
   };
+  let learned: Promise<number | undefined> | undefined;
+  const learnedReclaimSeconds = (snapshots: readonly ReservationSnapshot[]) => {
+    const deadlineInFlight = snapshots.some(
+      (snapshot) => isInFlight(snapshot) && readings.request(snapshot.tags)?.deadline !== undefined,
+    );
+    if (!deadlineInFlight) return Promise.resolve(undefined);
+    learned ??= readLearnedReclaimSeconds(gateways, config, clock.now(), log);
+    return learned;
+  };
   let sweptReservations = 0;
   // The last poll's report, still going out: the next look, and the end of the run, wait for it.
   let reportOut: Promise<void> = Promise.resolve();
@@ -197,6 +208,7 @@ async function pollUntilIdle(
         result,
         readings,
         failures,
+        learnedReclaimSeconds,
       });
       result.polls++;
       result.pollTimings.push(timing);
@@ -303,6 +315,8 @@ interface PollContext {
   result: TrackResult;
   /** What went wrong in this run, put as fleet counts when it ends. */
   failures: Partial<Record<FailureMetricName, number>>;
+  /** The learned reclaim duration, read once per run and only when a reclaim with a deadline is in flight. */
+  learnedReclaimSeconds: (snapshots: readonly ReservationSnapshot[]) => Promise<number | undefined>;
   /** This run's readers of the request record and the tracker's memory (shared readings: read-only). */
   readings: {
     request: (tags: Tags) => ReturnType<typeof readRequestRecord>;
@@ -332,8 +346,10 @@ async function poll(
   const metrics: ServiceMetric[] = [];
   const inFlight: string[] = [];
   const tagRequests: TagRequest[] = [];
+  const marks: Outbox = new Map();
   const due: string[] = [];
 
+  const learnedReclaimSeconds = await context.learnedReclaimSeconds(snapshots);
   for (const snapshot of snapshots) {
     const request = context.readings.request(snapshot.tags);
     const deferred = readDesiredTarget(snapshot.tags);
@@ -347,13 +363,16 @@ async function poll(
       settings: context.settings,
       reportIdleGauges: context.firstPoll,
       ...(completionReportedAt === undefined ? {} : { completionReportedAt }),
+      ...(learnedReclaimSeconds === undefined ? {} : { learnedReclaimSeconds }),
     });
     for (const event of assessment.events) events.push(event);
     for (const metric of assessment.metrics) metrics.push(metric);
     noteOutcome(assessment, result, log);
     if (assessment.inFlight || assessment.retryPending) inFlight.push(snapshot.reservationId);
     if (assessment.redecide) due.push(snapshot.reservationId);
-    tagRequests.push({ reservationId: snapshot.reservationId, tags: assessment.tags });
+    tagRequests.push({ reservationId: snapshot.reservationId, tags: withoutMarks(assessment) });
+    for (const [event, tags] of assessment.marks)
+      marks.set(event, { reservationId: snapshot.reservationId, tags });
   }
 
   // The tracker's memory and records, batched: reservations moving together carry the same tags, so a poll
@@ -383,7 +402,7 @@ async function poll(
     metrics: metrics.length,
   };
   const reportStartedAt = performance.now();
-  const report = publishAndPut(events, metrics, context).then(() => {
+  const report = publishAndPut(events, metrics, marks, context).then(() => {
     timing.reportMs = millisecondsSince(reportStartedAt);
   });
   if (due.length > 0) {
@@ -496,6 +515,7 @@ function failedEvent(snapshot: ReservationSnapshot, context: PollContext, error:
 async function publishAndPut(
   events: readonly ServiceEvent[],
   metrics: readonly ServiceMetric[],
+  outbox: Outbox,
   context: PollContext,
 ): Promise<void> {
   const { gateways, log, failures } = context;
@@ -510,7 +530,73 @@ async function publishAndPut(
     countFailure(failures, FAILURE_METRIC.eventsNotPublished, published.value.failed.length);
     log.error('tracker events partly rejected', { failures: published.value.failed });
   }
+  if (published.status === 'fulfilled' && outbox.size > 0) {
+    await markSent(outbox, new Set(published.value?.rejected ?? []), context);
+  }
   if (put.status === 'rejected') log.error('tracker metrics not put', { error: errorMessage(put.reason) });
+}
+
+/**
+ * The p95 of the measured reclaim durations, as the policy's lead uses them: only with enough samples to
+ * trust it (`lead.minSamples`). A failed read leaves the projection to the observed rate alone.
+ */
+async function readLearnedReclaimSeconds(
+  gateways: TrackerGateways,
+  config: PolicyConfig,
+  now: Date,
+  log: Logger,
+): Promise<number | undefined> {
+  try {
+    const samples = await gateways.metrics.reclaimDurations(
+      new Date(now.getTime() - LEARNED_LEAD_LOOKBACK_MS),
+      now,
+    );
+    return samples.length >= config.lead.minSamples ? p95(samples) : undefined;
+  } catch (error: unknown) {
+    log.warn('measured reclaim durations unavailable for the deadline projection', {
+      error: errorMessage(error),
+    });
+    return undefined;
+  }
+}
+
+/** One-shot events of a poll and, for each, the reservation's tags that mark it sent. */
+type Outbox = Map<ServiceEvent, { reservationId: string; tags: Record<string, string> }>;
+
+/** The look writes the memory, not the marks of one-shot events: those wait until PutEvents took the event. */
+function withoutMarks(assessment: Assessment): Record<string, string> {
+  if (assessment.marks.size === 0) return assessment.tags;
+  const tags = { ...assessment.tags };
+  for (const marked of assessment.marks.values()) for (const key of Object.keys(marked)) delete tags[key];
+  return tags;
+}
+
+/**
+ * Marks sent the one-shot events PutEvents took (batched like the look's tags). A refused event stays owed:
+ * the next poll, or the next run (a reconcile that sees it owed enables the tracker), sends it again. A mark
+ * that is not written sends the event twice rather than never.
+ */
+async function markSent(
+  outbox: Outbox,
+  rejected: ReadonlySet<ServiceEvent>,
+  context: PollContext,
+): Promise<void> {
+  const byReservation = new Map<string, Record<string, string>>();
+  for (const [event, { reservationId, tags }] of outbox) {
+    if (rejected.has(event)) continue;
+    byReservation.set(reservationId, { ...byReservation.get(reservationId), ...tags });
+  }
+  const failures = await writeTags(
+    context.gateways.capacity,
+    [...byReservation].map(([reservationId, tags]) => ({ reservationId, tags })),
+  );
+  countFailure(context.failures, FAILURE_METRIC.recordsNotWritten, failures.length);
+  for (const { reservationId, error } of failures) {
+    context.log.warn('sent events not marked: they will be sent again', {
+      reservationId,
+      error: errorMessage(error),
+    });
+  }
 }
 
 /**
@@ -549,6 +635,7 @@ export const TRACKER_TAG_KEYS = [
   TAG.lastProgressAt,
   TAG.lastProgressCount,
   TAG.completedRequestAt,
+  TAG.completionSeenAt,
   TAG.stallReportedAt,
   TAG.deadlineRiskReportedAt,
 ] as const;

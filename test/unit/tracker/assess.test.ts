@@ -311,7 +311,43 @@ describe('deadlineRisk', () => {
 
   it('is raised when nothing moved and less time is left than the interruption notice needs', () => {
     const request = { ...reclaim, deadline: at(90) };
-    expect(deadlineRisk(request, 60, 0, memory, at(15), settings)).toEqual({ instancesPerMinute: 0 });
+    expect(deadlineRisk(request, 60, 0, memory, at(15), settings)).toEqual({
+      projectedAt: at(settings.interruptionNoticeSeconds),
+      instancesPerMinute: 0,
+    });
+  });
+
+  it('is raised a warning after the warnings ran out when the last borrowers do not go', () => {
+    // 58 of 60 back within three minutes, then nothing: the average rate alone would still say "in time".
+    const lastMovedAt = at(180);
+    const rateOnly = deadlineRisk(reclaim, 2, 0, memory, at(299), settings);
+    expect(deadlineRisk(reclaim, 2, 0, memory, at(299), settings, { lastMovedAt })).toBeUndefined();
+    expect(rateOnly).toBeUndefined();
+    expect(deadlineRisk(reclaim, 2, 0, memory, at(300), settings, { lastMovedAt })).toEqual({
+      instancesPerMinute: round((58 / 300) * 60),
+    });
+  });
+
+  it('counts a stuck reclaim from the end of the warnings, not from the instant return of unused slots', () => {
+    // 30 unused slots back at once, then the 30 borrowers never go.
+    const lastMovedAt = at(0);
+    const notice = settings.interruptionNoticeSeconds;
+    expect(
+      deadlineRisk(reclaim, 30, 0, memory, at(2 * notice - 1), settings, { lastMovedAt }),
+    ).toBeUndefined();
+    expect(deadlineRisk(reclaim, 30, 0, memory, at(2 * notice), settings, { lastMovedAt })).toBeDefined();
+  });
+
+  it('is raised at once when the learned duration already ends after the deadline', () => {
+    const learnedSeconds = (OPEN.getTime() - REQUESTED_AT.getTime()) / 1000 + 60;
+    const risk = deadlineRisk(reclaim, 30, 0, memory, at(30), settings, {
+      lastMovedAt: at(30),
+      learnedSeconds,
+    });
+    expect(risk?.projectedAt).toEqual(at(learnedSeconds));
+    expect(
+      deadlineRisk(reclaim, 30, 0, memory, at(30), settings, { lastMovedAt: at(30), learnedSeconds: 600 }),
+    ).toBeUndefined();
   });
 
   it('is never raised for a request without a deadline or for a lend', () => {
@@ -350,3 +386,7 @@ describe('readTrackerMemory', () => {
     ).toEqual({ completedRequestAt: REQUESTED_AT });
   });
 });
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

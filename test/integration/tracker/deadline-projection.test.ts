@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
+
+let harness: TrackerHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function runMinutes(local: TrackerHarness, minutes: number): Promise<void> {
+  for (let minute = 0; minute < minutes; minute++) {
+    const startedAt = local.local.clock.now().getTime();
+    await local.runScheduled();
+    const now = local.local.clock.now().getTime();
+    if (now < startedAt + 60_000) local.local.advance((startedAt + 60_000 - now) / 1000);
+  }
+}
+
+const MINUTE = 60_000;
+
+// The seed lends 60 with 30 borrowed: a reclaim to 0 gets 30 unused slots back at once, then waits for the
+// borrowers' 2-minute warning and their shutdown. The open is 22 minutes after the request, like a lead.
+describe('Deadline At Risk projection', () => {
+  it('fires minutes into a reclaim whose borrowers never go, not halfway to the open', async () => {
+    harness = await startTrackerHarness();
+    harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
+    const requestedAt = harness.local.clock.now().getTime();
+    const deadline = new Date(requestedAt + 22 * MINUTE);
+    await harness.request(TRADING, 0, { deadline });
+
+    await runMinutes(harness, 12);
+
+    const risks = harness.events('Deadline At Risk');
+    expect(risks).toHaveLength(1);
+    // The warnings run out at 2 minutes; nothing moved for another warning's length: at risk by 5 minutes.
+    expect(Date.parse(risks[0]?.time ?? '') - requestedAt).toBeLessThanOrEqual(5 * MINUTE);
+    expect(risks[0]?.detail).toMatchObject({ remaining: 30, projectedCompletionAt: null });
+  });
+
+  it('fires when the last few borrowers hang although the rate so far looks fine', async () => {
+    harness = await startTrackerHarness();
+    // All but 2 of the 30 borrowers go on time.
+    harness.local.admin.injectFault({
+      service: 'ec2',
+      kind: 'borrowers-stuck',
+      reservationId: TRADING,
+      instances: 2,
+    });
+    const requestedAt = harness.local.clock.now().getTime();
+    const deadline = new Date(requestedAt + 22 * MINUTE);
+    await harness.request(TRADING, 0, { deadline });
+
+    await runMinutes(harness, 15);
+
+    const risks = harness.events('Deadline At Risk');
+    expect(risks).toHaveLength(1);
+    expect(risks[0]?.detail).toMatchObject({ remaining: 2 });
+    expect(deadline.getTime() - Date.parse(risks[0]?.time ?? '')).toBeGreaterThanOrEqual(15 * MINUTE);
+  });
+
+  it('does not fire for a reclaim that completes in time', async () => {
+    harness = await startTrackerHarness();
+    const deadline = new Date(harness.local.clock.now().getTime() + 22 * MINUTE);
+    await harness.request(TRADING, 0, { deadline });
+
+    await harness.runUntilIdle();
+
+    expect(harness.events('Allocation Change Completed')).toHaveLength(1);
+    expect(harness.events('Deadline At Risk')).toEqual([]);
+  });
+});
