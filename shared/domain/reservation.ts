@@ -90,6 +90,11 @@ export const TAG = {
    * while `completedRequestAt` (the mark that it was sent) is written only once PutEvents took it.
    */
   completionSeenAt: 'odcr-reclaimer:completion-seen-at',
+  /**
+   * The outbox of an `Allocation Change Failed` that the run's PutEvents refused: the failure's facts
+   * (`requested-at|from|to|trigger|error-code`), until the tracker has sent it again (then empty).
+   */
+  outboxFailed: 'odcr-reclaimer:outbox-failed',
   /** ISO time of the last `Allocation Change Stalled`: once per stall (a new move starts a new one). */
   stallReportedAt: 'odcr-reclaimer:stall-reported-at',
   /** ISO time of the last `Deadline At Risk`: once per request. */

@@ -22,6 +22,7 @@ import {
   failureRecordTags,
   lastReclaimTags,
   MAX_CHANGE_ATTEMPTS,
+  owedFailureTag,
   readDesiredTarget,
   readFailureRecord,
   readRequestRecord,
@@ -682,22 +683,27 @@ async function finish(
   observed: readonly ReservationSnapshot[],
   context: ActContext,
 ): Promise<void> {
+  let refused: readonly ServiceEvent[] = [];
   if (context.events.length > 0) {
     try {
       const published = await context.gateways.events.publish(context.events);
+      refused = published.rejected;
       countFailure(context, FAILURE_METRIC.eventsNotPublished, published.failed.length);
       for (const failure of published.failed) {
         context.warnings.push(`event '${failure.detailType}' not published: ${failure.errorCode}`);
         context.log.error('event not published', { ...failure });
       }
     } catch (error: unknown) {
+      refused = context.events;
       countFailure(context, FAILURE_METRIC.eventsNotPublished, context.events.length);
       context.warnings.push(`events not published: ${errorMessage(error)}`);
       context.log.error('events not published', { error });
     }
   }
+  const owed = await keepRefusedFailures(refused, context);
   // A failed change is retried once its backoff is over: the tracker is who comes back for it.
   const seenInFlight = new Set(observed.filter(needsTracker).map((snapshot) => snapshot.reservationId));
+  for (const reservationId of owed) seenInFlight.add(reservationId);
   for (const outcome of outcomes) {
     if (
       outcome.outcome === 'updated' ||
@@ -716,6 +722,36 @@ async function finish(
   }
   // Raises the tracker-not-running alarm's half that only a poll of the tracker lowers again.
   context.inFlightSeen = seenInFlight.size;
+}
+
+/**
+ * The outbox of `Allocation Change Failed`: a failure whose event PutEvents refused is kept on its
+ * reservation, and the tracker (which every run wakes while one is owed) sends it again. Returns the
+ * reservations that now owe one.
+ */
+async function keepRefusedFailures(refused: readonly ServiceEvent[], context: ActContext): Promise<string[]> {
+  const owed = refused.flatMap((event) => {
+    if (event.detailType !== DETAIL_TYPE.changeFailed) return [];
+    const detail = event.detail as AllocationChangeDetail;
+    const tags = owedFailureTag({
+      requestedAt: new Date(detail.requestedAt),
+      from: detail.from,
+      to: detail.to,
+      trigger: detail.trigger,
+      errorCode: detail.errorCode ?? 'Unknown',
+    });
+    return [{ reservationId: detail.reservationId, tags }];
+  });
+  if (owed.length === 0) return [];
+  const failures = await writeTags(context.gateways.capacity, owed);
+  countFailure(context, FAILURE_METRIC.recordsNotWritten, failures.length);
+  for (const { reservationId, error } of failures) {
+    context.warnings.push(
+      `${reservationId}: refused failure event not kept for resending: ${errorMessage(error)}`,
+    );
+  }
+  const lost = new Set(failures.map((failure) => failure.reservationId));
+  return owed.map((entry) => entry.reservationId).filter((reservationId) => !lost.has(reservationId));
 }
 
 async function putDeniedCalls(gateways: Gateways, now: Date, log: Logger): Promise<void> {

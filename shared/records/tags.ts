@@ -299,3 +299,43 @@ function truncate(text: string): string {
 function boundedText(text: string): string {
   return truncate(text);
 }
+
+/** The facts of an `Allocation Change Failed` kept in the outbox until it is sent (TAG.outboxFailed). */
+export interface OwedFailure {
+  requestedAt: Date;
+  from: number;
+  to: number;
+  trigger: string;
+  errorCode: string;
+}
+
+const OUTBOX_SEPARATOR = '|';
+
+/** The outbox value; error codes and triggers are short identifiers, so it stays far below 256 characters. */
+export function owedFailureTag(failure: OwedFailure): Record<string, string> {
+  const clean = (text: string) => truncate(text.replaceAll(OUTBOX_SEPARATOR, ' ')).slice(0, 64);
+  return {
+    [TAG.outboxFailed]: [
+      failure.requestedAt.toISOString(),
+      String(failure.from),
+      String(failure.to),
+      clean(failure.trigger),
+      clean(failure.errorCode),
+    ].join(OUTBOX_SEPARATOR),
+  };
+}
+
+/** The owed failure, if any: absent, empty (sent) or unreadable values owe nothing. */
+export function readOwedFailure(tags: Tags): OwedFailure | undefined {
+  const parts = (tags[TAG.outboxFailed] ?? '').split(OUTBOX_SEPARATOR);
+  if (parts.length !== 5) return undefined;
+  const [at, from, to, trigger, errorCode] = parts as [string, string, string, string, string];
+  const requestedAt = parseInstant(at);
+  const fromTarget = parseTarget(from);
+  const toTarget = parseTarget(to);
+  if (requestedAt === undefined || fromTarget === undefined || toTarget === undefined) return undefined;
+  return { requestedAt, from: fromTarget, to: toTarget, trigger, errorCode };
+}
+
+/** Marks the owed failure sent (CreateTags only, like every other mark). */
+export const OWED_FAILURE_SENT: Record<string, string> = { [TAG.outboxFailed]: '' };

@@ -1,6 +1,12 @@
 import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
-import { readDesiredTarget, readFailureRecord, readRequestRecord, retryPlan } from '../records/tags.ts';
+import {
+  readDesiredTarget,
+  readFailureRecord,
+  readOwedFailure,
+  readRequestRecord,
+  retryPlan,
+} from '../records/tags.ts';
 import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from './metric-names.ts';
 
 /**
@@ -160,7 +166,8 @@ export function needsTracker(snapshot: ReservationSnapshot): boolean {
     isInFlight(snapshot) ||
     hasDecisionDue(snapshot) ||
     failedChangeRetry(snapshot, readRequestRecord(snapshot.tags)) !== 'none' ||
-    owesCompletion(snapshot)
+    owesCompletion(snapshot) ||
+    readOwedFailure(snapshot.tags) !== undefined
   );
 }
 

@@ -15,8 +15,11 @@ import { mapWithConcurrency } from '../reconcile/concurrency.ts';
 import { LEARNED_LEAD_LOOKBACK_MS, reconcile } from '../reconcile/reconcile.ts';
 import {
   DESIRED_TAG_KEYS,
+  OWED_FAILURE_SENT,
+  type OwedFailure,
   REQUEST_TAG_KEYS,
   readDesiredTarget,
+  readOwedFailure,
   readRequestRecord,
   type Tags,
 } from '../records/tags.ts';
@@ -367,6 +370,12 @@ async function poll(
     });
     for (const event of assessment.events) events.push(event);
     for (const metric of assessment.metrics) metrics.push(metric);
+    const owedFailure = readOwedFailure(snapshot.tags);
+    if (owedFailure !== undefined) {
+      const event = resentFailedEvent(snapshot.reservationId, owedFailure, context);
+      events.push(event);
+      marks.set(event, { reservationId: snapshot.reservationId, tags: OWED_FAILURE_SENT });
+    }
     noteOutcome(assessment, result, log);
     if (assessment.inFlight || assessment.retryPending) inFlight.push(snapshot.reservationId);
     if (assessment.redecide) due.push(snapshot.reservationId);
@@ -494,6 +503,21 @@ function noteFailure(
     errorCode: code,
     error: errorMessage(error),
   });
+}
+
+/** An `Allocation Change Failed` that the run which failed could not publish, from its outbox. */
+function resentFailedEvent(reservationId: string, owed: OwedFailure, context: PollContext): ServiceEvent {
+  const detail: AllocationChangeDetail = {
+    reservationId,
+    from: owed.from,
+    to: owed.to,
+    trigger: owed.trigger as AllocationChangeDetail['trigger'],
+    triggerId: context.trigger.id,
+    reason: 'sent again from the outbox: the failing run could not publish it',
+    requestedAt: owed.requestedAt.toISOString(),
+    errorCode: owed.errorCode,
+  };
+  return { detailType: DETAIL_TYPE.changeFailed, detail, time: owed.requestedAt, resources: [reservationId] };
 }
 
 function failedEvent(snapshot: ReservationSnapshot, context: PollContext, error: unknown): ServiceEvent {

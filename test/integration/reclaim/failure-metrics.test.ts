@@ -131,4 +131,46 @@ describe('failure metrics', () => {
     expect(fleetSum(local, 'ChangesFailed')).toBe(1);
     expect(fleetSum(local, 'CallsDenied')).toBe(1);
   });
+
+  it('keeps a Failed event PutEvents refused and has the tracker send it, exactly once', async () => {
+    const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
+    service = local;
+    local.aws.admin.injectFault({
+      service: 'ec2',
+      action: UPDATE,
+      error: 'UnauthorizedOperation',
+      status: 403,
+    });
+    local.aws.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500 });
+    const failedEvents = () =>
+      local.aws.admin
+        .events({ detailType: 'Allocation Change Failed' })
+        .events.map((event) => event.detail as Record<string, unknown>);
+
+    await runSchedule(local);
+
+    expect(failedEvents()).toEqual([]);
+    expect(local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state).toBe(
+      'ENABLED',
+    );
+    for (let run = 0; run < 5; run++) {
+      const result = await runTracker(local, `tracker-outbox-${run}`);
+      if (result.rule === 'disabled') break;
+      local.aws.advance(60);
+    }
+
+    expect(failedEvents()).toEqual([
+      expect.objectContaining({
+        reservationId: TRADING,
+        from: 60,
+        to: 0,
+        trigger: 'schedule',
+        errorCode: 'UnauthorizedOperation',
+        requestedAt: new Date(BEFORE_OPEN).toISOString(),
+      }),
+    ]);
+    expect(local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state).toBe(
+      'DISABLED',
+    );
+  });
 });
