@@ -62,6 +62,11 @@ export const TAG = {
   requestReason: 'odcr-reclaimer:request-reason',
   /** ISO time of the session open a reclaim is for (absent when none): the tracker's deadline. */
   requestDeadline: 'odcr-reclaimer:request-deadline',
+  /**
+   * Seconds a reclaim here is expected to take when it was requested: the p95 of the measured durations the
+   * lead was built on (empty while too few were measured). The tracker projects the completion with it.
+   */
+  requestExpectedSeconds: 'odcr-reclaimer:request-expected-seconds',
   /** ISO time of the last reclaim (target lowered): the lend-back cooldown counts from it. */
   lastReclaimAt: 'odcr-reclaimer:last-reclaim-at',
   /** A target decided while the allocation was in flight, for the tracker to apply once `active`. */

@@ -11,7 +11,7 @@ import {
 import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
-import { decide } from '../policy/index.ts';
+import { decide, p95 } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
 import type { ShortNoticeClosure } from '../records/closures.ts';
 import {
@@ -153,7 +153,7 @@ async function readAlarms(
 }
 
 /** One-minute CloudWatch data is kept 15 days: the learned lead looks back two weeks of reclaims. */
-export const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
+const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
 
 /**
  * The reclaim durations the tracker measured (issue 5), so slow reclaims make the next schedule earlier: one
@@ -223,6 +223,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     events,
     records: [],
     failures: {},
+    ...expectedReclaim(observation, config),
   };
   const outcomes: ReservationOutcome[] = [];
   // Records are written per chunk, batched (reservations with the same record share a CreateTags call): a
@@ -265,6 +266,16 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   return result;
 }
 
+/** The p95 of the measured durations, as the lead trusts it: only with `lead.minSamples` of them. */
+function expectedReclaim(
+  observation: Observation,
+  config: PolicyConfig,
+): { expectedReclaimSeconds?: number } {
+  const samples = observation.reclaimDurationsSeconds ?? [];
+  const expected = samples.length >= config.lead.minSamples ? p95(samples) : undefined;
+  return expected === undefined ? {} : { expectedReclaimSeconds: expected };
+}
+
 interface ActContext {
   trigger: ReconcileTrigger;
   now: Date;
@@ -279,6 +290,8 @@ interface ActContext {
   failures: Partial<Record<FailureMetricName, number>>;
   /** Reservations this run saw in flight, when it made sure the tracker runs. */
   inFlightSeen?: number;
+  /** The learned reclaim duration (p95) this run's lead was built on, recorded with each reclaim it asks. */
+  expectedReclaimSeconds?: number;
 }
 
 function countFailure(context: ActContext, name: FailureMetricName, howMany = 1): void {
@@ -558,6 +571,9 @@ function recordRequest(
       trigger: context.trigger.kind,
       reason,
       ...(deadline === undefined ? {} : { deadline }),
+      ...(context.expectedReclaimSeconds === undefined || to >= from
+        ? {}
+        : { expectedSeconds: context.expectedReclaimSeconds }),
     }),
     ...(to < from ? lastReclaimTags(context.now) : {}),
   };

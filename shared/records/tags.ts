@@ -51,6 +51,7 @@ export const REQUEST_TAG_KEYS = [
   TAG.requestTrigger,
   TAG.requestReason,
   TAG.requestDeadline,
+  TAG.requestExpectedSeconds,
 ] as const;
 
 export const DESIRED_TAG_KEYS = [TAG.desiredTarget, TAG.desiredReason] as const;
@@ -156,6 +157,8 @@ export interface RequestRecord {
   reason: string;
   /** The session open a schedule reclaim is for: the tracker's deadline. */
   deadline?: Date;
+  /** How long the reclaim was expected to take (the learned p95), when enough durations were measured. */
+  expectedSeconds?: number;
 }
 
 /** The last request, or undefined when absent or not readable (a bad record is ignored, not trusted). */
@@ -180,6 +183,9 @@ export function readRequestRecord(tags: Tags): RequestRecord | undefined {
     if (deadline === undefined) return undefined;
     record.deadline = deadline;
   }
+  const expectedText = tags[TAG.requestExpectedSeconds];
+  if (expectedText !== undefined && /^\d{1,6}$/.test(expectedText))
+    record.expectedSeconds = Number(expectedText);
   return record;
 }
 
@@ -198,6 +204,8 @@ export function requestRecordTags(record: RequestRecord): Record<string, string>
     [TAG.requestTrigger]: truncate(record.trigger),
     [TAG.requestReason]: truncate(record.reason),
     [TAG.requestDeadline]: record.deadline === undefined ? '' : record.deadline.toISOString(),
+    [TAG.requestExpectedSeconds]:
+      record.expectedSeconds === undefined ? '' : String(Math.ceil(record.expectedSeconds)),
   };
 }
 

@@ -48,6 +48,8 @@ export interface TrackedRequest {
   reason: string;
   /** The session open a reclaim is for. */
   deadline?: Date;
+  /** How long the reclaim was expected to take when requested (the learned p95 its lead was built on). */
+  expectedSeconds?: number;
 }
 
 /** A target decided while the allocation was in flight: its presence means a decision is owed once `active`. */
@@ -79,11 +81,6 @@ export interface AssessInput {
   reportIdleGauges: boolean;
   /** EC2's own completion event time for this reservation, when that event woke the tracker. */
   completionReportedAt?: Date;
-  /**
-   * How long reclaims take here: the p95 of the tracker's measured durations, once enough were measured (the
-   * policy's lead is built on it too). Absent when unknown.
-   */
-  learnedReclaimSeconds?: number;
 }
 
 export interface Assessment {
@@ -296,9 +293,7 @@ export function assessReservation(input: AssessInput): Assessment {
         ? undefined
         : deadlineRisk(request, current, target, memory, now, settings, {
             lastMovedAt,
-            ...(input.learnedReclaimSeconds === undefined
-              ? {}
-              : { learnedSeconds: input.learnedReclaimSeconds }),
+            ...(request.expectedSeconds === undefined ? {} : { learnedSeconds: request.expectedSeconds }),
           });
     if (risk !== undefined) {
       const riskEvent: ServiceEvent = {
@@ -386,7 +381,7 @@ interface DeadlineRisk {
 export interface ProjectionEvidence {
   /** When the current count last moved (the request's time if it never did). */
   lastMovedAt?: Date;
-  /** The learned reclaim duration in seconds (see `AssessInput.learnedReclaimSeconds`). */
+  /** The learned reclaim duration in seconds (the request's `expectedSeconds`). */
   learnedSeconds?: number;
 }
 

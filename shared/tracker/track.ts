@@ -10,9 +10,8 @@ import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gatewa
 import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
-import { p95 } from '../policy/lead.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
-import { LEARNED_LEAD_LOOKBACK_MS, reconcile } from '../reconcile/reconcile.ts';
+import { reconcile } from '../reconcile/reconcile.ts';
 import {
   DESIRED_TAG_KEYS,
   OWED_FAILURE_SENT,
@@ -27,7 +26,6 @@ import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
-  isInFlight,
   needsTracker,
   readTrackerMemory,
   type TrackerMemory,
@@ -174,15 +172,6 @@ async function pollUntilIdle(
     request: memoizedByTags(REQUEST_TAG_KEYS, readRequestRecord),
     memory: memoizedByTags(TRACKER_TAG_KEYS, readTrackerMemory),
   };
-  let learned: Promise<number | undefined> | undefined;
-  const learnedReclaimSeconds = (snapshots: readonly ReservationSnapshot[]) => {
-    const deadlineInFlight = snapshots.some(
-      (snapshot) => isInFlight(snapshot) && readings.request(snapshot.tags)?.deadline !== undefined,
-    );
-    if (!deadlineInFlight) return Promise.resolve(undefined);
-    learned ??= readLearnedReclaimSeconds(gateways, config, clock.now(), log);
-    return learned;
-  };
   let sweptReservations = 0;
   // The last poll's report, still going out: the next look, and the end of the run, wait for it.
   let reportOut: Promise<void> = Promise.resolve();
@@ -211,7 +200,6 @@ async function pollUntilIdle(
         result,
         readings,
         failures,
-        learnedReclaimSeconds,
       });
       result.polls++;
       result.pollTimings.push(timing);
@@ -318,8 +306,6 @@ interface PollContext {
   result: TrackResult;
   /** What went wrong in this run, put as fleet counts when it ends. */
   failures: Partial<Record<FailureMetricName, number>>;
-  /** The learned reclaim duration, read once per run and only when a reclaim with a deadline is in flight. */
-  learnedReclaimSeconds: (snapshots: readonly ReservationSnapshot[]) => Promise<number | undefined>;
   /** This run's readers of the request record and the tracker's memory (shared readings: read-only). */
   readings: {
     request: (tags: Tags) => ReturnType<typeof readRequestRecord>;
@@ -352,7 +338,6 @@ async function poll(
   const marks: Outbox = new Map();
   const due: string[] = [];
 
-  const learnedReclaimSeconds = await context.learnedReclaimSeconds(snapshots);
   for (const snapshot of snapshots) {
     const request = context.readings.request(snapshot.tags);
     const deferred = readDesiredTarget(snapshot.tags);
@@ -366,7 +351,6 @@ async function poll(
       settings: context.settings,
       reportIdleGauges: context.firstPoll,
       ...(completionReportedAt === undefined ? {} : { completionReportedAt }),
-      ...(learnedReclaimSeconds === undefined ? {} : { learnedReclaimSeconds }),
     });
     for (const event of assessment.events) events.push(event);
     for (const metric of assessment.metrics) metrics.push(metric);
@@ -558,30 +542,6 @@ async function publishAndPut(
     await markSent(outbox, new Set(published.value?.rejected ?? []), context);
   }
   if (put.status === 'rejected') log.error('tracker metrics not put', { error: errorMessage(put.reason) });
-}
-
-/**
- * The p95 of the measured reclaim durations, as the policy's lead uses them: only with enough samples to
- * trust it (`lead.minSamples`). A failed read leaves the projection to the observed rate alone.
- */
-async function readLearnedReclaimSeconds(
-  gateways: TrackerGateways,
-  config: PolicyConfig,
-  now: Date,
-  log: Logger,
-): Promise<number | undefined> {
-  try {
-    const samples = await gateways.metrics.reclaimDurations(
-      new Date(now.getTime() - LEARNED_LEAD_LOOKBACK_MS),
-      now,
-    );
-    return samples.length >= config.lead.minSamples ? p95(samples) : undefined;
-  } catch (error: unknown) {
-    log.warn('measured reclaim durations unavailable for the deadline projection', {
-      error: errorMessage(error),
-    });
-    return undefined;
-  }
 }
 
 /** One-shot events of a poll and, for each, the reservation's tags that mark it sent. */

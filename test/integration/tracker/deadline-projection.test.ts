@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { TAG } from '#shared/domain/reservation.ts';
 import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 
 let harness: TrackerHarness | undefined;
@@ -56,6 +57,24 @@ describe('Deadline At Risk projection', () => {
     expect(risks).toHaveLength(1);
     expect(risks[0]?.detail).toMatchObject({ remaining: 2 });
     expect(deadline.getTime() - Date.parse(risks[0]?.time ?? '')).toBeGreaterThanOrEqual(15 * MINUTE);
+  });
+
+  it('fires at the first look when the duration expected at the request already ends after the open', async () => {
+    harness = await startTrackerHarness();
+    const requestedAt = harness.local.clock.now().getTime();
+    const deadline = new Date(requestedAt + 22 * MINUTE);
+    await harness.request(TRADING, 0, { deadline });
+    // The reconcile records the learned p95 its lead was built on; here reclaims took 25 minutes.
+    await harness.gateways.capacity.tag(TRADING, { [TAG.requestExpectedSeconds]: String(25 * 60) });
+
+    await harness.runScheduled();
+
+    const risks = harness.events('Deadline At Risk');
+    expect(risks).toHaveLength(1);
+    expect(risks[0]?.detail).toMatchObject({
+      projectedCompletionAt: new Date(requestedAt + 25 * MINUTE).toISOString(),
+    });
+    expect(Date.parse(risks[0]?.time ?? '') - requestedAt).toBeLessThan(MINUTE);
   });
 
   it('does not fire for a reclaim that completes in time', async () => {

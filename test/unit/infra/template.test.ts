@@ -623,7 +623,7 @@ describe('packaged template: paging', () => {
     const key = template.Resources[keyRef.Ref]!;
     expect(key.Type).toBe('AWS::KMS::Key');
     expect(key.Properties?.EnableKeyRotation).toBe(true);
-    const statements = (key.Properties?.KeyPolicy as { Statement: Statement[] }).Statement;
+    const statements = (key.Properties!.KeyPolicy as { Statement: Statement[] }).Statement;
     for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
       const granted = statements
         .filter((statement) => statement.Effect === 'Allow')
@@ -643,7 +643,7 @@ describe('packaged template: paging', () => {
     const policy = resourcesOfType(template, 'AWS::SNS::TopicPolicy')
       .map(([, resource]) => resource)
       .find((resource) => JSON.stringify(resource.Properties?.Topics) === JSON.stringify([topic]))!;
-    const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    const statements = (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
     const publishers = statements.map((statement) => ({
       service: (statement as { Principal?: { Service?: string } }).Principal?.Service,
       condition: statement.Condition,
