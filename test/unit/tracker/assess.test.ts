@@ -292,6 +292,31 @@ describe('assessReservation', () => {
   });
 });
 
+describe('assessReservation: the outbox of one-shot events', () => {
+  it('keeps the sent mark of a completion apart, and derives the same completion again until it is written', () => {
+    const seenAt = at(420);
+    const first = assess({ snapshot: snapshot(0, 0, 'active'), now: seenAt });
+    const completed = first.events.find((event) => event.detailType === DETAIL_TYPE.changeCompleted);
+    expect(completed).toBeDefined();
+    expect(first.marks.get(completed!)).toEqual({ [TAG.completedRequestAt]: REQUESTED_AT.toISOString() });
+
+    // PutEvents refused it: the next look has the memory but not the mark.
+    const lookTags = { ...first.tags };
+    delete lookTags[TAG.completedRequestAt];
+    const again = assess({ snapshot: snapshot(0, 0, 'active', lookTags), now: at(480) });
+
+    expect(again.events.map((event) => [event.detailType, event.detail])).toEqual([
+      [DETAIL_TYPE.changeCompleted, completed?.detail],
+    ]);
+  });
+
+  it('marks stalls and deadline risks sent with their own tags', () => {
+    const stalled = assess({ snapshot: snapshot(60, 0, 'updating'), now: at(1200) });
+    const marked = [...stalled.marks.values()].flatMap((tags) => Object.keys(tags)).sort();
+    expect(marked).toEqual([TAG.deadlineRiskReportedAt, TAG.stallReportedAt].sort());
+  });
+});
+
 describe('deadlineRisk', () => {
   const memory = {};
   const settings = DEFAULT_TRACKER_SETTINGS;
