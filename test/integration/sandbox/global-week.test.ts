@@ -11,6 +11,7 @@ const SCENARIO = fileURLToPath(
 );
 const CONFIG = loadConfigFile(fileURLToPath(new URL('../../../config/global-fleet.json', import.meta.url)));
 const RISK = 'cr-0e2b00000000b0002';
+const TOKYO = 'cr-0a9e10000000d0001';
 
 let result: SimulationResult;
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
   result = await runSandbox({ scenario: loadScenarioFile(SCENARIO) });
 }, 180_000);
 
-describe('a fleet in three regions on three markets, over the default week', () => {
+describe('a fleet in four regions on five markets, over the default week from Sunday', () => {
   it('sees every configured reservation in its own region', () => {
     expect(new Set(result.reservations.map((reservation) => reservation.region))).toEqual(
       new Set(CONFIG.regions),
@@ -57,6 +58,31 @@ describe('a fleet in three regions on three markets, over the default week', () 
       }
     }
     expect(result.summary.misses).toEqual([]);
+  });
+
+  it("trades Riyadh's custom market Sunday to Thursday, and keeps Tokyo's capacity through its lunch break", () => {
+    const riyadh = result.sessions.filter((session) => session.market === 'TADAWUL');
+    expect(riyadh.map((session) => [session.date, session.openLocal, session.closeLocal])).toEqual(
+      ['2026-03-08', '2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12'].map((date) => [
+        date,
+        '10:00',
+        '15:00',
+      ]),
+    );
+    const tokyo = result.sessions.filter((session) => session.market === 'XTKS');
+    expect(tokyo.map((session) => [session.date, session.openLocal, session.closeLocal])).toEqual(
+      ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13'].map((date) => [
+        date,
+        '09:00',
+        '15:30',
+      ]),
+    );
+    // 12:00 in Tokyo, the lunch break: the capacity is not lent out (the market's default), the need holds.
+    for (const session of tokyo) {
+      const noon = Date.parse(session.open) + 3 * 3_600_000;
+      const atNoon = capacityAt(result, new Date(noon).toISOString())?.[TOKYO];
+      expect(atNoon, session.date).toMatchObject({ lent: 0, need: 20 });
+    }
   });
 
   it('takes the London risk engine back when its load alarm fires mid-session, in its own region', () => {
