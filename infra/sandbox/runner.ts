@@ -134,8 +134,6 @@ class SilentSandboxLogger extends PowertoolsLogger {
   }
 }
 
-/** Functions with `reservedConcurrency: 1`: a second invocation while one runs is throttled. */
-const SINGLE_CONCURRENCY_FUNCTIONS = new Set(['track-reclamation']);
 const MINUTE_MS = 60_000;
 const THROTTLE_RETRIES = 2;
 /** The minute's measurement runs after every other item due at the same instant (orders 0–4). */
@@ -235,7 +233,8 @@ class SandboxRunner {
   private readonly queue: DueItem[] = [];
   private sequence = 0;
   private handlers = new Map<string, SandboxHandler>();
-  private readonly running = new Set<string>();
+  /** Invocations in progress per function, against its `reservedConcurrency` from serverless.yml. */
+  private readonly running = new Map<string, number>();
   private readonly invocations: InvocationRecord[] = [];
   private readonly timeline: TimelineEntry[] = [];
   private readonly samples: CapacitySample[] = [];
@@ -599,13 +598,15 @@ class SandboxRunner {
       }
       return answer;
     }
-    if (SINGLE_CONCURRENCY_FUNCTIONS.has(functionName) && this.running.has(functionName)) {
+    const reserved = this.triggers.reservedConcurrency[functionName];
+    const inProgress = this.running.get(functionName) ?? 0;
+    if (reserved !== undefined && inProgress >= reserved) {
       this.invocations.push({
         time,
         functionName,
         trigger,
         ok: false,
-        error: 'throttled (reserved concurrency 1)',
+        error: `throttled (reserved concurrency ${reserved})`,
       });
       if (retries > 0) {
         this.enqueue(this.now() + MINUTE_MS, 4, async () => {
@@ -614,7 +615,7 @@ class SandboxRunner {
       }
       return undefined;
     }
-    this.running.add(functionName);
+    this.running.set(functionName, inProgress + 1);
     try {
       const answer = await handler(
         event,
@@ -628,7 +629,7 @@ class SandboxRunner {
       this.note({ time, kind: 'error', text: `${functionName} (${trigger}) failed: ${message}` });
       return undefined;
     } finally {
-      this.running.delete(functionName);
+      this.running.set(functionName, (this.running.get(functionName) ?? 1) - 1);
     }
   }
 

@@ -51,6 +51,8 @@ export interface ServerlessTriggers {
   region: string;
   /** Deployed function names (`<service>-<stage>-<function>`) by serverless.yml key. */
   functionNames: Record<string, string>;
+  /** `reservedConcurrency` of the functions that set one: more invocations at once are throttled. */
+  reservedConcurrency: Record<string, number>;
   /** Environment of each function (provider's merged with the function's own). */
   environment: Record<string, Record<string, string>>;
   schedules: SchedulerSchedule[];
@@ -224,6 +226,7 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
 
   const functions = isRecord(document.functions) ? document.functions : {};
   const functionNames: Record<string, string> = {};
+  const reservedConcurrency: Record<string, number> = {};
   const environment: Record<string, Record<string, string>> = {};
   const logicalIds = new Map<string, string>();
   const schedules: SchedulerSchedule[] = [];
@@ -236,6 +239,13 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
         ? `${service}-${stage}-${key}`
         : String(resolver.resolve(definition.name));
     functionNames[key] = deployedName;
+    if (definition.reservedConcurrency !== undefined) {
+      const reserved = Number(resolver.resolve(definition.reservedConcurrency));
+      if (!Number.isInteger(reserved) || reserved < 0) {
+        throw new ServerlessConfigError(`${key}: reservedConcurrency must be a whole number ≥ 0`);
+      }
+      reservedConcurrency[key] = reserved;
+    }
     logicalIds.set(`${normalizedFunctionName(key)}LambdaFunction`, key);
     const ownEnvironment = isRecord(definition.environment) ? resolver.resolve(definition.environment) : {};
     environment[key] = Object.fromEntries(
@@ -325,7 +335,7 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
       }
     }
   }
-  return { service, stage, region, functionNames, environment, schedules, rules };
+  return { service, stage, region, functionNames, reservedConcurrency, environment, schedules, rules };
 }
 
 /** A `resources` entry: a mapping, or `${file(...)}` of one (only its rules' variables get resolved). */

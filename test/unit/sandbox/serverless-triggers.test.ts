@@ -11,6 +11,11 @@ const fixture = fileURLToPath(new URL('./fixtures/serverless.yml', import.meta.u
 const derived = { './dist/derived.json': { alarmNames: ['cpu-high', 'az-down'] } };
 
 describe('readServerlessTriggers', () => {
+  it("reads each function's reservedConcurrency, so the sandbox throttles what Lambda throttles", () => {
+    const triggers = readServerlessTriggers(fixture, { files: derived });
+    expect(triggers.reservedConcurrency).toEqual({ 'on-alarm': 1 });
+  });
+
   it('reads Scheduler schedules with their zone, one per cron expression', () => {
     const triggers = readServerlessTriggers(fixture, { files: derived });
     expect(
