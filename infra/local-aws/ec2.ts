@@ -2,7 +2,9 @@
  * EC2 over the ec2Query protocol (reference §7.1): form-encoded requests, XML answers, `<Response><Errors>`
  * errors. Parses and validates the wire, then hands over to the capacity model.
  */
+
 import type { ZeroSizePreference } from '#shared/domain/reservation.ts';
+import { codePointLength } from '#shared/records/text.ts';
 import {
   allocationAvailable,
   CAPACITY_RESERVATION_ID,
@@ -321,10 +323,14 @@ function tagPairs(group: Map<string, string>): Array<[string, string]> {
   return pairs;
 }
 
+/**
+ * EC2's tag limits, in Unicode characters (code points, not UTF-16 units): keys at most 127, values at most 256
+ * (API reference, `Tag`: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html).
+ */
 function validateTag(key: string, value: string): void {
-  if (key.length > 128)
-    throw new AwsServiceError('InvalidParameterValue', `Tag key exceeds 128 characters: ${key}`);
-  if (value.length > 256) {
+  if (codePointLength(key) > 127)
+    throw new AwsServiceError('InvalidParameterValue', `Tag key exceeds 127 characters: ${key}`);
+  if (codePointLength(value) > 256) {
     throw new AwsServiceError('InvalidParameterValue', `Tag value exceeds 256 characters for key ${key}`);
   }
   if (key.toLowerCase().startsWith('aws:')) {

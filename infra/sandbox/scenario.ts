@@ -13,6 +13,7 @@ import { regionOfZone } from '#infra/local-aws/capacity.ts';
 import { formatPath, type PolicyConfig } from '#shared/config/schema.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { checkOnDemandPayload } from '#shared/on-demand/payload.ts';
+import { loneSurrogatePath } from '#shared/records/text.ts';
 
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
@@ -262,6 +263,13 @@ function scenarioError(issues: readonly ScenarioIssue[], file?: string): Scenari
 }
 
 export function parseScenario(json: unknown, baseDirectory: string, file?: string): LoadedScenario {
+  // Scenario text (on-call reasons, alarm reasons, names) reaches tags and events through the real handlers.
+  const malformed = loneSurrogatePath(json);
+  if (malformed !== undefined)
+    throw scenarioError(
+      [{ path: malformed, message: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded' }],
+      file,
+    );
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) throw scenarioError(issuesOf(parsed.error), file);
   const scenario = parsed.data;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
+import { loneSurrogatePath } from '../records/text.ts';
 import { DEFAULT_MAXIMUM_LEAD_MINUTES, DEFAULT_SCHEDULE_GRANULARITY_MINUTES } from '../schedule/grid.ts';
 import { isConfiguredMarket, marketsSchema } from './markets-schema.ts';
 
@@ -315,6 +316,13 @@ export class ConfigError extends Error {
 
 /** Validates a parsed JSON value; throws ConfigError naming each offending field path. */
 export function parseConfig(input: unknown): PolicyConfig {
+  // Names and comments reach reasons, tags and events: a lone surrogate there would fail every record write.
+  const malformed = loneSurrogatePath(input);
+  if (malformed !== undefined) {
+    throw new ConfigError([
+      { path: malformed, message: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded' },
+    ]);
+  }
   const result = policyConfigSchema.safeParse(input);
   if (result.success) return result.data;
   // An unknown key is reported by zod on its parent object; the key itself is the field to name (a typo).

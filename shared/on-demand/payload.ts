@@ -5,6 +5,7 @@ import { ValidationError } from '../errors/index.ts';
 import { parseWith } from '../events/parse.ts';
 import { calendarOptions } from '../policy/lead.ts';
 import { MAX_OVERRIDE_HOURS, MAX_TAG_VALUE_LENGTH, MAX_TARGET } from '../records/tags.ts';
+import { codePointLength, hasLoneSurrogate } from '../records/text.ts';
 
 /**
  * The on-call payload of `reclaim-on-demand` (issue 4 item 3). Checked in two steps, both before any AWS
@@ -33,6 +34,22 @@ const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** How far ahead on-call may close a market: exchanges announce ad-hoc closures days, not years, ahead. */
 const MAX_CLOSURE_DAYS_AHEAD = 366;
 
+/**
+ * Free text that may end up in tags and events: well-formed (a lone surrogate cannot be sent to EC2, and would
+ * fail every later write of the record) and at most `max` Unicode characters, as EC2 counts them.
+ */
+function text(max: number, unit = 'characters') {
+  return z
+    .string({ error: 'expected text' })
+    .refine((value) => !hasLoneSurrogate(value), {
+      error: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded',
+      abort: true,
+    })
+    .refine((value) => codePointLength(value) <= max, {
+      error: `expected at most ${max} ${unit} (it is recorded in tags)`,
+    });
+}
+
 export const onDemandPayloadSchema = z.strictObject({
   action: z.enum(ON_DEMAND_ACTIONS, { error: `expected one of ${ON_DEMAND_ACTIONS.join(', ')}` }),
   reservations: z
@@ -44,7 +61,9 @@ export const onDemandPayloadSchema = z.strictObject({
     .min(1, { error: 'expected at least one reservation id' })
     .max(100, { error: 'expected at most 100 reservation ids' })
     .optional(),
-  group: z.string().min(1).max(64).optional(),
+  group: text(64)
+    .refine((value) => value !== '', { error: 'expected a group name' })
+    .optional(),
   all: z.literal(true, { error: 'expected true' }).optional(),
   count: z
     .number({ error: 'expected a whole number of instances' })
@@ -63,12 +82,7 @@ export const onDemandPayloadSchema = z.strictObject({
   until: z.iso
     .datetime({ offset: true, error: 'expected an ISO 8601 time with a zone, like 2025-03-12T21:00:00Z' })
     .optional(),
-  reason: z
-    .string({ error: 'expected text' })
-    .max(MAX_TAG_VALUE_LENGTH, {
-      error: `expected at most ${MAX_TAG_VALUE_LENGTH} characters (it is recorded in tags)`,
-    })
-    .optional(),
+  reason: text(MAX_TAG_VALUE_LENGTH).optional(),
   dryRun: z.boolean({ error: 'expected true or false' }).optional(),
   /** close-market / reopen-market: the market and its local date. */
   market: z.string({ error: 'expected a market name' }).min(1).max(32).optional(),

@@ -5,8 +5,13 @@
  * never trusted.
  */
 import { TAG } from '../domain/reservation.ts';
+import { codePointLength, firstCodePoints, hasLoneSurrogate, withoutLoneSurrogates } from './text.ts';
 
-/** EC2 tag values are at most 256 characters. */
+/**
+ * EC2 tag values are at most 256 Unicode characters, counted in code points (API reference, `Tag`: "Tag values
+ * are case-sensitive and accept a maximum of 256 Unicode characters",
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html); EC2 sets no rule on which characters.
+ */
 export const MAX_TAG_VALUE_LENGTH = 256;
 /** No override outlives this, whatever its expiry says: forgotten overrides must not pin a fleet. */
 export const MAX_OVERRIDE_HOURS = 24;
@@ -85,7 +90,7 @@ export function readOverride(tags: Tags, now: Date): OverrideReading {
     const missing = OVERRIDE_TAG_KEYS.filter((key) => tags[key] === undefined);
     return { kind: 'rejected', problem: `override incomplete: missing ${missing.join(', ')}` };
   }
-  const oversized = present.find((key) => (tags[key] ?? '').length > MAX_TAG_VALUE_LENGTH);
+  const oversized = present.find((key) => codePointLength(tags[key] ?? '') > MAX_TAG_VALUE_LENGTH);
   if (oversized !== undefined)
     return {
       kind: 'rejected',
@@ -128,9 +133,10 @@ export function overrideProblem(override: Override): string | undefined {
   if (override.expiresAt.getTime() - override.setAt.getTime() > MAX_OVERRIDE_HOURS * 3_600_000) {
     return `override would outlive ${MAX_OVERRIDE_HOURS} h`;
   }
-  if (override.reason.length > MAX_TAG_VALUE_LENGTH)
+  if (codePointLength(override.reason) > MAX_TAG_VALUE_LENGTH)
     return `override reason is over ${MAX_TAG_VALUE_LENGTH} characters`;
   if (CONTROL_CHARACTERS.test(override.reason)) return 'override reason contains control characters';
+  if (hasLoneSurrogate(override.reason)) return 'override reason contains a lone UTF-16 surrogate';
   return undefined;
 }
 
@@ -169,7 +175,7 @@ export function readRequestRecord(tags: Tags): RequestRecord | undefined {
   const trigger = tags[TAG.requestTrigger];
   if (target === undefined || from === undefined || at === undefined || trigger === undefined)
     return undefined;
-  if (trigger.length > MAX_TAG_VALUE_LENGTH) return undefined;
+  if (codePointLength(trigger) > MAX_TAG_VALUE_LENGTH) return undefined;
   const record: RequestRecord = {
     target,
     from,
@@ -299,9 +305,14 @@ function assertTarget(value: number, label: string): void {
   }
 }
 
+/**
+ * Text the service writes into a tag: control characters become spaces, a lone surrogate U+FFFD (the SDK could
+ * not send it), and what is over the limit is cut by code point, so an emoji is never split in two.
+ */
 function truncate(text: string): string {
-  const clean = text.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ');
-  return clean.length <= MAX_TAG_VALUE_LENGTH ? clean : `${clean.slice(0, MAX_TAG_VALUE_LENGTH - 1)}…`;
+  const clean = withoutLoneSurrogates(text.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' '));
+  if (codePointLength(clean) <= MAX_TAG_VALUE_LENGTH) return clean;
+  return `${firstCodePoints(clean, MAX_TAG_VALUE_LENGTH - 1)}…`;
 }
 
 function boundedText(text: string): string {
