@@ -263,6 +263,8 @@ function scenarioError(issues: readonly ScenarioIssue[], file?: string): Scenari
 }
 
 export function parseScenario(json: unknown, baseDirectory: string, file?: string): LoadedScenario {
+  const parsed = scenarioSchema.safeParse(json);
+  if (!parsed.success) throw scenarioError(issuesOf(parsed.error), file);
   // Scenario text (on-call reasons, alarm reasons, names) reaches tags and events through the real handlers.
   const malformed = loneSurrogatePath(json);
   if (malformed !== undefined)
@@ -270,8 +272,6 @@ export function parseScenario(json: unknown, baseDirectory: string, file?: strin
       [{ path: malformed, message: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded' }],
       file,
     );
-  const parsed = scenarioSchema.safeParse(json);
-  if (!parsed.success) throw scenarioError(issuesOf(parsed.error), file);
   const scenario = parsed.data;
   let seedState: ScenarioSeed;
   if (typeof scenario.fleet.seed === 'string') {

@@ -288,7 +288,54 @@ export const policyConfigSchema = z
         }
       });
     }
+    refuseFloorsThatStayLent(config, ctx, references);
   });
+
+/**
+ * A floor keeps that many lent whatever the need: refused where the config itself says everything must be
+ * back, during a session whose need is all of it or while an `all` alarm fires.
+ */
+function refuseFloorsThatStayLent(
+  config: {
+    reservations: readonly { floor: number; tradingNeed?: NeedSpec | undefined }[];
+    alarms: Readonly<Record<string, AlarmConfig>>;
+    azGroups: readonly { name: string; reservations: readonly { reservation: string }[] }[];
+  },
+  ctx: z.RefinementCtx,
+  references: (ref: string) => number | undefined,
+): void {
+  const allAlarmsOf = new Map<number, string[]>();
+  for (const [alarmName, alarm] of Object.entries(config.alarms)) {
+    if (alarm.adjustment.type !== 'all') continue;
+    const members = config.azGroups
+      .filter((group) => alarm.scope.groups.includes(group.name))
+      .flatMap((group) => group.reservations.map((member) => member.reservation));
+    for (const ref of [...alarm.scope.reservations, ...members]) {
+      const index = references(ref);
+      if (index !== undefined) allAlarmsOf.set(index, [...(allAlarmsOf.get(index) ?? []), alarmName]);
+    }
+  }
+  config.reservations.forEach((reservation, index) => {
+    if (reservation.floor === 0) return;
+    const need = reservation.tradingNeed;
+    const all = need === 'all' || (typeof need === 'object' && need.percent >= 100);
+    if (all) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reservations', index, 'floor'],
+        message: `expected 0: tradingNeed is all of the reservation, and a floor of ${reservation.floor} would leave ${reservation.floor} lent through every session`,
+      });
+    }
+    const alarms = [...new Set(allAlarmsOf.get(index) ?? [])];
+    if (alarms.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reservations', index, 'floor'],
+        message: `expected 0: alarm ${alarms.join(', ')} takes all capacity back, and a floor of ${reservation.floor} would leave ${reservation.floor} lent while it fires`,
+      });
+    }
+  });
+}
 
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 export type GuardsConfig = PolicyConfig['guards'];
@@ -316,15 +363,18 @@ export class ConfigError extends Error {
 
 /** Validates a parsed JSON value; throws ConfigError naming each offending field path. */
 export function parseConfig(input: unknown): PolicyConfig {
-  // Names and comments reach reasons, tags and events: a lone surrogate there would fail every record write.
-  const malformed = loneSurrogatePath(input);
-  if (malformed !== undefined) {
-    throw new ConfigError([
-      { path: malformed, message: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded' },
-    ]);
-  }
   const result = policyConfigSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Names and comments reach reasons, tags and events: a lone surrogate there would fail every record write.
+    // Looked for once the shape is known good (so not in a hostile, deeply nested file).
+    const malformed = loneSurrogatePath(input);
+    if (malformed !== undefined) {
+      throw new ConfigError([
+        { path: malformed, message: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded' },
+      ]);
+    }
+    return result.data;
+  }
   // An unknown key is reported by zod on its parent object; the key itself is the field to name (a typo).
   const issues = result.error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'

@@ -169,3 +169,53 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(broken)).toThrow(ConfigError);
   });
 });
+
+describe('floors that would leave capacity lent when everything is needed', () => {
+  type Raw = {
+    reservations: Record<string, unknown>[];
+    alarms: Record<string, { adjustment: { type: string }; scope: Record<string, string[]> }>;
+  };
+  const withFloor = (change: (raw: Raw) => void) => {
+    const raw = example() as unknown as Raw;
+    change(raw);
+    return issuesOf(raw);
+  };
+
+  it("refuses a floor on a reservation whose tradingNeed is 'all', naming the field", () => {
+    const issues = withFloor((raw) => {
+      raw.reservations[0] = { ...raw.reservations[0], floor: 5 };
+      raw.alarms = {};
+    });
+
+    expect(issues).toEqual([
+      {
+        path: 'reservations[0].floor',
+        message:
+          'expected 0: tradingNeed is all of the reservation, and a floor of 5 would leave 5 lent through every session',
+      },
+    ]);
+  });
+
+  it("refuses a floor on a reservation an 'all' alarm scopes, directly or through its group", () => {
+    const issues = withFloor((raw) => {
+      raw.reservations[1] = { ...raw.reservations[1], floor: 1 };
+      raw.alarms['az-storm'] = { adjustment: { type: 'all' }, scope: { groups: ['risk-engine'] } };
+    });
+
+    expect(issues).toEqual([
+      {
+        path: 'reservations[1].floor',
+        message:
+          'expected 0: alarm az-storm takes all capacity back, and a floor of 1 would leave 1 lent while it fires',
+      },
+    ]);
+  });
+
+  it('accepts a floor where the config leaves room for it', () => {
+    const raw = example() as unknown as Raw;
+    raw.reservations[0] = { ...raw.reservations[0], tradingNeed: 80, floor: 5 };
+    delete raw.alarms['xnys-volatility-high'];
+
+    expect(parseConfig(raw).reservations[0]?.floor).toBe(5);
+  });
+});

@@ -46,6 +46,13 @@ const configArb = fc
   })
   .map((spec) => {
     const siblings = spec.azMember ? SIBLINGS.slice(0, spec.groupSize - 1) : [];
+    // The config refuses a floor where everything must come back (an `all` need or alarm).
+    const allNeeded =
+      spec.adjustment.type === 'all' ||
+      (!spec.azMember &&
+        (spec.tradingNeed === 'all' ||
+          (typeof spec.tradingNeed === 'object' && spec.tradingNeed.percent >= 100)));
+    const floor = allNeeded ? 0 : spec.floor;
     return parseConfig({
       reservations: [
         {
@@ -53,8 +60,8 @@ const configArb = fc
           name: 'fleet',
           market: spec.market,
           ...(spec.azMember ? {} : { tradingNeed: spec.tradingNeed, offHoursNeed: spec.offHoursNeed }),
-          floor: spec.floor,
-          ceiling: Math.min(1000, spec.floor + spec.extra),
+          floor,
+          ceiling: Math.min(1000, floor + spec.extra),
         },
         ...siblings.map((id, index) => ({ id, name: `sibling-${index}`, market: spec.market })),
       ],

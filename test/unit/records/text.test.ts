@@ -37,11 +37,11 @@ describe('text that goes into tags', () => {
   });
 
   it('refuses a config whose names hold a lone surrogate, naming the field', () => {
-    const config = structuredClone(exampleConfig()) as { reservations: { name: string }[] };
+    const config = structuredClone(exampleConfig()) as { reservations: { $comment?: string }[] };
     const first = config.reservations[0];
     if (first === undefined) throw new Error('no reservation');
-    first.name = 'trading\ud800';
+    first.$comment = 'trading\ud800';
 
-    expect(() => parseConfig(config)).toThrow(/reservations\[0\]\.name: expected well-formed text/);
+    expect(() => parseConfig(config)).toThrow(/reservations\[0\]\.\$comment: expected well-formed text/);
   });
 });
