@@ -1,5 +1,6 @@
 import { ValidationError } from '#shared/errors/index.ts';
 import { type ErrorAnswer, toErrorAnswer } from '#shared/on-demand/answer.ts';
+import { callerOf } from '#shared/on-demand/caller.ts';
 import { parseOnDemandRequest } from '#shared/on-demand/payload.ts';
 import { type OnDemandAnswer, runOnDemand } from '#shared/on-demand/run-on-demand.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
@@ -15,7 +16,13 @@ export function createHandler(dependencies: DependencySource) {
     try {
       const now = deps.clock.now();
       const request = parseOnDemandRequest(event, now, deps.config);
-      return await runOnDemand(request, { ...deps, now, triggerId: correlationId });
+      const caller = callerOf(context);
+      return await runOnDemand(request, {
+        ...deps,
+        now,
+        triggerId: correlationId,
+        ...(caller === undefined ? {} : { caller }),
+      });
     } catch (error: unknown) {
       const answer = toErrorAnswer(error, correlationId);
       if (error instanceof ValidationError)

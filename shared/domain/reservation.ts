@@ -77,6 +77,10 @@ export const TAG = {
   overrideExpires: 'odcr-reclaimer:override-expires',
   overrideReason: 'odcr-reclaimer:override-reason',
   overrideSetAt: 'odcr-reclaimer:override-set-at',
+  /** `true` when a lend override was set to span the next session's reclaim (else it ends there). */
+  overrideSpansSession: 'odcr-reclaimer:override-spans-session',
+  /** Who set the override: the payload's `requestedBy`, or the invocation's identity. */
+  overrideRequestedBy: 'odcr-reclaimer:override-requested-by',
   /**
    * The tracker's memory between runs (it is otherwise stateless): when the allocation's current count last
    * moved and to what, so a stall is measured across invocations and containers.

@@ -38,6 +38,8 @@ export interface AllocationChangeDetail {
   requestedAt: string;
   /** ISO time by which the capacity must be back (the session open), when there is one. */
   deadline?: string;
+  /** On-call's change: who asked (the payload's `requestedBy`, or the invocation's identity). */
+  requestedBy?: string;
   /** On failure: the error code (e.g. `RequestLimitExceeded`) and message. */
   errorCode?: string;
   errorMessage?: string;

@@ -84,6 +84,14 @@ export const onDemandPayloadSchema = z.strictObject({
     .optional(),
   reason: text(MAX_TAG_VALUE_LENGTH).optional(),
   dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+  /** A lend override ends at the next session's reclaim unless this says it spans it. */
+  spanSession: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Who asks (a name, an email, an ARN), recorded with the override; else the invocation's identity. */
+  requestedBy: text(128)
+    .refine((value) => value.trim() !== '' && !CONTROL_CHARACTERS.test(value), {
+      error: 'expected a name without control characters',
+    })
+    .optional(),
   /** close-market / reopen-market: the market and its local date. */
   market: z.string({ error: 'expected a market name' }).min(1).max(32).optional(),
   date: z
@@ -110,8 +118,11 @@ export type OnDemandRequest =
       expiresAt: Date;
       reason: string;
       dryRun: boolean;
+      /** Lend only: the override spans the next session's reclaim. */
+      spanSession: boolean;
+      requestedBy?: string;
     }
-  | { action: 'clear'; scope: Scope; reason: string; dryRun: boolean }
+  | { action: 'clear'; scope: Scope; reason: string; dryRun: boolean; requestedBy?: string }
   | { action: 'plan'; scope: Scope }
   | { action: 'status'; scope: Scope }
   | MarketClosureRequest;
@@ -124,11 +135,13 @@ export interface MarketClosureRequest {
   date: string;
   reason: string;
   dryRun: boolean;
+  requestedBy?: string;
 }
 
 const SCOPE_FIELDS = ['reservations', 'group', 'all'] as const;
 const AMOUNT_FIELDS = ['count', 'target', 'everything'] as const;
 const EXPIRY_FIELDS = ['for', 'until'] as const;
+const CALLER_FIELDS = ['spanSession', 'requestedBy'] as const;
 
 /** Validates an on-call payload against the clock and the config; throws ValidationError naming the field. */
 export function parseOnDemandRequest(input: unknown, now: Date, config: PolicyConfig): OnDemandRequest {
@@ -138,18 +151,21 @@ export function parseOnDemandRequest(input: unknown, now: Date, config: PolicyCo
   const groups = config.azGroups.map((group) => group.name);
   const scope = readScope(payload, groups, payload.action === 'plan' || payload.action === 'status');
   if (payload.action === 'plan' || payload.action === 'status') {
-    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], payload.action);
+    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS, ...CALLER_FIELDS], payload.action);
     return payload.action === 'plan' ? { action: 'plan', scope } : { action: 'status', scope };
   }
   const reason = readReason(payload.reason);
   const dryRun = payload.dryRun ?? false;
+  const requestedBy = payload.requestedBy === undefined ? {} : { requestedBy: payload.requestedBy.trim() };
   if (payload.action === 'clear') {
-    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], 'clear');
-    return { action: 'clear', scope, reason, dryRun };
+    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS, 'spanSession'], 'clear');
+    return { action: 'clear', scope, reason, dryRun, ...requestedBy };
   }
+  if (payload.action === 'reclaim') forbid(payload, ['spanSession'], 'reclaim');
   const amount = readAmount(payload);
   const expiresAt = readExpiry(payload, now);
-  return { action: payload.action, scope, amount, expiresAt, reason, dryRun };
+  const spanSession = payload.spanSession ?? false;
+  return { action: payload.action, scope, amount, expiresAt, reason, dryRun, spanSession, ...requestedBy };
 }
 
 /** What a caller outside the function knows when it checks a payload; an absent part is not checked. */
@@ -175,9 +191,11 @@ export function checkOnDemandPayload(input: unknown, context: OnDemandCheckConte
   readScope(payload, context.groups, payload.action === 'plan' || payload.action === 'status');
   if (payload.action === 'plan' || payload.action === 'status' || payload.action === 'clear') {
     if (payload.action === 'clear') readReason(payload.reason);
-    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS], payload.action);
+    const unused = payload.action === 'clear' ? (['spanSession'] as const) : CALLER_FIELDS;
+    forbid(payload, [...AMOUNT_FIELDS, ...EXPIRY_FIELDS, ...unused], payload.action);
     return;
   }
+  if (payload.action === 'reclaim') forbid(payload, ['spanSession'], 'reclaim');
   readReason(payload.reason);
   readAmount(payload);
   readExpiry(payload, context.now);
@@ -313,7 +331,7 @@ function readMarketClosure(
   config: PolicyConfig | undefined,
 ): MarketClosureRequest {
   const action = payload.action as MarketClosureRequest['action'];
-  forbid(payload, [...SCOPE_FIELDS, ...AMOUNT_FIELDS, ...EXPIRY_FIELDS], action);
+  forbid(payload, [...SCOPE_FIELDS, ...AMOUNT_FIELDS, ...EXPIRY_FIELDS, 'spanSession'], action);
   if (payload.market === undefined) {
     throw new ValidationError('market', `market: ${action} needs the market (e.g. XNYS)`);
   }
@@ -323,7 +341,14 @@ function readMarketClosure(
   const { market, date } = payload;
   if (!isCalendarDate(date)) throw new ValidationError('date', `date: ${date} is not a calendar date`);
   const reason = readReason(payload.reason);
-  const request: MarketClosureRequest = { action, market, date, reason, dryRun: payload.dryRun ?? false };
+  const request: MarketClosureRequest = {
+    action,
+    market,
+    date,
+    reason,
+    dryRun: payload.dryRun ?? false,
+    ...(payload.requestedBy === undefined ? {} : { requestedBy: payload.requestedBy.trim() }),
+  };
   if (config === undefined) return request;
   const options = calendarOptions(config);
   const traded = [...new Set(config.reservations.map((reservation) => reservation.market))];

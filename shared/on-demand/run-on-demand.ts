@@ -19,8 +19,13 @@ export interface OnDemandContext {
   now: Date;
   /** The invocation's request id: the correlation id of the run. */
   triggerId: string;
+  /** Who invoked, from the invocation's context, when it says; the payload's `requestedBy` comes first. */
+  caller?: string;
   logger?: Logger;
 }
+
+/** Recorded when neither the payload nor the invocation names the caller. */
+export const UNKNOWN_CALLER = 'unknown (no requestedBy, no identity in the invocation)';
 
 export interface OverrideWritten {
   reservationId: string;
@@ -67,6 +72,8 @@ export interface ReservationStatus {
     expiresAt: string;
     reason: string;
     setAt: string;
+    requestedBy?: string;
+    spansSession?: true;
   } | null;
 }
 
@@ -92,7 +99,16 @@ export async function runOnDemand(
   context: OnDemandContext,
 ): Promise<OnDemandAnswer> {
   const log = context.logger ?? serviceLogger;
-  const trigger = { kind: 'on-demand' as const, id: context.triggerId, detail: request };
+  const requestedBy =
+    request.action === 'plan' || request.action === 'status'
+      ? undefined
+      : (request.requestedBy ?? context.caller ?? UNKNOWN_CALLER);
+  const trigger = {
+    kind: 'on-demand' as const,
+    id: context.triggerId,
+    detail: request,
+    ...(requestedBy === undefined ? {} : { requestedBy }),
+  };
   const common = { now: context.now, gateways: context.gateways, config: context.config, logger: log };
   log.info('on-demand request', { correlation_id: context.triggerId, request });
 
@@ -146,6 +162,8 @@ async function change(
             expiresAt: request.expiresAt,
             reason: request.reason,
             setAt: context.now,
+            ...(request.action === 'lend' && request.spanSession ? { spansSession: true as const } : {}),
+            ...(common.trigger.requestedBy === undefined ? {} : { requestedBy: common.trigger.requestedBy }),
           },
         }));
   const written: OverrideWritten[] = overrides.map(({ decision, override }) => ({
@@ -258,6 +276,10 @@ async function status(scope: Scope, context: OnDemandContext): Promise<StatusAns
               expiresAt: reading.override.expiresAt.toISOString(),
               reason: reading.override.reason,
               setAt: reading.override.setAt.toISOString(),
+              ...(reading.override.requestedBy === undefined
+                ? {}
+                : { requestedBy: reading.override.requestedBy }),
+              ...(reading.override.spansSession ? { spansSession: true as const } : {}),
             }
           : null,
     };

@@ -228,7 +228,7 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   }
 
   const override = activeOverride(snapshot, context, reasons);
-  const lendOverride = override?.action === 'lend' ? override : undefined;
+  let lendOverride = override?.action === 'lend' ? override : undefined;
   const reclaimOverride = override?.action === 'reclaim' ? override : undefined;
   if (override !== undefined) futureChanges.push(override.expiresAt);
 
@@ -240,11 +240,29 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   const window = hasSchedule ? market.window() : undefined;
   // When the deployed heartbeats act: the lend-back runs on the first heartbeat at or after the close.
   if (window !== undefined) futureChanges.push(window.inSession ? window.lendFrom : window.reclaimFrom);
+  if (lendOverride !== undefined && hasSchedule) {
+    // A lend override ends at the first session's reclaim after it was set, unless it says it spans it.
+    const sessionReclaim = nextReclaimStart(entry.market, lendOverride.setAt, context);
+    if (!lendOverride.spansSession && now >= sessionReclaim) {
+      reasons.push(
+        `on-call lend override (target ${lendOverride.target}${setBy(lendOverride)}) ended at the ${entry.market} reclaim at ${market.localTime(sessionReclaim)} ${zone}: it was not set to span a session`,
+      );
+      lendOverride = undefined;
+    } else if (!lendOverride.spansSession) {
+      futureChanges.push(sessionReclaim);
+    } else {
+      // Said on every decision while it holds (status and plan show the policy's warnings).
+      if (sessionReclaim < lendOverride.expiresAt)
+        context.warnings.push(
+          `${snapshot.reservationId}: lend override (target ${lendOverride.target}${setBy(lendOverride)}) spans the ${entry.market} reclaim at ${sessionReclaim.toISOString()}: that session's capacity stays lent until ${lendOverride.expiresAt.toISOString()}`,
+        );
+    }
+  }
   if (lendOverride !== undefined) {
     intents.push({
       source: 'override',
       need: Math.max(0, owned - lendOverride.target),
-      reason: `on-call lend override: target ${lendOverride.target} until ${lendOverride.expiresAt.toISOString()} (${lendOverride.reason})`,
+      reason: `on-call lend override: target ${lendOverride.target} until ${lendOverride.expiresAt.toISOString()}${lendOverride.spansSession ? ', spanning sessions' : ''}${setBy(lendOverride)} (${lendOverride.reason})`,
     });
   } else if (window !== undefined && entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined) {
     const spec = window.inSession ? entry.tradingNeed : entry.offHoursNeed;
@@ -292,7 +310,7 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
     intents.push({
       source: 'override',
       need: Math.max(0, owned - reclaimOverride.target),
-      reason: `on-call reclaim override: target at most ${reclaimOverride.target} until ${reclaimOverride.expiresAt.toISOString()} (${reclaimOverride.reason})`,
+      reason: `on-call reclaim override: target at most ${reclaimOverride.target} until ${reclaimOverride.expiresAt.toISOString()}${setBy(reclaimOverride)} (${reclaimOverride.reason})`,
     });
   }
 
@@ -394,6 +412,25 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
   if (action === 'reclaim' && winner?.source === 'schedule' && window?.inSession && window.session.open > now)
     decision.deadline = window.session.open;
   return decision;
+}
+
+function setBy(override: Override): string {
+  return override.requestedBy === undefined ? '' : ` set by ${override.requestedBy}`;
+}
+
+/** The first session reclaim (open − lead, on the heartbeat grid) strictly after `after`. */
+function nextReclaimStart(market: MarketId, after: Date, context: Context): Date {
+  let window = scheduleWindow(market, after, context.lead, context.config);
+  // Sessions are at least minutes apart: a handful of steps always reaches the next one.
+  for (let step = 0; step < 8 && window.reclaimFrom.getTime() <= after.getTime(); step++) {
+    window = scheduleWindow(
+      market,
+      new Date(window.session.close.getTime() + 1),
+      context.lead,
+      context.config,
+    );
+  }
+  return window.reclaimFrom;
 }
 
 function activeOverride(

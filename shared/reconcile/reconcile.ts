@@ -48,6 +48,8 @@ export interface ReconcileTrigger {
   /** The triggering event's id (or the invocation's request id): every log line and event carries it. */
   id: string;
   detail?: unknown;
+  /** On-call's request: who asked, recorded in its events. */
+  requestedBy?: string;
 }
 
 /** `apply` acts; `plan` only decides; `dry-run` decides and proves the permissions with EC2's `DryRun`. */
@@ -824,6 +826,7 @@ function changeEvent(
       reason,
       requestedAt: context.now.toISOString(),
       ...(deadline === undefined ? {} : { deadline }),
+      ...(context.trigger.requestedBy === undefined ? {} : { requestedBy: context.trigger.requestedBy }),
       ...(failure === undefined ? {} : { errorCode: failure.code, errorMessage: failure.message }),
     },
   };

@@ -32,6 +32,10 @@ export interface Override {
   expiresAt: Date;
   reason: string;
   setAt: Date;
+  /** A lend override ends at the next session's reclaim unless this says it spans it. */
+  spansSession?: true;
+  /** Who set it, as the caller named itself or its invocation identified it. */
+  requestedBy?: string;
 }
 
 export type OverrideReading =
@@ -40,13 +44,20 @@ export type OverrideReading =
   | { kind: 'expired'; override: Override }
   | { kind: 'rejected'; problem: string };
 
-/** Tag keys that make up an override: deleting them is how an override is cleared. */
-export const OVERRIDE_TAG_KEYS = [
+/** Tag keys every override has. */
+const OVERRIDE_REQUIRED_TAG_KEYS = [
   TAG.overrideAction,
   TAG.overrideTarget,
   TAG.overrideExpires,
   TAG.overrideReason,
   TAG.overrideSetAt,
+] as const;
+
+/** Tag keys that make up an override: deleting them is how an override is cleared. */
+export const OVERRIDE_TAG_KEYS = [
+  ...OVERRIDE_REQUIRED_TAG_KEYS,
+  TAG.overrideSpansSession,
+  TAG.overrideRequestedBy,
 ] as const;
 
 export const REQUEST_TAG_KEYS = [
@@ -86,8 +97,8 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 export function readOverride(tags: Tags, now: Date): OverrideReading {
   const present = OVERRIDE_TAG_KEYS.filter((key) => tags[key] !== undefined);
   if (present.length === 0) return { kind: 'none' };
-  if (present.length !== OVERRIDE_TAG_KEYS.length) {
-    const missing = OVERRIDE_TAG_KEYS.filter((key) => tags[key] === undefined);
+  if (OVERRIDE_REQUIRED_TAG_KEYS.some((key) => tags[key] === undefined)) {
+    const missing = OVERRIDE_REQUIRED_TAG_KEYS.filter((key) => tags[key] === undefined);
     return { kind: 'rejected', problem: `override incomplete: missing ${missing.join(', ')}` };
   }
   const oversized = present.find((key) => codePointLength(tags[key] ?? '') > MAX_TAG_VALUE_LENGTH);
@@ -112,6 +123,9 @@ export function readOverride(tags: Tags, now: Date): OverrideReading {
     return { kind: 'rejected', problem: 'override reason contains control characters' };
 
   const override: Override = { action, target, expiresAt, reason, setAt };
+  if (tags[TAG.overrideSpansSession] === 'true') override.spansSession = true;
+  const requestedBy = tags[TAG.overrideRequestedBy];
+  if (requestedBy !== undefined && requestedBy !== '') override.requestedBy = boundedText(requestedBy);
   const problem = overrideProblem(override);
   if (problem !== undefined) return { kind: 'rejected', problem };
   if (setAt.getTime() > now.getTime() + SET_AT_SKEW_MINUTES * 60_000) {
@@ -150,6 +164,9 @@ export function overrideTags(override: Override): Record<string, string> {
     [TAG.overrideExpires]: override.expiresAt.toISOString(),
     [TAG.overrideReason]: override.reason,
     [TAG.overrideSetAt]: override.setAt.toISOString(),
+    // Always written, so a new override never inherits an earlier one's.
+    [TAG.overrideSpansSession]: override.spansSession === true ? 'true' : 'false',
+    [TAG.overrideRequestedBy]: truncate(override.requestedBy ?? ''),
   };
 }
 

@@ -32,6 +32,7 @@ describe('parseOnDemandRequest', () => {
       expiresAt: new Date('2025-03-12T16:00:00Z'),
       reason: 'INC-4411 market stress',
       dryRun: false,
+      spanSession: false,
     });
   });
 

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
+import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import type { ChangeAnswer, PlanAnswer, StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import {
+  type LocalService,
+  lambdaContext,
+  reservation,
+  scheduledEvent,
+  startLocalService,
+  TRADING,
+} from '../../support/local-service.ts';
+
+// Wednesday 2025-03-12 18:00 New York, after the close: 60 of 100 are lent. The next reclaim starts Thursday
+// 09:05 New York (13:05Z), 25 min before the 09:30 open.
+const WEDNESDAY_EVENING = '2025-03-12T22:00:00Z';
+const THURSDAY_BEFORE_OPEN = '2025-03-13T13:06:00Z';
+
+let service: LocalService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function demand(local: LocalService, payload: Record<string, unknown>, context = lambdaContext()) {
+  return createDemandHandler(local.dependencies)(payload, context);
+}
+
+async function runSchedule(local: LocalService): Promise<ReconcileResult> {
+  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
+}
+
+function tradingOutcome(result: ReconcileResult) {
+  return result.outcomes.find((outcome) => outcome.reservationId === TRADING);
+}
+
+const LEND_TODAY = {
+  action: 'lend',
+  reservations: [TRADING],
+  target: 60,
+  for: '20h',
+  reason: 'batch job overnight',
+};
+
+describe('a lend override and the next session', () => {
+  it("ends at the next session's reclaim, which goes ahead", async () => {
+    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const answer = (await demand(service, {
+      ...LEND_TODAY,
+      requestedBy: 'alice@example.com',
+    })) as ChangeAnswer;
+    expect(answer.ok).toBe(true);
+    service.aws.setClock(THURSDAY_BEFORE_OPEN);
+
+    const result = await runSchedule(service);
+
+    expect(tradingOutcome(result)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
+    expect(tradingOutcome(result)?.reasons.join('; ')).toMatch(
+      /lend override \(target 60 set by alice@example.com\) ended at the XNYS reclaim at 09:05/,
+    );
+  });
+
+  it('stays through the session when it says it spans it, and status and plan warn', async () => {
+    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    await demand(service, { ...LEND_TODAY, spanSession: true, requestedBy: 'alice@example.com' });
+    service.aws.setClock(THURSDAY_BEFORE_OPEN);
+
+    const result = await runSchedule(service);
+    const status = (await demand(service, { action: 'status' })) as StatusAnswer;
+    const plan = (await demand(service, { action: 'plan' })) as PlanAnswer;
+
+    expect(tradingOutcome(result)).toMatchObject({ outcome: 'unchanged', to: 60 });
+    const warning = /lend override \(target 60 set by alice@example.com\) spans the XNYS reclaim/;
+    expect(status.warnings.join('\n')).toMatch(warning);
+    expect(plan.result.warnings.join('\n')).toMatch(warning);
+    expect(status.reservations.find((entry) => entry.reservationId === TRADING)?.override).toMatchObject({
+      spansSession: true,
+      requestedBy: 'alice@example.com',
+    });
+  });
+
+  it('refuses spanSession on a reclaim, naming the field', async () => {
+    service = await startLocalService({ now: WEDNESDAY_EVENING });
+
+    const answer = await demand(service, { ...LEND_TODAY, action: 'reclaim', spanSession: true });
+
+    expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field: 'spanSession' } });
+  });
+});
+
+describe("the caller's identity", () => {
+  it('is recorded with the override and in its events, from the payload', async () => {
+    service = await startLocalService({ now: WEDNESDAY_EVENING });
+
+    await demand(service, {
+      action: 'reclaim',
+      reservations: [TRADING],
+      everything: true,
+      for: '1h',
+      reason: 'INC-1',
+      requestedBy: 'arn:aws:iam::123456789012:user/oncall',
+    });
+
+    expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:override-requested-by']).toBe(
+      'arn:aws:iam::123456789012:user/oncall',
+    );
+    const requested = service.aws.admin.events({ detailType: 'Allocation Change Requested' }).events;
+    expect(requested.map((event) => event.detail)).toEqual([
+      expect.objectContaining({ requestedBy: 'arn:aws:iam::123456789012:user/oncall', trigger: 'on-demand' }),
+    ]);
+  });
+
+  it("comes from the invocation's identity when the payload does not name one", async () => {
+    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const context = {
+      ...lambdaContext(),
+      identity: { cognitoIdentityId: 'us-east-1:1234', cognitoIdentityPoolId: 'us-east-1:pool' },
+    };
+
+    await demand(
+      service,
+      { action: 'reclaim', reservations: [TRADING], everything: true, for: '1h', reason: 'INC-2' },
+      context,
+    );
+
+    expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:override-requested-by']).toBe(
+      'cognito:us-east-1:1234',
+    );
+  });
+
+  it('is refused when it holds control characters, naming the field', async () => {
+    service = await startLocalService({ now: WEDNESDAY_EVENING });
+
+    const answer = await demand(service, { ...LEND_TODAY, requestedBy: 'eve\nadmin' });
+
+    expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field: 'requestedBy' } });
+  });
+});
