@@ -2,6 +2,8 @@
  * Typed client of the local AWS endpoint's admin API (`/_local/`, DESIGN §6), for tests, the simulator
  * and the CLIs. Each method answers exactly the JSON the route returns.
  */
+
+import type { IamRequest, IamView } from './iam.ts';
 import type {
   AlarmView,
   CallFilter,
@@ -24,6 +26,7 @@ import type {
   SetClockRequest,
 } from './types.ts';
 
+export type { IamPrincipal, IamRequest, IamView } from './iam.ts';
 export type * from './types.ts';
 
 export const DEFAULT_LOCAL_AWS_URL = 'http://127.0.0.1:4566';
@@ -173,6 +176,19 @@ export class LocalAwsAdminClient {
 
   updateSettings(settings: Partial<LocalAwsSettings>): Promise<{ settings: LocalAwsSettings }> {
     return this.call('POST', 'settings', settings);
+  }
+
+  /** IAM enforcement: the loaded principals and whether requests are checked against them. */
+  iam(): Promise<IamView> {
+    return this.call('GET', 'iam');
+  }
+
+  configureIam(request: IamRequest): Promise<IamView> {
+    return this.call('POST', 'iam', request);
+  }
+
+  clearIam(): Promise<IamView> {
+    return this.call('DELETE', 'iam');
   }
 
   reset(): Promise<Record<string, never>> {

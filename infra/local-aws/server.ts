@@ -13,6 +13,7 @@ import { CLOUDWATCH_TARGET_PREFIX, cloudWatchErrorType, handleCloudWatch } from 
 import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
 import { AdminRequestError, AwsServiceError } from './errors.ts';
 import { EVENTS_TARGET_PREFIX, handleEventBridge } from './eventbridge.ts';
+import { accessKeyFromAuthorization, denialAnswer, IamDenial, type IamRequest } from './iam.ts';
 import type { CallRecord, LocalAwsSettings, SeedState, ServiceName } from './types.ts';
 import { defaultSettings, LocalAwsWorld } from './world.ts';
 
@@ -27,6 +28,8 @@ export interface StartLocalAwsOptions {
   host?: string;
   seed?: SeedState;
   settings?: Partial<LocalAwsSettings>;
+  /** Principals and their policies: given, the endpoint enforces IAM from the first request (see iam.ts). */
+  iam?: IamRequest;
 }
 
 /** A simulated clock usable wherever the service takes a `Clock`: sleeping moves simulated time at once. */
@@ -191,8 +194,10 @@ export class LocalAwsServer {
             : 'unknown';
     let action = targetText === undefined ? '' : targetText.slice(targetText.indexOf('.') + 1);
     let params: unknown = {};
+    let principal: string | undefined;
     const encoding = request.headers['content-encoding'];
-    const log = (outcome: string): void =>
+    const accessKeyId = accessKeyFromAuthorization(request.headers.authorization);
+    const log = (outcome: string, denial?: string): void =>
       world.recordCall({
         atMs,
         service,
@@ -201,7 +206,20 @@ export class LocalAwsServer {
         params,
         outcome,
         ...(encoding !== undefined ? { contentEncoding: encoding } : {}),
+        ...(principal !== undefined ? { principal } : {}),
+        ...(denial !== undefined ? { denial } : {}),
       });
+    // Authorization comes after parsing (it needs the action and its parameters) and before any fault or
+    // effect: a denied call changes nothing, and DryRun answers UnauthorizedOperation before DryRunOperation.
+    const authorize = (): void => {
+      principal = world.iam.authorize(world, {
+        service,
+        action,
+        params: params as Record<string, unknown>,
+        region,
+        accessKeyId,
+      });
+    };
     const readRaw = async (): Promise<Buffer> => {
       const body = request.body;
       if (typeof body === 'function') return body();
@@ -252,6 +270,7 @@ export class LocalAwsServer {
             `The action ${action} is not valid for this web service.`,
           );
         }
+        authorize();
         await this.applyFault('ec2', action);
         const body = handleEc2(world, action, form, region, requestId);
         log('ok');
@@ -270,6 +289,7 @@ export class LocalAwsServer {
         throw new AwsServiceError('SerializationException', 'The request body must be a JSON object');
       }
       params = body;
+      authorize();
       await this.applyFault(service, action);
       const answer =
         service === 'cloudwatch'
@@ -289,6 +309,12 @@ export class LocalAwsServer {
           new AwsServiceError('RequestEntityTooLarge', error.message, 413),
           requestId,
         );
+      }
+      if (error instanceof IamDenial) {
+        principal = error.principal;
+        const { code, status } = denialAnswer(service, error);
+        log(code, error.message);
+        return this.awsError(service, new AwsServiceError(code, error.message, status), requestId);
       }
       if (!(error instanceof AwsServiceError)) throw error;
       log(error.code);
@@ -386,6 +412,12 @@ export class LocalAwsServer {
           return json(200, world.getSettings());
         case 'POST /_local/settings':
           return json(200, world.updateSettings(input));
+        case 'GET /_local/iam':
+          return json(200, world.iam.view());
+        case 'POST /_local/iam':
+          return json(200, world.configureIam(input));
+        case 'DELETE /_local/iam':
+          return json(200, world.iam.clear());
         case 'POST /_local/reset':
           return json(200, world.reset());
         default:
@@ -413,6 +445,7 @@ export async function startLocalAws(options: StartLocalAwsOptions = {}): Promise
   const server = new LocalAwsServer(settings);
   const world = server.world;
   if (options.seed) world.seed(options.seed);
+  if (options.iam) world.configureIam(options.iam);
   const host = options.host ?? '127.0.0.1';
   const address = await server.listen(options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;

@@ -150,6 +150,10 @@ export interface CallRecord {
   outcome: string;
   /** The request's `content-encoding` when it had one (e.g. `gzip`). */
   contentEncoding?: string;
+  /** With IAM enforced: the principal (role name) the request's credentials belong to. */
+  principal?: string;
+  /** With IAM enforced, for a denied call: why (the action, resource and principal, as AWS says it). */
+  denial?: string;
 }
 
 export interface CallFilter {

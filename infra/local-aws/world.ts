@@ -6,6 +6,8 @@
 import type { AlarmState } from '#shared/domain/reservation.ts';
 import { CapacityModel } from './capacity.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
+import { IamEnforcer, type IamRequest, type IamView } from './iam.ts';
+import { PolicyDocumentError } from './iam-policy.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
 import type {
   AlarmView,
@@ -81,6 +83,8 @@ export interface StoredCall {
   params: unknown;
   outcome: string;
   contentEncoding?: string;
+  principal?: string;
+  denial?: string;
 }
 
 interface StoredEvent {
@@ -127,6 +131,8 @@ export class LocalAwsWorld {
   readonly alarms = new Map<string, Alarm>();
   readonly rules = new Map<string, Rule>();
   readonly datumsByMetric = new Map<string, StoredDatum[]>();
+  /** IAM enforcement: off (any credentials pass) until principals are loaded. */
+  readonly iam = new IamEnforcer();
   private readonly datums: StoredDatum[] = [];
   private readonly eventLog: StoredEvent[] = [];
   private readonly callLog: StoredCall[] = [];
@@ -424,6 +430,8 @@ export class LocalAwsWorld {
         params: call.params,
         outcome: call.outcome,
         ...(call.contentEncoding !== undefined ? { contentEncoding: call.contentEncoding } : {}),
+        ...(call.principal !== undefined ? { principal: call.principal } : {}),
+        ...(call.denial !== undefined ? { denial: call.denial } : {}),
       });
     }
     return { calls };
@@ -501,6 +509,20 @@ export class LocalAwsWorld {
     };
   }
 
+  // ---------------------------------------------------------------- admin: IAM
+
+  /** Loads principals and switches enforcement (`POST /_local/iam`); a policy it cannot evaluate is refused. */
+  configureIam(body: IamRequest): IamView {
+    try {
+      return this.iam.configure(body ?? {});
+    } catch (error: unknown) {
+      if (error instanceof PolicyDocumentError || error instanceof TypeError) {
+        throw new AdminRequestError('InvalidParameterValue', error.message);
+      }
+      throw error;
+    }
+  }
+
   // ---------------------------------------------------------------- admin: settings and reset
 
   getSettings(): { settings: LocalAwsSettings } {
@@ -543,6 +565,7 @@ export class LocalAwsWorld {
     this.eventLog.length = 0;
     this.callLog.length = 0;
     this.faultList = [];
+    this.iam.clear();
     return {};
   }
 

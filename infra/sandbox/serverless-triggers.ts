@@ -338,6 +338,59 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
   return { service, stage, region, functionNames, reservedConcurrency, environment, schedules, rules };
 }
 
+/** serverless.yml's functions and CloudFormation resources with its variables resolved (not CloudFormation's). */
+export interface ServerlessDefinitions {
+  service: string;
+  stage: string;
+  region: string;
+  /** Each function's definition by serverless.yml key. */
+  functions: Record<string, Record<string, unknown>>;
+  /** Every `resources` block's `Resources`, merged, by logical id. */
+  resources: Record<string, Record<string, unknown>>;
+  /** `provider` as written, resolved. */
+  provider: Record<string, unknown>;
+}
+
+/**
+ * Resolves the definitions the IAM roles need (infra/sandbox/function-roles.ts), with the same variable
+ * resolution as the triggers. A resource whose variables cannot be resolved is left out: only what the
+ * roles reference must resolve, and a missing reference shows up there.
+ */
+export function readServerlessDefinitions(path: string, options: ResolveOptions = {}): ServerlessDefinitions {
+  const document = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  if (!isRecord(document)) throw new ServerlessConfigError(`${path} is not a YAML mapping`);
+  const resolver = new VariableResolver(document, dirname(path), options);
+  const provider = resolver.resolve(document.provider ?? {});
+  const functions: Record<string, Record<string, unknown>> = {};
+  for (const [key, definition] of Object.entries(isRecord(document.functions) ? document.functions : {})) {
+    const resolved = isRecord(definition) ? resolver.resolve({ ...definition, events: [] }) : {};
+    functions[key] = isRecord(resolved) ? resolved : {};
+  }
+  const resources: Record<string, Record<string, unknown>> = {};
+  const blocks = Array.isArray(document.resources) ? document.resources : [document.resources];
+  for (const rawBlock of blocks) {
+    const block = resolveResourceBlock(resolver, rawBlock);
+    for (const [logicalId, resource] of Object.entries(
+      isRecord(block) && isRecord(block.Resources) ? block.Resources : {},
+    )) {
+      try {
+        const resolved = resolver.resolve(resource);
+        if (isRecord(resolved)) resources[logicalId] = resolved;
+      } catch (error: unknown) {
+        if (!(error instanceof ServerlessConfigError)) throw error;
+      }
+    }
+  }
+  return {
+    service: String(resolver.resolve(document.service)),
+    stage: options.stage ?? resolver.providerSetting('stage') ?? 'dev',
+    region: options.region ?? resolver.providerSetting('region') ?? 'us-east-1',
+    functions,
+    resources,
+    provider: isRecord(provider) ? provider : {},
+  };
+}
+
 /** A `resources` entry: a mapping, or `${file(...)}` of one (only its rules' variables get resolved). */
 function resolveResourceBlock(resolver: VariableResolver, block: unknown): unknown {
   return typeof block === 'string' ? resolver.rawFile(block) : block;

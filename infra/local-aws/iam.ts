@@ -1,0 +1,448 @@
+/**
+ * IAM enforcement of the local endpoint: which principal a request's credentials belong to, what IAM
+ * authorizes for each action (the action name, the resources' ARNs and the condition keys of the request),
+ * and how each service answers a denied or unauthenticated call. Off until principals are loaded
+ * (`POST /_local/iam`, or `startLocalAws({ iam })`): then every request must carry a known access key id and
+ * its principal's policies must allow every check of the request (infra/local-aws/iam-policy.ts).
+ *
+ * What each action authorizes follows the Service Authorization Reference:
+ * EC2 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html (and
+ * /work/shared/reference/aws-interruptible-odcr.md §5), CloudWatch .../list_amazoncloudwatch.html, EventBridge
+ * .../list_amazoneventbridge.html, DynamoDB .../list_amazondynamodb.html. An action of a service not listed
+ * below is authorized as `<service>:<Action>` on `*`, so enforcement covers every service the endpoint serves.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type AuthorizationCheck,
+  type Decision,
+  evaluateAll,
+  type PolicyDocument,
+  type PolicyStatement,
+  type RequestContext,
+  statementsOf,
+  validatePolicies,
+} from './iam-policy.ts';
+import type { LocalAwsWorld } from './world.ts';
+
+/** One role (or user) the endpoint knows: the access key id its requests are signed with, and its policies. */
+export interface IamPrincipal {
+  /** The role's name: logged with each call and shown in denial messages. */
+  name: string;
+  accessKeyId: string;
+  policies: PolicyDocument[];
+}
+
+/** `POST /_local/iam`: principals replace the loaded ones; `enforce` defaults to true when principals are given. */
+export interface IamRequest {
+  enforce?: boolean;
+  principals?: IamPrincipal[];
+}
+
+export interface IamView {
+  enforce: boolean;
+  principals: Array<{ name: string; accessKeyId: string; statements: number }>;
+}
+
+/** A request whose credentials are not known or whose principal may not do what it asks. */
+export class IamDenial extends Error {
+  override readonly name = 'IamDenial';
+  constructor(
+    readonly kind: 'unauthenticated' | 'denied',
+    message: string,
+    readonly principal?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * How each protocol answers: EC2 https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+ * (`UnauthorizedOperation` 403, `AuthFailure` 401); CloudWatch `AccessDenied` 403 and `InvalidClientTokenId`
+ * 403 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html); EventBridge and
+ * DynamoDB `AccessDeniedException` 400 and `UnrecognizedClientException` 400
+ * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/CommonErrors.html).
+ */
+const ANSWERS: Record<string, { denied: [string, number]; unauthenticated: [string, number] }> = {
+  ec2: { denied: ['UnauthorizedOperation', 403], unauthenticated: ['AuthFailure', 401] },
+  cloudwatch: { denied: ['AccessDenied', 403], unauthenticated: ['InvalidClientTokenId', 403] },
+  events: { denied: ['AccessDeniedException', 400], unauthenticated: ['UnrecognizedClientException', 400] },
+};
+const DEFAULT_ANSWER = {
+  denied: ['AccessDeniedException', 400] as [string, number],
+  unauthenticated: ['UnrecognizedClientException', 400] as [string, number],
+};
+
+/** The error code and HTTP status a service answers a denial with. */
+export function denialAnswer(service: string, denial: IamDenial): { code: string; status: number } {
+  const [code, status] = (ANSWERS[service] ?? DEFAULT_ANSWER)[denial.kind];
+  return { code, status };
+}
+
+/** Every code a denial can be logged with (`GET /_local/calls` outcomes). */
+export const DENIAL_CODES: ReadonlySet<string> = new Set(
+  [...Object.values(ANSWERS), DEFAULT_ANSWER].flatMap((answer) => [
+    answer.denied[0],
+    answer.unauthenticated[0],
+  ]),
+);
+
+export function accessKeyFromAuthorization(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return /Credential=([^/,\s]+)\//.exec(header)?.[1];
+}
+
+/** A stable, well-formed access key id for a principal name (`ASIA` + 16 characters), for tests and the sandbox. */
+export function accessKeyIdFor(name: string): string {
+  const digest = createHash('sha256').update(name).digest('hex').toUpperCase();
+  return `ASIA${digest.slice(0, 16)}`;
+}
+
+interface LoadedPrincipal {
+  name: string;
+  accessKeyId: string;
+  statements: PolicyStatement[];
+}
+
+/** The request as the authorizer sees it: after the protocol has parsed it, before the service acts. */
+export interface AuthorizationInput {
+  service: string;
+  action: string;
+  /** EC2: the form fields; JSON protocols: the parsed body. */
+  params: Readonly<Record<string, unknown>>;
+  region: string;
+  accessKeyId: string | undefined;
+}
+
+export class IamEnforcer {
+  private principals = new Map<string, LoadedPrincipal>();
+  private enforcing = false;
+
+  get enforce(): boolean {
+    return this.enforcing;
+  }
+
+  configure(request: IamRequest): IamView {
+    if (request.principals !== undefined) {
+      if (!Array.isArray(request.principals)) throw new TypeError('principals must be a list');
+      const next = new Map<string, LoadedPrincipal>();
+      for (const [index, principal] of request.principals.entries()) {
+        if (typeof principal?.name !== 'string' || typeof principal.accessKeyId !== 'string') {
+          throw new TypeError(`principals.${index} needs name and accessKeyId`);
+        }
+        if (!Array.isArray(principal.policies))
+          throw new TypeError(`principals.${index}.policies must be a list`);
+        validatePolicies(principal.policies, principal.name);
+        next.set(principal.accessKeyId, {
+          name: principal.name,
+          accessKeyId: principal.accessKeyId,
+          statements: statementsOf(principal.policies),
+        });
+      }
+      this.principals = next;
+    }
+    this.enforcing = request.enforce ?? (request.principals !== undefined ? true : this.enforcing);
+    return this.view();
+  }
+
+  clear(): IamView {
+    this.principals.clear();
+    this.enforcing = false;
+    return this.view();
+  }
+
+  view(): IamView {
+    return {
+      enforce: this.enforcing,
+      principals: [...this.principals.values()].map((principal) => ({
+        name: principal.name,
+        accessKeyId: principal.accessKeyId,
+        statements: principal.statements.length,
+      })),
+    };
+  }
+
+  /** The principal's name when enforcing; throws an `IamDenial` for unknown credentials or a denied check. */
+  authorize(world: LocalAwsWorld, input: AuthorizationInput): string | undefined {
+    if (!this.enforcing) return undefined;
+    const principal = input.accessKeyId === undefined ? undefined : this.principals.get(input.accessKeyId);
+    if (!principal) {
+      throw new IamDenial(
+        'unauthenticated',
+        input.service === 'ec2'
+          ? 'AWS was not able to validate the provided access credentials'
+          : 'The security token included in the request is invalid.',
+      );
+    }
+    const account = world.settings.accountId;
+    const principalArn = `arn:aws:iam::${account}:role/${principal.name}`;
+    const global: RequestContext = {
+      'aws:RequestedRegion': input.region,
+      'aws:PrincipalArn': principalArn,
+      'aws:PrincipalAccount': account,
+    };
+    const checks = authorizationChecks(world, input).map((check) => ({
+      ...check,
+      context: { ...global, ...check.context },
+    }));
+    const decision = evaluateAll(principal.statements, checks);
+    if (!decision.allowed)
+      throw new IamDenial('denied', denialMessage(input.service, principalArn, decision), principal.name);
+    return principal.name;
+  }
+}
+
+function denialMessage(
+  service: string,
+  principalArn: string,
+  decision: Exclude<Decision, { allowed: true }>,
+): string {
+  const { action, resource } = decision.check;
+  const why =
+    decision.reason === 'explicit-deny'
+      ? `with an explicit deny in an identity-based policy${decision.sid === undefined ? '' : ` (${decision.sid})`}`
+      : 'because no identity-based policy allows the action';
+  const detail = `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+  return service === 'ec2' ? `You are not authorized to perform this operation. ${detail}` : detail;
+}
+
+// ---------------------------------------------------------------- what each action authorizes
+
+type Params = Readonly<Record<string, unknown>>;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** `Prefix.N` form fields in order. */
+function indexed(params: Params, prefix: string): string[] {
+  const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.(\\d+)$`);
+  return Object.entries(params)
+    .map(([key, value]) => [pattern.exec(key)?.[1], text(value)] as const)
+    .filter((entry): entry is readonly [string, string] => entry[0] !== undefined && entry[1] !== undefined)
+    .sort((a, b) => Number(a[0]) - Number(b[0]))
+    .map(([, value]) => value);
+}
+
+/** `<prefix>Tag.N.Key/Value` pairs; a key without a value maps to undefined. */
+function tagPairs(params: Params, prefix: string): Map<string, string | undefined> {
+  const byIndex = new Map<string, { key?: string; value?: string }>();
+  const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}Tag\\.(\\d+)\\.(Key|Value)$`);
+  for (const [name, value] of Object.entries(params)) {
+    const match = pattern.exec(name);
+    if (!match || typeof value !== 'string') continue;
+    const pair = byIndex.get(match[1] ?? '') ?? {};
+    if (match[2] === 'Key') pair.key = value;
+    else pair.value = value;
+    byIndex.set(match[1] ?? '', pair);
+  }
+  const pairs = new Map<string, string | undefined>();
+  for (const { key, value } of byIndex.values()) if (key !== undefined) pairs.set(key, value);
+  return pairs;
+}
+
+/** `aws:RequestTag/<k>` for each tag with a value and `aws:TagKeys` for all keys (absent when there are none). */
+function requestTagContext(
+  pairs: ReadonlyMap<string, string | undefined>,
+): Record<string, string | string[]> {
+  const context: Record<string, string | string[]> = {};
+  for (const [key, value] of pairs) if (value !== undefined) context[`aws:RequestTag/${key}`] = value;
+  if (pairs.size > 0) context['aws:TagKeys'] = [...pairs.keys()];
+  return context;
+}
+
+/** `aws:ResourceTag/<k>` and EC2's own `ec2:ResourceTag/<k>` for each tag the resource holds. */
+function resourceTagContext(tags: ReadonlyMap<string, string> | undefined): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const [key, value] of tags ?? []) {
+    context[`aws:ResourceTag/${key}`] = value;
+    context[`ec2:ResourceTag/${key}`] = value;
+  }
+  return context;
+}
+
+interface Ec2Resource {
+  arn: string;
+  tags?: ReadonlyMap<string, string>;
+  /** The source reservation's ARN, for an interruptible reservation and for the actions on a source. */
+  sourceArn?: string;
+}
+
+function capacityReservation(world: LocalAwsWorld, id: string, region: string): Ec2Resource {
+  const entry = world.capacity.find(id, region);
+  if (entry?.kind === 'source')
+    return { arn: entry.source.arn, tags: entry.source.tags, sourceArn: entry.source.arn };
+  if (entry?.kind === 'interruptible') {
+    return { arn: entry.allocation.arn, tags: entry.allocation.tags, sourceArn: entry.allocation.source.arn };
+  }
+  // Unknown ids are still authorized (on their would-be ARN, without tags) before EC2 says NotFound.
+  return { arn: `arn:aws:ec2:${region}:${world.settings.accountId}:capacity-reservation/${id}` };
+}
+
+function ec2Checks(
+  world: LocalAwsWorld,
+  action: string,
+  params: Params,
+  region: string,
+): AuthorizationCheck[] {
+  const base: RequestContext = { 'ec2:Region': region };
+  const name = `ec2:${action}`;
+  switch (action) {
+    case 'CreateInterruptibleCapacityReservationAllocation':
+    case 'UpdateInterruptibleCapacityReservationAllocation': {
+      const id = text(params.CapacityReservationId) ?? '';
+      const source = capacityReservation(world, id, region);
+      const checks: AuthorizationCheck[] = [
+        {
+          action: name,
+          resource: source.arn,
+          context: {
+            ...base,
+            ...resourceTagContext(source.tags),
+            'ec2:SourceCapacityReservationId': source.sourceArn ?? source.arn,
+          },
+        },
+      ];
+      if (action === 'CreateInterruptibleCapacityReservationAllocation') {
+        const pairs = new Map<string, string | undefined>();
+        for (const index of new Set(
+          Object.keys(params).flatMap((key) => /^TagSpecification\.(\d+)\./.exec(key)?.[1] ?? []),
+        )) {
+          for (const [key, value] of tagPairs(params, `TagSpecification.${index}.`)) pairs.set(key, value);
+        }
+        const requestTags = requestTagContext(pairs);
+        Object.assign(checks[0]!.context as Record<string, unknown>, requestTags);
+        if (pairs.size > 0) {
+          // Tag-on-create is authorized as ec2:CreateTags on the new reservation (its id is not known yet),
+          // with ec2:CreateAction naming the create action.
+          checks.push({
+            action: 'ec2:CreateTags',
+            resource: `arn:aws:ec2:${region}:${world.settings.accountId}:capacity-reservation/*`,
+            context: { ...base, ...requestTags, 'ec2:CreateAction': action },
+          });
+        }
+      }
+      return checks;
+    }
+    case 'CreateTags':
+    case 'DeleteTags': {
+      const requestTags = requestTagContext(tagPairs(params, ''));
+      return indexed(params, 'ResourceId').map((id) => {
+        const resource = capacityReservation(world, id, region);
+        return {
+          action: name,
+          resource: resource.arn,
+          context: { ...base, ...resourceTagContext(resource.tags), ...requestTags },
+        };
+      });
+    }
+    default:
+      // DescribeCapacityReservations and the other Describe actions have no resource-level permissions.
+      return [{ action: name, resource: '*', context: base }];
+  }
+}
+
+function cloudWatchChecks(
+  world: LocalAwsWorld,
+  action: string,
+  params: Params,
+  region: string,
+): AuthorizationCheck[] {
+  const name = `cloudwatch:${action}`;
+  const alarmArn = (alarm: string): string =>
+    `arn:aws:cloudwatch:${region}:${world.settings.accountId}:alarm:${alarm}`;
+  switch (action) {
+    case 'DescribeAlarms': {
+      const names = Array.isArray(params.AlarmNames)
+        ? params.AlarmNames.filter((item) => typeof item === 'string')
+        : [];
+      const prefix = text(params.AlarmNamePrefix);
+      const resources = names.length > 0 ? names.map(alarmArn) : [alarmArn(`${prefix ?? ''}*`)];
+      return resources.map((resource) => ({ action: name, resource, context: {} }));
+    }
+    case 'PutMetricData': {
+      const namespace = text(params.Namespace);
+      return [
+        {
+          action: name,
+          resource: '*',
+          context: namespace === undefined ? {} : { 'cloudwatch:namespace': namespace },
+        },
+      ];
+    }
+    default:
+      return [{ action: name, resource: '*', context: {} }];
+  }
+}
+
+function eventsChecks(
+  world: LocalAwsWorld,
+  action: string,
+  params: Params,
+  region: string,
+): AuthorizationCheck[] {
+  const name = `events:${action}`;
+  const prefix = `arn:aws:events:${region}:${world.settings.accountId}`;
+  const busArn = (bus: string | undefined): string =>
+    bus?.startsWith('arn:') ? bus : `${prefix}:event-bus/${bus ?? 'default'}`;
+  switch (action) {
+    case 'PutEvents': {
+      const entries = Array.isArray(params.Entries) ? params.Entries : [];
+      const byBus = new Map<string, { sources: Set<string>; detailTypes: Set<string> }>();
+      for (const entry of entries) {
+        const record = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+        const arn = busArn(text(record.EventBusName));
+        const facts = byBus.get(arn) ?? { sources: new Set(), detailTypes: new Set() };
+        if (typeof record.Source === 'string') facts.sources.add(record.Source);
+        if (typeof record.DetailType === 'string') facts.detailTypes.add(record.DetailType);
+        byBus.set(arn, facts);
+      }
+      return [...byBus].map(([resource, facts]) => ({
+        action: name,
+        resource,
+        context: { 'events:source': [...facts.sources], 'events:detail-type': [...facts.detailTypes] },
+      }));
+    }
+    case 'EnableRule':
+    case 'DisableRule':
+    case 'DescribeRule':
+    case 'PutRule':
+    case 'DeleteRule': {
+      const bus = text(params.EventBusName);
+      const busName = bus === undefined || bus === 'default' ? '' : `${bus.slice(bus.lastIndexOf('/') + 1)}/`;
+      return [{ action: name, resource: `${prefix}:rule/${busName}${text(params.Name) ?? ''}`, context: {} }];
+    }
+    default:
+      return [{ action: name, resource: '*', context: {} }];
+  }
+}
+
+function dynamoDbChecks(
+  world: LocalAwsWorld,
+  action: string,
+  params: Params,
+  region: string,
+): AuthorizationCheck[] {
+  const table = text(params.TableName);
+  const resource =
+    table === undefined
+      ? '*'
+      : table.startsWith('arn:')
+        ? table
+        : `arn:aws:dynamodb:${region}:${world.settings.accountId}:table/${table}`;
+  return [{ action: `dynamodb:${action}`, resource, context: {} }];
+}
+
+/** The checks IAM makes for one request; every one must be allowed. */
+export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationInput): AuthorizationCheck[] {
+  const { service, action, params, region } = input;
+  switch (service) {
+    case 'ec2':
+      return ec2Checks(world, action, params, region);
+    case 'cloudwatch':
+      return cloudWatchChecks(world, action, params, region);
+    case 'events':
+      return eventsChecks(world, action, params, region);
+    case 'dynamodb':
+      return dynamoDbChecks(world, action, params, region);
+    default:
+      return [{ action: `${service}:${action}`, resource: '*', context: {} }];
+  }
+}
