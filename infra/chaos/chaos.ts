@@ -14,7 +14,12 @@ import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
 import type { LocalAws } from '#infra/local-aws/server.ts';
 import type { CallRecord, EventRecord } from '#infra/local-aws/types.ts';
 import type { SimulationResult } from '#infra/sandbox/result.ts';
-import { type InvocationPlan, type PlannedInvocation, runSandbox } from '#infra/sandbox/runner.ts';
+import {
+  type FunctionCredentials,
+  type InvocationPlan,
+  type PlannedInvocation,
+  runSandbox,
+} from '#infra/sandbox/runner.ts';
 import type { LoadedScenario } from '#infra/sandbox/scenario.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
@@ -131,7 +136,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     hooks: {
       started: (local) => injector.attach(local),
       beforeInvoke: (invocation) => injector.plan(invocation),
-      gateways: () => injector.gateways(),
+      gateways: (_gateways, { credentials }) => injector.gateways(credentials),
       finished: (local) => injector.collect(local),
     },
   });
@@ -182,9 +187,9 @@ class FaultInjector {
   }
 
   /** The service's gateways on the in-process endpoint, with retries that do not wait on the wall clock. */
-  gateways(): Gateways {
+  gateways(credentials: FunctionCredentials['credentials']): Gateways {
     const local = this.endpoint();
-    const sdk = { ...inProcessSdkConfig(local), retryStrategy: FAST_RETRY };
+    const sdk = { ...inProcessSdkConfig(local), credentials, retryStrategy: FAST_RETRY };
     const capacity = new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) });
     const cloudWatch = new CloudWatchGateway({
       client: new CloudWatchClient(sdk),

@@ -35,9 +35,12 @@ export class MissingHandlerError extends Error {
   override name = 'MissingHandlerError';
 }
 
-/** Imports each function's module and builds its handler; names any function whose module has no factory. */
+/**
+ * Imports each function's module and builds its handler; names any function whose module has no factory.
+ * Dependencies per function (a function of its name) give each its own clients, e.g. its role's credentials.
+ */
 export async function buildSandboxHandlers(
-  dependencies: SandboxDependencies,
+  dependencies: SandboxDependencies | ((functionName: string) => SandboxDependencies),
   functions: readonly string[] = SANDBOX_FUNCTIONS,
 ): Promise<Map<string, SandboxHandler>> {
   const handlers = new Map<string, SandboxHandler>();
@@ -46,7 +49,9 @@ export async function buildSandboxHandlers(
     if (typeof module.createHandler !== 'function') {
       throw new MissingHandlerError(`functions/${name}/handler.ts exports no createHandler(dependencies)`);
     }
-    const handler = module.createHandler(dependencies);
+    const handler = module.createHandler(
+      typeof dependencies === 'function' ? dependencies(name) : dependencies,
+    );
     handlers.set(name, (event, context) => handler(event, context));
   }
   return handlers;

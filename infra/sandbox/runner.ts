@@ -20,6 +20,7 @@ import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { derivedTemplateValues } from '#infra/build.ts';
 import { WARNING_SECONDS } from '#infra/local-aws/capacity.ts';
+import { accessKeyIdFor } from '#infra/local-aws/iam.ts';
 import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
 import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import type { EventRecord, ReservationView, SeedRule, SeedState } from '#infra/local-aws/types.ts';
@@ -45,6 +46,7 @@ import { calendarOptions } from '#shared/policy/lead.ts';
 import { createCapacityGateway } from '#shared/runtime/container.ts';
 import { METRIC } from '#shared/tracker/metric-names.ts';
 import { matchesEventPattern } from './event-pattern.ts';
+import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import type { TimelineContext } from './report/terminal.ts';
 import type {
@@ -86,6 +88,17 @@ export interface SandboxOptions {
   hooks?: SandboxHooks;
   /** `prepareSandbox(options)`'s answer when the caller already has it (it is not read twice). */
   prepared?: PreparedSandbox;
+  /**
+   * IAM: each function calls with its own role's credentials and the endpoint enforces the roles read from
+   * serverless.yml (infra/sandbox/function-roles.ts). `roles` edits them first (a test removing a grant).
+   */
+  iam?: { enforce?: boolean; roles?: (roles: FunctionRole[]) => FunctionRole[] };
+}
+
+/** The function a client is built for, and the credentials its role's requests are signed with. */
+export interface FunctionCredentials {
+  functionName: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 /** An invocation about to be made, as a fault injector sees it. */
@@ -109,8 +122,11 @@ export interface SandboxHooks {
   started?(local: LocalAws): void;
   /** Called once per original invocation (not for copies or redeliveries it asked for). */
   beforeInvoke?(invocation: PlannedInvocation): InvocationPlan;
-  /** The gateways the handlers get, wrapped (e.g. to die between an update and its record). */
-  gateways?(gateways: Gateways): Gateways;
+  /**
+   * The gateways a function's handler gets, wrapped or replaced (e.g. to die between an update and its
+   * record); replacements must sign with `credentials`, the function's role, as IAM is enforced.
+   */
+  gateways?(gateways: Gateways, context: FunctionCredentials): Gateways;
   /** The endpoint as the run leaves it, before it closes (call log, final state). */
   finished?(local: LocalAws): void;
 }
@@ -176,14 +192,41 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
     settings: { ...settings, start: new Date(window.start).toISOString() },
   });
   try {
+    const roles = sandboxFunctionRoles(
+      config,
+      local.admin.getSettings().settings.accountId,
+      options.serverlessFile,
+    );
+    const credentials = functionCredentials(options.iam?.roles?.(roles) ?? roles);
+    if (options.iam?.enforce !== false) {
+      local.admin.configureIam({
+        principals: credentials.map(({ role, credentials: { accessKeyId } }) => ({
+          name: role.roleName,
+          accessKeyId,
+          policies: role.policies,
+        })),
+      });
+    }
     options.hooks?.started?.(local);
-    const runner = new SandboxRunner(local, scenario, config, triggers, window, options);
+    const runner = new SandboxRunner(local, scenario, config, triggers, window, options, credentials);
     const result = await runner.run(wallStart);
     options.hooks?.finished?.(local);
     return result;
   } finally {
     await local.close();
   }
+}
+
+/** The functions' roles as `npm run package` would deploy them for this config (the sandbox enforces these). */
+export function sandboxFunctionRoles(
+  config: PolicyConfig,
+  accountId: string,
+  serverlessFile = resolve(REPO_ROOT, 'serverless.yml'),
+): FunctionRole[] {
+  return readFunctionRoles(serverlessFile, {
+    files: { './dist/infra/derived.json': derivedTemplateValues(config) },
+    accountId,
+  });
 }
 
 export function sandboxWindow(
@@ -260,6 +303,7 @@ class SandboxRunner {
     private readonly triggers: ServerlessTriggers,
     private readonly window: { start: number; end: number },
     private readonly options: SandboxOptions,
+    private readonly credentials: FunctionRoleCredentials[],
   ) {}
 
   private now(): number {
@@ -268,14 +312,14 @@ class SandboxRunner {
 
   async run(wallStart: number): Promise<SimulationResult> {
     const clock: Clock = { now: () => this.local.clock.now(), sleep: (ms) => this.sleep(ms) };
-    this.handlers = await buildSandboxHandlers({
-      gateways: (this.options.hooks?.gateways ?? ((gateways: Gateways) => gateways))(
-        sandboxGateways(this.local, this.triggers, this.config),
-      ),
-      config: this.config,
-      clock,
-      logger:
-        this.options.logger ?? new SilentSandboxLogger({ serviceName: 'odcr-reclaimer', logLevel: 'SILENT' }),
+    const logger =
+      this.options.logger ?? new SilentSandboxLogger({ serviceName: 'odcr-reclaimer', logLevel: 'SILENT' });
+    this.handlers = await buildSandboxHandlers((functionName) => {
+      const own = this.credentials.find((entry) => entry.functionName === functionName);
+      if (own === undefined) throw new SandboxError(`serverless.yml gives ${functionName} no role`);
+      const gateways = sandboxGateways(this.local, this.triggers, this.config, own.credentials);
+      const wrap = this.options.hooks?.gateways;
+      return { gateways: wrap ? wrap(gateways, own) : gateways, config: this.config, clock, logger };
     });
     for (const reservation of this.reservationViews()) {
       this.borrowerDemand.set(reservation.id, reservation.allocation?.borrowers.length ?? 0);
@@ -941,8 +985,13 @@ function sessionsAndClosures(
  * The deployed gateways on SDK clients that reach the endpoint in-process: the SDK signs, serializes and
  * parses as over HTTP, without a loopback socket per call (most of the sandbox's CPU otherwise).
  */
-function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers, config: PolicyConfig): Gateways {
-  const sdk = inProcessSdkConfig(local, triggers.region);
+function sandboxGateways(
+  local: LocalAws,
+  triggers: ServerlessTriggers,
+  config: PolicyConfig,
+  credentials: FunctionCredentials['credentials'],
+): Gateways {
+  const sdk = { ...inProcessSdkConfig(local, triggers.region), credentials };
   const environment = triggers.environment['reclaim-on-schedule'] ?? {};
   const busName = environment.EVENT_BUS_NAME ?? `${triggers.service}-${triggers.stage}`;
   const trackerRuleName =
@@ -954,12 +1003,25 @@ function sandboxGateways(local: LocalAws, triggers: ServerlessTriggers, config: 
   return {
     // Every region of the config, as production wires it; the function's own region without `regions`.
     capacity: createCapacityGateway(config.regions, (region) =>
-      createEc2ClientFrom(inProcessSdkConfig(local, region ?? triggers.region)),
+      createEc2ClientFrom({ ...inProcessSdkConfig(local, region ?? triggers.region), credentials }),
     ),
     alarms: cloudWatch,
     events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
     metrics: cloudWatch,
   };
+}
+
+interface FunctionRoleCredentials extends FunctionCredentials {
+  role: FunctionRole;
+}
+
+/** Each function's credentials: an access key id of its role, as Lambda hands the role's session to it. */
+function functionCredentials(roles: readonly FunctionRole[]): FunctionRoleCredentials[] {
+  return roles.map((role) => ({
+    functionName: role.functionName,
+    role,
+    credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 'sandbox-role-secret' },
+  }));
 }
 
 function lambdaContext(functionName: string, time: string): Context {

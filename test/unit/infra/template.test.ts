@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { scheduleEvents } from '#infra/build.ts';
+import { evaluate, statementsOf } from '#infra/local-aws/iam-policy.ts';
+import { type FunctionRole, functionRolesFromTemplate } from '#infra/sandbox/function-roles.ts';
+import { sandboxFunctionRoles } from '#infra/sandbox/runner.ts';
 import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -269,8 +272,9 @@ describe('packaged template: IAM', () => {
   });
 
   it('lets every allocation change and tag write touch only reservations carrying the managed tag', () => {
-    // Create's condition keys are the request's tags (reference 5.1): it is guarded by the tag it puts on the
-    // interruptible reservation it creates, the other writes by the tag on the reservation they change.
+    // Create authorizes the source reservation and the request's tags (reference 5.1): it is guarded by both
+    // the source's managed tag and the tag it puts on the new reservation; the other writes by the tag on the
+    // reservation they change.
     const onCreate = new Set(['ec2:CreateInterruptibleCapacityReservationAllocation', 'ec2:CreateTags']);
     const guarded = [
       'ec2:CreateInterruptibleCapacityReservationAllocation',
@@ -295,6 +299,8 @@ describe('packaged template: IAM', () => {
             expect(statement.Condition?.StringEquals?.['ec2:CreateAction']).toBe(
               'CreateInterruptibleCapacityReservationAllocation',
             );
+          } else {
+            expect(statement.Condition?.StringEquals?.[`aws:ResourceTag/${TAG.managed}`]).toBe('true');
           }
           continue;
         }
@@ -307,6 +313,8 @@ describe('packaged template: IAM', () => {
           expect(statement.Condition?.['ForAllValues:StringNotEquals']?.['aws:TagKeys']).toEqual([
             TAG.managed,
           ]);
+          // ForAllValues holds for no keys at all, and DeleteTags without keys deletes every tag.
+          expect(statement.Condition?.Null?.['aws:TagKeys']).toBe('false');
         }
       }
     }
@@ -362,6 +370,38 @@ describe('packaged template: IAM', () => {
         if (ruleActions.includes('events:DisableRule')) expect(roleId).toBe('TrackReclamationRole');
       }
     }
+  });
+
+  it('gives the sandbox exactly the packaged roles, which the endpoint evaluates as IAM would', () => {
+    const facts = { service: 'odcr-reclaimer', stage: 'dev', region: 'us-east-1', accountId: '123456789012' };
+    const packagedRoles = functionRolesFromTemplate(template, facts);
+    const sandboxRoles = sandboxFunctionRoles(
+      loadConfigFile(path.join(REPO_ROOT, 'config/example.json')),
+      facts.accountId,
+    );
+    const byFunction = (roles: FunctionRole[]) =>
+      Object.fromEntries(roles.map((role) => [role.functionName, role]));
+    expect(byFunction(sandboxRoles)).toEqual(byFunction(packagedRoles));
+    const tracker = packagedRoles.find((role) => role.functionName === 'track-reclamation')!;
+    const statements = statementsOf(tracker.policies);
+    const reservation = 'arn:aws:ec2:us-east-1:123456789012:capacity-reservation/cr-0123456789abcdef0';
+    const managed = { 'aws:ResourceTag/odcr-reclaimer:managed': 'true' };
+    const deleteTags = (context: Record<string, string | string[]>) =>
+      evaluate(statements, { action: 'ec2:DeleteTags', resource: reservation, context }).allowed;
+    expect(deleteTags({ ...managed, 'aws:TagKeys': ['odcr-reclaimer:override'] })).toBe(true);
+    expect(deleteTags(managed)).toBe(false);
+    expect(deleteTags({ ...managed, 'aws:TagKeys': [TAG.managed] })).toBe(false);
+    const onDemand = packagedRoles.find((role) => role.functionName === 'reclaim-on-demand')!;
+    const create = (context: Record<string, string | string[]>) =>
+      evaluate(statementsOf(onDemand.policies), {
+        action: 'ec2:CreateInterruptibleCapacityReservationAllocation',
+        resource: reservation,
+        context,
+      }).allowed;
+    const tagged = { 'aws:RequestTag/odcr-reclaimer:managed': 'true', 'aws:TagKeys': [TAG.managed] };
+    expect(create({ ...managed, ...tagged })).toBe(true);
+    expect(create(tagged)).toBe(false);
+    expect(create(managed)).toBe(false);
   });
 });
 
@@ -476,6 +516,21 @@ describe('packaged template: functions', () => {
     }
     for (const [, group] of resourcesOfType(template, 'AWS::Logs::LogGroup')) {
       expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps the failure queue and every log group when the stack is deleted or they are replaced', () => {
+    const kept = [
+      ...resourcesOfType(template, 'AWS::Logs::LogGroup'),
+      ...resourcesOfType(template, 'AWS::SQS::Queue'),
+    ];
+    expect(kept.length).toBe(lambdaFunctions().length + 1);
+    for (const [logicalId, resource] of kept) {
+      expect([logicalId, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([
+        logicalId,
+        'Retain',
+        'Retain',
+      ]);
     }
     expect(packaged.built.map((fn) => fn.function).sort()).toEqual(
       lambdaFunctions()
