@@ -357,6 +357,8 @@ function cloudWatchChecks(
       const resources = names.length > 0 ? names.map(alarmArn) : [alarmArn(`${prefix ?? ''}*`)];
       return resources.map((resource) => ({ action: name, resource, context: {} }));
     }
+    case 'SetAlarmState':
+      return [{ action: name, resource: alarmArn(text(params.AlarmName) ?? ''), context: {} }];
     case 'PutMetricData': {
       const namespace = text(params.Namespace);
       return [
