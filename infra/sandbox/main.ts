@@ -173,7 +173,17 @@ export async function sandboxMain(argv: readonly string[], usage: string): Promi
   } catch (error: unknown) {
     if (
       error instanceof Error &&
-      ['ScenarioError', 'SandboxError', 'ConfigError', 'ConfigurationError', 'ZodError'].includes(error.name)
+      [
+        'ScenarioError',
+        'SandboxError',
+        'ConfigError',
+        'ConfigurationError',
+        'ZodError',
+        // The config cannot be deployed as serverless.yml wires it (e.g. no alarm for the alarm rule).
+        'FunctionWiringError',
+        'HeartbeatError',
+        'ServerlessConfigError',
+      ].includes(error.name)
     ) {
       process.stderr.write(`${error.message}\n`);
       return 2;
