@@ -134,14 +134,17 @@ export function managedRegions(config: Pick<PolicyConfig, 'regions'>): string[] 
   return config.regions === undefined ? [DEPLOY_REGION] : [...config.regions];
 }
 
+/** The alarm name the alarm rule listens for when the config names none: one that no alarm is expected to have. */
+export const NO_ALARMS_CONFIGURED = 'odcr-reclaimer:no-alarms-configured';
+
 /** Values serverless.yml includes with `${file(./dist/infra/derived.json):...}`. */
 export function derivedTemplateValues(config: PolicyConfig) {
-  const alarmNames = configuredAlarmNames(config);
+  const configured = configuredAlarmNames(config);
+  // An EventBridge pattern cannot list zero values, nor an IAM statement zero resources: a fleet without alarms
+  // gets a rule and a DescribeAlarms grant for one name that no alarm of the service can have, so the alarm
+  // function is deployed but never woken and the roles read nothing.
+  const alarmNames = configured.length > 0 ? configured : [NO_ALARMS_CONFIGURED];
   const regions = managedRegions(config);
-  if (alarmNames.length === 0) {
-    // An EventBridge pattern cannot list zero values; without alarms the alarm function has nothing to do.
-    throw new FunctionWiringError('the config names no alarms: reclaim-on-alarm would have no trigger');
-  }
   return {
     alarmNames,
     // The calendar-data alarm's threshold (infra/alarms): the days before the end at which calendarWarnings warns.

@@ -1,6 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_REGION, derivedTemplateValues, zipFiles } from '#infra/build.ts';
+import { DEPLOY_REGION, derivedTemplateValues, NO_ALARMS_CONFIGURED, zipFiles } from '#infra/build.ts';
 import { parseConfig } from '#shared/config/schema.ts';
 
 /** Reads the entries back from the local file headers: name and inflated data. */
@@ -67,5 +67,28 @@ describe('derivedTemplateValues: regions', () => {
     expect(values.capacityReservationArns).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:capacity-reservation/*` },
     ]);
+  });
+});
+
+describe('derivedTemplateValues: alarms', () => {
+  const reservations = [
+    { id: 'cr-0123456789abcdef0', name: 'fleet', market: 'XLON', tradingNeed: 'all', offHoursNeed: 1 },
+  ];
+
+  it('gives the alarm rule and the DescribeAlarms grant exactly the configured alarm names', () => {
+    const values = derivedTemplateValues(
+      parseConfig({
+        reservations,
+        alarms: { 'fleet-load-high': { adjustment: { type: 'all' }, scope: { reservations: ['fleet'] } } },
+      }),
+    );
+    expect(values.alarmNames).toEqual(['fleet-load-high']);
+    expect(values.alarmArns.map((arn) => arn['Fn::Sub'].split(':alarm:')[1])).toEqual(['fleet-load-high']);
+  });
+
+  it('wires a fleet without alarms to one name no alarm has, since a pattern and a grant cannot be empty', () => {
+    const values = derivedTemplateValues(parseConfig({ reservations }));
+    expect(values.alarmNames).toEqual([NO_ALARMS_CONFIGURED]);
+    expect(values.alarmArns.map((arn) => arn['Fn::Sub'].split(':alarm:')[1])).toEqual([NO_ALARMS_CONFIGURED]);
   });
 });
