@@ -29,6 +29,7 @@ const LOCAL_DEFAULTS: Record<string, string> = {
   ODCR_CONFIG_FILE: new URL('../config/example.json', import.meta.url).pathname,
   EVENT_BUS_NAME: 'odcr-reclaimer-dev',
   TRACKER_RULE_NAME: 'odcr-reclaimer-dev-track-reclamation',
+  LEASE_TABLE_NAME: 'odcr-reclaimer-dev-writer-lease',
   METRICS_NAMESPACE: 'OdcrReclaimer',
 };
 

@@ -1,6 +1,7 @@
 import { alarmStateChangeEventSchema } from '#shared/events/incoming.ts';
 import { parseWith } from '#shared/events/parse.ts';
-import { configuredAlarmNames, type ReconcileResult, reconcile } from '#shared/reconcile/reconcile.ts';
+import { configuredAlarmNames, type ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { reconcileAsSoleWriter } from '#shared/reconcile/sole-writer.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-kit.ts';
 
@@ -27,9 +28,9 @@ export function createHandler(dependencies: DependencySource) {
       });
       return { ignored: true, alarmName, reason: `alarm '${alarmName}' is not in the policy config` };
     }
-    return reconcile({
+    return reconcileAsSoleWriter({
       trigger: { kind: 'alarm', id: change.id, detail: { alarmName, state: state.value } },
-      now: deps.clock.now(),
+      clock: deps.clock,
       gateways: deps.gateways,
       config: deps.config,
       ...(deps.logger ? { logger: deps.logger } : {}),

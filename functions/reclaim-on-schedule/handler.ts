@@ -1,6 +1,7 @@
 import { scheduledEventSchema } from '#shared/events/incoming.ts';
 import { parseWith } from '#shared/events/parse.ts';
-import { type ReconcileResult, reconcile } from '#shared/reconcile/reconcile.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { reconcileAsSoleWriter } from '#shared/reconcile/sole-writer.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-kit.ts';
 
@@ -13,13 +14,13 @@ export function createHandler(dependencies: DependencySource) {
     dependencies,
     async (event, { gateways, config, clock, logger }): Promise<ReconcileResult> => {
       const scheduled = parseWith(scheduledEventSchema, event);
-      return reconcile({
+      return reconcileAsSoleWriter({
         trigger: {
           kind: 'schedule',
           id: scheduled.id,
           detail: { time: scheduled.time, resources: scheduled.resources },
         },
-        now: clock.now(),
+        clock,
         gateways,
         config,
         ...(logger ? { logger } : {}),

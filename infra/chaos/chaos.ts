@@ -8,6 +8,7 @@
  * Each loss is explained by an injected fault that made it unavoidable, or reported as unexplained.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
@@ -28,6 +29,7 @@ import {
   type CapacityGateway,
   CloudWatchGateway,
   createEc2ClientFrom,
+  DynamoDbLeaseGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -102,6 +104,7 @@ export interface ChaosOptions {
 const FAST_RETRY = new ConfiguredRetryStrategy(SDK_CLIENT_SETTINGS.maxAttempts, () => 1);
 const EVENT_BUS = 'odcr-reclaimer-dev';
 const TRACKER_RULE = 'odcr-reclaimer-dev-track-reclamation';
+const LEASE_TABLE = 'odcr-reclaimer-dev-writer-lease';
 const MINUTE = 60_000;
 /** The EventBridge gateway's attempts per entry (its default). */
 const ENTRY_ATTEMPTS = 3;
@@ -205,6 +208,7 @@ class FaultInjector {
         sleep: () => Promise.resolve(),
       }),
       metrics: cloudWatch,
+      lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(sdk), tableName: LEASE_TABLE }),
     };
   }
 

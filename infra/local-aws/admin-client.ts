@@ -22,8 +22,10 @@ import type {
   SeedReservation,
   SeedRule,
   SeedState,
+  SeedTable,
   SetAlarmRequest,
   SetClockRequest,
+  TableView,
 } from './types.ts';
 
 export type { IamPrincipal, IamRequest, IamView } from './iam.ts';
@@ -168,6 +170,14 @@ export class LocalAwsAdminClient {
 
   putRule(rule: SeedRule): Promise<{ rule: RuleView }> {
     return this.call('POST', 'rules', rule);
+  }
+
+  tables(): Promise<{ tables: TableView[] }> {
+    return this.call('GET', 'tables');
+  }
+
+  createTable(table: SeedTable): Promise<{ table: TableView }> {
+    return this.call('POST', 'tables', table);
   }
 
   settings(): Promise<{ settings: LocalAwsSettings }> {

@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '#shared/clock.ts';
 import { CLOUDWATCH_TARGET_PREFIX, cloudWatchErrorType, handleCloudWatch } from './cloudwatch.ts';
+import { ConditionalCheckFailed, DYNAMODB_TARGET_PREFIX, dynamoDbErrorType } from './dynamodb.ts';
 import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
 import { AdminRequestError, AwsServiceError } from './errors.ts';
 import { EVENTS_TARGET_PREFIX, handleEventBridge } from './eventbridge.ts';
@@ -191,7 +192,9 @@ export class LocalAwsServer {
           ? 'cloudwatch'
           : targetText.startsWith(EVENTS_TARGET_PREFIX)
             ? 'events'
-            : 'unknown';
+            : targetText.startsWith(DYNAMODB_TARGET_PREFIX)
+              ? 'dynamodb'
+              : 'unknown';
     let action = targetText === undefined ? '' : targetText.slice(targetText.indexOf('.') + 1);
     let params: unknown = {};
     let principal: string | undefined;
@@ -291,15 +294,18 @@ export class LocalAwsServer {
       params = body;
       authorize();
       await this.applyFault(service, action);
+      const input = body as Record<string, unknown>;
       const answer =
         service === 'cloudwatch'
-          ? handleCloudWatch(world, action, body as Record<string, unknown>)
-          : handleEventBridge(world, action, body as Record<string, unknown>, region);
+          ? handleCloudWatch(world, action, input)
+          : service === 'dynamodb'
+            ? world.dynamoDb.handle(action, input, region)
+            : handleEventBridge(world, action, input, region);
       log('ok');
       return json(
         200,
         answer,
-        service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+        service === 'events' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0',
       );
     } catch (error: unknown) {
       if (error instanceof BodyTooLargeError) {
@@ -351,6 +357,18 @@ export class LocalAwsServer {
       );
       reply.headers['x-amzn-query-error'] = `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
       return reply;
+    }
+    if (service === 'dynamodb') {
+      const item = error instanceof ConditionalCheckFailed ? error.item : undefined;
+      return json(
+        error.status,
+        {
+          __type: dynamoDbErrorType(error.code),
+          message: error.message,
+          ...(item === undefined ? {} : { Item: item }),
+        },
+        'application/x-amz-json-1.0',
+      );
     }
     return json(error.status, { __type: error.code, message: error.message }, 'application/x-amz-json-1.1');
   }
@@ -406,6 +424,10 @@ export class LocalAwsServer {
           return json(200, world.ruleList());
         case 'POST /_local/rules':
           return json(200, world.putRule(input));
+        case 'GET /_local/tables':
+          return json(200, world.tableList());
+        case 'POST /_local/tables':
+          return json(200, world.createTable(input));
         case 'POST /_local/seed':
           return json(200, world.seed(input));
         case 'GET /_local/settings':

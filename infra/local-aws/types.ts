@@ -4,8 +4,11 @@
  * can switch between them without rewriting anything. The DESIGN §6 fields are a contract: extend, never change.
  */
 import type { AlarmState, AllocationStatus, ZeroSizePreference } from '#shared/domain/reservation.ts';
+import type { SeedTable } from './dynamodb.ts';
 
-export type ServiceName = 'ec2' | 'cloudwatch' | 'events';
+export type { SeedTable, TableView } from './dynamodb.ts';
+
+export type ServiceName = 'ec2' | 'cloudwatch' | 'events' | 'dynamodb';
 
 export type UpdateWhileUpdating = 'reject' | 'retarget';
 
@@ -79,6 +82,8 @@ export interface SeedState {
   reservations?: SeedReservation[];
   alarms?: SeedAlarm[];
   rules?: SeedRule[];
+  /** DynamoDB tables (extension): the writer's lease table. */
+  tables?: SeedTable[];
 }
 
 export interface SeededReservation {

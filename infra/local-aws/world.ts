@@ -5,6 +5,7 @@
  */
 import type { AlarmState } from '#shared/domain/reservation.ts';
 import { CapacityModel } from './capacity.ts';
+import { DynamoDbModel, type SeedTable, type TableView } from './dynamodb.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
 import { IamEnforcer, type IamRequest, type IamView } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
@@ -34,7 +35,7 @@ import type {
 } from './types.ts';
 
 const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-const SERVICES: readonly ServiceName[] = ['ec2', 'cloudwatch', 'events'];
+const SERVICES: readonly ServiceName[] = ['ec2', 'cloudwatch', 'events', 'dynamodb'];
 
 export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): LocalAwsSettings {
   const roundedNow = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
@@ -130,6 +131,7 @@ export class LocalAwsWorld {
   readonly capacity: CapacityModel;
   readonly alarms = new Map<string, Alarm>();
   readonly rules = new Map<string, Rule>();
+  readonly dynamoDb = new DynamoDbModel(() => this.settings.defaultRegion);
   readonly datumsByMetric = new Map<string, StoredDatum[]>();
   /** IAM enforcement: off (any credentials pass) until principals are loaded. */
   readonly iam = new IamEnforcer();
@@ -238,6 +240,7 @@ export class LocalAwsWorld {
     const seeded = this.seedReservations({ reservations: state.reservations ?? [] });
     for (const alarm of state.alarms ?? []) this.putAlarm(alarm, false);
     for (const rule of state.rules ?? []) this.putRule(rule);
+    for (const table of state.tables ?? []) this.createTable(table);
     return seeded;
   }
 
@@ -523,6 +526,17 @@ export class LocalAwsWorld {
     }
   }
 
+  // ---------------------------------------------------------------- admin: DynamoDB tables
+
+  /** Creates (or empties) a table; the items are only ever written through the DynamoDB protocol. */
+  createTable(body: SeedTable): { table: TableView } {
+    return { table: this.dynamoDb.createTable(body) };
+  }
+
+  tableList(): { tables: TableView[] } {
+    return { tables: this.dynamoDb.list() };
+  }
+
   // ---------------------------------------------------------------- admin: settings and reset
 
   getSettings(): { settings: LocalAwsSettings } {
@@ -560,6 +574,7 @@ export class LocalAwsWorld {
     this.capacity.reset();
     this.alarms.clear();
     this.rules.clear();
+    this.dynamoDb.reset();
     this.datums.length = 0;
     this.datumsByMetric.clear();
     this.eventLog.length = 0;

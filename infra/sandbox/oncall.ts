@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
@@ -18,6 +19,7 @@ import { ValidationError } from '#shared/errors/index.ts';
 import {
   CloudWatchGateway,
   createEc2ClientFrom,
+  DynamoDbLeaseGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -316,6 +318,10 @@ function gatewaysFor(url: string, region: string): Gateways {
       trackerRuleName: process.env.TRACKER_RULE_NAME ?? 'odcr-reclaimer-dev-track-reclamation',
     }),
     metrics: cloudWatch,
+    lease: new DynamoDbLeaseGateway({
+      client: new DynamoDBClient(sdk),
+      tableName: process.env.LEASE_TABLE_NAME ?? 'odcr-reclaimer-dev-writer-lease',
+    }),
   };
 }
 

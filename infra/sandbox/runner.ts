@@ -15,6 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
@@ -38,8 +39,11 @@ import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import {
   CloudWatchGateway,
   createEc2ClientFrom,
+  DynamoDbLeaseGateway,
   EventBridgeGateway,
   type Gateways,
+  LEASE_EXPIRY_ATTRIBUTE,
+  LEASE_KEY_ATTRIBUTE,
 } from '#shared/gateways/index.ts';
 import type { Logger } from '#shared/logging/logger.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
@@ -262,6 +266,11 @@ function seedFor(scenario: LoadedScenario, triggers: ServerlessTriggers, start: 
     ...(rule.scheduleExpression === undefined ? {} : { scheduleExpression: rule.scheduleExpression }),
     ...(rule.eventPattern === undefined ? {} : { eventPattern: JSON.stringify(rule.eventPattern) }),
   }));
+  const lease = {
+    name: leaseTableName(triggers),
+    partitionKey: LEASE_KEY_ATTRIBUTE,
+    ttlAttribute: LEASE_EXPIRY_ATTRIBUTE,
+  };
   return {
     now: new Date(start).toISOString(),
     reservations: scenario.seedState.reservations.map(
@@ -269,7 +278,14 @@ function seedFor(scenario: LoadedScenario, triggers: ServerlessTriggers, start: 
     ),
     alarms: scenario.seedState.alarms,
     rules,
+    tables: [lease],
   };
+}
+
+/** The writer's lease table, named as serverless.yml passes it to the functions. */
+function leaseTableName(triggers: ServerlessTriggers): string {
+  const environment = triggers.environment['reclaim-on-schedule'] ?? {};
+  return environment.LEASE_TABLE_NAME ?? `${triggers.service}-${triggers.stage}-writer-lease`;
 }
 
 class SandboxRunner {
@@ -1008,6 +1024,7 @@ function sandboxGateways(
     alarms: cloudWatch,
     events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
     metrics: cloudWatch,
+    lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(sdk), tableName: leaseTableName(triggers) }),
   };
 }
 

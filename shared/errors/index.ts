@@ -31,7 +31,7 @@ export class ConfigurationError extends Error {
 export class AwsCallError extends Error {
   override readonly name = 'AwsCallError';
   constructor(
-    readonly service: 'ec2' | 'cloudwatch' | 'events',
+    readonly service: 'ec2' | 'cloudwatch' | 'events' | 'dynamodb',
     readonly action: string,
     readonly code: string,
     message: string,
@@ -53,6 +53,25 @@ export class AllocationBusyError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * Another run holds the writer's lease and did not give it back within this run's wait: nothing was decided.
+ * Async triggers fail with it (Lambda retries them, then the on-failure queue gets them); on-call gets it
+ * as a `Busy` answer naming the holder.
+ */
+export class LeaseBusyError extends Error {
+  override readonly name = 'LeaseBusyError';
+  constructor(
+    readonly holder: { owner: string; trigger: string; acquiredAt: Date; expiresAt: Date } | undefined,
+    readonly waitedMs: number,
+  ) {
+    super(
+      holder === undefined
+        ? `busy: another run holds the writer's lease (waited ${Math.round(waitedMs)} ms)`
+        : `busy: held by ${holder.trigger} ${holder.owner} since ${holder.acquiredAt.toISOString()}, until ${holder.expiresAt.toISOString()} at the latest (waited ${Math.round(waitedMs)} ms)`,
+    );
   }
 }
 

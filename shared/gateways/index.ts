@@ -1,10 +1,12 @@
 import type { AlarmGateway, MetricsGateway } from './cloudwatch.ts';
 import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
+import type { LeaseGateway } from './lease.ts';
 
 export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
 export * from './eventbridge.ts';
+export * from './lease.ts';
 export * from './multi-region.ts';
 export * from './write-tags.ts';
 
@@ -13,6 +15,8 @@ export interface Gateways {
   capacity: CapacityGateway;
   alarms: AlarmGateway;
   events: EventGateway;
+  /** The writer's lease: every run that acts holds it (shared/reconcile/sole-writer.ts). */
+  lease: LeaseGateway;
   /** The tracker's metrics; reconcile reads the measured reclaim durations from it for the learned lead. */
   metrics?: MetricsGateway;
 }

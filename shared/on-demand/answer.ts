@@ -1,11 +1,14 @@
-import { AwsCallError, ConfigurationError, ValidationError } from '../errors/index.ts';
+import { AwsCallError, ConfigurationError, LeaseBusyError, ValidationError } from '../errors/index.ts';
 import { RecordError } from '../records/tags.ts';
 
 export interface ErrorAnswer {
   ok: false;
   error: {
-    /** `ValidationError` (the payload), `AwsError` (an AWS call failed after retries), `ConfigurationError`, `InternalError`. */
-    code: 'ValidationError' | 'AwsError' | 'ConfigurationError' | 'InternalError';
+    /**
+     * `ValidationError` (the payload), `AwsError` (an AWS call failed after retries), `Busy` (another run held
+     * the writer's lease throughout the wait; nothing changed), `ConfigurationError`, `InternalError`.
+     */
+    code: 'ValidationError' | 'AwsError' | 'Busy' | 'ConfigurationError' | 'InternalError';
     /** The offending payload field, for validation errors. */
     field?: string;
     message: string;
@@ -27,6 +30,9 @@ export function toErrorAnswer(error: unknown, correlationId: string): ErrorAnswe
   }
   if (error instanceof RecordError) {
     return { ok: false, error: { code: 'ValidationError', message: error.message, correlationId } };
+  }
+  if (error instanceof LeaseBusyError) {
+    return { ok: false, error: { code: 'Busy', message: `${error.message}; retry`, correlationId } };
   }
   if (error instanceof AwsCallError) {
     return {

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import type { AllocationStatus } from '../domain/reservation.ts';
 import { errorCode, errorMessage } from '../errors/index.ts';
@@ -7,6 +8,7 @@ import { decide } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
 import { observe, type ReconcileResult, type ReservationOutcome, reconcile } from '../reconcile/reconcile.ts';
+import { asSoleWriter, type LeaseWait } from '../reconcile/sole-writer.ts';
 import type { ShortNoticeClosure } from '../records/closures.ts';
 import { MAX_TARGET, OVERRIDE_TAG_KEYS, type Override, overrideTags, readOverride } from '../records/tags.ts';
 import { type MarketClosureAnswer, runMarketClosure } from './market-closure.ts';
@@ -16,12 +18,16 @@ import { scopeFilter, selectInScope } from './scope.ts';
 export interface OnDemandContext {
   gateways: Gateways;
   config: PolicyConfig;
+  /** When the request was validated; a change decides at the time it holds the writer's lease instead. */
   now: Date;
+  clock: Clock;
   /** The invocation's request id: the correlation id of the run. */
   triggerId: string;
   /** Who invoked, from the invocation's context, when it says; the payload's `requestedBy` comes first. */
   caller?: string;
   logger?: Logger;
+  /** How the change waits for the writer's lease (tests shorten it). */
+  leaseWait?: Partial<LeaseWait>;
 }
 
 /** Recorded when neither the payload nor the invocation names the caller. */
@@ -113,7 +119,18 @@ export async function runOnDemand(
   log.info('on-demand request', { correlation_id: context.triggerId, request });
 
   if (request.action === 'status') return status(request.scope, context);
-  if (isMarketClosure(request)) return runMarketClosure(request, context);
+  const writer = {
+    lease: context.gateways.lease,
+    clock: context.clock,
+    trigger,
+    logger: log,
+    ...(context.leaseWait === undefined ? {} : { wait: context.leaseWait }),
+  };
+  if (isMarketClosure(request)) {
+    // A closure is recorded and reconciled at once: the same writer's lease as a change.
+    if (request.dryRun) return runMarketClosure(request, context);
+    return asSoleWriter(writer, ({ now }) => runMarketClosure(request, { ...context, now }));
+  }
   if (request.action === 'plan') {
     const result = await reconcile({
       ...common,
@@ -123,7 +140,11 @@ export async function runOnDemand(
     });
     return { ok: true, action: 'plan', result };
   }
-  return change(request, context, { ...common, trigger });
+  // A dry run writes nothing and needs no lease. A change holds it from its first read to its last write, so
+  // its amounts (relative to the current target) and its answer are about the fleet as nobody else changes
+  // it; out of budget, on-call gets a `Busy` answer naming the holder, with nothing changed.
+  if (request.dryRun) return change(request, context, { ...common, trigger });
+  return asSoleWriter(writer, ({ now }) => change(request, { ...context, now }, { ...common, now, trigger }));
 }
 
 function isMarketClosure(request: OnDemandRequest): request is MarketClosureRequest {

@@ -7,8 +7,10 @@ import {
   type CapacityGateway,
   CloudWatchGateway,
   createCloudWatchClient,
+  createDynamoDbClient,
   createEc2Client,
   createEventBridgeClient,
+  DynamoDbLeaseGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
@@ -27,7 +29,10 @@ export interface HandlerDependencies {
 
 /** The real gateways for an environment; SDK clients are built here once and reused by every invocation. */
 export function createGateways(
-  environment: Pick<RuntimeEnvironment, 'eventBusName' | 'trackerRuleName' | 'metricsNamespace'>,
+  environment: Pick<
+    RuntimeEnvironment,
+    'eventBusName' | 'trackerRuleName' | 'metricsNamespace' | 'leaseTableName'
+  >,
   regions?: readonly string[],
 ): Gateways {
   // One CloudWatch adapter on one client for both roles; without a namespace it only reads alarms.
@@ -42,6 +47,11 @@ export function createGateways(
       client: createEventBridgeClient(),
       busName: environment.eventBusName,
       trackerRuleName: environment.trackerRuleName,
+    }),
+    // The lease table lives in the deploy region, like the bus and the tracker: one lease for every region.
+    lease: new DynamoDbLeaseGateway({
+      client: createDynamoDbClient(),
+      tableName: environment.leaseTableName,
     }),
     ...(environment.metricsNamespace === undefined ? {} : { metrics: cloudWatch }),
   };

@@ -6,6 +6,8 @@ export interface RuntimeEnvironment {
   configFile: string;
   eventBusName: string;
   trackerRuleName: string;
+  /** DynamoDB table of the writer's lease (`LEASE_TABLE_NAME`). */
+  leaseTableName: string;
   /** CloudWatch namespace of the service's metrics (`METRICS_NAMESPACE`); without it no metrics gateway is built. */
   metricsNamespace?: string;
 }
@@ -14,6 +16,7 @@ const REQUIRED = {
   configFile: 'ODCR_CONFIG_FILE',
   eventBusName: 'EVENT_BUS_NAME',
   trackerRuleName: 'TRACKER_RULE_NAME',
+  leaseTableName: 'LEASE_TABLE_NAME',
 } as const satisfies Record<Exclude<keyof RuntimeEnvironment, 'metricsNamespace'>, string>;
 
 /** Reads the function's environment; throws ConfigurationError naming every missing variable. */
@@ -29,6 +32,7 @@ export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): Ru
     configFile: env[REQUIRED.configFile] ?? '',
     eventBusName: env[REQUIRED.eventBusName] ?? '',
     trackerRuleName: env[REQUIRED.trackerRuleName] ?? '',
+    leaseTableName: env[REQUIRED.leaseTableName] ?? '',
     ...(env['METRICS_NAMESPACE'] ? { metricsNamespace: env['METRICS_NAMESPACE'] } : {}),
   };
 }

@@ -11,7 +11,8 @@ import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
 import { mapWithConcurrency } from '../reconcile/concurrency.ts';
-import { reconcile } from '../reconcile/reconcile.ts';
+import type { reconcile } from '../reconcile/reconcile.ts';
+import { reconcileAsSoleWriter } from '../reconcile/sole-writer.ts';
 import {
   DESIRED_TAG_KEYS,
   OWED_FAILURE_SENT,
@@ -190,6 +191,7 @@ async function pollUntilIdle(
       result.describes++;
       const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
         now: clock.now(),
+        clock,
         firstPoll: result.polls === 0,
         completionReports,
         gateways,
@@ -296,6 +298,8 @@ function fewerCallsById(inFlight: number, swept: number): boolean {
 
 interface PollContext {
   now: Date;
+  /** A deferred change is decided at the time the writer's lease is held, read from this clock. */
+  clock: Clock;
   firstPoll: boolean;
   completionReports: ReadonlyMap<string, Date>;
   gateways: TrackerGateways;
@@ -419,12 +423,13 @@ async function poll(
  * one. Returns the reservations now in flight.
  */
 async function decideAgain(reservationIds: readonly string[], context: PollContext): Promise<string[]> {
-  const { gateways, config, now, trigger, log, result } = context;
+  const { gateways, config, clock, trigger, log, result } = context;
   let outcomes: Awaited<ReturnType<typeof reconcile>>['outcomes'];
   try {
-    ({ outcomes } = await reconcile({
+    // As the sole writer, like every trigger: the reconcile observes again once it holds the lease.
+    ({ outcomes } = await reconcileAsSoleWriter({
       trigger: { kind: 'tracker', id: trigger.id },
-      now,
+      clock,
       gateways,
       config,
       logger: log,

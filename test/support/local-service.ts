@@ -3,20 +3,24 @@
  * gateways pointed at it, the example config, and the endpoint's simulated clock, ready for `createHandler`.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
-import type { CallRecord, LocalAwsSettings, SeedState } from '#infra/local-aws/types.ts';
+import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '#infra/local-aws/types.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   CloudWatchGateway,
   createEc2ClientFrom,
+  DynamoDbLeaseGateway,
   Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
+  LEASE_EXPIRY_ATTRIBUTE,
+  LEASE_KEY_ATTRIBUTE,
   type MetricsGateway,
 } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
@@ -26,6 +30,13 @@ export const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.m
 export const EVENT_BUS_NAME = 'odcr-reclaimer-dev';
 export const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
 export const METRICS_NAMESPACE = 'OdcrReclaimer';
+export const LEASE_TABLE_NAME = 'odcr-reclaimer-dev-writer-lease';
+/** The writer's lease table as serverless.yml declares it; every endpoint the tests start has one. */
+export const LEASE_TABLE: SeedTable = {
+  name: LEASE_TABLE_NAME,
+  partitionKey: LEASE_KEY_ATTRIBUTE,
+  ttlAttribute: LEASE_EXPIRY_ATTRIBUTE,
+};
 export const TRADING = 'cr-0123456789abcdef0';
 export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
 
@@ -61,6 +72,7 @@ export function localGateways(
     capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(config) }),
     alarms: cloudWatch,
     metrics: cloudWatch,
+    lease: localLeaseGateway(url, options.maxAttempts),
     events: new EventBridgeGateway({
       client: new EventBridgeClient(config),
       busName: EVENT_BUS_NAME,
@@ -68,6 +80,20 @@ export function localGateways(
       ...(sleep ? { sleep } : {}),
     }),
   };
+}
+
+/** The writer's lease on the endpoint's table, with the service's SDK settings. */
+export function localLeaseGateway(url: string, maxAttempts?: number): DynamoDbLeaseGateway {
+  return new DynamoDbLeaseGateway({
+    client: new DynamoDBClient(localSdkConfig(url, maxAttempts)),
+    tableName: LEASE_TABLE_NAME,
+  });
+}
+
+/** Creates the lease table unless the seed had it (custom seeds rarely do). */
+export function ensureLeaseTable(aws: LocalAws): void {
+  if (!aws.admin.tableList().tables.some((table) => table.name === LEASE_TABLE_NAME))
+    aws.admin.createTable(LEASE_TABLE);
 }
 
 export interface LocalService {
@@ -95,6 +121,7 @@ export async function startLocalService(options: {
     seed: { ...(options.seed ?? loadExampleFleet()), now: options.now },
     settings: { start: options.now, ...options.settings },
   });
+  ensureLeaseTable(aws);
   const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
   const gateways = localGateways(aws.url, {
     sleep: (ms) => aws.clock.sleep(ms),

@@ -3,7 +3,7 @@
  * managed tag, each lending part of its capacity, spread over three AZs, plus the tracker's rule.
  */
 import type { SeedReservation, SeedState } from '#infra/local-aws/types.ts';
-import { TRACKER_RULE_NAME } from './local-service.ts';
+import { LEASE_TABLE, TRACKER_RULE_NAME } from './local-service.ts';
 
 /** EC2's id form (`cr-` + 17 hex), numbered so that a test can name the n-th reservation. */
 export function managedReservationId(index: number): string {
@@ -36,5 +36,6 @@ export function managedFleetSeed(
         scheduleExpression: 'rate(1 minute)',
       },
     ],
+    tables: [LEASE_TABLE],
   };
 }

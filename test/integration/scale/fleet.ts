@@ -17,7 +17,9 @@ import {
 } from '#shared/gateways/index.ts';
 import {
   EVENT_BUS_NAME,
+  LEASE_TABLE,
   type LocalGateways,
+  localLeaseGateway,
   localSdkConfig,
   METRICS_NAMESPACE,
   TRACKER_RULE_NAME,
@@ -73,6 +75,7 @@ export function scaleSeed(count: number, now: string): SeedState {
     reservations,
     alarms: [{ name: SCALE_ALARM, state: 'OK' }],
     rules: [{ name: TRACKER_RULE_NAME, state: 'DISABLED', scheduleExpression: 'rate(1 minute)' }],
+    tables: [LEASE_TABLE],
   };
 }
 
@@ -123,6 +126,7 @@ export function scaleGateways(
     ),
     alarms: cloudWatch,
     metrics: cloudWatch,
+    lease: localLeaseGateway(url),
     events: new EventBridgeGateway({
       client: new EventBridgeClient(localSdkConfig(url)),
       busName: EVENT_BUS_NAME,

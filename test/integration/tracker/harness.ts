@@ -13,6 +13,7 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { EventBridgeGateway } from '#shared/gateways/eventbridge.ts';
+import type { LeaseGateway } from '#shared/gateways/lease.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
@@ -20,7 +21,9 @@ import type { TrackResult } from '#shared/tracker/track.ts';
 import {
   EVENT_BUS_NAME,
   EXAMPLE_CONFIG_FILE,
+  LEASE_TABLE,
   lambdaContext,
+  localLeaseGateway,
   localSdkConfig,
   METRICS_NAMESPACE,
   TRACKER_RULE_NAME,
@@ -40,6 +43,7 @@ export interface TrackerHarness {
     alarms: CloudWatchGateway;
     events: EventBridgeGateway;
     metrics: CloudWatchGateway;
+    lease: LeaseGateway;
   };
   /** The example config: the tracker decides a deferred change again with it. */
   config: PolicyConfig;
@@ -92,6 +96,7 @@ export async function startTrackerHarness(
           scheduleExpression: 'rate(1 minute)',
         },
       ],
+      tables: [LEASE_TABLE],
     },
   });
   // The service's own SDK settings (adaptive retries), as the reclaim tests use them.
@@ -110,6 +115,7 @@ export async function startTrackerHarness(
       sleep: local.clock.sleep,
     }),
     metrics: cloudWatch,
+    lease: localLeaseGateway(local.url),
   };
   const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
   const handler = createHandler({

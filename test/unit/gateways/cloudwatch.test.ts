@@ -3,7 +3,11 @@ import { ConfigurationError } from '#shared/errors/index.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { createGateways } from '#shared/runtime/container.ts';
 
-const NAMES = { eventBusName: 'odcr-reclaimer-dev', trackerRuleName: 'odcr-reclaimer-dev-track-reclamation' };
+const NAMES = {
+  eventBusName: 'odcr-reclaimer-dev',
+  trackerRuleName: 'odcr-reclaimer-dev-track-reclamation',
+  leaseTableName: 'odcr-reclaimer-dev-writer-lease',
+};
 
 describe('CloudWatchGateway', () => {
   it('serves both roles from one adapter in the production wiring', () => {
