@@ -146,10 +146,19 @@ describe('bad input', () => {
   it('answers an unknown X-Amz-Target and an unknown operation with AWS-shaped JSON errors', async () => {
     const unknownTarget = await post('{}', {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'DynamoDB_20120810.ListTables',
+      'x-amz-target': 'AmazonSQS.ListQueues',
     });
     expect(unknownTarget.status).toBe(400);
     expect(await unknownTarget.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    // DynamoDB is served for the lease's PutItem and DeleteItem only, in its own error shape.
+    const unknownDynamoDb = await post('{}', {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': 'DynamoDB_20120810.ListTables',
+    });
+    expect(unknownDynamoDb.status).toBe(400);
+    expect(await unknownDynamoDb.json()).toMatchObject({
+      __type: 'com.amazon.coral.service#UnknownOperationException',
+    });
     const unknownOperation = await post('{}', {
       'content-type': 'application/x-amz-json-1.1',
       'x-amz-target': 'AWSEvents.PutRule',
@@ -182,7 +191,8 @@ describe('bad input', () => {
         'ec2:(none):MalformedQueryString',
         'cloudwatch:DescribeAlarms:SerializationException',
         'events:PutEvents:SerializationException',
-        'unknown:ListTables:UnknownOperationException',
+        'unknown:ListQueues:UnknownOperationException',
+        'dynamodb:ListTables:UnknownOperationException',
         'events:PutRule:UnknownOperationException',
       ]),
     );

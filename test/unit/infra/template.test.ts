@@ -12,6 +12,8 @@ import { loadConfigFile } from '#shared/config/load-config.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_WORST_CALL_MS } from '#shared/gateways/aws-call.ts';
+import { LEASE_EXPIRY_ATTRIBUTE, LEASE_KEY_ATTRIBUTE } from '#shared/gateways/lease.ts';
+import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
 import { heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 import { DEFAULT_TRACKER_SETTINGS } from '#shared/tracker/assess.ts';
 import { FAILURE_METRIC, IN_FLIGHT_RESERVATIONS, METRIC } from '#shared/tracker/metric-names.ts';
@@ -28,6 +30,7 @@ const exampleConfig = loadConfigFile(path.join(REPO_ROOT, 'config/example.json')
 /** The zones of the example config's markets (XNYS only). */
 const EXCHANGE_ZONES = new Set(['America/New_York']);
 const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
+const LEASE_TABLE_NAME = 'odcr-reclaimer-dev-writer-lease';
 
 let packaged: PackagedService;
 let template: CfnTemplate;
@@ -746,6 +749,59 @@ describe('packaged template: paging', () => {
     for (const [id, alarm] of alarms) {
       if (halves.has(id)) expect(alarm.Properties?.AlarmActions).toBeUndefined();
       else expect({ id, actions: alarm.Properties?.AlarmActions }).toEqual({ id, actions: [topic] });
+    }
+  });
+});
+
+describe('packaged template: writer lease', () => {
+  const tables = () => resourcesOfType(template, 'AWS::DynamoDB::Table');
+
+  it('keeps the lease in one retained, encrypted, on-demand table with PITR and TTL on the expiry', () => {
+    expect(tables().map(([id]) => id)).toEqual(['WriterLeaseTable']);
+    const [, table] = tables()[0] ?? [];
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.UpdateReplacePolicy).toBe('Retain');
+    expect(table?.Properties).toMatchObject({
+      TableName: LEASE_TABLE_NAME,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: LEASE_KEY_ATTRIBUTE, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: LEASE_KEY_ATTRIBUTE, AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: LEASE_EXPIRY_ATTRIBUTE, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('names the table to every function and lets each only take and give back the lease', () => {
+    const tableArn = `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${LEASE_TABLE_NAME}`;
+    for (const [id, fn] of lambdaFunctions()) {
+      const environment = fn.Properties?.Environment as { Variables: Record<string, string> } | undefined;
+      expect({ id, table: environment?.Variables.LEASE_TABLE_NAME }).toEqual({ id, table: LEASE_TABLE_NAME });
+      const role = template.Resources[roleLogicalId(fn)];
+      if (!role) throw new Error(`no role for ${id}`);
+      const leaseStatements = roleStatements(role).filter((statement) =>
+        asArray(statement.Action).some((action) => action.startsWith('dynamodb:')),
+      );
+      expect({
+        id,
+        grants: leaseStatements.map((statement) => ({
+          effect: statement.Effect,
+          actions: asArray(statement.Action).sort(),
+          resources: asArray(statement.Resource).map(arnText),
+        })),
+      }).toEqual({
+        id,
+        grants: [
+          { effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], resources: [tableArn] },
+        ],
+      });
+    }
+  });
+
+  it('lasts longer than any function can run, clock skew included', () => {
+    for (const [id, fn] of lambdaFunctions()) {
+      const timeoutMs = Number(fn.Properties?.Timeout) * 1000;
+      expect({ id, outlives: LEASE_DURATION_MS >= timeoutMs + 30_000 }).toEqual({ id, outlives: true });
     }
   });
 });
