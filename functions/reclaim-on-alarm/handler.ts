@@ -34,6 +34,7 @@ export function createHandler(dependencies: DependencySource) {
       gateways: deps.gateways,
       config: deps.config,
       ...(deps.logger ? { logger: deps.logger } : {}),
+      ...(deps.leaseWait ? { wait: deps.leaseWait } : {}),
     });
   });
 }

@@ -12,7 +12,7 @@ import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-ki
 export function createHandler(dependencies: DependencySource) {
   return lambdaHandler(
     dependencies,
-    async (event, { gateways, config, clock, logger }): Promise<ReconcileResult> => {
+    async (event, { gateways, config, clock, logger, leaseWait }): Promise<ReconcileResult> => {
       const scheduled = parseWith(scheduledEventSchema, event);
       return reconcileAsSoleWriter({
         trigger: {
@@ -24,6 +24,7 @@ export function createHandler(dependencies: DependencySource) {
         gateways,
         config,
         ...(logger ? { logger } : {}),
+        ...(leaseWait ? { wait: leaseWait } : {}),
       });
     },
   );

@@ -17,6 +17,7 @@ import {
   MultiRegionCapacityGateway,
 } from '../gateways/index.ts';
 import { type Logger, logger } from '../logging/logger.ts';
+import type { LeaseWait } from '../reconcile/sole-writer.ts';
 import { type RuntimeEnvironment, readRuntimeEnvironment } from './environment.ts';
 
 /** What every handler is built from: tests and the simulator build one pointing at the local endpoint. */
@@ -25,6 +26,8 @@ export interface HandlerDependencies {
   config: PolicyConfig;
   clock: Clock;
   logger?: Logger;
+  /** How acting runs wait for the writer's lease; the defaults (sole-writer.ts) unless a test shortens them. */
+  leaseWait?: Partial<LeaseWait>;
 }
 
 /** The real gateways for an environment; SDK clients are built here once and reused by every invocation. */

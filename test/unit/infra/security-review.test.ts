@@ -223,12 +223,51 @@ function rulePutLimited(template: CfnTemplate): Finding[] {
   return findings;
 }
 
+/**
+ * Every DynamoDB table keeps its data safe (retained with the stack, encrypted, recoverable), and every
+ * DynamoDB permission names tables of this template by name: never `*`, never someone else's table.
+ */
+function ruleTablesKeptAndScoped(template: CfnTemplate): Finding[] {
+  const findings: Finding[] = [];
+  const tableNames: string[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+    const properties = resource.Properties ?? {};
+    tableNames.push(String(properties['TableName']));
+    const sse = properties['SSESpecification'] as { SSEEnabled?: boolean } | undefined;
+    const pitr = properties['PointInTimeRecoverySpecification'] as
+      | { PointInTimeRecoveryEnabled?: boolean }
+      | undefined;
+    if (resource.DeletionPolicy !== 'Retain' || resource.UpdateReplacePolicy !== 'Retain') {
+      findings.push({ resource: id, rule: 'table-kept', detail: 'not retained on delete and replace' });
+    }
+    if (sse?.SSEEnabled !== true) findings.push({ resource: id, rule: 'table-kept', detail: 'SSE off' });
+    if (pitr?.PointInTimeRecoveryEnabled !== true) {
+      findings.push({ resource: id, rule: 'table-kept', detail: 'point-in-time recovery off' });
+    }
+  }
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    for (const statement of identityStatements(resource)) {
+      if (!asArray(statement.Action).some((action) => action.startsWith('dynamodb:'))) continue;
+      for (const target of asArray(statement.Resource)) {
+        const text = typeof target === 'string' ? target : JSON.stringify(target);
+        const table = /:table\/([^"/]+)/.exec(text)?.[1];
+        if (table === undefined || !tableNames.includes(table)) {
+          findings.push({ resource: id, rule: 'table-scoped', detail: `dynamodb on ${text}` });
+        }
+      }
+    }
+  }
+  return findings;
+}
+
 function review(template: CfnTemplate): Finding[] {
   return [
     ...ruleNoWildcardActions(template),
     ...ruleManagedTagOnWrites(template),
     ...ruleOneRolePerFunction(template),
     ...rulePutLimited(template),
+    ...ruleTablesKeptAndScoped(template),
   ];
 }
 
@@ -360,5 +399,30 @@ describe('security review of the packaged template', () => {
       }
     });
     expect(rulesOf(rulePutLimited(accountWide))).toEqual(['put-limited']);
+  });
+
+  it('fails on a table that is not retained, encrypted and recoverable, or a grant beyond its tables', () => {
+    const careless = broken((copy) => {
+      const table = copy.Resources['WriterLeaseTable'];
+      if (!table?.Properties) throw new Error('no lease table in the template');
+      delete table.DeletionPolicy;
+      delete table.Properties['SSESpecification'];
+      delete table.Properties['PointInTimeRecoverySpecification'];
+    });
+    expect(ruleTablesKeptAndScoped(careless).map((finding) => finding.detail)).toEqual([
+      'not retained on delete and replace',
+      'SSE off',
+      'point-in-time recovery off',
+    ]);
+    const anyTable = broken((copy) => {
+      const statement = firstRoleStatements(copy, 'ReclaimOnScheduleRole').find((candidate) =>
+        asArray(candidate.Action).includes('dynamodb:PutItem'),
+      );
+      if (!statement) throw new Error('no lease grant on ReclaimOnScheduleRole');
+      statement.Resource = '*';
+    });
+    expect(ruleTablesKeptAndScoped(anyTable)).toEqual([
+      { resource: 'ReclaimOnScheduleRole', rule: 'table-scoped', detail: 'dynamodb on *' },
+    ]);
   });
 });

@@ -1,0 +1,273 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
+import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
+import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
+import type { FaultRequest, SeedState } from '#infra/local-aws/types.ts';
+import { LeaseBusyError } from '#shared/errors/index.ts';
+import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
+import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
+import {
+  alarmEvent,
+  type LocalService,
+  lambdaContext,
+  localLeaseGateway,
+  reservation,
+  scheduledEvent,
+  startLocalService,
+  TRACKER_RULE_NAME,
+  TRADING,
+  updateCalls,
+} from '../../support/local-service.ts';
+
+/**
+ * One writer at a time, across every trigger: the real handlers run in parallel on one fleet, with EC2
+ * slowed down and throttled through the endpoint's fault API, and must end as a serial run ends.
+ */
+
+// Wednesday 2025-03-12, 09:06 New York: the trading fleet's reclaim before the 09:30 open is due.
+const PRE_OPEN = '2025-03-12T13:06:00Z';
+// 18:00 New York, after the close: the trading fleet may be lent (60) unless an alarm is in ALARM.
+const OFF_HOURS = '2025-03-12T22:00:00Z';
+const VOLATILITY = 'xnys-volatility-high';
+
+let services: LocalService[] = [];
+afterEach(async () => {
+  await Promise.all(services.map((service) => service.close()));
+  services = [];
+});
+
+async function start(now: string, seed?: SeedState): Promise<LocalService> {
+  const service = await startLocalService({ now, ...(seed === undefined ? {} : { seed }) });
+  services.push(service);
+  return service;
+}
+
+/** The example fleet with nothing lent by the trading reservation (as after a session's reclaim). */
+function reclaimedTradingFleet(): SeedState {
+  const fleet = loadExampleFleet();
+  return {
+    ...fleet,
+    reservations: (fleet.reservations ?? []).map((seeded) =>
+      seeded.id === TRADING
+        ? { ...seeded, interruptible: { instanceCount: 0, borrowed: 0, zeroSizePreference: 'retain' } }
+        : seeded,
+    ),
+  };
+}
+
+type Invocation = (service: LocalService) => Promise<unknown>;
+
+/** Every kind of trigger, several times each: the reads (status, plan) take no lease, the rest all do. */
+function everyTrigger(): Invocation[] {
+  const schedule: Invocation = (service) =>
+    createScheduleHandler(service.dependencies)(
+      scheduledEvent(service.aws, `schedule-${Math.random()}`),
+      lambdaContext(),
+    );
+  const alarm: Invocation = (service) =>
+    createAlarmHandler(service.dependencies)(
+      alarmEvent(service.aws, VOLATILITY, 'ALARM', `alarm-${Math.random()}`),
+      lambdaContext(),
+    );
+  const onCall =
+    (payload: Record<string, unknown>): Invocation =>
+    (service) =>
+      createOnDemandHandler(service.dependencies)(payload, lambdaContext());
+  const tracker: Invocation = (service) =>
+    createTrackerHandler(service.dependencies)(
+      {
+        version: '0',
+        id: `tracker-${Math.random()}`,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: service.aws.clock.now().toISOString(),
+        region: 'us-east-1',
+        resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
+        detail: {},
+      },
+      lambdaContext(),
+    );
+  return [
+    ...Array.from({ length: 8 }, () => schedule),
+    ...Array.from({ length: 4 }, () => alarm),
+    onCall({ action: 'reclaim', reservations: [TRADING], everything: true, for: '1h', reason: 'INC-1 race' }),
+    onCall({ action: 'reclaim', group: 'risk-engine', count: 1, for: '1h', reason: 'INC-2 race' }),
+    onCall({ action: 'status' }),
+    onCall({ action: 'plan' }),
+    tracker,
+    tracker,
+  ];
+}
+
+/** EC2 slowed down and throttled, the lease store throttled: the conditions the races were found under. */
+const FAULTS: FaultRequest[] = [
+  { service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation', latencyMs: 150, count: 6 },
+  { service: 'ec2', action: 'DescribeCapacityReservations', error: 'RequestLimitExceeded', count: 2 },
+  { service: 'dynamodb', action: 'PutItem', error: 'ThrottlingException', count: 2 },
+];
+
+function endState(service: LocalService) {
+  const reservations = service.aws.admin.listReservations().reservations.map((view) => ({
+    id: view.id,
+    target: view.allocation?.target,
+  }));
+  const requested = service.aws.admin
+    .events({ source: 'odcr-reclaimer', detailType: 'Allocation Change Requested' })
+    .events.map((event) => {
+      const detail = event.detail as { reservationId: string; from: number; to: number };
+      return `${detail.reservationId} ${detail.from}->${detail.to}`;
+    })
+    .sort();
+  const updates = updateCalls(service.aws)
+    .filter((call) => call.outcome === 'ok')
+    .map((call) => {
+      const params = call.params as Record<string, string>;
+      return `${params.CapacityReservationId ?? params.SourceCapacityReservationId ?? '?'} ->${params.TargetInstanceCount}`;
+    })
+    .sort();
+  return { reservations, requested, updates };
+}
+
+describe('one writer at a time', () => {
+  it('ends as a serial run ends, with one update and one event per decision, whatever runs at once', async () => {
+    const serial = await start(PRE_OPEN);
+    const concurrent = await start(PRE_OPEN);
+    for (const service of [serial, concurrent]) {
+      service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
+      for (const fault of FAULTS) service.aws.admin.injectFault(fault);
+    }
+
+    for (const invoke of everyTrigger()) await invoke(serial);
+    await Promise.all(everyTrigger().map((invoke) => invoke(concurrent)));
+
+    const expected = endState(serial);
+    expect(endState(concurrent)).toEqual(expected);
+    // The decisions themselves: the trading fleet back to 0, each risk-engine member lent one less.
+    expect(expected.requested).toEqual(
+      expect.arrayContaining([`${TRADING} 60->0`, 'cr-0000000000000a001 1->0']),
+    );
+    expect(expected.updates).toHaveLength(expected.requested.length);
+    const perReservation = new Map<string, number>();
+    for (const entry of endState(concurrent).requested) {
+      const id = entry.split(' ')[0] ?? '';
+      perReservation.set(id, (perReservation.get(id) ?? 0) + 1);
+    }
+    expect([...perReservation.values()].every((count) => count === 1)).toBe(true);
+  }, 120_000);
+
+  it('never lends back over an alarm that went to ALARM while a lend-back was under way', async () => {
+    const service = await start(OFF_HOURS, reclaimedTradingFleet());
+    // The lend-back's update is slow: without the lease the alarm run would read the old target meanwhile.
+    service.aws.admin.injectFault({
+      service: 'ec2',
+      action: 'UpdateInterruptibleCapacityReservationAllocation',
+      latencyMs: 1_000,
+    });
+    const alarmReads = () =>
+      service.aws.admin.calls({ service: 'cloudwatch', action: 'DescribeAlarms' }).calls;
+
+    const lendBack = createScheduleHandler(service.dependencies)(
+      scheduledEvent(service.aws),
+      lambdaContext(),
+    );
+    await until(() => alarmReads().length > 0);
+    service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
+    const onAlarm = createAlarmHandler(service.dependencies)(
+      alarmEvent(service.aws, VOLATILITY, 'ALARM'),
+      lambdaContext(),
+    );
+    const [lent, reclaimed] = (await Promise.all([lendBack, onAlarm])) as [ReconcileResult, ReconcileResult];
+
+    expect(tradingOutcome(lent)).toMatchObject({ outcome: 'updated', from: 0, to: 60 });
+    expect(tradingOutcome(reclaimed)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(0);
+    // The alarm run read the alarms only after the lend-back's update had landed.
+    const calls = service.aws.admin.calls().calls.map((call) => `${call.action}:${call.outcome}`);
+    const lendLanded = calls.indexOf('UpdateInterruptibleCapacityReservationAllocation:ok');
+    expect(calls.lastIndexOf('DescribeAlarms:ok')).toBeGreaterThan(lendLanded);
+  }, 60_000);
+
+  it("applies on-call's reclaim racing a throttled, slow lend-back, and answers it synchronously", async () => {
+    const service = await start(OFF_HOURS, reclaimedTradingFleet());
+    service.aws.admin.injectFault({
+      service: 'ec2',
+      action: 'UpdateInterruptibleCapacityReservationAllocation',
+      error: 'RequestLimitExceeded',
+      latencyMs: 300,
+      count: 2,
+    });
+    const describes = () =>
+      service.aws.admin.calls({ service: 'ec2', action: 'DescribeCapacityReservations' }).calls;
+
+    const lendBack = createScheduleHandler(service.dependencies)(
+      scheduledEvent(service.aws),
+      lambdaContext(),
+    );
+    await until(() => describes().length > 0);
+    const answer = (await createOnDemandHandler(service.dependencies)(
+      {
+        action: 'reclaim',
+        reservations: [TRADING],
+        everything: true,
+        for: '1h',
+        reason: 'INC-3 reclaim now',
+      },
+      lambdaContext(),
+    )) as ChangeAnswer;
+    const lent = (await lendBack) as ReconcileResult;
+
+    expect(tradingOutcome(lent)).toMatchObject({ outcome: 'updated', from: 0, to: 60 });
+    expect(answer.ok).toBe(true);
+    expect(tradingOutcome(answer.result)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(0);
+  }, 60_000);
+
+  it('takes over the lease of a run that died holding it, once it has expired', async () => {
+    const service = await start(PRE_OPEN);
+    const lease = localLeaseGateway(service.aws.url);
+    const died = await lease.tryAcquire({
+      owner: 'schedule-that-died',
+      trigger: 'schedule',
+      now: service.aws.clock.now(),
+      durationMs: LEASE_DURATION_MS,
+    });
+    expect(died.acquired).toBe(true);
+    const impatient = { ...service.dependencies, leaseWait: { budgetMs: 300 } };
+
+    const busy = await createScheduleHandler(impatient)(scheduledEvent(service.aws), lambdaContext()).catch(
+      (error: unknown) => error,
+    );
+    const onCall = (await createOnDemandHandler(impatient)(
+      { action: 'reclaim', all: true, everything: true, for: '1h', reason: 'INC-4' },
+      lambdaContext(),
+    )) as ErrorAnswer;
+    expect(busy).toBeInstanceOf(LeaseBusyError);
+    expect(onCall).toMatchObject({ ok: false, error: { code: 'Busy' } });
+    expect(onCall.error.message).toContain('held by schedule schedule-that-died since 2025-03-12T13:06');
+    expect(updateCalls(service.aws)).toEqual([]);
+
+    await service.aws.clock.sleep(LEASE_DURATION_MS + 1_000);
+    const result = (await createScheduleHandler(impatient)(
+      scheduledEvent(service.aws),
+      lambdaContext(),
+    )) as ReconcileResult;
+    expect(tradingOutcome(result)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
+  }, 60_000);
+});
+
+function tradingOutcome(result: ReconcileResult) {
+  return result.outcomes.find((outcome) => outcome.reservationId === TRADING);
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const startedAt = Date.now();
+  while (!condition()) {
+    if (Date.now() - startedAt > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
