@@ -163,6 +163,8 @@ const seedSchema = z.strictObject({
    * serverless.yml deploys (the sandbox runs what deploys).
    */
   rules: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
+  /** Tables of a state file (the writer's lease): likewise replaced by the table serverless.yml deploys. */
+  tables: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
 });
 export type ScenarioSeed = z.infer<typeof seedSchema>;
 
