@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The events that wake the tracker, checked at the edge. Both are only wake-ups: the tracker describes the
- * reservations itself (the poller is the source of truth, reference §4.3).
+ * reservations itself (the poller is the source of truth).
  */
 
 /** The tracker's own EventBridge rule, `rate(1 minute)`, while something is in flight. */
@@ -18,7 +18,7 @@ export const trackerScheduleEventSchema = z.object({
   detail: z.unknown().optional(),
 });
 
-/** EC2's owner-side completion event appears under two detail-types in AWS's docs (reference §4.3): accept both. */
+/** EC2's owner-side completion event appears under two detail-types in AWS's docs: accept both. */
 export const EC2_RECLAMATION_COMPLETED_DETAIL_TYPES = [
   'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed',
   'EC2 Capacity Reservation Interruptible Reclamation Complete',
@@ -33,7 +33,7 @@ export const ec2ReclamationCompletedEventSchema = z.object({
   time: z.iso.datetime({ offset: true }),
   region: z.string().optional(),
   resources: z.array(z.string()).default([]),
-  // Documented with placeholder values and mixed casing (reference §8.4): only the id is relied upon.
+  // Documented with placeholder values and mixed casing: only the id is relied upon.
   detail: z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
 });
 

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos` (issue 7 item 1): the sandbox's week with faults injected at random, repeatably from a
+ * `npm run chaos`: the sandbox's week with faults injected at random, repeatably from a
  * seed, judged against the same window run without faults. The owner's losses are measured on the ground
  * truth (the endpoint's capacity samples and call log), never on what the service said about itself:
  * - a reclaim that missed its bell: at a session's open, more lent than in the fault-free run;

@@ -1,5 +1,5 @@
 /**
- * Typed client of the local AWS endpoint's admin API (`/_local/`, DESIGN §6), for tests, the simulator
+ * Typed client of the local AWS endpoint's admin API (`/_local/`), for tests, the simulator
  * and the CLIs. Each method answers exactly the JSON the route returns.
  */
 

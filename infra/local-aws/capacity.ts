@@ -1,6 +1,6 @@
 /**
  * The capacity reservation model: source reservations, their interruptible allocation, the borrowers'
- * instances, and the reclamation that EC2 runs on its own clock (reference §1-§4). The EC2 protocol layer
+ * instances, and the reclamation that EC2 runs on its own clock. The EC2 protocol layer
  * validates the wire and calls these methods; the admin API seeds and inspects through them.
  */
 import type { AllocationStatus, ZeroSizePreference } from '#shared/domain/reservation.ts';
@@ -16,7 +16,7 @@ import type {
   SeedReservation,
 } from './types.ts';
 
-/** EC2 gives a borrower two minutes between the warning and the shutdown (reference §3.1). */
+/** EC2 gives a borrower two minutes between the warning and the shutdown. */
 export const WARNING_SECONDS = 120;
 export const MAX_CHANGE_PER_REQUEST = 1000;
 const BORROWER_ACCOUNT_ID = '210987654321';

@@ -1,5 +1,5 @@
 /**
- * CloudWatch over awsJson1_0 in query-compatible mode (reference §7.2): DescribeAlarms, SetAlarmState,
+ * CloudWatch over awsJson1_0 in query-compatible mode: DescribeAlarms, SetAlarmState,
  * PutMetricData and GetMetricData over the stored datums. Errors carry the JSON type and the legacy query code.
  */
 import { AwsServiceError } from './errors.ts';

@@ -1,5 +1,5 @@
 /**
- * EC2 over the ec2Query protocol (reference §7.1): form-encoded requests, XML answers, `<Response><Errors>`
+ * EC2 over the ec2Query protocol: form-encoded requests, XML answers, `<Response><Errors>`
  * errors. Parses and validates the wire, then hands over to the capacity model.
  */
 

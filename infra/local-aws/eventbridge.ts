@@ -1,5 +1,5 @@
 /**
- * EventBridge over awsJson1_1 (reference §7.3): PutEvents (with injected per-entry failures),
+ * EventBridge over awsJson1_1: PutEvents (with injected per-entry failures),
  * EnableRule, DisableRule, DescribeRule.
  */
 import { randomUUID } from 'node:crypto';

@@ -6,8 +6,8 @@
  * its principal's policies must allow every check of the request (infra/local-aws/iam-policy.ts).
  *
  * What each action authorizes follows the Service Authorization Reference:
- * EC2 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html (and
- * /work/shared/reference/aws-interruptible-odcr.md §5), CloudWatch .../list_amazoncloudwatch.html, EventBridge
+ * EC2 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html,
+ * CloudWatch .../list_amazoncloudwatch.html, EventBridge
  * .../list_amazoneventbridge.html, DynamoDB .../list_amazondynamodb.html. An action of a service not listed
  * below is authorized as `<service>:<Action>` on `*`, so enforcement covers every service the endpoint serves.
  */

@@ -1,6 +1,6 @@
 /**
  * The local AWS endpoint's HTTP server: one `POST /` routed to EC2 (form body), CloudWatch or EventBridge
- * (by `X-Amz-Target`), and the JSON admin API under `/_local/` (DESIGN §6). Every AWS request, rejected or
+ * (by `X-Amz-Target`), and the JSON admin API under `/_local/`. Every AWS request, rejected or
  * not, lands in the call log; nothing a client sends can crash the process.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
- * JSON shapes of the local AWS endpoint's admin API (`/_local/`, DESIGN §6) and of its settings.
+ * JSON shapes of the local AWS endpoint's admin API (`/_local/`) and of its settings.
  * The admin HTTP routes, the in-process admin and the typed client all speak these shapes, so a test
- * can switch between them without rewriting anything. The DESIGN §6 fields are a contract: extend, never change.
+ * can switch between them without rewriting anything. The contract fields (the ones other tools are written against): extend, never change.
  */
 import type { AlarmState, AllocationStatus, ZeroSizePreference } from '#shared/domain/reservation.ts';
 import type { SeedTable } from './dynamodb.ts';

@@ -14,7 +14,7 @@ export const ALLOCATION_STATUSES = [
 ] as const;
 export type AllocationStatus = (typeof ALLOCATION_STATUSES)[number];
 
-/** Statuses during which EC2 is still moving instances: never send another update then (DESIGN §4). */
+/** Statuses during which EC2 is still moving instances: never send another update then. */
 export const IN_FLIGHT_STATUSES: readonly AllocationStatus[] = ['pending', 'updating', 'canceling'];
 
 export type ZeroSizePreference = 'retain' | 'default';
@@ -52,7 +52,7 @@ export interface ReservationSnapshot {
   tags: Record<string, string>;
 }
 
-/** Tag keys the service reads and writes on source reservations (DESIGN §4). Values are at most 256 chars. */
+/** Tag keys the service reads and writes on source reservations. Values are at most 256 chars. */
 export const TAG = {
   managed: 'odcr-reclaimer:managed',
   requestedTarget: 'odcr-reclaimer:requested-target',

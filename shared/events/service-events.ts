@@ -1,5 +1,5 @@
 /**
- * The events the service publishes on its bus (DESIGN §5). Consumers (dashboards, paging rules, the
+ * The events the service publishes on its bus. Consumers (dashboards, paging rules, the
  * simulator) match on `source` and `detail-type`, so these strings are a contract.
  */
 export const EVENT_SOURCE = 'odcr-reclaimer';

@@ -55,7 +55,7 @@ export interface DescribeOptions {
   /**
    * Also read each allocation's interruptible reservation for the borrowers' running count (`borrowed`): one
    * more Describe per 100 allocations. Only on-call's status shows it; reconcile and the tracker go without,
-   * which keeps a run at one Describe page per 1000 managed reservations (issue 7). Default true.
+   * which keeps a run at one Describe page per 1000 managed reservations. Default true.
    */
   borrowers?: boolean;
   /**
@@ -150,7 +150,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
       options.reservationIds === undefined
         ? await this.describeAllManaged()
         : await this.describeKnownManaged(options.reservationIds);
-    // The tag filter is not documented for this API (reference §2.4): check the tag here as well.
+    // The tag filter is not documented for this API: check the tag here as well.
     const managed = sources.filter((reservation) => isManagedSource(reservation));
     const interruptible =
       options.borrowers === false
@@ -181,7 +181,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
 
   /**
    * Whether EC2 accepts the `interruptible` filter. It is in the user guide's CLI example but not in the API
-   * reference's filter list (reference §2.4, §8.7): if EC2 ever refuses it, describe without it from then on
+   * reference's filter list: if EC2 ever refuses it, describe without it from then on
    * (the client-side check below drops the interruptible reservations anyway, at the cost of bigger pages).
    */
   private interruptibleFilterAccepted = true;
@@ -427,7 +427,7 @@ function toSnapshot(
   const tags: Record<string, string> = {};
   for (const tag of source.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
   // Assigned, not spread: this runs for every reservation of every sweep, and V8's spread of a conditional
-  // literal showed in the profile at 10,000 reservations (issue 7).
+  // literal showed in the profile at 10,000 reservations.
   const snapshot: ReservationSnapshot = {
     reservationId: source.CapacityReservationId ?? '',
     region,

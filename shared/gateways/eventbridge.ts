@@ -34,7 +34,7 @@ export interface EventGateway {
    * default bus (EventBridge allows schedules nowhere else), so this names no bus.
    */
   enableTracker(): Promise<void>;
-  /** Turns the tracker's rule off when nothing is in flight; the tracker re-checks afterwards (issue 5). */
+  /** Turns the tracker's rule off when nothing is in flight; the tracker re-checks afterwards. */
   disableTracker(): Promise<void>;
 }
 

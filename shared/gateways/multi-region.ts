@@ -12,7 +12,7 @@ import type {
 import { deleteTags, writeTags } from './write-tags.ts';
 
 /**
- * The managed reservations of several regions behind one CapacityGateway (issue 7). EC2 is regional: a
+ * The managed reservations of several regions behind one CapacityGateway. EC2 is regional: a
  * Describe sees one region, and a change or a tag must be sent to the reservation's own region. The regions
  * are described in parallel, and each change goes to the region its reservation was last described in, so
  * reconcile, the tracker and on-demand stay unaware of regions (each snapshot carries its region).

@@ -8,7 +8,7 @@ import { MAX_OVERRIDE_HOURS, MAX_TAG_VALUE_LENGTH, MAX_TARGET } from '../records
 import { codePointLength, hasLoneSurrogate } from '../records/text.ts';
 
 /**
- * The on-call payload of `reclaim-on-demand` (issue 4 item 3). Checked in two steps, both before any AWS
+ * The on-call payload of `reclaim-on-demand`. Checked in two steps, both before any AWS
  * call: the shape (zod, strict: an unknown field is a typo on-call must hear about), then the rules that
  * tie fields together or need the clock and the config. Every failure is a ValidationError naming its field.
  */

@@ -1,5 +1,5 @@
 /**
- * The policy (DESIGN §3): for each managed source reservation, one absolute allocation target and the
+ * The policy: for each managed source reservation, one absolute allocation target and the
  * reason in words. A pure function of (observation, config, now): no I/O, no clock, no environment, so
  * the reconcile, the CLI's plan and the simulator all get the same answer for the same inputs.
  */
@@ -64,7 +64,7 @@ interface Context {
   /**
    * Calendar answers shared by every reservation of one decision, per market (the session window, reason
    * texts, local times): at 10,000 reservations, recomputing them with luxon per reservation took seconds,
-   * and even building a memo key and a closure per reservation showed in the profile (issue 7).
+   * and even building a memo key and a closure per reservation showed in the profile.
    */
   markets: Map<MarketId, MarketFacts>;
 }

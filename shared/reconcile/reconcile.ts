@@ -158,7 +158,7 @@ async function readAlarms(
 const LEARNED_LEAD_LOOKBACK_MS = 14 * 24 * 3_600_000;
 
 /**
- * The reclaim durations the tracker measured (issue 5), so slow reclaims make the next schedule earlier: one
+ * The reclaim durations the tracker measured, so slow reclaims make the next schedule earlier: one
  * read of the fleet series per run, whatever the number of reservations (each heartbeat pays it). A failed
  * read must not stop a reclaim: the policy then falls back to its configured minimum lead.
  */
@@ -178,7 +178,7 @@ async function measuredReclaimDurations(
 }
 
 /**
- * The one reconcile every trigger wakes (DESIGN §2): observe, decide with the pure policy, act where the
+ * The one reconcile every trigger wakes: observe, decide with the pure policy, act where the
  * target changes. Nothing is remembered between runs but what EC2, CloudWatch and the tags hold, so a
  * duplicate, late or out-of-order trigger is harmless. One reservation's failure never stops the others.
  */
@@ -478,7 +478,7 @@ async function dryRun(
   }
 }
 
-/** The allocation is busy: record the desired target for the tracker instead of updating (DESIGN §4). */
+/** The allocation is busy: record the desired target for the tracker instead of updating. */
 async function defer(
   decision: Decision,
   base: Omit<ReservationOutcome, 'outcome'>,

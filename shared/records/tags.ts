@@ -1,5 +1,5 @@
 /**
- * The service's records on a source reservation, as tags (DESIGN §4): the last request, the desired target
+ * The service's records on a source reservation, as tags: the last request, the desired target
  * the tracker applies once the allocation is active, the time of the last reclaim, and an on-call override.
  * Pure codec: tags come from anyone with CreateTags, so every read validates and a bad record is ignored,
  * never trusted.

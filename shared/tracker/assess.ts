@@ -132,7 +132,7 @@ export function failedChangeRetry(
 
 export type StallCause = 'no-progress' | 'failed';
 
-/** In flight while EC2 is still moving instances or current has not met target (issue 5, item 2). */
+/** In flight while EC2 is still moving instances or current has not met target. */
 export function isInFlight(snapshot: ReservationSnapshot): boolean {
   const allocation = snapshot.allocation;
   if (allocation === undefined) return false;

@@ -373,7 +373,7 @@ async function poll(
   }
 
   // The tracker's memory and records, batched: reservations moving together carry the same tags, so a poll
-  // over thousands in flight costs a few CreateTags calls instead of one per reservation (issue 7).
+  // over thousands in flight costs a few CreateTags calls instead of one per reservation.
   const tagFailures = await writeTags(gateways.capacity, tagRequests);
   if (tagFailures.length > 0) {
     const byId = new Map(snapshots.map((snapshot) => [snapshot.reservationId, snapshot]));

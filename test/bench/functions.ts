@@ -1,5 +1,5 @@
 /**
- * The functions as deployed (issue 4): each bundle's size, its cold module-init time in a fresh Node process,
+ * The functions as deployed: each bundle's size, its cold module-init time in a fresh Node process,
  * and how long the alarm handler takes from an `ALARM` event to the reclaim's Update call against the
  * in-process local endpoint.
  */

@@ -1,7 +1,7 @@
 /**
  * The sandbox (`npm start`): the default week through the real handlers on the in-process endpoint (SDK
  * clients hand their signed, serialized requests to it without a socket).
- * Targets from issue 6: the week within 30 s of wall time, i.e. at least 5 / 30 simulated days per second.
+ * Targets: the week within 30 s of wall time, i.e. at least 5 / 30 simulated days per second.
  */
 import { DEFAULT_SCENARIO } from '../../infra/sandbox/main.ts';
 import { runSandbox } from '../../infra/sandbox/runner.ts';

@@ -1,5 +1,5 @@
 /**
- * Hostile policy configs (issue 7 item 3): the loader either returns a config or throws a ConfigError whose
+ * Hostile policy configs: the loader either returns a config or throws a ConfigError whose
  * every issue names a field; an edit of the example config is reported at the edited field (or, for a name
  * or id that other entries refer to, at the reference it broke). Nothing else ever escapes.
  */

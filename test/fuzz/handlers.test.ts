@@ -1,5 +1,5 @@
 /**
- * Hostile input to every handler (issue 7 item 3): schema-valid events, valid events with one edit (a node
+ * Hostile input to every handler: schema-valid events, valid events with one edit (a node
  * replaced by a hostile value, removed, or an unknown field added), and anything at all. The oracle is the
  * handler's own schema: an invalid event must be rejected with a ValidationError naming the edited field and
  * without a single AWS call (the endpoint's call log); a valid one must run without throwing.

@@ -1,6 +1,6 @@
 /**
  * Override tags are written by anyone with CreateTags, so what the service reads back from EC2 is hostile
- * input too (issue 7 item 3). A valid override (reclaim the trading fleet to 0) is taken with one defect at
+ * input too. A valid override (reclaim the trading fleet to 0) is taken with one defect at
  * a time: oversized, malformed numbers, bad or far times, control characters, missing parts. Each must be
  * ignored with a warning that says so, and the decision must be what it is without an override.
  */

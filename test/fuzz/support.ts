@@ -1,5 +1,5 @@
 /**
- * Shared settings and generators of the fuzz suite (issue 7 item 3). Under CI the budget and the seed are
+ * Shared settings and generators of the fuzz suite. Under CI the budget and the seed are
  * fixed, so a red build replays exactly; locally each run draws a new seed and prints it. Replay any run
  * with `FUZZ_SEED=<seed> npx vitest run test/fuzz`.
  */

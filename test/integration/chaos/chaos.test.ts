@@ -1,5 +1,5 @@
 /**
- * A short chaos run on every CI run (issue 7 item 1): two days of the sandbox's week with faults injected
+ * A short chaos run on every CI run: two days of the sandbox's week with faults injected
  * from a fixed seed must end with every owner's loss explained by a fault that made it unavoidable. The
  * oracle itself is checked on hand-made runs, so a green chaos run cannot come from a blind judge.
  */

@@ -46,7 +46,7 @@ function describeFilters(): string[][] {
 
 describe('Ec2CapacityGateway.describeManaged and the interruptible filter', () => {
   it('describes without the undocumented interruptible filter once EC2 refuses it, and keeps doing so', async () => {
-    // The `interruptible` filter is only in the user guide (reference §2.4): if EC2 answers
+    // The `interruptible` filter is only in the user guide: if EC2 answers
     // InvalidParameterValue to it, the gateway must still see the fleet, not fail every run.
     const gateway = new Ec2CapacityGateway({ client: new EC2Client(localSdkConfig(local.url, 1)) });
     local.admin.injectFault({

@@ -1,5 +1,5 @@
 /**
- * The Describe floor (issue 7 item 2): one page per 1000 managed reservations per region, even though
+ * The Describe floor: one page per 1000 managed reservations per region, even though
  * reconcile's Create tags each new interruptible reservation managed too (the role requires the request tag),
  * so the managed-tag filter alone would match twice as many reservations and page twice as often.
  */

@@ -1,5 +1,5 @@
 /**
- * A managed fleet across 3 regions and 6 AZs for the scale test and `npm run bench` (issue 7 item 2): each
+ * A managed fleet across 3 regions and 6 AZs for the scale test and `npm run bench`: each
  * reservation owns 10, lends 6 off-hours (2 borrowed), and belongs to its AZ's fleet (a `fleet` tag the
  * config's selectors match). All XNYS: needs everything from the open (minus the lead), 4 outside sessions.
  */

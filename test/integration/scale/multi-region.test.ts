@@ -1,5 +1,5 @@
 /**
- * Several regions and an alarm burst (issue 7 item 2), on a small fleet shaped like the 10,000 of
+ * Several regions and an alarm burst, on a small fleet shaped like the 10,000 of
  * `npm run bench` (3 regions, 6 AZs): one Describe per region, each change sent to its reservation's own
  * region, records batched, and 200 alarm events in a minute changing each reservation once per target change.
  */

@@ -1,6 +1,6 @@
 /**
  * After a run's first sweep, the tracker polls only what is still in flight, by id, when that takes fewer
- * Describe calls than sweeping every managed reservation again (issue 7): one reclaim among 1001 managed.
+ * Describe calls than sweeping every managed reservation again: one reclaim among 1001 managed.
  */
 import { afterEach, expect, it } from 'vitest';
 import type { SeedReservation } from '#infra/local-aws/types.ts';

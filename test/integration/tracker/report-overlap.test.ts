@@ -1,6 +1,6 @@
 /**
  * A poll's report (its events and metrics) goes out while the tracker waits for the next look, instead of
- * delaying the look (issue 7). It must still be out before the next look starts and before the run touches
+ * delaying the look. It must still be out before the next look starts and before the run touches
  * the rule, a failed report must not stop the run, and every poll's cost is measured. Real SDK, local endpoint.
  */
 import { afterEach, describe, expect, it } from 'vitest';

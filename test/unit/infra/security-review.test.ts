@@ -1,5 +1,5 @@
 /**
- * Security review of the packaged CloudFormation template (issue 7 item 4). The review is a set of pure rules
+ * Security review of the packaged CloudFormation template. The review is a set of pure rules
  * over the template, each proven to catch its violation on a deliberately broken copy, then run on the real
  * template that `npm run package` produces (packaged once and shared with template.test.ts).
  */
