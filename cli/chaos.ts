@@ -1,14 +1,14 @@
 /**
  * `npm run chaos -- [--seed N] [--days N] [--scenario file] [--json file]`: the sandbox's week with faults
- * injected repeatably from the seed (see infra/chaos/chaos.ts). Exits 1 when a loss is unexplained.
+ * injected repeatably from the seed (see sandbox/chaos/chaos.ts). Exits 1 when a loss is unexplained.
  */
 import './node-warnings.ts';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runChaos } from '#infra/chaos/chaos.ts';
-import { formatChaosReport } from '#infra/chaos/report.ts';
-import { DEFAULT_SCENARIO } from '#infra/sandbox/main.ts';
-import { loadScenarioFile } from '#infra/sandbox/scenario.ts';
+import { runChaos } from '#sandbox/chaos/chaos.ts';
+import { formatChaosReport } from '#sandbox/chaos/report.ts';
+import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 
 const USAGE = 'usage: npm run chaos -- [--seed N] [--days N] [--scenario <file>] [--json <file>]';
 

@@ -96,7 +96,7 @@ async function main(): Promise<number> {
 /** The production wiring, except that now is the local endpoint's simulated time. */
 async function localHandler(module: HandlerModule) {
   const { productionDependencies } = await import('../shared/runtime/container.ts');
-  const { LocalAwsAdminClient } = await import('../infra/local-aws/admin-client.ts');
+  const { LocalAwsAdminClient } = await import('@odcr-reclaimer/local-aws/admin-client.ts');
   const admin = new LocalAwsAdminClient(process.env['AWS_ENDPOINT_URL']);
   const endpointNow = new Date((await admin.getClock()).now);
   const startedAt = Date.now();

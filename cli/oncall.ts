@@ -5,7 +5,7 @@
  * function or read its answer exits with 1 and one line saying so.
  */
 import './node-warnings.ts';
-import { mainOnCall } from '#infra/sandbox/oncall.ts';
+import { mainOnCall } from '#cli/oncall-command.ts';
 
 // The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -3,7 +3,7 @@
  * against the local AWS endpoint in this process. Same options as `npm run simulate`.
  */
 import './node-warnings.ts';
-import { SIMULATE_USAGE, sandboxMain } from '#infra/sandbox/main.ts';
+import { SIMULATE_USAGE, sandboxMain } from '#sandbox/main.ts';
 
 // The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

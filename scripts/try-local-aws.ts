@@ -9,8 +9,8 @@ import {
   EC2Client,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
-import { LocalAwsAdminClient, sdkConfigFor } from '../infra/local-aws/admin-client.ts';
-import { type LocalAws, startLocalAws } from '../infra/local-aws/server.ts';
+import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 
 const WARNING = 'EC2 Capacity Reservation Instance Interruption Warning';
 const STEP_SECONDS = 15;

@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LocalAwsAdminClient } from '#infra/local-aws/admin-client.ts';
-import type { CallRecord } from '#infra/local-aws/types.ts';
+import { LocalAwsAdminClient } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Clock } from '#shared/clock.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,7 +25,7 @@ export interface EndpointProcess {
 export async function startEndpointProcess(start: string): Promise<EndpointProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'infra/local-aws/cli.ts', '--port', '0', '--start', start],
+    ['--import', 'tsx', 'cli/local-aws.ts', '--port', '0', '--start', start],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

@@ -7,9 +7,9 @@ import {
   paginateDescribeCapacityReservations,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
-import { sdkConfigFor } from '#infra/local-aws/admin-client.ts';
-import { startLocalAws } from '#infra/local-aws/server.ts';
-import type { SeedReservation } from '#infra/local-aws/types.ts';
+import { sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { SeedReservation } from '@odcr-reclaimer/local-aws/types.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
 const RESERVATIONS = 1000;

@@ -3,9 +3,9 @@
  * clients hand their signed, serialized requests to it without a socket).
  * Targets: the week within 30 s of wall time, i.e. at least 5 / 30 simulated days per second.
  */
-import { DEFAULT_SCENARIO } from '../../infra/sandbox/main.ts';
-import { runSandbox } from '../../infra/sandbox/runner.ts';
-import { loadScenarioFile } from '../../infra/sandbox/scenario.ts';
+import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
+import { runSandbox } from '#sandbox/runner.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 import type { BenchSection } from './types.ts';
 
 const WEEK_BUDGET_SECONDS = 30;

@@ -15,9 +15,9 @@
  */
 
 import { paginateDescribeCapacityReservations } from '@aws-sdk/client-ec2';
+import type { CallRecord, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import type { CallRecord, SeedState } from '#infra/local-aws/types.ts';
 import {
   createEc2ClientFrom,
   IDS_PER_DESCRIBE,

@@ -6,8 +6,9 @@
  * 2 s) beside its reports and the whole run. The rule only runs the tracker while something is in flight, so
  * the run measured has 1% of the fleet reclaiming: it polls for its ~50 simulated seconds.
  */
+
+import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import type { CallRecord } from '#infra/local-aws/types.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';

@@ -4,10 +4,11 @@
  * a time: oversized, malformed numbers, bad or far times, control characters, missing parts. Each must be
  * ignored with a warning that says so, and the decision must be what it is without an override.
  */
+
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
-import type { SeedState } from '#infra/local-aws/types.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { reconcile } from '#shared/reconcile/reconcile.ts';
 import { type LocalService, startLocalService, TRADING } from '../support/local-service.ts';

@@ -5,10 +5,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
-import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
-import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
-import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '#infra/local-aws/types.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';

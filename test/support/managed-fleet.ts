@@ -2,7 +2,7 @@
  * A large managed fleet for scale figures (bench sections, scale tests): `count` source reservations with the
  * managed tag, each lending part of its capacity, spread over three AZs, plus the tracker's rule.
  */
-import type { SeedReservation, SeedState } from '#infra/local-aws/types.ts';
+import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { LEASE_TABLE, TRACKER_RULE_NAME } from './local-service.ts';
 
 /** EC2's id form (`cr-` + 17 hex), numbered so that a test can name the n-th reservation. */

@@ -3,6 +3,8 @@
  * from a fixed seed must end with every owner's loss explained by a fault that made it unavoidable. The
  * oracle itself is checked on hand-made runs, so a green chaos run cannot come from a blind judge.
  */
+
+import type { CallRecord, EventRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
 import {
   capacityLosses,
@@ -11,11 +13,10 @@ import {
   type InjectedFault,
   recordLosses,
   runChaos,
-} from '#infra/chaos/chaos.ts';
-import type { CallRecord, EventRecord } from '#infra/local-aws/types.ts';
-import { DEFAULT_SCENARIO } from '#infra/sandbox/main.ts';
-import type { SimulationResult } from '#infra/sandbox/result.ts';
-import { loadScenarioFile } from '#infra/sandbox/scenario.ts';
+} from '#sandbox/chaos/chaos.ts';
+import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 
 const TRADING = 'cr-0123456789abcdef0';
 const OPEN = '2026-03-09T13:30:00.000Z';

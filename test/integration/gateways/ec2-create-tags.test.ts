@@ -1,6 +1,6 @@
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { localSdkConfig } from '../../support/local-service.ts';

@@ -13,9 +13,9 @@ import {
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
 import { AwsEc2QueryProtocol, XmlShapeDeserializer } from '@aws-sdk/core/protocols';
+import { ec2ErrorXml, handleEc2, parseForm } from '@odcr-reclaimer/local-aws/ec2.ts';
+import { type LocalAws, type SeedState, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ec2ErrorXml, handleEc2, parseForm } from '#infra/local-aws/ec2.ts';
-import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { createEc2ClientFrom } from '#shared/gateways/ec2-capacity.ts';
 import { Ec2QueryProtocol, parseAwsQueryXml } from '#shared/gateways/ec2-query-protocol.ts';

@@ -1,7 +1,7 @@
 import { DescribeCapacityReservationsCommand } from '@aws-sdk/client-ec2';
+import { LocalAwsAdminError } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalAwsAdminError } from '#infra/local-aws/admin-client.ts';
-import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
 import { startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
 
 let endpoint: TestEndpoint;

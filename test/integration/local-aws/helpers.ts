@@ -1,9 +1,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { type LocalAws, type StartLocalAwsOptions, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { LocalAwsAdminClient, sdkConfigFor } from '#infra/local-aws/admin-client.ts';
-import { type LocalAws, type StartLocalAwsOptions, startLocalAws } from '#infra/local-aws/server.ts';
 
 export const TRADING_ID = 'cr-0123456789abcdef0';
 

@@ -13,12 +13,12 @@ import {
   EventBridgeClient,
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { LocalAwsAdminError } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import { accessKeyIdFor, type IamPrincipal } from '@odcr-reclaimer/local-aws/iam.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LocalAwsAdminError } from '#infra/local-aws/admin-client.ts';
-import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
-import { accessKeyIdFor, type IamPrincipal } from '#infra/local-aws/iam.ts';
-import type { FunctionRole } from '#infra/sandbox/function-roles.ts';
-import { sandboxFunctionRoles } from '#infra/sandbox/runner.ts';
+import type { FunctionRole } from '#sandbox/function-roles.ts';
+import { sandboxFunctionRoles } from '#sandbox/runner.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { EXAMPLE_CONFIG_FILE } from '../../support/local-service.ts';
 import { failureOf, fastRetryConfig, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';

@@ -1,9 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
 import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
 
 let endpoint: TestEndpoint;

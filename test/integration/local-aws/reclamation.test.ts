@@ -3,8 +3,8 @@ import {
   DescribeCapacityReservationsCommand,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
+import type { LocalAwsSettings } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalAwsSettings } from '#infra/local-aws/types.ts';
 import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
 
 const WARNING = 'EC2 Capacity Reservation Instance Interruption Warning';

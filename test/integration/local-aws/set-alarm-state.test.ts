@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedTemplateValues } from '#infra/build.ts';
-import { matchesEventPattern } from '#infra/sandbox/event-pattern.ts';
-import { readServerlessTriggers } from '#infra/sandbox/serverless-triggers.ts';
+import { matchesEventPattern } from '#sandbox/event-pattern.ts';
+import { readServerlessTriggers } from '#sandbox/serverless-triggers.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';
 

@@ -1,10 +1,10 @@
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import type { FaultRequest, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
-import type { FaultRequest, SeedState } from '#infra/local-aws/types.ts';
 import { LeaseBusyError } from '#shared/errors/index.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO } from '../../../infra/sandbox/main.ts';
-import type { SimulationResult } from '../../../infra/sandbox/result.ts';
-import { runSandbox } from '../../../infra/sandbox/runner.ts';
-import { loadScenarioFile } from '../../../infra/sandbox/scenario.ts';
+import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
+import { runSandbox } from '#sandbox/runner.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 import { capacityAt, detailsOf, lentHoursFromSamples, within } from './support.ts';
 
 const TRADING = 'cr-0123456789abcdef0';

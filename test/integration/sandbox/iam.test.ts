@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
+import { DENIAL_CODES } from '@odcr-reclaimer/local-aws/iam.ts';
+import { type PolicyStatement, statementsOf } from '@odcr-reclaimer/local-aws/iam-policy.ts';
+import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DENIAL_CODES } from '#infra/local-aws/iam.ts';
-import { type PolicyStatement, statementsOf } from '#infra/local-aws/iam-policy.ts';
-import type { CallRecord } from '#infra/local-aws/types.ts';
-import type { FunctionRole } from '#infra/sandbox/function-roles.ts';
-import type { SimulationResult } from '#infra/sandbox/result.ts';
-import { runSandbox } from '#infra/sandbox/runner.ts';
-import { loadScenarioFile } from '#infra/sandbox/scenario.ts';
+import type { FunctionRole } from '#sandbox/function-roles.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
+import { runSandbox } from '#sandbox/runner.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 
 /** One day on which every function takes every code path that calls AWS (see the scenario's $comment). */
 const SCENARIO = fileURLToPath(new URL('./fixtures/iam-day.json', import.meta.url));

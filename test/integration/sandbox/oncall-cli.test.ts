@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { SeedState } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeedState } from '../../../infra/local-aws/admin-client.ts';
-import { type LocalAws, startLocalAws } from '../../../infra/local-aws/server.ts';
-import { OnCallUsageError, parseOnCallCommand, runOnCall } from '../../../infra/sandbox/oncall.ts';
+import { OnCallUsageError, parseOnCallCommand, runOnCall } from '#cli/oncall-command.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const TRADING = 'cr-0123456789abcdef0';
@@ -102,7 +102,7 @@ describe('npm run oncall -- reclaim --local', () => {
   let local: LocalAws;
 
   beforeAll(async () => {
-    const seed = JSON.parse(readFileSync(`${REPO}infra/local-aws/example-fleet.json`, 'utf8')) as SeedState;
+    const seed = JSON.parse(readFileSync(`${REPO}local-aws/example-fleet.json`, 'utf8')) as SeedState;
     // Thursday evening, New York: the trading fleet lends 60, of which 30 run borrowers' instances.
     local = await startLocalAws({ port: 0, seed: { ...seed, now: '2026-03-12T22:00:00Z' } });
   });

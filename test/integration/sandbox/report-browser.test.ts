@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO } from '../../../infra/sandbox/main.ts';
-import { CHROMIUM_PATH, launchChromium, type OpenBrowser } from '../../../infra/sandbox/report/browser.ts';
-import { renderHtmlReport } from '../../../infra/sandbox/report/html.ts';
-import type { SimulationResult } from '../../../infra/sandbox/result.ts';
-import { runSandbox } from '../../../infra/sandbox/runner.ts';
-import { loadScenarioFile } from '../../../infra/sandbox/scenario.ts';
+import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
+import { CHROMIUM_PATH, launchChromium, type OpenBrowser } from '#sandbox/report/browser.ts';
+import { renderHtmlReport } from '#sandbox/report/html.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
+import { runSandbox } from '#sandbox/runner.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 
 // Chromium is optional on a developer's machine (Node and npm are all `npm test` needs); CI installs it and
 // requires this test, so a missing browser there fails instead of skipping.

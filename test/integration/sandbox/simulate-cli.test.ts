@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SCENARIO, SIMULATE_USAGE, sandboxMain } from '../../../infra/sandbox/main.ts';
-import type { SimulationResult } from '../../../infra/sandbox/result.ts';
+import { DEFAULT_SCENARIO, SIMULATE_USAGE, sandboxMain } from '#sandbox/main.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
-const EXAMPLE_SEED = fileURLToPath(new URL('../../../infra/local-aws/example-fleet.json', import.meta.url));
+const EXAMPLE_SEED = fileURLToPath(new URL('../../../local-aws/example-fleet.json', import.meta.url));
 
 /** The default scenario with its paths made absolute, changed by `change`, written to a temporary file. */
 function scenarioFile(change: (scenario: Record<string, unknown>) => void): string {

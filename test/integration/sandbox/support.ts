@@ -1,4 +1,4 @@
-import type { LoggedEvent, SimulationResult } from '../../../infra/sandbox/result.ts';
+import type { LoggedEvent, SimulationResult } from '#sandbox/result.ts';
 
 /** The details of the service's events of one detail-type, as plain records. */
 export function detailsOf(events: readonly LoggedEvent[], detailType: string): Record<string, unknown>[] {

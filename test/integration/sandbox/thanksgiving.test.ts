@@ -1,14 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SimulationResult } from '../../../infra/sandbox/result.ts';
-import { runSandbox } from '../../../infra/sandbox/runner.ts';
-import { loadScenarioFile } from '../../../infra/sandbox/scenario.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
+import { runSandbox } from '#sandbox/runner.ts';
+import { loadScenarioFile } from '#sandbox/scenario.ts';
 import { capacityAt, within } from './support.ts';
 
-const SCENARIO = fileURLToPath(
-  new URL('../../../infra/sandbox/scenarios/thanksgiving-week-2026.json', import.meta.url),
-);
+const SCENARIO = fileURLToPath(new URL('../../../sandbox/scenarios/thanksgiving-week-2026.json', import.meta.url));
 const TRADING = 'cr-0123456789abcdef0';
 const newYorkDate = (iso: string) => DateTime.fromISO(iso, { zone: 'America/New_York' }).toISODate();
 

@@ -5,7 +5,7 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { SeedReservation, SeedState } from '#infra/local-aws/types.ts';
+import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import {

@@ -3,9 +3,10 @@
  * metrics namespace for alarms and metrics): one GetMetricData call per reconcile whatever the fleet's size,
  * the durations it reads move the reclaim, and a failed read falls back to the configured minimum lead.
  */
+
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { METRIC, type ReservationMetric } from '#shared/tracker/metric-names.ts';
 import { lambdaContext, scheduledEvent } from '../../support/local-service.ts';

@@ -3,11 +3,12 @@
  * `npm run bench` (3 regions, 6 AZs): one Describe per region, each change sent to its reservation's own
  * region, records batched, and 200 alarm events in a minute changing each reservation once per target change.
  */
+
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
-import type { CallRecord } from '#infra/local-aws/types.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { alarmEvent, lambdaContext, scheduledEvent } from '../../support/local-service.ts';

@@ -5,9 +5,9 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import { type LocalAws, type SeedState, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
-import { loadExampleFleet } from '#infra/local-aws/example-fleet.ts';
-import { type LocalAws, type SeedState, startLocalAws } from '#infra/local-aws/server.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';

@@ -2,8 +2,9 @@
  * After a run's first sweep, the tracker polls only what is still in flight, by id, when that takes fewer
  * Describe calls than sweeping every managed reservation again: one reclaim among 1001 managed.
  */
+
+import type { SeedReservation } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, expect, it } from 'vitest';
-import type { SeedReservation } from '#infra/local-aws/types.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { DESCRIBE_PAGE_SIZE } from '#shared/gateways/ec2-capacity.ts';
 import { scaleReservationId } from '../scale/fleet.ts';

@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   type AuthorizationCheck,
   evaluate,
@@ -6,7 +5,8 @@ import {
   type PolicyStatement,
   parseOperator,
   validatePolicies,
-} from '#infra/local-aws/iam-policy.ts';
+} from '@odcr-reclaimer/local-aws/iam-policy.ts';
+import { describe, expect, it } from 'vitest';
 
 const CR = 'arn:aws:ec2:us-east-1:123456789012:capacity-reservation/cr-0123456789abcdef0';
 

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { evaluate, statementsOf } from '@odcr-reclaimer/local-aws/iam-policy.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { scheduleEvents } from '#infra/build.ts';
-import { evaluate, statementsOf } from '#infra/local-aws/iam-policy.ts';
-import { type FunctionRole, functionRolesFromTemplate } from '#infra/sandbox/function-roles.ts';
-import { sandboxFunctionRoles } from '#infra/sandbox/runner.ts';
-import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
+import { type FunctionRole, functionRolesFromTemplate } from '#sandbox/function-roles.ts';
+import { sandboxFunctionRoles } from '#sandbox/runner.ts';
+import { fireTimes } from '#sandbox/schedule-expression.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { TAG } from '#shared/domain/reservation.ts';

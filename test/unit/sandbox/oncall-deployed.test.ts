@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mainOnCall, OnCallUsageError, parseOnCallCommand } from '../../../infra/sandbox/oncall.ts';
+import { mainOnCall, OnCallUsageError, parseOnCallCommand } from '#cli/oncall-command.ts';
 
 /** A stand-in for the Lambda endpoint that answers whatever the test sets, and counts what reached it. */
 let answer: { status: number; body: string } = { status: 200, body: '' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderHtmlReport } from '../../../infra/sandbox/report/html.ts';
-import { formatDualTime, formatSummary, formatTimeline } from '../../../infra/sandbox/report/terminal.ts';
+import { renderHtmlReport } from '#sandbox/report/html.ts';
+import { formatDualTime, formatSummary, formatTimeline } from '#sandbox/report/terminal.ts';
 import { sampleResult } from './sample-result.ts';
 
 describe('terminal timeline', () => {

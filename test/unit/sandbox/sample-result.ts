@@ -1,5 +1,5 @@
-import type { LoggedEvent, SimulationResult } from '../../../infra/sandbox/result.ts';
-import { summarize } from '../../../infra/sandbox/summary.ts';
+import type { LoggedEvent, SimulationResult } from '#sandbox/result.ts';
+import { summarize } from '#sandbox/summary.ts';
 
 export const TRADING = 'cr-0123456789abcdef0';
 

@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO } from '../../../infra/sandbox/main.ts';
+import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
 import {
   checkScenarioAgainstConfig,
   type LoadedScenario,
   loadScenarioFile,
   parseScenario,
   ScenarioError,
-} from '../../../infra/sandbox/scenario.ts';
+} from '#sandbox/scenario.ts';
 import { loadConfigFile } from '../../../shared/config/load-config.ts';
 
 const base = fileURLToPath(new URL('.', import.meta.url));
@@ -171,7 +171,7 @@ describe('checkScenarioAgainstConfig', () => {
   it('passes the shipped scenarios', () => {
     expect(mistakeIn(defaultScenario())).toBe('no error');
     const thanksgiving = loadScenarioFile(
-      fileURLToPath(new URL('../../../infra/sandbox/scenarios/thanksgiving-week-2026.json', import.meta.url)),
+      fileURLToPath(new URL('../../../sandbox/scenarios/thanksgiving-week-2026.json', import.meta.url)),
     );
     expect(mistakeIn(thanksgiving)).toBe('no error');
   });

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fireTimes,
-  parseScheduleExpression,
-  ScheduleExpressionError,
-} from '../../../infra/sandbox/schedule-expression.ts';
+import { fireTimes, parseScheduleExpression, ScheduleExpressionError } from '#sandbox/schedule-expression.ts';
 
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString());
 const window = (after: string, until: string, timeZone?: string) => ({

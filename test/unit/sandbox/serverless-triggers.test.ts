@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { matchesEventPattern } from '../../../infra/sandbox/event-pattern.ts';
+import { matchesEventPattern } from '#sandbox/event-pattern.ts';
 import {
   normalizedFunctionName,
   readServerlessTriggers,
   ServerlessConfigError,
-} from '../../../infra/sandbox/serverless-triggers.ts';
+} from '#sandbox/serverless-triggers.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/serverless.yml', import.meta.url));
 const derived = { './dist/derived.json': { alarmNames: ['cpu-high', 'az-down'] } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarize } from '../../../infra/sandbox/summary.ts';
+import { summarize } from '#sandbox/summary.ts';
 import { SAMPLE_EVENTS, SAMPLE_WINDOW, TRADING } from './sample-result.ts';
 
 const options = {

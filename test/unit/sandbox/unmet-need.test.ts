@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import type { ReservationView } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
-import type { ReservationView } from '../../../infra/local-aws/types.ts';
-import { snapshotOf, UnmetNeedMeter } from '../../../infra/sandbox/unmet-need.ts';
+import { snapshotOf, UnmetNeedMeter } from '#sandbox/unmet-need.ts';
 import { sessionsBetween } from '../../../shared/calendar/index.ts';
 import { loadConfigFile } from '../../../shared/config/load-config.ts';
 import type { PolicyConfig } from '../../../shared/config/schema.ts';

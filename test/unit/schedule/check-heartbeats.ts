@@ -1,12 +1,12 @@
 /**
  * Checks Scheduler expressions against the policy, by evaluating them as the Scheduler does
- * (infra/sandbox/schedule-expression.ts) in the market's zone: for every session in [from, to), a heartbeat
+ * (sandbox/schedule-expression.ts) in the market's zone: for every session in [from, to), a heartbeat
  * fires exactly at the reclaim start the policy plans (scheduleWindow's reclaimFrom) for each lead, and one
  * within a grid step after the close (at 03:00 local when that step falls from 01:00 to 03:00); none fires
  * from 01:00 to 03:00 local. Returns what is wrong, in words; empty when nothing is.
  */
 import { DateTime } from 'luxon';
-import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
+import { fireTimes } from '#sandbox/schedule-expression.ts';
 import { sessionsBetween } from '#shared/calendar/index.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { calendarOptions, scheduleWindow } from '#shared/policy/lead.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fireTimes } from '#infra/sandbox/schedule-expression.ts';
+import { fireTimes } from '#sandbox/schedule-expression.ts';
 import { BUILT_IN_EXCHANGES } from '#shared/calendar/index.ts';
 import { parseConfig } from '#shared/config/schema.ts';
 import { decide } from '#shared/policy/decide.ts';

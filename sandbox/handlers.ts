@@ -45,7 +45,7 @@ export async function buildSandboxHandlers(
 ): Promise<Map<string, SandboxHandler>> {
   const handlers = new Map<string, SandboxHandler>();
   for (const name of functions) {
-    const module = (await import(`../../functions/${name}/handler.ts`)) as HandlerModule;
+    const module = (await import(`../functions/${name}/handler.ts`)) as HandlerModule;
     if (typeof module.createHandler !== 'function') {
       throw new MissingHandlerError(`functions/${name}/handler.ts exports no createHandler(dependencies)`);
     }

@@ -10,18 +10,18 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
+import type { LocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { CallRecord, EventRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
-import type { LocalAws } from '#infra/local-aws/server.ts';
-import type { CallRecord, EventRecord } from '#infra/local-aws/types.ts';
-import type { SimulationResult } from '#infra/sandbox/result.ts';
+import type { SimulationResult } from '#sandbox/result.ts';
 import {
   type FunctionCredentials,
   type InvocationPlan,
   type PlannedInvocation,
   runSandbox,
-} from '#infra/sandbox/runner.ts';
-import type { LoadedScenario } from '#infra/sandbox/scenario.ts';
+} from '#sandbox/runner.ts';
+import type { LoadedScenario } from '#sandbox/scenario.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';

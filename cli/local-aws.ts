@@ -3,12 +3,12 @@
  *  [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`
  * Starts the local AWS endpoint and prints `listening on http://host:port` once it accepts requests.
  */
-import '../../cli/node-warnings.ts';
+import './node-warnings.ts';
 import { parseArgs } from 'node:util';
-import { argumentProblem } from '../../cli/usage.ts';
-import { loadExampleFleet, loadSeedFile } from './example-fleet.ts';
-import { startLocalAws } from './server.ts';
-import type { LocalAwsSettings, SeedState } from './types.ts';
+import { loadExampleFleet, loadSeedFile } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { LocalAwsSettings, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import { argumentProblem } from './usage.ts';
 
 const USAGE = `usage: npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example]
        [--speed N] [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`;
@@ -43,7 +43,7 @@ function howTo(url: string): string {
     `  curl -s ${url}/_local/alarms -d '{"name":"xnys-volatility-high","state":"ALARM"}'`,
     `  curl -s ${url}/_local/events   # interruption warnings, reclamation completed, alarm changes`,
     `  curl -s ${url}/_local/calls    # every API call with its outcome`,
-    'See infra/local-aws/README.md for the whole admin API. Ctrl-C stops it.',
+    'See local-aws/README.md for the whole admin API. Ctrl-C stops it.',
   ].join('\n');
 }
 

@@ -3,8 +3,6 @@
  * errors. Parses and validates the wire, then hands over to the capacity model.
  */
 
-import type { ZeroSizePreference } from '#shared/domain/reservation.ts';
-import { codePointLength } from '#shared/records/text.ts';
 import {
   allocationAvailable,
   CAPACITY_RESERVATION_ID,
@@ -14,6 +12,7 @@ import {
   sourceTotal,
 } from './capacity.ts';
 import { AwsServiceError } from './errors.ts';
+import type { ZeroSizePreference } from './types.ts';
 import type { LocalAwsWorld } from './world.ts';
 
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -328,9 +327,9 @@ function tagPairs(group: Map<string, string>): Array<[string, string]> {
  * (API reference, `Tag`: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html).
  */
 function validateTag(key: string, value: string): void {
-  if (codePointLength(key) > 127)
+  if ([...key].length > 127)
     throw new AwsServiceError('InvalidParameterValue', `Tag key exceeds 127 characters: ${key}`);
-  if (codePointLength(value) > 256) {
+  if ([...value].length > 256) {
     throw new AwsServiceError('InvalidParameterValue', `Tag value exceeds 256 characters for key ${key}`);
   }
   if (key.toLowerCase().startsWith('aws:')) {

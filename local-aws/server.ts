@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import type { Clock } from '#shared/clock.ts';
 import { CLOUDWATCH_TARGET_PREFIX, cloudWatchErrorType, handleCloudWatch } from './cloudwatch.ts';
 import { ConditionalCheckFailed, DYNAMODB_TARGET_PREFIX, dynamoDbErrorType } from './dynamodb.ts';
 import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
@@ -34,7 +33,7 @@ export interface StartLocalAwsOptions {
 }
 
 /** A simulated clock usable wherever the service takes a `Clock`: sleeping moves simulated time at once. */
-export interface SimulatedClock extends Clock {
+export interface SimulatedClock {
   now(): Date;
   sleep(ms: number): Promise<void>;
 }

@@ -17,14 +17,14 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { WARNING_SECONDS } from '@odcr-reclaimer/local-aws/capacity.ts';
+import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
+import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
+import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { EventRecord, ReservationView, SeedRule, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { derivedTemplateValues } from '#infra/build.ts';
-import { WARNING_SECONDS } from '#infra/local-aws/capacity.ts';
-import { accessKeyIdFor } from '#infra/local-aws/iam.ts';
-import { inProcessSdkConfig } from '#infra/local-aws/in-process-handler.ts';
-import { type LocalAws, startLocalAws } from '#infra/local-aws/server.ts';
-import type { EventRecord, ReservationView, SeedRule, SeedState } from '#infra/local-aws/types.ts';
 import {
   type CalendarOptions,
   dayStatus,
@@ -70,7 +70,7 @@ import { type EventRule, readServerlessTriggers, type ServerlessTriggers } from 
 import { serviceEvents, summarize } from './summary.ts';
 import { UnmetNeedMeter } from './unmet-need.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export class SandboxError extends Error {
   override name = 'SandboxError';
@@ -94,7 +94,7 @@ export interface SandboxOptions {
   prepared?: PreparedSandbox;
   /**
    * IAM: each function calls with its own role's credentials and the endpoint enforces the roles read from
-   * serverless.yml (infra/sandbox/function-roles.ts). `roles` edits them first (a test removing a grant).
+   * serverless.yml (sandbox/function-roles.ts). `roles` edits them first (a test removing a grant).
    */
   iam?: { enforce?: boolean; roles?: (roles: FunctionRole[]) => FunctionRole[] };
 }
@@ -121,7 +121,7 @@ export interface InvocationPlan {
   redeliverAfterMs?: number;
 }
 
-/** Minimal hooks for `infra/chaos`: the endpoint (faults go through its admin API), invocations, gateways. */
+/** Minimal hooks for `sandbox/chaos`: the endpoint (faults go through its admin API), invocations, gateways. */
 export interface SandboxHooks {
   started?(local: LocalAws): void;
   /** Called once per original invocation (not for copies or redeliveries it asked for). */

@@ -3,7 +3,12 @@
  * The admin HTTP routes, the in-process admin and the typed client all speak these shapes, so a test
  * can switch between them without rewriting anything. The contract fields (the ones other tools are written against): extend, never change.
  */
-import type { AlarmState, AllocationStatus, ZeroSizePreference } from '#shared/domain/reservation.ts';
+// The endpoint's own wire vocabulary, as EC2 and CloudWatch spell it: the package shares no types with the service.
+/** An interruptible allocation's status in DescribeCapacityReservations. */
+export type AllocationStatus = 'pending' | 'active' | 'updating' | 'canceling' | 'canceled' | 'failed';
+export type ZeroSizePreference = 'retain' | 'default';
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
 import type { SeedTable } from './dynamodb.ts';
 
 export type { SeedTable, TableView } from './dynamodb.ts';
@@ -127,7 +132,7 @@ export interface FaultRequest {
   count?: number;
   /** Delay before answering (alone: the call is only slowed down). */
   latencyMs?: number;
-  /** Extension, `error` when absent: see infra/local-aws/README.md. */
+  /** Extension, `error` when absent: see local-aws/README.md. */
   kind?: FaultKind;
   /** `borrowers-stuck`, `allocation-fails`: the source reservation concerned. */
   reservationId?: string;

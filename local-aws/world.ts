@@ -3,7 +3,7 @@
  * the event and call logs, and the injected faults. Its public methods are the admin operations
  * (the `/_local/` routes are a thin JSON layer over them), answering exactly the admin API's shapes.
  */
-import type { AlarmState } from '#shared/domain/reservation.ts';
+
 import { CapacityModel } from './capacity.ts';
 import { DynamoDbModel, type SeedTable, type TableView } from './dynamodb.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
@@ -11,6 +11,7 @@ import { IamEnforcer, type IamRequest, type IamView } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
 import type {
+  AlarmState,
   AlarmView,
   CallFilter,
   CallRecord,

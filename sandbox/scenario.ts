@@ -8,8 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { regionOfZone } from '@odcr-reclaimer/local-aws/capacity.ts';
 import { z } from 'zod';
-import { regionOfZone } from '#infra/local-aws/capacity.ts';
 import { formatPath, type PolicyConfig } from '#shared/config/schema.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { checkOnDemandPayload } from '#shared/on-demand/payload.ts';
@@ -93,7 +93,7 @@ const azImpairmentSchema = z
 
 const tags = z.record(z.string().min(1), z.string());
 
-/** The endpoint's seed reservation (infra/local-aws/types.ts SeedReservation), checked before it is seeded. */
+/** The endpoint's seed reservation (local-aws/types.ts SeedReservation), checked before it is seeded. */
 const seedReservationSchema = z
   .strictObject({
     ...comment,
@@ -169,7 +169,7 @@ const seedSchema = z.strictObject({
 export type ScenarioSeed = z.infer<typeof seedSchema>;
 
 /**
- * Endpoint settings a scenario may set (infra/local-aws/types.ts LocalAwsSettings). The start is the
+ * Endpoint settings a scenario may set (local-aws/types.ts LocalAwsSettings). The start is the
  * scenario's, and simulated time moves only as the runner moves it, so `start` and `speed` are not here.
  */
 const settingsSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * authorizes for each action (the action name, the resources' ARNs and the condition keys of the request),
  * and how each service answers a denied or unauthenticated call. Off until principals are loaded
  * (`POST /_local/iam`, or `startLocalAws({ iam })`): then every request must carry a known access key id and
- * its principal's policies must allow every check of the request (infra/local-aws/iam-policy.ts).
+ * its principal's policies must allow every check of the request (local-aws/iam-policy.ts).
  *
  * What each action authorizes follows the Service Authorization Reference:
  * EC2 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html,

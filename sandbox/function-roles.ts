@@ -3,10 +3,10 @@
  * files it includes (infra/iam/*.yml), or from a packaged CloudFormation template: the role a function names,
  * its inline policies, and CloudFormation's intrinsics resolved to the ARNs the stack would create
  * (Fn::Sub, Ref, Fn::GetAtt, Fn::Join, pseudo parameters). The local endpoint enforces these roles
- * (infra/local-aws/iam.ts), so a call the code makes and the role does not allow fails in the sandbox as in AWS.
+ * (local-aws/iam.ts), so a call the code makes and the role does not allow fails in the sandbox as in AWS.
  */
-import type { PolicyDocument } from '#infra/local-aws/iam-policy.ts';
-import { validatePolicies } from '#infra/local-aws/iam-policy.ts';
+import type { PolicyDocument } from '@odcr-reclaimer/local-aws/iam-policy.ts';
+import { validatePolicies } from '@odcr-reclaimer/local-aws/iam-policy.ts';
 import {
   normalizedFunctionName,
   type ResolveOptions,

@@ -352,7 +352,7 @@ export interface ServerlessDefinitions {
 }
 
 /**
- * Resolves the definitions the IAM roles need (infra/sandbox/function-roles.ts), with the same variable
+ * Resolves the definitions the IAM roles need (sandbox/function-roles.ts), with the same variable
  * resolution as the triggers. A resource whose variables cannot be resolved is left out: only what the
  * roles reference must resolve, and a missing reference shows up there.
  */

@@ -3,17 +3,19 @@
  * instances, and the reclamation that EC2 runs on its own clock. The EC2 protocol layer
  * validates the wire and calls these methods; the admin API seeds and inspects through them.
  */
-import type { AllocationStatus, ZeroSizePreference } from '#shared/domain/reservation.ts';
+
 import { AwsServiceError } from './errors.ts';
 import { randomHex, seededRandom, unitSpread } from './random.ts';
 import type { SimulatedTime } from './simulated-time.ts';
 import type {
+  AllocationStatus,
   AllocationView,
   EventRecord,
   LocalAwsSettings,
   ReservationView,
   SeededReservation,
   SeedReservation,
+  ZeroSizePreference,
 } from './types.ts';
 
 /** EC2 gives a borrower two minutes between the warning and the shutdown. */

@@ -11,7 +11,7 @@ import type { SimulationResult } from './result.ts';
 import { prepareSandbox, REPO_ROOT, runSandbox } from './runner.ts';
 import { loadScenarioFile } from './scenario.ts';
 
-export const DEFAULT_SCENARIO = resolve(REPO_ROOT, 'infra/sandbox/scenarios/trading-week-2026-03.json');
+export const DEFAULT_SCENARIO = resolve(REPO_ROOT, 'sandbox/scenarios/trading-week-2026-03.json');
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -33,7 +33,7 @@ export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--s
                           [--json <file>] [--report <file>] [--quiet]
   Runs the service over a scenario in simulated time against the local AWS endpoint, in-process.
   --config    policy config to try (default: the scenario's fleet.config)
-  --scenario  scenario file (default: infra/sandbox/scenarios/trading-week-2026-03.json)
+  --scenario  scenario file (default: sandbox/scenarios/trading-week-2026-03.json)
   --from      first day, in the scenario's time zone (default: the scenario's start)
   --days      number of days (default: the scenario's length)
   --json      also write the result as JSON

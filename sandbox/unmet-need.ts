@@ -9,7 +9,7 @@
  * slowest shutdown, as the endpoint is set. Everything else is *late*: the service did not have the
  * capacity back when it knew it would be needed.
  */
-import type { ReservationView } from '#infra/local-aws/types.ts';
+import type { ReservationView } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Session } from '#shared/calendar/calendar.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import type { AlarmState, ReservationSnapshot } from '#shared/domain/reservation.ts';

@@ -10,8 +10,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import type { Context } from 'aws-lambda';
-import { LocalAwsAdminClient, sdkConfigFor } from '#infra/local-aws/admin-client.ts';
+import { buildSandboxHandlers } from '#sandbox/handlers.ts';
+import { REPO_ROOT } from '#sandbox/runner.ts';
+import { describeIssues } from '#sandbox/scenario.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
@@ -31,9 +34,6 @@ import {
   type OnDemandAction,
   onDemandPayloadSchema,
 } from '#shared/on-demand/payload.ts';
-import { buildSandboxHandlers } from './handlers.ts';
-import { REPO_ROOT } from './runner.ts';
-import { describeIssues } from './scenario.ts';
 
 export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
