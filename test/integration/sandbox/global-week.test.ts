@@ -6,7 +6,9 @@ import { loadScenarioFile } from '#sandbox/scenario.ts';
 import { loadConfigFile } from '../../../shared/config/load-config.ts';
 import { capacityAt } from './support.ts';
 
-const SCENARIO = fileURLToPath(new URL('../../../sandbox/scenarios/global-week-2026-03.json', import.meta.url));
+const SCENARIO = fileURLToPath(
+  new URL('../../../sandbox/scenarios/global-week-2026-03.json', import.meta.url),
+);
 const CONFIG = loadConfigFile(fileURLToPath(new URL('../../../config/global-fleet.json', import.meta.url)));
 const RISK = 'cr-0e2b00000000b0002';
 const TOKYO = 'cr-0a9e10000000d0001';

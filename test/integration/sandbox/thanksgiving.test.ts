@@ -6,7 +6,9 @@ import { runSandbox } from '#sandbox/runner.ts';
 import { loadScenarioFile } from '#sandbox/scenario.ts';
 import { capacityAt, within } from './support.ts';
 
-const SCENARIO = fileURLToPath(new URL('../../../sandbox/scenarios/thanksgiving-week-2026.json', import.meta.url));
+const SCENARIO = fileURLToPath(
+  new URL('../../../sandbox/scenarios/thanksgiving-week-2026.json', import.meta.url),
+);
 const TRADING = 'cr-0123456789abcdef0';
 const newYorkDate = (iso: string) => DateTime.fromISO(iso, { zone: 'America/New_York' }).toISODate();
 
