@@ -66,7 +66,12 @@ export interface SourceReservation {
   stuckQuota: number;
   /** Fault: how many more Creates or Updates leave the allocation `failed`. */
   failingChanges: number;
-  clientTokens: Map<string, CreateAllocationResult>;
+}
+
+/** A Create that succeeded with a ClientToken: what it asked (to spot a mismatch) and what it answered. */
+interface IdempotentCreate {
+  request: string;
+  result: CreateAllocationResult;
 }
 
 export type DescribeEntry =
@@ -131,6 +136,8 @@ function toEventTime(ms: number): string {
 export class CapacityModel {
   private readonly byRegion = new Map<string, DescribeEntry[]>();
   private readonly byId = new Map<string, DescribeEntry>();
+  /** ClientTokens of successful Creates, per region: a token belongs to the account, not to one source. */
+  private readonly clientTokens = new Map<string, IdempotentCreate>();
   private random: () => number;
 
   constructor(private readonly deps: CapacityDependencies) {
@@ -140,6 +147,7 @@ export class CapacityModel {
   reset(): void {
     this.byRegion.clear();
     this.byId.clear();
+    this.clientTokens.clear();
     this.random = seededRandom(this.deps.settings().seed);
   }
 
@@ -208,7 +216,6 @@ export class CapacityModel {
       createdAtMs: now,
       stuckQuota: 0,
       failingChanges: 0,
-      clientTokens: new Map(),
     };
     const lent = seed.interruptible;
     if (lent) {
@@ -282,9 +289,25 @@ export class CapacityModel {
     tags: Map<string, string>;
   }): CreateAllocationResult {
     const { source } = input;
-    if (input.clientToken !== undefined) {
-      const earlier = source.clientTokens.get(input.clientToken);
-      if (earlier) return earlier;
+    // A retry with the same token and parameters answers as the first call did and changes nothing; the
+    // same token with other parameters is IdempotentParameterMismatch
+    // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
+    const tokenKey = input.clientToken === undefined ? undefined : `${source.region}/${input.clientToken}`;
+    const asked = JSON.stringify([
+      source.id,
+      input.instanceCount,
+      input.zeroSizePreference ?? 'default',
+      [...input.tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ]);
+    if (tokenKey !== undefined) {
+      const earlier = this.clientTokens.get(tokenKey);
+      if (earlier && earlier.request !== asked) {
+        throw new AwsServiceError(
+          'IdempotentParameterMismatch',
+          `The client token ${input.clientToken} was used by an earlier request with different parameters`,
+        );
+      }
+      if (earlier) return earlier.result;
     }
     this.requireActiveSource(source);
     if (source.allocation) {
@@ -322,7 +345,7 @@ export class CapacityModel {
       targetInstanceCount: allocation.target,
       status: allocation.status,
     };
-    if (input.clientToken !== undefined) source.clientTokens.set(input.clientToken, result);
+    if (tokenKey !== undefined) this.clientTokens.set(tokenKey, { request: asked, result });
     return result;
   }
 

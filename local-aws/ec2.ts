@@ -11,8 +11,21 @@ import {
   sourceAvailable,
   sourceTotal,
 } from './capacity.ts';
+import {
+  type CreateRequest,
+  type CreateTagsRequest,
+  type DeleteTagsRequest,
+  type DescribeFilterName,
+  type DescribeRequest,
+  formTree,
+  parseCreate,
+  parseCreateTags,
+  parseDeleteTags,
+  parseDescribe,
+  parseUpdate,
+  type UpdateRequest,
+} from './ec2-requests.ts';
 import { AwsServiceError } from './errors.ts';
-import type { ZeroSizePreference } from './types.ts';
 import type { LocalAwsWorld } from './world.ts';
 
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -64,87 +77,7 @@ function responseXml(action: string, requestId: string, inner: string): string {
   )}${inner}</${action}Response>`;
 }
 
-// ---------------------------------------------------------------- parameter parsing
-
-/** Collects `Prefix.N` values (1-based, any order on the wire) into a list. */
-function indexedValues(params: FormParams, prefix: string): string[] {
-  const found: Array<[number, string]> = [];
-  const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.(\\d+)$`);
-  for (const [key, value] of params) {
-    const match = pattern.exec(key);
-    if (match) found.push([Number(match[1]), value]);
-  }
-  return found.sort((a, b) => a[0] - b[0]).map(([, value]) => value);
-}
-
-/** Groups `Prefix.N.Member...` keys by N: `[{ 'Name': 'state', 'Value.1': 'active' }, ...]`. */
-function indexedStructs(params: FormParams, prefix: string): Array<Map<string, string>> {
-  const groups = new Map<number, Map<string, string>>();
-  const head = `${prefix}.`;
-  for (const [key, value] of params) {
-    if (!key.startsWith(head)) continue;
-    const rest = key.slice(head.length);
-    const dot = rest.indexOf('.');
-    if (dot <= 0) continue;
-    const index = Number(rest.slice(0, dot));
-    if (!Number.isInteger(index)) continue;
-    let group = groups.get(index);
-    if (!group) {
-      group = new Map();
-      groups.set(index, group);
-    }
-    group.set(rest.slice(dot + 1), value);
-  }
-  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, group]) => group);
-}
-
-function required(params: FormParams, name: string): string {
-  const value = params.get(name);
-  if (value === undefined || value === '') {
-    throw new AwsServiceError('MissingParameter', `The request must contain the parameter ${name}`);
-  }
-  return value;
-}
-
-function optionalInteger(params: FormParams, name: string): number | undefined {
-  const raw = params.get(name);
-  if (raw === undefined) return undefined;
-  if (!/^-?\d+$/.test(raw)) {
-    throw new AwsServiceError('InvalidParameterValue', `Value (${raw}) for parameter ${name} is invalid.`);
-  }
-  return Number(raw);
-}
-
-function nonNegative(name: string, value: number): number {
-  if (value < 0) {
-    throw new AwsServiceError(
-      'InvalidParameterValue',
-      `Value (${value}) for parameter ${name} must be >= 0.`,
-    );
-  }
-  return value;
-}
-
-function booleanParam(params: FormParams, name: string): boolean {
-  const raw = params.get(name);
-  if (raw === undefined) return false;
-  if (raw !== 'true' && raw !== 'false') {
-    throw new AwsServiceError('InvalidParameterValue', `Value (${raw}) for parameter ${name} is invalid.`);
-  }
-  return raw === 'true';
-}
-
-function zeroSizePreference(params: FormParams): ZeroSizePreference | undefined {
-  const raw = params.get('ZeroSizePreference');
-  if (raw === undefined) return undefined;
-  if (raw !== 'retain' && raw !== 'default') {
-    throw new AwsServiceError(
-      'InvalidParameterValue',
-      `Value (${raw}) for parameter ZeroSizePreference is invalid. Valid values: retain, default.`,
-    );
-  }
-  return raw;
-}
+// ---------------------------------------------------------------- shared checks
 
 function reservationId(value: string): string {
   if (!CAPACITY_RESERVATION_ID.test(value)) {
@@ -160,8 +93,8 @@ function notFound(id: string): AwsServiceError {
   );
 }
 
-function dryRunIfAsked(params: FormParams): void {
-  if (booleanParam(params, 'DryRun')) {
+function dryRunIfAsked(dryRun: boolean | undefined): void {
+  if (dryRun === true) {
     throw new AwsServiceError(
       'DryRunOperation',
       'Request would have succeeded, but DryRun flag is set.',
@@ -193,17 +126,18 @@ export function handleEc2(
   region: string,
   requestId: string,
 ): string {
+  const tree = formTree(params);
   switch (action) {
     case 'DescribeCapacityReservations':
-      return describeCapacityReservations(world, params, region, requestId);
+      return describeCapacityReservations(world, parseDescribe(tree, world.settings), region, requestId);
     case 'CreateInterruptibleCapacityReservationAllocation':
-      return createAllocation(world, params, region, requestId);
+      return createAllocation(world, parseCreate(tree), region, requestId);
     case 'UpdateInterruptibleCapacityReservationAllocation':
-      return updateAllocation(world, params, region, requestId);
+      return updateAllocation(world, parseUpdate(tree), region, requestId);
     case 'CreateTags':
-      return createTags(world, params, region, requestId);
+      return createTags(world, parseCreateTags(tree), region, requestId);
     case 'DeleteTags':
-      return deleteTags(world, params, region, requestId);
+      return deleteTags(world, parseDeleteTags(tree), region, requestId);
   }
 }
 
@@ -221,40 +155,24 @@ function sourceFor(world: LocalAwsWorld, id: string, region: string): SourceRese
 
 function createAllocation(
   world: LocalAwsWorld,
-  params: FormParams,
+  request: CreateRequest,
   region: string,
   requestId: string,
 ): string {
-  const id = reservationId(required(params, 'CapacityReservationId'));
-  required(params, 'InstanceCount');
-  const instanceCount = optionalInteger(params, 'InstanceCount')!;
-  if (instanceCount < 1) {
-    throw new AwsServiceError(
-      'InvalidParameterValue',
-      `Value (${instanceCount}) for parameter InstanceCount must be >= 1.`,
-    );
-  }
-  const preference = zeroSizePreference(params);
+  const id = reservationId(request.CapacityReservationId);
   const tags = new Map<string, string>();
-  for (const spec of indexedStructs(params, 'TagSpecification')) {
-    const resourceType = spec.get('ResourceType');
-    if (resourceType !== undefined && resourceType !== 'capacity-reservation') {
-      throw new AwsServiceError(
-        'InvalidParameterValue',
-        `'${resourceType}' is not a valid taggable resource type.`,
-      );
-    }
-    for (const [key, value] of tagPairs(spec)) tags.set(key, value);
+  for (const spec of request.TagSpecification ?? []) {
+    for (const tag of spec.Tag ?? []) tags.set(tag.Key, tag.Value ?? '');
   }
+  if (tags.size > MAX_TAGS_PER_RESOURCE) throw tagLimitExceeded();
   const source = sourceFor(world, id, region);
-  dryRunIfAsked(params);
-  const clientToken = params.get('ClientToken');
+  dryRunIfAsked(request.DryRun);
   const result = world.capacity.createAllocation({
     source,
-    instanceCount,
+    instanceCount: request.InstanceCount,
     tags,
-    ...(preference !== undefined ? { zeroSizePreference: preference } : {}),
-    ...(clientToken !== undefined ? { clientToken } : {}),
+    ...(request.ZeroSizePreference !== undefined ? { zeroSizePreference: request.ZeroSizePreference } : {}),
+    ...(request.ClientToken !== undefined ? { clientToken: request.ClientToken } : {}),
   });
   return responseXml(
     'CreateInterruptibleCapacityReservationAllocation',
@@ -268,26 +186,17 @@ function createAllocation(
 
 function updateAllocation(
   world: LocalAwsWorld,
-  params: FormParams,
+  request: UpdateRequest,
   region: string,
   requestId: string,
 ): string {
-  const id = reservationId(required(params, 'CapacityReservationId'));
-  const target = optionalInteger(params, 'TargetInstanceCount');
-  if (target !== undefined) nonNegative('TargetInstanceCount', target);
-  const preference = zeroSizePreference(params);
-  if (target === undefined && preference === undefined) {
-    throw new AwsServiceError(
-      'MissingParameter',
-      'The request must contain the parameter TargetInstanceCount',
-    );
-  }
+  const id = reservationId(request.CapacityReservationId);
   const source = sourceFor(world, id, region);
-  dryRunIfAsked(params);
+  dryRunIfAsked(request.DryRun);
   const result = world.capacity.updateAllocation({
     source,
-    ...(target !== undefined ? { targetInstanceCount: target } : {}),
-    ...(preference !== undefined ? { zeroSizePreference: preference } : {}),
+    targetInstanceCount: request.TargetInstanceCount,
+    ...(request.ZeroSizePreference !== undefined ? { zeroSizePreference: request.ZeroSizePreference } : {}),
   });
   return responseXml(
     'UpdateInterruptibleCapacityReservationAllocation',
@@ -301,50 +210,16 @@ function updateAllocation(
   );
 }
 
-function tagPairs(group: Map<string, string>): Array<[string, string]> {
-  const keys = new Map<number, { key?: string; value?: string }>();
-  for (const [member, value] of group) {
-    const match = /^Tag\.(\d+)\.(Key|Value)$/.exec(member);
-    if (!match) continue;
-    const index = Number(match[1]);
-    const pair = keys.get(index) ?? {};
-    if (match[2] === 'Key') pair.key = value;
-    else pair.value = value;
-    keys.set(index, pair);
-  }
-  const pairs: Array<[string, string]> = [];
-  for (const { key, value } of keys.values()) {
-    if (key === undefined || key === '')
-      throw new AwsServiceError('InvalidParameterValue', 'Tag key must be given');
-    validateTag(key, value ?? '');
-    pairs.push([key, value ?? '']);
-  }
-  return pairs;
-}
-
-/**
- * EC2's tag limits, in Unicode characters (code points, not UTF-16 units): keys at most 127, values at most 256
- * (API reference, `Tag`: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html).
- */
-function validateTag(key: string, value: string): void {
-  if ([...key].length > 127)
-    throw new AwsServiceError('InvalidParameterValue', `Tag key exceeds 127 characters: ${key}`);
-  if ([...value].length > 256) {
-    throw new AwsServiceError('InvalidParameterValue', `Tag value exceeds 256 characters for key ${key}`);
-  }
-  if (key.toLowerCase().startsWith('aws:')) {
-    throw new AwsServiceError('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved: ${key}`);
-  }
+/** "Maximum number of tags per resource: 50" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html). */
+function tagLimitExceeded(): AwsServiceError {
+  return new AwsServiceError('TagLimitExceeded', `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags`);
 }
 
 function taggableResources(
   world: LocalAwsWorld,
-  params: FormParams,
+  ids: readonly string[],
   region: string,
 ): Array<Map<string, string>> {
-  const ids = indexedValues(params, 'ResourceId');
-  if (ids.length === 0)
-    throw new AwsServiceError('MissingParameter', 'The request must contain the parameter ResourceId');
   return ids.map((id) => {
     if (!id.startsWith('cr-')) throw new AwsServiceError('InvalidID', `The ID '${id}' is not valid`);
     const entry = world.capacity.find(reservationId(id), region);
@@ -353,44 +228,37 @@ function taggableResources(
   });
 }
 
-function createTags(world: LocalAwsWorld, params: FormParams, region: string, requestId: string): string {
-  const pairs = tagPairs(new Map([...params].filter(([key]) => key.startsWith('Tag.'))));
-  if (pairs.length === 0)
-    throw new AwsServiceError('MissingParameter', 'The request must contain the parameter Tag');
-  const targets = taggableResources(world, params, region);
-  dryRunIfAsked(params);
+function createTags(
+  world: LocalAwsWorld,
+  request: CreateTagsRequest,
+  region: string,
+  requestId: string,
+): string {
+  const pairs = request.Tag.map((tag): [string, string] => [tag.Key, tag.Value ?? '']);
+  const targets = taggableResources(world, request.ResourceId, region);
+  dryRunIfAsked(request.DryRun);
   for (const tags of targets) {
     const newKeys = new Set(pairs.map(([key]) => key).filter((key) => !tags.has(key)));
-    if (tags.size + newKeys.size > MAX_TAGS_PER_RESOURCE) {
-      throw new AwsServiceError(
-        'TagLimitExceeded',
-        `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags`,
-      );
-    }
+    if (tags.size + newKeys.size > MAX_TAGS_PER_RESOURCE) throw tagLimitExceeded();
   }
   for (const tags of targets) for (const [key, value] of pairs) tags.set(key, value);
   return responseXml('CreateTags', requestId, element('return', true));
 }
 
-function deleteTags(world: LocalAwsWorld, params: FormParams, region: string, requestId: string): string {
-  const targets = taggableResources(world, params, region);
-  const requested = new Map<number, { key?: string; value?: string }>();
-  for (const [member, value] of params) {
-    const match = /^Tag\.(\d+)\.(Key|Value)$/.exec(member);
-    if (!match) continue;
-    const pair = requested.get(Number(match[1])) ?? {};
-    if (match[2] === 'Key') pair.key = value;
-    else pair.value = value;
-    requested.set(Number(match[1]), pair);
-  }
-  dryRunIfAsked(params);
+function deleteTags(
+  world: LocalAwsWorld,
+  request: DeleteTagsRequest,
+  region: string,
+  requestId: string,
+): string {
+  const targets = taggableResources(world, request.ResourceId, region);
+  dryRunIfAsked(request.DryRun);
   for (const tags of targets) {
-    if (requested.size === 0) {
+    if (request.Tag === undefined) {
       tags.clear();
       continue;
     }
-    for (const { key, value } of requested.values()) {
-      if (key === undefined) continue;
+    for (const { Key: key, Value: value } of request.Tag) {
       // With a value, only a tag holding exactly that value goes (EC2's DeleteTags semantics).
       if (value === undefined || tags.get(key) === value) tags.delete(key);
     }
@@ -413,65 +281,59 @@ function globPattern(value: string): (candidate: string) => boolean {
   return (candidate) => regex.test(candidate);
 }
 
-function entryFacts(entry: DescribeEntry): {
-  state: string;
-  instanceType: string;
-  availabilityZone: string;
-  tags: Map<string, string>;
-  interruptible: boolean;
-  matchCriteria: string;
-} {
-  if (entry.kind === 'source') {
-    const { source } = entry;
-    return {
-      state: source.state,
-      instanceType: source.instanceType,
-      availabilityZone: source.availabilityZone,
-      tags: source.tags,
-      interruptible: false,
-      matchCriteria: 'open',
-    };
-  }
-  const { allocation } = entry;
+/** What each documented filter reads of a reservation; undefined: the reservation has no such value. */
+type FilterFacts = Record<Exclude<DescribeFilterName, `tag:${string}` | 'tag-key'>, string | undefined>;
+
+function entryFacts(entry: DescribeEntry, accountId: string): FilterFacts {
+  const source = entry.kind === 'source' ? entry.source : entry.allocation.source;
+  const interruptible = entry.kind === 'interruptible';
   return {
-    state: allocation.reservationState,
-    instanceType: allocation.source.instanceType,
-    availabilityZone: allocation.source.availabilityZone,
-    tags: allocation.tags,
-    interruptible: true,
-    matchCriteria: 'targeted',
+    'instance-type': source.instanceType,
+    'owner-id': accountId,
+    // The endpoint's reservations are all Linux/UNIX, default tenancy, unlimited, outside Outposts and
+    // placement groups, as entryXml shows them.
+    'instance-platform': 'Linux/UNIX',
+    'availability-zone': source.availabilityZone,
+    'availability-zone-id': source.availabilityZoneId,
+    tenancy: 'default',
+    'outpost-arn': undefined,
+    state: interruptible ? entry.allocation.reservationState : source.state,
+    'start-date': iso(interruptible ? entry.allocation.createdAtMs : source.createdAtMs),
+    'end-date': undefined,
+    'end-date-type': 'unlimited',
+    'instance-match-criteria': interruptible ? 'targeted' : 'open',
+    'placement-group-arn': undefined,
+    interruptible: String(interruptible),
   };
 }
 
-function filterPredicate(name: string, values: string[]): EntryPredicate {
-  const matchers = values.map(globPattern);
+function tagsOf(entry: DescribeEntry): Map<string, string> {
+  return entry.kind === 'source' ? entry.source.tags : entry.allocation.tags;
+}
+
+/** A date filter's value matches the same instant, or as a pattern over the ISO text Describe shows. */
+function dateMatcher(value: string): (candidate: string) => boolean {
+  if (/[*?]/.test(value)) return globPattern(value);
+  const ms = Date.parse(value);
+  return (candidate) => Date.parse(candidate) === ms;
+}
+
+function filterPredicate(
+  name: DescribeFilterName,
+  values: readonly string[],
+  accountId: string,
+): EntryPredicate {
+  const isDate = name === 'start-date' || name === 'end-date';
+  const matchers = values.map(isDate ? dateMatcher : globPattern);
   const any = (candidate: string | undefined): boolean =>
     candidate !== undefined && matchers.some((match) => match(candidate));
   if (name.startsWith('tag:')) {
     const key = name.slice(4);
-    return (entry) => any(entryFacts(entry).tags.get(key));
+    return (entry) => any(tagsOf(entry).get(key));
   }
-  switch (name) {
-    case 'state':
-      return (entry) => any(entryFacts(entry).state);
-    case 'instance-type':
-      return (entry) => any(entryFacts(entry).instanceType);
-    case 'availability-zone':
-      return (entry) => any(entryFacts(entry).availabilityZone);
-    case 'tag-key':
-      return (entry) => [...entryFacts(entry).tags.keys()].some((key) => any(key));
-    case 'interruptible':
-      return (entry) => any(String(entryFacts(entry).interruptible));
-    case 'instance-match-criteria':
-      return (entry) => any(entryFacts(entry).matchCriteria);
-    case 'owner-id':
-    case 'tenancy':
-    case 'instance-platform':
-    case 'end-date-type':
-      return () => true;
-    default:
-      throw new AwsServiceError('InvalidParameterValue', `The filter '${name}' is invalid`);
-  }
+  if (name === 'tag-key') return (entry) => [...tagsOf(entry).keys()].some((key) => any(key));
+  const fact = name as keyof FilterFacts;
+  return (entry) => any(entryFacts(entry, accountId)[fact]);
 }
 
 /** The page cursor is an opaque offset into the region's creation-ordered list. */
@@ -487,30 +349,18 @@ function decodeToken(token: string): number {
 
 function describeCapacityReservations(
   world: LocalAwsWorld,
-  params: FormParams,
+  request: DescribeRequest,
   region: string,
   requestId: string,
 ): string {
-  const bounds = world.settings.maxResults;
-  const maxResults = optionalInteger(params, 'MaxResults');
-  if (maxResults !== undefined && (maxResults < bounds.min || maxResults > bounds.max)) {
-    throw new AwsServiceError(
-      'InvalidParameterValue',
-      `Value (${maxResults}) for parameter MaxResults is invalid. Expecting a value between ${bounds.min} and ${bounds.max}.`,
-    );
-  }
-  const ids = indexedValues(params, 'CapacityReservationId').map(reservationId);
-  const predicates = indexedStructs(params, 'Filter').map((filter) => {
-    const name = filter.get('Name');
-    if (name === undefined) throw new AwsServiceError('MissingParameter', 'Filter.N.Name is required');
-    const values = [...filter.entries()]
-      .filter(([member]) => member.startsWith('Value.'))
-      .map(([, value]) => value);
-    return filterPredicate(name, values);
-  });
-  const nextToken = params.get('NextToken');
+  const accountId = world.settings.accountId;
+  const ids = (request.CapacityReservationId ?? []).map(reservationId);
+  const predicates = (request.Filter ?? []).map((filter) =>
+    filterPredicate(filter.Name as DescribeFilterName, filter.Value ?? [], accountId),
+  );
+  const nextToken = request.NextToken;
   const offset = nextToken !== undefined && nextToken !== '' ? decodeToken(nextToken) : 0;
-  dryRunIfAsked(params);
+  dryRunIfAsked(request.DryRun);
 
   let candidates: readonly DescribeEntry[];
   if (ids.length > 0) {
@@ -522,7 +372,7 @@ function describeCapacityReservations(
   } else {
     candidates = world.capacity.entriesOf(region);
   }
-  const pageSize = maxResults ?? bounds.default;
+  const pageSize = request.MaxResults ?? world.settings.maxResults.default;
   let xml = '';
   let taken = 0;
   let index = offset;
