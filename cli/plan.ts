@@ -1,57 +1,67 @@
 /**
- * `npm run plan -- --at <ISO> [--alarm NAME=STATE ...] [--config <file>] [--observation <file>] [--json]`
+ * `npm run plan -- --at <ISO> [--alarm NAME=STATE ...] [--config <file>] [--observation <file>]
+ * [--output table|json]`
  *
  * What the policy decides at a given time, and why, without AWS: the on-call engineer's "what will happen
  * at 09:00 tomorrow?". Without an observation file it assumes the example fleet off-hours (trading 60 lent,
- * risk-engine 1 lent per AZ) with every alarm OK.
+ * risk-engine 1 lent per AZ) with every alarm OK; that state belongs to the example config only, so another
+ * config needs its own observation.
  */
 import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { DateTime } from 'luxon';
 import { marketTimeZone } from '#shared/calendar/calendar.ts';
 import { exampleFleetAlarms, exampleFleetReservations } from '#shared/config/example-fleet.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
-import { ConfigError, type PolicyConfig } from '#shared/config/schema.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
+import { formatTime } from '#shared/display/time.ts';
 import type { AlarmState } from '#shared/domain/reservation.ts';
 import { decide } from '#shared/policy/decide.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { ObservationError, parseObservation } from '#shared/policy/observation-schema.ts';
 import type { Decision, Observation, PolicyResult } from '#shared/policy/types.ts';
+import { formatTable, type OutputFormat, outputFormat } from './table.ts';
+import { parseCommandLine, runCommand, UsageError } from './usage.ts';
 
 const DEFAULT_CONFIG = 'config/example.json';
 const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-const USAGE = `usage: npm run plan -- --at <ISO time> [--alarm NAME=STATE ...] [--config <file>] [--observation <file>] [--json]
+export const PLAN_USAGE = `usage: npm run plan -- --at <ISO time> [--alarm NAME=STATE ...] [--config <file>] [--observation <file>]
+                      [--output table|json]
 
   --at           the moment to plan for, with its offset: 2026-11-27T12:45:00-05:00 or 2026-11-27T17:45:00Z
-  --alarm        set an alarm's state (OK, ALARM or INSUFFICIENT_DATA); repeatable
+  --alarm        set an alarm's state: NAME=STATE with STATE OK, ALARM or INSUFFICIENT_DATA; repeatable
   --config       policy config file (default ${DEFAULT_CONFIG})
-  --observation  JSON {reservations, alarms, reclaimDurationsSeconds?}; default: the example fleet off-hours
-  --json         print {at, decisions, warnings} as JSON instead of a table`;
+  --observation  the fleet's state, JSON {reservations, alarms, reclaimDurationsSeconds?}; default: the
+                 example fleet off-hours (only with the example config)
+  --output       table (default, for people) or json (for programs); --json is short for --output json
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+  Per reservation: owned (instances reserved), owner needs (instances the owner must hold now), lent now and
+  lent target (instances lent to other teams through the interruptible allocation, now and as planned), so
+  "lent target 0" means everything is back with the owner.`;
 
 interface PlanOptions {
   at: Date;
   alarms: Record<string, AlarmState>;
   configPath: string;
   observationPath?: string;
-  json: boolean;
+  output: OutputFormat;
 }
 
-function parseOptions(argv: string[]): PlanOptions | 'help' {
-  let parsed: ReturnType<typeof parseCli>;
-  try {
-    parsed = parseCli(argv);
-  } catch (error: unknown) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
+function parseOptions(argv: readonly string[]): PlanOptions {
+  const { values, positionals } = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      at: { type: 'string' },
+      alarm: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      observation: { type: 'string' },
+      output: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`);
   if (values.at === undefined) throw new UsageError('--at is required');
   if (!ISO_WITH_ZONE.test(values.at) || Number.isNaN(Date.parse(values.at))) {
@@ -74,29 +84,28 @@ function parseOptions(argv: string[]): PlanOptions | 'help' {
     at: new Date(values.at),
     alarms,
     configPath: values.config ?? DEFAULT_CONFIG,
-    json: values.json ?? false,
+    output: outputFormat(values.output, values.json),
   };
   if (values.observation !== undefined) options.observationPath = values.observation;
   return options;
 }
 
-function parseCli(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      at: { type: 'string' },
-      alarm: { type: 'string', multiple: true },
-      config: { type: 'string' },
-      observation: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+/** The example fleet's state, for the example config; another fleet's state is never guessed. */
+function exampleObservation(config: PolicyConfig, configPath: string): Observation {
+  const reservations = exampleFleetReservations();
+  const known = new Set(reservations.map((reservation) => reservation.reservationId));
+  const foreign = config.reservations.filter((entry) => entry.id === undefined || !known.has(entry.id));
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `${configPath} is not the example fleet (${foreign.map((entry) => entry.name ?? entry.id ?? 'a selector').join(', ')}), ` +
+        'so its state must be given: --observation <file> (JSON {reservations, alarms}; `npm run discover -- --observation-out <file>` writes one from EC2), ' +
+        'or ask the running service with `npm run oncall -- plan`',
+    );
+  }
+  return { reservations, alarms: exampleFleetAlarms() };
 }
 
-function readObservation(path: string | undefined): Observation {
-  if (path === undefined) return { reservations: exampleFleetReservations(), alarms: exampleFleetAlarms() };
+function readObservation(path: string): Observation {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -120,45 +129,35 @@ function zoneOf(decision: Decision, config: PolicyConfig): string {
   return entry === undefined ? 'UTC' : marketTimeZone(entry.market, calendarOptions(config));
 }
 
-function formatTable(result: PolicyResult, config: PolicyConfig, at: Date): string {
-  const header = ['reservation', 'name', 'owned', 'current', 'need', 'target', 'action', 'next change'];
+function formatPlan(result: PolicyResult, config: PolicyConfig, at: Date): string {
+  const firstZone = result.decisions[0] === undefined ? 'UTC' : zoneOf(result.decisions[0], config);
   const rows = result.decisions.map((decision) => {
     const zone = zoneOf(decision, config);
-    const next =
-      decision.nextChangeAt === undefined
-        ? '-'
-        : DateTime.fromJSDate(decision.nextChangeAt, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
     return [
       decision.reservationId,
       decision.name ?? '-',
       String(decision.owned),
-      String(decision.currentTarget),
       String(decision.need),
+      String(decision.currentTarget),
       String(decision.target),
       decision.action,
-      next,
+      decision.nextChangeAt === undefined ? '-' : formatTime(decision.nextChangeAt, zone, { year: true }),
     ];
   });
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  const table = formatTable(
+    ['reservation', 'name', 'owned', 'owner needs', 'lent now', 'lent target', 'action', 'next change'],
+    rows,
+    {
+      rightAligned: [2, 3, 4, 5],
+      details: result.decisions.map((decision) => [
+        ...decision.reasons,
+        ...(decision.deadline === undefined
+          ? []
+          : [`deadline: back by ${formatTime(decision.deadline, zoneOf(decision, config), { year: true })}`]),
+      ]),
+    },
   );
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join('  ')
-      .trimEnd();
-  const out = [
-    `plan at ${at.toISOString()}`,
-    '',
-    line(header),
-    line(widths.map((width) => '-'.repeat(width))),
-  ];
-  result.decisions.forEach((decision, index) => {
-    out.push(line(rows[index] ?? []));
-    for (const reason of decision.reasons) out.push(`    - ${reason}`);
-    if (decision.deadline !== undefined)
-      out.push(`    - deadline: back by ${decision.deadline.toISOString()}`);
-  });
+  const out = [`plan at ${formatTime(at, firstZone, { year: true })}`, '', table];
   if (result.closures !== undefined) {
     out.push('', 'short-notice closures (on-call):');
     for (const closure of result.closures) out.push(`  ${closure.market} ${closure.date}: ${closure.reason}`);
@@ -170,46 +169,28 @@ function formatTable(result: PolicyResult, config: PolicyConfig, at: Date): stri
   return out.join('\n');
 }
 
-function main(argv: string[]): number {
-  let options: PlanOptions | 'help';
-  try {
-    options = parseOptions(argv);
-  } catch (error: unknown) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`plan: ${error.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw error;
+function plan(argv: readonly string[]): number {
+  const options = parseOptions(argv);
+  const config = loadConfigFile(options.configPath);
+  const unknown = Object.keys(options.alarms).filter((name) => !knownAlarms(config).has(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown alarm ${unknown.join(', ')}; configured: ${[...knownAlarms(config)].join(', ')}`,
+    );
   }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
+  const observation =
+    options.observationPath === undefined
+      ? exampleObservation(config, options.configPath)
+      : readObservation(options.observationPath);
+  observation.alarms = { ...observation.alarms, ...options.alarms };
+  const result = decide(observation, config, options.at);
+  if (options.output === 'json') {
+    process.stdout.write(`${JSON.stringify({ at: options.at.toISOString(), ...result }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatPlan(result, config, options.at)}\n`);
   }
-  try {
-    const config = loadConfigFile(options.configPath);
-    const unknown = Object.keys(options.alarms).filter((name) => !knownAlarms(config).has(name));
-    if (unknown.length > 0) {
-      process.stderr.write(
-        `plan: unknown alarm ${unknown.join(', ')}; configured: ${[...knownAlarms(config)].join(', ')}\n`,
-      );
-      return 2;
-    }
-    const observation = readObservation(options.observationPath);
-    observation.alarms = { ...observation.alarms, ...options.alarms };
-    const result = decide(observation, config, options.at);
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify({ at: options.at.toISOString(), ...result }, null, 2)}\n`);
-    } else {
-      process.stdout.write(`${formatTable(result, config, options.at)}\n`);
-    }
-    return 0;
-  } catch (error: unknown) {
-    if (error instanceof ConfigError || error instanceof ObservationError) {
-      process.stderr.write(`plan: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+process.exitCode = await runCommand('plan', PLAN_USAGE, argv, () => plan(argv));

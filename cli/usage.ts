@@ -1,4 +1,6 @@
 /** What the CLIs say when they are called wrongly or cannot reach the endpoint, in one voice. */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { formatProblems } from './problems.ts';
 
 /** node:util's parseArgs error for an unknown or malformed flag, as a sentence that names the flag. */
 export function argumentProblem(error: unknown): string | undefined {
@@ -25,4 +27,75 @@ export function endpointProblem(error: unknown, url: string): string | undefined
     ('code' in error && error.code === 'ECONNREFUSED');
   if (!unreachable) return undefined;
   return `no AWS endpoint answered at ${url}${code ? ` (${code})` : ''}: start the local one with \`npm run local-aws -- --example\` (or set AWS_ENDPOINT_URL)`;
+}
+
+/** The command was called wrongly: printed as `<command>: <message>` with the usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** node:util's parseArgs, with an unknown or malformed flag thrown as a UsageError that names it. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error: unknown) {
+    const problem = argumentProblem(error);
+    if (problem !== undefined) throw new UsageError(problem);
+    throw error;
+  }
+}
+
+/** `--help` or `-h` among the arguments (before a `--` that ends the options). */
+export function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
+/** The usage's first paragraph (the command line itself), and where the rest is: for mistakes. */
+export function synopsis(usage: string): string {
+  const [first = usage] = usage.split('\n\n');
+  return first === usage ? usage : `${first}\n(--help explains every option)`;
+}
+
+/** Where a command writes: stdout for answers and usage asked for, stderr for mistakes. */
+export interface CommandIo {
+  write(text: string): void;
+  writeError(text: string): void;
+}
+
+export const processIo: CommandIo = {
+  write: (text) => process.stdout.write(text),
+  writeError: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs a command's main in the one way every CLI answers: `--help` prints the usage and exits 0 before
+ * anything else runs; a UsageError prints `<command>: <message>` and the usage and exits 2; a mistake in a
+ * config, scenario or observation prints each problem on its own line with its field path and exits 2.
+ */
+export async function runCommand(
+  command: string,
+  usage: string,
+  argv: readonly string[],
+  main: () => Promise<number> | number,
+  io: CommandIo = processIo,
+): Promise<number> {
+  if (asksForHelp(argv)) {
+    io.write(`${usage}\n`);
+    return 0;
+  }
+  try {
+    return await main();
+  } catch (error: unknown) {
+    if (error instanceof UsageError) {
+      io.writeError(`${command}: ${error.message}\n\n${synopsis(usage)}\n`);
+      return 2;
+    }
+    const problems = formatProblems(command, error);
+    if (problems !== undefined) {
+      io.writeError(`${problems}\n`);
+      return 2;
+    }
+    throw error;
+  }
 }
