@@ -52,7 +52,7 @@ export async function packageTemplate(
 ): Promise<PackagedService> {
   const serviceDir = mkdtempSync(path.join(tmpdir(), 'odcr-package-'));
   cpSync(path.join(REPO_ROOT, 'serverless.yml'), path.join(serviceDir, 'serverless.yml'));
-  for (const folder of ['iam', 'alarms', 'dashboard', 'schedules']) {
+  for (const folder of ['iam', 'alarms', 'dashboard', 'schedules', 'osls']) {
     cpSync(path.join(REPO_ROOT, 'infra', folder), path.join(serviceDir, 'infra', folder), {
       recursive: true,
       filter: (source) => !source.endsWith('.ts'),
@@ -98,6 +98,7 @@ const PACKAGE_INPUTS = [
   'infra/alarms',
   'infra/dashboard',
   'infra/schedules',
+  'infra/osls',
 ];
 const LOCK_STALE_MS = 5 * 60_000;
 const WAIT_MS = 180_000;
