@@ -137,7 +137,13 @@ export function managedRegions(config: Pick<PolicyConfig, 'regions'>): string[] 
 /** The alarm name the alarm rule listens for when the config names none: one that no alarm is expected to have. */
 export const NO_ALARMS_CONFIGURED = 'odcr-reclaimer:no-alarms-configured';
 
-/** Values serverless.yml includes with `${file(./dist/infra/derived.json):...}`. */
+/**
+ * How serverless.yml includes the derived values: `${file(./infra/osls/derived.cjs)}` reads
+ * dist/infra/derived.json, building it first on a fresh clone. The sandbox supplies them under this name.
+ */
+export const DERIVED_VALUES_SOURCE = './infra/osls/derived.cjs';
+
+/** Values serverless.yml includes as `${self:custom.derived.<name>}` (see DERIVED_VALUES_SOURCE). */
 export function derivedTemplateValues(config: PolicyConfig) {
   const configured = configuredAlarmNames(config);
   // An EventBridge pattern cannot list zero values, nor an IAM statement zero resources: a fleet without alarms

@@ -24,7 +24,7 @@ import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.t
 import type { EventRecord, ReservationView, SeedRule, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
-import { derivedTemplateValues } from '#infra/build.ts';
+import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
 import {
   type CalendarOptions,
   dayStatus,
@@ -178,7 +178,7 @@ export function prepareSandbox(
   const window = sandboxWindow(scenario, options.from, options.days);
   const config = loadConfigFile(scenario.configFile);
   const triggers = readServerlessTriggers(options.serverlessFile ?? resolve(REPO_ROOT, 'serverless.yml'), {
-    files: { './dist/infra/derived.json': derivedTemplateValues(config) },
+    files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
   });
   checkScenarioAgainstConfig(scenario, config, triggers.region);
   return { window, config, triggers };
@@ -228,7 +228,7 @@ export function sandboxFunctionRoles(
   serverlessFile = resolve(REPO_ROOT, 'serverless.yml'),
 ): FunctionRole[] {
   return readFunctionRoles(serverlessFile, {
-    files: { './dist/infra/derived.json': derivedTemplateValues(config) },
+    files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
     accountId,
   });
 }

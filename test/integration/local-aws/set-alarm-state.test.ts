@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { derivedTemplateValues } from '#infra/build.ts';
+import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
 import { matchesEventPattern } from '#sandbox/event-pattern.ts';
 import { readServerlessTriggers } from '#sandbox/serverless-triggers.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -50,7 +50,7 @@ describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
     // The deployed rule, as the sandbox reads it from serverless.yml, matches the event EventBridge would carry.
     const config = loadConfigFile(resolve('config/example.json'));
     const triggers = readServerlessTriggers(resolve('serverless.yml'), {
-      files: { './dist/infra/derived.json': derivedTemplateValues(config) },
+      files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
     });
     const alarmRules = triggers.rules.filter((rule) => rule.functionName === 'reclaim-on-alarm');
     expect(alarmRules.length).toBeGreaterThan(0);
