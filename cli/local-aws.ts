@@ -1,6 +1,7 @@
 /**
  * `npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example] [--speed N]
- *  [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`
+ *  [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]
+ *  [--request-rate-scale N]`
  * Starts the local AWS endpoint and prints `listening on http://host:port` once it accepts requests.
  */
 import './node-warnings.ts';
@@ -11,7 +12,8 @@ import type { LocalAwsSettings, SeedState } from '@odcr-reclaimer/local-aws/type
 import { argumentProblem } from './usage.ts';
 
 const USAGE = `usage: npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example]
-       [--speed N] [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]`;
+       [--speed N] [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]
+       [--request-rate-scale N]   EC2's request throttling: 1 as AWS, 0 off (the default), else scaled`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       'shutdown-seconds': { type: 'string' },
       seed: { type: 'string' },
       start: { type: 'string' },
+      'request-rate-scale': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -79,6 +82,8 @@ async function main(): Promise<void> {
   const shutdownSeconds = numberOption('shutdown-seconds', values['shutdown-seconds']);
   if (shutdownSeconds !== undefined) settings.shutdownSeconds = shutdownSeconds;
   if (values.seed !== undefined) settings.seed = values.seed;
+  const requestRateScale = numberOption('request-rate-scale', values['request-rate-scale']);
+  if (requestRateScale !== undefined) settings.requestRateScale = requestRateScale;
   if (values.start !== undefined) {
     if (Number.isNaN(Date.parse(values.start)))
       throw new UsageError(`--start needs an ISO time, got ${values.start}`);

@@ -272,6 +272,14 @@ export class LocalAwsServer {
             `The action ${action} is not valid for this web service.`,
           );
         }
+        // Every request costs a token, denied ones too: throttling is EC2's front door.
+        world.ec2Throttle.admit({
+          account: world.settings.accountId,
+          region,
+          action,
+          nowMs: world.nowMs(),
+          scale: world.settings.requestRateScale,
+        });
         authorize();
         await this.applyFault('ec2', action);
         const body = handleEc2(world, action, form, region, requestId);

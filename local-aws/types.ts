@@ -38,6 +38,11 @@ export interface LocalAwsSettings {
   cancelSeconds: number;
   /** Account id of the owner (ARNs, `ownerId`) (extension). */
   accountId: string;
+  /**
+   * EC2's request throttling (throttle.ts): 1 enforces EC2's default token buckets, another positive figure
+   * scales every bucket's size and refill rate by it, 0 switches throttling off (the default of tests).
+   */
+  requestRateScale: number;
 }
 
 export interface SeedInterruptible {

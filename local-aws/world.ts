@@ -10,6 +10,7 @@ import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorC
 import { IamEnforcer, type IamRequest, type IamView } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
+import { Ec2RequestThrottle } from './throttle.ts';
 import type {
   AlarmState,
   AlarmView,
@@ -50,6 +51,7 @@ export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): Loca
     maxResults: { min: 5, max: 1000, default: 1000 },
     cancelSeconds: 30,
     accountId: '123456789012',
+    requestRateScale: 0,
     ...overrides,
   };
 }
@@ -136,6 +138,8 @@ export class LocalAwsWorld {
   readonly datumsByMetric = new Map<string, StoredDatum[]>();
   /** IAM enforcement: off (any credentials pass) until principals are loaded. */
   readonly iam = new IamEnforcer();
+  /** EC2's token buckets, used while `settings.requestRateScale` is above 0. */
+  readonly ec2Throttle = new Ec2RequestThrottle();
   private readonly datums: StoredDatum[] = [];
   private readonly eventLog: StoredEvent[] = [];
   private readonly callLog: StoredCall[] = [];
@@ -556,7 +560,12 @@ export class LocalAwsWorld {
       }
       next.updateWhileUpdating = body.updateWhileUpdating;
     }
-    for (const key of ['shutdownSeconds', 'shutdownSpreadSeconds', 'cancelSeconds'] as const) {
+    for (const key of [
+      'shutdownSeconds',
+      'shutdownSpreadSeconds',
+      'cancelSeconds',
+      'requestRateScale',
+    ] as const) {
       const value = body[key];
       if (value === undefined) continue;
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -582,6 +591,7 @@ export class LocalAwsWorld {
     this.callLog.length = 0;
     this.faultList = [];
     this.iam.clear();
+    this.ec2Throttle.reset();
     return {};
   }
 

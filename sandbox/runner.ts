@@ -193,7 +193,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
   const local = await startLocalAws({
     port: 0,
     seed,
-    settings: { ...settings, start: new Date(window.start).toISOString() },
+    // EC2's request throttling is on, as in AWS, unless the scenario says otherwise.
+    settings: { requestRateScale: 1, ...settings, start: new Date(window.start).toISOString() },
   });
   try {
     const roles = sandboxFunctionRoles(

@@ -184,6 +184,8 @@ const settingsSchema = z.strictObject({
     .regex(/^\d{12}$/, 'expected a 12-digit account id')
     .optional(),
   maxResults: z.strictObject({ min: count, max: count, default: count }).optional(),
+  /** EC2's request throttling: 1 (the default) as AWS, another figure scales the buckets, 0 is off. */
+  requestRateScale: z.number().min(0).optional(),
 });
 
 export const scenarioSchema = z
