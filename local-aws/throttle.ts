@@ -72,7 +72,12 @@ export class Ec2RequestThrottle {
     if (state === undefined) {
       const bucket = bucketOf(request.action);
       const capacity = bucket.capacity * request.scale;
-      state = { capacity, refillPerSecond: bucket.refillPerSecond * request.scale, tokens: capacity, atMs: request.nowMs };
+      state = {
+        capacity,
+        refillPerSecond: bucket.refillPerSecond * request.scale,
+        tokens: capacity,
+        atMs: request.nowMs,
+      };
       this.buckets.set(key, state);
     }
     if (request.nowMs > state.atMs) {

@@ -334,7 +334,7 @@ class SandboxRunner {
     this.handlers = await buildSandboxHandlers((functionName) => {
       const own = this.credentials.find((entry) => entry.functionName === functionName);
       if (own === undefined) throw new SandboxError(`serverless.yml gives ${functionName} no role`);
-      const gateways = sandboxGateways(this.local, this.triggers, this.config, own.credentials);
+      const gateways = sandboxGateways(this.local, this.triggers, this.config, own.credentials, clock);
       const wrap = this.options.hooks?.gateways;
       return { gateways: wrap ? wrap(gateways, own) : gateways, config: this.config, clock, logger };
     });
@@ -1007,6 +1007,7 @@ function sandboxGateways(
   triggers: ServerlessTriggers,
   config: PolicyConfig,
   credentials: FunctionCredentials['credentials'],
+  clock: Clock,
 ): Gateways {
   const sdk = { ...inProcessSdkConfig(local, triggers.region), credentials };
   const environment = triggers.environment['reclaim-on-schedule'] ?? {};
@@ -1019,8 +1020,12 @@ function sandboxGateways(
   });
   return {
     // Every region of the config, as production wires it; the function's own region without `regions`.
-    capacity: createCapacityGateway(config.regions, (region) =>
-      createEc2ClientFrom({ ...inProcessSdkConfig(local, region ?? triggers.region), credentials }),
+    // Paced on the simulated clock, to the throttling the endpoint enforces.
+    capacity: createCapacityGateway(
+      config.regions,
+      (region) =>
+        createEc2ClientFrom({ ...inProcessSdkConfig(local, region ?? triggers.region), credentials }),
+      clock,
     ),
     alarms: cloudWatch,
     events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),

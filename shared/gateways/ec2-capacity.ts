@@ -21,6 +21,7 @@ import {
 } from '../domain/reservation.ts';
 import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
 import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
+import type { Ec2RequestPacer } from './ec2-pacer.ts';
 import { Ec2QueryProtocol } from './ec2-query-protocol.ts';
 
 export interface CreateAllocationRequest {
@@ -121,6 +122,8 @@ export const IDS_PER_DESCRIBE = 100;
 
 export interface Ec2CapacityGatewayOptions {
   client?: EC2Client;
+  /** Paces the client's requests to EC2's request limits (one pacer per region and container). */
+  pacer?: Ec2RequestPacer;
 }
 
 /**
@@ -142,6 +145,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
 
   constructor(options: Ec2CapacityGatewayOptions = {}) {
     this.client = options.client ?? createEc2Client();
+    options.pacer?.attach(this.client);
   }
 
   async describeManaged(options: DescribeOptions = {}): Promise<ReservationSnapshot[]> {

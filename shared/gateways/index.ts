@@ -5,6 +5,7 @@ import type { LeaseGateway } from './lease.ts';
 
 export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
+export * from './ec2-pacer.ts';
 export * from './eventbridge.ts';
 export * from './lease.ts';
 export * from './multi-region.ts';

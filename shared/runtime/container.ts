@@ -12,6 +12,7 @@ import {
   createEventBridgeClient,
   DynamoDbLeaseGateway,
   Ec2CapacityGateway,
+  Ec2RequestPacer,
   EventBridgeGateway,
   type Gateways,
   MultiRegionCapacityGateway,
@@ -64,16 +65,18 @@ export function createGateways(
  * EC2 in the function's own region, or in each region the config lists (one client per region, built once
  * per container): EC2 is regional, the service's events, alarms and tracker are not duplicated per region.
  * `ec2Client` builds the client of a region (the function's own when undefined); the simulator passes one
- * that reaches the local endpoint, so it wires regions exactly as production does.
+ * that reaches the local endpoint, so it wires regions exactly as production does. Each region's client is
+ * paced to EC2's request limits on `clock` (the simulator's simulated one): EC2 throttles per region.
  */
 export function createCapacityGateway(
   regions?: readonly string[],
   ec2Client: (region?: string) => EC2Client = createEc2Client,
+  clock: Clock = systemClock,
 ): CapacityGateway {
-  if (regions === undefined || regions.length === 0) return new Ec2CapacityGateway({ client: ec2Client() });
-  return new MultiRegionCapacityGateway(
-    new Map(regions.map((region) => [region, new Ec2CapacityGateway({ client: ec2Client(region) })])),
-  );
+  const regional = (region?: string) =>
+    new Ec2CapacityGateway({ client: ec2Client(region), pacer: new Ec2RequestPacer({ clock }) });
+  if (regions === undefined || regions.length === 0) return regional();
+  return new MultiRegionCapacityGateway(new Map(regions.map((region) => [region, regional(region)])));
 }
 
 /** Loads the policy config file named by ODCR_CONFIG_FILE, naming the variable in the error if it fails. */

@@ -4,9 +4,10 @@ import {
   EC2Client,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
+import { sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { EC2_THROTTLE_BUCKETS, EC2_THROTTLE_CATEGORIES } from '@odcr-reclaimer/local-aws/throttle.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sdkConfigFor } from '#infra/local-aws/admin-client.ts';
-import { EC2_ACTION_BUCKETS, EC2_BUCKET_CATEGORIES } from '#shared/domain/ec2-request-limits.ts';
+import { EC2_ACTION_BUCKETS } from '#shared/domain/ec2-request-limits.ts';
 import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
 
 // One attempt per call: these tests look at what the endpoint answers, not at the SDK's retries.
@@ -54,9 +55,14 @@ async function burst(count: number, call: () => Promise<unknown>): Promise<numbe
 }
 
 describe("EC2's request throttling", () => {
+  it('enforces the limits the service paces itself to', () => {
+    // The endpoint plays AWS and imports nothing from the service: the two statements of EC2's limits must agree.
+    expect(EC2_THROTTLE_BUCKETS).toEqual(EC2_ACTION_BUCKETS);
+  });
+
   it('allows a full bucket at once, then refuses with RequestLimitExceeded, HTTP 503', async () => {
     const { ec2 } = await start(1);
-    const { capacity } = EC2_BUCKET_CATEGORIES.nonMutating;
+    const { capacity } = EC2_THROTTLE_CATEGORIES.nonMutating;
     expect(await burst(capacity + 1, () => describeOne(ec2))).toBe(capacity);
     const refused = await failureOf(describeOne(ec2));
     expect(refused.name).toBe('RequestLimitExceeded');
@@ -65,7 +71,7 @@ describe("EC2's request throttling", () => {
 
   it('refills at the documented rate on the simulated clock', async () => {
     const { endpoint, ec2 } = await start(1);
-    const { capacity, refillPerSecond } = EC2_BUCKET_CATEGORIES.nonMutating;
+    const { capacity, refillPerSecond } = EC2_THROTTLE_CATEGORIES.nonMutating;
     expect(await burst(capacity + 1, () => describeOne(ec2))).toBe(capacity);
     endpoint.aws.advance(1);
     expect(await burst(capacity, () => describeOne(ec2))).toBe(refillPerSecond);
@@ -83,21 +89,21 @@ describe("EC2's request throttling", () => {
           TargetInstanceCount: 10,
         }),
       );
-    const { capacity } = EC2_BUCKET_CATEGORIES.mutating;
+    const { capacity } = EC2_THROTTLE_CATEGORIES.mutating;
     // Updates to the same target: each one is a request, whatever it changes.
     expect(await burst(capacity + 1, update)).toBe(capacity);
     // CreateTags is uncategorized, with a bucket of its own, untouched by the updates.
     const tag = () =>
       ec2.send(new CreateTagsCommand({ Resources: [TRADING_ID], Tags: [{ Key: 'k', Value: 'v' }] }));
-    expect(await burst(EC2_ACTION_BUCKETS.CreateTags.capacity + 1, tag)).toBe(
-      EC2_ACTION_BUCKETS.CreateTags.capacity,
+    expect(await burst(EC2_THROTTLE_BUCKETS.CreateTags.capacity + 1, tag)).toBe(
+      EC2_THROTTLE_BUCKETS.CreateTags.capacity,
     );
     expect((await describeOne(ec2)).CapacityReservations).toHaveLength(1);
   });
 
   it('keeps one bucket per region', async () => {
     const { endpoint, ec2 } = await start(1);
-    expect(await burst(200, () => describeOne(ec2))).toBe(EC2_BUCKET_CATEGORIES.nonMutating.capacity);
+    expect(await burst(200, () => describeOne(ec2))).toBe(EC2_THROTTLE_CATEGORIES.nonMutating.capacity);
     const london = oneAttempt(endpoint.aws.url, 'eu-west-2');
     const answer = await london.send(new DescribeCapacityReservationsCommand({}));
     expect(answer.CapacityReservations).toEqual([]);

@@ -6,12 +6,14 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import type { Clock } from '#shared/clock.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import {
   CloudWatchGateway,
   createEc2ClientFrom,
   Ec2CapacityGateway,
+  Ec2RequestPacer,
   EventBridgeGateway,
   MultiRegionCapacityGateway,
 } from '#shared/gateways/index.ts';
@@ -51,9 +53,14 @@ function fleetOf(zone: string): string {
   return `fleet-${zone}`;
 }
 
-export function scaleSeed(count: number, now: string): SeedState {
+/** The zones of `SCALE_ZONES` in one region: a fleet that meets one region's EC2 request limits. */
+export function zonesIn(region: string): string[] {
+  return SCALE_ZONES.filter((zone) => zone.slice(0, -1) === region);
+}
+
+export function scaleSeed(count: number, now: string, zones: readonly string[] = SCALE_ZONES): SeedState {
   const reservations: SeedReservation[] = Array.from({ length: count }, (_, index) => {
-    const zone = SCALE_ZONES[index % SCALE_ZONES.length] ?? 'us-east-1a';
+    const zone = zones[index % zones.length] ?? 'us-east-1a';
     return {
       id: scaleReservationId(index),
       instanceType: 'c7i.large',
@@ -79,10 +86,10 @@ export function scaleSeed(count: number, now: string): SeedState {
   };
 }
 
-export function scaleConfig(): PolicyConfig {
+export function scaleConfig(zones: readonly string[] = SCALE_ZONES): PolicyConfig {
   return parseConfig({
-    regions: [...SCALE_REGIONS],
-    reservations: SCALE_ZONES.map((zone) => ({
+    regions: [...new Set(zones.map((zone) => zone.slice(0, -1)))],
+    reservations: zones.map((zone) => ({
       selector: { tags: { fleet: fleetOf(zone) } },
       name: fleetOf(zone),
       market: 'XNYS',
@@ -92,7 +99,7 @@ export function scaleConfig(): PolicyConfig {
     alarms: {
       [SCALE_ALARM]: {
         adjustment: { type: 'delta', value: 2 },
-        scope: { reservations: SCALE_ZONES.map(fleetOf) },
+        scope: { reservations: zones.map(fleetOf) },
       },
     },
     lead: { minimumMinutes: 30, safetyMarginMinutes: 10, minSamples: 5 },
@@ -108,6 +115,8 @@ export function scaleGateways(
   url: string,
   config: PolicyConfig,
   sleep: (ms: number) => Promise<void>,
+  /** Paces each region's EC2 calls on this clock, as production does (against a throttled endpoint). */
+  pacing?: Clock,
 ): LocalGateways {
   const sdk = (region: string) => ({ ...localSdkConfig(url), region });
   const regions = config.regions ?? ['us-east-1'];
@@ -120,7 +129,10 @@ export function scaleGateways(
       new Map(
         regions.map((region) => [
           region,
-          new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk(region)) }),
+          new Ec2CapacityGateway({
+            client: createEc2ClientFrom(sdk(region)),
+            ...(pacing === undefined ? {} : { pacer: new Ec2RequestPacer({ clock: pacing }) }),
+          }),
         ]),
       ),
     ),
