@@ -22,7 +22,13 @@ import {
 import { type AlarmState, IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
 import { closureList, observedClosures, type ShortNoticeClosure } from '../records/closures.ts';
 import { lastReclaimAt, type Override, readOverride } from '../records/tags.ts';
-import { calendarOptions, floorToScheduleGrid, learnedLead, scheduleWindow } from './lead.ts';
+import {
+  calendarOptions,
+  floorToScheduleGrid,
+  learnedLead,
+  reclaimSendingMinutes,
+  scheduleWindow,
+} from './lead.ts';
 import type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';
 
 type ReservationConfig = PolicyConfig['reservations'][number];
@@ -126,7 +132,11 @@ const MINUTE = 60_000;
 /** One decision per configured, observed reservation, plus warnings an operator should read. */
 export function decide(observation: Observation, config: PolicyConfig, now: Date): PolicyResult {
   const warnings: string[] = [];
-  const learned = learnedLead(config, observation.reclaimDurationsSeconds ?? []);
+  const learned = learnedLead(
+    config,
+    observation.reclaimDurationsSeconds ?? [],
+    reclaimSendingMinutes(observation.reservations),
+  );
   const lead = learned.minutes;
   if (learned.wanted !== undefined) {
     warnings.push(

@@ -5,6 +5,8 @@ import {
   type Session,
 } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import { RECLAIM_UPDATE_BUCKET, sendingSeconds } from '../domain/ec2-request-limits.ts';
+import type { ReservationSnapshot } from '../domain/reservation.ts';
 import {
   DEFAULT_MAXIMUM_LEAD_MINUTES,
   DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
@@ -33,23 +35,44 @@ export interface Lead {
 }
 
 /**
- * Minutes before the open a reclaim must start so capacity is back *by* the open: the larger of the
- * configured minimum and the p95 of measured durations plus the margin, once there are enough samples to
- * trust a p95; until then the minimum plus the margin. Never more than `lead.maximumMinutes`: the deployed
- * heartbeats start that long before the open, and a longer lead would plan a start no heartbeat fires at.
+ * Minutes a reclaim's own EC2 calls take: one Update per reservation, sent at the Update bucket's refill rate
+ * once its burst is spent (shared/domain/ec2-request-limits.ts). Regions have buckets of their own and are
+ * reclaimed side by side, so the region with the most reservations sets it. Every observed reservation counts,
+ * lent or not, so the lead does not shrink as the reclaim goes (a shorter lead mid-reclaim would lend back).
+ */
+export function reclaimSendingMinutes(reservations: readonly Pick<ReservationSnapshot, 'region'>[]): number {
+  const perRegion = new Map<string, number>();
+  let most = 0;
+  for (const { region } of reservations) {
+    const count = (perRegion.get(region) ?? 0) + 1;
+    perRegion.set(region, count);
+    if (count > most) most = count;
+  }
+  return Math.ceil(sendingSeconds(most, RECLAIM_UPDATE_BUCKET) / 60);
+}
+
+/**
+ * Minutes before the open a reclaim must start so capacity is back *by* the open. Its floor is the configured
+ * minimum plus the time the reclaim's calls take (`sendingMinutes`, reclaimSendingMinutes): the larger of that
+ * floor and the p95 of measured durations plus the margin, once there are enough samples to trust a p95
+ * (measured from the run's start, they include the sending); until then the floor plus the margin. Never more
+ * than `lead.maximumMinutes`: the deployed heartbeats start that long before the open, and a longer lead would
+ * plan a start no heartbeat fires at.
  */
 export function learnedLead(
   config: Pick<PolicyConfig, 'lead'>,
   reclaimDurationsSeconds: readonly number[],
+  sendingMinutes = 0,
 ): Lead {
   const { minimumMinutes, safetyMarginMinutes, minSamples } = config.lead;
   const maximum = config.lead.maximumMinutes ?? DEFAULT_MAXIMUM_LEAD_MINUTES;
   const samples = reclaimDurationsSeconds.filter((seconds) => Number.isFinite(seconds) && seconds >= 0);
   const measured = samples.length >= minSamples ? p95(samples) : undefined;
+  const floor = minimumMinutes + sendingMinutes;
   const wanted =
     measured === undefined
-      ? minimumMinutes + safetyMarginMinutes
-      : Math.max(minimumMinutes, Math.ceil(measured / 60) + safetyMarginMinutes);
+      ? floor + safetyMarginMinutes
+      : Math.max(floor, Math.ceil(measured / 60) + safetyMarginMinutes);
   return wanted > maximum ? { minutes: maximum, wanted } : { minutes: wanted };
 }
 
@@ -57,8 +80,9 @@ export function learnedLead(
 export function leadMinutes(
   config: Pick<PolicyConfig, 'lead'>,
   reclaimDurationsSeconds: readonly number[],
+  sendingMinutes = 0,
 ): number {
-  return learnedLead(config, reclaimDurationsSeconds).minutes;
+  return learnedLead(config, reclaimDurationsSeconds, sendingMinutes).minutes;
 }
 
 /**
