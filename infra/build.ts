@@ -22,6 +22,7 @@ import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
+import { borrowerRulePrincipals, PRINCIPAL_ACCOUNT_VARIABLE } from '#infra/events/borrower-rules.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -164,6 +165,9 @@ export function derivedTemplateValues(config: PolicyConfig) {
       'Fn::Sub': `arn:\${AWS::Partition}:ec2:${region}:\${AWS::AccountId}:capacity-reservation/*`,
     })),
     scheduleEvents: scheduleEvents(heartbeatPlan(config)),
+    // The event bus policy's statement for borrowers' rules (infra/events/borrower-rules.ts).
+    borrowerRulePrincipals: borrowerRulePrincipals(config),
+    principalAccountVariable: PRINCIPAL_ACCOUNT_VARIABLE,
     dashboardBody: dashboardBody({
       namespace: METRICS_NAMESPACE,
       // Substituted by the template's Fn::Sub variable map, which knows the stage.

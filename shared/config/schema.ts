@@ -6,7 +6,11 @@
 import { z } from 'zod';
 import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
 import { loneSurrogatePath } from '../records/text.ts';
-import { DEFAULT_MAXIMUM_LEAD_MINUTES, DEFAULT_SCHEDULE_GRANULARITY_MINUTES } from '../schedule/grid.ts';
+import {
+  DEFAULT_HEADS_UP_MINUTES,
+  DEFAULT_MAXIMUM_LEAD_MINUTES,
+  DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
+} from '../schedule/grid.ts';
 import { isConfiguredMarket, marketsSchema } from './markets-schema.ts';
 
 export { BUILT_IN_MARKETS, type MarketId } from '../calendar/calendar.ts';
@@ -17,6 +21,12 @@ export const EC2_MAX_ALLOCATION = 1000;
 
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** An AWS account id: twelve digits. */
+export const ACCOUNT_ID = /^\d{12}$/;
+
+export const accountIdSchema = z
+  .string({ error: 'expected an AWS account id (12 digits)' })
+  .regex(ACCOUNT_ID, { error: 'expected an AWS account id (12 digits)' });
 
 /** Every object may carry a `$comment` so the example config can document itself in plain JSON. */
 const comment = { $comment: z.string().optional() };
@@ -191,6 +201,26 @@ export const policyConfigSchema = z
         maximumMinutes: DEFAULT_MAXIMUM_LEAD_MINUTES,
       }),
     azGroups: z.array(azGroupSchema).default([]),
+    /**
+     * `Reclaim Scheduled` goes out this many minutes before each planned reclaim start (on the heartbeat at
+     * or before it, which the generated schedules include), so borrowers can drain before EC2's 2-minute
+     * warning. `borrowerAccounts` may put rules on the service's event bus to hear it (its resource policy).
+     */
+    headsUp: z
+      .strictObject({
+        ...comment,
+        minutesBefore: count
+          .min(1, { error: 'expected at least 1 minute' })
+          .max(240, { error: 'expected at most 240 minutes' })
+          .default(DEFAULT_HEADS_UP_MINUTES),
+        borrowerAccounts: z
+          .array(accountIdSchema)
+          .refine((accounts) => new Set(accounts).size === accounts.length, {
+            error: 'expected each account once',
+          })
+          .default([]),
+      })
+      .default({ minutesBefore: DEFAULT_HEADS_UP_MINUTES, borrowerAccounts: [] }),
     /**
      * Regions whose managed reservations the service looks after; absent: the function's own region only.
      * The first listed is where a reservation never described is looked for.

@@ -112,6 +112,11 @@ export const TAG = {
    * Consecutive failed changes (EC2 refused the change after the SDK's retries, or left the allocation
    * `failed`), the time of the last one and what it was: the retry backoff counts from them, across runs.
    */
+  /**
+   * The heads-up record of the reservation's next planned reclaim (`state|session-open|planned-start`, state
+   * `scheduled`, `started` or `cancelled`): written once its event is published, so each is sent once.
+   */
+  headsUp: 'odcr-reclaimer:heads-up',
   failedAttempts: 'odcr-reclaimer:failed-attempts',
   failedAt: 'odcr-reclaimer:failed-at',
   failure: 'odcr-reclaimer:failure',

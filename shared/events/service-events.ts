@@ -12,6 +12,12 @@ export const DETAIL_TYPE = {
   deadlineAtRisk: 'Deadline At Risk',
   /** The tracker's report while an allocation moves (current, target, remaining). */
   changeProgress: 'Allocation Change Progress',
+  /** The heads-up to borrowers, `headsUp.minutesBefore` ahead of a planned reclaim. */
+  reclaimScheduled: 'Reclaim Scheduled',
+  /** A reclaim serving a session (or one borrowers were told of) was issued. */
+  reclaimStarted: 'Reclaim Started',
+  /** A reclaim borrowers were told of will not happen: the policy no longer asks for it. */
+  reclaimCancelled: 'Reclaim Cancelled',
 } as const;
 
 export type DetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
@@ -49,6 +55,45 @@ export interface AllocationChangeDetail {
   retryAt?: string;
   /** On failure: no automatic retry follows; on-call must act. */
   retriesExhausted?: true;
+}
+
+/** The session a planned reclaim serves: the capacity is back by its open. */
+export interface ServedSession {
+  market: string;
+  /** The trading day, local to the market (YYYY-MM-DD). */
+  date: string;
+  open: string;
+  close: string;
+}
+
+/**
+ * Detail of `Reclaim Scheduled`, `Reclaim Started` and `Reclaim Cancelled`: what borrowers of the interruptible
+ * reservation need to drain ahead of EC2's 2-minute warning.
+ */
+export interface ReclaimNoticeDetail {
+  reservationId: string;
+  name?: string;
+  /** The reservation borrowers launch into (their launch templates name it). */
+  interruptibleReservationId?: string;
+  region: string;
+  availabilityZone: string;
+  instanceType: string;
+  /** Allocation target now, and the one the reclaim sets. */
+  from: number;
+  to: number;
+  /** Instances the reclaim takes back (from − to). */
+  instancesToReclaim: number;
+  /** Of those, how many are unused lent slots now: they return without interrupting anyone. */
+  idleNow?: number;
+  /** The rest: borrowers' instances that get EC2's interruption warning unless drained first. */
+  toInterrupt?: number;
+  /** ISO time the reclaim is planned to start (the heartbeat at or before open − lead). */
+  plannedStart: string;
+  session: ServedSession;
+  /** `headsUp.minutesBefore` of the config. */
+  headsUpMinutes: number;
+  reason: string;
+  triggerId: string;
 }
 
 /** One event to publish; the gateway adds the source and the bus. */

@@ -185,7 +185,8 @@ function upcomingClosures(observation: Observation, config: PolicyConfig, now: D
   );
 }
 
-function closuresByMarket(closures: readonly ShortNoticeClosure[]): CalendarOptions['closures'] {
+/** On-call's closures as the calendar takes them (they move sessions). */
+export function closuresByMarket(closures: readonly ShortNoticeClosure[]): CalendarOptions['closures'] {
   const byMarket: Record<string, Record<string, string>> = {};
   for (const { market, date, reason } of closures) {
     const dates = byMarket[market] ?? {};

@@ -12,7 +12,7 @@ import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { decide, p95 } from '../policy/index.ts';
-import type { Decision, Observation } from '../policy/types.ts';
+import type { Decision, Observation, PolicyResult } from '../policy/types.ts';
 import type { ShortNoticeClosure } from '../records/closures.ts';
 import {
   DESIRED_TAG_KEYS,
@@ -40,6 +40,7 @@ import {
 import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
 import { mapWithConcurrency } from './concurrency.ts';
+import { announceReclaims } from './heads-up.ts';
 
 export type { Decision, Observation };
 
@@ -245,6 +246,15 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
   }
 
   await finish(outcomes, observation.reservations, context);
+  if (mode === 'apply') {
+    await tellBorrowers(
+      observation,
+      config,
+      { decisions, warnings: policyWarnings, closures },
+      outcomes,
+      context,
+    );
+  }
   await putRunMetrics(context);
   const result: ReconcileResult = {
     triggerId: trigger.id,
@@ -266,6 +276,38 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     warnings,
   });
   return result;
+}
+
+/**
+ * The heads-up to borrowers (shared/reconcile/heads-up.ts), after the run's own changes and events. Whatever
+ * goes wrong there is a warning and a failure metric: the reclaim itself is never held up by its notice.
+ */
+async function tellBorrowers(
+  observation: Observation,
+  config: PolicyConfig,
+  result: PolicyResult,
+  outcomes: readonly ReservationOutcome[],
+  context: ActContext,
+): Promise<void> {
+  try {
+    const announced = await announceReclaims({
+      observation,
+      config,
+      now: context.now,
+      result,
+      outcomes,
+      gateways: context.gateways,
+      triggerId: context.trigger.id,
+      log: context.log,
+    });
+    context.warnings.push(...announced.warnings);
+    countFailure(context, FAILURE_METRIC.eventsNotPublished, announced.notPublished);
+    countFailure(context, FAILURE_METRIC.recordsNotWritten, announced.notRecorded);
+  } catch (error: unknown) {
+    countFailure(context, FAILURE_METRIC.eventsNotPublished);
+    context.warnings.push(`reclaim notices not sent: ${errorMessage(error)}`);
+    context.log.error('reclaim notices not sent', { error });
+  }
 }
 
 /** The p95 of the measured durations, as the lead trusts it: only with `lead.minSamples` of them. */

@@ -13,6 +13,8 @@ import { DateTime } from 'luxon';
 export const DEFAULT_SCHEDULE_GRANULARITY_MINUTES = 5;
 /** The largest lead the policy uses and the schedules cover when the config does not say. */
 export const DEFAULT_MAXIMUM_LEAD_MINUTES = 180;
+/** Minutes before a planned reclaim start that borrowers get `Reclaim Scheduled`, when the config does not say. */
+export const DEFAULT_HEADS_UP_MINUTES = 30;
 /** Local hours [from, until) in which no heartbeat fires and no reclaim is planned to start. */
 export const DST_UNSAFE_HOURS = { from: 1, until: 3 } as const;
 
@@ -69,6 +71,20 @@ export function plannedReclaimStart(
     start = floorToScheduleGrid(justBefore, timeZone, granularityMinutes);
   }
   return start;
+}
+
+/**
+ * The heartbeat on which borrowers hear of the reclaim planned to start at `plannedStart`: the grid slot at or
+ * before `headsUpMinutes` earlier, moved before 01:00 local as a planned start is (a heads-up may come early,
+ * never late). The schedules fire on every slot it can take, so it is never a restated time.
+ */
+export function plannedHeadsUp(
+  plannedStart: Date,
+  headsUpMinutes: number,
+  timeZone: string,
+  granularityMinutes: number,
+): Date {
+  return plannedReclaimStart(plannedStart, headsUpMinutes, timeZone, granularityMinutes);
 }
 
 /** The first grid slot at or after `at` outside 01:00–03:00 local: the heartbeat that follows a close. */

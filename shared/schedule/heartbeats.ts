@@ -16,12 +16,14 @@ import {
 import type { PolicyConfig } from '../config/schema.ts';
 import { calendarOptions } from '../policy/lead.ts';
 import {
+  DEFAULT_HEADS_UP_MINUTES,
   DEFAULT_MAXIMUM_LEAD_MINUTES,
   DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
   DST_UNSAFE_HOURS,
   firstSlotAtOrAfter,
   isDstUnsafe,
   nextGridSlot,
+  plannedHeadsUp,
   plannedReclaimStart,
 } from './grid.ts';
 
@@ -31,6 +33,7 @@ type Market = PolicyConfig['reservations'][number]['market'];
 export type HeartbeatConfig = Parameters<typeof calendarOptions>[0] & {
   reservations: readonly { market: Market }[];
   lead?: Partial<Pick<PolicyConfig['lead'], 'scheduleGranularityMinutes' | 'maximumMinutes'>>;
+  headsUp?: Partial<Pick<PolicyConfig['headsUp'], 'minutesBefore'>>;
 };
 
 /** One market's heartbeats: Scheduler cron expressions evaluated in the market's zone. */
@@ -71,6 +74,10 @@ export function maximumLead(config: Pick<HeartbeatConfig, 'lead'>): number {
   return config.lead?.maximumMinutes ?? DEFAULT_MAXIMUM_LEAD_MINUTES;
 }
 
+export function headsUpMinutes(config: Pick<HeartbeatConfig, 'headsUp'>): number {
+  return config.headsUp?.minutesBefore ?? DEFAULT_HEADS_UP_MINUTES;
+}
+
 /**
  * The span whose sessions shape the heartbeats: every date a built-in calendar has data for, and every
  * dated entry of a custom market. Sessions outside it are the regular weekly sessions, which inside it
@@ -95,18 +102,20 @@ export function calendarHorizon(config: Parameters<typeof calendarOptions>[0]): 
 }
 
 /**
- * Every heartbeat one session needs: each grid slot from the start planned with the maximum lead to the
- * open (none from 01:00 to 03:00 local), and the first slot at or after the close.
+ * Every heartbeat one session needs: each grid slot from the heads-up of the start planned with the maximum
+ * lead to the open (none from 01:00 to 03:00 local), and the first slot at or after the close. Any lead up to
+ * the maximum plans a start, and its heads-up, on one of these slots.
  */
 export function sessionHeartbeats(
   session: Pick<Session, 'open' | 'close' | 'timeZone'>,
-  config: Pick<HeartbeatConfig, 'lead'>,
+  config: Pick<HeartbeatConfig, 'lead' | 'headsUp'>,
 ): Date[] {
   const granularity = scheduleGranularity(config);
   const zone = session.timeZone;
+  const earliestStart = plannedReclaimStart(session.open, maximumLead(config), zone, granularity);
   const beats: Date[] = [];
   for (
-    let slot = plannedReclaimStart(session.open, maximumLead(config), zone, granularity);
+    let slot = plannedHeadsUp(earliestStart, headsUpMinutes(config), zone, granularity);
     slot <= session.open;
     slot = nextGridSlot(slot, zone, granularity)
   ) {
@@ -145,7 +154,7 @@ export function heartbeatPlan(
       market,
       timeZone,
       expressions: cronExpressions(days, scheduleGranularity(config)),
-      description: `${market} heartbeats (${timeZone}): from open - ${maximumLead(config)} min to each open, and after each close; generated from the config by infra/build.ts`,
+      description: `${market} heartbeats (${timeZone}): from open - ${maximumLead(config) + headsUpMinutes(config)} min (lead and heads-up) to each open, and after each close; generated from the config by infra/build.ts`,
     };
   });
   return {
@@ -199,13 +208,13 @@ export function assertClockChangesInUnsafeHours(
 }
 
 /** A session's heartbeats depend only on the local days and hours of its open and close, and the UTC offsets. */
-function sessionShape(session: Session, config: Pick<HeartbeatConfig, 'lead'>): string {
+function sessionShape(session: Session, config: Pick<HeartbeatConfig, 'lead' | 'headsUp'>): string {
   const zone = session.timeZone;
   const local = (at: number): string => DateTime.fromMillis(at, { zone }).toFormat('c HH:mm ZZ');
   const open = session.open.getTime();
   const close = session.close.getTime();
   return [
-    local(open - (maximumLead(config) + 60) * 60_000),
+    local(open - (maximumLead(config) + headsUpMinutes(config) + 60) * 60_000),
     local(open),
     local(close),
     local(close + 4 * 3_600_000),

@@ -1,0 +1,30 @@
+/**
+ * Who may put rules on the service's event bus to hear its events (`Reclaim Scheduled` and the rest): the
+ * borrower accounts of the config. The bus policy (serverless.yml, statement `BorrowersManageTheirOwnRules`)
+ * admits their roots for rule management only, each for the rules it created (EventBridge's
+ * `events:creatorAccount` condition: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html).
+ */
+import type { PolicyConfig } from '#shared/config/schema.ts';
+
+/** The accounts that may subscribe, each once, in the config's order. */
+export function subscriberAccounts(config: Pick<PolicyConfig, 'headsUp'>): string[] {
+  return [...new Set(config.headsUp.borrowerAccounts)];
+}
+
+type SubArn = { 'Fn::Sub': string };
+
+/**
+ * The statement's principals: each borrower account's root. With no borrower, the hub's own root, which in a
+ * resource policy only defers to the account's own IAM and so admits nobody new (a statement needs a principal).
+ */
+export function borrowerRulePrincipals(config: Pick<PolicyConfig, 'headsUp'>): SubArn[] {
+  const accounts = subscriberAccounts(config);
+  if (accounts.length === 0) return [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' }];
+  return accounts.map((account) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:root` }));
+}
+
+/**
+ * IAM's `${aws:PrincipalAccount}` policy variable, spelled so that neither the Serverless Framework (which would
+ * read `${aws:...}` as its own variable) nor Fn::Sub touches it: CloudFormation joins it into the literal.
+ */
+export const PRINCIPAL_ACCOUNT_VARIABLE = { 'Fn::Join': ['', ['$', '{aws:PrincipalAccount}']] };
