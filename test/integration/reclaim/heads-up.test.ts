@@ -80,7 +80,13 @@ describe('the heads-up to borrowers', () => {
     expect(started).toMatchObject({
       detailType: 'Reclaim Started',
       time: '2025-03-12T13:05:00.000Z',
-      detail: { reservationId: TRADING, from: 60, to: 0, instancesToReclaim: 60, plannedStart: PLANNED_START },
+      detail: {
+        reservationId: TRADING,
+        from: 60,
+        to: 0,
+        instancesToReclaim: 60,
+        plannedStart: PLANNED_START,
+      },
     });
   });
 

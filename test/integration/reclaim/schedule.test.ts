@@ -51,7 +51,11 @@ describe('reclaim-on-schedule', () => {
     const rules = service.aws.admin.ruleList().rules;
     expect(rules.find((rule) => rule.name === 'odcr-reclaimer-dev-track-reclamation')?.state).toBe('ENABLED');
     const requested = service.aws.admin.events({ source: 'odcr-reclaimer' }).events;
-    expect(requested).toHaveLength(1);
+    // The change, and the borrowers' notice that the reclaim for the bell has started.
+    expect(requested.map((event) => event['detail-type'])).toEqual([
+      'Allocation Change Requested',
+      'Reclaim Started',
+    ]);
     expect(requested[0]).toMatchObject({
       'detail-type': 'Allocation Change Requested',
       bus: 'odcr-reclaimer-dev',

@@ -3,13 +3,15 @@
  * (sandbox/schedule-expression.ts) in the market's zone: for every session in [from, to), a heartbeat
  * fires exactly at the reclaim start the policy plans (scheduleWindow's reclaimFrom) for each lead, and one
  * within a grid step after the close (at 03:00 local when that step falls from 01:00 to 03:00); none fires
- * from 01:00 to 03:00 local. Returns what is wrong, in words; empty when nothing is.
+ * from 01:00 to 03:00 local, and one at the heads-up `headsUp.minutesBefore` ahead of each planned start.
+ * Returns what is wrong, in words; empty when nothing is.
  */
 import { DateTime } from 'luxon';
 import { fireTimes } from '#sandbox/schedule-expression.ts';
 import { sessionsBetween } from '#shared/calendar/index.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { calendarOptions, scheduleWindow } from '#shared/policy/lead.ts';
+import { plannedHeadsUp } from '#shared/schedule/grid.ts';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -63,6 +65,14 @@ export function heartbeatProblems(check: HeartbeatCheck): string[] {
       } else if (!fireSet.has(start.getTime())) {
         problems.push(
           `${market} ${session.date}: no heartbeat at the planned start ${local(start).toISO()} (lead ${lead} min)`,
+        );
+      }
+      const headsUp = plannedHeadsUp(start, config.headsUp.minutesBefore, zone, granularity);
+      if (headsUp.getTime() > start.getTime() - config.headsUp.minutesBefore * MINUTE) {
+        problems.push(`${market} ${session.date}: the heads-up ${local(headsUp).toISO()} is late`);
+      } else if (!fireSet.has(headsUp.getTime())) {
+        problems.push(
+          `${market} ${session.date}: no heartbeat at the heads-up ${local(headsUp).toISO()} (lead ${lead} min)`,
         );
       }
     }

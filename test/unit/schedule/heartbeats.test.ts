@@ -71,6 +71,7 @@ const fleetArb = fc
     regions: fc.subarray(REGIONS, { minLength: 1, maxLength: 3 }),
     granularity: fc.constantFrom(1, 2, 3, 5, 7, 10, 15, 30, 60),
     maximumMinutes: fc.integer({ min: 30, max: 360 }),
+    headsUpMinutes: fc.integer({ min: 1, max: 240 }),
     zone: fc.constantFrom(...ZONES),
     tradingDays: fc.subarray(DAY_NAMES, { minLength: 1 }),
     sessions: customSessionsArb,
@@ -94,6 +95,7 @@ const fleetArb = fc
         scheduleGranularityMinutes: spec.granularity,
         maximumMinutes: spec.maximumMinutes,
       },
+      headsUp: { minutesBefore: spec.headsUpMinutes },
       markets: {
         [CUSTOM]: {
           timeZone: spec.zone,
