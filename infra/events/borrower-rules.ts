@@ -19,7 +19,7 @@ type SubArn = { 'Fn::Sub': string };
  */
 export function borrowerRulePrincipals(config: Pick<PolicyConfig, 'headsUp'>): SubArn[] {
   const accounts = subscriberAccounts(config);
-  if (accounts.length === 0) return [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' }];
+  if (accounts.length === 0) return [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` }];
   return accounts.map((account) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:root` }));
 }
 
