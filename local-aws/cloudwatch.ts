@@ -1,14 +1,23 @@
 /**
- * CloudWatch over awsJson1_0 in query-compatible mode: DescribeAlarms, SetAlarmState,
- * PutMetricData and GetMetricData over the stored datums. Errors carry the JSON type and the legacy query code.
+ * CloudWatch over awsJson1_0 in query-compatible mode: DescribeAlarms, SetAlarmState, PutMetricData and
+ * GetMetricData over the stored datums. Each action's limits are a zod schema beside its API reference page
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/); errors carry the JSON type and the
+ * legacy query code (`x-amzn-query-error`), as CloudWatch answers both.
  */
+import { z } from 'zod';
 import { AwsServiceError } from './errors.ts';
+import {
+  type JsonErrorCodes,
+  memberPath,
+  parseJsonRequest,
+  queryPath,
+  ruleIssue,
+  timestamp,
+} from './json-rules.ts';
 import type { MetricRecord } from './types.ts';
-import { type LocalAwsWorld, metricKey } from './world.ts';
+import { type Alarm, type LocalAwsWorld, metricKey } from './world.ts';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
-const MAX_DATUMS_PER_CALL = 1000;
-const MAX_QUERIES = 500;
 
 /** Legacy query code → JSON shape name, as CloudWatch's JSON protocol reports them. */
 const JSON_TYPE_OF_QUERY_CODE: Record<string, string> = {
@@ -21,43 +30,97 @@ const JSON_TYPE_OF_QUERY_CODE: Record<string, string> = {
   InvalidFormat: 'InvalidFormatFault',
 };
 
+/** The `__type` of an error: request validation is the shared coral one, the rest CloudWatch's own. */
 export function cloudWatchErrorType(code: string): string {
-  return JSON_TYPE_OF_QUERY_CODE[code] ?? code;
+  if (code === 'ValidationError') return 'com.amazon.coral.validate#ValidationException';
+  return `com.amazonaws.cloudwatch#${JSON_TYPE_OF_QUERY_CODE[code] ?? code}`;
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function invalid(message: string): AwsServiceError {
   return new AwsServiceError('InvalidParameterValue', message);
 }
 
-function missing(name: string): AwsServiceError {
-  return new AwsServiceError('MissingParameter', `The parameter ${name} is required.`);
-}
+/** CloudWatch's answers to a request its schema refuses. */
+const CODES: JsonErrorCodes = {
+  missing: (path) => new AwsServiceError('MissingParameter', `The parameter ${queryPath(path)} is required.`),
+  mistyped: (path, message) => invalid(`The parameter ${queryPath(path)} is invalid: ${message}.`),
+  validation: (message) => new AwsServiceError('ValidationError', message),
+};
 
-function epochMs(name: string, value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value * 1000;
-  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
-  throw invalid(`The parameter ${name} must be a timestamp.`);
-}
+// ---------------------------------------------------------------- shared shapes (API reference, Data Types)
 
-function dimensionsOf(value: unknown, where: string): Record<string, string> {
-  if (value === undefined) return {};
-  if (!Array.isArray(value)) throw invalid(`${where}.Dimensions must be a list.`);
-  if (value.length > 30) throw invalid(`${where}.Dimensions has more than 30 dimensions.`);
-  const dimensions: Record<string, string> = {};
-  for (const dimension of value) {
-    if (!isObject(dimension) || typeof dimension.Name !== 'string' || typeof dimension.Value !== 'string') {
-      throw invalid(`${where}.Dimensions members need Name and Value.`);
+const STATE_VALUES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+/** StandardUnit (API_MetricDatum.html). */
+const STANDARD_UNITS = [
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
+] as const;
+
+const alarmName = z.string().min(1).max(255);
+/** Namespace 1–255, not starting with `:` (API_PutMetricData.html); `AWS/` is reserved for AWS's own. */
+const namespace = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^:].*$/s);
+/** Dimensions: at most 30, names 1–255, values 1–1024 (API_Dimension.html). */
+const MAX_DIMENSIONS = 30;
+const dimensions = z
+  .array(z.object({ Name: z.string().min(1).max(255), Value: z.string().min(1).max(1024) }))
+  .superRefine((list, context) => {
+    if (list.length > MAX_DIMENSIONS) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          `The collection Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`,
+        ),
+      );
     }
-    dimensions[dimension.Name] = dimension.Value;
-  }
-  return dimensions;
+  });
+
+/** "Values must be in the range of -2^360 to 2^360 ... NaN, +Infinity, -Infinity are not supported." */
+const DATAPOINT_LIMIT = 2 ** 360;
+const datapointValue = z
+  .number()
+  .refine((value) => Number.isFinite(value) && Math.abs(value) <= DATAPOINT_LIMIT, {
+    params: { code: 'InvalidParameterValue' },
+    error: 'Values must be in the range of -2^360 to 2^360',
+  });
+
+function dimensionMap(list: readonly { Name: string; Value: string }[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const dimension of list ?? []) map[dimension.Name] = dimension.Value;
+  return map;
 }
+
+// ---------------------------------------------------------------- the actions
 
 export function handleCloudWatch(world: LocalAwsWorld, action: string, body: Json): Json {
   switch (action) {
@@ -74,49 +137,100 @@ export function handleCloudWatch(world: LocalAwsWorld, action: string, body: Jso
   }
 }
 
+/**
+ * DescribeAlarms (API_DescribeAlarms.html): AlarmNames at most 100, MaxRecords 1–100, AlarmNamePrefix
+ * excludes AlarmNames, ChildrenOfAlarmName / ParentsOfAlarmName exclude everything but MaxRecords and NextToken
+ * ("you receive a validation error"). Without AlarmTypes only metric alarms are returned.
+ */
+const describeAlarmsSchema = z
+  .object({
+    AlarmNames: z.array(alarmName).max(100).optional(),
+    AlarmNamePrefix: z.string().min(1).max(255).optional(),
+    AlarmTypes: z.array(z.enum(['CompositeAlarm', 'MetricAlarm', 'LogAlarm'])).optional(),
+    ChildrenOfAlarmName: alarmName.optional(),
+    ParentsOfAlarmName: alarmName.optional(),
+    StateValue: z.enum(STATE_VALUES).optional(),
+    ActionPrefix: z.string().min(1).max(1024).optional(),
+    MaxRecords: z.int().min(1).max(100).optional(),
+    NextToken: z.string().optional(),
+  })
+  .superRefine((input, context) => {
+    if (input.AlarmNames !== undefined && input.AlarmNamePrefix !== undefined) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterCombination',
+          'The parameters AlarmNames and AlarmNamePrefix are mutually exclusive.',
+        ),
+      );
+    }
+    for (const family of ['ChildrenOfAlarmName', 'ParentsOfAlarmName'] as const) {
+      if (input[family] === undefined) continue;
+      const others = Object.entries(input).filter(
+        ([key, value]) => value !== undefined && ![family, 'MaxRecords', 'NextToken'].includes(key),
+      );
+      if (others.length > 0) {
+        context.addIssue(
+          ruleIssue(
+            'ValidationError',
+            `${family} cannot be combined with ${others.map(([key]) => key).join(', ')}; only MaxRecords and NextToken.`,
+          ),
+        );
+      }
+    }
+  });
+
+function metricAlarmView(alarm: Alarm): Json {
+  const { metric } = alarm;
+  return {
+    AlarmName: alarm.name,
+    AlarmArn: alarm.arn,
+    ...(metric.description !== undefined ? { AlarmDescription: metric.description } : {}),
+    AlarmConfigurationUpdatedTimestamp: alarm.configuredAtMs / 1000,
+    ActionsEnabled: true,
+    OKActions: [],
+    AlarmActions: [],
+    InsufficientDataActions: [],
+    StateValue: alarm.state,
+    StateReason: alarm.reason,
+    StateUpdatedTimestamp: alarm.updatedAtMs / 1000,
+    StateTransitionedTimestamp: alarm.updatedAtMs / 1000,
+    MetricName: metric.metricName,
+    Namespace: metric.namespace,
+    Statistic: metric.statistic,
+    Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    Period: metric.period,
+    EvaluationPeriods: metric.evaluationPeriods,
+    DatapointsToAlarm: metric.datapointsToAlarm,
+    Threshold: metric.threshold,
+    ComparisonOperator: metric.comparisonOperator,
+    TreatMissingData: metric.treatMissingData,
+  };
+}
+
 function describeAlarms(world: LocalAwsWorld, body: Json): Json {
-  const names = body.AlarmNames;
-  if (names !== undefined && (!Array.isArray(names) || names.some((name) => typeof name !== 'string'))) {
-    throw invalid('AlarmNames must be a list of strings.');
-  }
-  if (Array.isArray(names) && names.length > 100) throw invalid('AlarmNames has more than 100 names.');
-  const state = body.StateValue;
-  if (state !== undefined && state !== 'OK' && state !== 'ALARM' && state !== 'INSUFFICIENT_DATA') {
-    throw invalid(`StateValue ${String(state)} is not one of OK, ALARM, INSUFFICIENT_DATA.`);
-  }
-  const prefix = typeof body.AlarmNamePrefix === 'string' ? body.AlarmNamePrefix : undefined;
-  const types = Array.isArray(body.AlarmTypes) ? body.AlarmTypes : undefined;
-  const wantsMetricAlarms = types === undefined || types.includes('MetricAlarm');
-  const maxRecords = typeof body.MaxRecords === 'number' ? body.MaxRecords : 50;
-  if (maxRecords < 1 || maxRecords > 100) throw invalid('MaxRecords must be between 1 and 100.');
-  const offset = typeof body.NextToken === 'string' ? Number(body.NextToken) : 0;
+  const input = parseJsonRequest(describeAlarmsSchema, body, CODES);
+  const wantsMetricAlarms = input.AlarmTypes === undefined || input.AlarmTypes.includes('MetricAlarm');
+  const maxRecords = input.MaxRecords ?? 50;
+  const offset = input.NextToken === undefined ? 0 : Number(input.NextToken);
   if (!Number.isInteger(offset) || offset < 0) {
     throw new AwsServiceError('InvalidNextToken', 'The NextToken is not valid.');
   }
-  const wanted = new Set(Array.isArray(names) ? (names as string[]) : []);
-  const matching = wantsMetricAlarms
-    ? [...world.alarms.values()].filter(
-        (alarm) =>
-          (wanted.size === 0 || wanted.has(alarm.name)) &&
-          (state === undefined || alarm.state === state) &&
-          (prefix === undefined || alarm.name.startsWith(prefix)),
-      )
-    : [];
-  const page = matching.slice(offset, offset + maxRecords);
+  const wanted = new Set(input.AlarmNames ?? []);
+  // The endpoint holds metric alarms only: a composite alarm's children or parents are none of them.
+  const family = input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined;
+  const matching =
+    wantsMetricAlarms && !family
+      ? [...world.alarms.values()].filter(
+          (alarm) =>
+            (wanted.size === 0 || wanted.has(alarm.name)) &&
+            (input.StateValue === undefined || alarm.state === input.StateValue) &&
+            (input.AlarmNamePrefix === undefined || alarm.name.startsWith(input.AlarmNamePrefix)) &&
+            // No alarm here has actions, so an action prefix matches none.
+            input.ActionPrefix === undefined,
+        )
+      : [];
   const answer: Json = {
-    MetricAlarms: page.map((alarm) => ({
-      AlarmName: alarm.name,
-      AlarmArn: alarm.arn,
-      ActionsEnabled: true,
-      OKActions: [],
-      AlarmActions: [],
-      InsufficientDataActions: [],
-      StateValue: alarm.state,
-      StateReason: alarm.reason,
-      StateUpdatedTimestamp: alarm.updatedAtMs / 1000,
-      StateTransitionedTimestamp: alarm.updatedAtMs / 1000,
-      Dimensions: [],
-    })),
+    MetricAlarms: matching.slice(offset, offset + maxRecords).map(metricAlarmView),
     CompositeAlarms: [],
   };
   if (offset + maxRecords < matching.length) answer.NextToken = String(offset + maxRecords);
@@ -124,108 +238,273 @@ function describeAlarms(world: LocalAwsWorld, body: Json): Json {
 }
 
 /**
- * SetAlarmState, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html:
- * AlarmName 1–255, StateReason 0–1023 (both required), StateValue one of the three states, StateReasonData
- * optional JSON of at most 4000 characters (InvalidFormat otherwise); an unknown alarm is ResourceNotFound.
+ * SetAlarmState (API_SetAlarmState.html): AlarmName 1–255, StateReason 0–1023 (both required), StateValue one
+ * of the three states, StateReasonData optional JSON of at most 4000 characters (InvalidFormat otherwise); an
+ * unknown alarm is ResourceNotFound.
  */
+const setAlarmStateSchema = z.object({
+  AlarmName: alarmName,
+  StateValue: z.enum(STATE_VALUES),
+  StateReason: z.string().max(1023),
+  StateReasonData: z
+    .string()
+    .max(4000)
+    .refine(
+      (data) => {
+        try {
+          JSON.parse(data);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { params: { code: 'InvalidFormat' }, error: 'StateReasonData is not valid JSON.' },
+    )
+    .optional(),
+});
+
 function setAlarmState(world: LocalAwsWorld, body: Json): Json {
-  const name = body.AlarmName;
-  if (typeof name !== 'string') throw missing('AlarmName');
-  if (name.length < 1 || name.length > 255) throw invalid('AlarmName must be 1 to 255 characters long.');
-  const state = body.StateValue;
-  if (state === undefined) throw missing('StateValue');
-  if (state !== 'OK' && state !== 'ALARM' && state !== 'INSUFFICIENT_DATA') {
-    throw invalid(`StateValue ${String(state)} is not one of OK, ALARM, INSUFFICIENT_DATA.`);
-  }
-  const reason = body.StateReason;
-  if (typeof reason !== 'string') throw missing('StateReason');
-  if (reason.length > 1023) throw invalid('StateReason must be at most 1023 characters long.');
-  const data = body.StateReasonData;
-  if (data !== undefined) {
-    if (typeof data !== 'string' || data.length > 4000) {
-      throw invalid('StateReasonData must be a string of at most 4000 characters.');
-    }
-    try {
-      JSON.parse(data);
-    } catch {
-      throw new AwsServiceError('InvalidFormat', 'StateReasonData is not valid JSON.');
-    }
-  }
-  world.setAlarmStateFromApi(name, state, reason);
+  const input = parseJsonRequest(setAlarmStateSchema, body, CODES);
+  world.setAlarmStateFromApi(input.AlarmName, input.StateValue, input.StateReason);
   return {};
 }
 
-function putMetricData(world: LocalAwsWorld, body: Json): Json {
-  const namespace = body.Namespace;
-  if (typeof namespace !== 'string' || namespace === '') throw missing('Namespace');
-  if (namespace.startsWith('AWS/')) throw invalid('The value AWS/ for parameter Namespace is reserved.');
-  const datums: unknown[] = [];
-  if (body.MetricData !== undefined) {
-    if (!Array.isArray(body.MetricData)) throw invalid('MetricData must be a list.');
-    datums.push(...body.MetricData);
-  }
-  if (Array.isArray(body.EntityMetricData)) {
-    for (const entityData of body.EntityMetricData) {
-      if (isObject(entityData) && Array.isArray(entityData.MetricData)) datums.push(...entityData.MetricData);
-    }
-  }
-  if (datums.length === 0) throw missing('MetricData');
-  if (datums.length > MAX_DATUMS_PER_CALL) {
-    throw invalid(`The collection MetricData must not have a size greater than ${MAX_DATUMS_PER_CALL}.`);
-  }
-  const nowMs = world.nowMs();
-  const records = datums.map((datum, index) => {
-    const where = `MetricData.member.${index + 1}`;
-    if (!isObject(datum)) throw invalid(`${where} must be an object.`);
-    if (typeof datum.MetricName !== 'string' || datum.MetricName === '') throw missing(`${where}.MetricName`);
+/**
+ * PutMetricData (API_PutMetricData.html): at most 1000 datums per request (MetricData and EntityMetricData
+ * together), at most 150 Values per datum with as many Counts, Value exclusive of StatisticValues,
+ * StorageResolution 1 or 60, timestamps "as much as two weeks before the current date, and as much as 2 hours
+ * after", values within ±2^360.
+ */
+const MAX_DATUMS_PER_CALL = 1000;
+const MAX_VALUES_PER_DATUM = 150;
+const PAST_LIMIT_MS = 14 * 24 * 3600_000;
+const FUTURE_LIMIT_MS = 2 * 3600_000;
+
+const metricDatum = z
+  .object({
+    MetricName: z.string().min(1).max(255),
+    Dimensions: dimensions.optional(),
+    Timestamp: timestamp.optional(),
+    Value: datapointValue.optional(),
+    StatisticValues: z
+      .object({
+        SampleCount: datapointValue,
+        Sum: datapointValue,
+        Minimum: datapointValue,
+        Maximum: datapointValue,
+      })
+      .optional(),
+    Values: z.array(datapointValue).optional(),
+    Counts: z.array(datapointValue).optional(),
+    Unit: z.enum(STANDARD_UNITS).optional(),
+    StorageResolution: z.int().min(1).optional(),
+  })
+  .superRefine((datum, context) => {
     if (datum.Value !== undefined && datum.StatisticValues !== undefined) {
-      throw new AwsServiceError(
-        'InvalidParameterCombination',
-        `The parameters ${where}.Value and ${where}.StatisticValues are mutually exclusive.`,
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterCombination',
+          'The parameters Value and StatisticValues are mutually exclusive.',
+        ),
       );
     }
-    if (datum.Value !== undefined && (typeof datum.Value !== 'number' || !Number.isFinite(datum.Value))) {
-      throw invalid(`${where}.Value must be a finite number.`);
+    if (datum.Values !== undefined && datum.Values.length > MAX_VALUES_PER_DATUM) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          `The collection Values must not have a size greater than ${MAX_VALUES_PER_DATUM}.`,
+        ),
+      );
     }
-    const timestampMs =
-      datum.Timestamp === undefined ? nowMs : epochMs(`${where}.Timestamp`, datum.Timestamp);
+    if (datum.Counts !== undefined && datum.Counts.length !== (datum.Values?.length ?? 0)) {
+      context.addIssue(ruleIssue('InvalidParameterValue', 'Counts must have as many members as Values.'));
+    }
+    if (
+      datum.StorageResolution !== undefined &&
+      datum.StorageResolution !== 1 &&
+      datum.StorageResolution !== 60
+    ) {
+      context.addIssue(ruleIssue('InvalidParameterValue', 'StorageResolution must be 1 or 60.'));
+    }
+  });
+
+const putMetricDataSchema = z
+  .object({
+    Namespace: namespace,
+    MetricData: z.array(metricDatum).optional(),
+    EntityMetricData: z.array(z.object({ MetricData: z.array(metricDatum).optional() })).optional(),
+    StrictEntityValidation: z.boolean().optional(),
+  })
+  .superRefine((input, context) => {
+    if (input.Namespace.startsWith('AWS/')) {
+      context.addIssue(
+        ruleIssue('InvalidParameterValue', 'The value AWS/ for parameter Namespace is reserved.'),
+      );
+    }
+    const count =
+      (input.MetricData?.length ?? 0) +
+      (input.EntityMetricData ?? []).reduce((sum, entity) => sum + (entity.MetricData?.length ?? 0), 0);
+    if (count === 0) context.addIssue(ruleIssue('MissingParameter', 'The parameter MetricData is required.'));
+    if (count > MAX_DATUMS_PER_CALL) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          `The collection MetricData must not have a size greater than ${MAX_DATUMS_PER_CALL}.`,
+        ),
+      );
+    }
+  });
+
+function putMetricData(world: LocalAwsWorld, body: Json): Json {
+  const input = parseJsonRequest(putMetricDataSchema, body, CODES);
+  const nowMs = world.nowMs();
+  const datums = [
+    ...(input.MetricData ?? []),
+    ...(input.EntityMetricData ?? []).flatMap((entity) => entity.MetricData ?? []),
+  ];
+  const records = datums.map((datum, index) => {
+    const where = `MetricData.member.${index + 1}`;
+    const timestampMs = datum.Timestamp ?? nowMs;
+    if (timestampMs < nowMs - PAST_LIMIT_MS) {
+      throw invalid(
+        `The parameter ${where}.Timestamp must specify a time no more than two weeks in the past.`,
+      );
+    }
+    if (timestampMs > nowMs + FUTURE_LIMIT_MS) {
+      throw invalid(
+        `The parameter ${where}.Timestamp must specify a time no more than two hours in the future.`,
+      );
+    }
     const record: MetricRecord = {
-      namespace,
+      namespace: input.Namespace,
       metricName: datum.MetricName,
-      dimensions: dimensionsOf(datum.Dimensions, where),
+      dimensions: dimensionMap(datum.Dimensions),
       timestamp: new Date(timestampMs).toISOString(),
     };
-    if (typeof datum.Value === 'number') record.value = datum.Value;
-    if (Array.isArray(datum.Values)) {
-      if (!datum.Values.every((value) => typeof value === 'number'))
-        throw invalid(`${where}.Values must be numbers.`);
-      record.values = datum.Values as number[];
-      if (Array.isArray(datum.Counts)) {
-        if (datum.Counts.length !== datum.Values.length) {
-          throw invalid(`${where}.Counts must have as many members as ${where}.Values.`);
-        }
-        record.counts = datum.Counts as number[];
-      }
+    if (datum.Value !== undefined) record.value = datum.Value;
+    if (datum.Values !== undefined) {
+      record.values = datum.Values;
+      if (datum.Counts !== undefined) record.counts = datum.Counts;
     }
-    if (isObject(datum.StatisticValues)) {
-      const { SampleCount, Sum, Minimum, Maximum } = datum.StatisticValues;
-      if (
-        typeof SampleCount !== 'number' ||
-        typeof Sum !== 'number' ||
-        typeof Minimum !== 'number' ||
-        typeof Maximum !== 'number'
-      ) {
-        throw missing(`${where}.StatisticValues members`);
-      }
-      record.statisticValues = { SampleCount, Sum, Minimum, Maximum };
-    }
-    if (typeof datum.Unit === 'string') record.unit = datum.Unit;
+    if (datum.StatisticValues !== undefined) record.statisticValues = datum.StatisticValues;
+    if (datum.Unit !== undefined) record.unit = datum.Unit;
+    if (datum.StorageResolution !== undefined) record.storageResolution = datum.StorageResolution;
     return { record, timestampMs };
   });
   // Validated as a whole first: CloudWatch stores nothing of a rejected call.
   for (const { record, timestampMs } of records) world.storeDatum(record, timestampMs);
   return {};
 }
+
+// ---------------------------------------------------------------- GetMetricData
+
+/**
+ * GetMetricData (API_GetMetricData.html): 1–500 queries with unique ids (a lowercase letter, then letters,
+ * digits, underscores), each with MetricStat or Expression but not both; a period of 1, 5, 10, 20, 30 or a
+ * multiple of 60 seconds (MetricStat.Period); EndTime after StartTime; MaxDatapoints (100,800 when absent)
+ * pages the data points with NextToken.
+ */
+const MAX_QUERIES = 500;
+const DEFAULT_MAX_DATAPOINTS = 100_800;
+const HIGH_RESOLUTION_PERIODS: ReadonlySet<number> = new Set([1, 5, 10, 20, 30]);
+
+const metricStat = z.object({
+  Metric: z.object({
+    Namespace: namespace,
+    MetricName: z.string().min(1).max(255),
+    Dimensions: dimensions.optional(),
+  }),
+  Period: z
+    .int()
+    .min(1)
+    .refine((period) => HIGH_RESOLUTION_PERIODS.has(period) || period % 60 === 0, {
+      params: { code: 'InvalidParameterValue' },
+      error: 'The period must be 1, 5, 10, 20, 30 or a multiple of 60 seconds.',
+    }),
+  Stat: z.string().min(1),
+  Unit: z.enum(STANDARD_UNITS).optional(),
+});
+
+const metricDataQuery = z
+  .object({
+    Id: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((id) => /^[a-z][a-zA-Z0-9_]*$/.test(id), {
+        params: { code: 'InvalidParameterValue' },
+        error: 'A query Id must start with a lowercase letter and hold only letters, digits and underscores.',
+      }),
+    MetricStat: metricStat.optional(),
+    Expression: z.string().min(1).max(2048).optional(),
+    Label: z.string().optional(),
+    ReturnData: z.boolean().optional(),
+    Period: z.int().min(1).optional(),
+    AccountId: z.string().min(1).max(255).optional(),
+  })
+  .superRefine((query, context) => {
+    if ((query.MetricStat === undefined) === (query.Expression === undefined)) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterCombination',
+          'A query must specify either Expression or MetricStat but not both.',
+        ),
+      );
+    }
+  });
+
+const getMetricDataSchema = z
+  .object({
+    MetricDataQueries: z.array(metricDataQuery).min(1),
+    StartTime: timestamp,
+    EndTime: timestamp,
+    NextToken: z.string().optional(),
+    ScanBy: z.enum(['TimestampDescending', 'TimestampAscending']).optional(),
+    MaxDatapoints: z.int().min(1).optional(),
+    LabelOptions: z
+      .object({
+        Timezone: z
+          .string()
+          .regex(/^[+-]\d{4}$/)
+          .optional(),
+      })
+      .optional(),
+  })
+  .superRefine((input, context) => {
+    if (input.MetricDataQueries.length > MAX_QUERIES) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          `The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`,
+        ),
+      );
+    }
+    const ids = input.MetricDataQueries.map((query) => query.Id);
+    if (new Set(ids).size !== ids.length) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          'The values for parameter Id in MetricDataQueries are not unique.',
+        ),
+      );
+    }
+    if (input.EndTime <= input.StartTime) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          'The parameter StartTime must be less than the parameter EndTime.',
+        ),
+      );
+    }
+    if (input.MetricDataQueries.some((query) => query.Expression !== undefined)) {
+      context.addIssue(
+        ruleIssue(
+          'InvalidParameterValue',
+          'Metric math expressions are not supported by the local endpoint.',
+        ),
+      );
+    }
+  });
 
 interface Bucket {
   sum: number;
@@ -243,7 +522,7 @@ function addSample(bucket: Bucket, value: number, count: number): void {
   for (let index = 0; index < Math.min(count, 10_000); index++) bucket.samples.push(value);
 }
 
-function statistic(stat: string): (bucket: Bucket) => number {
+function statistic(stat: string, where: string): (bucket: Bucket) => number {
   switch (stat) {
     case 'Average':
       return (bucket) => bucket.sum / bucket.count;
@@ -257,7 +536,7 @@ function statistic(stat: string): (bucket: Bucket) => number {
       return (bucket) => bucket.count;
   }
   const percentile = /^p(\d{1,2}(?:\.\d+)?|100)$/.exec(stat);
-  if (!percentile) throw invalid(`The statistic ${stat} is not supported.`);
+  if (!percentile) throw invalid(`The statistic ${stat} of ${where} is not supported.`);
   const rank = Number(percentile[1]) / 100;
   return (bucket) => {
     if (bucket.samples.length === 0) return bucket.sum / bucket.count;
@@ -266,52 +545,95 @@ function statistic(stat: string): (bucket: Bucket) => number {
   };
 }
 
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 3600_000;
+
+function floorTo(ms: number, stepMs: number): number {
+  return Math.floor(ms / stepMs) * stepMs;
+}
+
+/**
+ * StartTime as CloudWatch rounds it (GetMetricData, StartTime): down to the period for periods of 5, 10, 20 or 30
+ * seconds; otherwise by age: the minute within 15 days, 5 minutes within 63 days, else the hour. Periods then
+ * count from the rounded start.
+ */
+function roundedStart(startMs: number, nowMs: number, periodSeconds: number): number {
+  if (HIGH_RESOLUTION_PERIODS.has(periodSeconds)) return floorTo(startMs, periodSeconds * 1000);
+  const age = nowMs - startMs;
+  if (age < 15 * DAY_MS) return floorTo(startMs, MINUTE_MS);
+  if (age < 63 * DAY_MS) return floorTo(startMs, 5 * MINUTE_MS);
+  return floorTo(startMs, 60 * MINUTE_MS);
+}
+
+/**
+ * Whether data older than the retention of a finer period can be read at this period (MetricStat.Period): a
+ * start more than 3 hours ago needs a multiple of 60 s, more than 15 days a multiple of 300 s, more than 63
+ * days a multiple of 3600 s, "or no data points in that time range is returned".
+ */
+function periodReadable(startMs: number, nowMs: number, periodSeconds: number): boolean {
+  const age = nowMs - startMs;
+  if (age > 63 * DAY_MS) return periodSeconds % 3600 === 0;
+  if (age > 15 * DAY_MS) return periodSeconds % 300 === 0;
+  if (age > 3 * 3600_000) return periodSeconds % 60 === 0;
+  return true;
+}
+
+interface Series {
+  id: string;
+  label: string;
+  timestamps: number[];
+  values: number[];
+}
+
+/** The page cursor: how many points of each returned query earlier pages handed out. */
+function encodeCursor(offsets: readonly number[]): string {
+  return Buffer.from(JSON.stringify({ v: 1, offsets })).toString('base64url');
+}
+
+function decodeCursor(token: string, queries: number): number[] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    const offsets = (parsed as { offsets?: unknown }).offsets;
+    if (
+      Array.isArray(offsets) &&
+      offsets.length === queries &&
+      offsets.every((offset) => Number.isInteger(offset) && offset >= 0)
+    ) {
+      return offsets as number[];
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new AwsServiceError('InvalidNextToken', 'The NextToken is not valid for this request.');
+}
+
 function getMetricData(world: LocalAwsWorld, body: Json): Json {
-  const queries = body.MetricDataQueries;
-  if (!Array.isArray(queries) || queries.length === 0) throw missing('MetricDataQueries');
-  if (queries.length > MAX_QUERIES) throw invalid(`MetricDataQueries has more than ${MAX_QUERIES} members.`);
-  if (body.StartTime === undefined) throw missing('StartTime');
-  if (body.EndTime === undefined) throw missing('EndTime');
-  const startMs = epochMs('StartTime', body.StartTime);
-  const endMs = epochMs('EndTime', body.EndTime);
-  if (endMs <= startMs) throw invalid('The parameter StartTime must be less than the parameter EndTime.');
-  const ascending = body.ScanBy === 'TimestampAscending';
-  const results = queries.map((query, index) => {
-    if (!isObject(query) || typeof query.Id !== 'string' || !/^[a-z][a-zA-Z0-9_]*$/.test(query.Id)) {
-      throw invalid(`MetricDataQueries.member.${index + 1}.Id must start with a lowercase letter.`);
-    }
-    if (query.Expression !== undefined) {
-      throw invalid(
-        `MetricDataQueries.member.${index + 1}: metric math expressions are not supported locally.`,
-      );
-    }
-    const metricStat = query.MetricStat;
-    if (!isObject(metricStat) || !isObject(metricStat.Metric)) {
-      throw missing(`MetricDataQueries.member.${index + 1}.MetricStat`);
-    }
-    const metric = metricStat.Metric;
-    if (typeof metric.Namespace !== 'string' || typeof metric.MetricName !== 'string') {
-      throw missing(`MetricDataQueries.member.${index + 1}.MetricStat.Metric.MetricName`);
-    }
-    const period = metricStat.Period;
-    if (typeof period !== 'number' || !Number.isInteger(period) || period < 1) {
-      throw invalid(`MetricDataQueries.member.${index + 1}.MetricStat.Period must be a positive integer.`);
-    }
-    if (typeof metricStat.Stat !== 'string')
-      throw missing(`MetricDataQueries.member.${index + 1}.MetricStat.Stat`);
-    const compute = statistic(metricStat.Stat);
-    const unit = typeof metricStat.Unit === 'string' ? metricStat.Unit : undefined;
-    const key = metricKey(
-      metric.Namespace,
-      metric.MetricName,
-      dimensionsOf(metric.Dimensions, `MetricDataQueries.member.${index + 1}`),
-    );
-    const periodMs = period * 1000;
+  const input = parseJsonRequest(getMetricDataSchema, body, CODES);
+  const nowMs = world.nowMs();
+  const ascending = input.ScanBy === 'TimestampAscending';
+  const series: Series[] = [];
+  for (const [index, query] of input.MetricDataQueries.entries()) {
+    if (query.ReturnData === false) continue;
+    const stat = query.MetricStat!;
+    const where = memberPath(['MetricDataQueries', index]);
+    const compute = statistic(stat.Stat, where);
+    const periodMs = stat.Period * 1000;
+    const startMs = roundedStart(input.StartTime, nowMs, stat.Period);
     const buckets = new Map<number, Bucket>();
-    for (const { record, timestampMs } of world.datumsByMetric.get(key) ?? []) {
-      if (timestampMs < startMs || timestampMs >= endMs) continue;
-      if (unit !== undefined && record.unit !== undefined && record.unit !== unit) continue;
-      const bucketStart = startMs + Math.floor((timestampMs - startMs) / periodMs) * periodMs;
+    const key = metricKey(
+      stat.Metric.Namespace,
+      stat.Metric.MetricName,
+      dimensionMap(stat.Metric.Dimensions),
+    );
+    const readable = periodReadable(startMs, nowMs, stat.Period);
+    for (const { record, timestampMs } of readable ? (world.datumsByMetric.get(key) ?? []) : []) {
+      // A regular-resolution datum is stored at its minute; only StorageResolution 1 keeps the second.
+      const storedMs = record.storageResolution === 1 ? timestampMs : floorTo(timestampMs, MINUTE_MS);
+      if (storedMs < startMs || storedMs >= input.EndTime) continue;
+      // "If you specify a unit, the operation returns only data that was collected with that unit"; a datum
+      // sent without one is stored as None.
+      if (stat.Unit !== undefined && (record.unit ?? 'None') !== stat.Unit) continue;
+      const bucketStart = startMs + Math.floor((storedMs - startMs) / periodMs) * periodMs;
       let bucket = buckets.get(bucketStart);
       if (!bucket) {
         bucket = {
@@ -338,20 +660,36 @@ function getMetricData(world: LocalAwsWorld, body: Json): Json {
     const starts = [...buckets.keys()]
       .filter((start) => buckets.get(start)!.count > 0)
       .sort((a, b) => (ascending ? a - b : b - a));
+    series.push({
+      id: query.Id,
+      label: query.Label ?? stat.Metric.MetricName,
+      timestamps: starts.map((start) => start / 1000),
+      values: starts.map((start) => compute(buckets.get(start)!)),
+    });
+  }
+  // MaxDatapoints bounds the points of one answer across its queries; NextToken carries on where it stopped.
+  const offsets =
+    input.NextToken === undefined ? series.map(() => 0) : decodeCursor(input.NextToken, series.length);
+  let budget = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
+  const nextOffsets: number[] = [];
+  const results = series.map((entry, index) => {
+    const from = Math.min(offsets[index]!, entry.timestamps.length);
+    const to = Math.min(entry.timestamps.length, from + budget);
+    budget -= to - from;
+    nextOffsets.push(to);
     return {
-      Id: query.Id,
-      Label: typeof query.Label === 'string' ? query.Label : metric.MetricName,
-      Timestamps: starts.map((start) => start / 1000),
-      Values: starts.map((start) => compute(buckets.get(start)!)),
-      StatusCode: 'Complete',
+      Id: entry.id,
+      Label: entry.label,
+      Timestamps: entry.timestamps.slice(from, to),
+      Values: entry.values.slice(from, to),
+      StatusCode: to < entry.timestamps.length ? 'PartialData' : 'Complete',
       Messages: [],
-      returnData: query.ReturnData !== false,
     };
   });
+  const more = series.some((entry, index) => nextOffsets[index]! < entry.timestamps.length);
   return {
-    MetricDataResults: results
-      .filter((result) => result.returnData)
-      .map(({ returnData: _returnData, ...result }) => result),
+    MetricDataResults: results,
     Messages: [],
+    ...(more ? { NextToken: encodeCursor(nextOffsets) } : {}),
   };
 }

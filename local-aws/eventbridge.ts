@@ -3,12 +3,12 @@
  * EnableRule, DisableRule, DescribeRule.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { AwsServiceError } from './errors.ts';
+import { type JsonErrorCodes, memberPath, parseJsonRequest, timestamp } from './json-rules.ts';
 import { busName, type LocalAwsWorld } from './world.ts';
 
 export const EVENTS_TARGET_PREFIX = 'AWSEvents.';
-const MAX_ENTRIES = 10;
-
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {
@@ -30,10 +30,88 @@ export function handleEventBridge(world: LocalAwsWorld, action: string, body: Js
   }
 }
 
-function entryError(entry: unknown): { code: string; message: string } | undefined {
-  if (!isObject(entry)) return { code: 'InvalidArgument', message: 'Entry must be an object.' };
+/** EventBridge answers every request its model refuses with ValidationException, in AWS's wording. */
+const CODES: JsonErrorCodes = {
+  missing: (path) =>
+    validation(
+      `1 validation error detected: Value null at '${memberPath(path)}' failed to satisfy constraint: Member must not be null`,
+    ),
+  mistyped: (path, message) =>
+    new AwsServiceError('SerializationException', `${memberPath(path)}: ${message}`),
+  validation,
+};
+
+function validation(message: string): AwsServiceError {
+  return new AwsServiceError('ValidationException', message);
+}
+
+/**
+ * Bus names and ARNs (API_PutEventsRequestEntry.html, API_EnableRule.html): 1–1600 characters of the pattern.
+ * Rule names 1–64 of `[.\-_A-Za-z0-9]+` (API_DescribeRule.html).
+ */
+const busNameOrArn = z
+  .string()
+  .min(1)
+  .max(1600)
+  .regex(/^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/.\-_A-Za-z0-9]+$/);
+const ruleRequestSchema = z.object({
+  Name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[.\-_A-Za-z0-9]+$/),
+  EventBusName: busNameOrArn.optional(),
+});
+
+/**
+ * PutEvents (API_PutEvents.html): 1–10 entries; each resource at most 2048 characters, TraceHeader 1–500.
+ * The entries together must stay under 256 KB as eb-putevent-size.html counts them (Time 14 bytes, the
+ * UTF-8 bytes of Source, DetailType, Detail and each resource). Newer revisions of the user guide
+ * (eb-putevents.html) give 1 MB; the stricter 256 KB holds here. Source, DetailType and Detail are checked per entry, as EventBridge
+ * reports those in the entry's result.
+ */
+const MAX_ENTRIES = 10;
+const MAX_REQUEST_BYTES = 256 * 1024;
+const putEventsSchema = z.object({
+  Entries: z
+    .array(
+      z.object({
+        Time: timestamp.optional(),
+        Source: z.string().optional(),
+        Resources: z.array(z.string().max(2048)).optional(),
+        DetailType: z.string().optional(),
+        Detail: z.string().optional(),
+        EventBusName: busNameOrArn.optional(),
+        TraceHeader: z.string().min(1).max(500).optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_ENTRIES),
+  EndpointId: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(/^[A-Za-z0-9-]+[.][A-Za-z0-9-]+$/)
+    .optional(),
+});
+
+type PutEventsEntry = z.output<typeof putEventsSchema>['Entries'][number];
+
+function entryBytes(entry: PutEventsEntry): number {
+  const bytes = (text: string | undefined): number =>
+    text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+  return (
+    (entry.Time === undefined ? 0 : 14) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    (entry.Resources ?? []).reduce((sum, resource) => sum + bytes(resource), 0)
+  );
+}
+
+function entryError(entry: PutEventsEntry): { code: string; message: string } | undefined {
   for (const member of ['Source', 'DetailType', 'Detail'] as const) {
-    if (typeof entry[member] !== 'string' || entry[member] === '') {
+    if (entry[member] === undefined || entry[member] === '') {
       return {
         code: 'InvalidArgument',
         message: `Parameter ${member} is not valid. Reason: ${member} is a required argument.`,
@@ -41,7 +119,7 @@ function entryError(entry: unknown): { code: string; message: string } | undefin
     }
   }
   try {
-    const detail: unknown = JSON.parse(entry.Detail as string);
+    const detail: unknown = JSON.parse(entry.Detail!);
     if (!isObject(detail)) return { code: 'MalformedDetail', message: 'Detail is malformed.' };
   } catch {
     return { code: 'MalformedDetail', message: 'Detail is malformed.' };
@@ -50,22 +128,13 @@ function entryError(entry: unknown): { code: string; message: string } | undefin
 }
 
 function putEvents(world: LocalAwsWorld, body: Json, region: string): Json {
-  const entries = body.Entries;
-  if (!Array.isArray(entries) || entries.length === 0) {
-    throw new AwsServiceError(
-      'ValidationException',
-      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
-    );
-  }
-  if (entries.length > MAX_ENTRIES) {
-    throw new AwsServiceError(
-      'ValidationException',
-      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
-    );
+  const { Entries: entries } = parseJsonRequest(putEventsSchema, body, CODES);
+  if (entries.reduce((sum, entry) => sum + entryBytes(entry), 0) >= MAX_REQUEST_BYTES) {
+    throw validation('Total size of the entries in the request is over the limit.');
   }
   const injected = world.takePartialFailure('PutEvents');
   let failed = 0;
-  const results = entries.map((entry: unknown, index) => {
+  const results = entries.map((entry, index) => {
     const error =
       injected && index < injected.entries
         ? { code: injected.code, message: injected.message }
@@ -74,40 +143,25 @@ function putEvents(world: LocalAwsWorld, body: Json, region: string): Json {
       failed++;
       return { ErrorCode: error.code, ErrorMessage: error.message };
     }
-    const valid = entry as Json;
     const eventId = randomUUID();
-    const time = valid.Time;
     world.recordEvent({
-      source: valid.Source as string,
-      'detail-type': valid.DetailType as string,
-      detail: JSON.parse(valid.Detail as string),
-      bus: busName(typeof valid.EventBusName === 'string' ? valid.EventBusName : undefined),
-      resources: Array.isArray(valid.Resources)
-        ? valid.Resources.filter((item) => typeof item === 'string')
-        : [],
+      source: entry.Source!,
+      'detail-type': entry.DetailType!,
+      detail: JSON.parse(entry.Detail!),
+      bus: busName(entry.EventBusName),
+      resources: entry.Resources ?? [],
       region,
       account: world.settings.accountId,
       id: eventId,
-      ...(typeof time === 'number' ? { time: new Date(time * 1000).toISOString() } : {}),
+      ...(entry.Time !== undefined ? { time: new Date(entry.Time).toISOString() } : {}),
     });
     return { EventId: eventId };
   });
   return { FailedEntryCount: failed, Entries: results };
 }
 
-function ruleName(body: Json): string {
-  if (typeof body.Name !== 'string' || body.Name === '') {
-    throw new AwsServiceError(
-      'ValidationException',
-      "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null",
-    );
-  }
-  return body.Name;
-}
-
 function findRule(world: LocalAwsWorld, body: Json) {
-  const name = ruleName(body);
-  const bus = typeof body.EventBusName === 'string' ? body.EventBusName : undefined;
+  const { Name: name, EventBusName: bus } = parseJsonRequest(ruleRequestSchema, body, CODES);
   const rule = world.findRule(name, bus);
   if (!rule) {
     throw new AwsServiceError(

@@ -359,7 +359,7 @@ export class LocalAwsServer {
     if (service === 'cloudwatch') {
       const reply = json(
         error.status,
-        { __type: `com.amazonaws.cloudwatch#${cloudWatchErrorType(error.code)}`, message: error.message },
+        { __type: cloudWatchErrorType(error.code), message: error.message },
         'application/x-amz-json-1.0',
       );
       reply.headers['x-amzn-query-error'] = `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`;

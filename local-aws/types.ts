@@ -74,6 +74,36 @@ export interface SeedAlarm {
   name: string;
   state: AlarmState;
   reason?: string;
+  /** What the alarm watches (extension): DescribeAlarms shows it as a real metric alarm's fields. */
+  metric?: AlarmMetric;
+}
+
+/** A metric alarm's configuration, as DescribeAlarms returns it; every member has a default. */
+export interface AlarmMetric {
+  /** `OdcrReclaimer/Local` when absent. */
+  namespace?: string;
+  /** The alarm's name when absent. */
+  metricName?: string;
+  dimensions?: Record<string, string>;
+  /** `Maximum` when absent. */
+  statistic?: 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
+  /** Seconds, 60 when absent. */
+  period?: number;
+  /** 1 when absent. */
+  evaluationPeriods?: number;
+  /** `evaluationPeriods` when absent. */
+  datapointsToAlarm?: number;
+  /** 0 when absent. */
+  threshold?: number;
+  /** `GreaterThanThreshold` when absent. */
+  comparisonOperator?:
+    | 'GreaterThanOrEqualToThreshold'
+    | 'GreaterThanThreshold'
+    | 'LessThanThreshold'
+    | 'LessThanOrEqualToThreshold';
+  /** `missing` when absent. */
+  treatMissingData?: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+  description?: string;
 }
 
 export interface SeedRule {
@@ -114,6 +144,8 @@ export interface SetAlarmRequest {
   name: string;
   state: AlarmState;
   reason?: string;
+  /** Creating an alarm: what it watches (extension). An existing alarm keeps its configuration. */
+  metric?: AlarmMetric;
 }
 
 export interface AlarmView {
@@ -206,6 +238,8 @@ export interface MetricRecord {
   counts?: number[];
   statisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
   unit?: string;
+  /** 1 for a high-resolution datum; regular (60) when absent. */
+  storageResolution?: number;
 }
 
 export interface MetricFilter {

@@ -12,6 +12,7 @@ import { PolicyDocumentError } from './iam-policy.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
 import { Ec2RequestThrottle } from './throttle.ts';
 import type {
+  AlarmMetric,
   AlarmState,
   AlarmView,
   CallFilter,
@@ -62,6 +63,27 @@ export interface Alarm {
   state: AlarmState;
   reason: string;
   updatedAtMs: number;
+  /** When the alarm was created (AlarmConfigurationUpdatedTimestamp). */
+  configuredAtMs: number;
+  metric: Required<Omit<AlarmMetric, 'description'>> & { description?: string };
+}
+
+/** A metric alarm's configuration with the defaults filled in. */
+function alarmMetric(name: string, metric: AlarmMetric = {}): Alarm['metric'] {
+  const evaluationPeriods = metric.evaluationPeriods ?? 1;
+  return {
+    namespace: metric.namespace ?? 'OdcrReclaimer/Local',
+    metricName: metric.metricName ?? name,
+    dimensions: metric.dimensions ?? {},
+    statistic: metric.statistic ?? 'Maximum',
+    period: metric.period ?? 60,
+    evaluationPeriods,
+    datapointsToAlarm: metric.datapointsToAlarm ?? evaluationPeriods,
+    threshold: metric.threshold ?? 0,
+    comparisonOperator: metric.comparisonOperator ?? 'GreaterThanThreshold',
+    treatMissingData: metric.treatMissingData ?? 'missing',
+    ...(metric.description !== undefined ? { description: metric.description } : {}),
+  };
 }
 
 export interface Rule {
@@ -341,6 +363,8 @@ export class LocalAwsWorld {
       state: body.state,
       reason,
       updatedAtMs: previous && previous.state === body.state ? previous.updatedAtMs : nowMs,
+      configuredAtMs: previous?.configuredAtMs ?? nowMs,
+      metric: previous?.metric ?? alarmMetric(body.name, body.metric),
     };
     this.alarms.set(body.name, alarm);
     const previousState = previous?.state ?? 'INSUFFICIENT_DATA';

@@ -76,12 +76,12 @@ describe('CloudWatch DescribeAlarms', () => {
     ]);
   });
 
-  it('rejects a bad state filter with InvalidParameterValue', async () => {
+  it('rejects a state filter outside the enumeration with ValidationError, as request validation does', async () => {
     const error = await failureOf(
       endpoint.cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'RED' as never })),
     );
-    expect(error.name).toBe('InvalidParameterValueException');
-    expect((error as { Code?: string }).Code).toBe('InvalidParameterValue');
+    expect(error.name).toBe('ValidationException');
+    expect((error as { Code?: string }).Code).toBe('ValidationError');
   });
 });
 
@@ -168,13 +168,13 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
     expect(answer.MetricDataResults?.[0]?.Values).toEqual([3, 5]);
   });
 
-  it('rejects a PutMetricData without a namespace or with a reserved one', async () => {
+  it('rejects a PutMetricData with an empty namespace or a reserved one', async () => {
     const missing = await failureOf(
       endpoint.cloudwatch.send(
         new PutMetricDataCommand({ Namespace: '', MetricData: [{ MetricName: 'x', Value: 1 }] }),
       ),
     );
-    expect((missing as { Code?: string }).Code).toBe('MissingParameter');
+    expect((missing as { Code?: string }).Code).toBe('ValidationError');
     const reserved = await failureOf(
       endpoint.cloudwatch.send(
         new PutMetricDataCommand({ Namespace: 'AWS/EC2', MetricData: [{ MetricName: 'x', Value: 1 }] }),

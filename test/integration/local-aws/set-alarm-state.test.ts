@@ -98,6 +98,7 @@ describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
         new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'OK', StateReason: 'x'.repeat(1024) }),
       ),
     );
-    expect(longReason.name).toBe('InvalidParameterValueException');
+    // A model constraint: CloudWatch's request validation (ValidationError in the query code).
+    expect((longReason as { Code?: string }).Code).toBe('ValidationError');
   });
 });
