@@ -1,5 +1,7 @@
 import { AwsCallError, ConfigurationError, LeaseBusyError, ValidationError } from '../errors/index.ts';
+import type { ReconcileResult } from '../reconcile/reconcile.ts';
 import { RecordError } from '../records/tags.ts';
+import { OnCallWriteError } from './write-failures.ts';
 
 export interface ErrorAnswer {
   ok: false;
@@ -15,6 +17,8 @@ export interface ErrorAnswer {
     /** The correlation id to search the logs with. */
     correlationId: string;
   };
+  /** What the request did do before it failed (an override not written on some reservations). */
+  result?: ReconcileResult;
 }
 
 /**
@@ -33,6 +37,13 @@ export function toErrorAnswer(error: unknown, correlationId: string): ErrorAnswe
   }
   if (error instanceof LeaseBusyError) {
     return { ok: false, error: { code: 'Busy', message: `${error.message}; retry`, correlationId } };
+  }
+  if (error instanceof OnCallWriteError) {
+    return {
+      ok: false,
+      error: { code: 'AwsError', message: error.message, correlationId },
+      result: error.result,
+    };
   }
   if (error instanceof AwsCallError) {
     return {

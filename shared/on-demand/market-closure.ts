@@ -10,6 +10,12 @@ import { observe, type ReconcileResult, reconcile } from '../reconcile/reconcile
 import { closureTagKey, readClosureTags } from '../records/closures.ts';
 import type { MarketClosureRequest } from './payload.ts';
 import type { OnDemandContext } from './run-on-demand.ts';
+import {
+  failedCall,
+  OnCallWriteError,
+  type OnCallWriteFailure,
+  reportOnCallWriteFailures,
+} from './write-failures.ts';
 
 export interface MarketClosureAnswer {
   ok: true;
@@ -90,7 +96,38 @@ export async function runMarketClosure(
           context.gateways.capacity,
           targets.map((snapshot) => ({ reservationId: snapshot.reservationId, keys: [key] })),
         );
-  if (failures.length === targets.length && failures[0] !== undefined) throw failures[0].error;
+  // A closure holds while any reservation of the market carries it: a close fails only if none took it, but a
+  // reopen that left the tag anywhere leaves the market closed, its capacity lent through the session.
+  const refused =
+    request.action === 'close-market' ? failures.length === targets.length : failures.length > 0;
+  const writeFailures: OnCallWriteFailure[] = refused
+    ? failures.map((failure) => {
+        const target = targets.find((snapshot) => snapshot.reservationId === failure.reservationId);
+        const current = target?.allocation?.target ?? 0;
+        const call = failedCall(
+          failure.error,
+          request.action === 'close-market' ? 'ec2:CreateTags' : 'ec2:DeleteTags',
+        );
+        return {
+          reservationId: failure.reservationId,
+          from: current,
+          to: current,
+          what: `closure of ${request.market} on ${request.date} not ${request.action === 'close-market' ? 'recorded' : 'removed'}: ${call} failed`,
+          code: errorCode(failure.error),
+          message: errorMessage(failure.error),
+        };
+      })
+    : [];
+  const description = `on-call ${request.action} ${request.market} ${request.date} (${request.reason})`;
+  if (writeFailures.length > 0)
+    await reportOnCallWriteFailures(
+      writeFailures,
+      description,
+      context,
+      request.requestedBy ?? context.caller,
+    );
+  if (request.action === 'close-market' && writeFailures.length > 0)
+    throw new OnCallWriteError(description, writeFailures, emptyReconcile(context));
   // Pruning is housekeeping: a failure here changes no decision.
   const pruneFailures = await deleteTags(
     context.gateways.capacity,
@@ -112,6 +149,7 @@ export async function runMarketClosure(
     failed: failed.length,
   });
   const result = await reconcile(common);
+  if (writeFailures.length > 0) throw new OnCallWriteError(description, writeFailures, result);
   return {
     ok: true,
     ...closureSummary(request),
@@ -172,5 +210,16 @@ function overlay(
       else delete tags[key];
       return { ...snapshot, tags };
     }),
+  };
+}
+
+function emptyReconcile(context: OnDemandContext): ReconcileResult {
+  return {
+    triggerId: context.triggerId,
+    trigger: 'on-demand',
+    mode: 'apply',
+    at: context.now.toISOString(),
+    outcomes: [],
+    warnings: [],
   };
 }

@@ -14,6 +14,7 @@ import { MAX_TARGET, OVERRIDE_TAG_KEYS, type Override, overrideTags, readOverrid
 import { type MarketClosureAnswer, runMarketClosure } from './market-closure.ts';
 import type { Amount, MarketClosureRequest, OnDemandRequest, Scope } from './payload.ts';
 import { scopeFilter, selectInScope } from './scope.ts';
+import { failedCall, OnCallWriteError, reportOnCallWriteFailures } from './write-failures.ts';
 
 export interface OnDemandContext {
   gateways: Gateways;
@@ -221,6 +222,7 @@ async function change(
         reservationId: decision.reservationId,
         error,
       });
+      const call = failedCall(error, entry ? 'ec2:CreateTags' : 'ec2:DeleteTags');
       failed.set(decision.reservationId, {
         reservationId: decision.reservationId,
         ...(decision.name === undefined ? {} : { name: decision.name }),
@@ -228,7 +230,7 @@ async function change(
         from: decision.currentTarget,
         to: decision.currentTarget,
         action: decision.action,
-        reasons: ['override not written'],
+        reasons: [`override not ${entry ? 'written' : 'cleared'}: ${call} failed`],
         error: { code: errorCode(error), message: errorMessage(error) },
       });
     }
@@ -239,6 +241,19 @@ async function change(
       ? emptyResult(context)
       : await reconcile({ ...common, reservationIds: toReconcile });
   result.outcomes.push(...failed.values());
+  if (failed.size > 0) {
+    const failures = [...failed.values()].map((outcome) => ({
+      reservationId: outcome.reservationId,
+      from: outcome.from,
+      to: outcome.to,
+      what: outcome.reasons.join('; '),
+      code: outcome.error?.code ?? 'Unknown',
+      message: outcome.error?.message ?? '',
+    }));
+    const description = `on-call ${request.action} (${request.reason})`;
+    await reportOnCallWriteFailures(failures, description, context, common.trigger.requestedBy);
+    throw new OnCallWriteError(description, failures, result);
+  }
   return {
     ok: true,
     action: request.action,
