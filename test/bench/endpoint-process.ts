@@ -22,10 +22,14 @@ export interface EndpointProcess {
   stop(): void;
 }
 
-export async function startEndpointProcess(start: string): Promise<EndpointProcess> {
+/** `args`: more of `npm run local-aws`'s options (e.g. `--request-rate-scale 1`). */
+export async function startEndpointProcess(
+  start: string,
+  args: readonly string[] = [],
+): Promise<EndpointProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'cli/local-aws.ts', '--port', '0', '--start', start],
+    ['--import', 'tsx', 'cli/local-aws.ts', '--port', '0', '--start', start, ...args],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

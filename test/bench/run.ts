@@ -7,6 +7,7 @@ import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
 import { sandboxSection } from './sandbox.ts';
 import { scaleSection } from './scale.ts';
+import { throttledSection } from './throttled.ts';
 import { trackerSection } from './tracker.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
@@ -16,6 +17,7 @@ const SECTIONS: BenchSection[] = [
   sandboxSection,
   trackerSection,
   scaleSection,
+  throttledSection,
 ];
 
 function formatNumber(value: number): string {
