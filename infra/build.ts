@@ -27,6 +27,7 @@ import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { type HeartbeatPlan, heartbeatPlan } from '#shared/schedule/heartbeats.ts';
+import { sdkSchemasPlugin } from './sdk-schemas-plugin.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS_NAMESPACE = 'OdcrReclaimer';
@@ -236,6 +237,7 @@ async function bundle(entry: string): Promise<ZipEntry[]> {
     sourcesContent: false,
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [sdkSchemasPlugin],
     // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle a real one.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   });

@@ -6,7 +6,7 @@
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
  * The rules that need the world (ids that exist, unused capacity, state) stay in capacity.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_CHANGE_PER_REQUEST } from './capacity.ts';
 import { AwsServiceError } from './errors.ts';
 import type { LocalAwsSettings } from './types.ts';

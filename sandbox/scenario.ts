@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { regionOfZone } from '@odcr-reclaimer/local-aws/capacity.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath, type PolicyConfig } from '#shared/config/schema.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { checkOnDemandPayload } from '#shared/on-demand/payload.ts';

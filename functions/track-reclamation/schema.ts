@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The events that wake the tracker, checked at the edge. Both are only wake-ups: the tracker describes the

@@ -4,7 +4,7 @@
  * field as written (`markets.CME.sessions[0].open`) and says why.
  */
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   BUILT_IN_MARKETS,
   type CustomMarketDefinition,

@@ -3,7 +3,7 @@
  * field). Everything the policy needs to know about the owner's fleet and intent lives here; nothing about
  * AWS resources of the service itself (bus, rule names) does.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
 import { loneSurrogatePath } from '../records/text.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Schemas of the events that wake the service, checked at the edge (the handlers) so that the use case only

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dayStatus, isKnownMarket, localDate, marketTimeZone } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { ValidationError } from '../errors/index.ts';

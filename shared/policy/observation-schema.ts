@@ -2,7 +2,7 @@
  * The observation as JSON (the plan CLI's `--observation` file, simulator fixtures): validated here so a
  * hand-written file fails with the field that is wrong, like the config.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath } from '../config/schema.ts';
 import { ALLOCATION_STATUSES } from '../domain/reservation.ts';
 import type { Observation } from './types.ts';

@@ -1,0 +1,81 @@
+/**
+ * The deployable bundles themselves, not the TypeScript they come from: the build tree-shakes the SDK's
+ * schemas, so a bundle that lost one its commands need would fail only here (or in Lambda).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltBundles, buildBundles, runBundle, type UnpackedFunction } from '../../support/bundles.ts';
+import { type LocalService, RISK_ENGINE, startLocalService } from '../../support/local-service.ts';
+
+let bundles: BuiltBundles;
+let service: LocalService;
+
+beforeAll(async () => {
+  bundles = await buildBundles();
+  service = await startLocalService({ now: '2025-03-11T16:00:00Z' });
+}, 120_000);
+
+afterAll(async () => {
+  bundles?.remove();
+  await service?.close();
+});
+
+function bundleOf(name: string): UnpackedFunction {
+  const fn = bundles.functions.find((candidate) => candidate.function === name);
+  if (fn === undefined) throw new Error(`the build made no ${name}`);
+  return fn;
+}
+
+/** What Lambda hands the process, pointed at the local endpoint. */
+const onEndpoint = () => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+  AWS_SECRET_ACCESS_KEY: 'local-secret',
+  AWS_ENDPOINT_URL: service.aws.url,
+});
+
+describe('the bundled functions', () => {
+  it('builds one bundle per function, each far smaller than the SDK clients it bundles whole', () => {
+    expect(bundles.functions.map((fn) => fn.function)).toEqual([
+      'reclaim-on-alarm',
+      'reclaim-on-demand',
+      'reclaim-on-schedule',
+      'track-reclamation',
+    ]);
+    // The EC2 client's schemas alone are more than this; only the five commands' own are bundled.
+    for (const fn of bundles.functions) expect(fn.bundleBytes).toBeLessThan(900 * 1024);
+  });
+
+  it("reclaim-on-demand's bundle describes the fleet and its borrowers through the shaken EC2 schemas", async () => {
+    const { answer } = await runBundle(
+      bundleOf('reclaim-on-demand'),
+      { action: 'status', group: 'risk-engine' },
+      onEndpoint(),
+    );
+    expect(answer).toMatchObject({ ok: true, action: 'status' });
+    const ids = (answer as { reservations: { reservationId: string; owned: number }[] }).reservations.map(
+      (reservation) => reservation.reservationId,
+    );
+    expect(ids.sort()).toEqual([...RISK_ENGINE].sort());
+  }, 60_000);
+
+  it("reclaim-on-alarm's bundle answers an alarm the config does not name without calling AWS", async () => {
+    const before = service.aws.admin.calls().calls.length;
+    const { answer } = await runBundle(
+      bundleOf('reclaim-on-alarm'),
+      {
+        version: '0',
+        id: 'bundle-alarm',
+        'detail-type': 'CloudWatch Alarm State Change',
+        source: 'aws.cloudwatch',
+        account: '123456789012',
+        time: '2025-03-11T16:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: { alarmName: 'not-in-the-config', state: { value: 'ALARM', reason: 'test' } },
+      },
+      onEndpoint(),
+    );
+    expect(answer).toMatchObject({ ignored: true, alarmName: 'not-in-the-config' });
+    expect(service.aws.admin.calls().calls.length).toBe(before);
+  }, 60_000);
+});

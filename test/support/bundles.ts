@@ -1,0 +1,113 @@
+/**
+ * The functions as Lambda runs them: the build's zips unpacked into a temporary folder, each bundle run in a
+ * fresh Node process with the environment serverless.yml gives it, from its own folder (Lambda's /var/task).
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { BUNDLED_CONFIG_NAME, type BuiltFunction, buildAll } from '#infra/build.ts';
+import { readServiceTriggers } from '#sandbox/service-definition.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+
+const run = promisify(execFile);
+const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
+
+export interface UnpackedFunction extends BuiltFunction {
+  /** The folder holding `handler.mjs` and the config, as Lambda unpacks the zip. */
+  directory: string;
+  /** The function's environment as serverless.yml sets it (provider's and its own). */
+  environment: Record<string, string>;
+}
+
+export interface BuiltBundles {
+  functions: UnpackedFunction[];
+  remove(): void;
+}
+
+/**
+ * Builds every function with the example config into a temporary folder (never dist/, which `npm run package`
+ * owns) and unpacks it.
+ */
+export async function buildBundles(): Promise<BuiltBundles> {
+  const outDir = mkdtempSync(path.join(tmpdir(), 'odcr-bundles-'));
+  const triggers = readServiceTriggers(loadConfigFile(EXAMPLE_CONFIG_FILE));
+  const built = await buildAll({ outDir, configFile: EXAMPLE_CONFIG_FILE });
+  const functions = built
+    .sort((a, b) => a.function.localeCompare(b.function))
+    .map((fn): UnpackedFunction => {
+      const zip = readFileSync(path.join(outDir, `${fn.function}.zip`));
+      const directory = path.join(outDir, fn.function);
+      mkdirSync(directory);
+      for (const name of ['handler.mjs', BUNDLED_CONFIG_NAME])
+        writeFileSync(path.join(directory, name), unzipEntry(zip, name));
+      return { ...fn, directory, environment: triggers.environment[fn.function] ?? {} };
+    });
+  return { functions, remove: () => rmSync(outDir, { recursive: true, force: true }) };
+}
+
+/** One file out of the build's zip (its own deterministic writer: local headers, deflate, no data descriptor). */
+function unzipEntry(zip: Buffer, name: string): Buffer {
+  let offset = 0;
+  while (zip.readUInt32LE(offset) === 0x04034b50) {
+    const compressedSize = zip.readUInt32LE(offset + 18);
+    const nameLength = zip.readUInt16LE(offset + 26);
+    const extraLength = zip.readUInt16LE(offset + 28);
+    const entryName = zip.toString('utf8', offset + 30, offset + 30 + nameLength);
+    const dataStart = offset + 30 + nameLength + extraLength;
+    if (entryName === name) return inflateRawSync(zip.subarray(dataStart, dataStart + compressedSize));
+    offset = dataStart + compressedSize;
+  }
+  throw new Error(`no ${name} in the zip`);
+}
+
+/** Imports the bundle and invokes its `handler` once, as the Lambda runtime's first invocation does. */
+const INVOKE_ONCE = [
+  'const { handler } = await import(process.env.BUNDLE_URL);',
+  'let answer;',
+  'try { answer = await handler(JSON.parse(process.env.BUNDLE_EVENT), { awsRequestId: "bundle-run" }); }',
+  'catch (error) { answer = { thrown: error.name, message: error.message }; }',
+  'process.stdout.write(JSON.stringify(answer ?? null));',
+].join('\n');
+
+export interface BundleRun {
+  answer: unknown;
+  /** Spawn to exit of the whole process. */
+  wallMs: number;
+}
+
+/**
+ * Runs `fn`'s bundle on `event` in a new process. `extraEnvironment` adds to (or overrides) serverless.yml's
+ * environment: the region, credentials and endpoint that Lambda or the test supplies.
+ */
+export async function runBundle(
+  fn: UnpackedFunction,
+  event: unknown,
+  extraEnvironment: Record<string, string> = {},
+): Promise<BundleRun> {
+  const started = performance.now();
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', INVOKE_ONCE], {
+    cwd: fn.directory,
+    env: {
+      PATH: process.env.PATH ?? '',
+      // The SDK warns about Node versions older than the deployed runtime's; the warning is not the function's.
+      NODE_NO_WARNINGS: '1',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      ...fn.environment,
+      ...extraEnvironment,
+      BUNDLE_URL: pathToFileURL(path.join(fn.directory, 'handler.mjs')).href,
+      BUNDLE_EVENT: JSON.stringify(event),
+    },
+  });
+  return { answer: JSON.parse(stdout) as unknown, wallMs: performance.now() - started };
+}
+
+/** Spawn to exit of a Node process that does nothing: the floor every cold start stands on. */
+export async function bareNodeMs(): Promise<number> {
+  const started = performance.now();
+  await run(process.execPath, ['-e', ''], { env: { PATH: process.env.PATH ?? '' } });
+  return performance.now() - started;
+}
