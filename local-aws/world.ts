@@ -487,6 +487,11 @@ export class LocalAwsWorld {
     return { events };
   }
 
+  /** Datums put from position `from` on, in put order: a reader that keeps its place reads each once. */
+  metricsFrom(from: number): MetricRecord[] {
+    return this.datums.slice(from).map((datum) => datum.record);
+  }
+
   metrics(filter: MetricFilter = {}): { metrics: MetricRecord[] } {
     return {
       metrics: this.datums

@@ -1,3 +1,4 @@
+import type { Page } from './pager.ts';
 /**
  * What a sandbox run produces: everything the terminal timeline, the summary, the HTML report and `--json`
  * are made from. Plain JSON data (ISO strings, numbers), so a run can be written, read back and rendered
@@ -182,6 +183,8 @@ export interface SimulationResult {
   timeline: TimelineEntry[];
   invocations: InvocationRecord[];
   events: LoggedEvent[];
+  /** Messages on the alarm topic: what paged on-call, from the template's paging rule and alarms. */
+  pages?: Page[];
   summary: Summary;
   /** How the run went on this machine: not part of what the scenario means. */
   run: { wallMilliseconds: number; simulatedDays: number; steps: number };

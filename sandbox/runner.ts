@@ -52,6 +52,7 @@ import { METRIC } from '#shared/tracker/metric-names.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
+import { type LambdaInvocation, Pager, type PagingPaths, readPagingPaths } from './pager.ts';
 import type { TimelineContext } from './report/terminal.ts';
 import type {
   CapacityPoint,
@@ -66,7 +67,12 @@ import type {
 } from './result.ts';
 import { checkScenarioAgainstConfig, impairmentAlarmOf, type LoadedScenario } from './scenario.ts';
 import { fireTimes, parseScheduleExpression } from './schedule-expression.ts';
-import { type EventRule, readServerlessTriggers, type ServerlessTriggers } from './serverless-triggers.ts';
+import {
+  type EventRule,
+  readServerlessDefinitions,
+  readServerlessTriggers,
+  type ServerlessTriggers,
+} from './serverless-triggers.ts';
 import { serviceEvents, summarize } from './summary.ts';
 import { UnmetNeedMeter } from './unmet-need.ts';
 
@@ -155,6 +161,9 @@ class SilentSandboxLogger extends PowertoolsLogger {
 }
 
 const MINUTE_MS = 60_000;
+const NO_HANDLER = 'no handler in this checkout';
+const LOST = 'lost (chaos)';
+const THROTTLED = 'throttled';
 const THROTTLE_RETRIES = 2;
 /** The minute's measurement runs after every other item due at the same instant (orders 0–4). */
 const MEASURE_ORDER = 9;
@@ -164,6 +173,8 @@ export interface PreparedSandbox {
   window: { start: number; end: number };
   config: PolicyConfig;
   triggers: ServerlessTriggers;
+  /** The alarm topic's paging rule and alarms, as the template declares them. */
+  paging: PagingPaths;
 }
 
 /**
@@ -177,17 +188,18 @@ export function prepareSandbox(
   const { scenario } = options;
   const window = sandboxWindow(scenario, options.from, options.days);
   const config = loadConfigFile(scenario.configFile);
-  const triggers = readServerlessTriggers(options.serverlessFile ?? resolve(REPO_ROOT, 'serverless.yml'), {
-    files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
-  });
+  const serverlessFile = options.serverlessFile ?? resolve(REPO_ROOT, 'serverless.yml');
+  const files = { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) };
+  const triggers = readServerlessTriggers(serverlessFile, { files });
   checkScenarioAgainstConfig(scenario, config, triggers.region);
-  return { window, config, triggers };
+  const paging = readPagingPaths(readServerlessDefinitions(serverlessFile, { files }));
+  return { window, config, triggers, paging };
 }
 
 export async function runSandbox(options: SandboxOptions): Promise<SimulationResult> {
   const wallStart = performance.now();
   const { scenario } = options;
-  const { window, config, triggers } = options.prepared ?? prepareSandbox(options);
+  const { window, config, triggers, paging } = options.prepared ?? prepareSandbox(options);
   const seed = seedFor(scenario, triggers, window.start);
   const { $comment: _comment, ...settings } = scenario.settings;
   const local = await startLocalAws({
@@ -213,7 +225,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
       });
     }
     options.hooks?.started?.(local);
-    const runner = new SandboxRunner(local, scenario, config, triggers, window, options, credentials);
+    const runner = new SandboxRunner(local, scenario, config, triggers, window, options, credentials, paging);
     const result = await runner.run(wallStart);
     options.hooks?.finished?.(local);
     return result;
@@ -312,6 +324,10 @@ class SandboxRunner {
   /** The learned lead's samples as CloudWatch holds them, re-read after completions. */
   private reclaimDurations: number[] = [];
   private lastCompletionAt = Number.NEGATIVE_INFINITY;
+  private readonly pager: Pager;
+  /** Where the pager has read up to in the endpoint's datums and in the invocations. */
+  private metricCursor = 0;
+  private invocationCursor = 0;
 
   constructor(
     private readonly local: LocalAws,
@@ -321,7 +337,10 @@ class SandboxRunner {
     private readonly window: { start: number; end: number },
     private readonly options: SandboxOptions,
     private readonly credentials: FunctionRoleCredentials[],
-  ) {}
+    paging: PagingPaths,
+  ) {
+    this.pager = new Pager(paging);
+  }
 
   private now(): number {
     return this.local.clock.now().getTime();
@@ -418,8 +437,21 @@ class SandboxRunner {
     if (at >= this.window.end) return;
     this.enqueue(at, MEASURE_ORDER, async () => {
       this.measure(at, true);
+      this.evaluateAlarms(at);
       this.enqueueMinute(at + MINUTE_MS);
     });
+  }
+
+  /** The template's alarms on what was put and invoked until `at`; a change of state pages. */
+  private evaluateAlarms(at: number): void {
+    const datums = this.local.admin.metricsFrom(this.metricCursor);
+    this.metricCursor += datums.length;
+    const runs: LambdaInvocation[] = this.invocations
+      .slice(this.invocationCursor)
+      .filter((run) => run.ok || ranAndFailed(run.error))
+      .map((run) => ({ at: Date.parse(run.time), functionName: run.functionName, error: !run.ok }));
+    this.invocationCursor = this.invocations.length;
+    this.pager.minute(at, datums, runs);
   }
 
   /** Reads the need at `at`; `count`: and counts the minute starting there towards unmet need. */
@@ -596,6 +628,10 @@ class SandboxRunner {
       for (const entry of timelineFromEvents(fresh)) this.note(entry);
       if (fresh.some((record) => record['detail-type'] === DETAIL_TYPE.changeCompleted))
         this.lastCompletionAt = this.now();
+      this.pager.events(
+        fresh.map((record) => ({ bus: record.bus ?? 'default', event: this.eventBridgeEnvelope(record) })),
+        this.now(),
+      );
       for (const record of fresh) {
         const envelope = this.eventBridgeEnvelope(record);
         for (const rule of this.triggers.rules) {
@@ -637,7 +673,7 @@ class SandboxRunner {
     const time = new Date(this.now()).toISOString();
     const handler = this.handlers.get(functionName);
     if (handler === undefined) {
-      this.invocations.push({ time, functionName, trigger, ok: false, error: 'no handler in this checkout' });
+      this.invocations.push({ time, functionName, trigger, ok: false, error: NO_HANDLER });
       return undefined;
     }
     const plan = planned
@@ -650,7 +686,7 @@ class SandboxRunner {
         });
       }
       if (!plan.deliver) {
-        this.invocations.push({ time, functionName, trigger, ok: false, error: 'lost (chaos)' });
+        this.invocations.push({ time, functionName, trigger, ok: false, error: LOST });
         return undefined;
       }
       const answer = await this.invoke(functionName, trigger, event, retries, true);
@@ -667,7 +703,7 @@ class SandboxRunner {
         functionName,
         trigger,
         ok: false,
-        error: `throttled (reserved concurrency ${reserved})`,
+        error: `${THROTTLED} (reserved concurrency ${reserved})`,
       });
       if (retries > 0) {
         this.enqueue(this.now() + MINUTE_MS, 4, async () => {
@@ -852,6 +888,7 @@ class SandboxRunner {
       timeline,
       invocations: this.invocations,
       events,
+      pages: this.pager.pages,
       summary: {
         ...summarize(events, {
           window,
@@ -1071,6 +1108,11 @@ export function describePayload(payload: Record<string, unknown>): string {
       value === true ? key : `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`,
     )
     .join(' ');
+}
+
+/** An invocation record of a handler that ran and threw (not one lost, throttled or never made). */
+function ranAndFailed(error: string | undefined): boolean {
+  return error !== undefined && error !== LOST && !error.startsWith(THROTTLED) && error !== NO_HANDLER;
 }
 
 /** The message of a structured error answer (`{ error: { message } }`), if the answer is one. */
