@@ -42,8 +42,8 @@ export interface Allocation {
   tags: Map<string, string>;
   createdAtMs: number;
   borrowers: Borrower[];
-  /** State of the interruptible reservation itself. */
-  reservationState: 'active' | 'cancelled';
+  /** State of the interruptible reservation itself: `pending` while the allocation is. */
+  reservationState: 'pending' | 'active' | 'cancelled';
   /** The allocation's count when the current reclaim began (for ReclaimedInstanceCount). */
   reclaimFrom?: number;
 }
@@ -237,6 +237,8 @@ export class CapacityModel {
       const allocation = this.newAllocation(source, lent.instanceCount, lent.zeroSizePreference ?? 'default');
       for (const [key, value] of Object.entries(lent.tags ?? {})) allocation.tags.set(key, value);
       this.setBorrowers(allocation, lent.borrowed ?? 0);
+      if (lent.pendingSeconds !== undefined && lent.pendingSeconds > 0)
+        this.holdPending(allocation, lent.pendingSeconds);
     }
     return source.allocation ? { id, interruptibleId: source.allocation.interruptibleId } : { id };
   }
@@ -262,6 +264,12 @@ export class CapacityModel {
       throw new AwsServiceError(
         'InvalidParameterValue',
         `Only ${allocation.current} instances are allocated; ${running} cannot run`,
+      );
+    }
+    if (allocation.status === 'pending' && running > allocation.borrowers.length) {
+      throw new AwsServiceError(
+        'IncorrectState',
+        `${reservationId}'s interruptible reservation is still pending`,
       );
     }
     this.setBorrowers(allocation, running);
@@ -339,6 +347,8 @@ export class CapacityModel {
     if (failing) {
       allocation.target = input.instanceCount;
       allocation.status = 'failed';
+    } else if (this.deps.settings().pendingSeconds > 0) {
+      this.holdPending(allocation, this.deps.settings().pendingSeconds);
     }
     const result: CreateAllocationResult = {
       sourceCapacityReservationId: source.id,
@@ -423,6 +433,22 @@ export class CapacityModel {
       targetInstanceCount: allocation.target,
       status: allocation.status,
     };
+  }
+
+  /**
+   * A new allocation is `pending` for a while before it is `active` (API_InterruptibleCapacityAllocation.html
+   * lists the status; how long it lasts is not documented, hence the `pendingSeconds` setting). Its capacity has
+   * left the source already: Describe shows it lent, never as the source's available capacity. Borrowers cannot
+   * launch into it and an Update is IncorrectState until it is active.
+   */
+  private holdPending(allocation: Allocation, seconds: number): void {
+    allocation.status = 'pending';
+    allocation.reservationState = 'pending';
+    this.deps.time.schedule(this.deps.time.nowMs() + seconds * 1000, () => {
+      if (allocation.status !== 'pending') return;
+      allocation.status = 'active';
+      allocation.reservationState = 'active';
+    });
   }
 
   // ---------------------------------------------------------------- faults on allocations

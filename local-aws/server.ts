@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { ADMIN_BODIES, ADMIN_QUERIES, parseAdminBody } from './admin-schemas.ts';
 import { CLOUDWATCH_TARGET_PREFIX, cloudWatchErrorType, handleCloudWatch } from './cloudwatch.ts';
 import { ConditionalCheckFailed, DYNAMODB_TARGET_PREFIX, dynamoDbErrorType } from './dynamodb.ts';
 import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
@@ -395,56 +396,54 @@ export class LocalAwsServer {
           throw new AdminRequestError('SerializationException', 'The request body is not valid JSON');
         }
       }
-      // Route handlers validate their own bodies; the cast only names the expected shape.
-      const input = body as never;
       const route = `${request.method} ${url.pathname.replace(/\/+$/, '')}`;
       switch (route) {
         case 'GET /_local/health':
           return json(200, { ok: true, now: world.nowIso() });
         case 'GET /_local/reservations':
-          return json(200, world.listReservations(query));
+          return json(200, world.listReservations(parseAdminBody(ADMIN_QUERIES.reservations, query)));
         case 'POST /_local/reservations':
-          return json(200, world.seedReservations(input));
+          return json(200, world.seedReservations(parseAdminBody(ADMIN_BODIES.reservations, body)));
         case 'POST /_local/borrowers':
-          return json(200, world.setBorrowers(input));
+          return json(200, world.setBorrowers(parseAdminBody(ADMIN_BODIES.borrowers, body)));
         case 'GET /_local/clock':
           return json(200, world.getClock());
         case 'POST /_local/clock':
-          return json(200, world.setClock(input));
+          return json(200, world.setClock(parseAdminBody(ADMIN_BODIES.clock, body)));
         case 'GET /_local/alarms':
           return json(200, world.alarmList());
         case 'POST /_local/alarms':
-          return json(200, world.setAlarm(input));
+          return json(200, world.setAlarm(parseAdminBody(ADMIN_BODIES.alarm, body)));
         case 'GET /_local/faults':
           return json(200, world.faults());
         case 'POST /_local/faults':
-          return json(200, world.injectFault(input));
+          return json(200, world.injectFault(parseAdminBody(ADMIN_BODIES.fault, body)));
         case 'DELETE /_local/faults':
           return json(200, world.clearFaults());
         case 'GET /_local/calls':
-          return json(200, world.calls(query));
+          return json(200, world.calls(parseAdminBody(ADMIN_QUERIES.calls, query)));
         case 'GET /_local/events':
-          return json(200, world.events(query));
+          return json(200, world.events(parseAdminBody(ADMIN_QUERIES.events, query)));
         case 'GET /_local/metrics':
-          return json(200, world.metrics(query));
+          return json(200, world.metrics(parseAdminBody(ADMIN_QUERIES.metrics, query)));
         case 'GET /_local/rules':
           return json(200, world.ruleList());
         case 'POST /_local/rules':
-          return json(200, world.putRule(input));
+          return json(200, world.putRule(parseAdminBody(ADMIN_BODIES.rule, body)));
         case 'GET /_local/tables':
           return json(200, world.tableList());
         case 'POST /_local/tables':
-          return json(200, world.createTable(input));
+          return json(200, world.createTable(parseAdminBody(ADMIN_BODIES.table, body)));
         case 'POST /_local/seed':
-          return json(200, world.seed(input));
+          return json(200, world.seed(parseAdminBody(ADMIN_BODIES.seed, body)));
         case 'GET /_local/settings':
           return json(200, world.getSettings());
         case 'POST /_local/settings':
-          return json(200, world.updateSettings(input));
+          return json(200, world.updateSettings(parseAdminBody(ADMIN_BODIES.settings, body)));
         case 'GET /_local/iam':
           return json(200, world.iam.view());
         case 'POST /_local/iam':
-          return json(200, world.configureIam(input));
+          return json(200, world.configureIam(parseAdminBody(ADMIN_BODIES.iam, body) as IamRequest));
         case 'DELETE /_local/iam':
           return json(200, world.iam.clear());
         case 'POST /_local/reset':
@@ -458,10 +457,6 @@ export class LocalAwsServer {
       }
       if (error instanceof BodyTooLargeError) {
         return json(413, { error: { code: 'RequestEntityTooLarge', message: error.message } });
-      }
-      if (error instanceof TypeError) {
-        // A body of the wrong shape (e.g. null members) is the caller's mistake, not ours.
-        return json(400, { error: { code: 'InvalidParameterValue', message: error.message } });
       }
       throw error;
     }

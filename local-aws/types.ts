@@ -36,6 +36,8 @@ export interface LocalAwsSettings {
   maxResults: { min: number; max: number; default: number };
   /** Seconds an allocation stays `canceling` before it is `canceled` (extension). */
   cancelSeconds: number;
+  /** Seconds a new allocation stays `pending` before it is `active` (extension; 0: active at once). */
+  pendingSeconds: number;
   /** Account id of the owner (ARNs, `ownerId`) (extension). */
   accountId: string;
   /**
@@ -52,6 +54,8 @@ export interface SeedInterruptible {
   zeroSizePreference?: ZeroSizePreference;
   /** Tags of the interruptible reservation (extension). */
   tags?: Record<string, string>;
+  /** Seeds the allocation `pending` for this many seconds (extension). */
+  pendingSeconds?: number;
 }
 
 export interface SeedReservation {

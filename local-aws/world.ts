@@ -4,6 +4,7 @@
  * (the `/_local/` routes are a thin JSON layer over them), answering exactly the admin API's shapes.
  */
 
+import type { AdminSettingsUpdate } from './admin-schemas.ts';
 import { CapacityModel } from './capacity.ts';
 import { DynamoDbModel, type SeedTable, type TableView } from './dynamodb.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
@@ -51,6 +52,7 @@ export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): Loca
     defaultRegion: 'us-east-1',
     maxResults: { min: 5, max: 1000, default: 1000 },
     cancelSeconds: 30,
+    pendingSeconds: 0,
     accountId: '123456789012',
     requestRateScale: 0,
     ...overrides,
@@ -578,7 +580,7 @@ export class LocalAwsWorld {
   }
 
   /** Runtime-changeable settings; `start`, `speed` and `defaultRegion` are fixed at startup. */
-  updateSettings(body: Partial<LocalAwsSettings>): { settings: LocalAwsSettings } {
+  updateSettings(body: AdminSettingsUpdate): { settings: LocalAwsSettings } {
     const next = { ...this.settings };
     if (body.updateWhileUpdating !== undefined) {
       if (body.updateWhileUpdating !== 'reject' && body.updateWhileUpdating !== 'retarget') {
@@ -593,6 +595,7 @@ export class LocalAwsWorld {
       'shutdownSeconds',
       'shutdownSpreadSeconds',
       'cancelSeconds',
+      'pendingSeconds',
       'requestRateScale',
     ] as const) {
       const value = body[key];

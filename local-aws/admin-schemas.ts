@@ -1,0 +1,209 @@
+/**
+ * The admin API's request bodies (`/_local/`) as zod schemas: each route parses its body here before the world
+ * sees it, so a wrong field is refused with its path (`reservations.0.totalInstanceCount: expected a whole
+ * number ≥ 0`) instead of failing somewhere inside. Objects are strict: a misspelt field is an error, not
+ * ignored. The shapes are the ones in types.ts, which `satisfies` below keeps in step.
+ */
+import { z } from 'zod';
+import { AdminRequestError } from './errors.ts';
+import type {
+  AlarmMetric,
+  FaultRequest,
+  LocalAwsSettings,
+  SeedAlarm,
+  SeedReservation,
+  SeedRule,
+  SeedState,
+  SeedTable,
+  SetAlarmRequest,
+  SetClockRequest,
+} from './types.ts';
+
+const count = z.int().min(0);
+const text = z.string().min(1);
+const isoTime = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'expected an ISO time' });
+const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+const tags = z.record(z.string(), z.string());
+
+const seedReservation = z.strictObject({
+  id: z.string().optional(),
+  region: text.optional(),
+  instanceType: text,
+  availabilityZone: text,
+  totalInstanceCount: count,
+  ownerRunning: count.optional(),
+  state: text.optional(),
+  tags: tags.optional(),
+  interruptible: z
+    .strictObject({
+      instanceCount: count,
+      borrowed: count.optional(),
+      zeroSizePreference: z.enum(['retain', 'default']).optional(),
+      tags: tags.optional(),
+      pendingSeconds: z.number().min(0).optional(),
+    })
+    .optional(),
+}) satisfies z.ZodType<SeedReservation>;
+
+const alarmMetric = z.strictObject({
+  namespace: text.optional(),
+  metricName: text.optional(),
+  dimensions: z.record(z.string(), z.string()).optional(),
+  statistic: z.enum(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']).optional(),
+  period: z.int().min(1).optional(),
+  evaluationPeriods: z.int().min(1).optional(),
+  datapointsToAlarm: z.int().min(1).optional(),
+  threshold: z.number().optional(),
+  comparisonOperator: z
+    .enum([
+      'GreaterThanOrEqualToThreshold',
+      'GreaterThanThreshold',
+      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
+    ])
+    .optional(),
+  treatMissingData: z.enum(['breaching', 'notBreaching', 'ignore', 'missing']).optional(),
+  description: z.string().optional(),
+}) satisfies z.ZodType<AlarmMetric>;
+
+const seedAlarm = z.strictObject({
+  name: text,
+  state: alarmState,
+  reason: z.string().optional(),
+  metric: alarmMetric.optional(),
+}) satisfies z.ZodType<SeedAlarm & SetAlarmRequest>;
+
+const seedRule = z.strictObject({
+  name: text,
+  state: z.enum(['ENABLED', 'DISABLED']),
+  scheduleExpression: z.string().optional(),
+  eventPattern: z.string().optional(),
+  eventBusName: z.string().optional(),
+  description: z.string().optional(),
+}) satisfies z.ZodType<SeedRule>;
+
+const seedTable = z.strictObject({
+  name: text,
+  partitionKey: text,
+  ttlAttribute: text.optional(),
+  region: text.optional(),
+}) satisfies z.ZodType<SeedTable>;
+
+const seedState = z.strictObject({
+  now: isoTime.optional(),
+  reservations: z.array(seedReservation).optional(),
+  alarms: z.array(seedAlarm).optional(),
+  rules: z.array(seedRule).optional(),
+  tables: z.array(seedTable).optional(),
+}) satisfies z.ZodType<SeedState>;
+
+const fault = z.strictObject({
+  service: z.enum(['ec2', 'cloudwatch', 'events', 'dynamodb']),
+  action: text.optional(),
+  error: text.optional(),
+  status: z.int().min(400).max(599).optional(),
+  count: z.int().min(1).optional(),
+  latencyMs: z.number().min(0).optional(),
+  kind: z.enum(['error', 'borrowers-stuck', 'allocation-fails', 'partial-failure']).optional(),
+  reservationId: text.optional(),
+  instances: count.optional(),
+  entries: count.optional(),
+  message: z.string().optional(),
+}) satisfies z.ZodType<FaultRequest>;
+
+const clock = z
+  .strictObject({ advanceSeconds: z.number().min(0).optional(), now: isoTime.optional() })
+  .superRefine((body, context) => {
+    const given = Number(body.advanceSeconds !== undefined) + Number(body.now !== undefined);
+    if (given === 1) return;
+    context.addIssue({
+      code: 'custom',
+      message: 'give "advanceSeconds" (number) or "now" (ISO time), one of them',
+      params: { code: given === 0 ? 'MissingParameter' : 'InvalidParameterValue' },
+    });
+  }) satisfies z.ZodType<SetClockRequest>;
+
+const seconds = z.number().min(0);
+const fixedAtStartup = z.never({ error: 'is fixed when the endpoint starts' }).optional();
+const settings = z.strictObject({
+  updateWhileUpdating: z.enum(['reject', 'retarget']).optional(),
+  shutdownSeconds: seconds.optional(),
+  shutdownSpreadSeconds: seconds.optional(),
+  seed: z.string().optional(),
+  maxResults: z
+    .strictObject({ min: count.optional(), max: count.optional(), default: count.optional() })
+    .optional(),
+  cancelSeconds: seconds.optional(),
+  pendingSeconds: seconds.optional(),
+  requestRateScale: seconds.optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  start: fixedAtStartup,
+  speed: fixedAtStartup,
+  defaultRegion: fixedAtStartup,
+});
+
+const iam = z.strictObject({
+  enforce: z.boolean().optional(),
+  principals: z
+    .array(
+      z.strictObject({
+        name: text,
+        accessKeyId: text,
+        // Each document is checked by the policy evaluator, which names the statement it cannot evaluate.
+        policies: z.array(z.record(z.string(), z.unknown())),
+      }),
+    )
+    .optional(),
+});
+
+export const ADMIN_BODIES = {
+  reservations: z.strictObject({ reservations: z.array(seedReservation) }),
+  borrowers: z.strictObject({ reservationId: text, running: count }),
+  clock,
+  alarm: seedAlarm,
+  fault,
+  rule: seedRule,
+  table: seedTable,
+  seed: seedState,
+  settings,
+  iam,
+} as const;
+
+/** The query strings of the GET routes: each filter optional, an unknown one refused. */
+const filter = z.string().optional();
+export const ADMIN_QUERIES = {
+  reservations: z.strictObject({ region: filter, id: filter }),
+  calls: z.strictObject({ service: filter, action: filter, since: isoTime.optional() }),
+  events: z.strictObject({ source: filter, detailType: filter, since: isoTime.optional(), bus: filter }),
+  metrics: z.strictObject({ namespace: filter, metricName: filter }),
+} as const;
+
+export type AdminSettingsUpdate = Omit<Partial<LocalAwsSettings>, 'maxResults'> & {
+  maxResults?: Partial<LocalAwsSettings['maxResults']>;
+};
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? 'body' : path.map(String).join('.');
+}
+
+/** Parses an admin body, or refuses it naming the field: MissingParameter when absent, else InvalidParameterValue. */
+export function parseAdminBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'custom' && typeof issue.params?.['code'] === 'string') {
+    throw new AdminRequestError(issue.params['code'], `${fieldPath(issue.path)}: ${issue.message}`);
+  }
+  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  const where =
+    issue.code === 'unrecognized_keys'
+      ? fieldPath([...issue.path, issue.keys.join(', ')])
+      : fieldPath(issue.path);
+  const message = issue.code === 'unrecognized_keys' ? 'is not a field of this request' : issue.message;
+  throw new AdminRequestError(missing ? 'MissingParameter' : 'InvalidParameterValue', `${where}: ${message}`);
+}
