@@ -4,10 +4,12 @@
  * decides the template: its markets' heartbeat schedules, its alarms, its regions.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildAll } from './build.ts';
+import { hubRolePrefix, SPOKE_TEMPLATE_OUTPUT, spokeTemplate } from './spoke/spoke-template.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,7 +29,14 @@ async function main(): Promise<number> {
     [osls, 'package', '--stage', values.stage, '--region', values.region],
     { cwd: REPO_ROOT, stdio: 'inherit' },
   );
-  return result.status ?? 1;
+  if (result.status !== 0) return result.status ?? 1;
+  // The spoke role each owner account deploys (a StackSet), trusting the roles of the hub just packaged.
+  const spoke = spokeTemplate({ hubRolePrefix: hubRolePrefix(values.stage, values.region) });
+  mkdirSync(path.join(REPO_ROOT, '.serverless'), { recursive: true });
+  const spokeFile = path.join(REPO_ROOT, '.serverless', SPOKE_TEMPLATE_OUTPUT);
+  writeFileSync(spokeFile, `${JSON.stringify(spoke, null, 2)}\n`);
+  console.log(`spoke template: ${path.relative(REPO_ROOT, spokeFile)}`);
+  return 0;
 }
 
 main().then(

@@ -4,6 +4,7 @@
  * template that `npm run package` produces (packaged once and shared with template.test.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HUB_ROLES_PATTERN, hubRolePrefix, spokeTemplate } from '#infra/spoke/spoke-template.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { type CfnResource, type CfnTemplate, sharedPackagedTemplate } from './package-template.ts';
 
@@ -424,5 +425,60 @@ describe('security review of the packaged template', () => {
     expect(ruleTablesKeptAndScoped(anyTable)).toEqual([
       { resource: 'ReclaimOnScheduleRole', rule: 'table-scoped', detail: 'dynamodb on *' },
     ]);
+  });
+});
+
+/**
+ * A spoke role is assumable only through the hub's function roles: the hub account as principal, narrowed by
+ * `aws:PrincipalArn` to role names with the hub's role prefix, in every branch of a conditional trust.
+ */
+function ruleSpokeTrust(template: CfnTemplate): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    for (const statement of statementsOf(resource.Properties?.['AssumeRolePolicyDocument'])) {
+      if (statement.Effect !== 'Allow') continue;
+      const principals = asArray((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
+      if (statement.Principal === '*' || principals.includes('*') || principals.length === 0) {
+        findings.push({ resource: id, rule: 'spoke-trust', detail: 'not an account principal' });
+        continue;
+      }
+      const condition = statement.Condition as Record<string, unknown> | undefined;
+      const branches = Array.isArray(condition?.['Fn::If'])
+        ? (condition['Fn::If'] as unknown[]).slice(1)
+        : [condition];
+      for (const branch of branches) {
+        const arn = JSON.stringify(
+          (branch as Record<string, Record<string, unknown>> | undefined)?.['ArnLike']?.['aws:PrincipalArn'],
+        );
+        if (arn === undefined || !arn.includes(HUB_ROLES_PATTERN)) {
+          findings.push({
+            resource: id,
+            rule: 'spoke-trust',
+            detail: 'assumable by principals other than the hub function roles',
+          });
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+describe('security review of the spoke template', () => {
+  const spoke = () => spokeTemplate({ hubRolePrefix: hubRolePrefix('dev', 'us-east-1') }) as CfnTemplate;
+
+  it('passes every rule of the hub template and trusts only the hub function roles', () => {
+    expect([...review(spoke()), ...ruleSpokeTrust(spoke())]).toEqual([]);
+  });
+
+  it('fails on a trust open to the whole hub account, or a write without the managed tag', () => {
+    const accountWide = spoke();
+    const trust = accountWide.Resources['SpokeRole']?.Properties?.['AssumeRolePolicyDocument'];
+    for (const statement of statementsOf(trust)) delete statement.Condition;
+    expect(rulesOf(ruleSpokeTrust(accountWide))).toEqual(['spoke-trust']);
+    const anyReservation = spoke();
+    for (const statement of identityStatements(anyReservation.Resources['SpokeRole'] as CfnResource))
+      delete statement.Condition;
+    expect(rulesOf(ruleManagedTagOnWrites(anyReservation))).toContain('managed-tag-condition');
   });
 });
