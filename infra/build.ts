@@ -145,6 +145,20 @@ export const NO_ALARMS_CONFIGURED = 'odcr-reclaimer:no-alarms-configured';
  */
 export const DERIVED_VALUES_SOURCE = './infra/osls/derived.cjs';
 
+/** The role the AssumeSpokeRoles grant names when the config has no spokes: a name no spoke role has. */
+export const NO_SPOKE_ACCOUNTS = 'odcr-reclaimer-no-spoke-accounts';
+
+/** The spoke roles the functions may assume: the config's `accounts`, in the deploy's partition. */
+export function spokeRoleArns(config: Pick<PolicyConfig, 'accounts'>): { 'Fn::Sub': string }[] {
+  if (config.accounts.length === 0)
+    return [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NO_SPOKE_ACCOUNTS}` }];
+  return config.accounts.map((account) => ({
+    'Fn::Sub': account.role.startsWith('arn:')
+      ? account.role
+      : `arn:\${AWS::Partition}:iam::${account.id}:role/${account.role}`,
+  }));
+}
+
 /** Values serverless.yml includes as `${self:custom.derived.<name>}` (see DERIVED_VALUES_SOURCE). */
 export function derivedTemplateValues(config: PolicyConfig) {
   const configured = configuredAlarmNames(config);
@@ -166,6 +180,7 @@ export function derivedTemplateValues(config: PolicyConfig) {
       'Fn::Sub': `arn:\${AWS::Partition}:ec2:${region}:\${AWS::AccountId}:capacity-reservation/*`,
     })),
     scheduleEvents: scheduleEvents(heartbeatPlan(config)),
+    spokeRoleArns: spokeRoleArns(config),
     // The event bus policy's statement for borrowers' rules (infra/events/borrower-rules.ts).
     borrowerRulePrincipals: borrowerRulePrincipals(config),
     principalAccountVariable: PRINCIPAL_ACCOUNT_VARIABLE,

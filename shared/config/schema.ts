@@ -91,6 +91,38 @@ const reservationSchema = z
   });
 export type ReservationConfig = z.infer<typeof reservationSchema>;
 
+/** An IAM role name (the spoke template's `RoleName`), or a role's full ARN. */
+const ROLE = /^([\w+=,.@-]{1,64}|arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512})$/;
+
+/** An owner account the hub manages by assuming its spoke role (infra/spoke/spoke-role.yml). */
+const accountSchema = z
+  .strictObject({
+    ...comment,
+    id: accountIdSchema,
+    role: z.string().regex(ROLE, { error: 'expected an IAM role name or role ARN' }),
+    /** The spoke role's `sts:ExternalId` condition (the spoke template's ExternalId parameter). */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: 'expected 2 to 1224 characters of [A-Za-z0-9+=,.@:/-]' })
+      .optional(),
+    /** Regions of this account's reservations; absent: the config's `regions` (else the hub's own). */
+    regions: z
+      .array(z.string().regex(REGION, { error: 'expected an AWS region like us-east-1' }))
+      .min(1, { error: 'expected at least one region' })
+      .refine((regions) => new Set(regions).size === regions.length, { error: 'expected each region once' })
+      .optional(),
+  })
+  .superRefine((account, ctx) => {
+    const arnAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(account.role)?.[1];
+    if (arnAccount !== undefined && arnAccount !== account.id)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['role'],
+        message: `expected a role of account ${account.id}, got one of ${arnAccount}`,
+      });
+  });
+export type AccountConfig = z.infer<typeof accountSchema>;
+
 /** Auto Scaling step-policy vocabulary: exact sets the need, delta/percent add to it, all takes everything. */
 const adjustmentSchema = z.discriminatedUnion(
   'type',
@@ -230,6 +262,16 @@ export const policyConfigSchema = z
       .min(1, { error: 'expected at least one region' })
       .refine((regions) => new Set(regions).size === regions.length, { error: 'expected each region once' })
       .optional(),
+    /**
+     * Owner accounts besides the hub's own (the spokes): the hub assumes each one's role and manages its
+     * managed reservations as its own. The hub's own account is always managed.
+     */
+    accounts: z
+      .array(accountSchema)
+      .refine((accounts) => new Set(accounts.map((account) => account.id)).size === accounts.length, {
+        error: 'expected each account once',
+      })
+      .default([]),
     /** Settings for built-in markets (by MIC) and custom markets defined in full (any other name). */
     markets: marketsSchema,
     /** The old plain-weekdays market: named so its config gets a way forward, not just "unknown field". */

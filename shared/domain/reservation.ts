@@ -36,6 +36,8 @@ export interface AllocationState {
 
 export interface ReservationSnapshot {
   reservationId: string;
+  /** The owner account, for a spoke's reservation (shared/gateways/accounts.ts); absent: the hub's own. */
+  accountId?: string;
   region: string;
   instanceType: string;
   availabilityZone: string;

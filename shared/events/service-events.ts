@@ -31,6 +31,8 @@ export type RecordedTrigger = TriggerKind | typeof REPAIR_TRIGGER;
 /** Detail of `Allocation Change Requested` and `Allocation Change Failed`. */
 export interface AllocationChangeDetail {
   reservationId: string;
+  /** The owner account of a spoke's reservation; absent for the hub's own. */
+  accountId?: string;
   /** Allocation target before the change (0 when there was no allocation). */
   from: number;
   to: number;
@@ -72,6 +74,8 @@ export interface ServedSession {
  */
 export interface ReclaimNoticeDetail {
   reservationId: string;
+  /** The owner account of a spoke's reservation; absent for the hub's own. */
+  accountId?: string;
   name?: string;
   /** The reservation borrowers launch into (their launch templates name it). */
   interruptibleReservationId?: string;

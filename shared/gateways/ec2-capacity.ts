@@ -84,6 +84,8 @@ export interface CapacityGateway {
   tagMany?(requests: readonly TagRequest[]): Promise<TagFailure[]>;
   /** DeleteTags for many reservations, grouped by identical key sets like `tagMany`. */
   untagMany?(requests: readonly UntagRequest[]): Promise<TagFailure[]>;
+  /** Owner accounts the last describe could not read (hub and spokes); absent for one account. */
+  unreachable?(): readonly { accountId: string; error: string }[];
 }
 
 export interface TagRequest {

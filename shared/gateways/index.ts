@@ -3,6 +3,7 @@ import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
 import type { LeaseGateway } from './lease.ts';
 
+export * from './accounts.ts';
 export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
 export * from './ec2-pacer.ts';

@@ -210,6 +210,7 @@ function notice(
   const session = plan.session;
   const detail: ReclaimNoticeDetail = {
     reservationId: plan.reservationId,
+    ...(snapshot.accountId === undefined ? {} : { accountId: snapshot.accountId }),
     ...(name === undefined ? {} : { name }),
     ...(allocation?.interruptibleReservationId === undefined
       ? {}

@@ -198,6 +198,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     },
   );
   const observation = input.adjustObservation ? input.adjustObservation(observed) : observed;
+  const unreachable = gateways.capacity.unreachable?.() ?? [];
   const missingAlarms = configuredAlarmNames(config).filter((name) => observation.alarms[name] === undefined);
   const { decisions, warnings: policyWarnings, closures } = decide(observation, config, now);
   const warnings = [...policyWarnings];
@@ -226,8 +227,19 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     events,
     records: [],
     failures: {},
+    accountOf: new Map(
+      observation.reservations.flatMap((snapshot) =>
+        snapshot.accountId === undefined ? [] : [[snapshot.reservationId, snapshot.accountId] as const],
+      ),
+    ),
     ...expectedReclaim(observation, config),
   };
+  // A spoke that cannot be read costs only its own reservations; it pages, the others go on.
+  countFailure(context, FAILURE_METRIC.accountsUnreachable, unreachable.length);
+  for (const { accountId, error } of unreachable) {
+    warnings.push(`account ${accountId} could not be read, its reservations are left as they are: ${error}`);
+    log.error('account unreachable', { accountId, error });
+  }
   const outcomes: ReservationOutcome[] = [];
   // Records are written per chunk, batched (reservations with the same record share a CreateTags call): a
   // fleet-wide reclaim costs a few tag calls instead of one per reservation, and a run that dies loses at
@@ -332,6 +344,8 @@ interface ActContext {
   records: PendingRecord[];
   /** What went wrong in this run, put as fleet counts at its end so that each failure pages. */
   failures: Partial<Record<FailureMetricName, number>>;
+  /** The owner account of each spoke reservation observed (the hub's own are absent). */
+  accountOf: ReadonlyMap<string, string>;
   /** Reservations this run saw in flight, when it made sure the tracker runs. */
   inFlightSeen?: number;
   /** The learned reclaim duration (p95) this run's lead was built on, recorded with each reclaim it asks. */
@@ -855,12 +869,14 @@ function changeEvent(
   failure?: { code: string; message: string },
 ): ServiceEvent<AllocationChangeDetail> {
   const deadline = isoOrUndefined(decision.deadline);
+  const accountId = context.accountOf.get(decision.reservationId);
   return {
     detailType,
     time: context.now,
     resources: [decision.reservationId],
     detail: {
       reservationId: decision.reservationId,
+      ...(accountId === undefined ? {} : { accountId }),
       from: decision.currentTarget,
       to: decision.target,
       trigger: context.trigger.kind,

@@ -3,13 +3,18 @@ import { type Clock, systemClock } from '../clock.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { ConfigurationError } from '../errors/index.ts';
+import { SDK_CLIENT_SETTINGS } from '../gateways/aws-call.ts';
 import {
+  accountsCapacityGateway,
+  assumeRoleCredentials,
   type CapacityGateway,
   CloudWatchGateway,
   createCloudWatchClient,
   createDynamoDbClient,
   createEc2Client,
+  createEc2ClientFrom,
   createEventBridgeClient,
+  createStsClient,
   DynamoDbLeaseGateway,
   Ec2CapacityGateway,
   Ec2RequestPacer,
@@ -38,6 +43,7 @@ export function createGateways(
     'eventBusName' | 'trackerRuleName' | 'metricsNamespace' | 'leaseTableName'
   >,
   regions?: readonly string[],
+  accounts: Pick<PolicyConfig, 'accounts' | 'regions'> = { accounts: [] },
 ): Gateways {
   // One CloudWatch adapter on one client for both roles; without a namespace it only reads alarms.
   const cloudWatch = new CloudWatchGateway({
@@ -45,7 +51,7 @@ export function createGateways(
     ...(environment.metricsNamespace === undefined ? {} : { namespace: environment.metricsNamespace }),
   });
   return {
-    capacity: createCapacityGateway(regions),
+    capacity: createAccountsGateway(accounts, regions),
     alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: createEventBridgeClient(),
@@ -79,6 +85,29 @@ export function createCapacityGateway(
   return new MultiRegionCapacityGateway(new Map(regions.map((region) => [region, regional(region)])));
 }
 
+/**
+ * The hub's capacity gateway and one per spoke of the config's `accounts`: each spoke's EC2 clients (one per
+ * region) sign with the credentials of its assumed spoke role. The one place spoke clients are made.
+ */
+export function createAccountsGateway(
+  config: Pick<PolicyConfig, 'accounts' | 'regions'>,
+  regions?: readonly string[],
+): CapacityGateway {
+  const hub = createCapacityGateway(regions);
+  if (config.accounts.length === 0) return hub;
+  const sts = createStsClient();
+  return accountsCapacityGateway(config, hub, (access) => {
+    const credentials = assumeRoleCredentials(sts, access, 'odcr-reclaimer');
+    return createCapacityGateway(access.regions, (region) =>
+      createEc2ClientFrom({
+        ...SDK_CLIENT_SETTINGS,
+        credentials,
+        ...(region === undefined ? {} : { region }),
+      }),
+    );
+  });
+}
+
 /** Loads the policy config file named by ODCR_CONFIG_FILE, naming the variable in the error if it fails. */
 export function loadPolicyConfig(environment: Pick<RuntimeEnvironment, 'configFile'>): PolicyConfig {
   try {
@@ -108,7 +137,7 @@ export function productionDependencies(): HandlerDependencies {
     const config = loadPolicyConfig(environment);
     production = {
       config,
-      gateways: createGateways(environment, config.regions),
+      gateways: createGateways(environment, config.regions, config),
       clock: systemClock,
       logger,
     };

@@ -34,6 +34,8 @@ export const FAILURE_METRIC = {
   callsDenied: 'CallsDenied',
   /** Events PutEvents did not take: their page through the bus's rule is missing. */
   eventsNotPublished: 'EventsNotPublished',
+  /** Owner accounts (spokes) a run could not read: their role not assumed, or their EC2 refusing. */
+  accountsUnreachable: 'AccountsUnreachable',
 } as const;
 
 export type FailureMetricName = (typeof FAILURE_METRIC)[keyof typeof FAILURE_METRIC];
