@@ -145,18 +145,45 @@ export const NO_ALARMS_CONFIGURED = 'odcr-reclaimer:no-alarms-configured';
  */
 export const DERIVED_VALUES_SOURCE = './infra/osls/derived.cjs';
 
-/** The role the AssumeSpokeRoles grant names when the config has no spokes: a name no spoke role has. */
-export const NO_SPOKE_ACCOUNTS = 'odcr-reclaimer-no-spoke-accounts';
+/** The function roles that reach the capacity reservations, and so the spokes (infra/iam). */
+export const CAPACITY_ROLES = [
+  'ReclaimOnScheduleRole',
+  'ReclaimOnAlarmRole',
+  'ReclaimOnDemandRole',
+  'TrackReclamationRole',
+] as const;
 
-/** The spoke roles the functions may assume: the config's `accounts`, in the deploy's partition. */
-export function spokeRoleArns(config: Pick<PolicyConfig, 'accounts'>): { 'Fn::Sub': string }[] {
-  if (config.accounts.length === 0)
-    return [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${NO_SPOKE_ACCOUNTS}` }];
-  return config.accounts.map((account) => ({
+/**
+ * The grant to assume the spoke roles of the config's `accounts` (shared/gateways/accounts.ts), one ARN each, as
+ * a policy of its own on the function roles: none at all without spokes, so no role holds a grant its code
+ * never uses.
+ */
+export function spokeAccessResources(config: Pick<PolicyConfig, 'accounts'>): {
+  Resources: Record<string, unknown>;
+} {
+  if (config.accounts.length === 0) return { Resources: {} };
+  const roleArns = config.accounts.map((account) => ({
     'Fn::Sub': account.role.startsWith('arn:')
       ? account.role
       : `arn:\${AWS::Partition}:iam::${account.id}:role/${account.role}`,
   }));
+  return {
+    Resources: {
+      SpokeAccessPolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          PolicyName: 'assume-spoke-roles',
+          Roles: CAPACITY_ROLES.map((role) => ({ Ref: role })),
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              { Sid: 'AssumeSpokeRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArns },
+            ],
+          },
+        },
+      },
+    },
+  };
 }
 
 /** Values serverless.yml includes as `${self:custom.derived.<name>}` (see DERIVED_VALUES_SOURCE). */
@@ -180,7 +207,7 @@ export function derivedTemplateValues(config: PolicyConfig) {
       'Fn::Sub': `arn:\${AWS::Partition}:ec2:${region}:\${AWS::AccountId}:capacity-reservation/*`,
     })),
     scheduleEvents: scheduleEvents(heartbeatPlan(config)),
-    spokeRoleArns: spokeRoleArns(config),
+    spokeAccessResources: spokeAccessResources(config),
     // The event bus policy's statement for borrowers' rules (infra/events/borrower-rules.ts).
     borrowerRulePrincipals: borrowerRulePrincipals(config),
     principalAccountVariable: PRINCIPAL_ACCOUNT_VARIABLE,

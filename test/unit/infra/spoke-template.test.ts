@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CAPACITY_ROLES, spokeAccessResources } from '#infra/build.ts';
 import { HUB_ROLES_PATTERN, hubRolePrefix, spokeTemplate } from '#infra/spoke/spoke-template.ts';
+import { parseConfig } from '#shared/config/schema.ts';
 import { type CfnTemplate, resourcesOfType, sharedPackagedTemplate } from './package-template.ts';
 
 const run = promisify(execFile);
@@ -73,4 +75,29 @@ describe('the spoke template', () => {
     },
     60_000,
   );
+
+  it('lets the hub assume exactly the configured spoke roles, from every role that reaches capacity', () => {
+    const base = {
+      reservations: [
+        { id: 'cr-0123456789abcdef0', name: 'a', market: 'XNYS', tradingNeed: 'all', offHoursNeed: 0 },
+      ],
+    };
+    expect(spokeAccessResources(parseConfig(base))).toEqual({ Resources: {} });
+    const granted = spokeAccessResources(
+      parseConfig({
+        ...base,
+        accounts: [
+          { id: '333333333333', role: 'odcr-reclaimer-spoke' },
+          { id: '444444444444', role: 'arn:aws:iam::444444444444:role/ops/spoke' },
+        ],
+      }),
+    );
+    expect(JSON.stringify(granted)).toContain('iam::333333333333:role/odcr-reclaimer-spoke');
+    expect(JSON.stringify(granted)).toContain('arn:aws:iam::444444444444:role/ops/spoke');
+    // Every function role that describes or changes reservations (so reaches spokes) is in the hub template.
+    const hubRoles = resourcesOfType(hub, 'AWS::IAM::Role').map(([id]) => id);
+    for (const role of CAPACITY_ROLES) expect(hubRoles).toContain(role);
+    const functions = resourcesOfType(hub, 'AWS::Lambda::Function').length;
+    expect(CAPACITY_ROLES).toHaveLength(functions);
+  });
 });
