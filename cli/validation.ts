@@ -15,6 +15,7 @@ import { readServerlessTriggers, type ServerlessTriggers } from '#sandbox/server
 import { sessionsBetween } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import { sharingWarnings } from '#shared/config/sharing.ts';
 import { formatTime } from '#shared/display/time.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import {
@@ -200,6 +201,9 @@ export function validate(argv: readonly string[]): number {
     }
   }
   for (const line of checked) process.stdout.write(`ok  ${line}\n`);
+  // Not a mistake in the file, but a choice borrowers pay for: said, without failing the check.
+  for (const warning of config === undefined ? [] : sharingWarnings(config))
+    process.stdout.write(`warn ${warning}\n`);
   if (sections.length === 0) return 0;
   const lines = sections.flatMap((section) => [
     `invalid ${section.title}:`,

@@ -44,6 +44,41 @@ export const needSpecSchema = z.union(
 );
 export type NeedSpec = z.infer<typeof needSpecSchema>;
 
+/** RAM principals: an AWS Organizations OU or organization ARN. */
+const OU_ARN =
+  /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+const ORGANIZATION_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/;
+
+/**
+ * Who may borrow a reservation's lent capacity: the principals its interruptible reservation is shared with
+ * through AWS RAM (account ids, organizational units, or the whole organization). Their accounts may also
+ * hear the heads-up (the event bus policy).
+ */
+const borrowersSchema = z
+  .strictObject({
+    ...comment,
+    accounts: z.array(accountIdSchema).default([]),
+    organizationalUnits: z
+      .array(
+        z.string().regex(OU_ARN, {
+          error: 'expected an OU ARN like arn:aws:organizations::<account>:ou/o-.../ou-...',
+        }),
+      )
+      .default([]),
+    organization: z
+      .string()
+      .regex(ORGANIZATION_ARN, {
+        error: 'expected an organization ARN like arn:aws:organizations::<account>:organization/o-...',
+      })
+      .optional(),
+  })
+  .refine(
+    (borrowers) =>
+      borrowers.accounts.length + borrowers.organizationalUnits.length + (borrowers.organization ? 1 : 0) > 0,
+    { error: 'expected at least one of accounts, organizationalUnits or organization' },
+  );
+export type BorrowersConfig = z.infer<typeof borrowersSchema>;
+
 const reservationSchema = z
   .strictObject({
     ...comment,
@@ -68,6 +103,7 @@ const reservationSchema = z
       .max(EC2_MAX_ALLOCATION, { error: `expected at most ${EC2_MAX_ALLOCATION}` })
       .default(EC2_MAX_ALLOCATION),
     zeroSizePreference: z.enum(['retain', 'default']).default('retain'),
+    borrowers: borrowersSchema.optional(),
   })
   .superRefine((reservation, ctx) => {
     if ((reservation.id === undefined) === (reservation.selector === undefined)) {

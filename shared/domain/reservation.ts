@@ -119,6 +119,11 @@ export const TAG = {
    * `scheduled`, `started` or `cancelled`): written once its event is published, so each is sent once.
    */
   headsUp: 'odcr-reclaimer:heads-up',
+  /**
+   * The interruptible reservation id borrowers were last told of: a new one (the allocation was cancelled at 0
+   * and created again) is published once, as `Interruptible Reservation Changed`.
+   */
+  interruptibleId: 'odcr-reclaimer:interruptible-id',
   failedAttempts: 'odcr-reclaimer:failed-attempts',
   failedAt: 'odcr-reclaimer:failed-at',
   failure: 'odcr-reclaimer:failure',

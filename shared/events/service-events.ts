@@ -18,6 +18,8 @@ export const DETAIL_TYPE = {
   reclaimStarted: 'Reclaim Started',
   /** A reclaim borrowers were told of will not happen: the policy no longer asks for it. */
   reclaimCancelled: 'Reclaim Cancelled',
+  /** A source's interruptible reservation has a new id: borrowers' launch templates must name it. */
+  interruptibleChanged: 'Interruptible Reservation Changed',
 } as const;
 
 export type DetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
@@ -97,6 +99,21 @@ export interface ReclaimNoticeDetail {
   /** `headsUp.minutesBefore` of the config. */
   headsUpMinutes: number;
   reason: string;
+  triggerId: string;
+}
+
+/** Detail of `Interruptible Reservation Changed`. */
+export interface InterruptibleChangedDetail {
+  reservationId: string;
+  name?: string;
+  /** The id borrowers launch into from now on. */
+  interruptibleReservationId: string;
+  /** The id they were told of before (absent the first time). */
+  previousInterruptibleReservationId?: string;
+  region: string;
+  availabilityZone: string;
+  /** The RAM principals the config shares it with. */
+  sharedWith: string[];
   triggerId: string;
 }
 

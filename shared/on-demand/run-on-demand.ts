@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import { sharingWarnings } from '../config/sharing.ts';
 import type { AllocationStatus } from '../domain/reservation.ts';
 import { errorCode, errorMessage } from '../errors/index.ts';
 import type { Gateways } from '../gateways/index.ts';
@@ -287,7 +288,9 @@ async function status(scope: Scope, context: OnDemandContext): Promise<StatusAns
     { now: context.now, log: context.logger ?? serviceLogger },
     { borrowers: true },
   );
-  const { decisions, warnings, closures = [] } = decide(observation, context.config, context.now);
+  const decided = decide(observation, context.config, context.now);
+  const { decisions, closures = [] } = decided;
+  const warnings = [...decided.warnings, ...sharingWarnings(context.config)];
   const snapshots = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
   const reservations = selectInScope(scope, context.config, decisions).map((decision): ReservationStatus => {
     const snapshot = snapshots.get(decision.reservationId);

@@ -41,6 +41,7 @@ import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { announceReclaims } from './heads-up.ts';
+import { announceInterruptibleIds, interruptibleIdChanges } from './interruptible-id.ts';
 
 export type { Decision, Observation };
 
@@ -312,9 +313,17 @@ async function tellBorrowers(
       triggerId: context.trigger.id,
       log: context.log,
     });
-    context.warnings.push(...announced.warnings);
-    countFailure(context, FAILURE_METRIC.eventsNotPublished, announced.notPublished);
-    countFailure(context, FAILURE_METRIC.recordsNotWritten, announced.notRecorded);
+    const changes = interruptibleIdChanges(
+      observation,
+      result.decisions,
+      config,
+      context.trigger.id,
+      context.now,
+    );
+    const ids = await announceInterruptibleIds(context.gateways, changes);
+    context.warnings.push(...announced.warnings, ...ids.warnings);
+    countFailure(context, FAILURE_METRIC.eventsNotPublished, announced.notPublished + ids.notPublished);
+    countFailure(context, FAILURE_METRIC.recordsNotWritten, announced.notRecorded + ids.notRecorded);
   } catch (error: unknown) {
     countFailure(context, FAILURE_METRIC.eventsNotPublished);
     context.warnings.push(`reclaim notices not sent: ${errorMessage(error)}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#shared/config/schema.ts';
+import { borrowerAccounts, sharePrincipals, sharingWarnings } from '#shared/config/sharing.ts';
 import type { PlannedReclaim } from '#shared/policy/heads-up.ts';
 import { type ActedOutcome, nextState } from '#shared/reconcile/heads-up.ts';
 import { headsUpTags, readHeadsUp } from '#shared/records/heads-up.ts';
@@ -135,5 +136,57 @@ describe('config: headsUp', () => {
       parseConfig({ ...base, headsUp: { borrowerAccounts: ['111111111111', '111111111111'] } }),
     ).toThrow(/headsUp\.borrowerAccounts: expected each account once/);
     expect(() => parseConfig({ ...base, headsUp: { minutesBefore: 0 } })).toThrow(/headsUp\.minutesBefore/);
+  });
+});
+
+describe('config: borrowers', () => {
+  const entry = {
+    id: 'cr-0123456789abcdef0',
+    name: 'a',
+    market: 'XNYS',
+    tradingNeed: 'all',
+    offHoursNeed: 0,
+  };
+
+  it('shares with exactly the accounts, OUs and organization named, and lets their accounts subscribe', () => {
+    const config = parseConfig({
+      reservations: [
+        {
+          ...entry,
+          borrowers: {
+            accounts: ['555555555555'],
+            organizationalUnits: ['arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdefgh34'],
+            organization: 'arn:aws:organizations::111122223333:organization/o-abcdefghij',
+          },
+        },
+      ],
+      headsUp: { borrowerAccounts: ['666666666666', '555555555555'] },
+    });
+    const [reservation] = config.reservations;
+    expect(reservation && sharePrincipals(reservation)).toEqual([
+      '555555555555',
+      'arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdefgh34',
+      'arn:aws:organizations::111122223333:organization/o-abcdefghij',
+    ]);
+    expect(borrowerAccounts(config)).toEqual(['666666666666', '555555555555']);
+    expect(sharingWarnings(config)).toEqual([]);
+    expect(
+      sharingWarnings(
+        parseConfig({
+          reservations: [
+            { ...entry, zeroSizePreference: 'default', borrowers: { accounts: ['555555555555'] } },
+          ],
+        }),
+      ),
+    ).toEqual([expect.stringContaining("reservations[0].zeroSizePreference is 'default'")]);
+  });
+
+  it('names the field of a bad OU, or borrowers naming nobody', () => {
+    expect(() =>
+      parseConfig({ reservations: [{ ...entry, borrowers: { organizationalUnits: ['ou-1234'] } }] }),
+    ).toThrow(/reservations\[0\]\.borrowers\.organizationalUnits\[0\]: expected an OU ARN/);
+    expect(() => parseConfig({ reservations: [{ ...entry, borrowers: {} }] })).toThrow(
+      /reservations\[0\]\.borrowers: expected at least one of accounts/,
+    );
   });
 });
