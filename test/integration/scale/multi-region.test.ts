@@ -9,6 +9,7 @@ import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { TAG } from '#shared/domain/reservation.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { alarmEvent, lambdaContext, scheduledEvent } from '../../support/local-service.ts';
@@ -87,9 +88,13 @@ describe('several regions', () => {
       expect(reservation.allocation?.target).toBe(0);
       expect(reservation.tags['odcr-reclaimer:requested-target']).toBe('0');
     }
-    // Every reservation's record is the same: one CreateTags per region carries them all.
+    // Every reservation's record is the same, so one CreateTags per region carries the request records, and
+    // one more per region marks the borrowers' heads-up sent, after its event was put.
     const tagCalls = calls.filter((call) => call.action === 'CreateTags');
-    expect(tagCalls.map((call) => call.region).sort()).toEqual([...SCALE_REGIONS].sort());
+    const headsUp = tagCalls.filter((call) => Object.values(paramsOf(call)).includes(TAG.headsUp));
+    const requests = tagCalls.filter((call) => !headsUp.includes(call));
+    expect(requests.map((call) => call.region).sort()).toEqual([...SCALE_REGIONS].sort());
+    expect(headsUp.map((call) => call.region).sort()).toEqual([...SCALE_REGIONS].sort());
   });
 });
 
