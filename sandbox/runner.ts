@@ -125,6 +125,8 @@ export interface InvocationPlan {
   deliver: boolean;
   extraCopies?: number;
   redeliverAfterMs?: number;
+  /** Other triggers invoked at the same instant, all running at once with this one. */
+  concurrent?: { functionName: string; trigger: string; event: unknown }[];
 }
 
 /** Minimal hooks for `sandbox/chaos`: the endpoint (faults go through its admin API), invocations, gateways. */
@@ -689,7 +691,12 @@ class SandboxRunner {
         this.invocations.push({ time, functionName, trigger, ok: false, error: LOST });
         return undefined;
       }
-      const answer = await this.invoke(functionName, trigger, event, retries, true);
+      const [answer] = await Promise.all([
+        this.invoke(functionName, trigger, event, retries, true),
+        ...(plan.concurrent ?? []).map((other) =>
+          this.invoke(other.functionName, other.trigger, other.event, THROTTLE_RETRIES, true),
+        ),
+      ]);
       for (let copy = 0; copy < (plan.extraCopies ?? 0); copy++) {
         await this.invoke(functionName, `${trigger} (duplicate)`, event, retries, true);
       }

@@ -5,7 +5,9 @@
  * - a reclaim that missed its bell: at a session's open, more lent than in the fault-free run;
  * - a lent instance that should have been back: during a session, more lent than in the fault-free run;
  * - a change with no record: a successful Update with no request record (tags) or no published event after it.
- * Each loss is explained by an injected fault that made it unavoidable, or reported as unexplained.
+ * A loss is explained only by an injected fault that made it unavoidable AND a page (a message on the alarm
+ * topic, sandbox/pager.ts) that went out between the fault and the loss (for a capacity loss: before the bell)
+ * saying why: naming the reservation, or an alarm on a failure; otherwise it is reported as unexplained.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,11 +16,13 @@ import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler
 import type { LocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { CallRecord, EventRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { Page } from '#sandbox/pager.ts';
 import type { SimulationResult } from '#sandbox/result.ts';
 import {
   type FunctionCredentials,
   type InvocationPlan,
   type PlannedInvocation,
+  prepareSandbox,
   runSandbox,
 } from '#sandbox/runner.ts';
 import type { LoadedScenario } from '#sandbox/scenario.ts';
@@ -30,10 +34,10 @@ import {
   CloudWatchGateway,
   createEc2ClientFrom,
   DynamoDbLeaseGateway,
-  Ec2CapacityGateway,
   EventBridgeGateway,
   type Gateways,
 } from '#shared/gateways/index.ts';
+import { createCapacityGateway } from '#shared/runtime/container.ts';
 import { createRandom, type Random } from './random.ts';
 
 export const FAULT_KINDS = [
@@ -48,6 +52,12 @@ export const FAULT_KINDS = [
   'lost-tracker-run',
   'handler-died',
   'borrowers-stuck',
+  'failed-allocation',
+  'denied-call',
+  'cloudwatch-down',
+  'tracker-enable-lost',
+  'run-killed-after-update',
+  'concurrent-triggers',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -71,6 +81,8 @@ export interface Loss {
   /** The injected fault that made it unavoidable, in words; absent: unexplained. */
   explanation?: string;
   explainedBy?: FaultKind;
+  /** The page that told on-call, before the loss. */
+  pagedBy?: Page;
 }
 
 export interface FaultTally {
@@ -83,20 +95,32 @@ export interface FaultTally {
 
 export interface ChaosReport {
   seed: number;
-  days: number;
+  days?: number;
   window: { start: string; end: string };
   faults: InjectedFault[];
   tally: FaultTally[];
   losses: Loss[];
   unexplained: Loss[];
   invocations: { total: number; failed: number };
+  /** Messages on the alarm topic in the chaos run (the fault-free run must have none). */
+  pages: number;
+  /** Pages of the fault-free run: each is a false alarm. */
+  baselinePages: number;
   wallMilliseconds: number;
 }
 
 export interface ChaosOptions {
   scenario: LoadedScenario;
   seed: number;
-  days: number;
+  /** Days from the scenario's start; the scenario's whole window when absent. */
+  days?: number;
+  /** The fault-free run of the same window, when the caller has it already. */
+  baseline?: SimulationResult;
+  /**
+   * Exactly one fault of this kind, at the first invocation from `after` (simulated ms) that it applies to,
+   * instead of faults at random.
+   */
+  single?: { kind: FaultKind; after: number };
   /** Chance that an invocation gets a fault (each kind then drawn by its weight). */
   faultRate?: number;
 }
@@ -126,16 +150,54 @@ const WEIGHTS: Record<FaultKind, number> = {
   'lost-tracker-run': 2,
   'handler-died': 2,
   'borrowers-stuck': 1,
+  'failed-allocation': 2,
+  'denied-call': 3,
+  'cloudwatch-down': 2,
+  'tracker-enable-lost': 2,
+  'run-killed-after-update': 2,
+  'concurrent-triggers': 2,
 };
+
+/** IAM's refusal as each service spells it (shared/gateways/aws-call.ts counts these). */
+const DENIAL_CODE = {
+  ec2: 'UnauthorizedOperation',
+  cloudwatch: 'AccessDenied',
+  events: 'AccessDeniedException',
+  dynamodb: 'AccessDeniedException',
+} as const;
+
+/** Calls a role could lose its grant for: every action the functions make. */
+const DENIABLE: readonly { service: keyof typeof DENIAL_CODE; action: string }[] = [
+  { service: 'ec2', action: 'DescribeCapacityReservations' },
+  { service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation' },
+  { service: 'ec2', action: 'CreateTags' },
+  { service: 'ec2', action: 'DeleteTags' },
+  { service: 'cloudwatch', action: 'DescribeAlarms' },
+  { service: 'cloudwatch', action: 'PutMetricData' },
+  { service: 'cloudwatch', action: 'GetMetricData' },
+  { service: 'events', action: 'PutEvents' },
+  { service: 'events', action: 'EnableRule' },
+  { service: 'events', action: 'DisableRule' },
+  { service: 'dynamodb', action: 'PutItem' },
+];
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
-  const window = { days: options.days };
-  const baseline = await runSandbox({ scenario: options.scenario, ...window });
-  const injector = new FaultInjector(createRandom(options.seed), options.faultRate ?? 0.25);
+  const window = options.days === undefined ? {} : { days: options.days };
+  const prepared = prepareSandbox({ scenario: options.scenario, ...window });
+  const baseline =
+    options.baseline ?? (await runSandbox({ scenario: options.scenario, ...window, prepared }));
+  const injector = new FaultInjector(
+    createRandom(options.seed),
+    options.faultRate ?? 0.25,
+    prepared.config.regions,
+    prepared.triggers.region,
+    options.single,
+  );
   const chaos = await runSandbox({
     scenario: options.scenario,
     ...window,
+    prepared,
     hooks: {
       started: (local) => injector.attach(local),
       beforeInvoke: (invocation) => injector.plan(invocation),
@@ -143,12 +205,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       finished: (local) => injector.collect(local),
     },
   });
+  const pages = chaos.pages ?? [];
   const losses = [...capacityLosses(baseline, chaos), ...recordLosses(injector.calls, injector.events)].map(
-    (loss) => explain(loss, injector.faults, injector.calls),
+    (loss) => explain(loss, injector.faults, injector.calls, pages),
   );
   return {
     seed: options.seed,
-    days: options.days,
+    ...window,
     window: chaos.window,
     faults: injector.faults,
     tally: tally(injector.faults, losses),
@@ -158,6 +221,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       total: chaos.invocations.length,
       failed: chaos.invocations.filter((invocation) => !invocation.ok).length,
     },
+    pages: pages.length,
+    baselinePages: baseline.pages?.length ?? 0,
     wallMilliseconds: performance.now() - started,
   };
 }
@@ -174,10 +239,19 @@ class FaultInjector {
   /** Index in `faults` of the armed death, to note where it struck. */
   private death = -1;
   private stuck = 0;
+  /** Armed by `run-killed-after-update`: a run that updated dies at its first event or tracker call. */
+  private killAfterUpdate = false;
+  private kill = -1;
+
+  private singleDone = false;
 
   constructor(
     private readonly random: Random,
     private readonly rate: number,
+    /** The config's regions (every one gets its EC2 client, as deployed) and the functions' own. */
+    private readonly regions: readonly string[] | undefined,
+    private readonly region: string,
+    private readonly single?: { kind: FaultKind; after: number },
   ) {}
 
   attach(local: LocalAws): void {
@@ -192,8 +266,14 @@ class FaultInjector {
   /** The service's gateways on the in-process endpoint, with retries that do not wait on the wall clock. */
   gateways(credentials: FunctionCredentials['credentials']): Gateways {
     const local = this.endpoint();
-    const sdk = { ...inProcessSdkConfig(local), credentials, retryStrategy: FAST_RETRY };
-    const capacity = new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) });
+    const sdk = { ...inProcessSdkConfig(local, this.region), credentials, retryStrategy: FAST_RETRY };
+    const capacity = createCapacityGateway(this.regions, (region) =>
+      createEc2ClientFrom({
+        ...inProcessSdkConfig(local, region ?? this.region),
+        credentials,
+        retryStrategy: FAST_RETRY,
+      }),
+    );
     const cloudWatch = new CloudWatchGateway({
       client: new CloudWatchClient(sdk),
       namespace: 'OdcrReclaimer',
@@ -201,12 +281,14 @@ class FaultInjector {
     return {
       capacity: this.mortal(capacity),
       alarms: cloudWatch,
-      events: new EventBridgeGateway({
-        client: new EventBridgeClient(sdk),
-        busName: EVENT_BUS,
-        trackerRuleName: TRACKER_RULE,
-        sleep: () => Promise.resolve(),
-      }),
+      events: this.killable(
+        new EventBridgeGateway({
+          client: new EventBridgeClient(sdk),
+          busName: EVENT_BUS,
+          trackerRuleName: TRACKER_RULE,
+          sleep: () => Promise.resolve(),
+        }),
+      ),
       metrics: cloudWatch,
       lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(sdk), tableName: LEASE_TABLE }),
     };
@@ -214,12 +296,24 @@ class FaultInjector {
 
   plan(invocation: PlannedInvocation): InvocationPlan {
     this.updated = false;
+    if (this.single !== undefined) {
+      if (this.singleDone || invocation.at < this.single.after) return { deliver: true };
+      const before = this.faults.length;
+      const plan = this.inject(this.single.kind, invocation);
+      this.singleDone = this.faults.length > before;
+      return plan;
+    }
     if (!this.random.chance(this.rate)) return { deliver: true };
     const applicable = { ...WEIGHTS };
     if (invocation.functionName !== 'track-reclamation') applicable['lost-tracker-run'] = 0;
     if (this.stuck > 0) applicable['borrowers-stuck'] = 0;
     if (this.dieAfterUpdate) applicable['handler-died'] = 0;
-    const kind = this.random.weighted(applicable);
+    if (this.killAfterUpdate) applicable['run-killed-after-update'] = 0;
+    return this.inject(this.random.weighted(applicable), invocation);
+  }
+
+  /** Injects one fault of `kind` on this invocation, if it applies to it (noted in `faults` when it does). */
+  private inject(kind: FaultKind, invocation: PlannedInvocation): InvocationPlan {
     const note = (detail: string, reservationId?: string) =>
       this.faults.push({
         kind,
@@ -231,6 +325,50 @@ class FaultInjector {
       });
     const admin = this.endpoint().admin;
     switch (kind) {
+      case 'failed-allocation': {
+        const lent = admin
+          .listReservations()
+          .reservations.filter((reservation) => (reservation.allocation?.current ?? 0) > 0);
+        if (lent.length === 0) return { deliver: true };
+        const target = this.random.pick(lent);
+        const count = this.random.integer(1, 2);
+        admin.injectFault({ service: 'ec2', kind: 'allocation-fails', reservationId: target.id, count });
+        note(`next ${count} changes of ${target.id} leave its allocation failed`, target.id);
+        return { deliver: true };
+      }
+      case 'denied-call': {
+        const { service, action } = this.random.pick(DENIABLE);
+        const count = this.random.integer(1, 3);
+        admin.injectFault({ service, action, error: DENIAL_CODE[service], status: 403, count });
+        note(`next ${count} ${service}:${action} calls denied (${DENIAL_CODE[service]})`);
+        return { deliver: true };
+      }
+      case 'cloudwatch-down': {
+        const count = this.random.integer(10, 40);
+        admin.injectFault({ service: 'cloudwatch', status: 503, count });
+        note(`CloudWatch down: next ${count} calls answer HTTP 503`);
+        return { deliver: true };
+      }
+      case 'tracker-enable-lost': {
+        // Enough failures to outlast the SDK's attempts: the enable is lost for this run (or the next few).
+        const count = SDK_CLIENT_SETTINGS.maxAttempts * this.random.integer(1, 2);
+        admin.injectFault({ service: 'events', action: 'EnableRule', status: 500, count });
+        note(`next ${count} EnableRule calls fail (the tracker may stay disabled)`);
+        return { deliver: true };
+      }
+      case 'run-killed-after-update': {
+        this.killAfterUpdate = true;
+        this.kill = this.faults.length;
+        note('armed: the next run that updates is killed before its events and tracker');
+        return { deliver: true };
+      }
+      case 'concurrent-triggers': {
+        const concurrent = this.concurrentTriggers(invocation);
+        note(
+          `${concurrent.length + 1} triggers at once: ${[invocation.functionName, ...concurrent.map((other) => other.functionName)].join(', ')}`,
+        );
+        return { deliver: true, concurrent };
+      }
       case 'throttling': {
         const count = this.random.integer(2, 8);
         admin.injectFault({ service: 'ec2', error: 'RequestLimitExceeded', count });
@@ -319,6 +457,88 @@ class FaultInjector {
         return { deliver: true };
       }
     }
+  }
+
+  /**
+   * The same trigger again, the last alarm state change again, and a tracker poll, all at once with the
+   * invocation: every kind of trigger racing on the fleet.
+   */
+  private concurrentTriggers(
+    invocation: PlannedInvocation,
+  ): { functionName: string; trigger: string; event: unknown }[] {
+    const admin = this.endpoint().admin;
+    const at = new Date(invocation.at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const others: { functionName: string; trigger: string; event: unknown }[] = [
+      {
+        functionName: invocation.functionName,
+        trigger: `${invocation.trigger} (concurrent)`,
+        event: invocation.event,
+      },
+    ];
+    const alarm = admin.events({ detailType: 'CloudWatch Alarm State Change' }).events.at(-1);
+    if (alarm !== undefined) {
+      others.push({
+        functionName: 'reclaim-on-alarm',
+        trigger: 'alarm (concurrent)',
+        event: {
+          version: '0',
+          id: `concurrent-${invocation.at}`,
+          'detail-type': alarm['detail-type'],
+          source: alarm.source,
+          account: alarm.account ?? admin.getSettings().settings.accountId,
+          time: at,
+          region: alarm.region ?? 'us-east-1',
+          resources: alarm.resources ?? [],
+          detail: alarm.detail,
+        },
+      });
+    }
+    if (invocation.functionName !== 'track-reclamation') {
+      const rule = admin.ruleList().rules.find((candidate) => candidate.name === TRACKER_RULE);
+      others.push({
+        functionName: 'track-reclamation',
+        trigger: 'tracker (concurrent)',
+        event: {
+          version: '0',
+          id: `concurrent-tracker-${invocation.at}`,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: admin.getSettings().settings.accountId,
+          time: at,
+          region: 'us-east-1',
+          resources: rule === undefined ? [] : [rule.arn],
+          detail: {},
+        },
+      });
+    }
+    return others;
+  }
+
+  /** An events gateway whose run is killed at its first call after an update, when armed. */
+  private killable(events: Gateways['events']): Gateways['events'] {
+    const die = () => {
+      if (this.killAfterUpdate && this.updated) {
+        this.killAfterUpdate = false;
+        const fault = this.faults[this.kill];
+        if (fault) {
+          fault.at = this.endpoint().clock.now().toISOString();
+          fault.detail = `killed after an update of ${this.lastUpdated} and its record, before its events and tracker`;
+          fault.reservationId = this.lastUpdated;
+        }
+        throw new HandlerDiedError('run killed after its update (chaos)');
+      }
+    };
+    return {
+      publish: async (batch) => {
+        die();
+        return events.publish(batch);
+      },
+      enableTracker: async () => {
+        die();
+        return events.enableTracker();
+      },
+      disableTracker: () => events.disableTracker(),
+    };
   }
 
   /** A capacity gateway that dies between a successful update and the record, when armed. */
@@ -479,12 +699,83 @@ const FAULT_OF_CODE: Record<string, FaultKind> = {
   ServiceUnavailable: '5xx',
   RequestTimeout: 'slow-past-timeout',
   IncorrectState: 'incorrect-state',
+  UnauthorizedOperation: 'denied-call',
+  AccessDenied: 'denied-call',
+  AccessDeniedException: 'denied-call',
 };
+/** How long before a loss a fault can have caused it: the reclaim it delayed and the retries after it. */
+const CAUSE_WINDOW_MS = 60 * MINUTE;
+/** A record loss must page within this long: no bell, but on-call hears of it while it is fresh. */
+const RECORD_PAGE_WINDOW_MS = 15 * MINUTE;
+/** Faults that act on the whole run, not one reservation: any one injected shortly before may be the cause. */
+const RUN_FAULTS: ReadonlySet<FaultKind> = new Set([
+  'denied-call',
+  'cloudwatch-down',
+  'tracker-enable-lost',
+  'run-killed-after-update',
+  'concurrent-triggers',
+  'handler-died',
+]);
+
+/**
+ * The page that told on-call about a loss: between its cause and the loss (a capacity loss: at the latest at
+ * the bell; a record loss: soon after), naming the reservation or an alarm going off on a failure.
+ */
+export function pageFor(loss: Loss, pages: readonly Page[], since: number): Page | undefined {
+  const at = Date.parse(loss.at);
+  const [from, to] = loss.kind === 'change-without-record' ? [at, at + RECORD_PAGE_WINDOW_MS] : [since, at];
+  return pages.find((page) => {
+    const time = Date.parse(page.at);
+    if (time < from || time > to) return false;
+    return page.kind === 'alarm'
+      ? page.subject === 'ALARM'
+      : page.reservationIds.includes(loss.reservationId);
+  });
+}
 /** How far back an EC2 refusal can explain capacity still lent: the reclaim it delayed. */
 const REFUSAL_WINDOW_MS = 30 * MINUTE;
 
+/** The fault that made a loss unavoidable and the page that said so before it; else the loss unexplained. */
+export function explain(
+  loss: Loss,
+  faults: readonly InjectedFault[],
+  calls: readonly CallRecord[],
+  pages: readonly Page[],
+): Loss {
+  const caused = cause(loss, faults, calls);
+  if (caused.explanation === undefined) return loss;
+  const since = Date.parse(loss.at) - CAUSE_WINDOW_MS;
+  const page = pageFor(loss, pages, since);
+  if (page === undefined) {
+    return { ...loss, detail: `${loss.detail}; ${caused.explainedBy} could explain it, but nothing paged` };
+  }
+  return {
+    ...caused,
+    explanation: `${caused.explanation}; paged at ${page.at} by ${page.from} (${page.subject}: ${page.message})`,
+    pagedBy: page,
+  };
+}
+
+/** A fault that acts on the whole run, injected shortly before the loss: the run it broke. */
+function runFault(loss: Loss, faults: readonly InjectedFault[]): Loss | undefined {
+  const at = Date.parse(loss.at);
+  const fault = faults.findLast(
+    (candidate) =>
+      (RUN_FAULTS.has(candidate.kind) ||
+        (candidate.kind === 'failed-allocation' && candidate.reservationId === loss.reservationId)) &&
+      Date.parse(candidate.at) <= at + (loss.kind === 'change-without-record' ? MINUTE : 0) &&
+      at - Date.parse(candidate.at) <= CAUSE_WINDOW_MS,
+  );
+  if (fault === undefined) return undefined;
+  return {
+    ...loss,
+    explainedBy: fault.kind,
+    explanation: `${fault.kind} injected at ${fault.at} on ${fault.functionName}: ${fault.detail}`,
+  };
+}
+
 /** The fault that made a loss unavoidable, if any. */
-export function explain(loss: Loss, faults: readonly InjectedFault[], calls: readonly CallRecord[]): Loss {
+function cause(loss: Loss, faults: readonly InjectedFault[], calls: readonly CallRecord[]): Loss {
   const at = Date.parse(loss.at);
   if (loss.kind === 'missed-bell' || loss.kind === 'lent-not-back') {
     const stuck = faults.find(
@@ -519,7 +810,7 @@ export function explain(loss: Loss, faults: readonly InjectedFault[], calls: rea
         explanation: `EC2 refused the reclaim of ${loss.reservationId} (${last.outcome} at ${last.at}, after the SDK's retries); it went through at the next run`,
       };
     }
-    return loss;
+    return runFault(loss, faults) ?? loss;
   }
   // A run that dies after its updates loses the records of every update it made.
   const died = faults.find(
@@ -564,7 +855,7 @@ export function explain(loss: Loss, faults: readonly InjectedFault[], calls: rea
       explanation: `EventBridge refused the event on every attempt (${refusedPut ? `${refusedPut.outcome} at ${refusedPut.at}` : `${putsOfEntry} puts of the entry; ${partial?.detail}`}); the change is recorded in the reservation's tags`,
     };
   }
-  return loss;
+  return runFault(loss, faults) ?? loss;
 }
 
 function tally(faults: readonly InjectedFault[], losses: readonly Loss[]): FaultTally[] {

@@ -4,12 +4,12 @@ import type { ChaosReport } from './chaos.ts';
 export function formatChaosReport(report: ChaosReport): string {
   const lines = [
     `chaos: seed ${report.seed}, ${report.days} day(s), ${report.window.start} → ${report.window.end}`,
-    `invocations: ${report.invocations.total} (${report.invocations.failed} failed or lost)`,
+    `invocations: ${report.invocations.total} (${report.invocations.failed} failed or lost); pages: ${report.pages} (fault-free run: ${report.baselinePages})`,
     '',
-    `${'fault'.padEnd(20)} ${'injected'.padStart(8)} ${'survived'.padStart(8)} ${'losses'.padStart(6)}`,
+    `${'fault'.padEnd(24)} ${'injected'.padStart(8)} ${'survived'.padStart(8)} ${'losses'.padStart(6)}`,
     ...report.tally.map(
       (row) =>
-        `${row.kind.padEnd(20)} ${String(row.injected).padStart(8)} ${String(row.survived).padStart(8)} ${String(row.losses).padStart(6)}`,
+        `${row.kind.padEnd(24)} ${String(row.injected).padStart(8)} ${String(row.survived).padStart(8)} ${String(row.losses).padStart(6)}`,
     ),
     '',
     `owner's losses: ${report.losses.length} (${report.unexplained.length} unexplained)`,

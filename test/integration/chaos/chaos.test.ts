@@ -15,6 +15,7 @@ import {
   runChaos,
 } from '#sandbox/chaos/chaos.ts';
 import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
+import type { Page } from '#sandbox/pager.ts';
 import type { SimulationResult } from '#sandbox/result.ts';
 import { loadScenarioFile } from '#sandbox/scenario.ts';
 
@@ -59,11 +60,30 @@ describe('chaos oracle', () => {
       detail: 'stuck',
       reservationId: TRADING,
     };
-    expect(explain(loss, [], []).explanation).toBeUndefined();
+    const stalled: Page = {
+      at: '2026-03-09T13:20:00.000Z',
+      from: 'odcr-reclaimer-dev-page-on-failure',
+      kind: 'event',
+      subject: 'Allocation Change Stalled',
+      message: 'borrowers not shutting down',
+      reservationIds: [TRADING],
+    };
+    expect(explain(loss, [], [], [stalled]).explanation).toBeUndefined();
     expect(
-      explain(loss, [{ ...stuck, reservationId: 'cr-0000000000000a001' }], []).explanation,
+      explain(loss, [{ ...stuck, reservationId: 'cr-0000000000000a001' }], [], [stalled]).explanation,
     ).toBeUndefined();
-    expect(explain(loss, [stuck], []).explainedBy).toBe('borrowers-stuck');
+    // The fault explains it only once a page told on-call before the bell, about this reservation.
+    expect(explain(loss, [stuck], [], []).explanation).toBeUndefined();
+    expect(
+      explain(loss, [stuck], [], [{ ...stalled, at: '2026-03-09T13:31:00.000Z' }]).explanation,
+    ).toBeUndefined();
+    expect(
+      explain(loss, [stuck], [], [{ ...stalled, reservationIds: ['cr-0000000000000a001'] }]).explanation,
+    ).toBeUndefined();
+    expect(explain(loss, [stuck], [], [stalled])).toMatchObject({
+      explainedBy: 'borrowers-stuck',
+      pagedBy: stalled,
+    });
     expect(capacityLosses(run(0), run(0))).toEqual([]);
   });
 
