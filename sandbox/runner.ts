@@ -46,9 +46,9 @@ import {
   LEASE_KEY_ATTRIBUTE,
 } from '#shared/gateways/index.ts';
 import type { Logger } from '#shared/logging/logger.ts';
+import { METRIC } from '#shared/metrics/metric-names.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { createCapacityGateway } from '#shared/runtime/container.ts';
-import { METRIC } from '#shared/tracker/metric-names.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';

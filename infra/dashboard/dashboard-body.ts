@@ -1,4 +1,4 @@
-import { METRIC, METRIC_DIMENSION } from '#shared/tracker/metric-names.ts';
+import { METRIC, METRIC_DIMENSION } from '#shared/metrics/metric-names.ts';
 
 /**
  * The CloudWatch dashboard body (JSON) for the tracker's metrics. SEARCH expressions give one series per

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../domain/reservation.ts';
 import { ConfigurationError } from '../errors/index.ts';
-import { METRIC, METRIC_DIMENSION, type ServiceMetric } from '../tracker/metric-names.ts';
+import { METRIC, METRIC_DIMENSION, type ServiceMetric } from '../metrics/metric-names.ts';
 import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
 
 /**

@@ -6,7 +6,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type ServiceEvent } from '../events/service-events.ts';
-import { mapWithConcurrency } from '../reconcile/concurrency.ts';
+import { mapWithConcurrency } from '../util/concurrency.ts';
 import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
 
 export interface PublishFailure {

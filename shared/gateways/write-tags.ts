@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from '../reconcile/concurrency.ts';
+import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { CapacityGateway, TagFailure, TagRequest, UntagRequest } from './ec2-capacity.ts';
 
 /** Tag writes in flight at once when a gateway cannot batch them. */

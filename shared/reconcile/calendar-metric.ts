@@ -2,8 +2,8 @@ import type { PolicyConfig } from '../config/schema.ts';
 import { errorMessage } from '../errors/index.ts';
 import type { Gateways } from '../gateways/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import { METRIC } from '../metrics/metric-names.ts';
 import { leastCalendarDataLeft } from '../policy/calendar-data.ts';
-import { METRIC } from '../tracker/metric-names.ts';
 
 /**
  * Puts `CalendarDataDaysLeft` (the fleet series: the fewest days of built-in calendar data left among the

@@ -11,6 +11,13 @@ import {
 import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
+import {
+  FAILURE_METRIC,
+  type FailureMetricName,
+  failureMetrics,
+  IN_FLIGHT_RESERVATIONS,
+  type ServiceMetric,
+} from '../metrics/metric-names.ts';
 import { decide, p95 } from '../policy/index.ts';
 import type { Decision, Observation, PolicyResult } from '../policy/types.ts';
 import type { ShortNoticeClosure } from '../records/closures.ts';
@@ -30,16 +37,9 @@ import {
   retryPlan,
 } from '../records/tags.ts';
 import { needsTracker } from '../tracker/assess.ts';
-import {
-  FAILURE_METRIC,
-  type FailureMetricName,
-  failureMetrics,
-  IN_FLIGHT_RESERVATIONS,
-  type ServiceMetric,
-} from '../tracker/metric-names.ts';
+import { mapWithConcurrency } from '../util/concurrency.ts';
 import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
-import { mapWithConcurrency } from './concurrency.ts';
 import { announceReclaims } from './heads-up.ts';
 import { announceInterruptibleIds, interruptibleIdChanges } from './interruptible-id.ts';
 

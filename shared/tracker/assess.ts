@@ -1,5 +1,6 @@
 import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
+import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from '../metrics/metric-names.ts';
 import {
   readDesiredTarget,
   readFailureRecord,
@@ -7,7 +8,6 @@ import {
   readRequestRecord,
   retryPlan,
 } from '../records/tags.ts';
-import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from './metric-names.ts';
 
 /**
  * The tracker's judgement of one reservation at one poll: a pure function of what EC2 shows (the snapshot

@@ -10,7 +10,13 @@ import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gatewa
 import type { Gateways } from '../gateways/index.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
-import { mapWithConcurrency } from '../reconcile/concurrency.ts';
+import {
+  FAILURE_METRIC,
+  type FailureMetricName,
+  failureMetrics,
+  IN_FLIGHT_RESERVATIONS,
+  type ServiceMetric,
+} from '../metrics/metric-names.ts';
 import type { reconcile } from '../reconcile/reconcile.ts';
 import { reconcileAsSoleWriter } from '../reconcile/sole-writer.ts';
 import {
@@ -23,6 +29,7 @@ import {
   readRequestRecord,
   type Tags,
 } from '../records/tags.ts';
+import { mapWithConcurrency } from '../util/concurrency.ts';
 import {
   type Assessment,
   assessReservation,
@@ -32,13 +39,6 @@ import {
   type TrackerMemory,
   type TrackerSettings,
 } from './assess.ts';
-import {
-  FAILURE_METRIC,
-  type FailureMetricName,
-  failureMetrics,
-  IN_FLIGHT_RESERVATIONS,
-  type ServiceMetric,
-} from './metric-names.ts';
 
 /**
  * The track-reclamation use case: poll the managed reservations until nothing is in flight or the run's

@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
-import { METRIC, type ReservationMetric } from '#shared/tracker/metric-names.ts';
+import { METRIC, type ReservationMetric } from '#shared/metrics/metric-names.ts';
 import { localSdkConfig, METRICS_NAMESPACE } from '../../support/local-service.ts';
 
 /**

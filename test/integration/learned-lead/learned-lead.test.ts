@@ -2,8 +2,8 @@ import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import { METRIC } from '#shared/metrics/metric-names.ts';
 import { leadMinutes } from '#shared/policy/index.ts';
-import { METRIC } from '#shared/tracker/metric-names.ts';
 import {
   type LocalService,
   lambdaContext,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { calendarDataDaysLeft } from '#shared/calendar/index.ts';
-import { METRIC } from '#shared/tracker/metric-names.ts';
+import { METRIC } from '#shared/metrics/metric-names.ts';
 import {
   type LocalService,
   lambdaContext,

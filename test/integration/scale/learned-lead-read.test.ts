@@ -7,8 +7,8 @@
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { METRIC, type ReservationMetric } from '#shared/metrics/metric-names.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
-import { METRIC, type ReservationMetric } from '#shared/tracker/metric-names.ts';
 import { lambdaContext, scheduledEvent } from '../../support/local-service.ts';
 import { RecordingLogger } from '../tracker/recording-logger.ts';
 import { OFF_HOURS, scaleConfig, scaleGateways, scaleReservationId, scaleSeed } from './fleet.ts';

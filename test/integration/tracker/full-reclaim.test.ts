@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRIC } from '#shared/tracker/metric-names.ts';
+import { METRIC } from '#shared/metrics/metric-names.ts';
 import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 
 const EC2_COMPLETED = 'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClientToken } from '#shared/reconcile/client-token.ts';
-import { mapWithConcurrency } from '#shared/reconcile/concurrency.ts';
+import { mapWithConcurrency } from '#shared/util/concurrency.ts';
 
 describe('createClientToken', () => {
   const at = new Date('2025-03-12T20:05:00Z');

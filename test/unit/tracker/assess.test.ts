@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AllocationStatus, ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
+import { METRIC } from '#shared/metrics/metric-names.ts';
 import {
   type AssessInput,
   assessReservation,
@@ -12,7 +13,6 @@ import {
   readTrackerMemory,
   type TrackedRequest,
 } from '#shared/tracker/assess.ts';
-import { METRIC } from '#shared/tracker/metric-names.ts';
 
 const REQUESTED_AT = new Date('2026-03-02T13:40:00Z');
 const OPEN = new Date('2026-03-02T14:30:00Z');
