@@ -2,8 +2,8 @@ import { AwsCallError } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { logger as serviceLogger } from '../logging/logger.ts';
+import { FAILURE_METRIC, failureMetrics } from '../metrics/metric-names.ts';
 import type { ReconcileResult } from '../reconcile/reconcile.ts';
-import { FAILURE_METRIC, failureMetrics } from '../tracker/metric-names.ts';
 import type { OnDemandContext } from './run-on-demand.ts';
 
 /** One reservation on which on-call's write (an override, a closure) failed and was left as it was. */
