@@ -109,11 +109,10 @@ export class CloudWatchGateway implements AlarmGateway, MetricsGateway {
   /**
    * One GetMetricData query over the fleet series (`ReclaimDurationSeconds` without dimensions, which the
    * tracker puts beside each reservation's datum), `Maximum` per minute, whatever the fleet's size. Reading it
-   * per reservation cost one query per reservation on every heartbeat: at 10,000 reservations 20 calls and
-   * 10,000 metrics requested per run (about $0.10 each, and a good part of a heartbeat's 2 s).
+   * per reservation would cost one query per reservation on every heartbeat, in calls, money and time.
    * Each minute's slowest completion is also the sample the lead wants: the lead must get the *slowest*
    * reservation back by the bell, and each sample is never below any reservation that completed in its minute.
-   * A wave of 10,000 reservations reclaimed together counts once per minute it took, not as 10,000 samples of
+   * A wave of reservations reclaimed together counts once per minute it took, not as one sample per reservation of
    * one event that swamp every other reclaim. The p95 is therefore one over minutes, not reservations: usually
    * at or above the old per-reservation p95, though not always (a slow wave finishing within one minute now
    * weighs as much as one lone fast completion). So the policy's `minSamples` counts minutes that saw reclaims
@@ -186,7 +185,7 @@ function toDatum(metric: ServiceMetric): MetricDatum {
 
 /**
  * Splits datums into requests within both of PutMetricData's limits. Each datum's size is bounded from above
- * arithmetically (`datumBytesAtMost`) rather than serialized: a poll over 10,000 reservations puts 40,000.
+ * arithmetically (`datumBytesAtMost`) rather than serialized: a poll over a large fleet puts four per reservation.
  */
 export function batchDatums(
   datums: readonly MetricDatum[],

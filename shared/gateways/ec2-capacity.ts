@@ -130,8 +130,8 @@ export interface Ec2CapacityGatewayOptions {
 
 /**
  * The one way the service builds an EC2 client (production, sandbox, chaos, bench and tests alike): the SDK's
- * client with `Ec2QueryProtocol`, which parses responses several times faster than the SDK's own XML parser,
- * the bulk of a 10,000-reservation sweep, and otherwise behaves as the SDK's default protocol.
+ * client with `Ec2QueryProtocol`, which parses responses several times faster than the SDK's own XML parser
+ * (the bulk of a large sweep) and otherwise behaves as the SDK's default protocol.
  */
 export function createEc2ClientFrom(config: EC2ClientConfig): EC2Client {
   return new EC2Client({ ...config, protocol: Ec2QueryProtocol });
@@ -432,8 +432,6 @@ function toSnapshot(
   const allocation = toAllocation(source, interruptibleById);
   const tags: Record<string, string> = {};
   for (const tag of source.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  // Assigned, not spread: this runs for every reservation of every sweep, and V8's spread of a conditional
-  // literal showed in the profile at 10,000 reservations.
   const snapshot: ReservationSnapshot = {
     reservationId: source.CapacityReservationId ?? '',
     region,

@@ -13,13 +13,13 @@ import {
   type MarketId,
   marketTimeZone,
 } from '../calendar/calendar.ts';
+import { EC2_MAX_ALLOCATION, type PolicyConfig } from '../config/schema.ts';
 import {
-  type AlarmAdjustment,
-  EC2_MAX_ALLOCATION,
-  type NeedSpec,
-  type PolicyConfig,
-} from '../config/schema.ts';
-import { type AlarmState, IN_FLIGHT_STATUSES, type ReservationSnapshot } from '../domain/reservation.ts';
+  type AlarmState,
+  type AllocationState,
+  IN_FLIGHT_STATUSES,
+  type ReservationSnapshot,
+} from '../domain/reservation.ts';
 import { closureList, observedClosures, type ShortNoticeClosure } from '../records/closures.ts';
 import { lastReclaimAt, type Override, readOverride } from '../records/tags.ts';
 import {
@@ -29,58 +29,27 @@ import {
   reclaimSendingMinutes,
   scheduleWindow,
 } from './lead.ts';
+import {
+  AUTOMATIC_LEND_BACK_GUARDS,
+  type AzIntent,
+  BASE_INTENTS,
+  type Blocker,
+  type Context,
+  type Intent,
+  LEND_BACK_GUARDS,
+  type MarketFacts,
+  RAISING_INTENTS,
+  type ReservationConfig,
+  type Subject,
+  setBy,
+} from './rules.ts';
 import type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';
 
-type ReservationConfig = PolicyConfig['reservations'][number];
+export { adjustNeed, resolveNeed } from './rules.ts';
 
 interface Matched {
   snapshot: ReservationSnapshot;
   entry: ReservationConfig;
-}
-
-type IntentSource = 'schedule' | 'az' | 'alarm' | 'override' | 'fail-safe';
-
-interface Intent {
-  source: IntentSource;
-  need: number;
-  reason: string;
-}
-
-interface AzIntent {
-  group: string;
-  need: number;
-  reason: string;
-  /** Some AZ of the group is impaired: lending back is off for the whole group. */
-  impaired: boolean;
-  /** Impairment alarms of the group in INSUFFICIENT_DATA or not found: they might be in ALARM. */
-  unknownAlarms: string[];
-}
-
-interface Context {
-  config: PolicyConfig;
-  alarms: Record<string, AlarmState>;
-  /** Why the alarms could not be read, when they could not: every lend-back waits. */
-  alarmsUnreadable: string | undefined;
-  now: Date;
-  lead: number;
-  azIntents: Map<string, AzIntent>;
-  warnings: string[];
-  /** The config's markets and on-call's short-notice closures, as the calendar reads them. */
-  calendar: CalendarOptions;
-  /**
-   * Calendar answers shared by every reservation of one decision, per market (the session window, reason
-   * texts, local times): at 10,000 reservations, recomputing them with luxon per reservation took seconds,
-   * and even building a memo key and a closure per reservation showed in the profile.
-   */
-  markets: Map<MarketId, MarketFacts>;
-}
-
-/** One market's calendar answers for one decision, each computed on first use. */
-interface MarketFacts {
-  zone: string;
-  window(): ReturnType<typeof scheduleWindow>;
-  localTime(date: Date): string;
-  scheduleReason(window: ReturnType<typeof scheduleWindow>, needText: string): string;
 }
 
 function marketFacts(context: Context, market: MarketId): MarketFacts {
@@ -126,8 +95,6 @@ function largestNeed(intents: readonly Intent[]): number {
 
 /** The allocation is gone for the policy: lending again needs a Create. */
 const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled']);
-
-const MINUTE = 60_000;
 
 /** One decision per configured, observed reservation, plus warnings an operator should read. */
 export function decide(observation: Observation, config: PolicyConfig, now: Date): PolicyResult {
@@ -200,191 +167,50 @@ function calendarWarningsFor(market: MarketId, now: Date, config: PolicyConfig):
   return calendarWarnings(market, now, calendarOptions(config));
 }
 
-function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
-  const { config, now } = context;
-  const owned = snapshot.owned;
-  const allocation =
-    snapshot.allocation !== undefined && !ENDED_STATUSES.has(snapshot.allocation.status)
-      ? snapshot.allocation
-      : undefined;
-  // A failed change left the allocation where it was: its instances are still lent, whatever target it
-  // failed to reach, so the decision starts from what is lent now and the change is made again.
-  const failed = allocation?.status === 'failed';
-  const currentTarget = failed ? allocation.current : (allocation?.target ?? 0);
-  const allocatedNow = allocation?.current ?? 0;
-  const base = {
-    reservationId: snapshot.reservationId,
-    name: entry.name,
-    owned,
-    currentTarget,
-    zeroSizePreference: entry.zeroSizePreference,
-  };
+/**
+ * One reservation's decision: gather its facts, take the largest of the intents' needs, bound the target by
+ * the config and EC2, then hold a lend-back if any guard argues against it. Each step says its reason.
+ */
+function decideOne(match: Matched, context: Context): Decision {
+  const { now } = context;
+  const { snapshot, entry } = match;
   if (snapshot.state !== 'active') {
+    const currentTarget = startingTarget(activeAllocation(snapshot));
     return {
-      ...base,
-      need: owned,
+      reservationId: snapshot.reservationId,
+      name: entry.name,
+      owned: snapshot.owned,
+      currentTarget,
+      zeroSizePreference: entry.zeroSizePreference,
+      need: snapshot.owned,
       target: currentTarget,
       action: 'hold',
       reasons: [`source reservation is ${snapshot.state}, not active: left alone`],
     };
   }
+  const notes: string[] = [];
+  const nextChanges: Date[] = [];
+  const subject = gatherSubject(match, context, notes, nextChanges);
+  const { owned, allocation, currentTarget } = subject;
 
-  const reasons: string[] = [];
-  const intents: Intent[] = [];
-  const futureChanges: Date[] = [];
-  if (failed) {
-    reasons.push(
-      `allocation failed to reach ${allocation.target}: ${allocation.current} still lent, the change is made again`,
-    );
-  }
-
-  const override = activeOverride(snapshot, context, reasons);
-  let lendOverride = override?.action === 'lend' ? override : undefined;
-  const reclaimOverride = override?.action === 'reclaim' ? override : undefined;
-  if (override !== undefined) futureChanges.push(override.expiresAt);
-
-  const market = marketFacts(context, entry.market);
-  const zone = market.zone;
-
-  // Schedule intent (or the lend override that replaces it).
-  const hasSchedule = entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined;
-  const window = hasSchedule ? market.window() : undefined;
-  // When the deployed heartbeats act: the lend-back runs on the first heartbeat at or after the close.
-  if (window !== undefined) futureChanges.push(window.inSession ? window.lendFrom : window.reclaimFrom);
-  if (lendOverride !== undefined && hasSchedule) {
-    // A lend override ends at the first session's reclaim after it was set, unless it says it spans it.
-    const sessionReclaim = nextReclaimStart(entry.market, lendOverride.setAt, context);
-    if (!lendOverride.spansSession && now >= sessionReclaim) {
-      reasons.push(
-        `on-call lend override (target ${lendOverride.target}${setBy(lendOverride)}) ended at the ${entry.market} reclaim at ${market.localTime(sessionReclaim)} ${zone}: it was not set to span a session`,
-      );
-      lendOverride = undefined;
-    } else if (!lendOverride.spansSession) {
-      futureChanges.push(sessionReclaim);
-    } else {
-      // Said on every decision while it holds (status and plan show the policy's warnings).
-      if (sessionReclaim < lendOverride.expiresAt)
-        context.warnings.push(
-          `${snapshot.reservationId}: lend override (target ${lendOverride.target}${setBy(lendOverride)}) spans the ${entry.market} reclaim at ${sessionReclaim.toISOString()}: that session's capacity stays lent until ${lendOverride.expiresAt.toISOString()}`,
-        );
-    }
-  }
-  if (lendOverride !== undefined) {
-    intents.push({
-      source: 'override',
-      need: Math.max(0, owned - lendOverride.target),
-      reason: `on-call lend override: target ${lendOverride.target} until ${lendOverride.expiresAt.toISOString()}${lendOverride.spansSession ? ', spanning sessions' : ''}${setBy(lendOverride)} (${lendOverride.reason})`,
-    });
-  } else if (window !== undefined && entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined) {
-    const spec = window.inSession ? entry.tradingNeed : entry.offHoursNeed;
-    const need = resolveNeed(spec, owned);
-    const needText = `${window.inSession ? 'trading' : 'off-hours'} need ${Math.min(need, owned)} of ${owned}`;
-    intents.push({
-      source: 'schedule',
-      need,
-      reason: market.scheduleReason(window, needText),
-    });
-  }
-
-  const az = context.azIntents.get(snapshot.reservationId);
-  if (az !== undefined) intents.push({ source: 'az', need: az.need, reason: az.reason });
-  if (intents.length === 0) {
-    intents.push({
-      source: 'fail-safe',
-      need: owned,
-      reason: 'no schedule or AZ group applies: all capacity kept (fail safe)',
-    });
-  }
-
-  // Alarms add to or set the need; they never lower it (the largest need wins).
+  const intents = baseIntents(subject, context);
   const baseNeed = largestNeed(intents);
-  const alarmsInAlarm: string[] = [];
-  // Alarms whose state is not known to be OK: they never raise the need, but they might be in ALARM.
-  const alarmsUnknown: string[] = [...(az?.unknownAlarms ?? [])];
-  for (const [alarmName, alarm] of Object.entries(config.alarms)) {
-    if (!alarmApplies(alarm.scope, entry, snapshot, config)) continue;
-    const state = context.alarms[alarmName];
-    if (state !== 'ALARM') {
-      if (state !== 'OK' && alarm.treatMissingAs !== 'ok' && context.alarmsUnreadable === undefined)
-        alarmsUnknown.push(state === undefined ? `${alarmName} not found` : `${alarmName} in ${state}`);
-      continue;
-    }
-    alarmsInAlarm.push(alarmName);
-    const need = adjustNeed(alarm.adjustment, baseNeed, owned);
-    intents.push({
-      source: 'alarm',
-      need,
-      reason: `alarm ${alarmName} in ALARM: ${describeAdjustment(alarm.adjustment)} → need ${Math.min(need, owned)}`,
-    });
-  }
-  if (reclaimOverride !== undefined) {
-    intents.push({
-      source: 'override',
-      need: Math.max(0, owned - reclaimOverride.target),
-      reason: `on-call reclaim override: target at most ${reclaimOverride.target} until ${reclaimOverride.expiresAt.toISOString()}${setBy(reclaimOverride)} (${reclaimOverride.reason})`,
-    });
-  }
-
+  for (const raise of RAISING_INTENTS) intents.push(...raise(subject, context, baseNeed));
   const rawNeed = largestNeed(intents);
   const need = Math.min(rawNeed, owned);
   const winner = intents.find((intent) => intent.need === rawNeed);
-  for (const intent of [...intents].sort((a, b) => b.need - a.need)) reasons.push(intent.reason);
+  const reasons = [...notes, ...[...intents].sort((a, b) => b.need - a.need).map((intent) => intent.reason)];
   if (rawNeed > owned)
     reasons.push(`need ${rawNeed} exceeds the ${owned} owned: everything stays in the source`);
 
-  // Target: what is not needed, within the configured floor/ceiling, then EC2's bounds.
-  let target = Math.min(entry.ceiling, Math.max(entry.floor, owned - need));
-  if (target !== owned - need)
-    reasons.push(`allocation kept within floor ${entry.floor} and ceiling ${entry.ceiling}`);
-  const lendable = allocatedNow + snapshot.sourceAvailable;
-  if (target > lendable) {
-    reasons.push(
-      `only ${snapshot.sourceAvailable} unused in the source: at most ${lendable} can be allocated`,
-    );
-    target = lendable;
-  }
-  if (target > EC2_MAX_ALLOCATION) target = EC2_MAX_ALLOCATION;
-  if (Math.abs(target - allocatedNow) > EC2_MAX_ALLOCATION) {
-    target = allocatedNow + Math.sign(target - allocatedNow) * EC2_MAX_ALLOCATION;
-  }
-  target = Math.max(0, target);
-
-  // Lend back only when nothing argues against it (hysteresis against flapping).
+  let target = boundedTarget(subject, need, reasons);
   if (target > currentTarget) {
-    const blockers: string[] = [];
-    if (alarmsInAlarm.length > 0) blockers.push(`alarm ${alarmsInAlarm.join(', ')} in ALARM`);
-    if (context.alarmsUnreadable !== undefined)
-      blockers.push(`alarms could not be read (${context.alarmsUnreadable})`);
-    if (alarmsUnknown.length > 0) blockers.push(`alarm ${alarmsUnknown.join(', ')}`);
-    if (az?.impaired) blockers.push(`AZ impairment in group ${az.group}`);
-    if (reclaimOverride !== undefined) blockers.push('an on-call reclaim override is active');
-    // An on-call lend override is an explicit instruction: it passes the schedule's guards and the cooldown.
-    // Otherwise the cooldown holds for every reservation (AZ group members have no schedule, yet flap just
-    // the same); the session and quiet guards only where there is a schedule.
-    if (lendOverride === undefined) {
-      if (window?.inSession) {
-        blockers.push(`${entry.market} session until ${market.localTime(window.session.close)} ${zone}`);
-      } else if (window !== undefined) {
-        const quietFrom = new Date(window.reclaimFrom.getTime() - config.guards.quietMinutes * MINUTE);
-        if (now >= quietFrom) {
-          blockers.push(
-            `quiet: ${config.guards.quietMinutes} min before the reclaim at ${market.localTime(window.reclaimFrom)}`,
-          );
-        }
-      }
-      const lastReclaim = lastReclaimAt(snapshot.tags);
-      if (lastReclaim !== undefined) {
-        const cooldownEnds = new Date(lastReclaim.getTime() + config.guards.cooldownMinutes * MINUTE);
-        if (now < cooldownEnds) {
-          blockers.push(
-            `cooldown until ${market.localTime(cooldownEnds)} (last reclaim ${market.localTime(lastReclaim)})`,
-          );
-          futureChanges.push(cooldownEnds);
-        }
-      }
-    }
+    const blockers = lendBackBlockers(subject, context);
+    for (const blocker of blockers) if (blocker.until !== undefined) nextChanges.push(blocker.until);
     if (blockers.length > 0) {
-      reasons.push(`lend-back of ${target - currentTarget} held: ${blockers.join('; ')}`);
+      reasons.push(
+        `lend-back of ${target - currentTarget} held: ${blockers.map((blocker) => blocker.reason).join('; ')}`,
+      );
       target = currentTarget;
     }
   }
@@ -397,36 +223,192 @@ function decideOne({ snapshot, entry }: Matched, context: Context): Decision {
     action = 'wait';
   }
 
-  // Written out rather than spread from `base`: at 10,000 reservations the spread was most of decide's time.
   const decision: Decision = {
-    reservationId: base.reservationId,
-    name: base.name,
+    reservationId: snapshot.reservationId,
+    name: entry.name,
     owned,
     currentTarget,
-    zeroSizePreference: base.zeroSizePreference,
+    zeroSizePreference: entry.zeroSizePreference,
     need,
     target,
     action,
     reasons,
   };
-  let nextChangeAt: Date | undefined;
-  for (const date of futureChanges) {
-    if (
-      date.getTime() > now.getTime() &&
-      (nextChangeAt === undefined || date.getTime() < nextChangeAt.getTime())
-    )
-      nextChangeAt = date;
-  }
+  const nextChangeAt = earliestAfter(nextChanges, now);
   if (nextChangeAt !== undefined) decision.nextChangeAt = nextChangeAt;
   // The open the capacity must be back by: only while it is still ahead. A reclaim once the session is open
   // is not "for" that open (it has passed), so it carries no deadline to miss.
+  const { window } = subject;
   if (action === 'reclaim' && winner?.source === 'schedule' && window?.inSession && window.session.open > now)
     decision.deadline = window.session.open;
   return decision;
 }
 
-function setBy(override: Override): string {
-  return override.requestedBy === undefined ? '' : ` set by ${override.requestedBy}`;
+/**
+ * The facts every rule reads. Notes (a failed change, an ignored or ended override) go to `notes`, the times
+ * at which the answer changes (override expiry, session boundaries) to `nextChanges`.
+ */
+function gatherSubject(
+  { snapshot, entry }: Matched,
+  context: Context,
+  notes: string[],
+  nextChanges: Date[],
+): Subject {
+  const allocation = activeAllocation(snapshot);
+  const currentTarget = startingTarget(allocation);
+  const market = marketFacts(context, entry.market);
+  const hasSchedule = entry.tradingNeed !== undefined && entry.offHoursNeed !== undefined;
+  const window = hasSchedule ? market.window() : undefined;
+  const subject: Subject = {
+    snapshot,
+    entry,
+    owned: snapshot.owned,
+    allocation,
+    currentTarget,
+    market,
+    window,
+    lendOverride: undefined,
+    reclaimOverride: undefined,
+    az: context.azIntents.get(snapshot.reservationId),
+    lastReclaimAt: lastReclaimAt(snapshot.tags),
+    alarmsInAlarm: [],
+    alarmsUnknown: [],
+  };
+  if (allocation?.status === 'failed') {
+    notes.push(
+      `allocation failed to reach ${allocation.target}: ${allocation.current} still lent, the change is made again`,
+    );
+  }
+  const override = activeOverride(snapshot, context, notes);
+  if (override !== undefined) nextChanges.push(override.expiresAt);
+  if (override?.action === 'reclaim') subject.reclaimOverride = override;
+  // When the deployed heartbeats act: the lend-back runs on the first heartbeat at or after the close.
+  if (window !== undefined) nextChanges.push(window.inSession ? window.lendFrom : window.reclaimFrom);
+  if (override?.action === 'lend')
+    subject.lendOverride = hasSchedule
+      ? lendOverrideStanding(subject, override, context, notes, nextChanges)
+      : override;
+  const alarms = applicableAlarms(subject, context);
+  subject.alarmsInAlarm = alarms.inAlarm;
+  subject.alarmsUnknown = alarms.unknown;
+  return subject;
+}
+
+/** The allocation the policy works with: a cancelled one is gone (lending again needs a Create). */
+function activeAllocation(snapshot: ReservationSnapshot): AllocationState | undefined {
+  return snapshot.allocation !== undefined && !ENDED_STATUSES.has(snapshot.allocation.status)
+    ? snapshot.allocation
+    : undefined;
+}
+
+/**
+ * The target a decision starts from. A failed change left the allocation where it was: its instances are
+ * still lent, whatever target it failed to reach, so the decision starts from what is lent now and the change
+ * is made again.
+ */
+function startingTarget(allocation: AllocationState | undefined): number {
+  return allocation?.status === 'failed' ? allocation.current : (allocation?.target ?? 0);
+}
+
+/** A lend override ends at the first session's reclaim after it was set, unless it says it spans it. */
+function lendOverrideStanding(
+  { snapshot, entry, market }: Subject,
+  lendOverride: Override,
+  context: Context,
+  notes: string[],
+  nextChanges: Date[],
+): Override | undefined {
+  const sessionReclaim = nextReclaimStart(entry.market, lendOverride.setAt, context);
+  if (!lendOverride.spansSession && context.now >= sessionReclaim) {
+    notes.push(
+      `on-call lend override (target ${lendOverride.target}${setBy(lendOverride)}) ended at the ${entry.market} reclaim at ${market.localTime(sessionReclaim)} ${market.zone}: it was not set to span a session`,
+    );
+    return undefined;
+  }
+  if (!lendOverride.spansSession) {
+    nextChanges.push(sessionReclaim);
+  } else if (sessionReclaim < lendOverride.expiresAt) {
+    // Said on every decision while it holds (status and plan show the policy's warnings).
+    context.warnings.push(
+      `${snapshot.reservationId}: lend override (target ${lendOverride.target}${setBy(lendOverride)}) spans the ${entry.market} reclaim at ${sessionReclaim.toISOString()}: that session's capacity stays lent until ${lendOverride.expiresAt.toISOString()}`,
+    );
+  }
+  return lendOverride;
+}
+
+/** The configured alarms that apply to the reservation: those in ALARM, and those not known to be OK. */
+function applicableAlarms(
+  { snapshot, entry, az }: Subject,
+  context: Context,
+): { inAlarm: string[]; unknown: string[] } {
+  const inAlarm: string[] = [];
+  const unknown: string[] = [...(az?.unknownAlarms ?? [])];
+  for (const [alarmName, alarm] of Object.entries(context.config.alarms)) {
+    if (!alarmApplies(alarm.scope, entry, snapshot, context.config)) continue;
+    const state = context.alarms[alarmName];
+    if (state === 'ALARM') inAlarm.push(alarmName);
+    else if (state !== 'OK' && alarm.treatMissingAs !== 'ok' && context.alarmsUnreadable === undefined)
+      unknown.push(state === undefined ? `${alarmName} not found` : `${alarmName} in ${state}`);
+  }
+  return { inAlarm, unknown };
+}
+
+/** The intents that set the base need; with none, everything is kept (fail safe). */
+function baseIntents(subject: Subject, context: Context): Intent[] {
+  const intents = BASE_INTENTS.flatMap((intent) => intent(subject, context) ?? []);
+  if (intents.length > 0) return intents;
+  return [
+    {
+      source: 'fail-safe',
+      need: subject.owned,
+      reason: 'no schedule or AZ group applies: all capacity kept (fail safe)',
+    },
+  ];
+}
+
+/** What is not needed, within the configured floor and ceiling, then EC2's bounds. */
+function boundedTarget(
+  { entry, owned, allocation, snapshot }: Subject,
+  need: number,
+  reasons: string[],
+): number {
+  const allocatedNow = allocation?.current ?? 0;
+  let target = Math.min(entry.ceiling, Math.max(entry.floor, owned - need));
+  if (target !== owned - need)
+    reasons.push(`allocation kept within floor ${entry.floor} and ceiling ${entry.ceiling}`);
+  // Only unused capacity can be lent.
+  const lendable = allocatedNow + snapshot.sourceAvailable;
+  if (target > lendable) {
+    reasons.push(
+      `only ${snapshot.sourceAvailable} unused in the source: at most ${lendable} can be allocated`,
+    );
+    target = lendable;
+  }
+  // An allocation holds at most EC2_MAX_ALLOCATION, and one change moves at most as many.
+  if (target > EC2_MAX_ALLOCATION) target = EC2_MAX_ALLOCATION;
+  if (Math.abs(target - allocatedNow) > EC2_MAX_ALLOCATION) {
+    target = allocatedNow + Math.sign(target - allocatedNow) * EC2_MAX_ALLOCATION;
+  }
+  return Math.max(0, target);
+}
+
+/** Every guard's objection to lending back now; an on-call lend override passes the automatic ones. */
+function lendBackBlockers(subject: Subject, context: Context): Blocker[] {
+  const guards =
+    subject.lendOverride === undefined
+      ? [...LEND_BACK_GUARDS, ...AUTOMATIC_LEND_BACK_GUARDS]
+      : LEND_BACK_GUARDS;
+  return guards.flatMap((guard) => guard(subject, context) ?? []);
+}
+
+/** The earliest of `dates` strictly after `now`. */
+function earliestAfter(dates: readonly Date[], now: Date): Date | undefined {
+  let earliest: Date | undefined;
+  for (const date of dates) {
+    if (date.getTime() > now.getTime() && (earliest === undefined || date.getTime() < earliest.getTime()))
+      earliest = date;
+  }
+  return earliest;
 }
 
 /** The first session reclaim (open − lead, on the heartbeat grid) strictly after `after`. */
@@ -464,40 +446,6 @@ function activeOverride(
       return undefined;
     case 'active':
       return reading.override;
-  }
-}
-
-/** A need spec as a count: `all` is everything owned, a percentage rounds up (fail safe). */
-export function resolveNeed(spec: NeedSpec, owned: number): number {
-  if (spec === 'all') return owned;
-  if (typeof spec === 'number') return spec;
-  return Math.ceil((owned * spec.percent) / 100);
-}
-
-/** Auto Scaling step-policy semantics applied to the need (minStep = MinAdjustmentMagnitude). */
-export function adjustNeed(adjustment: AlarmAdjustment, baseNeed: number, owned: number): number {
-  switch (adjustment.type) {
-    case 'all':
-      return owned;
-    case 'exact':
-      return adjustment.value;
-    case 'delta':
-      return baseNeed + Math.max(adjustment.value, adjustment.minStep ?? 0);
-    case 'percent':
-      return baseNeed + Math.max(Math.ceil((baseNeed * adjustment.value) / 100), adjustment.minStep ?? 0);
-  }
-}
-
-function describeAdjustment(adjustment: AlarmAdjustment): string {
-  switch (adjustment.type) {
-    case 'all':
-      return 'all capacity';
-    case 'exact':
-      return `need exactly ${adjustment.value}`;
-    case 'delta':
-      return `need +${adjustment.value}`;
-    case 'percent':
-      return `need +${adjustment.value}%`;
   }
 }
 

@@ -227,7 +227,6 @@ export function assessReservation(input: AssessInput): Assessment {
     tags[key] = value;
     marks.set(event, { [key]: value });
   };
-  // Four gauges per reservation per poll: the optional series is assigned, not spread (spreads showed at 10,000).
   const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') => {
     const datum: ReservationMetric = { name, reservationId, value, unit, timestamp: now };
     if (series !== undefined) datum.series = series;
