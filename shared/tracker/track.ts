@@ -78,8 +78,6 @@ export interface AppliedTarget {
 export interface TrackResult {
   /** Describes made, the race re-check included. */
   describes: number;
-  /** Of those, the polls that read only the in-flight reservations by id: how many ids each asked for. */
-  describedById: number[];
   polls: number;
   /** Reservations still in flight when the run ended. */
   inFlight: string[];
@@ -92,12 +90,10 @@ export interface TrackResult {
   failed: { reservationId: string; errorCode: string }[];
   /** The rule's state as this run left it. */
   rule: 'enabled' | 'disabled';
-  /** One entry per poll, in order: how long its look and its report took, and how much each carried. */
-  pollTimings: PollTiming[];
 }
 
 /**
- * A poll's cost, for whoever runs the tracker (logged as `poll`, returned in `pollTimings`). Wall time from
+ * A poll's cost, for whoever runs the tracker (logged as `poll`, which the bench reads). Wall time from
  * `performance.now()`, never the injected clock: the business clock may be simulated (a sleep of 15 s takes
  * no time), and these figures are about the machine's work, not about when EC2 did what.
  */
@@ -129,7 +125,6 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
   });
   const result: TrackResult = {
     describes: 0,
-    describedById: [],
     polls: 0,
     inFlight: [],
     completed: [],
@@ -138,7 +133,6 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     applied: [],
     failed: [],
     rule: 'enabled',
-    pollTimings: [],
   };
   const failures: Partial<Record<FailureMetricName, number>> = {};
   try {
@@ -186,8 +180,7 @@ async function pollUntilIdle(
       const snapshots = await gateways.capacity.describeManaged(
         byId ? { borrowers: false, reservationIds: result.inFlight } : { borrowers: false },
       );
-      if (byId) result.describedById.push(result.inFlight.length);
-      else sweptReservations = snapshots.length;
+      if (!byId) sweptReservations = snapshots.length;
       result.describes++;
       const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
         now: clock.now(),
@@ -204,7 +197,6 @@ async function pollUntilIdle(
         failures,
       });
       result.polls++;
-      result.pollTimings.push(timing);
       result.inFlight = inFlight;
       const pollNumber = result.polls;
       reportOut = report.then(() =>

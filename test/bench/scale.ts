@@ -36,6 +36,7 @@ import {
 } from '../integration/scale/fleet.ts';
 import { lambdaContext, localSdkConfig } from '../support/local-service.ts';
 import { startEndpointProcess } from './endpoint-process.ts';
+import { countingDescribesById, PollTimingLogger } from './observe.ts';
 import { median } from './stats.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
@@ -169,9 +170,15 @@ export const scaleSection: BenchSection = {
         distinctRecords;
 
       // Each poll is a look (describe, assess, record) and a report (events, metrics) that in AWS goes out during
-      // the 15 s wait for the next look; the tracker times both (TrackResult.pollTimings, wall clock).
+      // the 15 s wait for the next look; the tracker times both (its `poll` log lines, wall clock).
       // scaleGateways wires the metrics gateway as deployed: the tracker puts its gauges and durations there.
-      const tracker = createTrackerHandler(dependencies);
+      const describedById: number[] = [];
+      const trackerLogger = new PollTimingLogger();
+      const tracker = createTrackerHandler({
+        ...dependencies,
+        gateways: { ...gateways, capacity: countingDescribesById(gateways.capacity, describedById) },
+        logger: trackerLogger,
+      });
       const track = await timed(
         () =>
           tracker(
@@ -179,14 +186,14 @@ export const scaleSection: BenchSection = {
             lambdaContext(),
           ) as Promise<TrackResult>,
       );
-      const looks = track.value.pollTimings.map((timing) => timing.lookMs);
+      const looks = trackerLogger.timings.map((timing) => timing.lookMs);
       const trackerCalls = await endpoint.takeCalls();
       // A sweep reads every managed reservation; a poll by id (none while all 10,000 are in flight: a sweep
       // takes fewer calls) costs one call per 100 ids and region at least.
-      const trackerSweeps = track.value.describes - track.value.describedById.length;
+      const trackerSweeps = track.value.describes - describedById.length;
       const trackerDescribeFloor =
         describeFloor * trackerSweeps +
-        track.value.describedById.reduce((sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE), 0);
+        describedById.reduce((sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE), 0);
 
       return [
         {
@@ -265,7 +272,7 @@ export const scaleSection: BenchSection = {
           unit: 'ms',
         },
         {
-          metric: `tracker run: Describe calls (floor ${trackerDescribeFloor}: ${describeFloor} per sweep × ${trackerSweeps} sweeps + ${track.value.describedById.length} in-flight polls by id)`,
+          metric: `tracker run: Describe calls (floor ${trackerDescribeFloor}: ${describeFloor} per sweep × ${trackerSweeps} sweeps + ${describedById.length} in-flight polls by id)`,
           value: count(trackerCalls, 'DescribeCapacityReservations'),
           unit: 'calls',
           target: { value: trackerDescribeFloor, better: 'lower' },
@@ -282,14 +289,14 @@ export const scaleSection: BenchSection = {
           value: track.ms,
           unit: 'ms',
         },
-        ...track.value.pollTimings.map(
+        ...trackerLogger.timings.map(
           (timing, index): BenchResult => ({
             metric: `tracker run: poll ${index + 1}: look at all ${timing.reservations.toLocaleString('en-US')} (describe, assess, record)`,
             value: timing.lookMs,
             unit: 'ms',
           }),
         ),
-        ...track.value.pollTimings.map(
+        ...trackerLogger.timings.map(
           (timing, index): BenchResult => ({
             metric: `tracker run: poll ${index + 1}: report (${timing.events.toLocaleString('en-US')} events, ${timing.metrics.toLocaleString('en-US')} datums; overlaps the 15 s wait)`,
             value: timing.reportMs,
@@ -305,7 +312,7 @@ export const scaleSection: BenchSection = {
         {
           // A report must be out before the next look, 15 s later in AWS.
           metric: 'tracker run: slowest report (≤ the 15 s poll interval)',
-          value: Math.max(...track.value.pollTimings.map((timing) => timing.reportMs)),
+          value: Math.max(...trackerLogger.timings.map((timing) => timing.reportMs)),
           unit: 'ms',
           target: { value: 15_000, better: 'lower' },
         },

@@ -42,23 +42,19 @@ it('sweeps once per run, then describes only the reservation in flight, and stil
     [TRADING],
   );
   expect(results.at(-1)?.rule).toBe('disabled');
-  const byIdPolls = results.flatMap((result) => result.describedById);
-  expect(byIdPolls.length).toBeGreaterThan(0);
-  expect(byIdPolls.every((ids) => ids === 1)).toBe(true);
-
   const describes = harness.local.admin
     .calls({})
     .calls.slice(before)
     .filter((call) => call.action === 'DescribeCapacityReservations')
     .map((call) => call.params as Record<string, string>);
   const byId = describes.filter((params) => params['CapacityReservationId.1'] !== undefined);
-  expect(byId).toHaveLength(byIdPolls.length);
+  expect(byId.length).toBeGreaterThan(0);
   for (const params of byId) {
     expect(params['CapacityReservationId.1']).toBe(TRADING);
     expect(params['CapacityReservationId.2']).toBeUndefined();
   }
   // Every other describe is a sweep of the 1001 managed: two pages each.
   const pages = describes.length - byId.length;
-  const sweeps = results.reduce((sum, result) => sum + result.describes - result.describedById.length, 0);
+  const sweeps = results.reduce((sum, result) => sum + result.describes, 0) - byId.length;
   expect(pages).toBe(sweeps * Math.ceil((IDLE + 1) / DESCRIBE_PAGE_SIZE));
 });
