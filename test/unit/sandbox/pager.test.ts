@@ -5,7 +5,7 @@ import { Pager, readPagingPaths } from '#sandbox/pager.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { readServerlessDefinitions } from '#sandbox/serverless-triggers.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
-import { FAILURE_METRIC, IN_FLIGHT_RESERVATIONS } from '#shared/tracker/metric-names.ts';
+import { FAILURE_METRIC, IN_FLIGHT_RESERVATIONS } from '#shared/metrics/metric-names.ts';
 
 const config = loadConfigFile(resolve(REPO_ROOT, 'config/example.json'));
 const paths = readPagingPaths(
