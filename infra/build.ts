@@ -186,6 +186,45 @@ export function spokeAccessResources(config: Pick<PolicyConfig, 'accounts'>): {
   };
 }
 
+/**
+ * The memory sizing rule, stated once: a function's peak grows with the managed reservations a run holds in
+ * memory (snapshots, decisions, records, the Describe pages), so each function gets its measured base plus its
+ * measured cost per 1,000 reservations (`npm run bench`, section memory, at 1,000 and 10,000, a line through
+ * the two; the bench's processes load TypeScript through tsx, so the bases are above a bundle's), times the
+ * headroom, rounded up to a 64 MB step, between Lambda's 128 MB and 10,240 MB.
+ */
+export const MEMORY_SIZING = {
+  headroom: 1.5,
+  stepMb: 64,
+  minimumMb: 128,
+  maximumMb: 10_240,
+  perFunction: {
+    'reclaim-on-schedule': { baseMb: 270, perThousandMb: 17 },
+    'reclaim-on-alarm': { baseMb: 240, perThousandMb: 9 },
+    'reclaim-on-demand': { baseMb: 225, perThousandMb: 13 },
+    'track-reclamation': { baseMb: 235, perThousandMb: 21 },
+  } as Readonly<Record<string, { baseMb: number; perThousandMb: number }>>,
+};
+
+/** The fleet the config describes: `managedReservations`, else one reservation per entry. */
+export function fleetSize(config: Pick<PolicyConfig, 'managedReservations' | 'reservations'>): number {
+  return config.managedReservations ?? config.reservations.length;
+}
+
+/** Each function's `memorySize` (MB) for the config's fleet, by MEMORY_SIZING, keyed by function name. */
+export function functionMemorySizes(
+  config: Pick<PolicyConfig, 'managedReservations' | 'reservations'>,
+): Record<string, number> {
+  const thousands = fleetSize(config) / 1000;
+  const { headroom, stepMb, minimumMb, maximumMb, perFunction } = MEMORY_SIZING;
+  return Object.fromEntries(
+    Object.entries(perFunction).map(([name, { baseMb, perThousandMb }]) => {
+      const wanted = Math.ceil(((baseMb + perThousandMb * thousands) * headroom) / stepMb) * stepMb;
+      return [name, Math.min(maximumMb, Math.max(minimumMb, wanted))];
+    }),
+  );
+}
+
 /** Values serverless.yml includes as `${self:custom.derived.<name>}` (see DERIVED_VALUES_SOURCE). */
 export function derivedTemplateValues(config: PolicyConfig) {
   const configured = configuredAlarmNames(config);
@@ -208,6 +247,9 @@ export function derivedTemplateValues(config: PolicyConfig) {
     })),
     scheduleEvents: scheduleEvents(heartbeatPlan(config)),
     spokeAccessResources: spokeAccessResources(config),
+
+    // Each function's memorySize for the fleet (MEMORY_SIZING), keyed by function name.
+    memorySize: functionMemorySizes(config),
     // The event bus policy's statement for borrowers' rules (infra/events/borrower-rules.ts).
     borrowerRulePrincipals: borrowerRulePrincipals(config),
     principalAccountVariable: PRINCIPAL_ACCOUNT_VARIABLE,

@@ -308,6 +308,12 @@ export const policyConfigSchema = z
         error: 'expected each account once',
       })
       .default([]),
+    /**
+     * How many managed reservations the fleet holds at most, all regions together: a selector matches a number
+     * the config cannot know. The build sizes each function's memory for it (infra/build.ts); without it, one
+     * reservation per entry of `reservations`.
+     */
+    managedReservations: count.min(1, { error: 'expected at least 1' }).optional(),
     /** Settings for built-in markets (by MIC) and custom markets defined in full (any other name). */
     markets: marketsSchema,
     /** The old plain-weekdays market: named so its config gets a way forward, not just "unknown field". */

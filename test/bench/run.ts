@@ -5,6 +5,7 @@
 import '../../cli/node-warnings.ts';
 import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
+import { memorySection } from './memory.ts';
 import { sandboxSection } from './sandbox.ts';
 import { scaleSection } from './scale.ts';
 import { throttledSection } from './throttled.ts';
@@ -18,6 +19,7 @@ const SECTIONS: BenchSection[] = [
   trackerSection,
   scaleSection,
   throttledSection,
+  memorySection,
 ];
 
 function formatNumber(value: number): string {
