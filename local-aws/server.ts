@@ -22,6 +22,7 @@ export type { LocalAwsSettings, SeedState } from './types.ts';
 export { LocalAwsWorld } from './world.ts';
 
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
+const MAX_PUT_METRIC_DATA_BYTES = 1_000_000;
 
 export interface StartLocalAwsOptions {
   /** 0 (the default) picks a free port. */
@@ -250,6 +251,15 @@ export class LocalAwsServer {
             'The gzip request body could not be decompressed',
           );
         }
+      }
+      // "Each PutMetricData request is limited to 1 MB in size for HTTP POST requests" (API_PutMetricData.html);
+      // counted here uncompressed and in decimal megabytes, the stricter readings.
+      if (service === 'cloudwatch' && action === 'PutMetricData' && raw.length > MAX_PUT_METRIC_DATA_BYTES) {
+        throw new AwsServiceError(
+          'RequestEntityTooLarge',
+          `Request size ${raw.length} exceeded ${MAX_PUT_METRIC_DATA_BYTES} bytes`,
+          413,
+        );
       }
       const text = raw.toString('utf8');
       if (service === 'ec2') {
