@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
-import { METRIC, type ServiceMetric } from '#shared/tracker/metric-names.ts';
+import { METRIC, type ServiceMetric } from '#shared/metrics/metric-names.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
 
 const NOW = '2026-03-02T14:00:00.000Z';
