@@ -10,27 +10,20 @@
 import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readFunctionEnvironments } from '#sandbox/service-definition.ts';
 import type { HandlerDependencies } from '../shared/runtime/container.ts';
 import { argumentProblem, endpointProblem } from './usage.ts';
 
-const FUNCTIONS = [
-  'reclaim-on-schedule',
-  'reclaim-on-alarm',
-  'reclaim-on-demand',
-  'track-reclamation',
-] as const;
-type FunctionName = (typeof FUNCTIONS)[number];
+/** Each function's environment as serverless.yml deploys it (dev stage), by function. */
+const ENVIRONMENTS = readFunctionEnvironments();
+const FUNCTIONS = Object.keys(ENVIRONMENTS);
 
+/** --local: the local endpoint, its fake credentials and the example config, unless the environment says. */
 const LOCAL_DEFAULTS: Record<string, string> = {
   AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
   AWS_SECRET_ACCESS_KEY: 'local-secret',
-  ODCR_CONFIG_FILE: new URL('../config/example.json', import.meta.url).pathname,
-  EVENT_BUS_NAME: 'odcr-reclaimer-dev',
-  TRACKER_RULE_NAME: 'odcr-reclaimer-dev-track-reclamation',
-  LEASE_TABLE_NAME: 'odcr-reclaimer-dev-writer-lease',
-  METRICS_NAMESPACE: 'OdcrReclaimer',
 };
 
 class UsageError extends Error {
@@ -39,7 +32,7 @@ class UsageError extends Error {
 
 const USAGE = `usage: npm run invoke -- <${FUNCTIONS.join('|')}> (--data '<json>' | --path <file>) [--local] [--verbose]`;
 
-function isFunctionName(name: string | undefined): name is FunctionName {
+function isFunctionName(name: string | undefined): name is string {
   return FUNCTIONS.some((known) => known === name);
 }
 
@@ -80,7 +73,14 @@ async function main(): Promise<number> {
   if (!isFunctionName(name)) throw new UsageError(`unknown function '${name ?? ''}'`);
   const payload = readPayload(values.data, values.path);
 
-  if (values.local) for (const [key, value] of Object.entries(LOCAL_DEFAULTS)) process.env[key] ||= value;
+  if (values.local) {
+    // serverless.yml's names and the bundled config's file name; the example config stands for the bundle's.
+    const deployed = {
+      ...ENVIRONMENTS[name],
+      ODCR_CONFIG_FILE: new URL('../config/example.json', import.meta.url).pathname,
+    };
+    for (const [key, value] of Object.entries({ ...LOCAL_DEFAULTS, ...deployed })) process.env[key] ||= value;
+  }
   // Logs would mix with the answer on stdout: only warnings and errors unless asked.
   process.env['POWERTOOLS_LOG_LEVEL'] ||= values.verbose ? 'INFO' : 'WARN';
 

@@ -5,28 +5,20 @@
  * for a change follows the reservations until they reach their target or stall: a bar per reservation.
  */
 import { parseArgs } from 'node:util';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import type { Context } from 'aws-lambda';
 import { buildSandboxHandlers } from '#sandbox/handlers.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
+import { readFunctionEnvironments } from '#sandbox/service-definition.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { ValidationError } from '#shared/errors/index.ts';
-import {
-  CloudWatchGateway,
-  createEc2ClientFrom,
-  DynamoDbLeaseGateway,
-  Ec2CapacityGateway,
-  EventBridgeGateway,
-  type Gateways,
-} from '#shared/gateways/index.ts';
+import { createEc2ClientFrom, Ec2CapacityGateway, type Gateways } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import {
   checkOnDemandPayload,
@@ -34,6 +26,8 @@ import {
   type OnDemandAction,
   onDemandPayloadSchema,
 } from '#shared/on-demand/payload.ts';
+import { readRuntimeEnvironment } from '#shared/runtime/environment.ts';
+import { createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
 
 export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
@@ -303,27 +297,27 @@ export async function followProgress(options: FollowOptions): Promise<ProgressEn
 
 // ------------------------------------------------------------------------------ running
 
-function gatewaysFor(url: string, region: string): Gateways {
-  const sdk = sdkConfigFor(url, region);
-  const cloudWatch = new CloudWatchGateway({
-    client: new CloudWatchClient(sdk),
-    namespace: process.env.METRICS_NAMESPACE ?? 'OdcrReclaimer',
-  });
-  return {
-    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(sdk) }),
-    alarms: cloudWatch,
-    events: new EventBridgeGateway({
-      client: new EventBridgeClient(sdk),
-      busName: process.env.EVENT_BUS_NAME ?? 'odcr-reclaimer-dev',
-      trackerRuleName: process.env.TRACKER_RULE_NAME ?? 'odcr-reclaimer-dev-track-reclamation',
-    }),
-    metrics: cloudWatch,
-    lease: new DynamoDbLeaseGateway({
-      client: new DynamoDBClient(sdk),
-      tableName: process.env.LEASE_TABLE_NAME ?? 'odcr-reclaimer-dev-writer-lease',
-    }),
-  };
+/**
+ * The deployed wiring against the local endpoint: serverless.yml's names for reclaim-on-demand unless the
+ * environment names its own (a missing name is an error, never a guess), EC2 in each configured region.
+ */
+function localNames(): ServiceNames {
+  const deployed = readFunctionEnvironments()['reclaim-on-demand'] ?? {};
+  const overrides = Object.fromEntries(
+    NAME_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+  );
+  return readRuntimeEnvironment({ ...deployed, ...overrides });
 }
+
+function gatewaysFor(url: string, region: string, config: PolicyConfig, names: ServiceNames): Gateways {
+  return createGateways({
+    names,
+    regions: config.regions,
+    clientSettings: (scope) => sdkConfigFor(url, scope.region ?? region),
+  });
+}
+
+const NAME_VARIABLES = ['EVENT_BUS_NAME', 'TRACKER_RULE_NAME', 'LEASE_TABLE_NAME', 'METRICS_NAMESPACE'];
 
 function invocationContext(functionName: string): Context {
   return {
@@ -551,11 +545,13 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
       }
     },
   };
-  const gateways = gatewaysFor(command.endpointUrl, settings.defaultRegion);
-  const handlers = await buildSandboxHandlers(
-    { gateways, config: loadConfigFile(command.configFile), clock, logger: createSilentLogger() },
-    ['reclaim-on-demand', 'track-reclamation'],
-  );
+  const config = loadConfigFile(command.configFile);
+  const names = localNames();
+  const gateways = gatewaysFor(command.endpointUrl, settings.defaultRegion, config, names);
+  const handlers = await buildSandboxHandlers({ gateways, config, clock, logger: createSilentLogger() }, [
+    'reclaim-on-demand',
+    'track-reclamation',
+  ]);
   const onDemand = handlers.get('reclaim-on-demand');
   const tracker = handlers.get('track-reclamation');
   if (onDemand === undefined || tracker === undefined) throw new Error('handlers missing');
@@ -584,7 +580,7 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
           time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
           region: settings.defaultRegion,
           resources: [
-            `arn:aws:events:${settings.defaultRegion}:${settings.accountId}:rule/odcr-reclaimer-dev-track-reclamation`,
+            `arn:aws:events:${settings.defaultRegion}:${settings.accountId}:rule/${names.trackerRuleName}`,
           ],
           detail: {},
         },

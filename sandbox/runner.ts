@@ -11,12 +11,7 @@
  * runs functions concurrently), and a function with reserved concurrency 1 that is still running is
  * throttled rather than run twice.
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { WARNING_SECONDS } from '@odcr-reclaimer/local-aws/capacity.ts';
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
@@ -36,19 +31,11 @@ import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
-import {
-  CloudWatchGateway,
-  createEc2ClientFrom,
-  DynamoDbLeaseGateway,
-  EventBridgeGateway,
-  type Gateways,
-  LEASE_EXPIRY_ATTRIBUTE,
-  LEASE_KEY_ATTRIBUTE,
-} from '#shared/gateways/index.ts';
+import { type Gateways, LEASE_EXPIRY_ATTRIBUTE, LEASE_KEY_ATTRIBUTE } from '#shared/gateways/index.ts';
 import type { Logger } from '#shared/logging/logger.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
-import { createCapacityGateway } from '#shared/runtime/container.ts';
+import { createGateways, type GatewayWiring } from '#shared/runtime/gateways.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
@@ -67,16 +54,12 @@ import type {
 } from './result.ts';
 import { checkScenarioAgainstConfig, impairmentAlarmOf, type LoadedScenario } from './scenario.ts';
 import { fireTimes, parseScheduleExpression } from './schedule-expression.ts';
-import {
-  type EventRule,
-  readServerlessDefinitions,
-  readServerlessTriggers,
-  type ServerlessTriggers,
-} from './serverless-triggers.ts';
+import { type EventRule, readServerlessDefinitions, type ServerlessTriggers } from './serverless-triggers.ts';
+import { REPO_ROOT, readServiceTriggers, SERVERLESS_FILE, serviceNames } from './service-definition.ts';
 import { serviceEvents, summarize } from './summary.ts';
 import { UnmetNeedMeter } from './unmet-need.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { REPO_ROOT };
 
 export class SandboxError extends Error {
   override name = 'SandboxError';
@@ -134,9 +117,11 @@ export interface SandboxHooks {
   started?(local: LocalAws): void;
   /** Called once per original invocation (not for copies or redeliveries it asked for). */
   beforeInvoke?(invocation: PlannedInvocation): InvocationPlan;
+  /** How a function's gateways are built, changed (e.g. retries that do not wait on the wall clock). */
+  wiring?(wiring: GatewayWiring, context: FunctionCredentials): GatewayWiring;
   /**
-   * The gateways a function's handler gets, wrapped or replaced (e.g. to die between an update and its
-   * record); replacements must sign with `credentials`, the function's role, as IAM is enforced.
+   * The gateways a function's handler gets, wrapped (e.g. to die between an update and its record);
+   * replacements must sign with `credentials`, the function's role, as IAM is enforced.
    */
   gateways?(gateways: Gateways, context: FunctionCredentials): Gateways;
   /** The endpoint as the run leaves it, before it closes (call log, final state). */
@@ -190,9 +175,9 @@ export function prepareSandbox(
   const { scenario } = options;
   const window = sandboxWindow(scenario, options.from, options.days);
   const config = loadConfigFile(scenario.configFile);
-  const serverlessFile = options.serverlessFile ?? resolve(REPO_ROOT, 'serverless.yml');
+  const serverlessFile = options.serverlessFile ?? SERVERLESS_FILE;
   const files = { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) };
-  const triggers = readServerlessTriggers(serverlessFile, { files });
+  const triggers = readServiceTriggers(config, { serverlessFile });
   checkScenarioAgainstConfig(scenario, config, triggers.region);
   const paging = readPagingPaths(readServerlessDefinitions(serverlessFile, { files }));
   return { window, config, triggers, paging };
@@ -240,7 +225,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
 export function sandboxFunctionRoles(
   config: PolicyConfig,
   accountId: string,
-  serverlessFile = resolve(REPO_ROOT, 'serverless.yml'),
+  serverlessFile = SERVERLESS_FILE,
 ): FunctionRole[] {
   return readFunctionRoles(serverlessFile, {
     files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
@@ -281,11 +266,15 @@ function seedFor(scenario: LoadedScenario, triggers: ServerlessTriggers, start: 
     ...(rule.scheduleExpression === undefined ? {} : { scheduleExpression: rule.scheduleExpression }),
     ...(rule.eventPattern === undefined ? {} : { eventPattern: JSON.stringify(rule.eventPattern) }),
   }));
-  const lease = {
-    name: leaseTableName(triggers),
+  // The writer's lease table of every function, named as serverless.yml passes it to them.
+  const leaseTables = new Set(
+    Object.keys(triggers.environment).map((fn) => serviceNames(triggers, fn).leaseTableName),
+  );
+  const tables = [...leaseTables].map((name) => ({
+    name,
     partitionKey: LEASE_KEY_ATTRIBUTE,
     ttlAttribute: LEASE_EXPIRY_ATTRIBUTE,
-  };
+  }));
   return {
     now: new Date(start).toISOString(),
     reservations: scenario.seedState.reservations.map(
@@ -293,14 +282,8 @@ function seedFor(scenario: LoadedScenario, triggers: ServerlessTriggers, start: 
     ),
     alarms: scenario.seedState.alarms,
     rules,
-    tables: [lease],
+    tables,
   };
-}
-
-/** The writer's lease table, named as serverless.yml passes it to the functions. */
-function leaseTableName(triggers: ServerlessTriggers): string {
-  const environment = triggers.environment['reclaim-on-schedule'] ?? {};
-  return environment.LEASE_TABLE_NAME ?? `${triggers.service}-${triggers.stage}-writer-lease`;
 }
 
 class SandboxRunner {
@@ -355,9 +338,15 @@ class SandboxRunner {
     this.handlers = await buildSandboxHandlers((functionName) => {
       const own = this.credentials.find((entry) => entry.functionName === functionName);
       if (own === undefined) throw new SandboxError(`serverless.yml gives ${functionName} no role`);
-      const gateways = sandboxGateways(this.local, this.triggers, this.config, own.credentials, clock);
-      const wrap = this.options.hooks?.gateways;
-      return { gateways: wrap ? wrap(gateways, own) : gateways, config: this.config, clock, logger };
+      const wiring = sandboxWiring(this.local, this.triggers, this.config, own, clock);
+      const hooks = this.options.hooks;
+      const gateways = createGateways(hooks?.wiring ? hooks.wiring(wiring, own) : wiring);
+      return {
+        gateways: hooks?.gateways ? hooks.gateways(gateways, own) : gateways,
+        config: this.config,
+        clock,
+        logger,
+      };
     });
     for (const reservation of this.reservationViews()) {
       this.borrowerDemand.set(reservation.id, reservation.allocation?.borrowers.length ?? 0);
@@ -1043,38 +1032,25 @@ function sessionsAndClosures(
 }
 
 /**
- * The deployed gateways on SDK clients that reach the endpoint in-process: the SDK signs, serializes and
- * parses as over HTTP, without a loopback socket per call (most of the sandbox's CPU otherwise).
+ * The deployed wiring of a function on SDK clients that reach the endpoint in-process: the SDK signs,
+ * serializes and parses as over HTTP, without a loopback socket per call (most of the sandbox's CPU otherwise).
  */
-function sandboxGateways(
+function sandboxWiring(
   local: LocalAws,
   triggers: ServerlessTriggers,
   config: PolicyConfig,
-  credentials: FunctionCredentials['credentials'],
+  own: FunctionCredentials,
   clock: Clock,
-): Gateways {
-  const sdk = { ...inProcessSdkConfig(local, triggers.region), credentials };
-  const environment = triggers.environment['reclaim-on-schedule'] ?? {};
-  const busName = environment.EVENT_BUS_NAME ?? `${triggers.service}-${triggers.stage}`;
-  const trackerRuleName =
-    environment.TRACKER_RULE_NAME ?? `${triggers.service}-${triggers.stage}-track-reclamation`;
-  const cloudWatch = new CloudWatchGateway({
-    client: new CloudWatchClient(sdk),
-    namespace: environment.METRICS_NAMESPACE ?? 'OdcrReclaimer',
-  });
+): GatewayWiring {
   return {
-    // Every region of the config, as production wires it; the function's own region without `regions`.
+    names: serviceNames(triggers, own.functionName),
+    regions: config.regions,
     // Paced on the simulated clock, to the throttling the endpoint enforces.
-    capacity: createCapacityGateway(
-      config.regions,
-      (region) =>
-        createEc2ClientFrom({ ...inProcessSdkConfig(local, region ?? triggers.region), credentials }),
-      clock,
-    ),
-    alarms: cloudWatch,
-    events: new EventBridgeGateway({ client: new EventBridgeClient(sdk), busName, trackerRuleName }),
-    metrics: cloudWatch,
-    lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(sdk), tableName: leaseTableName(triggers) }),
+    pacing: clock,
+    clientSettings: (scope) => ({
+      ...inProcessSdkConfig(local, scope.region ?? triggers.region),
+      credentials: own.credentials,
+    }),
   };
 }
 

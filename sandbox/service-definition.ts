@@ -11,6 +11,7 @@ import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { type RuntimeEnvironment, readRuntimeEnvironment } from '#shared/runtime/environment.ts';
 import {
+  readServerlessDefinitions,
   readServerlessTriggers,
   ServerlessConfigError,
   type ServerlessTriggers,
@@ -54,4 +55,31 @@ export function serviceNames(
 /** serverless.yml's name of each function, in its order (the functions/<name>/handler.ts folders). */
 export function functionKeys(triggers: ServerlessTriggers): string[] {
   return Object.keys(triggers.functionNames);
+}
+
+/**
+ * The functions serverless.yml defines and the environment each gets (the provider's, then its own), without
+ * the build's derived values: enough for a CLI that needs names but no triggers.
+ */
+export function readFunctionEnvironments(
+  options: ServiceDefinitionOptions = {},
+): Record<string, Record<string, string>> {
+  const definitions = readServerlessDefinitions(options.serverlessFile ?? SERVERLESS_FILE, {
+    // No config: the resources that use derived values are left out, the functions' environments need none.
+    files: { [DERIVED_VALUES_SOURCE]: {} },
+    ...(options.stage === undefined ? {} : { stage: options.stage }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+  });
+  const provider = asStrings(definitions.provider.environment);
+  return Object.fromEntries(
+    Object.entries(definitions.functions).map(([key, definition]) => [
+      key,
+      { ...provider, ...asStrings(definition.environment) },
+    ]),
+  );
+}
+
+function asStrings(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value).map(([name, text]) => [name, String(text)]));
 }

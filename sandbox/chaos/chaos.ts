@@ -9,35 +9,18 @@
  * topic, sandbox/pager.ts) that went out between the fault and the loss (for a capacity loss: before the bell)
  * saying why: naming the reservation, or an alarm on a failure; otherwise it is reported as unexplained.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
 import type { LocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { CallRecord, EventRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { Page } from '#sandbox/pager.ts';
 import type { SimulationResult } from '#sandbox/result.ts';
-import {
-  type FunctionCredentials,
-  type InvocationPlan,
-  type PlannedInvocation,
-  prepareSandbox,
-  runSandbox,
-} from '#sandbox/runner.ts';
+import { type InvocationPlan, type PlannedInvocation, prepareSandbox, runSandbox } from '#sandbox/runner.ts';
 import type { LoadedScenario } from '#sandbox/scenario.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
-import {
-  type CapacityGateway,
-  CloudWatchGateway,
-  createEc2ClientFrom,
-  DynamoDbLeaseGateway,
-  EventBridgeGateway,
-  type Gateways,
-} from '#shared/gateways/index.ts';
-import { createCapacityGateway } from '#shared/runtime/container.ts';
+import type { CapacityGateway, Gateways } from '#shared/gateways/index.ts';
+import type { GatewayWiring } from '#shared/runtime/gateways.ts';
 import { createRandom, type Random } from './random.ts';
 
 export const FAULT_KINDS = [
@@ -126,9 +109,6 @@ export interface ChaosOptions {
 }
 
 const FAST_RETRY = new ConfiguredRetryStrategy(SDK_CLIENT_SETTINGS.maxAttempts, () => 1);
-const EVENT_BUS = 'odcr-reclaimer-dev';
-const TRACKER_RULE = 'odcr-reclaimer-dev-track-reclamation';
-const LEASE_TABLE = 'odcr-reclaimer-dev-writer-lease';
 const MINUTE = 60_000;
 /** The EventBridge gateway's attempts per entry (its default). */
 const ENTRY_ATTEMPTS = 3;
@@ -201,7 +181,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     hooks: {
       started: (local) => injector.attach(local),
       beforeInvoke: (invocation) => injector.plan(invocation),
-      gateways: (_gateways, { credentials }) => injector.gateways(credentials),
+      wiring: (wiring) => injector.wiring(wiring),
+      gateways: (gateways) => injector.gateways(gateways),
       finished: (local) => injector.collect(local),
     },
   });
@@ -263,35 +244,23 @@ class FaultInjector {
     this.events = local.admin.events().events;
   }
 
-  /** The service's gateways on the in-process endpoint, with retries that do not wait on the wall clock. */
-  gateways(credentials: FunctionCredentials['credentials']): Gateways {
-    const local = this.endpoint();
-    const sdk = { ...inProcessSdkConfig(local, this.region), credentials, retryStrategy: FAST_RETRY };
-    const capacity = createCapacityGateway(this.regions, (region) =>
-      createEc2ClientFrom({
-        ...inProcessSdkConfig(local, region ?? this.region),
-        credentials,
-        retryStrategy: FAST_RETRY,
-      }),
-    );
-    const cloudWatch = new CloudWatchGateway({
-      client: new CloudWatchClient(sdk),
-      namespace: 'OdcrReclaimer',
-    });
+  /** The tracker's rule, as serverless.yml names it (learnt from the functions' wiring). */
+  private trackerRule = '';
+
+  /** The sandbox's wiring with retries and PutEvents backoff that do not wait on the wall clock. */
+  wiring(wiring: GatewayWiring): GatewayWiring {
+    this.trackerRule = wiring.names.trackerRuleName;
+    const settings = wiring.clientSettings;
     return {
-      capacity: this.mortal(capacity),
-      alarms: cloudWatch,
-      events: this.killable(
-        new EventBridgeGateway({
-          client: new EventBridgeClient(sdk),
-          busName: EVENT_BUS,
-          trackerRuleName: TRACKER_RULE,
-          sleep: () => Promise.resolve(),
-        }),
-      ),
-      metrics: cloudWatch,
-      lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(sdk), tableName: LEASE_TABLE }),
+      ...wiring,
+      clientSettings: (scope) => ({ ...settings?.(scope), retryStrategy: FAST_RETRY }),
+      sleep: () => Promise.resolve(),
     };
+  }
+
+  /** The gateways with a capacity gateway that can die between an update and its record. */
+  gateways(gateways: Gateways): Gateways {
+    return { ...gateways, capacity: this.mortal(gateways.capacity), events: this.killable(gateways.events) };
   }
 
   plan(invocation: PlannedInvocation): InvocationPlan {
@@ -494,7 +463,7 @@ class FaultInjector {
       });
     }
     if (invocation.functionName !== 'track-reclamation') {
-      const rule = admin.ruleList().rules.find((candidate) => candidate.name === TRACKER_RULE);
+      const rule = admin.ruleList().rules.find((candidate) => candidate.name === this.trackerRule);
       others.push({
         functionName: 'track-reclamation',
         trigger: 'tracker (concurrent)',

@@ -2,35 +2,41 @@
  * Test wiring: the local AWS endpoint on an ephemeral port seeded with the example fleet, the real SDK
  * gateways pointed at it, the example config, and the endpoint's simulated clock, ready for `createHandler`.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
+import { readServiceTriggers, serviceNames } from '#sandbox/service-definition.ts';
+import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
-  CloudWatchGateway,
-  createEc2ClientFrom,
-  DynamoDbLeaseGateway,
-  Ec2CapacityGateway,
-  EventBridgeGateway,
   type Gateways,
   LEASE_EXPIRY_ATTRIBUTE,
   LEASE_KEY_ATTRIBUTE,
+  type LeaseGateway,
   type MetricsGateway,
 } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { HandlerDependencies } from '#shared/runtime/container.ts';
+import { type ClientSettings, createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
 
 export const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
-export const EVENT_BUS_NAME = 'odcr-reclaimer-dev';
-export const TRACKER_RULE_NAME = 'odcr-reclaimer-dev-track-reclamation';
-export const METRICS_NAMESPACE = 'OdcrReclaimer';
-export const LEASE_TABLE_NAME = 'odcr-reclaimer-dev-writer-lease';
+/** serverless.yml's functions and triggers for the example config, on the default stage and region. */
+export const SERVICE_TRIGGERS = readServiceTriggers(loadConfigFile(EXAMPLE_CONFIG_FILE));
+/** The resource names serverless.yml gives the functions (every function gets the same ones). */
+export const SERVICE_NAMES: ServiceNames & { metricsNamespace: string } = deployedNames();
+export const EVENT_BUS_NAME = SERVICE_NAMES.eventBusName;
+export const TRACKER_RULE_NAME = SERVICE_NAMES.trackerRuleName;
+export const METRICS_NAMESPACE = SERVICE_NAMES.metricsNamespace;
+export const LEASE_TABLE_NAME = SERVICE_NAMES.leaseTableName;
+
+function deployedNames(): ServiceNames & { metricsNamespace: string } {
+  const names = serviceNames(SERVICE_TRIGGERS, 'reclaim-on-schedule');
+  if (names.metricsNamespace === undefined) throw new Error('serverless.yml sets no METRICS_NAMESPACE');
+  return { ...names, metricsNamespace: names.metricsNamespace };
+}
 /** The writer's lease table as serverless.yml declares it; every endpoint the tests start has one. */
 export const LEASE_TABLE: SeedTable = {
   name: LEASE_TABLE_NAME,
@@ -41,14 +47,18 @@ export const TRADING = 'cr-0123456789abcdef0';
 export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
 
 /** SDK settings for the local endpoint: fake credentials, the service's own retry mode. */
-export function localSdkConfig(url: string, maxAttempts: number = SDK_CLIENT_SETTINGS.maxAttempts) {
+export function localSdkConfig(
+  url: string,
+  maxAttempts: number = SDK_CLIENT_SETTINGS.maxAttempts,
+  region = SERVICE_TRIGGERS.region,
+) {
   return {
     endpoint: url,
-    region: 'us-east-1',
+    region,
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' },
     ...SDK_CLIENT_SETTINGS,
     maxAttempts,
-  };
+  } satisfies ClientSettings;
 }
 
 /** The gateways as deployed (METRICS_NAMESPACE is set): the metrics gateway is always there. */
@@ -60,34 +70,29 @@ export type LocalGateways = Gateways & { metrics: MetricsGateway };
  */
 export function localGateways(
   url: string,
-  options: { sleep?: (ms: number) => Promise<void>; maxAttempts?: number } = {},
+  options: {
+    sleep?: (ms: number) => Promise<void>;
+    maxAttempts?: number;
+    /** The config's regions: one EC2 client per region, as production wires them. */
+    regions?: readonly string[] | undefined;
+    /** Paces each region's EC2 calls on this clock, as production does (against a throttled endpoint). */
+    pacing?: Clock;
+  } = {},
 ): LocalGateways {
-  const config = localSdkConfig(url, options.maxAttempts);
-  const sleep = options.sleep;
-  const cloudWatch = new CloudWatchGateway({
-    client: new CloudWatchClient(config),
-    namespace: METRICS_NAMESPACE,
+  const gateways = createGateways({
+    names: SERVICE_NAMES,
+    regions: options.regions,
+    clientSettings: (scope) => localSdkConfig(url, options.maxAttempts, scope.region),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.pacing ? { pacing: options.pacing } : {}),
   });
-  return {
-    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(config) }),
-    alarms: cloudWatch,
-    metrics: cloudWatch,
-    lease: localLeaseGateway(url, options.maxAttempts),
-    events: new EventBridgeGateway({
-      client: new EventBridgeClient(config),
-      busName: EVENT_BUS_NAME,
-      trackerRuleName: TRACKER_RULE_NAME,
-      ...(sleep ? { sleep } : {}),
-    }),
-  };
+  if (gateways.metrics === undefined) throw new Error('the gateways were built without metrics');
+  return { ...gateways, metrics: gateways.metrics };
 }
 
 /** The writer's lease on the endpoint's table, with the service's SDK settings. */
-export function localLeaseGateway(url: string, maxAttempts?: number): DynamoDbLeaseGateway {
-  return new DynamoDbLeaseGateway({
-    client: new DynamoDBClient(localSdkConfig(url, maxAttempts)),
-    tableName: LEASE_TABLE_NAME,
-  });
+export function localLeaseGateway(url: string, maxAttempts?: number): LeaseGateway {
+  return localGateways(url, maxAttempts === undefined ? {} : { maxAttempts }).lease;
 }
 
 /** Creates the lease table unless the seed had it (custom seeds rarely do). */

@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsCallError, LeaseBusyError } from '#shared/errors/index.ts';
-import type { DynamoDbLeaseGateway } from '#shared/gateways/lease.ts';
+import type { LeaseGateway } from '#shared/gateways/lease.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { asSoleWriter, LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
-import { type LocalService, localLeaseGateway, startLocalService } from '../../support/local-service.ts';
+import {
+  LEASE_TABLE_NAME,
+  type LocalService,
+  localLeaseGateway,
+  startLocalService,
+} from '../../support/local-service.ts';
 
 let service: LocalService;
-let lease: DynamoDbLeaseGateway;
+let lease: LeaseGateway;
 
 beforeAll(async () => {
   service = await startLocalService({ now: '2026-03-09T12:00:00Z' });
@@ -15,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => service.close());
 beforeEach(() => {
   service.aws.admin.clearFaults();
-  service.aws.admin.createTable({ name: 'odcr-reclaimer-dev-writer-lease', partitionKey: 'pk' });
+  service.aws.admin.createTable({ name: LEASE_TABLE_NAME, partitionKey: 'pk' });
 });
 
 const logger = createSilentLogger();

@@ -3,27 +3,14 @@
  * reservation owns 10, lends 6 off-hours (2 borrowed), and belongs to its AZ's fleet (a `fleet` tag the
  * config's selectors match). All XNYS: needs everything from the open (minus the lead), 4 outside sessions.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Clock } from '#shared/clock.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import {
-  CloudWatchGateway,
-  createEc2ClientFrom,
-  Ec2CapacityGateway,
-  Ec2RequestPacer,
-  EventBridgeGateway,
-  MultiRegionCapacityGateway,
-} from '#shared/gateways/index.ts';
-import {
-  EVENT_BUS_NAME,
   LEASE_TABLE,
   type LocalGateways,
-  localLeaseGateway,
-  localSdkConfig,
-  METRICS_NAMESPACE,
+  localGateways,
   TRACKER_RULE_NAME,
 } from '../../support/local-service.ts';
 
@@ -118,32 +105,9 @@ export function scaleGateways(
   /** Paces each region's EC2 calls on this clock, as production does (against a throttled endpoint). */
   pacing?: Clock,
 ): LocalGateways {
-  const sdk = (region: string) => ({ ...localSdkConfig(url), region });
-  const regions = config.regions ?? ['us-east-1'];
-  const cloudWatch = new CloudWatchGateway({
-    client: new CloudWatchClient(localSdkConfig(url)),
-    namespace: METRICS_NAMESPACE,
+  return localGateways(url, {
+    regions: config.regions,
+    sleep,
+    ...(pacing === undefined ? {} : { pacing }),
   });
-  return {
-    capacity: new MultiRegionCapacityGateway(
-      new Map(
-        regions.map((region) => [
-          region,
-          new Ec2CapacityGateway({
-            client: createEc2ClientFrom(sdk(region)),
-            ...(pacing === undefined ? {} : { pacer: new Ec2RequestPacer({ clock: pacing }) }),
-          }),
-        ]),
-      ),
-    ),
-    alarms: cloudWatch,
-    metrics: cloudWatch,
-    lease: localLeaseGateway(url),
-    events: new EventBridgeGateway({
-      client: new EventBridgeClient(localSdkConfig(url)),
-      busName: EVENT_BUS_NAME,
-      trackerRuleName: TRACKER_RULE_NAME,
-      sleep,
-    }),
-  };
 }

@@ -3,17 +3,11 @@
  * clock: a run's 50 seconds of polling and an hour of reclaiming take milliseconds.
  * Names, SDK settings and the Lambda context come from test/support, shared with the reclaim tests.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
-import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
-import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
-import { EventBridgeGateway } from '#shared/gateways/eventbridge.ts';
-import type { LeaseGateway } from '#shared/gateways/lease.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { requestRecordTags } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
@@ -22,9 +16,9 @@ import {
   EVENT_BUS_NAME,
   EXAMPLE_CONFIG_FILE,
   LEASE_TABLE,
+  type LocalGateways,
   lambdaContext,
-  localLeaseGateway,
-  localSdkConfig,
+  localGateways,
   METRICS_NAMESPACE,
   TRACKER_RULE_NAME,
   TRADING,
@@ -38,13 +32,7 @@ const FUNCTION_NAME = 'odcr-reclaimer-dev-track-reclamation';
 
 export interface TrackerHarness {
   local: LocalAws;
-  gateways: {
-    capacity: Ec2CapacityGateway;
-    alarms: CloudWatchGateway;
-    events: EventBridgeGateway;
-    metrics: CloudWatchGateway;
-    lease: LeaseGateway;
-  };
+  gateways: LocalGateways;
   /** The example config: the tracker decides a deferred change again with it. */
   config: PolicyConfig;
   invoke(event: unknown): Promise<TrackResult>;
@@ -100,23 +88,7 @@ export async function startTrackerHarness(
     },
   });
   // The service's own SDK settings (adaptive retries), as the reclaim tests use them.
-  const clientConfig = localSdkConfig(local.url);
-  const cloudWatch = new CloudWatchGateway({
-    client: new CloudWatchClient(clientConfig),
-    namespace: NAMESPACE,
-  });
-  const gateways = {
-    capacity: new Ec2CapacityGateway({ client: createEc2ClientFrom(clientConfig) }),
-    alarms: cloudWatch,
-    events: new EventBridgeGateway({
-      client: new EventBridgeClient(clientConfig),
-      busName: BUS,
-      trackerRuleName: RULE,
-      sleep: local.clock.sleep,
-    }),
-    metrics: cloudWatch,
-    lease: localLeaseGateway(local.url),
-  };
+  const gateways = localGateways(local.url, { sleep: local.clock.sleep });
   const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
   const handler = createHandler({
     gateways,

@@ -55,8 +55,8 @@ function tracedGateways(gateways: TrackerHarness['gateways'], trace: string[]): 
       updateAllocation: (request) => capacity.updateAllocation(request),
       tag: (reservationId, tags) => capacity.tag(reservationId, tags),
       untag: (reservationId, keys) => capacity.untag(reservationId, keys),
-      tagMany: (requests) => capacity.tagMany(requests),
-      untagMany: (requests) => capacity.untagMany(requests),
+      tagMany: capacity.tagMany?.bind(capacity),
+      untagMany: capacity.untagMany?.bind(capacity),
     },
     events: tracedEvents,
     metrics: {

@@ -1,24 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '#shared/errors/index.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
-import { createGateways } from '#shared/runtime/container.ts';
-
-const NAMES = {
-  eventBusName: 'odcr-reclaimer-dev',
-  trackerRuleName: 'odcr-reclaimer-dev-track-reclamation',
-  leaseTableName: 'odcr-reclaimer-dev-writer-lease',
-};
+import { createGateways } from '#shared/runtime/gateways.ts';
+import { SERVICE_NAMES } from '../../support/local-service.ts';
 
 describe('CloudWatchGateway', () => {
   it('serves both roles from one adapter in the production wiring', () => {
-    const gateways = createGateways({ ...NAMES, metricsNamespace: 'OdcrReclaimer' });
+    const gateways = createGateways({ names: SERVICE_NAMES });
 
     expect(gateways.alarms).toBeInstanceOf(CloudWatchGateway);
     expect(gateways.metrics).toBe(gateways.alarms);
   });
 
   it('leaves the metrics role out without a namespace', () => {
-    const gateways = createGateways({ ...NAMES, metricsNamespace: undefined });
+    const gateways = createGateways({ names: { ...SERVICE_NAMES, metricsNamespace: undefined } });
 
     expect(gateways.alarms).toBeInstanceOf(CloudWatchGateway);
     expect(gateways.metrics).toBeUndefined();
