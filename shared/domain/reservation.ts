@@ -17,6 +17,23 @@ export type AllocationStatus = (typeof ALLOCATION_STATUSES)[number];
 /** Statuses during which EC2 is still moving instances: never send another update then. */
 export const IN_FLIGHT_STATUSES: readonly AllocationStatus[] = ['pending', 'updating', 'canceling'];
 
+/** EC2 is applying the allocation's last change (an update now would be refused as IncorrectState). */
+export function isUpdating(snapshot: ReservationSnapshot): boolean {
+  return snapshot.allocation !== undefined && IN_FLIGHT_STATUSES.includes(snapshot.allocation.status);
+}
+
+/**
+ * The service's one meaning of "in flight": a change is not done yet, because EC2 is still applying it or
+ * the allocation's count has not met its target. What the tracker polls, what reconcile wakes it for and
+ * what the in-flight gauge counts. A failed or canceled allocation will not move again: never in flight.
+ */
+export function isInFlight(snapshot: ReservationSnapshot): boolean {
+  const allocation = snapshot.allocation;
+  if (allocation === undefined) return false;
+  if (allocation.status === 'failed' || allocation.status === 'canceled') return false;
+  return isUpdating(snapshot) || allocation.current !== allocation.target;
+}
+
 export type ZeroSizePreference = 'retain' | 'default';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../config/schema.ts';
-import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import { isUpdating, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import {
   type AllocationChangeDetail,
@@ -418,7 +418,7 @@ async function act(
   }
   if (context.mode === 'plan') return { ...base, outcome: 'planned' };
   if (context.mode === 'dry-run') return dryRun(decision, hasAllocation, base, context);
-  if (snapshot && isInFlight(snapshot)) return defer(decision, base, reason, context);
+  if (snapshot && isUpdating(snapshot)) return defer(decision, base, reason, context);
 
   // A change EC2 accepted and then failed is counted when it is first seen; the retries back off across runs.
   // On-call's own request is tried at once: someone is watching it.
@@ -897,10 +897,6 @@ function changeEvent(
       ...(failure === undefined ? {} : { errorCode: failure.code, errorMessage: failure.message }),
     },
   };
-}
-
-function isInFlight(snapshot: ReservationSnapshot): boolean {
-  return snapshot.allocation !== undefined && IN_FLIGHT_STATUSES.includes(snapshot.allocation.status);
 }
 
 function isoOrUndefined(value: Date | undefined): string | undefined {

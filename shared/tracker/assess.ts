@@ -1,4 +1,7 @@
-import { IN_FLIGHT_STATUSES, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import { isInFlight, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+
+export { isInFlight };
+
 import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from '../metrics/metric-names.ts';
 import {
@@ -131,15 +134,6 @@ export function failedChangeRetry(
 }
 
 export type StallCause = 'no-progress' | 'failed';
-
-/** In flight while EC2 is still moving instances or current has not met target. */
-export function isInFlight(snapshot: ReservationSnapshot): boolean {
-  const allocation = snapshot.allocation;
-  if (allocation === undefined) return false;
-  // A failed allocation will not move again: it is reported as stalled, not polled forever.
-  if (allocation.status === 'failed' || allocation.status === 'canceled') return false;
-  return IN_FLIGHT_STATUSES.includes(allocation.status) || allocation.current !== allocation.target;
-}
 
 /**
  * A desired target recorded while the allocation was in flight, and the allocation active again: a decision
