@@ -10,6 +10,7 @@ import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/
 import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import type { Context } from 'aws-lambda';
 import { buildSandboxHandlers } from '#sandbox/handlers.ts';
+import { lambdaContext } from '#sandbox/lambda-context.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
 import { readFunctionEnvironments } from '#sandbox/service-definition.ts';
@@ -301,6 +302,14 @@ export async function followProgress(options: FollowOptions): Promise<ProgressEn
  * The deployed wiring against the local endpoint: serverless.yml's names for reclaim-on-demand unless the
  * environment names its own (a missing name is an error, never a guess), EC2 in each configured region.
  */
+function invocationContext(functionName: string): Context {
+  return lambdaContext({
+    functionName,
+    awsRequestId: `oncall-${Date.now().toString(36)}`,
+    logStreamName: 'oncall-cli',
+  });
+}
+
 function localNames(): ServiceNames {
   const deployed = readFunctionEnvironments()['reclaim-on-demand'] ?? {};
   const overrides = Object.fromEntries(
@@ -318,23 +327,6 @@ function gatewaysFor(url: string, region: string, config: PolicyConfig, names: S
 }
 
 const NAME_VARIABLES = ['EVENT_BUS_NAME', 'TRACKER_RULE_NAME', 'LEASE_TABLE_NAME', 'METRICS_NAMESPACE'];
-
-function invocationContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `oncall-${Date.now().toString(36)}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'oncall-cli',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /** Reservations a change answer touched (updated or deferred), with their names. */
 interface ChangedOutcome {

@@ -39,6 +39,7 @@ import { createGateways, type GatewayWiring } from '#shared/runtime/gateways.ts'
 import { matchesEventPattern } from './event-pattern.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
+import { lambdaContext } from './lambda-context.ts';
 import { type LambdaInvocation, Pager, type PagingPaths, readPagingPaths } from './pager.ts';
 import type { TimelineContext } from './report/terminal.ts';
 import type {
@@ -712,7 +713,7 @@ class SandboxRunner {
     try {
       const answer = await handler(
         event,
-        lambdaContext(this.triggers.functionNames[functionName] ?? functionName, time),
+        sandboxContext(this.triggers.functionNames[functionName] ?? functionName, time),
       );
       this.invocations.push({ time, functionName, trigger, ok: true });
       return answer;
@@ -1054,6 +1055,11 @@ function sandboxWiring(
   };
 }
 
+function sandboxContext(functionName: string, time: string): Context {
+  const awsRequestId = `${functionName}-${Date.parse(time)}-${Math.random().toString(16).slice(2, 10)}`;
+  return lambdaContext({ functionName, awsRequestId, logStreamName: 'sandbox' });
+}
+
 interface FunctionRoleCredentials extends FunctionCredentials {
   role: FunctionRole;
 }
@@ -1065,24 +1071,6 @@ function functionCredentials(roles: readonly FunctionRole[]): FunctionRoleCreden
     role,
     credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 'sandbox-role-secret' },
   }));
-}
-
-function lambdaContext(functionName: string, time: string): Context {
-  const requestId = `${functionName}-${Date.parse(time)}-${Math.random().toString(16).slice(2, 10)}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'sandbox',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export function describePayload(payload: Record<string, unknown>): string {

@@ -6,6 +6,7 @@ import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
+import { lambdaContext as sandboxLambdaContext } from '#sandbox/lambda-context.ts';
 import { readServiceTriggers, serviceNames } from '#sandbox/service-definition.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -146,20 +147,12 @@ let invocation = 0;
 /** A Lambda context as the runtime passes it; only the request id matters to the service. */
 export function lambdaContext(functionName = 'odcr-reclaimer-dev-test'): Context {
   invocation++;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
+  return sandboxLambdaContext({
     functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '256',
     awsRequestId: `test-request-${process.pid}-${invocation}`,
-    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'test',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    accountId: '123456789012',
+  });
 }
 
 /** EC2 update calls that really changed something (DryRun calls excluded). */
