@@ -5,7 +5,7 @@
  */
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/index.ts';
-import { bareNodeMs, buildBundles, runBundle } from '../support/bundles.ts';
+import { bareNodeMs, buildBundles, runBundle, unconfiguredAlarmEvent } from '../support/bundles.ts';
 import {
   alarmEvent,
   lambdaContext,
@@ -36,19 +36,7 @@ const ALARM_TO_UPDATE_TARGET_MS = 100;
  * ignored), and events the others reject before their first call. The process still loads everything a first
  * invocation loads: the bundle, the config, the SDK clients.
  */
-const NO_OP_EVENTS: Record<string, unknown> = {
-  'reclaim-on-alarm': {
-    version: '0',
-    id: 'bench-no-op',
-    'detail-type': 'CloudWatch Alarm State Change',
-    source: 'aws.cloudwatch',
-    account: '123456789012',
-    time: '2025-03-11T16:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: { alarmName: 'bench-alarm-no-config-names', state: { value: 'ALARM', reason: 'bench' } },
-  },
-};
+const NO_OP_EVENTS: Record<string, unknown> = { 'reclaim-on-alarm': unconfiguredAlarmEvent() };
 const LAMBDA_ENVIRONMENT = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCH',

@@ -111,3 +111,18 @@ export async function bareNodeMs(): Promise<number> {
   await run(process.execPath, ['-e', ''], { env: { PATH: process.env.PATH ?? '' } });
   return performance.now() - started;
 }
+
+/** CloudWatch's state-change event for an alarm the example config does not name: the alarm handler ignores it. */
+export function unconfiguredAlarmEvent(alarmName = 'not-in-the-config') {
+  return {
+    version: '0',
+    id: `unconfigured-${alarmName}`,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: '2025-03-11T16:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: { alarmName, state: { value: 'ALARM', reason: 'test' } },
+  };
+}

@@ -3,7 +3,13 @@
  * schemas, so a bundle that lost one its commands need would fail only here (or in Lambda).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltBundles, buildBundles, runBundle, type UnpackedFunction } from '../../support/bundles.ts';
+import {
+  type BuiltBundles,
+  buildBundles,
+  runBundle,
+  type UnpackedFunction,
+  unconfiguredAlarmEvent,
+} from '../../support/bundles.ts';
 import { type LocalService, RISK_ENGINE, startLocalService } from '../../support/local-service.ts';
 
 let bundles: BuiltBundles;
@@ -60,21 +66,7 @@ describe('the bundled functions', () => {
 
   it("reclaim-on-alarm's bundle answers an alarm the config does not name without calling AWS", async () => {
     const before = service.aws.admin.calls().calls.length;
-    const { answer } = await runBundle(
-      bundleOf('reclaim-on-alarm'),
-      {
-        version: '0',
-        id: 'bundle-alarm',
-        'detail-type': 'CloudWatch Alarm State Change',
-        source: 'aws.cloudwatch',
-        account: '123456789012',
-        time: '2025-03-11T16:00:00Z',
-        region: 'us-east-1',
-        resources: [],
-        detail: { alarmName: 'not-in-the-config', state: { value: 'ALARM', reason: 'test' } },
-      },
-      onEndpoint(),
-    );
+    const { answer } = await runBundle(bundleOf('reclaim-on-alarm'), unconfiguredAlarmEvent(), onEndpoint());
     expect(answer).toMatchObject({ ignored: true, alarmName: 'not-in-the-config' });
     expect(service.aws.admin.calls().calls.length).toBe(before);
   }, 60_000);
