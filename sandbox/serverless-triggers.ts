@@ -363,8 +363,17 @@ export function readServerlessDefinitions(path: string, options: ResolveOptions 
   const provider = resolver.resolve(document.provider ?? {});
   const functions: Record<string, Record<string, unknown>> = {};
   for (const [key, definition] of Object.entries(isRecord(document.functions) ? document.functions : {})) {
-    const resolved = isRecord(definition) ? resolver.resolve({ ...definition, events: [] }) : {};
-    functions[key] = isRecord(resolved) ? resolved : {};
+    // Field by field, as resources are: a field made of the build's derived values (memorySize) is left
+    // out when the caller supplies none, and the names, roles and environments still resolve.
+    const resolved: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(isRecord(definition) ? { ...definition, events: [] } : {})) {
+      try {
+        resolved[field] = resolver.resolve(value as Json);
+      } catch (error: unknown) {
+        if (!(error instanceof ServerlessConfigError)) throw error;
+      }
+    }
+    functions[key] = resolved;
   }
   const resources: Record<string, Record<string, unknown>> = {};
   const blocks = Array.isArray(document.resources) ? document.resources : [document.resources];
