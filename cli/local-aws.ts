@@ -5,19 +5,23 @@
  * Starts the local AWS endpoint and prints `listening on http://host:port` once it accepts requests.
  */
 import './node-warnings.ts';
-import { parseArgs } from 'node:util';
 import { loadExampleFleet, loadSeedFile } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { LocalAwsSettings, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
-import { argumentProblem } from './usage.ts';
+import { parseCommandLine, runCommand, UsageError } from './usage.ts';
 
 const USAGE = `usage: npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example]
        [--speed N] [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]
-       [--request-rate-scale N]   EC2's request throttling: 1 as AWS, 0 off (the default), else scaled`;
+       [--request-rate-scale N]
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+  --example   seed the example fleet (config/example.json's reservations and alarms)
+  --state     seed from a file (the admin API's reservations, alarms, rules)
+  --speed     let the simulated clock run N times real time (default: it moves only when told, through
+              POST /_local/clock); with --speed 10 on-call's live progress takes minutes, not a blink
+  --shutdown-seconds  how long a borrower's instance takes to stop after its 2-minute warning
+  --update-while-updating  reject (as EC2 does) or retarget an update while one is in flight
+  --request-rate-scale  EC2's request throttling: 1 as AWS, 0 off (the default), else scaled
+  --seed      seed of the shutdown spread and generated ids; --start the clock's starting time`;
 
 function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -49,8 +53,9 @@ function howTo(url: string): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandLine({
+    args: [...argv],
     options: {
       port: { type: 'string', default: '4566' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -66,10 +71,6 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
   const port = numberOption('port', values.port) ?? 4566;
   const mode = values['update-while-updating'];
   if (mode !== undefined && mode !== 'reject' && mode !== 'retarget') {
@@ -93,7 +94,14 @@ async function main(): Promise<void> {
   if (values.example) seeds.push(loadExampleFleet());
   if (values.state !== undefined) seeds.push(loadSeedFile(values.state));
 
-  const aws = await startLocalAws({ port, host: values.host ?? '127.0.0.1', settings });
+  let aws: Awaited<ReturnType<typeof startLocalAws>>;
+  try {
+    aws = await startLocalAws({ port, host: values.host ?? '127.0.0.1', settings });
+  } catch (error: unknown) {
+    // A port in use or a bad host: one line, not a stack.
+    process.stderr.write(`local-aws: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
   for (const seed of seeds) aws.admin.seed(seed);
   process.stdout.write(`listening on ${aws.url}\n`);
   if (values.example) process.stdout.write(`${howTo(aws.url)}\n`);
@@ -110,15 +118,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  const usage = error instanceof UsageError ? error.message : argumentProblem(error);
-  if (usage !== undefined) {
-    process.stderr.write(`local-aws: ${usage}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.stderr.write(`local-aws: ${message}\n`);
-  process.exit(1);
-});
+const argv = process.argv.slice(2);
+const code = await runCommand('local-aws', USAGE, argv, () => main(argv));
+if (code !== 0) process.exit(code);

@@ -14,9 +14,11 @@ import { lambdaContext } from '#sandbox/lambda-context.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
 import { readFunctionEnvironments } from '#sandbox/service-definition.ts';
+import { marketTimeZone } from '#shared/calendar/calendar.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import { formatDuration, formatTime } from '#shared/display/time.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { createEc2ClientFrom, Ec2CapacityGateway, type Gateways } from '#shared/gateways/index.ts';
@@ -27,8 +29,11 @@ import {
   type OnDemandAction,
   onDemandPayloadSchema,
 } from '#shared/on-demand/payload.ts';
+import { calendarOptions } from '#shared/policy/lead.ts';
 import { readRuntimeEnvironment } from '#shared/runtime/environment.ts';
 import { createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
+import { formatTable, type OutputFormat, outputFormat } from './table.ts';
+import { argumentProblem } from './usage.ts';
 
 export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
@@ -38,9 +43,13 @@ export const ONCALL_USAGE = `usage: npm run oncall -- <status|plan|reclaim|lend|
   amount   --count <n> | --target <n> | --everything          (reclaim, lend)
   expiry   --for <2h|90m|1h30m> | --until <ISO time>          (reclaim, lend)
   market   --market <MIC or custom market> --date <YYYY-MM-DD> (close-market, reopen-market)
-  options  --reason "<text>"  --dry-run  --no-wait
+  options  --reason "<text>"  --dry-run  --no-wait  --output table|json
            --local [--config <file>]   the handler in-process against AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_URL}
            --function <name>           deployed function (default: $ODCR_ON_DEMAND_FUNCTION or ${DEFAULT_FUNCTION_NAME})
+  A change is followed to the end: a bar per reservation, redrawn in place on a terminal (a line per change
+  when piped), with the elapsed time and EC2's status; the last line says how it ended. Exit codes: 0 done,
+  1 refused, stalled or failed, 2 a mistake in the command. Against the local endpoint the clock moves as
+  fast as the run asks; start it with \`npm run local-aws -- --example --speed 10\` to watch it in time.
 examples
   npm run oncall -- status --all
   npm run oncall -- reclaim --reservations cr-0123456789abcdef0 --everything --for 2h --reason "market stress"
@@ -71,6 +80,7 @@ export interface OnCallCommand {
   endpointUrl: string;
   configFile: string;
   wait: boolean;
+  output: OutputFormat;
 }
 
 const integer = (flag: string, text: string): number => {
@@ -92,7 +102,9 @@ export function parseOnCallCommand(
   try {
     parsed = parseOnCallArgs(argv);
   } catch (error: unknown) {
-    throw new OnCallUsageError(error instanceof Error ? error.message : String(error));
+    throw new OnCallUsageError(
+      argumentProblem(error) ?? (error instanceof Error ? error.message : String(error)),
+    );
   }
   const { values, positionals } = parsed;
   const [action, ...extra] = positionals;
@@ -162,6 +174,7 @@ export function parseOnCallCommand(
     endpointUrl: env.AWS_ENDPOINT_URL ?? DEFAULT_LOCAL_URL,
     configFile,
     wait: !(values['no-wait'] ?? false),
+    output: outputFormatOf(values.output),
   };
 }
 
@@ -200,8 +213,17 @@ function parseOnCallArgs(argv: readonly string[]) {
       'no-wait': { type: 'boolean' },
       market: { type: 'string' },
       date: { type: 'string' },
+      output: { type: 'string' },
     },
   });
+}
+
+function outputFormatOf(text: string | undefined): OutputFormat {
+  try {
+    return outputFormat(text, false);
+  } catch (error: unknown) {
+    throw new OnCallUsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 // ------------------------------------------------------------------------------ progress
@@ -244,18 +266,50 @@ export interface FollowOptions {
   maxSteps: number;
   /** Steps without any movement before the CLI itself calls it a stall (the deployed case). */
   patience: number;
+  /** The time the change runs on, in ms: the endpoint's clock with --local, the wall clock otherwise. */
+  now?: () => number;
+  /** The zone times are shown in (the reservations' market's). */
+  timeZone?: string;
+  /** A terminal: each look redraws the bars in place; otherwise a new frame only when a bar moved. */
+  tty?: boolean;
+  /** Print no frames (`--output json` prints one document at the end). */
+  silent?: boolean;
 }
 
+export interface FollowResult {
+  end: ProgressEnd;
+  /** What the tracker or the CLI said when it stalled. */
+  detail?: string;
+  elapsedMs: number;
+  at: number;
+  rows: ProgressRow[];
+}
+
+/** Cursor up over the previous frame and clear to the end of the screen: the next frame replaces it. */
+const redrawOver = (lines: number): string => (lines > 0 ? `\u001b[${lines}A\u001b[J` : '');
+
 /** Follows the reservations until all are at target and active, the tracker reports a stall, or time runs out. */
-export async function followProgress(options: FollowOptions): Promise<ProgressEnd> {
+export async function followProgress(options: FollowOptions): Promise<FollowResult> {
+  const now = options.now ?? Date.now;
+  const zone = options.timeZone ?? 'UTC';
+  const startedAt = now();
   const start = new Map<string, number>(Object.entries(options.startCounts ?? {}));
   let last = '';
+  let drawnLines = 0;
   let still = 0;
+  let rows: ProgressRow[] = [];
+  const result = (end: ProgressEnd, detail?: string): FollowResult => ({
+    end,
+    ...(detail === undefined ? {} : { detail }),
+    elapsedMs: now() - startedAt,
+    at: now(),
+    rows,
+  });
   for (let step = 0; step <= options.maxSteps; step++) {
     const snapshots = (await options.describe()).filter((snapshot) =>
       options.reservationIds.includes(snapshot.reservationId),
     );
-    const rows: ProgressRow[] = snapshots.map((snapshot) => {
+    rows = snapshots.map((snapshot) => {
       const current = snapshot.allocation?.current ?? 0;
       if (!start.has(snapshot.reservationId)) start.set(snapshot.reservationId, current);
       return {
@@ -270,30 +324,44 @@ export async function followProgress(options: FollowOptions): Promise<ProgressEn
       };
     });
     const picture = rows.map(formatProgressBar).join('\n');
-    if (picture !== last) {
-      options.write(picture);
-      still = 0;
-    } else {
-      still++;
-    }
+    const moved = picture !== last;
+    if (moved) still = 0;
+    else still++;
     last = picture;
+    if (!options.silent && (moved || options.tty)) {
+      const header = `elapsed ${formatDuration(now() - startedAt)}  (${formatTime(now(), zone)})`;
+      const frame = `${header}\n${picture}`;
+      options.write(options.tty ? `${redrawOver(drawnLines)}${frame}` : frame);
+      drawnLines = frame.split('\n').length;
+    }
     if (
       rows.every((row) => row.current === row.target && row.status !== 'updating' && row.status !== 'pending')
     ) {
-      return 'completed';
+      return result('completed');
     }
     const stall = await options.stalled();
-    if (stall !== undefined) {
-      options.write(`stalled: ${stall}`);
-      return 'stalled';
-    }
-    if (still >= options.patience) {
-      options.write(`stalled: no movement in ${still} looks`);
-      return 'stalled';
-    }
+    if (stall !== undefined) return result('stalled', stall);
+    if (still >= options.patience) return result('stalled', `no movement in ${still} looks`);
     if (step < options.maxSteps) await options.step();
   }
-  return 'timed out';
+  return result('timed out');
+}
+
+/**
+ * The one line a finished change ends with: `reclaim completed in 4 min 10 s: xnys-trading-r7i 60 → 0,
+ * at Thu 12 Mar 18:04 EDT (22:04Z)`; `reclaim STALLED after ...: <why>`.
+ */
+export function formatFollowEnd(action: string, result: FollowResult, timeZone: string): string {
+  const moves = result.rows
+    .map(
+      (row) =>
+        `${row.name ?? row.reservationId} ${row.start} → ${row.current}${row.current === row.target ? '' : ` (target ${row.target})`}`,
+    )
+    .join(', ');
+  const when = `${formatDuration(result.elapsedMs)}: ${moves}, at ${formatTime(result.at, timeZone)}`;
+  if (result.end === 'completed') return `${action} completed in ${when}`;
+  if (result.end === 'stalled') return `${action} STALLED after ${when}: ${result.detail ?? 'no movement'}`;
+  return `${action} NOT DONE, stopped following after ${when}`;
 }
 
 // ------------------------------------------------------------------------------ running
@@ -358,46 +426,92 @@ export function changedReservations(answer: unknown): ChangedReservations {
   };
 }
 
-/** The answer for people: one line per reservation, then the warnings. */
-export function formatAnswer(answer: unknown): string {
+/** The answer as asked: the table for people, or the function's own JSON. */
+export function formatAnswerAs(output: OutputFormat, answer: unknown, timeZone = 'UTC'): string {
+  return output === 'json' ? JSON.stringify(answer, null, 2) : formatAnswer(answer, timeZone);
+}
+
+interface StatusOverride {
+  action: string;
+  target: number;
+  expiresAt: string;
+  reason: string;
+}
+
+/** The answer for people: a table of the reservations (status) or of the outcomes (a change), then warnings. */
+export function formatAnswer(answer: unknown, timeZone = 'UTC'): string {
   if (typeof answer !== 'object' || answer === null) return String(answer);
   const record = answer as Record<string, unknown>;
   if (record.ok === false) {
     const error = record.error as { code?: string; field?: string; message?: string; correlationId?: string };
     return `refused (${error.code ?? 'error'}${error.field ? `, ${error.field}` : ''}): ${error.message ?? ''}${error.correlationId ? `\ncorrelation id ${error.correlationId}` : ''}`;
   }
-  const lines: string[] = [];
+  const sections: string[] = [];
   if (Array.isArray(record.reservations)) {
-    for (const status of record.reservations as Record<string, unknown>[]) {
-      lines.push(
-        `${String(status.name ?? status.reservationId).padEnd(22)} owned ${status.owned}  lent ${status.lent}${status.borrowed === undefined ? '' : ` (${status.borrowed} running)`}  target ${status.target} ${status.status}  need ${status.need} → would set ${status.decidedTarget}`,
-      );
-      const override = status.override as {
-        action: string;
-        target: number;
-        expiresAt: string;
-        reason: string;
-      } | null;
-      if (override)
-        lines.push(
-          `${''.padEnd(22)} override: ${override.action} to ${override.target} until ${override.expiresAt} (${override.reason})`,
-        );
-    }
-  }
-  const result = record.result as { outcomes?: Record<string, unknown>[]; warnings?: string[] } | undefined;
-  for (const outcome of result?.outcomes ?? []) {
-    lines.push(
-      `${String(outcome.name ?? outcome.reservationId).padEnd(22)} ${String(outcome.outcome).padEnd(9)} ${outcome.from} → ${outcome.to}  ${((outcome.reasons as string[] | undefined) ?? []).join('; ')}`,
+    const statuses = record.reservations as Record<string, unknown>[];
+    sections.push(
+      formatTable(
+        [
+          'reservation',
+          'owned',
+          'owner needs',
+          'lent now',
+          'running',
+          'lent target',
+          'EC2 status',
+          'would lend',
+        ],
+        statuses.map((status) => [
+          String(status.name ?? status.reservationId),
+          String(status.owned),
+          String(status.need),
+          String(status.lent),
+          status.borrowed === undefined ? '-' : String(status.borrowed),
+          String(status.target),
+          String(status.status),
+          String(status.decidedTarget),
+        ]),
+        {
+          rightAligned: [1, 2, 3, 4, 5, 7],
+          details: statuses.map((status) => {
+            const override = status.override as StatusOverride | null | undefined;
+            return [
+              ...((status.reasons as string[] | undefined) ?? []),
+              ...(override
+                ? [
+                    `override: ${override.action} to ${override.target} until ${formatTime(override.expiresAt, timeZone)} (${override.reason})`,
+                  ]
+                : []),
+            ];
+          }),
+        },
+      ),
     );
   }
-  for (const warning of [...((record.warnings as string[] | undefined) ?? []), ...(result?.warnings ?? [])]) {
-    lines.push(`warning: ${warning}`);
+  const result = record.result as { outcomes?: Record<string, unknown>[]; warnings?: string[] } | undefined;
+  const outcomes = result?.outcomes ?? [];
+  if (outcomes.length > 0) {
+    sections.push(
+      formatTable(
+        ['reservation', 'outcome', 'lent: from → to'],
+        outcomes.map((outcome) => [
+          String(outcome.name ?? outcome.reservationId),
+          String(outcome.outcome),
+          `${outcome.from} → ${outcome.to}`,
+        ]),
+        { details: outcomes.map((outcome) => (outcome.reasons as string[] | undefined) ?? []) },
+      ),
+    );
   }
-  return lines.join('\n');
+  const warnings = [...((record.warnings as string[] | undefined) ?? []), ...(result?.warnings ?? [])];
+  if (warnings.length > 0) sections.push(warnings.map((warning) => `warning: ${warning}`).join('\n'));
+  return sections.join('\n\n');
 }
 
 export interface OnCallIo {
   write: (line: string) => void;
+  /** stdout is a terminal: progress redraws in place. */
+  isTTY?: boolean;
 }
 
 export interface OnCallMainIo extends OnCallIo {
@@ -483,12 +597,14 @@ async function runDeployed(command: OnCallCommand, io: OnCallIo, clients: OnCall
       { cause: error },
     );
   }
-  io.write(formatAnswer(answer));
-  if (errorCode(answer) !== undefined) return 1;
   const changed = changedReservations(answer);
-  if (!command.wait || command.payload.dryRun === true || changed.ids.length === 0) return 0;
+  const timeZone = timeZoneOf(command.configFile, changed.ids);
+  const follows = command.wait && command.payload.dryRun !== true && changed.ids.length > 0;
+  if (command.output === 'table' || !follows) io.write(formatAnswerAs(command.output, answer, timeZone));
+  if (errorCode(answer) !== undefined) return 1;
+  if (!follows) return 0;
   const capacity = new Ec2CapacityGateway({ client: clients.ec2 ?? createEc2ClientFrom({}) });
-  const end = await followProgress({
+  const followed = await followProgress({
     reservationIds: changed.ids,
     names: changed.names,
     startCounts: changed.from,
@@ -507,8 +623,57 @@ async function runDeployed(command: OnCallCommand, io: OnCallIo, clients: OnCall
     write: io.write,
     maxSteps: 120,
     patience: 40,
+    timeZone,
+    tty: io.isTTY === true,
+    silent: command.output === 'json',
   });
-  return end === 'completed' ? 0 : 1;
+  return finishFollow(command, answer, followed, timeZone, io);
+}
+
+/** The last word of a followed change: one line (or, with --output json, one document) and the exit code. */
+function finishFollow(
+  command: OnCallCommand,
+  answer: unknown,
+  followed: FollowResult,
+  timeZone: string,
+  io: OnCallIo,
+): number {
+  if (command.output === 'json') {
+    const document = typeof answer === 'object' && answer !== null ? answer : { answer };
+    io.write(
+      JSON.stringify(
+        {
+          ...document,
+          followed: {
+            end: followed.end,
+            ...(followed.detail === undefined ? {} : { detail: followed.detail }),
+            elapsedSeconds: Math.round(followed.elapsedMs / 1000),
+            at: new Date(followed.at).toISOString(),
+            reservations: followed.rows,
+          },
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.write(formatFollowEnd(command.action, followed, timeZone));
+  }
+  return followed.end === 'completed' ? 0 : 1;
+}
+
+/** The zone of the changed reservations' market in the config, for the times on-call reads; UTC if unknown. */
+function timeZoneOf(configFile: string, reservationIds: readonly string[]): string {
+  try {
+    const config = loadConfigFile(configFile);
+    const entry = config.reservations.find(
+      (reservation) => reservation.id !== undefined && reservationIds.includes(reservation.id),
+    );
+    const market = entry?.market ?? config.reservations[0]?.market;
+    return market === undefined ? 'UTC' : marketTimeZone(market, calendarOptions(config));
+  } catch {
+    return 'UTC';
+  }
 }
 
 async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
@@ -549,12 +714,14 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
   if (onDemand === undefined || tracker === undefined) throw new Error('handlers missing');
   const startedAt = new Date(now).toISOString();
   const answer = await onDemand(command.payload, invocationContext('reclaim-on-demand'));
-  io.write(formatAnswer(answer));
-  if (errorCode(answer) !== undefined) return 1;
   const changed = changedReservations(answer);
-  if (!command.wait || command.payload.dryRun === true || changed.ids.length === 0) return 0;
+  const timeZone = timeZoneOf(command.configFile, changed.ids);
+  const follows = command.wait && command.payload.dryRun !== true && changed.ids.length > 0;
+  if (command.output === 'table' || !follows) io.write(formatAnswerAs(command.output, answer, timeZone));
+  if (errorCode(answer) !== undefined) return 1;
+  if (!follows) return 0;
   let run = 0;
-  const end = await followProgress({
+  const followed = await followProgress({
     reservationIds: changed.ids,
     names: changed.names,
     startCounts: changed.from,
@@ -596,9 +763,12 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
     write: io.write,
     maxSteps: 60,
     patience: 15,
+    now: () => now,
+    timeZone,
+    tty: io.isTTY === true,
+    silent: command.output === 'json',
   });
-  io.write(end === 'completed' ? `completed at ${new Date(now).toISOString()} (endpoint time)` : end);
-  return end === 'completed' ? 0 : 1;
+  return finishFollow(command, answer, followed, timeZone, io);
 }
 
 function errorCode(answer: unknown): string | undefined {

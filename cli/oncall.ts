@@ -5,12 +5,14 @@
  * function or read its answer exits with 1 and one line saying so.
  */
 import './node-warnings.ts';
-import { mainOnCall } from '#cli/oncall-command.ts';
+import { mainOnCall, ONCALL_USAGE } from '#cli/oncall-command.ts';
+import { runCommand } from './usage.ts';
 
-// The SDK's notice about Node 22 (the project supports Node 20) would be the first thing a newcomer reads.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-process.exitCode = await mainOnCall(process.argv.slice(2), {
-  write: (line) => process.stdout.write(`${line}\n`),
-  writeError: (text) => process.stderr.write(text),
-});
+const argv = process.argv.slice(2);
+process.exitCode = await runCommand('oncall', ONCALL_USAGE, argv, () =>
+  mainOnCall(argv, {
+    write: (line) => process.stdout.write(`${line}\n`),
+    isTTY: process.stdout.isTTY === true,
+    writeError: (text) => process.stderr.write(text),
+  }),
+);

@@ -87,8 +87,11 @@ export async function runCommand(
   try {
     return await main();
   } catch (error: unknown) {
-    if (error instanceof UsageError) {
-      io.writeError(`${command}: ${error.message}\n\n${synopsis(usage)}\n`);
+    // Any module's UsageError (the sandbox's, on-call's) and node:util's flag errors are the caller's mistake.
+    const mistake =
+      error instanceof Error && error.name.endsWith('UsageError') ? error.message : argumentProblem(error);
+    if (mistake !== undefined) {
+      io.writeError(`${command}: ${mistake}\n\n${synopsis(usage)}\n`);
       return 2;
     }
     const problems = formatProblems(command, error);

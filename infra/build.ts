@@ -16,10 +16,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
+import { parseCommandLine, runCommand } from '#cli/usage.ts';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
 import { borrowerRulePrincipals, PRINCIPAL_ACCOUNT_VARIABLE } from '#infra/events/borrower-rules.ts';
@@ -395,8 +395,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+export const BUILD_USAGE = `usage: npm run build -- [--config config/example.json] [--functions-dir functions] [--out dist]
+
+  Bundles every function serverless.yml names into dist/<function>.zip with the config inside, and writes
+  dist/infra/derived.json (what the template derives from the config). npm run package runs it first.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandLine({
+    args: [...argv],
     options: {
       config: { type: 'string' },
       'functions-dir': { type: 'string' },
@@ -415,6 +421,7 @@ async function main(): Promise<void> {
     console.log(`${fn.function.padEnd(20)} bundle ${kib(fn.bundleBytes)}  zip ${kib(fn.bytes)}`);
   }
   console.log(`built ${built.length} function(s) in ${Math.round(performance.now() - started)} ms`);
+  return 0;
 }
 
 function kib(bytes: number): string {
@@ -422,8 +429,14 @@ function kib(bytes: number): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
+  const argv = process.argv.slice(2);
+  runCommand('build', BUILD_USAGE, argv, () => main(argv)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -7,14 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, runCommand } from '#cli/usage.ts';
 import { buildAll } from './build.ts';
 import { hubRolePrefix, SPOKE_TEMPLATE_OUTPUT, spokeTemplate } from './spoke/spoke-template.ts';
 
+const USAGE = `usage: npm run package -- [--config <file>] [--stage dev] [--region us-east-1]
+
+  Builds the bundles and dist/infra/derived.json for the config (npm run build), then runs osls package,
+  offline: the CloudFormation template lands in .serverless/. npx osls deploy deploys it.`;
+
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandLine({
+    args: [...argv],
     options: {
       config: { type: 'string' },
       stage: { type: 'string', default: 'dev' },
@@ -39,7 +45,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
+const argv = process.argv.slice(2);
+runCommand('package', USAGE, argv, () => main(argv)).then(
   (code) => {
     process.exitCode = code;
   },

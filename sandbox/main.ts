@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runCommand } from '#cli/usage.ts';
 import { renderHtmlReport } from './report/html.ts';
 import { formatSummary, formatTimelineLine } from './report/terminal.ts';
 import type { SimulationResult } from './result.ts';
@@ -42,13 +43,7 @@ export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--s
   --quiet     print only the summary`;
 
 export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
-  let parsed: ReturnType<typeof parseSandboxArgs>;
-  try {
-    parsed = parseSandboxArgs(argv);
-  } catch (error: unknown) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseSandboxArgs(argv);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   let days: number | undefined;
   if (values.days !== undefined) {
@@ -146,22 +141,17 @@ export async function runSandboxCommand(
 }
 
 /**
- * Entry point of the CLIs: usage errors and scenario mistakes get a message and exit code 2, not a stack;
- * a run with late unmet need exits 1.
+ * Entry point of the CLIs, in the one voice of every command (cli/usage.ts): `--help` exits 0; usage errors
+ * and scenario or config mistakes get a message naming each field and exit 2, not a stack; a run with late
+ * unmet need exits 1.
  */
-export async function sandboxMain(argv: readonly string[], usage: string): Promise<number> {
-  let command: SandboxCommand;
-  try {
-    command = parseSandboxCommand(argv);
-  } catch (error: unknown) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${usage}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  try {
-    const result = await runSandboxCommand(command);
+export async function sandboxMain(
+  argv: readonly string[],
+  usage: string,
+  command = usage.includes('npm start') ? 'start' : 'simulate',
+): Promise<number> {
+  return runCommand(command, usage, argv, async () => {
+    const result = await runSandboxCommand(parseSandboxCommand(argv));
     const { late } = result.summary.unmetNeedInstanceMinutes;
     if (late > 0) {
       process.stdout.write(
@@ -170,24 +160,5 @@ export async function sandboxMain(argv: readonly string[], usage: string): Promi
       return 1;
     }
     return 0;
-  } catch (error: unknown) {
-    if (
-      error instanceof Error &&
-      [
-        'ScenarioError',
-        'SandboxError',
-        'ConfigError',
-        'ConfigurationError',
-        'ZodError',
-        // The config cannot be deployed as serverless.yml wires it (e.g. no alarm for the alarm rule).
-        'FunctionWiringError',
-        'HeartbeatError',
-        'ServerlessConfigError',
-      ].includes(error.name)
-    ) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  });
 }

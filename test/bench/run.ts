@@ -3,6 +3,7 @@
  * test/bench/ exporting a BenchSection; add it to SECTIONS below.
  */
 import '../../cli/node-warnings.ts';
+import { parseCommandLine, runCommand } from '../../cli/usage.ts';
 import { functionsSection } from './functions.ts';
 import { localAwsSection } from './local-aws.ts';
 import { memorySection } from './memory.ts';
@@ -43,45 +44,88 @@ function meetsTarget(result: BenchResult): boolean {
   return target.better === 'higher' ? result.value >= target.value : result.value <= target.value;
 }
 
-async function main(): Promise<void> {
+const USAGE = `usage: npm run bench -- [--wide]
+
+  Runs every section (the endpoint, the functions, the sandbox, the tracker, scale) and prints each figure
+  beside its target, as a ratio (>= 1.00x meets it). Exits 1 when a figure misses its target.
+  --wide  the full table (section, metric, value, unit, target, ratio) however wide; by default a summary
+          that fits 100 columns`;
+
+/** At most this many columns by default: a terminal, a CI log, a pasted comment. */
+const SUMMARY_COLUMNS = 100;
+
+function fitCell(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Columns as wide as their widest cell; `shrink` is cut (with …) until the line fits `maxWidth`. */
+function tableLines(
+  rows: string[][],
+  numeric: ReadonlySet<number>,
+  options: { maxWidth?: number; shrink?: number } = {},
+): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  if (options.maxWidth !== undefined && options.shrink !== undefined) {
+    const total = widths.reduce((sum, width) => sum + width, 0) + 2 * (widths.length - 1);
+    const excess = total - options.maxWidth;
+    if (excess > 0) widths[options.shrink] = Math.max(12, widths[options.shrink]! - excess);
+  }
+  const lines: string[] = [];
+  for (const [index, row] of rows.entries()) {
+    const line = row
+      .map((cell, column) => {
+        const fitted = fitCell(cell, widths[column]!);
+        return numeric.has(column) ? fitted.padStart(widths[column]!) : fitted.padEnd(widths[column]!);
+      })
+      .join('  ');
+    lines.push(line.trimEnd());
+    if (index === 0) lines.push(widths.map((width) => '-'.repeat(width)).join('  '));
+  }
+  return lines;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandLine({ args: [...argv], options: { wide: { type: 'boolean' } } });
   const rows: string[][] = [['section', 'metric', 'value', 'unit', 'target', 'ratio']];
+  const summary: string[][] = [['metric', 'value', 'target', 'ratio']];
   let failed = false;
   for (const section of SECTIONS) {
     const started = performance.now();
     const results = await section.run();
     for (const result of results) {
-      failed ||= !meetsTarget(result);
+      const meets = meetsTarget(result);
+      failed ||= !meets;
+      const target = result.target
+        ? `${result.target.better === 'higher' ? '≥' : '≤'} ${formatNumber(result.target.value)}${result.target.informative === true ? ' (info)' : ''}`
+        : '';
       rows.push([
         section.title,
         result.metric,
         formatNumber(result.value),
         result.unit,
-        result.target
-          ? `${result.target.better === 'higher' ? '≥' : '≤'} ${formatNumber(result.target.value)}${result.target.informative === true ? ' (info)' : ''}`
-          : '',
+        target,
         ratio(result),
+      ]);
+      summary.push([
+        `${section.title}: ${result.metric}`,
+        `${formatNumber(result.value)} ${result.unit}`,
+        target,
+        `${ratio(result)}${meets ? '' : ' MISS'}`,
       ]);
     }
     process.stderr.write(`${section.title}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const numeric = new Set([2, 5]);
-  for (const [index, row] of rows.entries()) {
-    const line = row
-      .map((cell, column) =>
-        numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
-      )
-      .join('  ');
-    process.stdout.write(`${line.trimEnd()}\n`);
-    if (index === 0) process.stdout.write(`${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
-  }
+  const lines = values.wide
+    ? tableLines(rows, new Set([2, 5]))
+    : tableLines(summary, new Set([1, 3]), { maxWidth: SUMMARY_COLUMNS, shrink: 0 });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (!values.wide) process.stdout.write('(npm run bench -- --wide: every column, names in full)\n');
   if (failed) {
     process.stderr.write('bench: a figure missed its target\n');
-    process.exitCode = 1;
+    return 1;
   }
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+const argv = process.argv.slice(2);
+process.exitCode = await runCommand('bench', USAGE, argv, () => main(argv));

@@ -28,7 +28,7 @@ describe('npm run oncall: malformed commands', () => {
       'give --for or --until, not both',
     ],
     [['status', '--all', '--count', '3'], 'status takes no amount (--count)'],
-    [['status', '--colour'], "Unknown option '--colour'"],
+    [['status', '--colour'], "unknown option '--colour'"],
     [['close-market', '--date', '2025-01-09', '--reason', 'x'], '--market: close-market needs the market'],
     [
       ['close-market', '--market', 'XNYS', '--date', '9 Jan', '--reason', 'x'],
@@ -138,7 +138,11 @@ describe('npm run oncall -- reclaim --local', () => {
     // Unused lent slots come back at once (60 → 30); the 30 borrowed instances shut down after their warning.
     expect(bars[0]).toMatch(/\[█+░+\]\s+30 → 0\s+updating/);
     expect(bars.at(-1)).toMatch(/\[█+\]\s+0 → 0\s+active/);
-    expect(lines.at(-1)).toMatch(/^completed at 2026-03-12T22:0\d/);
+    // One line says how it ended, in the exchange's time and UTC; each frame says how long it has taken.
+    expect(lines.at(-1)).toMatch(
+      /^reclaim completed in \d+ min \d\d s: xnys-trading-r7i 60 → 0, at Thu 12 Mar 18:\d\d EDT \(22:\d\dZ\)$/,
+    );
+    expect(bars[0]).toMatch(/^elapsed \d+ s {2}\(Thu 12 Mar 18:0\d EDT \(22:0\dZ\)\)\n/);
     const completed = local.admin.events({
       source: 'odcr-reclaimer',
       detailType: 'Allocation Change Completed',

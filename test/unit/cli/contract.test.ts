@@ -1,0 +1,135 @@
+/**
+ * The contract every command keeps, checked on the commands package.json lists (read from it, so a new one
+ * is covered the day it is added): `--help` prints its usage and exits 0 before doing anything, an unknown
+ * flag is named and refused with exit 2, and `--output json` prints one JSON document that parses.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const NOT_COMMANDS = new Set(['test', 'typecheck', 'lint', 'format']);
+
+/** `npm run <name>` → the TypeScript file its script runs. */
+function commands(): [string, string][] {
+  const scripts = (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  return Object.entries(scripts)
+    .filter(([name]) => !NOT_COMMANDS.has(name))
+    .map(([name, script]) => {
+      const file = script.split(/\s+/).find((token) => token.endsWith('.ts'));
+      if (file === undefined) throw new Error(`script ${name} runs no .ts file: ${script}`);
+      return [name, file];
+    });
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', file, ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env, CI: 'true' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs the jobs a few at a time: every one is a Node process with tsx, and the machine has few cores. */
+async function pooled<T>(jobs: (() => Promise<T>)[], width = 3): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < jobs.length) {
+        const index = next++;
+        results[index] = await (jobs[index] as () => Promise<T>)();
+      }
+    }),
+  );
+  return results;
+}
+
+const COMMANDS = commands();
+const help = new Map<string, Run>();
+const unknownFlag = new Map<string, Run>();
+
+beforeAll(async () => {
+  const jobs = COMMANDS.flatMap(([name, file]) => [
+    async () => help.set(name, await run(file, ['--help'])),
+    async () => unknownFlag.set(name, await run(file, ['--no-such-flag'])),
+  ]);
+  await pooled(jobs);
+}, 300_000);
+
+describe.each(COMMANDS)('npm run %s', (name) => {
+  it('--help prints its usage and exits 0', () => {
+    const answer = help.get(name);
+    expect(answer?.stderr).toBe('');
+    expect({ code: answer?.code, usage: answer?.stdout.startsWith('usage: ') }).toEqual({
+      code: 0,
+      usage: true,
+    });
+  });
+
+  it('names an unknown flag and exits 2', () => {
+    const answer = unknownFlag.get(name);
+    expect(answer?.code).toBe(2);
+    expect(answer?.stderr).toContain("unknown option '--no-such-flag'");
+    expect(answer?.stderr).toMatch(/usage: /);
+    expect(answer?.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('--output json', () => {
+  let local: Awaited<ReturnType<typeof startLocalAws>>;
+
+  beforeAll(async () => {
+    const seed = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'local-aws/example-fleet.json'), 'utf8'),
+    ) as SeedState;
+    local = await startLocalAws({ port: 0, seed: { ...seed, now: '2026-03-12T22:00:00Z' } });
+  });
+
+  afterAll(async () => {
+    await local?.close();
+  });
+
+  it('plan prints its decisions as JSON', async () => {
+    const answer = await run('cli/plan.ts', ['--at', '2026-03-12T18:00:00-04:00', '--output', 'json']);
+    expect(answer.code).toBe(0);
+    const parsed = JSON.parse(answer.stdout) as { decisions: { reservationId: string }[] };
+    expect(parsed.decisions.map((decision) => decision.reservationId)).toContain('cr-0123456789abcdef0');
+  });
+
+  it.each([['status'], ['plan']])('oncall %s --local prints the function answer as JSON', async (action) => {
+    const answer = await run('cli/oncall.ts', [action, '--all', '--local', '--output', 'json'], {
+      AWS_ENDPOINT_URL: local.url,
+    });
+    expect(answer.stderr).toBe('');
+    expect(answer.code).toBe(0);
+    const parsed = JSON.parse(answer.stdout) as { ok: boolean; action: string };
+    expect(parsed).toMatchObject({ ok: true, action });
+  });
+
+  it('refuses an output it does not know, by name', async () => {
+    const answer = await run('cli/plan.ts', ['--at', '2026-03-12T18:00:00-04:00', '--output', 'yaml']);
+    expect(answer.code).toBe(2);
+    expect(answer.stderr).toContain("--output takes table or json, got 'yaml'");
+  });
+});
