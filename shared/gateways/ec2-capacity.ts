@@ -169,6 +169,35 @@ export class Ec2CapacityGateway implements CapacityGateway {
     return managed.map((source) => toSnapshot(source, region, interruptible));
   }
 
+  /**
+   * Every source reservation of this region, managed or not, with its allocation: what `npm run discover`
+   * shows a user choosing which reservations the service should manage. Interruptible ones are left out.
+   */
+  async describeSources(): Promise<ReservationSnapshot[]> {
+    const region = await this.client.config.region();
+    const sources = await callAws('ec2', 'DescribeCapacityReservations', async () => {
+      const found: CapacityReservation[] = [];
+      const pages = paginateDescribeCapacityReservations(
+        { client: this.client, pageSize: DESCRIBE_PAGE_SIZE },
+        {},
+      );
+      for await (const page of pages) found.push(...(page.CapacityReservations ?? []));
+      return found;
+    });
+    const owned = sources.filter(
+      (reservation) =>
+        reservation.Interruptible !== true && !reservation.InterruptionInfo?.SourceCapacityReservationId,
+    );
+    const interruptible = new Map(
+      sources.flatMap((reservation) =>
+        reservation.CapacityReservationId === undefined
+          ? []
+          : [[reservation.CapacityReservationId, reservation]],
+      ),
+    );
+    return owned.map((source) => toSnapshot(source, region, interruptible));
+  }
+
   /** The managed sources of this region seen by the last full describe: which ids a by-id describe may ask. */
   private knownManagedIds = new Set<string>();
 
