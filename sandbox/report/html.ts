@@ -17,7 +17,7 @@ import {
 
 const CHART_WIDTH = 1080;
 const CHART_HEIGHT = 190;
-const MARGIN = { left: 46, right: 12, top: 14, bottom: 26 };
+const MARGIN = { left: 54, right: 12, top: 14, bottom: 26 };
 const PLOT_WIDTH = CHART_WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_HEIGHT = CHART_HEIGHT - MARGIN.top - MARGIN.bottom;
 
@@ -176,6 +176,7 @@ function chartFor(result: SimulationResult, reservationId: string): string {
 <figcaption>${escapeHtml(title)}</figcaption>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" role="img" aria-label="${escapeHtml(`capacity of ${title}`)}" data-reservation="${escapeHtml(reservationId)}">
 ${closed}${sessions}${yTicks}${dayTicks(result, scale)}
+<text class="axis axis-title" transform="translate(12 ${fixed(MARGIN.top + PLOT_HEIGHT / 2)}) rotate(-90)" text-anchor="middle">instances</text>
 <path class="area-lent" d="${areaPath(lent, scale, result.window.start, result.window.end)}"/>
 <path class="area-borrowed" d="${areaPath(borrowed, scale, result.window.start, result.window.end)}"/>
 <path class="line-owned" data-series="owned" data-points="${series.length}" d="${owned}"/>
@@ -255,7 +256,7 @@ function timelineRows(result: SimulationResult): string {
 }
 
 const STYLE = `
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 1120px; color: #1f2933; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; max-width: 1800px; color: #1f2933; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .sub { color: #52606d; margin: 0 0 16px; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; }
@@ -283,6 +284,9 @@ circle.completion { fill: #16a34a; stroke: #fff; stroke-width: 1; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #eef2f7; vertical-align: top; }
 td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+/* Names, times and counts stay on one line; only the free text (reasons, details) wraps. */
+td:not(:last-child) { white-space: nowrap; }
+text.axis-title { font-size: 12px; }
 tr.bad td, tr.stall td, tr.failure td { color: #c53030; } tr.deadline-at-risk td { color: #b7791f; }
 tr.completion td { color: #2f855a; }
 footer { color: #7b8794; font-size: 12px; margin-top: 24px; }

@@ -3,7 +3,7 @@
  * caused them), each with the exchange's local time and UTC, then the summary. Plain text; colour only
  * when asked (a TTY), so the same lines read well in a CI log.
  */
-import { DateTime } from 'luxon';
+import { formatTime, TIME_COLUMN_WIDTH } from '#shared/display/time.ts';
 import type {
   ReclaimRecord,
   ShortfallRecord,
@@ -40,11 +40,9 @@ const KIND_COLOR: Record<TimelineKind, string> = {
   error: '31',
 };
 
-/** `Wed 11 Mar 10:47 EDT | 14:47Z`. */
+/** `Wed 11 Mar 10:47 EDT (14:47Z)`, padded to a column: the one time format (shared/display/time.ts). */
 export function formatDualTime(iso: string, timeZone: string): string {
-  const local = DateTime.fromISO(iso, { zone: timeZone });
-  const utc = DateTime.fromISO(iso, { zone: 'UTC' });
-  return `${local.toFormat('ccc dd LLL HH:mm ZZZZ').padEnd(20)} ${utc.toFormat('HH:mm')}Z`;
+  return formatTime(iso, timeZone).padEnd(TIME_COLUMN_WIDTH - 6);
 }
 
 /** What naming and timing a timeline line needs: a finished result, or what a running one already knows. */
@@ -90,8 +88,7 @@ function describeReclaim(result: SimulationResult, reclaim: ReclaimRecord): stri
 
 /** `Mon 09 Mar 09:30 EDT (13:30Z)`: a time as the exchange reads it, with UTC beside it. */
 export function formatLocalAndUtc(iso: string, timeZone: string): string {
-  const local = DateTime.fromISO(iso, { zone: timeZone });
-  return `${local.toFormat('ccc dd LLL HH:mm ZZZZ')} (${DateTime.fromISO(iso, { zone: 'UTC' }).toFormat('HH:mm')}Z)`;
+  return formatTime(iso, timeZone);
 }
 
 /** The zone of a reservation's market (its sessions'), else the run's. */

@@ -6,10 +6,10 @@ import { sampleResult } from './sample-result.ts';
 describe('terminal timeline', () => {
   it('shows each line in the exchange time zone and UTC', () => {
     expect(formatDualTime('2026-03-09T13:05:00.000Z', 'America/New_York')).toMatch(
-      /^Mon 09 Mar 09:05 EDT\s+13:05Z$/,
+      /^Mon 09 Mar 09:05 EDT \(13:05Z\)\s*$/,
     );
     expect(formatDualTime('2026-03-06T14:05:00.000Z', 'America/New_York')).toMatch(
-      /^Fri 06 Mar 09:05 EST\s+14:05Z$/,
+      /^Fri 06 Mar 09:05 EST \(14:05Z\)\s*$/,
     );
   });
 
