@@ -39,7 +39,8 @@ const RULES: Rule[] = [
   { match: /^npm test\b/, skip: 'it is the test suite this test runs in' },
   { match: /^npm run local-aws -- --example &$/, skip: 'the test runs its own endpoint, on a free port' },
   {
-    match: /^(serverless invoke|aws lambda invoke|npx osls deploy|BUS=|aws events |TOPIC=|aws sns |aws chatbot )/,
+    match:
+      /^(serverless invoke|aws lambda invoke|npx osls deploy|BUS=|aws events |TOPIC=|aws sns |aws chatbot )/,
     skip: 'needs the stack deployed in an AWS account',
   },
   {
