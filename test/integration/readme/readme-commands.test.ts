@@ -47,7 +47,7 @@ const RULES: Rule[] = [
     match: /^npm run package\b/,
     skip: "packages into the working tree's dist/ and .serverless/; the template tests package a copy",
   },
-  ...(AWS_CLI ? [] : [{ match: /^aws /, skip: 'the AWS CLI is not installed here (.ci/run installs it)' }]),
+  ...(AWS_CLI ? [] : [{ match: /^aws /, skip: 'the AWS CLI is not installed here (.ci/run installs it where apt can)' }]),
 ];
 
 /** The README's ```bash blocks, each as its commands (continuation lines and multi-line quotes joined). */
