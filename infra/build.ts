@@ -112,6 +112,11 @@ export async function buildAll(options: BuildOptions = {}): Promise<BuiltFunctio
     path.join(outDir, 'infra', 'derived.json'),
     `${JSON.stringify(derivedTemplateValues(config), null, 2)}\n`,
   );
+  // infra/osls/build-once.cjs rebuilds a dist/ older than its sources for the config it was built for.
+  writeFileSync(
+    path.join(outDir, 'infra', BUILT_FROM_FILE),
+    `${JSON.stringify({ config: path.relative(REPO_ROOT, configFile) })}\n`,
+  );
 
   return Promise.all(
     functions.map(async (fn): Promise<BuiltFunction> => {
@@ -144,6 +149,9 @@ export const NO_ALARMS_CONFIGURED = 'odcr-reclaimer:no-alarms-configured';
  * dist/infra/derived.json, building it first on a fresh clone. The sandbox supplies them under this name.
  */
 export const DERIVED_VALUES_SOURCE = './infra/osls/derived.cjs';
+
+/** Under dist/infra/: the config the build was made for, so a stale dist/ is rebuilt for that same config. */
+export const BUILT_FROM_FILE = 'built-from.json';
 
 /** The function roles that reach the capacity reservations, and so the spokes (infra/iam). */
 export const CAPACITY_ROLES = [
