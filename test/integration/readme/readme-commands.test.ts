@@ -18,13 +18,24 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const SCRATCH = mkdtempSync(path.join(tmpdir(), 'odcr-readme-'));
 const FILES_THE_README_WRITES = ['my-fleet.json', 'my-fleet.observation.json'];
 
-function hasAwsCli(): boolean {
+/** The installed AWS CLI's `aws --version` line, or undefined when there is none. */
+function awsCliVersion(): string | undefined {
   try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
+    return execFileSync('aws', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Whether that CLI sends every command to AWS_ENDPOINT_URL, as the README's exports expect: v1.29.0 and
+ * v2.13.0 added it (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-endpoints.html); an older
+ * one (Debian 12's awscli is 2.9) would call AWS itself.
+ */
+function readsEndpointFromEnvironment(version: string): boolean {
+  const [major, minor] = (/^aws-cli\/(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  if (major === undefined || minor === undefined) return false;
+  return major > 2 || (major === 2 && minor >= 13) || (major === 1 && minor >= 29);
 }
 
 interface Rule {
@@ -33,7 +44,21 @@ interface Rule {
   rewrite?: (command: string) => string;
 }
 
-const AWS_CLI = hasAwsCli();
+const AWS_CLI = awsCliVersion();
+/** The README's commands that need an AWS CLI this machine lacks, and why (none with a recent one). */
+function awsCliRules(): Rule[] {
+  if (AWS_CLI === undefined)
+    return [
+      { match: /^aws /, skip: 'the AWS CLI is not installed here (.ci/run installs it where apt can)' },
+    ];
+  if (readsEndpointFromEnvironment(AWS_CLI)) return [];
+  return [
+    {
+      match: /^aws (?![\s\S]*--endpoint-url)/,
+      skip: `${AWS_CLI.split(' ')[0]} ignores AWS_ENDPOINT_URL (v1.29 or v2.13 reads it), so it would call AWS`,
+    },
+  ];
+}
 const RULES: Rule[] = [
   { match: /^npm ci\b/, rewrite: () => `npm start -- --days 1 --quiet --report ${SCRATCH}/start.html` },
   { match: /^npm test\b/, skip: 'it is the test suite this test runs in' },
@@ -44,10 +69,14 @@ const RULES: Rule[] = [
     skip: 'needs the stack deployed in an AWS account',
   },
   {
+    match: /^aws cloudformation /,
+    skip: 'needs an AWS account (the local endpoint has no CloudFormation) and the packaged spoke template',
+  },
+  {
     match: /^npm run package\b/,
     skip: "packages into the working tree's dist/ and .serverless/; the template tests package a copy",
   },
-  ...(AWS_CLI ? [] : [{ match: /^aws /, skip: 'the AWS CLI is not installed here (.ci/run installs it where apt can)' }]),
+  ...awsCliRules(),
 ];
 
 /** The README's ```bash blocks, each as its commands (continuation lines and multi-line quotes joined). */
