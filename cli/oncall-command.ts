@@ -390,6 +390,7 @@ function gatewaysFor(url: string, region: string, config: PolicyConfig, names: S
   return createGateways({
     names,
     regions: config.regions,
+    accounts: config.accounts,
     clientSettings: (scope) => sdkConfigFor(url, scope.region ?? region),
   });
 }

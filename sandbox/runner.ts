@@ -1046,6 +1046,7 @@ function sandboxWiring(
   return {
     names: serviceNames(triggers, own.functionName),
     regions: config.regions,
+    accounts: config.accounts,
     // Paced on the simulated clock, to the throttling the endpoint enforces.
     pacing: clock,
     clientSettings: (scope) => ({

@@ -1,5 +1,5 @@
 import {
-  CloudWatchClient,
+  type CloudWatchClient,
   DescribeAlarmsCommand,
   GetMetricDataCommand,
   type MetricDataQuery,
@@ -9,7 +9,7 @@ import {
 import type { AlarmState } from '../domain/reservation.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import { METRIC, METRIC_DIMENSION, type ServiceMetric } from '../metrics/metric-names.ts';
-import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
+import { callAws } from './aws-call.ts';
 
 /**
  * CloudWatch, the one service behind two roles: the alarms the policy reads, and the service's own metrics
@@ -47,12 +47,8 @@ const ENVELOPE_BYTES = 1_000;
 /** One-minute data is kept 15 days: the finest period that still reads back individual reclaims. */
 const DURATION_PERIOD_SECONDS = 60;
 
-export function createCloudWatchClient(): CloudWatchClient {
-  return new CloudWatchClient({ ...SDK_CLIENT_SETTINGS });
-}
-
 export interface CloudWatchGatewayOptions {
-  client?: CloudWatchClient;
+  client: CloudWatchClient;
   /**
    * The metrics namespace (METRICS_NAMESPACE). Only the metrics role needs it: a gateway built without one
    * reads alarms and refuses metric calls, naming the missing setting.
@@ -64,8 +60,8 @@ export class CloudWatchGateway implements AlarmGateway, MetricsGateway {
   private readonly client: CloudWatchClient;
   private readonly namespace: string | undefined;
 
-  constructor(options: CloudWatchGatewayOptions = {}) {
-    this.client = options.client ?? createCloudWatchClient();
+  constructor(options: CloudWatchGatewayOptions) {
+    this.client = options.client;
     this.namespace = options.namespace;
   }
 

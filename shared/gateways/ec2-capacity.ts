@@ -20,7 +20,7 @@ import {
   type ZeroSizePreference,
 } from '../domain/reservation.ts';
 import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
-import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
+import { callAws } from './aws-call.ts';
 import type { Ec2RequestPacer } from './ec2-pacer.ts';
 import { Ec2QueryProtocol } from './ec2-query-protocol.ts';
 
@@ -84,8 +84,17 @@ export interface CapacityGateway {
   tagMany?(requests: readonly TagRequest[]): Promise<TagFailure[]>;
   /** DeleteTags for many reservations, grouped by identical key sets like `tagMany`. */
   untagMany?(requests: readonly UntagRequest[]): Promise<TagFailure[]>;
-  /** Owner accounts the last describe could not read (hub and spokes); absent for one account. */
-  unreachable?(): readonly { accountId: string; error: string }[];
+  /** The accounts and regions the last describe could not read (several routes); absent for one. */
+  unreachable?(): readonly UnreadRoute[];
+}
+
+/** An owner account, or one region of it, that a describe could not read. */
+export interface UnreadRoute {
+  /** The spoke's account id; absent for the hub's own account. */
+  accountId?: string;
+  /** Absent when none of the account's regions could be read. */
+  region?: string;
+  error: string;
 }
 
 export interface TagRequest {
@@ -123,7 +132,7 @@ export const DESCRIBE_PAGE_SIZE = 1000;
 export const IDS_PER_DESCRIBE = 100;
 
 export interface Ec2CapacityGatewayOptions {
-  client?: EC2Client;
+  client: EC2Client;
   /** Paces the client's requests to EC2's request limits (one pacer per region and container). */
   pacer?: Ec2RequestPacer;
 }
@@ -137,16 +146,11 @@ export function createEc2ClientFrom(config: EC2ClientConfig): EC2Client {
   return new EC2Client({ ...config, protocol: Ec2QueryProtocol });
 }
 
-/** An EC2 client for `region`, or for the function's own region (AWS_REGION) when absent. */
-export function createEc2Client(region?: string): EC2Client {
-  return createEc2ClientFrom({ ...SDK_CLIENT_SETTINGS, ...(region === undefined ? {} : { region }) });
-}
-
 export class Ec2CapacityGateway implements CapacityGateway {
   private readonly client: EC2Client;
 
-  constructor(options: Ec2CapacityGatewayOptions = {}) {
-    this.client = options.client ?? createEc2Client();
+  constructor(options: Ec2CapacityGatewayOptions) {
+    this.client = options.client;
     options.pacer?.attach(this.client);
   }
 

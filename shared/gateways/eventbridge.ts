@@ -1,13 +1,13 @@
 import {
   DisableRuleCommand,
   EnableRuleCommand,
-  EventBridgeClient,
+  type EventBridgeClient,
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, type ServiceEvent } from '../events/service-events.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
-import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
+import { callAws } from './aws-call.ts';
 
 export interface PublishFailure {
   detailType: string;
@@ -41,7 +41,7 @@ export interface EventGateway {
 export interface EventBridgeGatewayOptions {
   busName: string;
   trackerRuleName: string;
-  client?: EventBridgeClient;
+  client: EventBridgeClient;
   /** Waits between retries of partially failed puts; injected so tests run on simulated time. */
   sleep?: (ms: number) => Promise<void>;
   /** Attempts for entries that PutEvents rejected individually (the SDK does not retry those). */
@@ -58,10 +58,6 @@ const ENTRIES_PER_PUT = 10;
 const BASE_BACKOFF_MS = 100;
 const PUTS_IN_FLIGHT = 8;
 
-export function createEventBridgeClient(): EventBridgeClient {
-  return new EventBridgeClient({ ...SDK_CLIENT_SETTINGS });
-}
-
 export class EventBridgeGateway implements EventGateway {
   private readonly client: EventBridgeClient;
   private readonly busName: string;
@@ -70,7 +66,7 @@ export class EventBridgeGateway implements EventGateway {
   private readonly maxEntryAttempts: number;
 
   constructor(options: EventBridgeGatewayOptions) {
-    this.client = options.client ?? createEventBridgeClient();
+    this.client = options.client;
     this.busName = options.busName;
     this.trackerRuleName = options.trackerRuleName;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));

@@ -4,12 +4,12 @@ import type { EventGateway } from './eventbridge.ts';
 import type { LeaseGateway } from './lease.ts';
 
 export * from './accounts.ts';
+export * from './capacity-routing.ts';
 export * from './cloudwatch.ts';
 export * from './ec2-capacity.ts';
 export * from './ec2-pacer.ts';
 export * from './eventbridge.ts';
 export * from './lease.ts';
-export * from './multi-region.ts';
 export * from './write-tags.ts';
 
 /** Everything the use cases need from AWS, injected so tests and the simulator can point it at the local endpoint. */

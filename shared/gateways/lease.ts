@@ -3,10 +3,10 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { callAws, SDK_CLIENT_SETTINGS } from './aws-call.ts';
+import { callAws } from './aws-call.ts';
 
 /**
  * The writer's lease: at most one run acts on the managed fleet at a time, whatever woke it (schedule, alarm,
@@ -59,13 +59,9 @@ export interface LeaseGateway {
 
 export interface DynamoDbLeaseGatewayOptions {
   tableName: string;
-  client?: DynamoDBClient;
+  client: DynamoDBClient;
   /** The lease item's key; one lease for the fleet unless a test says otherwise. */
   leaseName?: string;
-}
-
-export function createDynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({ ...SDK_CLIENT_SETTINGS });
 }
 
 /**
@@ -80,7 +76,7 @@ export class DynamoDbLeaseGateway implements LeaseGateway {
   private readonly leaseName: string;
 
   constructor(options: DynamoDbLeaseGatewayOptions) {
-    this.client = options.client ?? createDynamoDbClient();
+    this.client = options.client;
     this.tableName = options.tableName;
     this.leaseName = options.leaseName ?? FLEET_LEASE;
   }

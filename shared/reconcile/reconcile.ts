@@ -235,11 +235,15 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     ),
     ...expectedReclaim(observation, config),
   };
-  // A spoke that cannot be read costs only its own reservations; it pages, the others go on.
+  // An account (or one region) that cannot be read costs only its own reservations; it pages, the others go on.
   countFailure(context, FAILURE_METRIC.accountsUnreachable, unreachable.length);
-  for (const { accountId, error } of unreachable) {
-    warnings.push(`account ${accountId} could not be read, its reservations are left as they are: ${error}`);
-    log.error('account unreachable', { accountId, error });
+  for (const { accountId, region, error } of unreachable) {
+    const where =
+      accountId === undefined
+        ? `region ${region}`
+        : `account ${accountId}${region === undefined ? '' : ` in ${region}`}`;
+    warnings.push(`${where} could not be read, its reservations are left as they are: ${error}`);
+    log.error('account unreachable', { accountId, region, error });
   }
   const outcomes: ReservationOutcome[] = [];
   // Records are written per chunk, batched (reservations with the same record share a CreateTags call): a

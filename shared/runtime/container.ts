@@ -1,30 +1,12 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import { type Clock, systemClock } from '../clock.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { ConfigurationError } from '../errors/index.ts';
-import { SDK_CLIENT_SETTINGS } from '../gateways/aws-call.ts';
-import {
-  accountsCapacityGateway,
-  assumeRoleCredentials,
-  type CapacityGateway,
-  CloudWatchGateway,
-  createCloudWatchClient,
-  createDynamoDbClient,
-  createEc2Client,
-  createEc2ClientFrom,
-  createEventBridgeClient,
-  createStsClient,
-  DynamoDbLeaseGateway,
-  Ec2CapacityGateway,
-  Ec2RequestPacer,
-  EventBridgeGateway,
-  type Gateways,
-  MultiRegionCapacityGateway,
-} from '../gateways/index.ts';
+import type { Gateways } from '../gateways/index.ts';
 import { type Logger, logger } from '../logging/logger.ts';
 import type { LeaseWait } from '../reconcile/sole-writer.ts';
 import { type RuntimeEnvironment, readRuntimeEnvironment } from './environment.ts';
+import { createGateways } from './gateways.ts';
 
 /** What every handler is built from: tests and the simulator build one pointing at the local endpoint. */
 export interface HandlerDependencies {
@@ -34,78 +16,6 @@ export interface HandlerDependencies {
   logger?: Logger;
   /** How acting runs wait for the writer's lease; the defaults (sole-writer.ts) unless a test shortens them. */
   leaseWait?: Partial<LeaseWait>;
-}
-
-/** The real gateways for an environment; SDK clients are built here once and reused by every invocation. */
-export function createGateways(
-  environment: Pick<
-    RuntimeEnvironment,
-    'eventBusName' | 'trackerRuleName' | 'metricsNamespace' | 'leaseTableName'
-  >,
-  regions?: readonly string[],
-  accounts: Pick<PolicyConfig, 'accounts' | 'regions'> = { accounts: [] },
-): Gateways {
-  // One CloudWatch adapter on one client for both roles; without a namespace it only reads alarms.
-  const cloudWatch = new CloudWatchGateway({
-    client: createCloudWatchClient(),
-    ...(environment.metricsNamespace === undefined ? {} : { namespace: environment.metricsNamespace }),
-  });
-  return {
-    capacity: createAccountsGateway(accounts, regions),
-    alarms: cloudWatch,
-    events: new EventBridgeGateway({
-      client: createEventBridgeClient(),
-      busName: environment.eventBusName,
-      trackerRuleName: environment.trackerRuleName,
-    }),
-    // The lease table lives in the deploy region, like the bus and the tracker: one lease for every region.
-    lease: new DynamoDbLeaseGateway({
-      client: createDynamoDbClient(),
-      tableName: environment.leaseTableName,
-    }),
-    ...(environment.metricsNamespace === undefined ? {} : { metrics: cloudWatch }),
-  };
-}
-
-/**
- * EC2 in the function's own region, or in each region the config lists (one client per region, built once
- * per container): EC2 is regional, the service's events, alarms and tracker are not duplicated per region.
- * `ec2Client` builds the client of a region (the function's own when undefined); the simulator passes one
- * that reaches the local endpoint, so it wires regions exactly as production does. Each region's client is
- * paced to EC2's request limits on `clock` (the simulator's simulated one): EC2 throttles per region.
- */
-export function createCapacityGateway(
-  regions?: readonly string[],
-  ec2Client: (region?: string) => EC2Client = createEc2Client,
-  clock: Clock = systemClock,
-): CapacityGateway {
-  const regional = (region?: string) =>
-    new Ec2CapacityGateway({ client: ec2Client(region), pacer: new Ec2RequestPacer({ clock }) });
-  if (regions === undefined || regions.length === 0) return regional();
-  return new MultiRegionCapacityGateway(new Map(regions.map((region) => [region, regional(region)])));
-}
-
-/**
- * The hub's capacity gateway and one per spoke of the config's `accounts`: each spoke's EC2 clients (one per
- * region) sign with the credentials of its assumed spoke role. The one place spoke clients are made.
- */
-export function createAccountsGateway(
-  config: Pick<PolicyConfig, 'accounts' | 'regions'>,
-  regions?: readonly string[],
-): CapacityGateway {
-  const hub = createCapacityGateway(regions);
-  if (config.accounts.length === 0) return hub;
-  const sts = createStsClient();
-  return accountsCapacityGateway(config, hub, (access) => {
-    const credentials = assumeRoleCredentials(sts, access, 'odcr-reclaimer');
-    return createCapacityGateway(access.regions, (region) =>
-      createEc2ClientFrom({
-        ...SDK_CLIENT_SETTINGS,
-        credentials,
-        ...(region === undefined ? {} : { region }),
-      }),
-    );
-  });
 }
 
 /** Loads the policy config file named by ODCR_CONFIG_FILE, naming the variable in the error if it fails. */
@@ -137,7 +47,13 @@ export function productionDependencies(): HandlerDependencies {
     const config = loadPolicyConfig(environment);
     production = {
       config,
-      gateways: createGateways(environment, config.regions, config),
+      // Production's clients: the service's settings in AWS_REGION, EC2 paced on the real clock.
+      gateways: createGateways({
+        names: environment,
+        regions: config.regions,
+        accounts: config.accounts,
+        pacing: systemClock,
+      }),
       clock: systemClock,
       logger,
     };

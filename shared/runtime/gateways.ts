@@ -2,15 +2,18 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { Clock } from '../clock.ts';
+import type { PolicyConfig } from '../config/schema.ts';
+import { assumeRoleCredentials, type SpokeAccess, spokeAccesses } from '../gateways/accounts.ts';
 import { SDK_CLIENT_SETTINGS } from '../gateways/aws-call.ts';
+import { type CapacityRoute, RoutingCapacityGateway } from '../gateways/capacity-routing.ts';
 import { CloudWatchGateway } from '../gateways/cloudwatch.ts';
 import { type CapacityGateway, createEc2ClientFrom, Ec2CapacityGateway } from '../gateways/ec2-capacity.ts';
 import { Ec2RequestPacer } from '../gateways/ec2-pacer.ts';
 import { EventBridgeGateway } from '../gateways/eventbridge.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { DynamoDbLeaseGateway } from '../gateways/lease.ts';
-import { MultiRegionCapacityGateway } from '../gateways/multi-region.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 
 /** The resource names the gateways address: serverless.yml sets them in every function's environment. */
@@ -25,6 +28,12 @@ export type ServiceNames = Pick<
  */
 export interface ClientScope {
   region?: string;
+  /**
+   * The spoke account an EC2 client acts in (one of the config's `accounts`); absent for the hub, whose
+   * clients sign with the function's own credentials. A spoke's clients sign with its assumed role whatever
+   * the settings say.
+   */
+  account?: string;
 }
 
 /** What an SDK client is built with: where it connects, how it signs, how it retries. */
@@ -38,6 +47,13 @@ export interface GatewayWiring {
   names: ServiceNames;
   /** The config's `regions`: one EC2 client per region; the deploy region's alone when absent or empty. */
   regions?: readonly string[] | undefined;
+  /** The config's `accounts` (the spokes): EC2 clients per spoke and region, on its assumed role. */
+  accounts?: PolicyConfig['accounts'] | undefined;
+  /**
+   * A spoke's credentials; by default its role assumed with STS on the hub's own client, once per container
+   * and renewed before expiry. Only a test of an endpoint without STS replaces it.
+   */
+  spokeCredentials?: (access: SpokeAccess, sts: () => STSClient) => ClientSettings['credentials'];
   /** The settings of each client; production's are the service's retries and timeouts in AWS_REGION. */
   clientSettings?: (scope: ClientScope) => ClientSettings;
   /** How the event gateway waits between PutEvents attempts (a simulated clock's sleep in tests). */
@@ -50,6 +66,9 @@ export interface GatewayWiring {
 export function serviceClientSettings(scope: ClientScope): ClientSettings {
   return { ...SDK_CLIENT_SETTINGS, ...(scope.region === undefined ? {} : { region: scope.region }) };
 }
+
+/** The name of the hub's session in every spoke role it assumes (seen in the spoke's CloudTrail). */
+const SPOKE_SESSION_NAME = 'odcr-reclaimer';
 
 /**
  * The one way the service's gateways are built. One CloudWatch adapter on one client serves alarms and, with a
@@ -64,14 +83,7 @@ export function createGateways(wiring: GatewayWiring): Gateways {
     ...(names.metricsNamespace === undefined ? {} : { namespace: names.metricsNamespace }),
   });
   return {
-    capacity: createCapacityGateway(wiring.regions, (scope) => {
-      const client = createEc2ClientFrom(settings(scope));
-      const pacing = wiring.pacing;
-      return new Ec2CapacityGateway({
-        client,
-        ...(pacing === undefined ? {} : { pacer: new Ec2RequestPacer({ clock: pacing }) }),
-      });
-    }),
+    capacity: createCapacityGateway(wiring, settings),
     alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(own),
@@ -85,13 +97,53 @@ export function createGateways(wiring: GatewayWiring): Gateways {
 }
 
 /**
- * EC2 in the function's own region, or in each region the config lists (one client per region, built once
- * per container): EC2 is regional, the service's events, alarms and tracker are not duplicated per region.
+ * EC2 in each account (the hub and every spoke) and each of its regions, one client per route built once per
+ * container: EC2 is regional and each account's state is its own. The hub's routes are the config's regions
+ * (the function's own region when it lists none); a spoke's are its own `regions`, else the config's. Each
+ * client is paced to EC2's request limits, which EC2 applies per account and region.
  */
 function createCapacityGateway(
-  regions: readonly string[] | undefined,
-  regional: (scope: ClientScope) => CapacityGateway,
+  wiring: GatewayWiring,
+  settings: (scope: ClientScope) => ClientSettings,
 ): CapacityGateway {
-  if (regions === undefined || regions.length === 0) return regional({});
-  return new MultiRegionCapacityGateway(new Map(regions.map((region) => [region, regional({ region })])));
+  const regional = (scope: ClientScope, credentials?: ClientSettings['credentials']) => {
+    const client = createEc2ClientFrom({
+      ...settings(scope),
+      ...(credentials === undefined ? {} : { credentials }),
+    });
+    const pacing = wiring.pacing;
+    return new Ec2CapacityGateway({
+      client,
+      ...(pacing === undefined ? {} : { pacer: new Ec2RequestPacer({ clock: pacing }) }),
+    });
+  };
+  const routesIn = (regions: readonly string[] | undefined): (string | undefined)[] =>
+    regions === undefined || regions.length === 0 ? [undefined] : [...regions];
+  const routes: CapacityRoute[] = routesIn(wiring.regions).map((region) => ({
+    ...(region === undefined ? {} : { region }),
+    gateway: regional(region === undefined ? {} : { region }),
+  }));
+  const spokes = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
+  let sts: STSClient | undefined;
+  const hubSts = () => {
+    sts ??= new STSClient(settings({}));
+    return sts;
+  };
+  const spokeCredentials =
+    wiring.spokeCredentials ??
+    ((access: SpokeAccess, client: () => STSClient) =>
+      assumeRoleCredentials(client(), access, SPOKE_SESSION_NAME));
+  for (const access of spokes) {
+    const credentials = spokeCredentials(access, hubSts);
+    for (const region of routesIn(access.regions)) {
+      const inRegion = region === undefined ? {} : { region };
+      routes.push({
+        accountId: access.accountId,
+        ...inRegion,
+        gateway: regional({ account: access.accountId, ...inRegion }, credentials),
+      });
+    }
+  }
+  const [only] = routes;
+  return routes.length === 1 && only !== undefined ? only.gateway : new RoutingCapacityGateway(routes);
 }

@@ -218,10 +218,12 @@ async function pollUntilIdle(
     await reportOut;
   }
 
-  if (result.inFlight.length > 0) {
+  // An account or region that could not be read may hold changes in flight: the rule stays on until it answers.
+  const unread = gateways.capacity.unreachable?.().length ?? 0;
+  if (result.inFlight.length > 0 || unread > 0) {
     // Woken by EC2's event rather than the rule, or racing a run that disabled it: make sure the next minute runs.
     await gateways.events.enableTracker();
-    log.info('tracker stays enabled', { inFlight: result.inFlight.length });
+    log.info('tracker stays enabled', { inFlight: result.inFlight.length, unread });
     return result;
   }
   // A change requested after the describe above enables the rule before or after this disable: the second

@@ -21,7 +21,13 @@ import {
 } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { HandlerDependencies } from '#shared/runtime/container.ts';
-import { type ClientSettings, createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
+import {
+  type ClientScope,
+  type ClientSettings,
+  createGateways,
+  type GatewayWiring,
+  type ServiceNames,
+} from '#shared/runtime/gateways.ts';
 
 export const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
 /** serverless.yml's functions and triggers for the example config, on the default stage and region. */
@@ -78,14 +84,22 @@ export function localGateways(
     regions?: readonly string[] | undefined;
     /** Paces each region's EC2 calls on this clock, as production does (against a throttled endpoint). */
     pacing?: Clock;
+    /** The config's spokes: EC2 clients per spoke and region, as production wires them. */
+    accounts?: PolicyConfig['accounts'];
+    /** The endpoint of a scope's clients when it is not `url` (another account's endpoint, a dead region). */
+    urlFor?: (scope: ClientScope) => string | undefined;
+    spokeCredentials?: GatewayWiring['spokeCredentials'];
   } = {},
 ): LocalGateways {
   const gateways = createGateways({
     names: SERVICE_NAMES,
     regions: options.regions,
-    clientSettings: (scope) => localSdkConfig(url, options.maxAttempts, scope.region),
+    accounts: options.accounts,
+    clientSettings: (scope) =>
+      localSdkConfig(options.urlFor?.(scope) ?? url, options.maxAttempts, scope.region),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.pacing ? { pacing: options.pacing } : {}),
+    ...(options.spokeCredentials ? { spokeCredentials: options.spokeCredentials } : {}),
   });
   if (gateways.metrics === undefined) throw new Error('the gateways were built without metrics');
   return { ...gateways, metrics: gateways.metrics };

@@ -3,16 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { parseConfig } from '#shared/config/schema.ts';
 import { AwsCallError } from '#shared/errors/index.ts';
-import {
-  accountsCapacityGateway,
-  createEc2ClientFrom,
-  Ec2CapacityGateway,
-  type SpokeAccess,
-} from '#shared/gateways/index.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   type LocalService,
   lambdaContext,
+  localGateways,
   localSdkConfig,
   reservation,
   scheduledEvent,
@@ -76,28 +71,26 @@ describe('hub and spokes', () => {
       ],
     });
     const spokeUrl = spoke.url;
-    // The spoke clients as production makes them, with the credentials the STS seam would give: the spoke's
+    // The spoke clients as the factory makes them, with the credentials the STS seam would give: the spoke's
     // endpoint for the reachable account, and AssumeRole's refusal for the other.
-    const spokeGateway = (access: SpokeAccess) =>
-      new Ec2CapacityGateway({
-        client: createEc2ClientFrom({
-          ...localSdkConfig(spokeUrl, 1),
-          ...(access.accountId === DENIED
-            ? {
-                credentials: async () => {
-                  throw new AwsCallError(
-                    'sts',
-                    'AssumeRole',
-                    'AccessDenied',
-                    'sts:AssumeRole failed: AccessDenied',
-                  );
-                },
-              }
-            : {}),
-        }),
-      });
-    const capacity = accountsCapacityGateway(config, hub.gateways.capacity, spokeGateway);
-    const dependencies = { ...hub.dependencies, config, gateways: { ...hub.gateways, capacity } };
+    const gateways = localGateways(hub.aws.url, {
+      sleep: (ms) => hub?.aws.clock.sleep(ms) ?? Promise.resolve(),
+      maxAttempts: 1,
+      accounts: config.accounts,
+      urlFor: (scope) => (scope.account === undefined ? undefined : spokeUrl),
+      spokeCredentials: (access) =>
+        access.accountId === DENIED
+          ? async () => {
+              throw new AwsCallError(
+                'sts',
+                'AssumeRole',
+                'AccessDenied',
+                'sts:AssumeRole failed: AccessDenied',
+              );
+            }
+          : localSdkConfig(spokeUrl).credentials,
+    });
+    const dependencies = { ...hub.dependencies, config, gateways };
 
     const result: ReconcileResult = await createHandler(dependencies)(
       scheduledEvent(hub.aws),

@@ -9,10 +9,12 @@ import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
-import { alarmEvent, lambdaContext, scheduledEvent } from '../../support/local-service.ts';
+import type { TrackResult } from '#shared/tracker/track.ts';
+import { alarmEvent, lambdaContext, localGateways, scheduledEvent } from '../../support/local-service.ts';
 import {
   BEFORE_OPEN,
   LENT_OFF_HOURS,
@@ -95,6 +97,45 @@ describe('several regions', () => {
     const requests = tagCalls.filter((call) => !headsUp.includes(call));
     expect(requests.map((call) => call.region).sort()).toEqual([...SCALE_REGIONS].sort());
     expect(headsUp.map((call) => call.region).sort()).toEqual([...SCALE_REGIONS].sort());
+  });
+});
+
+describe('one region that cannot be read', () => {
+  it('costs only its own reservations: the others are reclaimed, the region is warned about and paged', async () => {
+    aws.setClock(BEFORE_OPEN);
+    const config = scaleConfig();
+    // eu-west-2's clients reach a port nothing listens on: every call of that region fails to connect.
+    const gateways = localGateways(aws.url, {
+      regions: config.regions,
+      sleep: (ms) => aws.clock.sleep(ms),
+      maxAttempts: 1,
+      urlFor: (scope) => (scope.region === 'eu-west-2' ? 'http://127.0.0.1:1' : undefined),
+    });
+    const result = (await createScheduleHandler({ ...dependencies(), gateways })(
+      scheduledEvent(aws, 'before-open'),
+      lambdaContext(),
+    )) as ReconcileResult;
+
+    const london = aws.admin.listReservations().reservations.filter((entry) => entry.region === 'eu-west-2');
+    const others = aws.admin.listReservations().reservations.filter((entry) => entry.region !== 'eu-west-2');
+    expect(london.length).toBeGreaterThan(0);
+    expect(others.every((entry) => entry.allocation?.target === 0)).toBe(true);
+    expect(london.every((entry) => entry.allocation?.target === LENT_OFF_HOURS)).toBe(true);
+    expect(result.outcomes).toHaveLength(others.length);
+    expect(result.warnings.some((warning) => warning.startsWith('region eu-west-2 could not be read'))).toBe(
+      true,
+    );
+    const paged = aws.admin.metrics().metrics.filter((metric) => metric.metricName === 'AccountsUnreachable');
+    expect(paged.map((metric) => metric.value)).toEqual([1]);
+
+    // The reachable regions' reclaims complete; the tracker keeps its rule on while a region is unread.
+    aws.advance(30 * 60);
+    const tracked = (await createTrackerHandler({ ...dependencies(), gateways })(
+      { ...scheduledEvent(aws, 'tracker'), source: 'aws.events' },
+      lambdaContext(),
+    )) as TrackResult;
+    expect(tracked.inFlight).toEqual([]);
+    expect(tracked.rule).toBe('enabled');
   });
 });
 

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '#shared/errors/index.ts';
 import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
@@ -20,7 +21,7 @@ describe('CloudWatchGateway', () => {
   });
 
   it('refuses metric calls without a namespace, naming METRICS_NAMESPACE, before any AWS call', async () => {
-    const alarmsOnly = new CloudWatchGateway();
+    const alarmsOnly = new CloudWatchGateway({ client: new CloudWatchClient({}) });
 
     await expect(alarmsOnly.put([])).rejects.toThrow(ConfigurationError);
     await expect(alarmsOnly.reclaimDurations(new Date(0), new Date(1))).rejects.toThrow('METRICS_NAMESPACE');
