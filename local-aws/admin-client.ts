@@ -17,9 +17,11 @@ import type {
   MetricFilter,
   MetricRecord,
   ReservationView,
+  RoleView,
   RuleView,
   SeededReservation,
   SeedReservation,
+  SeedRole,
   SeedRule,
   SeedState,
   SeedTable,
@@ -106,7 +108,9 @@ export class LocalAwsAdminClient {
     return this.call('POST', 'reservations', { reservations });
   }
 
-  reservations(filter: { region?: string; id?: string } = {}): Promise<{ reservations: ReservationView[] }> {
+  reservations(
+    filter: { region?: string; id?: string; accountId?: string } = {},
+  ): Promise<{ reservations: ReservationView[] }> {
     return this.call('GET', `reservations${queryString(filter)}`);
   }
 
@@ -136,8 +140,8 @@ export class LocalAwsAdminClient {
     return this.call('POST', 'alarms', request);
   }
 
-  alarms(): Promise<{ alarms: AlarmView[] }> {
-    return this.call('GET', 'alarms');
+  alarms(filter: { accountId?: string } = {}): Promise<{ alarms: AlarmView[] }> {
+    return this.call('GET', `alarms${queryString(filter)}`);
   }
 
   injectFault(request: FaultRequest): Promise<{ fault: FaultView }> {
@@ -164,16 +168,16 @@ export class LocalAwsAdminClient {
     return this.call('GET', `metrics${queryString(filter)}`);
   }
 
-  rules(): Promise<{ rules: RuleView[] }> {
-    return this.call('GET', 'rules');
+  rules(filter: { accountId?: string } = {}): Promise<{ rules: RuleView[] }> {
+    return this.call('GET', `rules${queryString(filter)}`);
   }
 
   putRule(rule: SeedRule): Promise<{ rule: RuleView }> {
     return this.call('POST', 'rules', rule);
   }
 
-  tables(): Promise<{ tables: TableView[] }> {
-    return this.call('GET', 'tables');
+  tables(filter: { accountId?: string } = {}): Promise<{ tables: TableView[] }> {
+    return this.call('GET', `tables${queryString(filter)}`);
   }
 
   createTable(table: SeedTable): Promise<{ table: TableView }> {
@@ -199,6 +203,15 @@ export class LocalAwsAdminClient {
 
   clearIam(): Promise<IamView> {
     return this.call('DELETE', 'iam');
+  }
+
+  /** Roles STS may issue sessions of (extension). */
+  roles(): Promise<{ roles: RoleView[] }> {
+    return this.call('GET', 'roles');
+  }
+
+  putRoles(roles: SeedRole[]): Promise<{ roles: RoleView[] }> {
+    return this.call('POST', 'roles', { roles });
   }
 
   reset(): Promise<Record<string, never>> {

@@ -26,8 +26,10 @@ const isoTime = z
   .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'expected an ISO time' });
 const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 const tags = z.record(z.string(), z.string());
+const accountId = z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' });
 
 const seedReservation = z.strictObject({
+  accountId: accountId.optional(),
   id: z.string().optional(),
   region: text.optional(),
   instanceType: text,
@@ -69,6 +71,7 @@ const alarmMetric = z.strictObject({
 }) satisfies z.ZodType<AlarmMetric>;
 
 const seedAlarm = z.strictObject({
+  accountId: accountId.optional(),
   name: text,
   state: alarmState,
   reason: z.string().optional(),
@@ -76,20 +79,51 @@ const seedAlarm = z.strictObject({
 }) satisfies z.ZodType<SeedAlarm & SetAlarmRequest>;
 
 const seedRule = z.strictObject({
+  accountId: accountId.optional(),
   name: text,
   state: z.enum(['ENABLED', 'DISABLED']),
   scheduleExpression: z.string().optional(),
   eventPattern: z.string().optional(),
   eventBusName: z.string().optional(),
   description: z.string().optional(),
+  targets: z.array(z.strictObject({ id: text, arn: text })).optional(),
 }) satisfies z.ZodType<SeedRule>;
 
 const seedTable = z.strictObject({
+  accountId: accountId.optional(),
   name: text,
   partitionKey: text,
   ttlAttribute: text.optional(),
   region: text.optional(),
 }) satisfies z.ZodType<SeedTable>;
+
+/**
+ * A role principals may assume (sts.ts): its trust policy given whole (`trustPolicy`, e.g. the spoke template's
+ * AssumeRolePolicyDocument with its intrinsics resolved) or as the spoke template's terms (`trustedPrincipals`
+ * and `externalId`), and the identity policies its sessions act with.
+ */
+const policyDocument = z.record(z.string(), z.unknown());
+const seedRole = z
+  .strictObject({
+    accountId,
+    name: z.string().regex(/^[\w+=,.@-]{1,64}$/, { error: 'expected a role name of 1-64 [\\w+=,.@-]' }),
+    trustPolicy: policyDocument.optional(),
+    trustedPrincipals: z.array(text).min(1).optional(),
+    externalId: z.string().min(2).max(1224).optional(),
+    policies: z.array(policyDocument).optional(),
+    maxSessionDuration: z.int().min(3600).max(43200).optional(),
+  })
+  .superRefine((role, context) => {
+    if ((role.trustPolicy === undefined) === (role.trustedPrincipals === undefined)) {
+      context.addIssue({ code: 'custom', message: 'give trustPolicy or trustedPrincipals, one of them' });
+    }
+    if (role.externalId !== undefined && role.trustPolicy !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'externalId goes with trustedPrincipals; a trustPolicy states its own',
+      });
+    }
+  });
 
 const seedState = z.strictObject({
   now: isoTime.optional(),
@@ -97,10 +131,11 @@ const seedState = z.strictObject({
   alarms: z.array(seedAlarm).optional(),
   rules: z.array(seedRule).optional(),
   tables: z.array(seedTable).optional(),
+  roles: z.array(seedRole).optional(),
 }) satisfies z.ZodType<SeedState>;
 
 const fault = z.strictObject({
-  service: z.enum(['ec2', 'cloudwatch', 'events', 'dynamodb']),
+  service: z.enum(['ec2', 'cloudwatch', 'events', 'dynamodb', 'sts', 'ram']),
   action: text.optional(),
   error: text.optional(),
   status: z.int().min(400).max(599).optional(),
@@ -154,6 +189,7 @@ const iam = z.strictObject({
       z.strictObject({
         name: text,
         accessKeyId: text,
+        accountId: accountId.optional(),
         // Each document is checked by the policy evaluator, which names the statement it cannot evaluate.
         policies: z.array(z.record(z.string(), z.unknown())),
       }),
@@ -172,15 +208,29 @@ export const ADMIN_BODIES = {
   seed: seedState,
   settings,
   iam,
+  roles: z.strictObject({ roles: z.array(seedRole) }),
 } as const;
 
 /** The query strings of the GET routes: each filter optional, an unknown one refused. */
 const filter = z.string().optional();
 export const ADMIN_QUERIES = {
-  reservations: z.strictObject({ region: filter, id: filter }),
-  calls: z.strictObject({ service: filter, action: filter, since: isoTime.optional() }),
-  events: z.strictObject({ source: filter, detailType: filter, since: isoTime.optional(), bus: filter }),
-  metrics: z.strictObject({ namespace: filter, metricName: filter }),
+  reservations: z.strictObject({ region: filter, id: filter, accountId: accountId.optional() }),
+  calls: z.strictObject({
+    service: filter,
+    action: filter,
+    since: isoTime.optional(),
+    accountId: accountId.optional(),
+  }),
+  events: z.strictObject({
+    source: filter,
+    detailType: filter,
+    since: isoTime.optional(),
+    bus: filter,
+    accountId: accountId.optional(),
+  }),
+  metrics: z.strictObject({ namespace: filter, metricName: filter, accountId: accountId.optional() }),
+  /** The routes that read one account's state: the hub's when absent. */
+  account: z.strictObject({ accountId: accountId.optional() }),
 } as const;
 
 export type AdminSettingsUpdate = Omit<Partial<LocalAwsSettings>, 'maxResults'> & {

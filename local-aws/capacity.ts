@@ -50,6 +50,8 @@ export interface Allocation {
 
 export interface SourceReservation {
   id: string;
+  /** The owning account (Describe's `ownerId`, also when another account sees it shared). */
+  ownerId: string;
   region: string;
   arn: string;
   instanceType: string;
@@ -93,6 +95,12 @@ export interface UpdateAllocationResult {
 }
 
 export interface CapacityDependencies {
+  /** The account whose reservations these are. */
+  accountId: string;
+  /** Seed of this account's generated ids. */
+  randomSeed: () => string;
+  /** Ids are unique across accounts, as EC2's are: whether another account holds this one. */
+  idTakenElsewhere: (id: string) => boolean;
   time: SimulatedTime;
   settings: () => LocalAwsSettings;
   emit: (event: Omit<EventRecord, 'time'> & { time?: string }) => void;
@@ -141,14 +149,14 @@ export class CapacityModel {
   private random: () => number;
 
   constructor(private readonly deps: CapacityDependencies) {
-    this.random = seededRandom(deps.settings().seed);
+    this.random = seededRandom(deps.randomSeed());
   }
 
   reset(): void {
     this.byRegion.clear();
     this.byId.clear();
     this.clientTokens.clear();
-    this.random = seededRandom(this.deps.settings().seed);
+    this.random = seededRandom(this.deps.randomSeed());
   }
 
   /** Entries of one region in creation order; Describe pages through this list by offset. */
@@ -169,6 +177,11 @@ export class CapacityModel {
       for (const entry of entries) if (entry.kind === 'source') all.push(entry.source);
     }
     return all;
+  }
+
+  /** Whether this account holds the id (a source or an interruptible reservation), in any region. */
+  holds(id: string): boolean {
+    return this.byId.has(id);
   }
 
   findSourceAnyRegion(id: string): SourceReservation | undefined {
@@ -193,7 +206,7 @@ export class CapacityModel {
     if (seed.id !== undefined && !CAPACITY_RESERVATION_ID.test(seed.id)) {
       throw new AwsServiceError('InvalidCapacityReservationId.Malformed', `Invalid id: "${seed.id}"`);
     }
-    if (seed.id !== undefined && this.byId.has(seed.id)) {
+    if (seed.id !== undefined && (this.byId.has(seed.id) || this.deps.idTakenElsewhere(seed.id))) {
       throw new AwsServiceError('InvalidParameterValue', `Reservation ${seed.id} already exists`);
     }
     if (ownerRunning > total) {
@@ -204,8 +217,9 @@ export class CapacityModel {
     const now = this.deps.time.nowMs();
     const source: SourceReservation = {
       id,
+      ownerId: this.deps.accountId,
       region,
-      arn: `arn:aws:ec2:${region}:${settings.accountId}:capacity-reservation/${id}`,
+      arn: `arn:aws:ec2:${region}:${this.deps.accountId}:capacity-reservation/${id}`,
       instanceType: seed.instanceType,
       availabilityZone: seed.availabilityZone,
       availabilityZoneId: zoneIdOf(seed.availabilityZone),
@@ -602,7 +616,7 @@ export class CapacityModel {
         bus: 'default',
         resources: [source.arn],
         region: source.region,
-        account: this.deps.settings().accountId,
+        account: this.deps.accountId,
       });
     }
     allocation.reclaimFrom = undefined;
@@ -642,7 +656,7 @@ export class CapacityModel {
     const id = this.newId('cr');
     const allocation: Allocation = {
       interruptibleId: id,
-      arn: `arn:aws:ec2:${source.region}:${this.deps.settings().accountId}:capacity-reservation/${id}`,
+      arn: `arn:aws:ec2:${source.region}:${this.deps.accountId}:capacity-reservation/${id}`,
       source,
       current: instanceCount,
       target: instanceCount,
@@ -673,7 +687,7 @@ export class CapacityModel {
   private newId(prefix: 'cr' | 'i'): string {
     for (;;) {
       const id = `${prefix}-${randomHex(this.random, 17)}`;
-      if (!this.byId.has(id)) return id;
+      if (!this.byId.has(id) && !this.deps.idTakenElsewhere(id)) return id;
     }
   }
 

@@ -5,6 +5,7 @@
  * legacy query code (`x-amzn-query-error`), as CloudWatch answers both.
  */
 import { z } from 'zod';
+import { type AccountState, type Alarm, metricKey } from './account.ts';
 import { AwsServiceError } from './errors.ts';
 import {
   type JsonErrorCodes,
@@ -15,7 +16,7 @@ import {
   timestamp,
 } from './json-rules.ts';
 import type { MetricRecord } from './types.ts';
-import { type Alarm, type LocalAwsWorld, metricKey } from './world.ts';
+import type { LocalAwsWorld } from './world.ts';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
@@ -122,16 +123,21 @@ function dimensionMap(list: readonly { Name: string; Value: string }[] | undefin
 
 // ---------------------------------------------------------------- the actions
 
-export function handleCloudWatch(world: LocalAwsWorld, action: string, body: Json): Json {
+export function handleCloudWatch(
+  world: LocalAwsWorld,
+  account: AccountState,
+  action: string,
+  body: Json,
+): Json {
   switch (action) {
     case 'DescribeAlarms':
-      return describeAlarms(world, body);
+      return describeAlarms(account, body);
     case 'PutMetricData':
-      return putMetricData(world, body);
+      return putMetricData(world, account, body);
     case 'GetMetricData':
-      return getMetricData(world, body);
+      return getMetricData(world, account, body);
     case 'SetAlarmState':
-      return setAlarmState(world, body);
+      return setAlarmState(world, account, body);
     default:
       throw new AwsServiceError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }
@@ -207,7 +213,7 @@ function metricAlarmView(alarm: Alarm): Json {
   };
 }
 
-function describeAlarms(world: LocalAwsWorld, body: Json): Json {
+function describeAlarms(account: AccountState, body: Json): Json {
   const input = parseJsonRequest(describeAlarmsSchema, body, CODES);
   const wantsMetricAlarms = input.AlarmTypes === undefined || input.AlarmTypes.includes('MetricAlarm');
   const maxRecords = input.MaxRecords ?? 50;
@@ -220,7 +226,7 @@ function describeAlarms(world: LocalAwsWorld, body: Json): Json {
   const family = input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined;
   const matching =
     wantsMetricAlarms && !family
-      ? [...world.alarms.values()].filter(
+      ? [...account.alarms.values()].filter(
           (alarm) =>
             (wanted.size === 0 || wanted.has(alarm.name)) &&
             (input.StateValue === undefined || alarm.state === input.StateValue) &&
@@ -263,9 +269,9 @@ const setAlarmStateSchema = z.object({
     .optional(),
 });
 
-function setAlarmState(world: LocalAwsWorld, body: Json): Json {
+function setAlarmState(world: LocalAwsWorld, account: AccountState, body: Json): Json {
   const input = parseJsonRequest(setAlarmStateSchema, body, CODES);
-  world.setAlarmStateFromApi(input.AlarmName, input.StateValue, input.StateReason);
+  world.setAlarmStateFromApi(account, input.AlarmName, input.StateValue, input.StateReason);
   return {};
 }
 
@@ -355,7 +361,7 @@ const putMetricDataSchema = z
     }
   });
 
-function putMetricData(world: LocalAwsWorld, body: Json): Json {
+function putMetricData(world: LocalAwsWorld, account: AccountState, body: Json): Json {
   const input = parseJsonRequest(putMetricDataSchema, body, CODES);
   const nowMs = world.nowMs();
   const datums = [
@@ -392,7 +398,7 @@ function putMetricData(world: LocalAwsWorld, body: Json): Json {
     return { record, timestampMs };
   });
   // Validated as a whole first: CloudWatch stores nothing of a rejected call.
-  for (const { record, timestampMs } of records) world.storeDatum(record, timestampMs);
+  for (const { record, timestampMs } of records) account.storeDatum(record, timestampMs);
   return {};
 }
 
@@ -607,7 +613,7 @@ function decodeCursor(token: string, queries: number): number[] {
   throw new AwsServiceError('InvalidNextToken', 'The NextToken is not valid for this request.');
 }
 
-function getMetricData(world: LocalAwsWorld, body: Json): Json {
+function getMetricData(world: LocalAwsWorld, account: AccountState, body: Json): Json {
   const input = parseJsonRequest(getMetricDataSchema, body, CODES);
   const nowMs = world.nowMs();
   const ascending = input.ScanBy === 'TimestampAscending';
@@ -626,7 +632,7 @@ function getMetricData(world: LocalAwsWorld, body: Json): Json {
       dimensionMap(stat.Metric.Dimensions),
     );
     const readable = periodReadable(startMs, nowMs, stat.Period);
-    for (const { record, timestampMs } of readable ? (world.datumsByMetric.get(key) ?? []) : []) {
+    for (const { record, timestampMs } of readable ? (account.datumsByMetric.get(key) ?? []) : []) {
       // A regular-resolution datum is stored at its minute; only StorageResolution 1 keeps the second.
       const storedMs = record.storageResolution === 1 ? timestampMs : floorTo(timestampMs, MINUTE_MS);
       if (storedMs < startMs || storedMs >= input.EndTime) continue;

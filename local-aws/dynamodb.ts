@@ -31,6 +31,8 @@ export interface LocalTable {
 }
 
 export interface SeedTable {
+  /** The table's account (extension): the hub's when absent. */
+  accountId?: string;
   name: string;
   partitionKey: string;
   ttlAttribute?: string;
@@ -78,6 +80,25 @@ function validation(message: string): AwsServiceError {
 
 function tableKey(region: string, name: string): string {
   return `${region}/${name}`;
+}
+
+/** The request members PutItem and DeleteItem share: the condition and what to return. */
+const CONDITIONAL_WRITE_MEMBERS = [
+  'ConditionExpression',
+  'ExpressionAttributeNames',
+  'ExpressionAttributeValues',
+  'ReturnValues',
+  'ReturnValuesOnConditionCheckFailure',
+] as const;
+
+/** Checks the condition on the stored item, then writes; answers the old item when `ReturnValues` asks for it. */
+function conditionalWrite(body: Json, table: LocalTable, key: string, write: () => void): Json {
+  const returnValues = enumMember(body, 'ReturnValues', ['NONE', 'ALL_OLD']);
+  const onFailure = enumMember(body, 'ReturnValuesOnConditionCheckFailure', ['ALL_OLD', 'NONE']);
+  const existing = table.items.get(key);
+  checkCondition(body, existing, onFailure === 'ALL_OLD');
+  write();
+  return returnValues === 'ALL_OLD' && existing !== undefined ? { Attributes: existing } : {};
 }
 
 /** The tables, regional as in DynamoDB. */
@@ -128,15 +149,7 @@ export class DynamoDbModel {
   }
 
   private putItem(body: Json, region: string): Json {
-    allowOnly(body, [
-      'TableName',
-      'Item',
-      'ConditionExpression',
-      'ExpressionAttributeNames',
-      'ExpressionAttributeValues',
-      'ReturnValues',
-      'ReturnValuesOnConditionCheckFailure',
-    ]);
+    allowOnly(body, ['TableName', 'Item', ...CONDITIONAL_WRITE_MEMBERS]);
     const table = this.table(body, region);
     if (body.Item === undefined || body.Item === null) throw notNull('item');
     const item = readItem(body.Item, 'Item');
@@ -144,24 +157,11 @@ export class DynamoDbModel {
     if (Buffer.byteLength(JSON.stringify(item)) > MAX_ITEM_BYTES) {
       throw validation('Item size has exceeded the maximum allowed size');
     }
-    const returnValues = enumMember(body, 'ReturnValues', ['NONE', 'ALL_OLD']);
-    const onFailure = enumMember(body, 'ReturnValuesOnConditionCheckFailure', ['ALL_OLD', 'NONE']);
-    const existing = table.items.get(key);
-    checkCondition(body, existing, onFailure === 'ALL_OLD');
-    table.items.set(key, item);
-    return returnValues === 'ALL_OLD' && existing !== undefined ? { Attributes: existing } : {};
+    return conditionalWrite(body, table, key, () => table.items.set(key, item));
   }
 
   private deleteItem(body: Json, region: string): Json {
-    allowOnly(body, [
-      'TableName',
-      'Key',
-      'ConditionExpression',
-      'ExpressionAttributeNames',
-      'ExpressionAttributeValues',
-      'ReturnValues',
-      'ReturnValuesOnConditionCheckFailure',
-    ]);
+    allowOnly(body, ['TableName', 'Key', ...CONDITIONAL_WRITE_MEMBERS]);
     const table = this.table(body, region);
     if (body.Key === undefined || body.Key === null) throw notNull('key');
     const keyItem = readItem(body.Key, 'Key');
@@ -169,12 +169,7 @@ export class DynamoDbModel {
       throw validation('The provided key element does not match the schema');
     }
     const key = keyOf(table, keyItem, 'key');
-    const returnValues = enumMember(body, 'ReturnValues', ['NONE', 'ALL_OLD']);
-    const onFailure = enumMember(body, 'ReturnValuesOnConditionCheckFailure', ['ALL_OLD', 'NONE']);
-    const existing = table.items.get(key);
-    checkCondition(body, existing, onFailure === 'ALL_OLD');
-    table.items.delete(key);
-    return returnValues === 'ALL_OLD' && existing !== undefined ? { Attributes: existing } : {};
+    return conditionalWrite(body, table, key, () => table.items.delete(key));
   }
 
   private table(body: Json, region: string): LocalTable {

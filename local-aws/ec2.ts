@@ -3,6 +3,7 @@
  * errors. Parses and validates the wire, then hands over to the capacity model.
  */
 
+import type { AccountState } from './account.ts';
 import {
   allocationAvailable,
   CAPACITY_RESERVATION_ID,
@@ -125,24 +126,32 @@ export function handleEc2(
   params: FormParams,
   region: string,
   requestId: string,
+  /** The account the request is served in: the hub's when absent. */
+  account: AccountState = world.account(),
 ): string {
   const tree = formTree(params);
   switch (action) {
     case 'DescribeCapacityReservations':
-      return describeCapacityReservations(world, parseDescribe(tree, world.settings), region, requestId);
+      return describeCapacityReservations(
+        world,
+        account,
+        parseDescribe(tree, world.settings),
+        region,
+        requestId,
+      );
     case 'CreateInterruptibleCapacityReservationAllocation':
-      return createAllocation(world, parseCreate(tree), region, requestId);
+      return createAllocation(account, parseCreate(tree), region, requestId);
     case 'UpdateInterruptibleCapacityReservationAllocation':
-      return updateAllocation(world, parseUpdate(tree), region, requestId);
+      return updateAllocation(account, parseUpdate(tree), region, requestId);
     case 'CreateTags':
-      return createTags(world, parseCreateTags(tree), region, requestId);
+      return createTags(account, parseCreateTags(tree), region, requestId);
     case 'DeleteTags':
-      return deleteTags(world, parseDeleteTags(tree), region, requestId);
+      return deleteTags(account, parseDeleteTags(tree), region, requestId);
   }
 }
 
-function sourceFor(world: LocalAwsWorld, id: string, region: string): SourceReservation {
-  const entry = world.capacity.find(id, region);
+function sourceFor(account: AccountState, id: string, region: string): SourceReservation {
+  const entry = account.capacity.find(id, region);
   if (!entry) throw notFound(id);
   if (entry.kind !== 'source') {
     throw new AwsServiceError(
@@ -154,7 +163,7 @@ function sourceFor(world: LocalAwsWorld, id: string, region: string): SourceRese
 }
 
 function createAllocation(
-  world: LocalAwsWorld,
+  account: AccountState,
   request: CreateRequest,
   region: string,
   requestId: string,
@@ -165,9 +174,9 @@ function createAllocation(
     for (const tag of spec.Tag ?? []) tags.set(tag.Key, tag.Value ?? '');
   }
   if (tags.size > MAX_TAGS_PER_RESOURCE) throw tagLimitExceeded();
-  const source = sourceFor(world, id, region);
+  const source = sourceFor(account, id, region);
   dryRunIfAsked(request.DryRun);
-  const result = world.capacity.createAllocation({
+  const result = account.capacity.createAllocation({
     source,
     instanceCount: request.InstanceCount,
     tags,
@@ -185,15 +194,15 @@ function createAllocation(
 }
 
 function updateAllocation(
-  world: LocalAwsWorld,
+  account: AccountState,
   request: UpdateRequest,
   region: string,
   requestId: string,
 ): string {
   const id = reservationId(request.CapacityReservationId);
-  const source = sourceFor(world, id, region);
+  const source = sourceFor(account, id, region);
   dryRunIfAsked(request.DryRun);
-  const result = world.capacity.updateAllocation({
+  const result = account.capacity.updateAllocation({
     source,
     targetInstanceCount: request.TargetInstanceCount,
     ...(request.ZeroSizePreference !== undefined ? { zeroSizePreference: request.ZeroSizePreference } : {}),
@@ -216,26 +225,26 @@ function tagLimitExceeded(): AwsServiceError {
 }
 
 function taggableResources(
-  world: LocalAwsWorld,
+  account: AccountState,
   ids: readonly string[],
   region: string,
 ): Array<Map<string, string>> {
   return ids.map((id) => {
     if (!id.startsWith('cr-')) throw new AwsServiceError('InvalidID', `The ID '${id}' is not valid`);
-    const entry = world.capacity.find(reservationId(id), region);
+    const entry = account.capacity.find(reservationId(id), region);
     if (!entry) throw notFound(id);
     return entry.kind === 'source' ? entry.source.tags : entry.allocation.tags;
   });
 }
 
 function createTags(
-  world: LocalAwsWorld,
+  account: AccountState,
   request: CreateTagsRequest,
   region: string,
   requestId: string,
 ): string {
   const pairs = request.Tag.map((tag): [string, string] => [tag.Key, tag.Value ?? '']);
-  const targets = taggableResources(world, request.ResourceId, region);
+  const targets = taggableResources(account, request.ResourceId, region);
   dryRunIfAsked(request.DryRun);
   for (const tags of targets) {
     const newKeys = new Set(pairs.map(([key]) => key).filter((key) => !tags.has(key)));
@@ -246,12 +255,12 @@ function createTags(
 }
 
 function deleteTags(
-  world: LocalAwsWorld,
+  account: AccountState,
   request: DeleteTagsRequest,
   region: string,
   requestId: string,
 ): string {
-  const targets = taggableResources(world, request.ResourceId, region);
+  const targets = taggableResources(account, request.ResourceId, region);
   dryRunIfAsked(request.DryRun);
   for (const tags of targets) {
     if (request.Tag === undefined) {
@@ -284,12 +293,12 @@ function globPattern(value: string): (candidate: string) => boolean {
 /** What each documented filter reads of a reservation; undefined: the reservation has no such value. */
 type FilterFacts = Record<Exclude<DescribeFilterName, `tag:${string}` | 'tag-key'>, string | undefined>;
 
-function entryFacts(entry: DescribeEntry, accountId: string): FilterFacts {
+function entryFacts(entry: DescribeEntry): FilterFacts {
   const source = entry.kind === 'source' ? entry.source : entry.allocation.source;
   const interruptible = entry.kind === 'interruptible';
   return {
     'instance-type': source.instanceType,
-    'owner-id': accountId,
+    'owner-id': source.ownerId,
     // The endpoint's reservations are all Linux/UNIX, default tenancy, unlimited, outside Outposts and
     // placement groups, as entryXml shows them.
     'instance-platform': 'Linux/UNIX',
@@ -318,11 +327,7 @@ function dateMatcher(value: string): (candidate: string) => boolean {
   return (candidate) => Date.parse(candidate) === ms;
 }
 
-function filterPredicate(
-  name: DescribeFilterName,
-  values: readonly string[],
-  accountId: string,
-): EntryPredicate {
+function filterPredicate(name: DescribeFilterName, values: readonly string[]): EntryPredicate {
   const isDate = name === 'start-date' || name === 'end-date';
   const matchers = values.map(isDate ? dateMatcher : globPattern);
   const any = (candidate: string | undefined): boolean =>
@@ -333,7 +338,7 @@ function filterPredicate(
   }
   if (name === 'tag-key') return (entry) => [...tagsOf(entry).keys()].some((key) => any(key));
   const fact = name as keyof FilterFacts;
-  return (entry) => any(entryFacts(entry, accountId)[fact]);
+  return (entry) => any(entryFacts(entry)[fact]);
 }
 
 /** The page cursor is an opaque offset into the region's creation-ordered list. */
@@ -349,14 +354,14 @@ function decodeToken(token: string): number {
 
 function describeCapacityReservations(
   world: LocalAwsWorld,
+  account: AccountState,
   request: DescribeRequest,
   region: string,
   requestId: string,
 ): string {
-  const accountId = world.settings.accountId;
   const ids = (request.CapacityReservationId ?? []).map(reservationId);
   const predicates = (request.Filter ?? []).map((filter) =>
-    filterPredicate(filter.Name as DescribeFilterName, filter.Value ?? [], accountId),
+    filterPredicate(filter.Name as DescribeFilterName, filter.Value ?? []),
   );
   const nextToken = request.NextToken;
   const offset = nextToken !== undefined && nextToken !== '' ? decodeToken(nextToken) : 0;
@@ -365,12 +370,12 @@ function describeCapacityReservations(
   let candidates: readonly DescribeEntry[];
   if (ids.length > 0) {
     candidates = ids.map((id) => {
-      const entry = world.capacity.find(id, region);
+      const entry = account.capacity.find(id, region);
       if (!entry) throw notFound(id);
       return entry;
     });
   } else {
-    candidates = world.capacity.entriesOf(region);
+    candidates = account.capacity.entriesOf(region);
   }
   const pageSize = request.MaxResults ?? world.settings.maxResults.default;
   let xml = '';
@@ -379,7 +384,7 @@ function describeCapacityReservations(
   for (; index < candidates.length && taken < pageSize; index++) {
     const entry = candidates[index]!;
     if (!predicates.every((matches) => matches(entry))) continue;
-    xml += entryXml(world, entry);
+    xml += entryXml(entry);
     taken++;
   }
   // Skip a trailing run of non-matching entries so the last page does not hand out an empty next page.
@@ -432,30 +437,42 @@ function staticParts(
   return parts;
 }
 
-function entryXml(world: LocalAwsWorld, entry: DescribeEntry): string {
-  const accountId = world.settings.accountId;
+/** The fixed parts of a reservation's item: before its counts and state (`head`), after them (`middle`). */
+function fixedParts(
+  id: string,
+  arn: string,
+  source: SourceReservation,
+  createdAtMs: number,
+  matchCriteria: 'open' | 'targeted',
+): { head: string; middle: string } {
+  return {
+    head:
+      element('capacityReservationId', id) +
+      element('ownerId', source.ownerId) +
+      element('capacityReservationArn', arn) +
+      element('availabilityZoneId', source.availabilityZoneId) +
+      element('instanceType', source.instanceType) +
+      element('instancePlatform', 'Linux/UNIX') +
+      element('availabilityZone', source.availabilityZone) +
+      element('tenancy', 'default'),
+    middle:
+      element('ebsOptimized', true) +
+      element('ephemeralStorage', false) +
+      element('startDate', iso(createdAtMs)) +
+      element('endDateType', 'unlimited') +
+      element('instanceMatchCriteria', matchCriteria) +
+      element('createDate', iso(createdAtMs)) +
+      element('reservationType', 'default'),
+  };
+}
+
+function entryXml(entry: DescribeEntry): string {
   if (entry.kind === 'source') {
     const { source } = entry;
     const allocation = source.allocation;
-    const { head, middle } = staticParts(source, () => ({
-      head:
-        element('capacityReservationId', source.id) +
-        element('ownerId', accountId) +
-        element('capacityReservationArn', source.arn) +
-        element('availabilityZoneId', source.availabilityZoneId) +
-        element('instanceType', source.instanceType) +
-        element('instancePlatform', 'Linux/UNIX') +
-        element('availabilityZone', source.availabilityZone) +
-        element('tenancy', 'default'),
-      middle:
-        element('ebsOptimized', true) +
-        element('ephemeralStorage', false) +
-        element('startDate', iso(source.createdAtMs)) +
-        element('endDateType', 'unlimited') +
-        element('instanceMatchCriteria', 'open') +
-        element('createDate', iso(source.createdAtMs)) +
-        element('reservationType', 'default'),
-    }));
+    const { head, middle } = staticParts(source, () =>
+      fixedParts(source.id, source.arn, source, source.createdAtMs, 'open'),
+    );
     return (
       '<item>' +
       head +
@@ -481,25 +498,9 @@ function entryXml(world: LocalAwsWorld, entry: DescribeEntry): string {
   const { allocation } = entry;
   const source = allocation.source;
   const cancelled = allocation.reservationState === 'cancelled';
-  const { head, middle } = staticParts(allocation, () => ({
-    head:
-      element('capacityReservationId', allocation.interruptibleId) +
-      element('ownerId', accountId) +
-      element('capacityReservationArn', allocation.arn) +
-      element('availabilityZoneId', source.availabilityZoneId) +
-      element('instanceType', source.instanceType) +
-      element('instancePlatform', 'Linux/UNIX') +
-      element('availabilityZone', source.availabilityZone) +
-      element('tenancy', 'default'),
-    middle:
-      element('ebsOptimized', true) +
-      element('ephemeralStorage', false) +
-      element('startDate', iso(allocation.createdAtMs)) +
-      element('endDateType', 'unlimited') +
-      element('instanceMatchCriteria', 'targeted') +
-      element('createDate', iso(allocation.createdAtMs)) +
-      element('reservationType', 'default'),
-  }));
+  const { head, middle } = staticParts(allocation, () =>
+    fixedParts(allocation.interruptibleId, allocation.arn, source, allocation.createdAtMs, 'targeted'),
+  );
   return (
     '<item>' +
     head +

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { AccountState } from './account.ts';
 import { AwsServiceError } from './errors.ts';
 import { type JsonErrorCodes, memberPath, parseJsonRequest, timestamp } from './json-rules.ts';
 import { busName, type LocalAwsWorld } from './world.ts';
@@ -15,16 +16,22 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function handleEventBridge(world: LocalAwsWorld, action: string, body: Json, region: string): Json {
+export function handleEventBridge(
+  world: LocalAwsWorld,
+  account: AccountState,
+  action: string,
+  body: Json,
+  region: string,
+): Json {
   switch (action) {
     case 'PutEvents':
-      return putEvents(world, body, region);
+      return putEvents(world, account, body, region);
     case 'EnableRule':
-      return setRuleState(world, body, 'ENABLED');
+      return setRuleState(world, account, body, 'ENABLED');
     case 'DisableRule':
-      return setRuleState(world, body, 'DISABLED');
+      return setRuleState(world, account, body, 'DISABLED');
     case 'DescribeRule':
-      return describeRule(world, body);
+      return describeRule(world, account, body);
     default:
       throw new AwsServiceError('UnknownOperationException', `The operation ${action} is not supported.`);
   }
@@ -127,7 +134,7 @@ function entryError(entry: PutEventsEntry): { code: string; message: string } | 
   return undefined;
 }
 
-function putEvents(world: LocalAwsWorld, body: Json, region: string): Json {
+function putEvents(world: LocalAwsWorld, account: AccountState, body: Json, region: string): Json {
   const { Entries: entries } = parseJsonRequest(putEventsSchema, body, CODES);
   if (entries.reduce((sum, entry) => sum + entryBytes(entry), 0) >= MAX_REQUEST_BYTES) {
     throw validation('Total size of the entries in the request is over the limit.');
@@ -151,7 +158,7 @@ function putEvents(world: LocalAwsWorld, body: Json, region: string): Json {
       bus: busName(entry.EventBusName),
       resources: entry.Resources ?? [],
       region,
-      account: world.settings.accountId,
+      account: account.id,
       id: eventId,
       ...(entry.Time !== undefined ? { time: new Date(entry.Time).toISOString() } : {}),
     });
@@ -160,9 +167,9 @@ function putEvents(world: LocalAwsWorld, body: Json, region: string): Json {
   return { FailedEntryCount: failed, Entries: results };
 }
 
-function findRule(world: LocalAwsWorld, body: Json) {
+function findRule(world: LocalAwsWorld, account: AccountState, body: Json) {
   const { Name: name, EventBusName: bus } = parseJsonRequest(ruleRequestSchema, body, CODES);
-  const rule = world.findRule(name, bus);
+  const rule = world.findRule(account, name, bus);
   if (!rule) {
     throw new AwsServiceError(
       'ResourceNotFoundException',
@@ -172,13 +179,18 @@ function findRule(world: LocalAwsWorld, body: Json) {
   return rule;
 }
 
-function setRuleState(world: LocalAwsWorld, body: Json, state: 'ENABLED' | 'DISABLED'): Json {
-  findRule(world, body).state = state;
+function setRuleState(
+  world: LocalAwsWorld,
+  account: AccountState,
+  body: Json,
+  state: 'ENABLED' | 'DISABLED',
+): Json {
+  findRule(world, account, body).state = state;
   return {};
 }
 
-function describeRule(world: LocalAwsWorld, body: Json): Json {
-  const view = world.ruleView(findRule(world, body));
+function describeRule(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+  const view = world.ruleView(findRule(world, account, body), account.id);
   return {
     Name: view.name,
     Arn: view.arn,

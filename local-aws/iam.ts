@@ -12,6 +12,7 @@
  * below is authorized as `<service>:<Action>` on `*`, so enforcement covers every service the endpoint serves.
  */
 import { createHash } from 'node:crypto';
+import type { AccountState } from './account.ts';
 import {
   type AuthorizationCheck,
   type Decision,
@@ -22,6 +23,7 @@ import {
   statementsOf,
   validatePolicies,
 } from './iam-policy.ts';
+import type { Caller } from './sts.ts';
 import type { LocalAwsWorld } from './world.ts';
 
 /** One role (or user) the endpoint knows: the access key id its requests are signed with, and its policies. */
@@ -29,6 +31,8 @@ export interface IamPrincipal {
   /** The role's name: logged with each call and shown in denial messages. */
   name: string;
   accessKeyId: string;
+  /** The principal's account: the endpoint's own (`settings.accountId`) when absent. */
+  accountId?: string;
   policies: PolicyDocument[];
 }
 
@@ -40,14 +44,14 @@ export interface IamRequest {
 
 export interface IamView {
   enforce: boolean;
-  principals: Array<{ name: string; accessKeyId: string; statements: number }>;
+  principals: Array<{ name: string; accessKeyId: string; accountId?: string; statements: number }>;
 }
 
 /** A request whose credentials are not known or whose principal may not do what it asks. */
 export class IamDenial extends Error {
   override readonly name = 'IamDenial';
   constructor(
-    readonly kind: 'unauthenticated' | 'denied',
+    readonly kind: 'unauthenticated' | 'denied' | 'expired',
     message: string,
     readonly principal?: string,
   ) {
@@ -58,18 +62,46 @@ export class IamDenial extends Error {
 /**
  * How each protocol answers: EC2 https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
  * (`UnauthorizedOperation` 403, `AuthFailure` 401); CloudWatch `AccessDenied` 403 and `InvalidClientTokenId`
- * 403 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html); EventBridge and
- * DynamoDB `AccessDeniedException` 400 and `UnrecognizedClientException` 400
- * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/CommonErrors.html).
+ * 403 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html); STS `AccessDenied`
+ * 403, `InvalidClientTokenId` 403, `ExpiredToken` 400
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html); EventBridge and DynamoDB
+ * `AccessDeniedException` 400 and `UnrecognizedClientException` 400
+ * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/CommonErrors.html); RAM
+ * `AccessDeniedException` 403 and `UnrecognizedClientException` 403 (REST-JSON). An expired session token is
+ * `ExpiredToken` on the query protocols and `ExpiredTokenException` 403 on the JSON ones (common errors).
  */
-const ANSWERS: Record<string, { denied: [string, number]; unauthenticated: [string, number] }> = {
-  ec2: { denied: ['UnauthorizedOperation', 403], unauthenticated: ['AuthFailure', 401] },
-  cloudwatch: { denied: ['AccessDenied', 403], unauthenticated: ['InvalidClientTokenId', 403] },
-  events: { denied: ['AccessDeniedException', 400], unauthenticated: ['UnrecognizedClientException', 400] },
+type Answer = [string, number];
+const ANSWERS: Record<string, { denied: Answer; unauthenticated: Answer; expired: Answer }> = {
+  ec2: {
+    denied: ['UnauthorizedOperation', 403],
+    unauthenticated: ['AuthFailure', 401],
+    expired: ['ExpiredToken', 400],
+  },
+  cloudwatch: {
+    denied: ['AccessDenied', 403],
+    unauthenticated: ['InvalidClientTokenId', 403],
+    expired: ['ExpiredToken', 403],
+  },
+  sts: {
+    denied: ['AccessDenied', 403],
+    unauthenticated: ['InvalidClientTokenId', 403],
+    expired: ['ExpiredToken', 400],
+  },
+  events: {
+    denied: ['AccessDeniedException', 400],
+    unauthenticated: ['UnrecognizedClientException', 400],
+    expired: ['ExpiredTokenException', 403],
+  },
+  ram: {
+    denied: ['AccessDeniedException', 403],
+    unauthenticated: ['UnrecognizedClientException', 403],
+    expired: ['ExpiredTokenException', 403],
+  },
 };
-const DEFAULT_ANSWER = {
-  denied: ['AccessDeniedException', 400] as [string, number],
-  unauthenticated: ['UnrecognizedClientException', 400] as [string, number],
+const DEFAULT_ANSWER: { denied: Answer; unauthenticated: Answer; expired: Answer } = {
+  denied: ['AccessDeniedException', 400],
+  unauthenticated: ['UnrecognizedClientException', 400],
+  expired: ['ExpiredTokenException', 400],
 };
 
 /** The error code and HTTP status a service answers a denial with. */
@@ -83,6 +115,7 @@ export const DENIAL_CODES: ReadonlySet<string> = new Set(
   [...Object.values(ANSWERS), DEFAULT_ANSWER].flatMap((answer) => [
     answer.denied[0],
     answer.unauthenticated[0],
+    answer.expired[0],
   ]),
 );
 
@@ -97,9 +130,10 @@ export function accessKeyIdFor(name: string): string {
   return `ASIA${digest.slice(0, 16)}`;
 }
 
-interface LoadedPrincipal {
+export interface LoadedPrincipal {
   name: string;
   accessKeyId: string;
+  accountId?: string;
   statements: PolicyStatement[];
 }
 
@@ -110,7 +144,8 @@ export interface AuthorizationInput {
   /** EC2: the form fields; JSON protocols: the parsed body. */
   params: Readonly<Record<string, unknown>>;
   region: string;
-  accessKeyId: string | undefined;
+  /** The account the request is served in (its credentials' account). */
+  accountId: string;
 }
 
 export class IamEnforcer {
@@ -135,6 +170,7 @@ export class IamEnforcer {
         next.set(principal.accessKeyId, {
           name: principal.name,
           accessKeyId: principal.accessKeyId,
+          ...(principal.accountId === undefined ? {} : { accountId: principal.accountId }),
           statements: statementsOf(principal.policies),
         });
       }
@@ -156,39 +192,47 @@ export class IamEnforcer {
       principals: [...this.principals.values()].map((principal) => ({
         name: principal.name,
         accessKeyId: principal.accessKeyId,
+        ...(principal.accountId === undefined ? {} : { accountId: principal.accountId }),
         statements: principal.statements.length,
       })),
     };
   }
 
-  /** The principal's name when enforcing; throws an `IamDenial` for unknown credentials or a denied check. */
-  authorize(world: LocalAwsWorld, input: AuthorizationInput): string | undefined {
-    if (!this.enforcing) return undefined;
-    const principal = input.accessKeyId === undefined ? undefined : this.principals.get(input.accessKeyId);
-    if (!principal) {
-      throw new IamDenial(
-        'unauthenticated',
-        input.service === 'ec2'
-          ? 'AWS was not able to validate the provided access credentials'
-          : 'The security token included in the request is invalid.',
-      );
-    }
-    const account = world.settings.accountId;
-    const principalArn = `arn:aws:iam::${account}:role/${principal.name}`;
+  /** A loaded principal, known by its access key id whether or not IAM is enforced. */
+  principal(accessKeyId: string | undefined): LoadedPrincipal | undefined {
+    return accessKeyId === undefined ? undefined : this.principals.get(accessKeyId);
+  }
+
+  /**
+   * Throws an `IamDenial` when enforcing and the caller has no policies (unknown credentials) or one of the
+   * request's checks is denied.
+   */
+  authorize(world: LocalAwsWorld, caller: Caller, input: AuthorizationInput): void {
+    if (!this.enforcing) return;
+    if (caller.statements === undefined) throw unauthenticated(input.service);
     const global: RequestContext = {
       'aws:RequestedRegion': input.region,
-      'aws:PrincipalArn': principalArn,
-      'aws:PrincipalAccount': account,
+      'aws:PrincipalArn': caller.principalArn,
+      'aws:PrincipalAccount': caller.accountId,
     };
     const checks = authorizationChecks(world, input).map((check) => ({
       ...check,
       context: { ...global, ...check.context },
     }));
-    const decision = evaluateAll(principal.statements, checks);
+    const decision = evaluateAll(caller.statements, checks);
     if (!decision.allowed)
-      throw new IamDenial('denied', denialMessage(input.service, principalArn, decision), principal.name);
-    return principal.name;
+      throw new IamDenial('denied', denialMessage(input.service, caller.arn, decision), caller.name);
   }
+}
+
+/** The denial of credentials the endpoint does not know. */
+export function unauthenticated(service: string): IamDenial {
+  return new IamDenial(
+    'unauthenticated',
+    service === 'ec2'
+      ? 'AWS was not able to validate the provided access credentials'
+      : 'The security token included in the request is invalid.',
+  );
 }
 
 function denialMessage(
@@ -265,19 +309,19 @@ interface Ec2Resource {
   sourceArn?: string;
 }
 
-function capacityReservation(world: LocalAwsWorld, id: string, region: string): Ec2Resource {
-  const entry = world.capacity.find(id, region);
+function capacityReservation(account: AccountState, id: string, region: string): Ec2Resource {
+  const entry = account.capacity.find(id, region);
   if (entry?.kind === 'source')
     return { arn: entry.source.arn, tags: entry.source.tags, sourceArn: entry.source.arn };
   if (entry?.kind === 'interruptible') {
     return { arn: entry.allocation.arn, tags: entry.allocation.tags, sourceArn: entry.allocation.source.arn };
   }
   // Unknown ids are still authorized (on their would-be ARN, without tags) before EC2 says NotFound.
-  return { arn: `arn:aws:ec2:${region}:${world.settings.accountId}:capacity-reservation/${id}` };
+  return { arn: `arn:aws:ec2:${region}:${account.id}:capacity-reservation/${id}` };
 }
 
 function ec2Checks(
-  world: LocalAwsWorld,
+  account: AccountState,
   action: string,
   params: Params,
   region: string,
@@ -288,7 +332,7 @@ function ec2Checks(
     case 'CreateInterruptibleCapacityReservationAllocation':
     case 'UpdateInterruptibleCapacityReservationAllocation': {
       const id = text(params.CapacityReservationId) ?? '';
-      const source = capacityReservation(world, id, region);
+      const source = capacityReservation(account, id, region);
       const checks: AuthorizationCheck[] = [
         {
           action: name,
@@ -314,7 +358,7 @@ function ec2Checks(
           // with ec2:CreateAction naming the create action.
           checks.push({
             action: 'ec2:CreateTags',
-            resource: `arn:aws:ec2:${region}:${world.settings.accountId}:capacity-reservation/*`,
+            resource: `arn:aws:ec2:${region}:${account.id}:capacity-reservation/*`,
             context: { ...base, ...requestTags, 'ec2:CreateAction': action },
           });
         }
@@ -325,7 +369,7 @@ function ec2Checks(
     case 'DeleteTags': {
       const requestTags = requestTagContext(tagPairs(params, ''));
       return indexed(params, 'ResourceId').map((id) => {
-        const resource = capacityReservation(world, id, region);
+        const resource = capacityReservation(account, id, region);
         return {
           action: name,
           resource: resource.arn,
@@ -340,14 +384,13 @@ function ec2Checks(
 }
 
 function cloudWatchChecks(
-  world: LocalAwsWorld,
+  account: AccountState,
   action: string,
   params: Params,
   region: string,
 ): AuthorizationCheck[] {
   const name = `cloudwatch:${action}`;
-  const alarmArn = (alarm: string): string =>
-    `arn:aws:cloudwatch:${region}:${world.settings.accountId}:alarm:${alarm}`;
+  const alarmArn = (alarm: string): string => `arn:aws:cloudwatch:${region}:${account.id}:alarm:${alarm}`;
   switch (action) {
     case 'DescribeAlarms': {
       const names = Array.isArray(params.AlarmNames)
@@ -375,13 +418,13 @@ function cloudWatchChecks(
 }
 
 function eventsChecks(
-  world: LocalAwsWorld,
+  account: AccountState,
   action: string,
   params: Params,
   region: string,
 ): AuthorizationCheck[] {
   const name = `events:${action}`;
-  const prefix = `arn:aws:events:${region}:${world.settings.accountId}`;
+  const prefix = `arn:aws:events:${region}:${account.id}`;
   const busArn = (bus: string | undefined): string =>
     bus?.startsWith('arn:') ? bus : `${prefix}:event-bus/${bus ?? 'default'}`;
   switch (action) {
@@ -417,7 +460,7 @@ function eventsChecks(
 }
 
 function dynamoDbChecks(
-  world: LocalAwsWorld,
+  account: AccountState,
   action: string,
   params: Params,
   region: string,
@@ -428,22 +471,26 @@ function dynamoDbChecks(
       ? '*'
       : table.startsWith('arn:')
         ? table
-        : `arn:aws:dynamodb:${region}:${world.settings.accountId}:table/${table}`;
+        : `arn:aws:dynamodb:${region}:${account.id}:table/${table}`;
   return [{ action: `dynamodb:${action}`, resource, context: {} }];
 }
 
 /** The checks IAM makes for one request; every one must be allowed. */
 export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationInput): AuthorizationCheck[] {
   const { service, action, params, region } = input;
+  const account = world.account(input.accountId);
   switch (service) {
     case 'ec2':
-      return ec2Checks(world, action, params, region);
+      return ec2Checks(account, action, params, region);
     case 'cloudwatch':
-      return cloudWatchChecks(world, action, params, region);
+      return cloudWatchChecks(account, action, params, region);
     case 'events':
-      return eventsChecks(world, action, params, region);
+      return eventsChecks(account, action, params, region);
     case 'dynamodb':
-      return dynamoDbChecks(world, action, params, region);
+      return dynamoDbChecks(account, action, params, region);
+    case 'sts':
+      // AssumeRole is authorized on the role; the role's trust policy is the other half (sts.ts).
+      return [{ action: `sts:${action}`, resource: text(params.RoleArn) ?? '*', context: {} }];
     default:
       return [{ action: `${service}:${action}`, resource: '*', context: {} }];
   }

@@ -15,7 +15,8 @@ import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
 import { AdminRequestError, AwsServiceError } from './errors.ts';
 import { EVENTS_TARGET_PREFIX, handleEventBridge } from './eventbridge.ts';
 import { accessKeyFromAuthorization, denialAnswer, IamDenial, type IamRequest } from './iam.ts';
-import type { CallRecord, LocalAwsSettings, SeedState, ServiceName } from './types.ts';
+import { type Caller, STS_ACTIONS, stsErrorXml } from './sts.ts';
+import type { CallRecord, LocalAwsSettings, SeedRole, SeedState, ServiceName } from './types.ts';
 import { defaultSettings, LocalAwsWorld } from './world.ts';
 
 export type { LocalAwsSettings, SeedState } from './types.ts';
@@ -78,6 +79,24 @@ export interface LocalAws {
 export function regionFromAuthorization(header: string | undefined): string | undefined {
   if (!header) return undefined;
   return /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/.exec(header)?.[1];
+}
+
+/** The signing name of the SigV4 credential scope (`ec2`, `sts`, `ram`, ...). */
+export function scopeServiceFromAuthorization(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(header)?.[1];
+}
+
+/**
+ * Which service a request is for: the JSON protocols say it in `X-Amz-Target`; EC2 and STS share the form
+ * protocol and RAM has none, so those are told apart by the signing name of the credential scope.
+ */
+function serviceOf(target: string | undefined, signingName: string | undefined): ServiceName | 'unknown' {
+  if (target === undefined) return signingName === 'sts' ? 'sts' : signingName === 'ram' ? 'ram' : 'ec2';
+  if (target.startsWith(CLOUDWATCH_TARGET_PREFIX)) return 'cloudwatch';
+  if (target.startsWith(EVENTS_TARGET_PREFIX)) return 'events';
+  if (target.startsWith(DYNAMODB_TARGET_PREFIX)) return 'dynamodb';
+  return 'unknown';
 }
 
 class BodyTooLargeError extends Error {
@@ -184,44 +203,44 @@ export class LocalAwsServer {
   private async handleAws(request: AwsRequest, requestId: string): Promise<Reply> {
     const world = this.world;
     const atMs = world.nowMs();
-    const region = regionFromAuthorization(request.headers.authorization) ?? world.settings.defaultRegion;
+    const authorization = request.headers.authorization;
+    const region = regionFromAuthorization(authorization) ?? world.settings.defaultRegion;
     const targetText = request.headers['x-amz-target'];
-    const service: ServiceName | 'unknown' =
-      targetText === undefined
-        ? 'ec2'
-        : targetText.startsWith(CLOUDWATCH_TARGET_PREFIX)
-          ? 'cloudwatch'
-          : targetText.startsWith(EVENTS_TARGET_PREFIX)
-            ? 'events'
-            : targetText.startsWith(DYNAMODB_TARGET_PREFIX)
-              ? 'dynamodb'
-              : 'unknown';
+    const service = serviceOf(targetText, scopeServiceFromAuthorization(authorization));
     let action = targetText === undefined ? '' : targetText.slice(targetText.indexOf('.') + 1);
     let params: unknown = {};
     let principal: string | undefined;
+    let caller: Caller | undefined;
     const encoding = request.headers['content-encoding'];
-    const accessKeyId = accessKeyFromAuthorization(request.headers.authorization);
+    const accessKeyId = accessKeyFromAuthorization(authorization);
     const log = (outcome: string, denial?: string): void =>
       world.recordCall({
         atMs,
         service,
         action: action || '(none)',
         region,
+        ...(caller !== undefined ? { account: caller.accountId } : {}),
         params,
         outcome,
         ...(encoding !== undefined ? { contentEncoding: encoding } : {}),
         ...(principal !== undefined ? { principal } : {}),
         ...(denial !== undefined ? { denial } : {}),
       });
+    // Every request is served in the account its credentials belong to (an STS session's is the role's).
+    const identify = (): Caller => {
+      caller = world.identify(service, accessKeyId, request.headers['x-amz-security-token']);
+      principal = caller.name;
+      return caller;
+    };
     // Authorization comes after parsing (it needs the action and its parameters) and before any fault or
     // effect: a denied call changes nothing, and DryRun answers UnauthorizedOperation before DryRunOperation.
-    const authorize = (): void => {
-      principal = world.iam.authorize(world, {
+    const authorize = (who: Caller): void => {
+      world.iam.authorize(world, who, {
         service,
         action,
         params: params as Record<string, unknown>,
         region,
-        accessKeyId,
+        accountId: who.accountId,
       });
     };
     const readRaw = async (): Promise<Buffer> => {
@@ -262,12 +281,12 @@ export class LocalAwsServer {
         );
       }
       const text = raw.toString('utf8');
-      if (service === 'ec2') {
+      if (service === 'ec2' || service === 'sts') {
         const contentType = String(request.headers['content-type'] ?? '');
         if (!contentType.includes('application/x-www-form-urlencoded')) {
           throw new AwsServiceError(
             'MalformedQueryString',
-            `EC2 requests are form-encoded (application/x-www-form-urlencoded), got '${contentType || 'none'}'`,
+            `${service === 'ec2' ? 'EC2' : 'STS'} requests are form-encoded (application/x-www-form-urlencoded), got '${contentType || 'none'}'`,
           );
         }
         const form = parseForm(text);
@@ -277,27 +296,48 @@ export class LocalAwsServer {
         params = Object.fromEntries(form);
         if (action === '')
           throw new AwsServiceError('MissingAction', 'The request must contain the parameter Action');
+        if (service === 'sts') {
+          if (!(STS_ACTIONS as readonly string[]).includes(action)) {
+            throw new AwsServiceError(
+              'InvalidAction',
+              `Could not find operation ${action} for version 2011-06-15`,
+            );
+          }
+          const who = identify();
+          // "No permissions are required to perform this operation" (API_GetCallerIdentity.html).
+          if (action !== 'GetCallerIdentity') authorize(who);
+          await this.applyFault('sts', action);
+          const body = world.sts.handle(who, action, form, {
+            nowMs: world.nowMs(),
+            region,
+            seed: world.settings.seed,
+            requestId,
+          });
+          log('ok');
+          return { status: 200, headers: { 'content-type': 'text/xml' }, body };
+        }
         if (!isEc2Action(action)) {
           throw new AwsServiceError(
             'InvalidAction',
             `The action ${action} is not valid for this web service.`,
           );
         }
-        // Every request costs a token, denied ones too: throttling is EC2's front door.
+        const who = identify();
+        // Every request costs a token, denied ones too: throttling is EC2's front door, per account and region.
         world.ec2Throttle.admit({
-          account: world.settings.accountId,
+          account: who.accountId,
           region,
           action,
           nowMs: world.nowMs(),
           scale: world.settings.requestRateScale,
         });
-        authorize();
+        authorize(who);
         await this.applyFault('ec2', action);
-        const body = handleEc2(world, action, form, region, requestId);
+        const body = handleEc2(world, action, form, region, requestId, world.account(who.accountId));
         log('ok');
         return { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body };
       }
-      if (service === 'unknown') {
+      if (service === 'unknown' || service === 'ram') {
         throw new AwsServiceError('UnknownOperationException', `Unknown X-Amz-Target '${targetText}'`);
       }
       let body: unknown;
@@ -310,15 +350,17 @@ export class LocalAwsServer {
         throw new AwsServiceError('SerializationException', 'The request body must be a JSON object');
       }
       params = body;
-      authorize();
+      const who = identify();
+      authorize(who);
       await this.applyFault(service, action);
       const input = body as Record<string, unknown>;
+      const account = world.account(who.accountId);
       const answer =
         service === 'cloudwatch'
-          ? handleCloudWatch(world, action, input)
+          ? handleCloudWatch(world, account, action, input)
           : service === 'dynamodb'
-            ? world.dynamoDb.handle(action, input, region)
-            : handleEventBridge(world, action, input, region);
+            ? account.dynamoDb.handle(action, input, region)
+            : handleEventBridge(world, account, action, input, region);
       log('ok');
       return json(
         200,
@@ -335,7 +377,7 @@ export class LocalAwsServer {
         );
       }
       if (error instanceof IamDenial) {
-        principal = error.principal;
+        principal = error.principal ?? principal;
         const { code, status } = denialAnswer(service, error);
         log(code, error.message);
         return this.awsError(service, new AwsServiceError(code, error.message, status), requestId);
@@ -360,6 +402,13 @@ export class LocalAwsServer {
   }
 
   private awsError(service: ServiceName | 'unknown', error: AwsServiceError, requestId: string): Reply {
+    if (service === 'sts') {
+      return {
+        status: error.status,
+        headers: { 'content-type': 'text/xml' },
+        body: stsErrorXml(error.code, error.message, error.status, requestId),
+      };
+    }
     if (service === 'ec2') {
       return {
         status: error.status,
@@ -421,7 +470,7 @@ export class LocalAwsServer {
         case 'POST /_local/clock':
           return json(200, world.setClock(parseAdminBody(ADMIN_BODIES.clock, body)));
         case 'GET /_local/alarms':
-          return json(200, world.alarmList());
+          return json(200, world.alarmList(parseAdminBody(ADMIN_QUERIES.account, query)));
         case 'POST /_local/alarms':
           return json(200, world.setAlarm(parseAdminBody(ADMIN_BODIES.alarm, body)));
         case 'GET /_local/faults':
@@ -437,11 +486,15 @@ export class LocalAwsServer {
         case 'GET /_local/metrics':
           return json(200, world.metrics(parseAdminBody(ADMIN_QUERIES.metrics, query)));
         case 'GET /_local/rules':
-          return json(200, world.ruleList());
+          return json(200, world.ruleList(parseAdminBody(ADMIN_QUERIES.account, query)));
         case 'POST /_local/rules':
           return json(200, world.putRule(parseAdminBody(ADMIN_BODIES.rule, body)));
         case 'GET /_local/tables':
-          return json(200, world.tableList());
+          return json(200, world.tableList(parseAdminBody(ADMIN_QUERIES.account, query)));
+        case 'GET /_local/roles':
+          return json(200, world.roleList());
+        case 'POST /_local/roles':
+          return json(200, world.putRoles(parseAdminBody(ADMIN_BODIES.roles, body) as { roles: SeedRole[] }));
         case 'POST /_local/tables':
           return json(200, world.createTable(parseAdminBody(ADMIN_BODIES.table, body)));
         case 'POST /_local/seed':

@@ -10,10 +10,12 @@ export type ZeroSizePreference = 'retain' | 'default';
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 import type { SeedTable } from './dynamodb.ts';
+import type { SeedRole } from './sts.ts';
 
 export type { SeedTable, TableView } from './dynamodb.ts';
+export type { RoleView, SeedRole } from './sts.ts';
 
-export type ServiceName = 'ec2' | 'cloudwatch' | 'events' | 'dynamodb';
+export type ServiceName = 'ec2' | 'cloudwatch' | 'events' | 'dynamodb' | 'sts' | 'ram';
 
 export type UpdateWhileUpdating = 'reject' | 'retarget';
 
@@ -59,6 +61,8 @@ export interface SeedInterruptible {
 }
 
 export interface SeedReservation {
+  /** The owning account (extension): the hub's (`settings.accountId`) when absent. */
+  accountId?: string;
   id?: string;
   /** Defaults to the availability zone's region, else the endpoint's default region. */
   region?: string;
@@ -75,6 +79,8 @@ export interface SeedReservation {
 }
 
 export interface SeedAlarm {
+  /** The alarm's account (extension): the hub's when absent. */
+  accountId?: string;
   name: string;
   state: AlarmState;
   reason?: string;
@@ -111,12 +117,16 @@ export interface AlarmMetric {
 }
 
 export interface SeedRule {
+  /** The rule's account (extension): the hub's when absent. */
+  accountId?: string;
   name: string;
   state: 'ENABLED' | 'DISABLED';
   scheduleExpression?: string;
   eventPattern?: string;
   eventBusName?: string;
   description?: string;
+  /** Where matched events go (extension; an existing rule keeps its targets when absent). */
+  targets?: Array<{ id: string; arn: string }>;
 }
 
 /** Everything `--state <file>`, `startLocalAws({ seed })` and `POST /_local/seed` accept. */
@@ -128,6 +138,8 @@ export interface SeedState {
   rules?: SeedRule[];
   /** DynamoDB tables (extension): the writer's lease table. */
   tables?: SeedTable[];
+  /** Roles principals may assume with STS (extension, sts.ts). */
+  roles?: SeedRole[];
 }
 
 export interface SeededReservation {
@@ -145,6 +157,8 @@ export interface SetClockRequest {
 }
 
 export interface SetAlarmRequest {
+  /** The alarm's account (extension): the hub's when absent. */
+  accountId?: string;
   name: string;
   state: AlarmState;
   reason?: string;
@@ -195,6 +209,8 @@ export interface CallRecord {
   service: ServiceName | 'unknown';
   action: string;
   region: string;
+  /** The account the request's credentials belong to (extension). */
+  account?: string;
   /** EC2: the form fields without Action/Version (strings); JSON protocols: the parsed body. */
   params: unknown;
   /** `ok` or the error code. */
@@ -208,6 +224,7 @@ export interface CallRecord {
 }
 
 export interface CallFilter {
+  accountId?: string;
   service?: string;
   action?: string;
   since?: string;
@@ -226,6 +243,8 @@ export interface EventRecord {
 }
 
 export interface EventFilter {
+  /** The account whose bus the event is on. */
+  accountId?: string;
   source?: string;
   detailType?: string;
   since?: string;
@@ -247,11 +266,15 @@ export interface MetricRecord {
 }
 
 export interface MetricFilter {
+  /** The hub's when absent. */
+  accountId?: string;
   namespace?: string;
   metricName?: string;
 }
 
 export interface RuleView {
+  /** The rule's targets (extension), when it has any. */
+  targets?: Array<{ id: string; arn: string }>;
   name: string;
   arn: string;
   state: 'ENABLED' | 'DISABLED';

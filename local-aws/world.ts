@@ -4,13 +4,15 @@
  * (the `/_local/` routes are a thin JSON layer over them), answering exactly the admin API's shapes.
  */
 
+import { AccountState, type Alarm, type Rule, type StoredDatum } from './account.ts';
 import type { AdminSettingsUpdate } from './admin-schemas.ts';
-import { CapacityModel } from './capacity.ts';
-import { DynamoDbModel, type SeedTable, type TableView } from './dynamodb.ts';
+import type { CapacityModel } from './capacity.ts';
+import type { DynamoDbModel, SeedTable, TableView } from './dynamodb.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
-import { IamEnforcer, type IamRequest, type IamView } from './iam.ts';
+import { IamDenial, IamEnforcer, type IamRequest, type IamView, unauthenticated } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
+import { type Caller, type RoleView, type SeedRole, StsModel } from './sts.ts';
 import { Ec2RequestThrottle } from './throttle.ts';
 import type {
   AlarmMetric,
@@ -38,8 +40,11 @@ import type {
   SetClockRequest,
 } from './types.ts';
 
+export type { Alarm, Rule, StoredDatum } from './account.ts';
+export { metricKey } from './account.ts';
+
 const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-const SERVICES: readonly ServiceName[] = ['ec2', 'cloudwatch', 'events', 'dynamodb'];
+const SERVICES: readonly ServiceName[] = ['ec2', 'cloudwatch', 'events', 'dynamodb', 'sts', 'ram'];
 
 export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): LocalAwsSettings {
   const roundedNow = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
@@ -57,17 +62,6 @@ export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): Loca
     requestRateScale: 0,
     ...overrides,
   };
-}
-
-export interface Alarm {
-  name: string;
-  arn: string;
-  state: AlarmState;
-  reason: string;
-  updatedAtMs: number;
-  /** When the alarm was created (AlarmConfigurationUpdatedTimestamp). */
-  configuredAtMs: number;
-  metric: Required<Omit<AlarmMetric, 'description'>> & { description?: string };
 }
 
 /** A metric alarm's configuration with the defaults filled in. */
@@ -88,26 +82,13 @@ function alarmMetric(name: string, metric: AlarmMetric = {}): Alarm['metric'] {
   };
 }
 
-export interface Rule {
-  name: string;
-  state: 'ENABLED' | 'DISABLED';
-  eventBusName: string;
-  scheduleExpression?: string;
-  eventPattern?: string;
-  description?: string;
-}
-
-/** A stored datum, indexed by metric identity for GetMetricData. */
-export interface StoredDatum {
-  record: MetricRecord;
-  timestampMs: number;
-}
-
 export interface StoredCall {
   atMs: number;
   service: CallRecord['service'];
   action: string;
   region: string;
+  /** The account the request's credentials belong to. */
+  account?: string;
   params: unknown;
   outcome: string;
   contentEncoding?: string;
@@ -123,14 +104,6 @@ interface StoredEvent {
 export interface TakenFault {
   error?: { code: string; status: number };
   latencyMs: number;
-}
-
-export function metricKey(namespace: string, metricName: string, dimensions: Record<string, string>): string {
-  const dims = Object.keys(dimensions)
-    .sort()
-    .map((name) => `${name}=${dimensions[name]}`)
-    .join(',');
-  return `${namespace}\u0000${metricName}\u0000${dims}`;
 }
 
 function parseTime(name: string, value: string | undefined): number | undefined {
@@ -155,16 +128,16 @@ export function busName(nameOrArn: string | undefined): string {
 export class LocalAwsWorld {
   settings: LocalAwsSettings;
   readonly time: SimulatedTime;
-  readonly capacity: CapacityModel;
-  readonly alarms = new Map<string, Alarm>();
-  readonly rules = new Map<string, Rule>();
-  readonly dynamoDb = new DynamoDbModel(() => this.settings.defaultRegion);
-  readonly datumsByMetric = new Map<string, StoredDatum[]>();
+  /** Each account's own state, created when first named (the hub's, `settings.accountId`, at once). */
+  private readonly accountStates = new Map<string, AccountState>();
+  /** The hub's account: the one requests with unrecognized credentials and admin calls without an account serve. */
+  readonly hubAccountId: string;
   /** IAM enforcement: off (any credentials pass) until principals are loaded. */
   readonly iam = new IamEnforcer();
+  /** Roles other accounts' principals may assume, and the sessions STS issued (sts.ts). */
+  readonly sts = new StsModel();
   /** EC2's token buckets, used while `settings.requestRateScale` is above 0. */
   readonly ec2Throttle = new Ec2RequestThrottle();
-  private readonly datums: StoredDatum[] = [];
   private readonly eventLog: StoredEvent[] = [];
   private readonly callLog: StoredCall[] = [];
   private faultList: FaultView[] = [];
@@ -177,11 +150,64 @@ export class LocalAwsWorld {
     if (Number.isNaN(startMs))
       throw new AdminRequestError('InvalidParameterValue', `bad start time ${settings.start}`);
     this.time = new SimulatedTime(startMs, settings.speed);
-    this.capacity = new CapacityModel({
-      time: this.time,
-      settings: () => this.settings,
-      emit: (event) => this.recordEvent(event),
-    });
+    this.hubAccountId = settings.accountId;
+    this.account(this.hubAccountId);
+  }
+
+  /** An account's state; any well-formed account id names one (created empty when first used). */
+  account(accountId: string = this.hubAccountId): AccountState {
+    let state = this.accountStates.get(accountId);
+    if (state === undefined) {
+      if (!/^\d{12}$/.test(accountId)) {
+        throw new AdminRequestError('InvalidParameterValue', `accountId must be 12 digits, not ${accountId}`);
+      }
+      const hub = accountId === this.hubAccountId;
+      state = new AccountState(accountId, {
+        time: this.time,
+        settings: () => this.settings,
+        // The hub keeps the plain seed, so its ids are those of a single-account endpoint.
+        randomSeed: () => (hub ? this.settings.seed : `${this.settings.seed}/${accountId}`),
+        idTakenElsewhere: (id) =>
+          [...this.accountStates.values()].some(
+            (other) => other.id !== accountId && other.capacity.holds(id),
+          ),
+        emit: (event) => this.recordEvent(event),
+        defaultRegion: () => this.settings.defaultRegion,
+      });
+      this.accountStates.set(accountId, state);
+    }
+    return state;
+  }
+
+  /** Every account that holds state, the hub first. */
+  accounts(): AccountState[] {
+    return [...this.accountStates.values()];
+  }
+
+  /** The hub's reservations (an account's own: `account(id).capacity`). */
+  get capacity(): CapacityModel {
+    return this.account().capacity;
+  }
+
+  get alarms(): Map<string, Alarm> {
+    return this.account().alarms;
+  }
+
+  get rules(): Map<string, Rule> {
+    return this.account().rules;
+  }
+
+  get dynamoDb(): DynamoDbModel {
+    return this.account().dynamoDb;
+  }
+
+  get datumsByMetric(): Map<string, StoredDatum[]> {
+    return this.account().datumsByMetric;
+  }
+
+  /** The account holding a reservation id (ids are unique across accounts), or undefined. */
+  ownerOf(reservationId: string): AccountState | undefined {
+    return this.accounts().find((account) => account.capacity.holds(reservationId));
   }
 
   nowMs(): number {
@@ -209,18 +235,6 @@ export class LocalAwsWorld {
   /** Stores the parsed params by reference: the log costs O(1) per call, never a copy of earlier calls. */
   recordCall(call: StoredCall): void {
     this.callLog.push(call);
-  }
-
-  storeDatum(record: MetricRecord, timestampMs: number): void {
-    const stored = { record, timestampMs };
-    this.datums.push(stored);
-    const key = metricKey(record.namespace, record.metricName, record.dimensions);
-    let list = this.datumsByMetric.get(key);
-    if (!list) {
-      list = [];
-      this.datumsByMetric.set(key, list);
-    }
-    list.push(stored);
   }
 
   /** Consumes one use of the first error/latency fault matching the call, if any. */
@@ -270,6 +284,7 @@ export class LocalAwsWorld {
     for (const alarm of state.alarms ?? []) this.putAlarm(alarm, false);
     for (const rule of state.rules ?? []) this.putRule(rule);
     for (const table of state.tables ?? []) this.createTable(table);
+    if (state.roles !== undefined) this.putRoles({ roles: state.roles });
     return seeded;
   }
 
@@ -277,15 +292,23 @@ export class LocalAwsWorld {
     if (!Array.isArray(body?.reservations)) {
       throw new AdminRequestError('MissingParameter', 'reservations must be an array');
     }
-    return { reservations: body.reservations.map((seed) => this.asAdmin(() => this.capacity.seed(seed))) };
+    return {
+      reservations: body.reservations.map(({ accountId, ...seed }) =>
+        this.asAdmin(() => this.account(accountId).capacity.seed(seed)),
+      ),
+    };
   }
 
-  listReservations(filter: { region?: string; id?: string } = {}): { reservations: ReservationView[] } {
+  /** One account's reservations (the hub's when `accountId` is absent). */
+  listReservations(filter: { region?: string; id?: string; accountId?: string } = {}): {
+    reservations: ReservationView[];
+  } {
+    const capacity = this.account(filter.accountId).capacity;
     const views: ReservationView[] = [];
-    for (const source of this.capacity.sources()) {
+    for (const source of capacity.sources()) {
       if (filter.region !== undefined && source.region !== filter.region) continue;
       if (filter.id !== undefined && source.id !== filter.id) continue;
-      views.push(this.capacity.view(source));
+      views.push(capacity.view(source));
     }
     return { reservations: views };
   }
@@ -294,9 +317,10 @@ export class LocalAwsWorld {
     if (typeof body?.reservationId !== 'string') {
       throw new AdminRequestError('MissingParameter', 'reservationId is required');
     }
-    this.asAdmin(() => this.capacity.setRunningBorrowers(body.reservationId, body.running));
-    const source = this.capacity.findSourceAnyRegion(body.reservationId)!;
-    return { reservation: this.capacity.view(source) };
+    const capacity = (this.ownerOf(body.reservationId) ?? this.account()).capacity;
+    this.asAdmin(() => capacity.setRunningBorrowers(body.reservationId, body.running));
+    const source = capacity.findSourceAnyRegion(body.reservationId)!;
+    return { reservation: capacity.view(source) };
   }
 
   // ---------------------------------------------------------------- admin: clock
@@ -340,13 +364,14 @@ export class LocalAwsWorld {
    * CloudWatch's SetAlarmState: only an alarm that exists (ResourceNotFound otherwise), and a change records the
    * same `CloudWatch Alarm State Change` event as the admin API, so the alarm rule sees it as in AWS.
    */
-  setAlarmStateFromApi(name: string, state: AlarmState, reason: string): void {
-    if (!this.alarms.has(name)) throw new AwsServiceError('ResourceNotFound', `Alarm ${name} not found`, 404);
-    this.putAlarm({ name, state, reason }, true);
+  setAlarmStateFromApi(account: AccountState, name: string, state: AlarmState, reason: string): void {
+    if (!account.alarms.has(name))
+      throw new AwsServiceError('ResourceNotFound', `Alarm ${name} not found`, 404);
+    this.putAlarm({ name, state, reason, accountId: account.id }, true);
   }
 
-  alarmList(): { alarms: AlarmView[] } {
-    return { alarms: [...this.alarms.values()].map((alarm) => alarmView(alarm)) };
+  alarmList(filter: { accountId?: string } = {}): { alarms: AlarmView[] } {
+    return { alarms: [...this.account(filter.accountId).alarms.values()].map((alarm) => alarmView(alarm)) };
   }
 
   private putAlarm(body: SeedAlarm, recordChange: boolean): AlarmView {
@@ -357,18 +382,19 @@ export class LocalAwsWorld {
       throw new AdminRequestError('InvalidParameterValue', `state must be one of ${ALARM_STATES.join(', ')}`);
     }
     const nowMs = this.nowMs();
-    const previous = this.alarms.get(body.name);
+    const account = this.account(body.accountId);
+    const previous = account.alarms.get(body.name);
     const reason = body.reason ?? `Set to ${body.state} through the local AWS admin API`;
     const alarm: Alarm = {
       name: body.name,
-      arn: `arn:aws:cloudwatch:${this.settings.defaultRegion}:${this.settings.accountId}:alarm:${body.name}`,
+      arn: `arn:aws:cloudwatch:${this.settings.defaultRegion}:${account.id}:alarm:${body.name}`,
       state: body.state,
       reason,
       updatedAtMs: previous && previous.state === body.state ? previous.updatedAtMs : nowMs,
       configuredAtMs: previous?.configuredAtMs ?? nowMs,
       metric: previous?.metric ?? alarmMetric(body.name, body.metric),
     };
-    this.alarms.set(body.name, alarm);
+    account.alarms.set(body.name, alarm);
     const previousState = previous?.state ?? 'INSUFFICIENT_DATA';
     if (recordChange && previousState !== body.state) {
       this.recordEvent({
@@ -387,7 +413,7 @@ export class LocalAwsWorld {
         bus: 'default',
         resources: [alarm.arn],
         region: this.settings.defaultRegion,
-        account: this.settings.accountId,
+        account: account.id,
       });
     }
     return alarmView(alarm);
@@ -415,10 +441,11 @@ export class LocalAwsWorld {
         throw new AdminRequestError('MissingParameter', `a ${kind} fault needs reservationId`);
       }
       const reservationId = body.reservationId;
+      const capacity = (this.ownerOf(reservationId) ?? this.account()).capacity;
       this.asAdmin(() =>
         kind === 'borrowers-stuck'
-          ? this.capacity.makeBorrowersStuck(reservationId, body.instances)
-          : this.capacity.failChanges(reservationId, count),
+          ? capacity.makeBorrowersStuck(reservationId, body.instances)
+          : capacity.failChanges(reservationId, count),
       );
       return { fault: { ...body, kind, id: this.nextFaultId++, remaining: 0 } };
     }
@@ -443,7 +470,7 @@ export class LocalAwsWorld {
   clearFaults(): { cleared: number } {
     const cleared = this.faultList.length;
     this.faultList = [];
-    this.capacity.clearAllocationFaults();
+    for (const account of this.accounts()) account.capacity.clearAllocationFaults();
     return { cleared };
   }
 
@@ -455,12 +482,14 @@ export class LocalAwsWorld {
     for (const call of this.callLog) {
       if (filter.service !== undefined && call.service !== filter.service) continue;
       if (filter.action !== undefined && call.action !== filter.action) continue;
+      if (filter.accountId !== undefined && call.account !== filter.accountId) continue;
       if (sinceMs !== undefined && call.atMs < sinceMs) continue;
       calls.push({
         at: new Date(call.atMs).toISOString(),
         service: call.service,
         action: call.action,
         region: call.region,
+        ...(call.account !== undefined ? { account: call.account } : {}),
         params: call.params,
         outcome: call.outcome,
         ...(call.contentEncoding !== undefined ? { contentEncoding: call.contentEncoding } : {}),
@@ -483,6 +512,7 @@ export class LocalAwsWorld {
       if (filter.source !== undefined && record.source !== filter.source) continue;
       if (filter.detailType !== undefined && record['detail-type'] !== filter.detailType) continue;
       if (filter.bus !== undefined && record.bus !== filter.bus) continue;
+      if (filter.accountId !== undefined && record.account !== filter.accountId) continue;
       if (sinceMs !== undefined && timeMs < sinceMs) continue;
       events.push(record);
     }
@@ -491,13 +521,15 @@ export class LocalAwsWorld {
 
   /** Datums put from position `from` on, in put order: a reader that keeps its place reads each once. */
   metricsFrom(from: number): MetricRecord[] {
-    return this.datums.slice(from).map((datum) => datum.record);
+    return this.account()
+      .datums.slice(from)
+      .map((datum) => datum.record);
   }
 
   metrics(filter: MetricFilter = {}): { metrics: MetricRecord[] } {
     return {
-      metrics: this.datums
-        .map((datum) => datum.record)
+      metrics: this.account(filter.accountId)
+        .datums.map((datum) => datum.record)
         .filter(
           (record) =>
             (filter.namespace === undefined || record.namespace === filter.namespace) &&
@@ -508,8 +540,9 @@ export class LocalAwsWorld {
 
   // ---------------------------------------------------------------- admin: rules
 
-  ruleList(): { rules: RuleView[] } {
-    return { rules: [...this.rules.values()].map((rule) => this.ruleView(rule)) };
+  ruleList(filter: { accountId?: string } = {}): { rules: RuleView[] } {
+    const account = this.account(filter.accountId);
+    return { rules: [...account.rules.values()].map((rule) => this.ruleView(rule, account.id)) };
   }
 
   putRule(body: SeedRule): { rule: RuleView } {
@@ -526,26 +559,80 @@ export class LocalAwsWorld {
       ...(body.scheduleExpression !== undefined ? { scheduleExpression: body.scheduleExpression } : {}),
       ...(body.eventPattern !== undefined ? { eventPattern: body.eventPattern } : {}),
       ...(body.description !== undefined ? { description: body.description } : {}),
+      targets: [],
     };
-    this.rules.set(ruleKey(rule.eventBusName, rule.name), rule);
-    return { rule: this.ruleView(rule) };
+    const account = this.account(body.accountId);
+    const previous = account.rules.get(ruleKey(rule.eventBusName, rule.name));
+    rule.targets = body.targets?.map((target) => ({ ...target })) ?? previous?.targets ?? [];
+    account.rules.set(ruleKey(rule.eventBusName, rule.name), rule);
+    return { rule: this.ruleView(rule, account.id) };
   }
 
-  findRule(name: string, bus: string | undefined): Rule | undefined {
-    return this.rules.get(ruleKey(busName(bus), name));
+  findRule(account: AccountState, name: string, bus: string | undefined): Rule | undefined {
+    return account.rules.get(ruleKey(busName(bus), name));
   }
 
-  ruleView(rule: Rule): RuleView {
+  ruleView(rule: Rule, accountId: string = this.hubAccountId): RuleView {
     const busPart = rule.eventBusName === 'default' ? '' : `${rule.eventBusName}/`;
     return {
       name: rule.name,
-      arn: `arn:aws:events:${this.settings.defaultRegion}:${this.settings.accountId}:rule/${busPart}${rule.name}`,
+      arn: `arn:aws:events:${this.settings.defaultRegion}:${accountId}:rule/${busPart}${rule.name}`,
       state: rule.state,
       eventBusName: rule.eventBusName,
       ...(rule.scheduleExpression !== undefined ? { scheduleExpression: rule.scheduleExpression } : {}),
       ...(rule.eventPattern !== undefined ? { eventPattern: rule.eventPattern } : {}),
       ...(rule.description !== undefined ? { description: rule.description } : {}),
+      ...(rule.targets.length > 0 ? { targets: rule.targets.map((target) => ({ ...target })) } : {}),
     };
+  }
+
+  // ---------------------------------------------------------------- identities
+
+  /**
+   * Who sent a request, from its access key id and session token: a session STS issued (the role's account;
+   * its token must be the one issued, and unexpired on the simulated clock), a loaded IAM principal (its
+   * account), or, while IAM is not enforced, the hub account's root for credentials nobody declared.
+   */
+  identify(service: string, accessKeyId: string | undefined, sessionToken: string | undefined): Caller {
+    const session = this.sts.session(accessKeyId);
+    if (session) {
+      if (sessionToken !== session.sessionToken) throw unauthenticated(service);
+      if (this.nowMs() >= session.expirationMs) {
+        throw new IamDenial('expired', 'The security token included in the request is expired');
+      }
+      return this.sts.callerOf(session);
+    }
+    const principal = this.iam.principal(accessKeyId);
+    if (principal) {
+      const accountId = principal.accountId ?? this.hubAccountId;
+      const arn = `arn:aws:iam::${accountId}:role/${principal.name}`;
+      return {
+        accountId,
+        principalArn: arn,
+        arn,
+        userId: `${principal.accessKeyId}:${principal.name}`,
+        name: principal.name,
+        statements: principal.statements,
+      };
+    }
+    if (this.iam.enforce) throw unauthenticated(service);
+    const root = `arn:aws:iam::${this.hubAccountId}:root`;
+    return { accountId: this.hubAccountId, principalArn: root, arn: root, userId: this.hubAccountId };
+  }
+
+  /** Declares roles STS may issue sessions of (`POST /_local/roles`); a policy it cannot evaluate is refused. */
+  putRoles(body: { roles: SeedRole[] }): { roles: RoleView[] } {
+    try {
+      return this.sts.putRoles(body.roles);
+    } catch (error: unknown) {
+      if (error instanceof PolicyDocumentError)
+        throw new AdminRequestError('InvalidParameterValue', error.message);
+      throw error;
+    }
+  }
+
+  roleList(): { roles: RoleView[] } {
+    return this.sts.roleList();
   }
 
   // ---------------------------------------------------------------- admin: IAM
@@ -566,11 +653,12 @@ export class LocalAwsWorld {
 
   /** Creates (or empties) a table; the items are only ever written through the DynamoDB protocol. */
   createTable(body: SeedTable): { table: TableView } {
-    return { table: this.dynamoDb.createTable(body) };
+    const { accountId, ...table } = body;
+    return { table: this.account(accountId).dynamoDb.createTable(table) };
   }
 
-  tableList(): { tables: TableView[] } {
-    return { tables: this.dynamoDb.list() };
+  tableList(filter: { accountId?: string } = {}): { tables: TableView[] } {
+    return { tables: this.account(filter.accountId).dynamoDb.list() };
   }
 
   // ---------------------------------------------------------------- admin: settings and reset
@@ -613,12 +701,8 @@ export class LocalAwsWorld {
 
   reset(): Record<string, never> {
     this.time.clearTasks();
-    this.capacity.reset();
-    this.alarms.clear();
-    this.rules.clear();
-    this.dynamoDb.reset();
-    this.datums.length = 0;
-    this.datumsByMetric.clear();
+    for (const account of this.accounts()) account.reset();
+    this.sts.reset();
     this.eventLog.length = 0;
     this.callLog.length = 0;
     this.faultList = [];
