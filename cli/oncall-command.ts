@@ -33,7 +33,7 @@ import { calendarOptions } from '#shared/policy/lead.ts';
 import { readRuntimeEnvironment } from '#shared/runtime/environment.ts';
 import { createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
 import { formatTable, type OutputFormat, outputFormat } from './table.ts';
-import { argumentProblem } from './usage.ts';
+import { argumentProblem, endpointProblem } from './usage.ts';
 
 export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
@@ -685,7 +685,8 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
   } catch (error: unknown) {
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
     throw new OnCallRemoteError(
-      `the local endpoint at ${command.endpointUrl} did not answer: ${describeRemoteFailure(error)}${cause}; start it with npm run local-aws`,
+      endpointProblem(error, command.endpointUrl) ??
+        `the local endpoint at ${command.endpointUrl} did not answer: ${describeRemoteFailure(error)}${cause}`,
       { cause: error },
     );
   }

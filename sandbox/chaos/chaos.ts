@@ -80,6 +80,8 @@ export interface ChaosReport {
   seed: number;
   days?: number;
   window: { start: string; end: string };
+  /** The scenario's zone, in which the report shows times (with UTC beside them). */
+  timeZone: string;
   faults: InjectedFault[];
   tally: FaultTally[];
   losses: Loss[];
@@ -194,6 +196,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     seed: options.seed,
     ...window,
     window: chaos.window,
+    timeZone: chaos.timeZone,
     faults: injector.faults,
     tally: tally(injector.faults, losses),
     losses,

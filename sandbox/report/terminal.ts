@@ -133,7 +133,7 @@ export function formatSummary(result: SimulationResult): string {
   const margins = onTime.map((reclaim) => reclaim.marginMinutes ?? 0);
   const forBells = summary.reclaims.filter((reclaim) => reclaim.deadline !== undefined).length;
   const lines = [
-    `Summary: ${result.scenario.name} (${result.window.start} → ${result.window.end})`,
+    `Summary: ${result.scenario.name} (${formatTime(result.window.start, result.timeZone, { year: true })} → ${formatTime(result.window.end, result.timeZone, { year: true })})`,
     ...formatUnmetNeed(result),
     `  reclaims done:        ${summary.reclaims.filter((reclaim) => reclaim.completedAt !== undefined).length} of ${summary.reclaims.length} requested` +
       `; ${forBells} for a bell, ${onTime.length} before it` +

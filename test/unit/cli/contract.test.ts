@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
@@ -131,5 +133,33 @@ describe('--output json', () => {
     const answer = await run('cli/plan.ts', ['--at', '2026-03-12T18:00:00-04:00', '--output', 'yaml']);
     expect(answer.code).toBe(2);
     expect(answer.stderr).toContain("--output takes table or json, got 'yaml'");
+  });
+});
+
+describe('an endpoint nobody answers', () => {
+  let url: string;
+
+  beforeAll(async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+  });
+
+  it.each([
+    ['oncall', 'cli/oncall.ts', ['status', '--all', '--local']],
+    ['invoke', 'cli/invoke.ts', ['reclaim-on-demand', '--local', '--data', '{"action":"status"}']],
+    ['discover', 'cli/discover.ts', ['--pick', 'all']],
+  ])('%s names the URL it tried and how to start the local one', async (_name, file, args) => {
+    const answer = await run(file, args, {
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+    });
+    expect(answer.code).toBe(1);
+    expect(answer.stderr).toContain(`no AWS endpoint answered at ${url}`);
+    expect(answer.stderr).toContain('npm run local-aws -- --example');
+    expect(answer.stderr).not.toMatch(/^\s+at /m);
   });
 });

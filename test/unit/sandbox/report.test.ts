@@ -36,6 +36,12 @@ describe('terminal summary', () => {
     expect(text).toContain('60→0: 15 min, 10 min before the bell');
     expect(text).toContain('no bell (alarm)');
   });
+
+  it('shows the window in the exchange zone with UTC, as every other time', () => {
+    expect(formatSummary(sampleResult()).split('\n')[0]).toBe(
+      'Summary: Sample <day> (Mon 09 Mar 2026 00:00 EDT (04:00Z) → Tue 10 Mar 2026 00:00 EDT (04:00Z))',
+    );
+  });
 });
 
 describe('renderHtmlReport', () => {
