@@ -12,6 +12,7 @@
  * commands are recent and the runtime's copy may predate them; the version we test against is the version
  * that runs; and a tree-shaken client loads faster than the runtime's full copy.
  */
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import { parseCommandLine, runCommand } from '#cli/usage.ts';
 import { configuredAlarmNames } from '#infra/alarms/configured-alarms.ts';
 import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
 import { borrowerRulePrincipals, PRINCIPAL_ACCOUNT_VARIABLE } from '#infra/events/borrower-rules.ts';
+import { sharingResources } from '#infra/iam/sharing-policy.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -255,6 +257,8 @@ export function derivedTemplateValues(config: PolicyConfig) {
     })),
     scheduleEvents: scheduleEvents(heartbeatPlan(config)),
     spokeAccessResources: spokeAccessResources(config),
+    // The RAM grant of the reconcile roles when the config lends to borrowers (infra/iam/sharing-policy.ts).
+    sharingResources: sharingResources(config, regions),
 
     // Each function's memorySize for the fleet (MEMORY_SIZING), keyed by function name.
     memorySize: functionMemorySizes(config),

@@ -217,6 +217,17 @@ function rolesOf(
       }
       return policy.PolicyDocument as unknown as PolicyDocument;
     });
+    // Policies of their own (AWS::IAM::Policy) that name the role in `Roles`: derived grants such as the
+    // spoke access and the sharing policy are attached this way.
+    for (const [policyId, attached] of Object.entries(resources)) {
+      if (attached.Type !== 'AWS::IAM::Policy' || !isRecord(attached.Properties)) continue;
+      const roles = Array.isArray(attached.Properties.Roles) ? attached.Properties.Roles : [];
+      if (!roles.some((entry) => isRecord(entry) && entry.Ref === logicalId)) continue;
+      const document = resolver.resolve(attached.Properties.PolicyDocument);
+      if (!isRecord(document))
+        throw new FunctionRoleError(`policy ${policyId}: no PolicyDocument for role ${logicalId}`);
+      policies.push(document as unknown as PolicyDocument);
+    }
     const roleName = typeof properties.RoleName === 'string' ? properties.RoleName : logicalId;
     validatePolicies(policies, roleName);
     return { functionName, roleLogicalId: logicalId, roleName, policies };

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { sharingStatements } from '../iam/sharing-policy.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SPOKE_TEMPLATE_FILE = path.join(REPO_ROOT, 'infra', 'spoke', 'spoke-role.yml');
@@ -64,5 +65,18 @@ export function spokeTemplate(defaults: { hubRolePrefix: string; hubAccountId?: 
     );
   parameters.HubRolePrefix.Default = defaults.hubRolePrefix;
   if (defaults.hubAccountId !== undefined) parameters.HubAccountId.Default = defaults.hubAccountId;
+  const role = template.Resources.SpokeRole?.Properties;
+  if (role === undefined || !Array.isArray(role.Policies))
+    throw new SpokeTemplateError(`${SPOKE_TEMPLATE_FILE}: SpokeRole with Policies expected`);
+  // The spoke's own shares, in any region: the hub shares each spoke reservation from the spoke's account.
+  role.Policies.push({
+    PolicyName: 'share-with-borrowers',
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: sharingStatements({
+        'Fn::Sub': `arn:\${AWS::Partition}:ram:*:\${AWS::AccountId}:resource-share/*`,
+      }),
+    },
+  });
   return template;
 }

@@ -55,6 +55,8 @@ export interface ReservationSnapshot {
   reservationId: string;
   /** The owner account, for a spoke's reservation (shared/gateways/accounts.ts); absent: the hub's own. */
   accountId?: string;
+  /** The source's ARN as EC2 gives it (its partition, region and owner name its interruptible reservation's). */
+  arn?: string;
   region: string;
   instanceType: string;
   availabilityZone: string;
@@ -141,6 +143,13 @@ export const TAG = {
    * and created again) is published once, as `Interruptible Reservation Changed`.
    */
   interruptibleId: 'odcr-reclaimer:interruptible-id',
+  /**
+   * The share record: the digest of the principals the service last put in place on the reservation's RAM
+   * share (shared/domain/share-plan.ts). RAM holding others while the config still names these is drift.
+   */
+  sharedWith: 'odcr-reclaimer:shared-with',
+  /** The last drift corrected on the share: `time|+added|-removed` (principals, comma-separated, cut to fit). */
+  shareDrift: 'odcr-reclaimer:share-drift',
   failedAttempts: 'odcr-reclaimer:failed-attempts',
   failedAt: 'odcr-reclaimer:failed-at',
   failure: 'odcr-reclaimer:failure',

@@ -31,7 +31,7 @@ export class ConfigurationError extends Error {
 export class AwsCallError extends Error {
   override readonly name = 'AwsCallError';
   constructor(
-    readonly service: 'ec2' | 'cloudwatch' | 'events' | 'dynamodb' | 'sts',
+    readonly service: 'ec2' | 'cloudwatch' | 'events' | 'dynamodb' | 'sts' | 'ram',
     readonly action: string,
     readonly code: string,
     message: string,

@@ -20,6 +20,8 @@ export const DETAIL_TYPE = {
   reclaimCancelled: 'Reclaim Cancelled',
   /** A source's interruptible reservation has a new id: borrowers' launch templates must name it. */
   interruptibleChanged: 'Interruptible Reservation Changed',
+  /** A principal was added to or removed from a reservation's RAM share by hand; the service put the config's back. */
+  sharingDriftCorrected: 'Sharing Drift Corrected',
 } as const;
 
 export type DetailType = (typeof DETAIL_TYPE)[keyof typeof DETAIL_TYPE];
@@ -105,6 +107,8 @@ export interface ReclaimNoticeDetail {
 /** Detail of `Interruptible Reservation Changed`. */
 export interface InterruptibleChangedDetail {
   reservationId: string;
+  /** The owner account of a spoke's reservation; absent for the hub's own. */
+  accountId?: string;
   name?: string;
   /** The id borrowers launch into from now on. */
   interruptibleReservationId: string;
@@ -113,6 +117,24 @@ export interface InterruptibleChangedDetail {
   region: string;
   availabilityZone: string;
   /** The RAM principals the config shares it with. */
+  sharedWith: string[];
+  triggerId: string;
+}
+
+/** Detail of `Sharing Drift Corrected`. */
+export interface SharingDriftDetail {
+  reservationId: string;
+  /** The owner account of a spoke's reservation; absent for the hub's own. */
+  accountId?: string;
+  name?: string;
+  region: string;
+  shareArn: string;
+  interruptibleReservationId?: string;
+  /** Principals found on the share that the config does not name (now removed again). */
+  added: string[];
+  /** Principals the config names that were found missing (now associated again). */
+  removed: string[];
+  /** The principals the share holds now: the config's. */
   sharedWith: string[];
   triggerId: string;
 }

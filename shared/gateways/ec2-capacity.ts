@@ -476,6 +476,7 @@ function toSnapshot(
     owned: sourceTotal + (allocation?.current ?? 0),
     tags,
   };
+  if (source.CapacityReservationArn !== undefined) snapshot.arn = source.CapacityReservationArn;
   if (allocation !== undefined) snapshot.allocation = allocation;
   return snapshot;
 }

@@ -2,6 +2,7 @@ import type { AlarmGateway, MetricsGateway } from './cloudwatch.ts';
 import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
 import type { LeaseGateway } from './lease.ts';
+import type { SharingGateways } from './ram.ts';
 
 export * from './accounts.ts';
 export * from './capacity-routing.ts';
@@ -10,6 +11,7 @@ export * from './ec2-capacity.ts';
 export * from './ec2-pacer.ts';
 export * from './eventbridge.ts';
 export * from './lease.ts';
+export * from './ram.ts';
 export * from './write-tags.ts';
 
 /** Everything the use cases need from AWS, injected so tests and the simulator can point it at the local endpoint. */
@@ -21,4 +23,6 @@ export interface Gateways {
   lease: LeaseGateway;
   /** The tracker's metrics; reconcile reads the measured reclaim durations from it for the learned lead. */
   metrics?: MetricsGateway;
+  /** RAM per owner account and region: the interruptible reservations shared with the config's borrowers. */
+  sharing?: SharingGateways;
 }

@@ -36,6 +36,10 @@ export const FAILURE_METRIC = {
   eventsNotPublished: 'EventsNotPublished',
   /** Owner accounts (spokes) a run could not read: their role not assumed, or their EC2 refusing. */
   accountsUnreachable: 'AccountsUnreachable',
+  /** A RAM share was found changed by hand (a principal added or removed) and put back to the config's. */
+  sharingDrift: 'SharingDrift',
+  /** A RAM share could not be read or put in step with the config: borrowers may lack (or keep) access. */
+  sharesNotInStep: 'SharesNotInStep',
 } as const;
 
 export type FailureMetricName = (typeof FAILURE_METRIC)[keyof typeof FAILURE_METRIC];

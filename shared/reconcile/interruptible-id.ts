@@ -31,6 +31,7 @@ export function interruptibleIdChanges(
     if (entry?.borrowers === undefined) return [];
     const detail: InterruptibleChangedDetail = {
       reservationId: snapshot.reservationId,
+      ...(snapshot.accountId === undefined ? {} : { accountId: snapshot.accountId }),
       ...(name === undefined ? {} : { name }),
       interruptibleReservationId: current,
       ...(previous === undefined || previous === '' ? {} : { previousInterruptibleReservationId: previous }),

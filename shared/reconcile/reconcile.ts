@@ -42,6 +42,7 @@ import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
 import { announceReclaims } from './heads-up.ts';
 import { announceInterruptibleIds, interruptibleIdChanges } from './interruptible-id.ts';
+import { keepSharesInStep } from './sharing.ts';
 
 export type { Decision, Observation };
 
@@ -264,8 +265,10 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
 
   await finish(outcomes, observation.reservations, context);
   if (mode === 'apply') {
+    const shared = await shareWithBorrowers(observation, chosen, outcomes, config, context);
     await tellBorrowers(
       observation,
+      shared,
       config,
       { decisions, warnings: policyWarnings, closures },
       outcomes,
@@ -296,11 +299,77 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
 }
 
 /**
+ * The RAM shares of the decided reservations, put in step with the config (shared/reconcile/sharing.ts) after
+ * the run's own changes: a source whose allocation this run created is described again, since only then does
+ * it show the new interruptible reservation to share. Answers the observation with those fresh snapshots.
+ * Whatever goes wrong is a warning and a failure metric: sharing never holds up a reclaim.
+ */
+async function shareWithBorrowers(
+  observation: Observation,
+  chosen: readonly Decision[],
+  outcomes: readonly ReservationOutcome[],
+  config: PolicyConfig,
+  context: ActContext,
+): Promise<Observation> {
+  const sharing = context.gateways.sharing;
+  if (sharing === undefined) return observation;
+  try {
+    const byId = new Map(observation.reservations.map((snapshot) => [snapshot.reservationId, snapshot]));
+    const created = outcomes
+      .filter(
+        (outcome) =>
+          outcome.outcome === 'updated' && byId.get(outcome.reservationId)?.allocation === undefined,
+      )
+      .map((outcome) => outcome.reservationId);
+    if (created.length > 0) {
+      const fresh = await context.gateways.capacity.describeManaged({
+        borrowers: false,
+        reservationIds: created,
+      });
+      for (const snapshot of fresh) {
+        const accountId = context.accountOf.get(snapshot.reservationId);
+        byId.set(snapshot.reservationId, accountId === undefined ? snapshot : { ...snapshot, accountId });
+      }
+    }
+    const result = await keepSharesInStep({
+      snapshots: chosen.flatMap((decision) => byId.get(decision.reservationId) ?? []),
+      names: new Map(chosen.map((decision) => [decision.reservationId, decision.name])),
+      config,
+      sharing,
+      capacity: context.gateways.capacity,
+      triggerId: context.trigger.id,
+      now: context.now,
+      log: context.log,
+    });
+    context.warnings.push(...result.warnings);
+    countFailure(context, FAILURE_METRIC.sharingDrift, result.drifts);
+    countFailure(context, FAILURE_METRIC.sharesNotInStep, result.notInStep);
+    countFailure(context, FAILURE_METRIC.recordsNotWritten, result.recordsNotWritten);
+    if (result.events.length > 0) {
+      try {
+        const published = await context.gateways.events.publish(result.events);
+        countFailure(context, FAILURE_METRIC.eventsNotPublished, published.failed.length);
+      } catch (error: unknown) {
+        countFailure(context, FAILURE_METRIC.eventsNotPublished, result.events.length);
+        context.warnings.push(`sharing drift events not published: ${errorMessage(error)}`);
+      }
+    }
+    return { ...observation, reservations: [...byId.values()] };
+  } catch (error: unknown) {
+    countFailure(context, FAILURE_METRIC.sharesNotInStep);
+    context.warnings.push(`sharing not put in step: ${errorMessage(error)}`);
+    context.log.error('sharing not put in step', { error });
+    return observation;
+  }
+}
+
+/**
  * The heads-up to borrowers (shared/reconcile/heads-up.ts), after the run's own changes and events. Whatever
  * goes wrong there is a warning and a failure metric: the reclaim itself is never held up by its notice.
  */
 async function tellBorrowers(
   observation: Observation,
+  afterChanges: Observation,
   config: PolicyConfig,
   result: PolicyResult,
   outcomes: readonly ReservationOutcome[],
@@ -318,7 +387,7 @@ async function tellBorrowers(
       log: context.log,
     });
     const changes = interruptibleIdChanges(
-      observation,
+      afterChanges,
       result.decisions,
       config,
       context.trigger.id,

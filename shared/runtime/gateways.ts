@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import { ConfigurationError } from '../errors/index.ts';
 import { assumeRoleCredentials, type SpokeAccess, spokeAccesses } from '../gateways/accounts.ts';
 import { SDK_CLIENT_SETTINGS } from '../gateways/aws-call.ts';
 import { type CapacityRoute, RoutingCapacityGateway } from '../gateways/capacity-routing.ts';
@@ -14,6 +15,7 @@ import { Ec2RequestPacer } from '../gateways/ec2-pacer.ts';
 import { EventBridgeGateway } from '../gateways/eventbridge.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { DynamoDbLeaseGateway } from '../gateways/lease.ts';
+import { createRamClient, type SharingGateways, sharingGateways } from '../gateways/ram.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 
 /** The resource names the gateways address: serverless.yml sets them in every function's environment. */
@@ -82,8 +84,10 @@ export function createGateways(wiring: GatewayWiring): Gateways {
     client: new CloudWatchClient(own),
     ...(names.metricsNamespace === undefined ? {} : { namespace: names.metricsNamespace }),
   });
+  const spokes = spokeCredentialsOf(wiring, settings);
   return {
-    capacity: createCapacityGateway(wiring, settings),
+    capacity: createCapacityGateway(wiring, settings, spokes),
+    sharing: createSharingGateways(settings, spokes),
     alarms: cloudWatch,
     events: new EventBridgeGateway({
       client: new EventBridgeClient(own),
@@ -105,6 +109,7 @@ export function createGateways(wiring: GatewayWiring): Gateways {
 function createCapacityGateway(
   wiring: GatewayWiring,
   settings: (scope: ClientScope) => ClientSettings,
+  spokes: readonly SpokeRoute[],
 ): CapacityGateway {
   const regional = (scope: ClientScope, credentials?: ClientSettings['credentials']) => {
     const client = createEc2ClientFrom({
@@ -123,18 +128,7 @@ function createCapacityGateway(
     ...(region === undefined ? {} : { region }),
     gateway: regional(region === undefined ? {} : { region }),
   }));
-  const spokes = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
-  let sts: STSClient | undefined;
-  const hubSts = () => {
-    sts ??= new STSClient(settings({}));
-    return sts;
-  };
-  const spokeCredentials =
-    wiring.spokeCredentials ??
-    ((access: SpokeAccess, client: () => STSClient) =>
-      assumeRoleCredentials(client(), access, SPOKE_SESSION_NAME));
-  for (const access of spokes) {
-    const credentials = spokeCredentials(access, hubSts);
+  for (const { access, credentials } of spokes) {
     for (const region of routesIn(access.regions)) {
       const inRegion = region === undefined ? {} : { region };
       routes.push({
@@ -146,4 +140,51 @@ function createCapacityGateway(
   }
   const [only] = routes;
   return routes.length === 1 && only !== undefined ? only.gateway : new RoutingCapacityGateway(routes);
+}
+
+/** A spoke of the config with the credentials all its clients (EC2, RAM) sign with. */
+interface SpokeRoute {
+  access: SpokeAccess;
+  credentials: ClientSettings['credentials'];
+}
+
+/** Each spoke's credentials, made once per container: its role assumed with STS on the hub's own client. */
+function spokeCredentialsOf(
+  wiring: GatewayWiring,
+  settings: (scope: ClientScope) => ClientSettings,
+): SpokeRoute[] {
+  let sts: STSClient | undefined;
+  const hubSts = () => {
+    sts ??= new STSClient(settings({}));
+    return sts;
+  };
+  const spokeCredentials =
+    wiring.spokeCredentials ??
+    ((access: SpokeAccess, client: () => STSClient) =>
+      assumeRoleCredentials(client(), access, SPOKE_SESSION_NAME));
+  return spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions }).map((access) => ({
+    access,
+    credentials: spokeCredentials(access, hubSts),
+  }));
+}
+
+/**
+ * RAM per account and region, built on first use: the hub's on its own credentials, a spoke's on its assumed
+ * role's (a spoke shares its reservations from its own account). An account that is not a spoke of the config
+ * is refused rather than served with the hub's rights.
+ */
+function createSharingGateways(
+  settings: (scope: ClientScope) => ClientSettings,
+  spokes: readonly SpokeRoute[],
+): SharingGateways {
+  return sharingGateways((scope) => {
+    if (scope.accountId === undefined) return createRamClient(settings({ region: scope.region }));
+    const spoke = spokes.find((entry) => entry.access.accountId === scope.accountId);
+    if (spoke === undefined)
+      throw new ConfigurationError('accounts', `account ${scope.accountId} is not a spoke of the config`);
+    return createRamClient({
+      ...settings({ account: scope.accountId, region: scope.region }),
+      ...(spoke.credentials === undefined ? {} : { credentials: spoke.credentials }),
+    });
+  });
 }
