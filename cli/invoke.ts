@@ -3,14 +3,16 @@
  *
  * Runs one of the service's handlers in this process, like `serverless invoke local`, against whatever
  * AWS_ENDPOINT_URL names (real AWS when unset). `--local` targets the local AWS endpoint: AWS_ENDPOINT_URL
- * if set, else http://127.0.0.1:4566, with fake credentials, region us-east-1, the example config and the
- * dev resource names unless the environment says otherwise, and the endpoint's simulated clock as now.
+ * if set, else the endpoint's default address, with fake credentials, serverless.yml's region and resource
+ * names, the example config unless the environment says otherwise, and the endpoint's simulated clock as now.
  * Prints the handler's answer as JSON; exits 1 when the handler throws or answers `ok: false`.
  */
 import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readFunctionEnvironments } from '#sandbox/service-definition.ts';
+import { DEFAULT_LOCAL_AWS_URL } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { lambdaContext } from '#sandbox/lambda-context.ts';
+import { deployedNameOf, deployedRegion, readFunctionEnvironments } from '#sandbox/service-definition.ts';
 import type { HandlerDependencies } from '../shared/runtime/container.ts';
 import { argumentProblem, endpointProblem } from './usage.ts';
 
@@ -20,8 +22,8 @@ const FUNCTIONS = Object.keys(ENVIRONMENTS);
 
 /** --local: the local endpoint, its fake credentials and the example config, unless the environment says. */
 const LOCAL_DEFAULTS: Record<string, string> = {
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
-  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL: DEFAULT_LOCAL_AWS_URL,
+  AWS_REGION: deployedRegion(),
   AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
   AWS_SECRET_ACCESS_KEY: 'local-secret',
 };
@@ -108,20 +110,12 @@ async function localHandler(module: HandlerModule) {
 }
 
 function invokeContext(functionName: string) {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `odcr-reclaimer-dev-${functionName}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:odcr-reclaimer-dev-${functionName}`,
-    memoryLimitInMB: '256',
+  return lambdaContext({
+    functionName: deployedNameOf(functionName),
     awsRequestId: `invoke-${Date.now().toString(36)}`,
-    logGroupName: `/aws/lambda/odcr-reclaimer-dev-${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    region: process.env['AWS_REGION'] ?? deployedRegion(),
+  });
 }
 
 main().then(

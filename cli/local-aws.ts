@@ -36,7 +36,9 @@ function howTo(url: string): string {
     '',
     'Example fleet seeded: cr-0123456789abcdef0 (trading, 100 owned, 60 lent, 30 borrowed),',
     'cr-0000000000000a001/b001/c001 (risk-engine, 3 each, 1 lent and borrowed), 5 alarms OK,',
-    'rule odcr-reclaimer-dev-track-reclamation DISABLED.',
+    `rule ${loadExampleFleet()
+      .rules?.map((rule) => `${rule.name} ${rule.state}`)
+      .join(', ')}.`,
     '',
     'Point any SDK or the AWS CLI at it (any credentials work):',
     `  export AWS_ENDPOINT_URL=${url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,

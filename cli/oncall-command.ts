@@ -7,13 +7,17 @@
 import { parseArgs } from 'node:util';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import {
+  DEFAULT_LOCAL_AWS_URL,
+  LocalAwsAdminClient,
+  sdkConfigFor,
+} from '@odcr-reclaimer/local-aws/admin-client.ts';
 import type { Context } from 'aws-lambda';
 import { buildSandboxHandlers } from '#sandbox/handlers.ts';
 import { lambdaContext } from '#sandbox/lambda-context.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
-import { readFunctionEnvironments } from '#sandbox/service-definition.ts';
+import { deployedNameOf, readFunctionEnvironments } from '#sandbox/service-definition.ts';
 import { marketTimeZone } from '#shared/calendar/calendar.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -35,8 +39,8 @@ import { createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
 import { formatTable, type OutputFormat, outputFormat } from './table.ts';
 import { argumentProblem, endpointProblem } from './usage.ts';
 
-export const DEFAULT_FUNCTION_NAME = 'odcr-reclaimer-dev-reclaim-on-demand';
-export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:4566';
+/** The on-call function's key in serverless.yml; its deployed name is read from there. */
+const ON_DEMAND_FUNCTION = 'reclaim-on-demand';
 
 export const ONCALL_USAGE = `usage: npm run oncall -- <status|plan|reclaim|lend|clear|close-market|reopen-market> [scope] [amount] [expiry] [options]
   scope    --reservations cr-a,cr-b | --group <name> | --all
@@ -44,8 +48,8 @@ export const ONCALL_USAGE = `usage: npm run oncall -- <status|plan|reclaim|lend|
   expiry   --for <2h|90m|1h30m> | --until <ISO time>          (reclaim, lend)
   market   --market <MIC or custom market> --date <YYYY-MM-DD> (close-market, reopen-market)
   options  --reason "<text>"  --dry-run  --no-wait  --output table|json
-           --local [--config <file>]   the handler in-process against AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_URL}
-           --function <name>           deployed function (default: $ODCR_ON_DEMAND_FUNCTION or ${DEFAULT_FUNCTION_NAME})
+           --local [--config <file>]   the handler in-process against AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_AWS_URL}
+           --function <name>           deployed function (default: $ODCR_ON_DEMAND_FUNCTION or serverless.yml's ${ON_DEMAND_FUNCTION})
   A change is followed to the end: a bar per reservation, redrawn in place on a terminal (a line per change
   when piped), with the elapsed time and EC2's status; the last line says how it ended. Exit codes: 0 done,
   1 refused, stalled or failed, 2 a mistake in the command. Against the local endpoint the clock moves as
@@ -170,8 +174,8 @@ export function parseOnCallCommand(
     action: action as OnDemandAction,
     payload,
     local,
-    functionName: values.function ?? env.ODCR_ON_DEMAND_FUNCTION ?? DEFAULT_FUNCTION_NAME,
-    endpointUrl: env.AWS_ENDPOINT_URL ?? DEFAULT_LOCAL_URL,
+    functionName: values.function ?? env.ODCR_ON_DEMAND_FUNCTION ?? deployedNameOf(ON_DEMAND_FUNCTION),
+    endpointUrl: env.AWS_ENDPOINT_URL ?? DEFAULT_LOCAL_AWS_URL,
     configFile,
     wait: !(values['no-wait'] ?? false),
     output: outputFormatOf(values.output),
@@ -379,7 +383,7 @@ function invocationContext(functionName: string): Context {
 }
 
 function localNames(): ServiceNames {
-  const deployed = readFunctionEnvironments()['reclaim-on-demand'] ?? {};
+  const deployed = readFunctionEnvironments()[ON_DEMAND_FUNCTION] ?? {};
   const overrides = Object.fromEntries(
     NAME_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
   );

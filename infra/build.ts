@@ -32,7 +32,6 @@ import { type HeartbeatPlan, heartbeatPlan } from '#shared/schedule/heartbeats.t
 import { sdkSchemasPlugin } from './sdk-schemas-plugin.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const METRICS_NAMESPACE = 'OdcrReclaimer';
 /** Name of the config file inside each zip; serverless.yml sets `ODCR_CONFIG_FILE` to the same name. */
 export const BUNDLED_CONFIG_NAME = 'config.json';
 const HANDLER_EXPORT = 'handler.handler';
@@ -266,8 +265,8 @@ export function derivedTemplateValues(config: PolicyConfig) {
     borrowerRulePrincipals: borrowerRulePrincipals(config),
     principalAccountVariable: PRINCIPAL_ACCOUNT_VARIABLE,
     dashboardBody: dashboardBody({
-      namespace: METRICS_NAMESPACE,
-      // Substituted by the template's Fn::Sub variable map, which knows the stage.
+      // Substituted by the template's Fn::Sub variable map (infra/dashboard/dashboard.yml), from serverless.yml.
+      namespace: cfnVariable('MetricsNamespace'),
       trackerFunctionName: cfnVariable('TrackerFunctionName'),
       failureQueueName: cfnVariable('FailureQueueName'),
     }),

@@ -90,6 +90,14 @@ class VariableResolver {
     return value === undefined ? undefined : String(value);
   }
 
+  /** The stage or region: the option given, else serverless.yml's `provider` (its own `${opt:..., default}`). */
+  setting(key: 'stage' | 'region'): string {
+    const value = this.options[key] ?? this.providerSetting(key);
+    if (value === undefined || value === '')
+      throw new ServerlessConfigError(`serverless.yml sets no provider.${key} and none was given`);
+    return value;
+  }
+
   /** Resolves every `${...}` inside a value (depth-first), leaving CloudFormation intrinsics as they are. */
   resolve(value: Json, depth = 0): Json {
     if (depth > 20) throw new ServerlessConfigError('variables nest too deep (a cycle?)');
@@ -143,9 +151,8 @@ class VariableResolver {
     if (reference === 'opt:stage') return this.options.stage;
     if (reference === 'opt:region') return this.options.region;
     if (reference.startsWith('opt:')) return undefined;
-    if (reference === 'sls:stage') return this.options.stage ?? this.providerSetting('stage') ?? 'dev';
-    if (reference === 'aws:region')
-      return this.options.region ?? this.providerSetting('region') ?? 'us-east-1';
+    if (reference === 'sls:stage') return this.setting('stage');
+    if (reference === 'aws:region') return this.setting('region');
     if (reference.startsWith('self:')) {
       let value: Json = this.document;
       for (const key of reference.slice('self:'.length).split('.')) {
@@ -207,6 +214,11 @@ function splitTopLevel(text: string): string[] {
 const asStringList = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
+/** A function's deployed name: its own `name`, else osls's `<service>-<stage>-<key>`. */
+export function deployedFunctionName(service: string, stage: string, key: string, name?: unknown): string {
+  return name === undefined ? `${service}-${stage}-${key}` : String(name);
+}
+
 export function readServerlessTriggers(path: string, options: ResolveOptions = {}): ServerlessTriggers {
   let document: unknown;
   try {
@@ -218,8 +230,8 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
   if (!isRecord(document)) throw new ServerlessConfigError(`${path} is not a YAML mapping`);
   const resolver = new VariableResolver(document, dirname(path), options);
   const provider = resolver.resolve(document.provider ?? {});
-  const stage = options.stage ?? resolver.providerSetting('stage') ?? 'dev';
-  const region = options.region ?? resolver.providerSetting('region') ?? 'us-east-1';
+  const stage = resolver.setting('stage');
+  const region = resolver.setting('region');
   const service = String(resolver.resolve(document.service));
   const providerEnvironment =
     isRecord(provider) && isRecord(provider.environment) ? provider.environment : {};
@@ -234,10 +246,12 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
 
   for (const [key, rawDefinition] of Object.entries(functions)) {
     const definition = isRecord(rawDefinition) ? rawDefinition : {};
-    const deployedName =
-      definition.name === undefined
-        ? `${service}-${stage}-${key}`
-        : String(resolver.resolve(definition.name));
+    const deployedName = deployedFunctionName(
+      service,
+      stage,
+      key,
+      definition.name === undefined ? undefined : resolver.resolve(definition.name),
+    );
     functionNames[key] = deployedName;
     if (definition.reservedConcurrency !== undefined) {
       const reserved = Number(resolver.resolve(definition.reservedConcurrency));
@@ -392,8 +406,8 @@ export function readServerlessDefinitions(path: string, options: ResolveOptions 
   }
   return {
     service: String(resolver.resolve(document.service)),
-    stage: options.stage ?? resolver.providerSetting('stage') ?? 'dev',
-    region: options.region ?? resolver.providerSetting('region') ?? 'us-east-1',
+    stage: resolver.setting('stage'),
+    region: resolver.setting('region'),
     functions,
     resources,
     provider: isRecord(provider) ? provider : {},

@@ -11,6 +11,7 @@ import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { type RuntimeEnvironment, readRuntimeEnvironment } from '#shared/runtime/environment.ts';
 import {
+  deployedFunctionName,
   readServerlessDefinitions,
   readServerlessTriggers,
   ServerlessConfigError,
@@ -64,12 +65,7 @@ export function functionKeys(triggers: ServerlessTriggers): string[] {
 export function readFunctionEnvironments(
   options: ServiceDefinitionOptions = {},
 ): Record<string, Record<string, string>> {
-  const definitions = readServerlessDefinitions(options.serverlessFile ?? SERVERLESS_FILE, {
-    // No config: the resources that use derived values are left out, the functions' environments need none.
-    files: { [DERIVED_VALUES_SOURCE]: {} },
-    ...(options.stage === undefined ? {} : { stage: options.stage }),
-    ...(options.region === undefined ? {} : { region: options.region }),
-  });
+  const definitions = definitionsWithoutConfig(options);
   const provider = asStrings(definitions.provider.environment);
   return Object.fromEntries(
     Object.entries(definitions.functions).map(([key, definition]) => [
@@ -77,6 +73,32 @@ export function readFunctionEnvironments(
       { ...provider, ...asStrings(definition.environment) },
     ]),
   );
+}
+
+/**
+ * The name `key` (serverless.yml's function key, e.g. `reclaim-on-demand`) is deployed under for the stage;
+ * an error naming it when serverless.yml defines no such function.
+ */
+export function deployedNameOf(key: string, options: ServiceDefinitionOptions = {}): string {
+  const definitions = definitionsWithoutConfig(options);
+  const definition = definitions.functions[key];
+  if (definition === undefined)
+    throw new ServerlessConfigError(`serverless.yml defines no function '${key}'`);
+  return deployedFunctionName(definitions.service, definitions.stage, key, definition.name);
+}
+
+/** The region serverless.yml deploys to (its `provider.region`, `--region` unless given). */
+export function deployedRegion(options: ServiceDefinitionOptions = {}): string {
+  return definitionsWithoutConfig(options).region;
+}
+
+/** No config: the resources that use derived values are left out; the functions' names and environments need none. */
+function definitionsWithoutConfig(options: ServiceDefinitionOptions) {
+  return readServerlessDefinitions(options.serverlessFile ?? SERVERLESS_FILE, {
+    files: { [DERIVED_VALUES_SOURCE]: {} },
+    ...(options.stage === undefined ? {} : { stage: options.stage }),
+    ...(options.region === undefined ? {} : { region: options.region }),
+  });
 }
 
 function asStrings(value: unknown): Record<string, string> {

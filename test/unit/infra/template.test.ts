@@ -632,7 +632,11 @@ describe('packaged template: tracker', () => {
 
   it('deploys the dashboard with owned, lent, target, duration percentiles, stalls and margin', () => {
     const dashboard = template.Resources.OperationsDashboard!;
-    const body = (dashboard.Properties!.DashboardBody as { 'Fn::Sub': [string, unknown] })['Fn::Sub'][0];
+    const [body, variables] = (
+      dashboard.Properties!.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] }
+    )['Fn::Sub'];
+    // The namespace is serverless.yml's, substituted by the template: the build never restates it.
+    expect(variables.MetricsNamespace).toBe('OdcrReclaimer');
     const widgets = (JSON.parse(body) as { widgets: { properties: { metrics: unknown[][] } }[] }).widgets;
     const expressions = widgets.flatMap((widget) =>
       widget.properties.metrics.flat().flatMap((entry) => {
@@ -649,7 +653,7 @@ describe('packaged template: tracker', () => {
       widget.properties.metrics.flatMap((row) => {
         const [namespace, name, options] = row;
         const stat = (options as { stat?: unknown } | undefined)?.stat;
-        return row.length === 3 && namespace === 'OdcrReclaimer' && name === 'ReclaimDurationSeconds'
+        return row.length === 3 && namespace === `\${MetricsNamespace}` && name === 'ReclaimDurationSeconds'
           ? [stat]
           : [];
       }),
