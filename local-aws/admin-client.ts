@@ -4,6 +4,7 @@
  */
 
 import type { IamRequest, IamView } from './iam.ts';
+import type { OrganizationSeed, ShareView } from './ram.ts';
 import type {
   AlarmView,
   CallFilter,
@@ -31,6 +32,7 @@ import type {
 } from './types.ts';
 
 export type { IamPrincipal, IamRequest, IamView } from './iam.ts';
+export type { OrganizationSeed, ShareView } from './ram.ts';
 export type * from './types.ts';
 
 export const DEFAULT_LOCAL_AWS_URL = 'http://127.0.0.1:4566';
@@ -212,6 +214,20 @@ export class LocalAwsAdminClient {
 
   putRoles(roles: SeedRole[]): Promise<{ roles: RoleView[] }> {
     return this.call('POST', 'roles', { roles });
+  }
+
+  /** The organization RAM shares may name (extension): which account is in which unit. */
+  setOrganization(organization: OrganizationSeed): Promise<{ organization: OrganizationSeed | null }> {
+    return this.call('POST', 'organization', organization);
+  }
+
+  organization(): Promise<{ organization: OrganizationSeed | null }> {
+    return this.call('GET', 'organization');
+  }
+
+  /** RAM resource shares with their associations (extension); one owner's with `accountId`. */
+  shares(filter: { accountId?: string } = {}): Promise<{ shares: ShareView[] }> {
+    return this.call('GET', `shares${queryString(filter)}`);
   }
 
   reset(): Promise<Record<string, never>> {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AdminRequestError } from './errors.ts';
+import type { OrganizationSeed } from './ram.ts';
 import type {
   AlarmMetric,
   FaultRequest,
@@ -209,6 +210,21 @@ export const ADMIN_BODIES = {
   settings,
   iam,
   roles: z.strictObject({ roles: z.array(seedRole) }),
+  organization: z.strictObject({
+    id: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, { error: 'expected o- and 10-32 lowercase letters or digits' }),
+    managementAccountId: accountId,
+    accounts: z.array(accountId).optional(),
+    units: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, { error: 'expected ou-<root>-<unit>' }),
+          accounts: z.array(accountId),
+        }),
+      )
+      .optional(),
+  }) satisfies z.ZodType<OrganizationSeed>,
 } as const;
 
 /** The query strings of the GET routes: each filter optional, an unknown one refused. */

@@ -316,6 +316,10 @@ function entryFacts(entry: DescribeEntry): FilterFacts {
   };
 }
 
+function describedId(entry: DescribeEntry): string {
+  return entry.kind === 'source' ? entry.source.id : entry.allocation.interruptibleId;
+}
+
 function tagsOf(entry: DescribeEntry): Map<string, string> {
   return entry.kind === 'source' ? entry.source.tags : entry.allocation.tags;
 }
@@ -360,6 +364,11 @@ function describeCapacityReservations(
   requestId: string,
 ): string {
   const ids = (request.CapacityReservationId ?? []).map(reservationId);
+  let sharedCache: DescribeEntry[] | undefined;
+  const shared = (): DescribeEntry[] => {
+    sharedCache ??= world.sharedEntries(account.id, region);
+    return sharedCache;
+  };
   const predicates = (request.Filter ?? []).map((filter) =>
     filterPredicate(filter.Name as DescribeFilterName, filter.Value ?? []),
   );
@@ -370,12 +379,18 @@ function describeCapacityReservations(
   let candidates: readonly DescribeEntry[];
   if (ids.length > 0) {
     candidates = ids.map((id) => {
-      const entry = account.capacity.find(id, region);
+      const entry =
+        account.capacity.find(id, region) ?? shared().find((candidate) => describedId(candidate) === id);
       if (!entry) throw notFound(id);
       return entry;
     });
   } else {
-    candidates = account.capacity.entriesOf(region);
+    // Reservations shared with the account (RAM) follow its own, as EC2 lists them together.
+    const sharedEntries = shared();
+    candidates =
+      sharedEntries.length === 0
+        ? account.capacity.entriesOf(region)
+        : [...account.capacity.entriesOf(region), ...sharedEntries];
   }
   const pageSize = request.MaxResults ?? world.settings.maxResults.default;
   let xml = '';

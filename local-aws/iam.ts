@@ -488,6 +488,15 @@ export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationIn
       return eventsChecks(account, action, params, region);
     case 'dynamodb':
       return dynamoDbChecks(account, action, params, region);
+    case 'ram': {
+      // RAM's actions on a share are authorized on its ARN, creating one on the account's shares
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsresourceaccessmanagerram.html).
+      const share = text(params.resourceShareArn);
+      const resource =
+        share ??
+        (action === 'CreateResourceShare' ? `arn:aws:ram:${region}:${account.id}:resource-share/*` : '*');
+      return [{ action: `ram:${action}`, resource, context: {} }];
+    }
     case 'sts':
       // AssumeRole is authorized on the role; the role's trust policy is the other half (sts.ts).
       return [{ action: `sts:${action}`, resource: text(params.RoleArn) ?? '*', context: {} }];

@@ -52,6 +52,16 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
   return lowered;
 }
 
+/** The first value of each query parameter, as a URL's query string gives it. */
+function queryValues(query: HttpRequest['query']): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') values[name] = first;
+  }
+  return values;
+}
+
 /** A smithy `HttpHandler` that serves requests with `target.dispatch` (e.g. `LocalAws`) in this process. */
 export class InProcessRequestHandler implements HttpHandler {
   constructor(private readonly target: AwsDispatcher) {}
@@ -61,6 +71,7 @@ export class InProcessRequestHandler implements HttpHandler {
     const reply = await this.target.dispatch({
       method: request.method,
       path: request.path,
+      query: queryValues(request.query),
       headers: lowerCaseHeaders(request.headers),
       body: await bodyBytes(request.body),
     });

@@ -15,6 +15,7 @@ import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
 import { AdminRequestError, AwsServiceError } from './errors.ts';
 import { EVENTS_TARGET_PREFIX, handleEventBridge } from './eventbridge.ts';
 import { accessKeyFromAuthorization, denialAnswer, IamDenial, type IamRequest } from './iam.ts';
+import { RAM_OPERATIONS } from './ram.ts';
 import { type Caller, STS_ACTIONS, stsErrorXml } from './sts.ts';
 import type { CallRecord, LocalAwsSettings, SeedRole, SeedState, ServiceName } from './types.ts';
 import { defaultSettings, LocalAwsWorld } from './world.ts';
@@ -48,6 +49,8 @@ export interface SimulatedClock {
 export interface AwsRequest {
   method: string;
   path: string;
+  /** The query string's parameters (RAM's DELETE calls carry their input there). */
+  query?: Readonly<Record<string, string>>;
   /** Header names in lower case. */
   headers: Readonly<Record<string, string | undefined>>;
   /** The raw body, or a reader of it (the HTTP path streams it in with a size limit). */
@@ -97,6 +100,20 @@ function serviceOf(target: string | undefined, signingName: string | undefined):
   if (target.startsWith(EVENTS_TARGET_PREFIX)) return 'events';
   if (target.startsWith(DYNAMODB_TARGET_PREFIX)) return 'dynamodb';
   return 'unknown';
+}
+
+/** A JSON protocol's request body: an object, or SerializationException. */
+function jsonObject(text: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = text.trim() === '' ? {} : JSON.parse(text);
+  } catch {
+    throw new AwsServiceError('SerializationException', 'The request body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AwsServiceError('SerializationException', 'The request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
 }
 
 class BodyTooLargeError extends Error {
@@ -183,6 +200,7 @@ export class LocalAwsServer {
       reply = await this.dispatch({
         method: request.method ?? 'GET',
         path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
         headers,
         body: () => readBody(request),
       });
@@ -252,6 +270,36 @@ export class LocalAwsServer {
       return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     };
     try {
+      if (service === 'ram') {
+        // REST-JSON: the operation is the path (`POST /createresourceshare`), the input the JSON body or, for
+        // DELETE, the query string.
+        const route = RAM_OPERATIONS[request.path.replace(/\/+$/, '')];
+        const raw = await readRaw();
+        if (!route)
+          throw new AwsServiceError('UnknownOperationException', `No RAM operation at ${request.path}`, 404);
+        action = route.operation;
+        if (request.method !== route.method) {
+          throw new AwsServiceError(
+            'UnknownOperationException',
+            `${route.operation} is ${route.method}, not ${request.method}`,
+            405,
+          );
+        }
+        const input =
+          route.method === 'POST' ? jsonObject(raw.toString('utf8')) : { ...(request.query ?? {}) };
+        params = input;
+        const who = identify();
+        authorize(who);
+        await this.applyFault('ram', action);
+        const answer = world.ram.handle(action, input, {
+          nowMs: world.nowMs(),
+          region,
+          accountId: who.accountId,
+          holds: (accountId, arn) => world.capacityReservationByArn(accountId, arn, region) !== undefined,
+        });
+        log('ok');
+        return json(200, answer);
+      }
       if (request.method !== 'POST' || request.path !== '/') {
         await readRaw().catch(() => Buffer.alloc(0));
         throw new AwsServiceError(
@@ -337,18 +385,10 @@ export class LocalAwsServer {
         log('ok');
         return { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body };
       }
-      if (service === 'unknown' || service === 'ram') {
+      if (service === 'unknown') {
         throw new AwsServiceError('UnknownOperationException', `Unknown X-Amz-Target '${targetText}'`);
       }
-      let body: unknown;
-      try {
-        body = text.trim() === '' ? {} : JSON.parse(text);
-      } catch {
-        throw new AwsServiceError('SerializationException', 'The request body is not valid JSON');
-      }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new AwsServiceError('SerializationException', 'The request body must be a JSON object');
-      }
+      const body = jsonObject(text);
       params = body;
       const who = identify();
       authorize(who);
@@ -425,6 +465,11 @@ export class LocalAwsServer {
       reply.headers['x-amzn-query-error'] = `${error.code};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
       return reply;
     }
+    if (service === 'ram') {
+      const reply = json(error.status, { message: error.message });
+      reply.headers['x-amzn-errortype'] = error.code;
+      return reply;
+    }
     if (service === 'dynamodb') {
       const item = error instanceof ConditionalCheckFailed ? error.item : undefined;
       return json(
@@ -491,6 +536,12 @@ export class LocalAwsServer {
           return json(200, world.putRule(parseAdminBody(ADMIN_BODIES.rule, body)));
         case 'GET /_local/tables':
           return json(200, world.tableList(parseAdminBody(ADMIN_QUERIES.account, query)));
+        case 'GET /_local/organization':
+          return json(200, world.ram.getOrganization());
+        case 'POST /_local/organization':
+          return json(200, world.ram.setOrganization(parseAdminBody(ADMIN_BODIES.organization, body)));
+        case 'GET /_local/shares':
+          return json(200, world.ram.shareList(parseAdminBody(ADMIN_QUERIES.account, query)));
         case 'GET /_local/roles':
           return json(200, world.roleList());
         case 'POST /_local/roles':

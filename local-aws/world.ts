@@ -6,11 +6,12 @@
 
 import { AccountState, type Alarm, type Rule, type StoredDatum } from './account.ts';
 import type { AdminSettingsUpdate } from './admin-schemas.ts';
-import type { CapacityModel } from './capacity.ts';
+import type { CapacityModel, DescribeEntry } from './capacity.ts';
 import type { DynamoDbModel, SeedTable, TableView } from './dynamodb.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
 import { IamDenial, IamEnforcer, type IamRequest, type IamView, unauthenticated } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
+import { RamModel } from './ram.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
 import { type Caller, type RoleView, type SeedRole, StsModel } from './sts.ts';
 import { Ec2RequestThrottle } from './throttle.ts';
@@ -136,6 +137,8 @@ export class LocalAwsWorld {
   readonly iam = new IamEnforcer();
   /** Roles other accounts' principals may assume, and the sessions STS issued (sts.ts). */
   readonly sts = new StsModel();
+  /** RAM's resource shares and the organization they may name (ram.ts). */
+  readonly ram = new RamModel();
   /** EC2's token buckets, used while `settings.requestRateScale` is above 0. */
   readonly ec2Throttle = new Ec2RequestThrottle();
   private readonly eventLog: StoredEvent[] = [];
@@ -203,6 +206,24 @@ export class LocalAwsWorld {
 
   get datumsByMetric(): Map<string, StoredDatum[]> {
     return this.account().datumsByMetric;
+  }
+
+  /** A capacity reservation an account holds in a region, by its ARN. */
+  capacityReservationByArn(accountId: string, arn: string, region: string): DescribeEntry | undefined {
+    const match = /^arn:aws:ec2:([^:]+):(\d{12}):capacity-reservation\/(cr-[0-9a-f]+)$/.exec(arn);
+    if (!match || match[1] !== region || match[2] !== accountId) return undefined;
+    return this.accountStates.get(accountId)?.capacity.find(match[3] ?? '', region);
+  }
+
+  /** The reservations shared with an account in a region (through RAM), in their owners' state. */
+  sharedEntries(accountId: string, region: string): DescribeEntry[] {
+    const entries: DescribeEntry[] = [];
+    for (const arn of this.ram.sharedWith(accountId, region)) {
+      const owner = /^arn:aws:ec2:[^:]+:(\d{12}):/.exec(arn)?.[1] ?? '';
+      const entry = this.capacityReservationByArn(owner, arn, region);
+      if (entry) entries.push(entry);
+    }
+    return entries;
   }
 
   /** The account holding a reservation id (ids are unique across accounts), or undefined. */
@@ -703,6 +724,7 @@ export class LocalAwsWorld {
     this.time.clearTasks();
     for (const account of this.accounts()) account.reset();
     this.sts.reset();
+    this.ram.reset();
     this.eventLog.length = 0;
     this.callLog.length = 0;
     this.faultList = [];
