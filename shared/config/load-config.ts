@@ -19,5 +19,11 @@ export function loadConfigFile(path: string): PolicyConfig {
       cause: error,
     });
   }
-  return parseConfig(json);
+  try {
+    return parseConfig(json);
+  } catch (error: unknown) {
+    // Said with the file's name, as the command that was given several files (config, scenario) prints it.
+    if (error instanceof ConfigError) throw new ConfigError(error.issues, { cause: error, file: path });
+    throw error;
+  }
 }

@@ -466,9 +466,10 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly issues: ConfigIssue[];
 
-  constructor(issues: ConfigIssue[], options?: { cause?: unknown }) {
+  /** `file` names the config file the issues are in, when they came from one. */
+  constructor(issues: ConfigIssue[], options?: { cause?: unknown; file?: string }) {
     super(
-      `invalid policy config: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      `invalid policy config${options?.file === undefined ? '' : ` ${options.file}`}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
       options,
     );
     this.issues = issues;

@@ -4,9 +4,10 @@
  * flag is named and refused with exit 2, and `--output json` prints one JSON document that parses.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
@@ -161,5 +162,41 @@ describe('an endpoint nobody answers', () => {
     expect(answer.stderr).toContain(`no AWS endpoint answered at ${url}`);
     expect(answer.stderr).toContain('npm run local-aws -- --example');
     expect(answer.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('a config with mistakes', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'odcr-contract-'));
+  const configFile = path.join(scratch, 'fleet.json');
+
+  beforeAll(() => {
+    const config = JSON.parse(readFileSync(path.join(REPO_ROOT, 'config/example.json'), 'utf8')) as {
+      reservations: Record<string, unknown>[];
+    };
+    config.reservations[0] = { ...config.reservations[0], market: 'XNYZ' };
+    config.reservations[1] = { ...config.reservations[1], tradingNeeed: 3 };
+    writeFileSync(configFile, JSON.stringify(config));
+  });
+
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it.each([
+    ['plan', 'cli/plan.ts', ['--at', '2026-11-27T12:45:00-05:00', '--config', configFile]],
+    [
+      'simulate',
+      'cli/simulate.ts',
+      ['--scenario', 'sandbox/scenarios/thanksgiving-week-2026.json', '--config', configFile],
+    ],
+  ])('%s names the file, then each problem on its own line with its field path', async (name, file, args) => {
+    const answer = await run(file, args);
+    expect(answer.code).toBe(2);
+    const lines = answer.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`${name}: invalid policy config ${configFile}:`);
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(': ')[0])
+        .sort(),
+    ).toEqual(['  reservations[0].market', '  reservations[1].tradingNeeed']);
   });
 });
