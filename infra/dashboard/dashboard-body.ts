@@ -1,4 +1,4 @@
-import { METRIC, METRIC_DIMENSION } from '#shared/metrics/metric-names.ts';
+import { ACCOUNT_DIMENSION, METRIC, METRIC_DIMENSION } from '#shared/metrics/metric-names.ts';
 
 /**
  * The CloudWatch dashboard body (JSON) for the tracker's metrics. SEARCH expressions give one series per
@@ -40,8 +40,33 @@ interface MetricWidget {
   };
 }
 
-function search(namespace: string, metricName: string, stat: string, period: number): string {
-  return `SEARCH('{${namespace},${METRIC_DIMENSION}} MetricName="${metricName}"', '${stat}', ${period})`;
+function search(
+  namespace: string,
+  metricName: string,
+  stat: string,
+  period: number,
+  schema: readonly string[] = [METRIC_DIMENSION],
+): string {
+  return `SEARCH('{${[namespace, ...schema].join(',')}} MetricName="${metricName}"', '${stat}', ${period})`;
+}
+
+/**
+ * One series per reservation, the hub's and the spokes': a spoke reservation's series also carries its owner
+ * account (dimension AccountId), so it is its own SEARCH schema, labelled with the account.
+ */
+function perReservation(
+  namespace: string,
+  series: { id: string; metric: string; stat: string; period: number; label: string },
+): { id: string; expression: string; label: string }[] {
+  const { id, metric, stat, period, label } = series;
+  return [
+    { id, expression: search(namespace, metric, stat, period), label },
+    {
+      id: `${id}Spokes`,
+      expression: search(namespace, metric, stat, period, [ACCOUNT_DIMENSION, METRIC_DIMENSION]),
+      label: `${label} (spoke accounts)`,
+    },
+  ];
 }
 
 /**
@@ -87,16 +112,42 @@ export function dashboardBody(options: DashboardOptions): string {
     timeSeriesWidget(
       'Owned vs lent vs target, per reservation',
       [
-        { id: 'owned', expression: search(namespace, METRIC.owned, 'Maximum', 60), label: 'owned' },
-        { id: 'lent', expression: search(namespace, METRIC.lent, 'Maximum', 60), label: 'lent' },
-        { id: 'target', expression: search(namespace, METRIC.target, 'Maximum', 60), label: 'target' },
+        ...perReservation(namespace, {
+          id: 'owned',
+          metric: METRIC.owned,
+          stat: 'Maximum',
+          period: 60,
+          label: 'owned',
+        }),
+        ...perReservation(namespace, {
+          id: 'lent',
+          metric: METRIC.lent,
+          stat: 'Maximum',
+          period: 60,
+          label: 'lent',
+        }),
+        ...perReservation(namespace, {
+          id: 'target',
+          metric: METRIC.target,
+          stat: 'Maximum',
+          period: 60,
+          label: 'target',
+        }),
       ],
       { x: 0, y: 0 },
       { period: 60, yLabel: 'instances' },
     ),
     timeSeriesWidget(
       'In flight, per reservation',
-      [{ id: 'inflight', expression: search(namespace, METRIC.inFlight, 'Maximum', 60), label: 'in flight' }],
+      [
+        ...perReservation(namespace, {
+          id: 'inflight',
+          metric: METRIC.inFlight,
+          stat: 'Maximum',
+          period: 60,
+          label: 'in flight',
+        }),
+      ],
       { x: WIDTH, y: 0 },
     ),
     timeSeriesWidget(
@@ -111,11 +162,13 @@ export function dashboardBody(options: DashboardOptions): string {
     timeSeriesWidget(
       'Deadline margin before the open (seconds)',
       [
-        {
+        ...perReservation(namespace, {
           id: 'margin',
-          expression: search(namespace, METRIC.deadlineMarginSeconds, 'Minimum', 300),
+          metric: METRIC.deadlineMarginSeconds,
+          stat: 'Minimum',
+          period: 300,
           label: 'margin',
-        },
+        }),
       ],
       { x: WIDTH, y: HEIGHT },
       { period: 300, yLabel: 'seconds', zeroLine: 'the bell' },
@@ -123,12 +176,20 @@ export function dashboardBody(options: DashboardOptions): string {
     timeSeriesWidget(
       'Stalls and deadlines at risk',
       [
-        { id: 'stalls', expression: search(namespace, METRIC.stalls, 'Sum', 300), label: 'stalls' },
-        {
+        ...perReservation(namespace, {
+          id: 'stalls',
+          metric: METRIC.stalls,
+          stat: 'Sum',
+          period: 300,
+          label: 'stalls',
+        }),
+        ...perReservation(namespace, {
           id: 'risk',
-          expression: search(namespace, METRIC.deadlineAtRisk, 'Maximum', 300),
+          metric: METRIC.deadlineAtRisk,
+          stat: 'Maximum',
+          period: 300,
           label: 'at risk',
-        },
+        }),
       ],
       { x: 0, y: 2 * HEIGHT },
       { period: 300 },

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../domain/reservation.ts';
 import { ConfigurationError } from '../errors/index.ts';
-import { METRIC, METRIC_DIMENSION, type ServiceMetric } from '../metrics/metric-names.ts';
+import { ACCOUNT_DIMENSION, METRIC, METRIC_DIMENSION, type ServiceMetric } from '../metrics/metric-names.ts';
 import { callAws } from './aws-call.ts';
 
 /**
@@ -172,7 +172,12 @@ function toDatum(metric: ServiceMetric): MetricDatum {
     MetricName: metric.name,
     ...(metric.series === 'fleet' || metric.reservationId === undefined
       ? {}
-      : { Dimensions: [{ Name: METRIC_DIMENSION, Value: metric.reservationId }] }),
+      : {
+          Dimensions: [
+            { Name: METRIC_DIMENSION, Value: metric.reservationId },
+            ...(metric.accountId === undefined ? [] : [{ Name: ACCOUNT_DIMENSION, Value: metric.accountId }]),
+          ],
+        }),
     Timestamp: metric.timestamp,
     Value: metric.value,
     Unit: metric.unit,

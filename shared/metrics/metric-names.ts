@@ -57,6 +57,8 @@ export type MetricName =
   | typeof IN_FLIGHT_RESERVATIONS;
 
 export const METRIC_DIMENSION = 'ReservationId';
+/** The second dimension of a spoke reservation's series: its owner account (the hub's own go without). */
+export const ACCOUNT_DIMENSION = 'AccountId';
 
 export type MetricUnit = 'Count' | 'Seconds';
 
@@ -72,6 +74,8 @@ export interface ReservationMetric {
   name: MetricName;
   /** The reservation the value was measured on (also for a fleet datum: it says where the value came from). */
   reservationId: string;
+  /** Its owner account, for a spoke's reservation: the datum's series is then `ReservationId` + `AccountId`. */
+  accountId?: string;
   value: number;
   unit: MetricUnit;
   timestamp: Date;

@@ -207,6 +207,8 @@ export function assessReservation(input: AssessInput): Assessment {
   const { snapshot, memory, now, settings } = input;
   const request = requestOfAllocation(snapshot, input.request);
   const reservationId = snapshot.reservationId;
+  // A spoke's reservation: every event and metric of it names its owner account (absent for the hub's own).
+  const account = snapshot.accountId === undefined ? {} : { accountId: snapshot.accountId };
   const allocation = snapshot.allocation;
   const current = allocation?.current ?? 0;
   const target = allocation?.target ?? 0;
@@ -222,7 +224,7 @@ export function assessReservation(input: AssessInput): Assessment {
     marks.set(event, { [key]: value });
   };
   const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') => {
-    const datum: ReservationMetric = { name, reservationId, value, unit, timestamp: now };
+    const datum: ReservationMetric = { name, reservationId, ...account, value, unit, timestamp: now };
     if (series !== undefined) datum.series = series;
     metrics.push(datum);
   };
@@ -259,6 +261,7 @@ export function assessReservation(input: AssessInput): Assessment {
         detailType: DETAIL_TYPE.changeProgress,
         detail: {
           reservationId,
+          ...account,
           current,
           target,
           remaining: Math.abs(current - target),
@@ -275,7 +278,10 @@ export function assessReservation(input: AssessInput): Assessment {
       !isAtOrAfter(memory.stallReportedAt, lastMovedAt)
     ) {
       markSent(
-        stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, requestDetail(request)),
+        stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, {
+          ...account,
+          ...requestDetail(request),
+        }),
         TAG.stallReportedAt,
         now.toISOString(),
       );
@@ -293,6 +299,7 @@ export function assessReservation(input: AssessInput): Assessment {
         detailType: DETAIL_TYPE.deadlineAtRisk,
         detail: {
           reservationId,
+          ...account,
           current,
           target,
           remaining: current - target,
@@ -312,7 +319,10 @@ export function assessReservation(input: AssessInput): Assessment {
     const episodeStart = request !== undefined && request.at > lastMovedAt ? request.at : lastMovedAt;
     if (!isAtOrAfter(memory.stallReportedAt, episodeStart)) {
       markSent(
-        stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, requestDetail(request)),
+        stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, {
+          ...account,
+          ...requestDetail(request),
+        }),
         TAG.stallReportedAt,
         now.toISOString(),
       );
@@ -329,6 +339,7 @@ export function assessReservation(input: AssessInput): Assessment {
       detailType: DETAIL_TYPE.changeCompleted,
       detail: {
         reservationId,
+        ...account,
         current,
         target,
         ...requestDetail(request),

@@ -506,6 +506,7 @@ function resentFailedEvent(reservationId: string, owed: OwedFailure, context: Po
 function failedEvent(snapshot: ReservationSnapshot, context: PollContext, error: unknown): ServiceEvent {
   const detail: AllocationChangeDetail = {
     reservationId: snapshot.reservationId,
+    ...(snapshot.accountId === undefined ? {} : { accountId: snapshot.accountId }),
     from: snapshot.allocation?.target ?? 0,
     to: snapshot.allocation?.target ?? 0,
     trigger: 'tracker',
