@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import type { ReclaimNoticeDetail } from '#shared/events/service-events.ts';
+import { heartbeat, serviceEvents } from '../../support/borrower-events.ts';
 import {
   type LocalService,
   lambdaContext,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
@@ -24,21 +23,10 @@ const BELL = '2025-03-12T13:30:00.000Z';
 const PLANNED_START = '2025-03-12T13:05:00.000Z';
 const HEADS_UP = '2025-03-12T12:35:00Z';
 
-async function heartbeatAt(local: LocalService, at: string): Promise<void> {
-  local.aws.setClock(at);
-  await createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
+const heartbeatAt = (local: LocalService, at: string) => heartbeat(local, at);
 
-function notices(local: LocalService): { detailType: string; time: string; detail: ReclaimNoticeDetail }[] {
-  return local.aws.admin
-    .events({ source: 'odcr-reclaimer' })
-    .events.filter((event) => event['detail-type'].startsWith('Reclaim '))
-    .map((event) => ({
-      detailType: event['detail-type'],
-      time: event.time,
-      detail: event.detail as ReclaimNoticeDetail,
-    }));
-}
+const notices = (local: LocalService) =>
+  serviceEvents<ReclaimNoticeDetail>(local, (detailType) => detailType.startsWith('Reclaim '));
 
 describe('the heads-up to borrowers', () => {
   it('announces each planned reclaim once, on the heartbeat its lead before the start, then its start', async () => {

@@ -1,13 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { parseConfig } from '#shared/config/schema.ts';
 import type { InterruptibleChangedDetail } from '#shared/events/service-events.ts';
+import {
+  BORROWER_ACCOUNT,
+  heartbeat,
+  lentToBorrowers,
+  serviceEvents,
+} from '../../support/borrower-events.ts';
 import {
   type LocalService,
   lambdaContext,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
@@ -18,24 +21,11 @@ afterEach(async () => {
   service = undefined;
 });
 
-const BORROWERS = { accounts: ['555555555555'], organizationalUnits: [] };
-
-function lentToBorrowers(local: LocalService, zeroSizePreference: 'retain' | 'default') {
-  const base = JSON.parse(JSON.stringify(local.config)) as { reservations: Record<string, unknown>[] };
-  return parseConfig({
-    ...base,
-    reservations: base.reservations.map((entry) =>
-      entry.id === TRADING ? { ...entry, zeroSizePreference, borrowers: BORROWERS } : entry,
-    ),
-  });
-}
-
-function changes(local: LocalService): InterruptibleChangedDetail[] {
-  return local.aws.admin
-    .events({ source: 'odcr-reclaimer' })
-    .events.filter((event) => event['detail-type'] === 'Interruptible Reservation Changed')
-    .map((event) => event.detail as InterruptibleChangedDetail);
-}
+const changes = (local: LocalService) =>
+  serviceEvents<InterruptibleChangedDetail>(
+    local,
+    (detailType) => detailType === 'Interruptible Reservation Changed',
+  ).map((event) => event.detail);
 
 describe('sharing with borrowers', () => {
   it('warns in status when a reservation lent to borrowers does not retain its allocation at 0', async () => {
@@ -59,16 +49,14 @@ describe('sharing with borrowers', () => {
     const local = await startLocalService({ now: '2025-03-12T02:00:00Z' });
     service = local;
     const config = lentToBorrowers(local, 'retain');
-    const dependencies = { ...local.dependencies, config };
-    const heartbeat = () => createHandler(dependencies)(scheduledEvent(local.aws), lambdaContext());
-    await heartbeat();
-    await heartbeat();
+    await heartbeat(local, undefined, config);
+    await heartbeat(local, undefined, config);
     const first = reservation(service.aws, TRADING).allocation?.interruptibleId;
     expect(changes(service)).toEqual([
       expect.objectContaining({
         reservationId: TRADING,
         interruptibleReservationId: first,
-        sharedWith: ['555555555555'],
+        sharedWith: [BORROWER_ACCOUNT],
       }),
     ]);
     expect(changes(service)[0]?.previousInterruptibleReservationId).toBeUndefined();
@@ -76,7 +64,7 @@ describe('sharing with borrowers', () => {
     await service.gateways.capacity.tag(TRADING, {
       'odcr-reclaimer:interruptible-id': 'cr-0ffffffffffffff00',
     });
-    await heartbeat();
+    await heartbeat(local, undefined, config);
     expect(changes(service)).toHaveLength(2);
     expect(changes(service)[1]).toMatchObject({
       interruptibleReservationId: first,
