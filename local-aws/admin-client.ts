@@ -3,6 +3,7 @@
  * and the CLIs. Each method answers exactly the JSON the route returns.
  */
 
+import type { DeliveryFilter, DeliveryRecord } from './event-delivery.ts';
 import type { IamRequest, IamView } from './iam.ts';
 import type { OrganizationSeed, ShareView } from './ram.ts';
 import type {
@@ -31,6 +32,7 @@ import type {
   TableView,
 } from './types.ts';
 
+export type { DeliveryFilter, DeliveryRecord } from './event-delivery.ts';
 export type { IamPrincipal, IamRequest, IamView } from './iam.ts';
 export type { OrganizationSeed, ShareView } from './ram.ts';
 export type * from './types.ts';
@@ -214,6 +216,11 @@ export class LocalAwsAdminClient {
 
   putRoles(roles: SeedRole[]): Promise<{ roles: RoleView[] }> {
     return this.call('POST', 'roles', { roles });
+  }
+
+  /** What rules sent to targets other than event buses (extension). */
+  deliveries(filter: DeliveryFilter = {}): Promise<{ deliveries: DeliveryRecord[] }> {
+    return this.call('GET', `deliveries${queryString(filter)}`);
   }
 
   /** The organization RAM shares may name (extension): which account is in which unit. */

@@ -245,6 +245,7 @@ export const ADMIN_QUERIES = {
     accountId: accountId.optional(),
   }),
   metrics: z.strictObject({ namespace: filter, metricName: filter, accountId: accountId.optional() }),
+  deliveries: z.strictObject({ accountId: accountId.optional(), rule: filter }),
   /** The routes that read one account's state: the hub's when absent. */
   account: z.strictObject({ accountId: accountId.optional() }),
 } as const;

@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { AccountState } from './account.ts';
+import type { AccountState, BusPermission, Rule } from './account.ts';
 import { AwsServiceError } from './errors.ts';
+import { parseEventPattern } from './event-pattern.ts';
 import { type JsonErrorCodes, memberPath, parseJsonRequest, timestamp } from './json-rules.ts';
 import { busName, type LocalAwsWorld } from './world.ts';
 
@@ -32,6 +33,20 @@ export function handleEventBridge(
       return setRuleState(world, account, body, 'DISABLED');
     case 'DescribeRule':
       return describeRule(world, account, body);
+    case 'PutRule':
+      return putRule(world, account, body);
+    case 'PutTargets':
+      return putTargets(world, account, body);
+    case 'RemoveTargets':
+      return removeTargets(world, account, body);
+    case 'ListTargetsByRule':
+      return listTargets(world, account, body);
+    case 'PutPermission':
+      return putPermission(account, body);
+    case 'RemovePermission':
+      return removePermission(account, body);
+    case 'DescribeEventBus':
+      return describeEventBus(account, body, region);
     default:
       throw new AwsServiceError('UnknownOperationException', `The operation ${action} is not supported.`);
   }
@@ -199,5 +214,212 @@ function describeRule(world: LocalAwsWorld, account: AccountState, body: Json): 
     ...(view.scheduleExpression !== undefined ? { ScheduleExpression: view.scheduleExpression } : {}),
     ...(view.eventPattern !== undefined ? { EventPattern: view.eventPattern } : {}),
     ...(view.description !== undefined ? { Description: view.description } : {}),
+  };
+}
+
+const ruleName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[.\-_A-Za-z0-9]+$/);
+
+/**
+ * PutRule (API_PutRule.html): Name as above, EventPattern ≤ 4096 (a valid pattern: InvalidEventPatternException),
+ * ScheduleExpression ≤ 256, one of the two required, State ENABLED / DISABLED, Description ≤ 512. Tags and
+ * RoleArn are not modelled (refused).
+ */
+const putRuleSchema = z.strictObject({
+  Name: ruleName,
+  EventBusName: busNameOrArn.optional(),
+  EventPattern: z.string().max(4096).optional(),
+  ScheduleExpression: z.string().max(256).optional(),
+  State: z.enum(['ENABLED', 'DISABLED']).optional(),
+  Description: z.string().max(512).optional(),
+});
+
+function putRule(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(putRuleSchema, body, CODES);
+  if (input.EventPattern === undefined && input.ScheduleExpression === undefined) {
+    throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+  }
+  if (input.EventPattern !== undefined) parseEventPattern(input.EventPattern);
+  const { rule } = world.putRule({
+    accountId: account.id,
+    name: input.Name,
+    state: input.State ?? 'ENABLED',
+    ...(input.EventBusName !== undefined ? { eventBusName: input.EventBusName } : {}),
+    ...(input.EventPattern !== undefined ? { eventPattern: input.EventPattern } : {}),
+    ...(input.ScheduleExpression !== undefined ? { scheduleExpression: input.ScheduleExpression } : {}),
+    ...(input.Description !== undefined ? { description: input.Description } : {}),
+  });
+  return { RuleArn: rule.arn };
+}
+
+/** PutTargets (API_PutTargets.html): 1–100 targets, Id 1–64 of `[.\-_A-Za-z0-9]+`, Arn 1–1600; at most 5 per rule. */
+const MAX_TARGETS_PER_RULE = 5;
+const putTargetsSchema = z.object({
+  Rule: ruleName,
+  EventBusName: busNameOrArn.optional(),
+  Targets: z
+    .array(
+      z.object({
+        Id: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[.\-_A-Za-z0-9]+$/),
+        Arn: z.string().min(1).max(1600),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+
+function targetRule(
+  world: LocalAwsWorld,
+  account: AccountState,
+  name: string,
+  bus: string | undefined,
+): Rule {
+  const rule = world.findRule(account, name, bus);
+  if (!rule) {
+    throw new AwsServiceError(
+      'ResourceNotFoundException',
+      `Rule ${name} does not exist on EventBus ${busName(bus)}.`,
+    );
+  }
+  return rule;
+}
+
+function putTargets(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(putTargetsSchema, body, CODES);
+  const rule = targetRule(world, account, input.Rule, input.EventBusName);
+  const targets = new Map(rule.targets.map((target) => [target.id, target]));
+  for (const target of input.Targets) targets.set(target.Id, { id: target.Id, arn: target.Arn });
+  if (targets.size > MAX_TARGETS_PER_RULE) {
+    throw new AwsServiceError(
+      'LimitExceededException',
+      `The requested resource exceeds the maximum number allowed: a rule has at most ${MAX_TARGETS_PER_RULE} targets.`,
+    );
+  }
+  rule.targets = [...targets.values()];
+  return { FailedEntryCount: 0, FailedEntries: [] };
+}
+
+function removeTargets(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(
+    z.object({
+      Rule: ruleName,
+      EventBusName: busNameOrArn.optional(),
+      Ids: z.array(z.string().min(1).max(64)).min(1).max(100),
+      Force: z.boolean().optional(),
+    }),
+    body,
+    CODES,
+  );
+  const rule = targetRule(world, account, input.Rule, input.EventBusName);
+  rule.targets = rule.targets.filter((target) => !input.Ids.includes(target.id));
+  return { FailedEntryCount: 0, FailedEntries: [] };
+}
+
+function listTargets(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(
+    z.object({
+      Rule: ruleName,
+      EventBusName: busNameOrArn.optional(),
+      NextToken: z.string().optional(),
+      Limit: z.int().min(1).max(100).optional(),
+    }),
+    body,
+    CODES,
+  );
+  const rule = targetRule(world, account, input.Rule, input.EventBusName);
+  return { Targets: rule.targets.map((target) => ({ Id: target.id, Arn: target.arn })) };
+}
+
+/**
+ * PutPermission (API_PutPermission.html): Action `events:PutEvents`, Principal a 12-digit account id or `*`,
+ * StatementId 1–64 of `[a-zA-Z0-9-_]+`; the `Policy` and `Condition` forms are not modelled (refused).
+ */
+const permissionSchema = z.strictObject({
+  EventBusName: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[/.\-_A-Za-z0-9]+$/)
+    .optional(),
+  Action: z.literal('events:PutEvents'),
+  Principal: z.string().regex(/^(\d{12}|\*)$/),
+  StatementId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-zA-Z0-9-_]+$/),
+});
+
+function putPermission(account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(permissionSchema, body, CODES);
+  const bus = busName(input.EventBusName);
+  const statements = (account.busPolicies.get(bus) ?? []).filter(
+    (statement) => statement.statementId !== input.StatementId,
+  );
+  const permission: BusPermission = {
+    statementId: input.StatementId,
+    principal: input.Principal,
+    action: 'events:PutEvents',
+  };
+  account.busPolicies.set(bus, [...statements, permission]);
+  return {};
+}
+
+function removePermission(account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(
+    z.strictObject({
+      StatementId: z.string().min(1).max(64).optional(),
+      RemoveAllPermissions: z.boolean().optional(),
+      EventBusName: z.string().min(1).max(256).optional(),
+    }),
+    body,
+    CODES,
+  );
+  const bus = busName(input.EventBusName);
+  const statements = account.busPolicies.get(bus) ?? [];
+  if (input.RemoveAllPermissions === true) {
+    account.busPolicies.delete(bus);
+    return {};
+  }
+  if (!statements.some((statement) => statement.statementId === input.StatementId)) {
+    throw new AwsServiceError('ResourceNotFoundException', `Statement with the provided id does not exist.`);
+  }
+  account.busPolicies.set(
+    bus,
+    statements.filter((statement) => statement.statementId !== input.StatementId),
+  );
+  return {};
+}
+
+function describeEventBus(account: AccountState, body: Json, region: string): Json {
+  const input = parseJsonRequest(z.object({ Name: busNameOrArn.optional() }), body, CODES);
+  const bus = busName(input.Name);
+  const arn = `arn:aws:events:${region}:${account.id}:event-bus/${bus}`;
+  const statements = account.busPolicies.get(bus) ?? [];
+  return {
+    Name: bus,
+    Arn: arn,
+    ...(statements.length > 0
+      ? {
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: statements.map((statement) => ({
+              Sid: statement.statementId,
+              Effect: 'Allow',
+              Principal:
+                statement.principal === '*' ? '*' : { AWS: `arn:aws:iam::${statement.principal}:root` },
+              Action: statement.action,
+              Resource: arn,
+            })),
+          }),
+        }
+      : {}),
   };
 }

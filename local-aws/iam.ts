@@ -449,11 +449,21 @@ function eventsChecks(
     case 'DisableRule':
     case 'DescribeRule':
     case 'PutRule':
-    case 'DeleteRule': {
+    case 'DeleteRule':
+    case 'PutTargets':
+    case 'RemoveTargets':
+    case 'ListTargetsByRule': {
       const bus = text(params.EventBusName);
       const busName = bus === undefined || bus === 'default' ? '' : `${bus.slice(bus.lastIndexOf('/') + 1)}/`;
-      return [{ action: name, resource: `${prefix}:rule/${busName}${text(params.Name) ?? ''}`, context: {} }];
+      const rule = text(params.Name) ?? text(params.Rule) ?? '';
+      return [{ action: name, resource: `${prefix}:rule/${busName}${rule}`, context: {} }];
     }
+    case 'PutPermission':
+    case 'RemovePermission':
+    case 'DescribeEventBus':
+      return [
+        { action: name, resource: busArn(text(params.EventBusName) ?? text(params.Name)), context: {} },
+      ];
     default:
       return [{ action: name, resource: '*', context: {} }];
   }

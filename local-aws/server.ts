@@ -536,6 +536,8 @@ export class LocalAwsServer {
           return json(200, world.putRule(parseAdminBody(ADMIN_BODIES.rule, body)));
         case 'GET /_local/tables':
           return json(200, world.tableList(parseAdminBody(ADMIN_QUERIES.account, query)));
+        case 'GET /_local/deliveries':
+          return json(200, world.deliveries(parseAdminBody(ADMIN_QUERIES.deliveries, query)));
         case 'GET /_local/organization':
           return json(200, world.ram.getOrganization());
         case 'POST /_local/organization':

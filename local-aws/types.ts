@@ -240,6 +240,8 @@ export interface EventRecord {
   region?: string;
   account?: string;
   id?: string;
+  /** The account whose bus holds the event, when another account's rule sent it there (extension). */
+  busAccount?: string;
 }
 
 export interface EventFilter {

@@ -9,6 +9,7 @@ import type { AdminSettingsUpdate } from './admin-schemas.ts';
 import type { CapacityModel, DescribeEntry } from './capacity.ts';
 import type { DynamoDbModel, SeedTable, TableView } from './dynamodb.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
+import { type DeliveryFilter, type DeliveryRecord, route } from './event-delivery.ts';
 import { IamDenial, IamEnforcer, type IamRequest, type IamView, unauthenticated } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
 import { RamModel } from './ram.ts';
@@ -143,6 +144,7 @@ export class LocalAwsWorld {
   readonly ec2Throttle = new Ec2RequestThrottle();
   private readonly eventLog: StoredEvent[] = [];
   private readonly callLog: StoredCall[] = [];
+  private readonly deliveryLog: DeliveryRecord[] = [];
   private faultList: FaultView[] = [];
   private nextFaultId = 1;
   private nextEventId = 1;
@@ -241,7 +243,8 @@ export class LocalAwsWorld {
 
   // ---------------------------------------------------------------- logs used by the protocols
 
-  recordEvent(event: Omit<EventRecord, 'time'> & { time?: string }): EventRecord {
+  /** Logs an event on its bus and sends it on to the targets of the bus's matching rules (event-delivery.ts). */
+  recordEvent(event: Omit<EventRecord, 'time'> & { time?: string }, hops = 0): EventRecord {
     const nowMs = this.time.nowMs();
     const timeMs = event.time !== undefined ? Date.parse(event.time) : nowMs;
     const record: EventRecord = {
@@ -250,7 +253,38 @@ export class LocalAwsWorld {
       id: event.id ?? `local-${String(this.nextEventId++).padStart(8, '0')}`,
     };
     this.eventLog.push({ timeMs: Date.parse(record.time), record });
+    const busAccount = record.busAccount ?? record.account ?? this.hubAccountId;
+    if (/^\d{12}$/.test(busAccount)) {
+      route(
+        {
+          account: (accountId) => this.account(accountId),
+          forward: (forwarded, bus, toAccount, next) => {
+            const { busAccount: _previous, ...rest } = forwarded;
+            this.recordEvent(
+              { ...rest, bus, ...(toAccount !== forwarded.account ? { busAccount: toAccount } : {}) },
+              next,
+            );
+          },
+          deliver: (delivery) => this.deliveryLog.push(delivery),
+        },
+        record,
+        busAccount,
+        hops,
+        this.nowIso(),
+      );
+    }
     return record;
+  }
+
+  /** What rules handed to targets other than event buses, and deliveries a target bus refused. */
+  deliveries(filter: DeliveryFilter = {}): { deliveries: DeliveryRecord[] } {
+    return {
+      deliveries: this.deliveryLog.filter(
+        (delivery) =>
+          (filter.accountId === undefined || delivery.accountId === filter.accountId) &&
+          (filter.rule === undefined || delivery.rule === filter.rule),
+      ),
+    };
   }
 
   /** Stores the parsed params by reference: the log costs O(1) per call, never a copy of earlier calls. */
@@ -533,7 +567,8 @@ export class LocalAwsWorld {
       if (filter.source !== undefined && record.source !== filter.source) continue;
       if (filter.detailType !== undefined && record['detail-type'] !== filter.detailType) continue;
       if (filter.bus !== undefined && record.bus !== filter.bus) continue;
-      if (filter.accountId !== undefined && record.account !== filter.accountId) continue;
+      if (filter.accountId !== undefined && (record.busAccount ?? record.account) !== filter.accountId)
+        continue;
       if (sinceMs !== undefined && timeMs < sinceMs) continue;
       events.push(record);
     }
@@ -727,6 +762,7 @@ export class LocalAwsWorld {
     this.ram.reset();
     this.eventLog.length = 0;
     this.callLog.length = 0;
+    this.deliveryLog.length = 0;
     this.faultList = [];
     this.iam.clear();
     this.ec2Throttle.reset();

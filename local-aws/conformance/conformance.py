@@ -28,6 +28,12 @@ EC2_API = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference"
 CW_API = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference"
 EB_API = "https://docs.aws.amazon.com/eventbridge/latest/APIReference"
 DDB_API = "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference"
+STS_API = "https://docs.aws.amazon.com/STS/latest/APIReference"
+RAM_API = "https://docs.aws.amazon.com/ram/latest/APIReference"
+HUB = "123456789012"
+SPOKE = "333333333333"
+SPOKE_ROLE = f"arn:aws:iam::{SPOKE}:role/odcr-reclaimer-spoke"
+GUARDED_ROLE = f"arn:aws:iam::{SPOKE}:role/guarded"
 
 SOURCE = "cr-00000000000000d01"
 LENDING = "cr-00000000000000d02"
@@ -108,6 +114,11 @@ def seed(url: str) -> None:
             ],
             "rules": [{"name": "odcr-reclaimer-track", "state": "DISABLED", "scheduleExpression": "rate(1 minute)"}],
             "tables": [{"name": "odcr-reclaimer-lease", "partitionKey": "pk"}],
+            # The conformance client's undeclared credentials act as the hub account's root.
+            "roles": [
+                {"accountId": SPOKE, "name": "odcr-reclaimer-spoke", "trustedPrincipals": [HUB]},
+                {"accountId": SPOKE, "name": "guarded", "trustedPrincipals": [HUB], "externalId": "expected-id"},
+            ],
         },
     )
 
@@ -730,6 +741,59 @@ def check_dynamodb(run: Run, dynamodb) -> None:
     )
 
 
+def check_sts(run: Run, sts, session_client) -> None:
+    page = f"{STS_API}/API_AssumeRole.html"
+
+    def assume(**extra):
+        return sts.assume_role(RoleArn=SPOKE_ROLE, RoleSessionName="conformance", **extra)
+
+    run.value("AssumeRole answers the role's assumed-role ARN", page,
+              f"arn:aws:sts::{SPOKE}:assumed-role/odcr-reclaimer-spoke/conformance",
+              lambda: assume()["AssumedRoleUser"]["Arn"])
+    run.error("AssumeRole RoleSessionName shorter than 2", page, "ValidationError", 400,
+              lambda: sts.assume_role(RoleArn=SPOKE_ROLE, RoleSessionName="a"))
+    run.error("AssumeRole RoleSessionName outside [\\w+=,.@-]", page, "ValidationError", 400,
+              lambda: sts.assume_role(RoleArn=SPOKE_ROLE, RoleSessionName="a b"))
+    run.error("AssumeRole DurationSeconds below 900", page, "ValidationError", 400, lambda: assume(DurationSeconds=899))
+    run.error("AssumeRole DurationSeconds above the role's maximum", page, "ValidationError", 400,
+              lambda: assume(DurationSeconds=7200))
+    run.error("AssumeRole of a role that does not exist", page, "AccessDenied", 403,
+              lambda: sts.assume_role(RoleArn=f"arn:aws:iam::{SPOKE}:role/none", RoleSessionName="conformance"))
+    run.error("AssumeRole without the external id the trust policy requires", page, "AccessDenied", 403,
+              lambda: sts.assume_role(RoleArn=GUARDED_ROLE, RoleSessionName="conformance"))
+    run.error("AssumeRole with another external id", page, "AccessDenied", 403,
+              lambda: sts.assume_role(RoleArn=GUARDED_ROLE, RoleSessionName="conformance", ExternalId="other-id"))
+    credentials = assume()["Credentials"]
+    spoke_sts = session_client("sts", credentials)
+    run.value("GetCallerIdentity with session credentials names the role's account",
+              f"{STS_API}/API_GetCallerIdentity.html", SPOKE, lambda: spoke_sts.get_caller_identity()["Account"])
+
+
+def check_ram(run: Run, ram) -> None:
+    page = f"{RAM_API}/API_CreateResourceShare.html"
+    arn = f"arn:aws:ec2:us-east-1:{HUB}:capacity-reservation/{LENDING}"
+
+    def create(**extra):
+        return ram.create_resource_share(**{"name": "borrowers", "resourceArns": [arn], "principals": ["210987654321"], **extra})
+
+    run.value("CreateResourceShare answers an ACTIVE share", page, "ACTIVE",
+              lambda: create(clientToken="conformance-1")["resourceShare"]["status"])
+    run.error("CreateResourceShare with a malformed resource ARN", page, "MalformedArnException", 400,
+              lambda: create(resourceArns=["not-an-arn"]))
+    run.error("CreateResourceShare of a reservation the account does not hold", page, "UnknownResourceException", 400,
+              lambda: create(resourceArns=[arn.replace(LENDING, "cr-0ffffffffffffffff")]))
+    run.error("CreateResourceShare with a malformed account id", page, "MalformedArnException", 400,
+              lambda: create(principals=["12345"]))
+    run.error("CreateResourceShare reusing a clientToken with other parameters", page,
+              "IdempotentParameterMismatchException", 400, lambda: create(clientToken="conformance-1", name="other"))
+    run.error("GetResourceShares maxResults above 500", f"{RAM_API}/API_GetResourceShares.html",
+              "InvalidMaxResultsException", 400, lambda: ram.get_resource_shares(resourceOwner="SELF", maxResults=501))
+    share = ram.get_resource_shares(resourceOwner="SELF")["resourceShares"][0]["resourceShareArn"]
+    run.error("DisassociateResourceShare of a principal not associated", f"{RAM_API}/API_DisassociateResourceShare.html",
+              "UnknownResourceException", 400,
+              lambda: ram.disassociate_resource_share(resourceShareArn=share, principals=["999999999999"]))
+
+
 def check_cli(run: Run, url: str) -> None:
     """A few of the same rules through the AWS CLI (`aws --endpoint-url`), the way an operator would call them."""
     environment = {
@@ -789,6 +853,17 @@ def main() -> int:
     check_cloudwatch(run, client("cloudwatch"))
     check_events(run, client("events"))
     check_dynamodb(run, client("dynamodb"))
+
+    def session_client(name: str, credentials: dict):
+        return boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name="us-east-1",
+        ).client(name, endpoint_url=url, config=config)
+
+    check_sts(run, client("sts"), session_client)
+    check_ram(run, client("ram"))
     if shutil.which("aws"):
         check_cli(run, url)
     else:

@@ -161,7 +161,7 @@ describe('bad input', () => {
     });
     const unknownOperation = await post('{}', {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSEvents.PutRule',
+      'x-amz-target': 'AWSEvents.CreateEventBus',
     });
     expect(await unknownOperation.json()).toMatchObject({ __type: 'UnknownOperationException' });
   });
@@ -193,7 +193,7 @@ describe('bad input', () => {
         'events:PutEvents:SerializationException',
         'unknown:ListQueues:UnknownOperationException',
         'dynamodb:ListTables:UnknownOperationException',
-        'events:PutRule:UnknownOperationException',
+        'events:CreateEventBus:UnknownOperationException',
       ]),
     );
   });
