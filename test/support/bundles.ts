@@ -17,7 +17,7 @@ const run = promisify(execFile);
 const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
 
 export interface UnpackedFunction extends BuiltFunction {
-  /** The folder holding `handler.mjs` and the config, as Lambda unpacks the zip. */
+  /** The folder holding `handler.mjs`, the files split off it and the config, as Lambda unpacks the zip. */
   directory: string;
   /** The function's environment as serverless.yml sets it (provider's and its own). */
   environment: Record<string, string>;
@@ -42,15 +42,21 @@ export async function buildBundles(): Promise<BuiltBundles> {
       const zip = readFileSync(path.join(outDir, `${fn.function}.zip`));
       const directory = path.join(outDir, fn.function);
       mkdirSync(directory);
+      const entries = unzipEntries(zip);
       for (const name of ['handler.mjs', BUNDLED_CONFIG_NAME])
-        writeFileSync(path.join(directory, name), unzipEntry(zip, name));
+        if (!entries.has(name)) throw new Error(`no ${name} in ${fn.function}.zip`);
+      for (const [name, data] of entries) writeFileSync(path.join(directory, name), data);
       return { ...fn, directory, environment: triggers.environment[fn.function] ?? {} };
     });
   return { functions, remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
-/** One file out of the build's zip (its own deterministic writer: local headers, deflate, no data descriptor). */
-function unzipEntry(zip: Buffer, name: string): Buffer {
+/**
+ * Every file of the build's zip, flat as the build writes them (its own deterministic writer: local headers,
+ * deflate, no data descriptor): the entry bundle, the files split off it, the config.
+ */
+function unzipEntries(zip: Buffer): Map<string, Buffer> {
+  const entries = new Map<string, Buffer>();
   let offset = 0;
   while (zip.readUInt32LE(offset) === 0x04034b50) {
     const compressedSize = zip.readUInt32LE(offset + 18);
@@ -58,10 +64,10 @@ function unzipEntry(zip: Buffer, name: string): Buffer {
     const extraLength = zip.readUInt16LE(offset + 28);
     const entryName = zip.toString('utf8', offset + 30, offset + 30 + nameLength);
     const dataStart = offset + 30 + nameLength + extraLength;
-    if (entryName === name) return inflateRawSync(zip.subarray(dataStart, dataStart + compressedSize));
+    entries.set(entryName, inflateRawSync(zip.subarray(dataStart, dataStart + compressedSize)));
     offset = dataStart + compressedSize;
   }
-  throw new Error(`no ${name} in the zip`);
+  return entries;
 }
 
 /** Imports the bundle and invokes its `handler` once, as the Lambda runtime's first invocation does. */
