@@ -12,7 +12,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOCAL_AWS_URL } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { lambdaContext } from '#sandbox/lambda-context.ts';
-import { deployedNameOf, deployedRegion, readFunctionEnvironments } from '#sandbox/service-definition.ts';
+import {
+  deployedNameOf,
+  deployedRegion,
+  readFunctionEnvironments,
+  readFunctionTimeouts,
+} from '#sandbox/service-definition.ts';
 import type { HandlerDependencies } from '../shared/runtime/container.ts';
 import { argumentProblem, endpointProblem } from './usage.ts';
 
@@ -115,6 +120,7 @@ function invokeContext(functionName: string) {
     awsRequestId: `invoke-${Date.now().toString(36)}`,
     logStreamName: 'local',
     region: process.env['AWS_REGION'] ?? deployedRegion(),
+    timeoutSeconds: readFunctionTimeouts()[functionName] ?? 0,
   });
 }
 

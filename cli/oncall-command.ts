@@ -17,7 +17,11 @@ import { buildSandboxHandlers } from '#sandbox/handlers.ts';
 import { lambdaContext } from '#sandbox/lambda-context.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
-import { deployedNameOf, readFunctionEnvironments } from '#sandbox/service-definition.ts';
+import {
+  deployedNameOf,
+  readFunctionEnvironments,
+  readFunctionTimeouts,
+} from '#sandbox/service-definition.ts';
 import { marketTimeZone } from '#shared/calendar/calendar.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -379,6 +383,7 @@ function invocationContext(functionName: string): Context {
     functionName,
     awsRequestId: `oncall-${Date.now().toString(36)}`,
     logStreamName: 'oncall-cli',
+    timeoutSeconds: readFunctionTimeouts()['reclaim-on-demand'] ?? 0,
   });
 }
 

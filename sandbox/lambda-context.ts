@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import type { Clock } from '#shared/clock.ts';
 
 export interface LambdaContextOptions {
   /** The deployed function name (`<service>-<stage>-<function>`). */
@@ -6,6 +7,14 @@ export interface LambdaContextOptions {
   awsRequestId: string;
   /** Where the invocation comes from, as its log stream (the sandbox, a CLI, a test). */
   logStreamName: string;
+  /** The function's timeout as serverless.yml deploys it (`timeoutSeconds` of the service's triggers). */
+  timeoutSeconds: number;
+  /**
+   * The clock the invocation's time runs on: the simulated one in the sandbox and the tests, so the remaining
+   * time falls as the simulated run goes on (a paced reclaim's minutes take no wall time). The wall clock
+   * without it.
+   */
+  clock?: Clock;
   accountId?: string;
   region?: string;
 }
@@ -14,6 +23,9 @@ export interface LambdaContextOptions {
 export function lambdaContext(options: LambdaContextOptions): Context {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
+  const nowMs = () => options.clock?.now().getTime() ?? Date.now();
+  // Lambda counts the timeout from the invocation's start.
+  const deadlineMs = nowMs() + options.timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: options.functionName,
@@ -23,7 +35,7 @@ export function lambdaContext(options: LambdaContextOptions): Context {
     awsRequestId: options.awsRequestId,
     logGroupName: `/aws/lambda/${options.functionName}`,
     logStreamName: options.logStreamName,
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - nowMs()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -713,7 +713,12 @@ class SandboxRunner {
     try {
       const answer = await handler(
         event,
-        sandboxContext(this.triggers.functionNames[functionName] ?? functionName, time),
+        sandboxContext(
+          this.triggers.functionNames[functionName] ?? functionName,
+          time,
+          this.triggers.timeoutSeconds[functionName] ?? 0,
+          this.local.clock,
+        ),
       );
       this.invocations.push({ time, functionName, trigger, ok: true });
       return answer;
@@ -1056,9 +1061,10 @@ function sandboxWiring(
   };
 }
 
-function sandboxContext(functionName: string, time: string): Context {
+/** The invocation's context, its remaining time counted on the simulated clock from the function's timeout. */
+function sandboxContext(functionName: string, time: string, timeoutSeconds: number, clock: Clock): Context {
   const awsRequestId = `${functionName}-${Date.parse(time)}-${Math.random().toString(16).slice(2, 10)}`;
-  return lambdaContext({ functionName, awsRequestId, logStreamName: 'sandbox' });
+  return lambdaContext({ functionName, awsRequestId, logStreamName: 'sandbox', timeoutSeconds, clock });
 }
 
 interface FunctionRoleCredentials extends FunctionCredentials {

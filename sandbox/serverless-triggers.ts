@@ -53,6 +53,8 @@ export interface ServerlessTriggers {
   functionNames: Record<string, string>;
   /** `reservedConcurrency` of the functions that set one: more invocations at once are throttled. */
   reservedConcurrency: Record<string, number>;
+  /** Each function's timeout in seconds (its own, else the provider's, else Lambda's default of 3). */
+  timeoutSeconds: Record<string, number>;
   /** Environment of each function (provider's merged with the function's own). */
   environment: Record<string, Record<string, string>>;
   schedules: SchedulerSchedule[];
@@ -60,6 +62,19 @@ export interface ServerlessTriggers {
 }
 
 type Json = unknown;
+
+/** Lambda's default and largest function timeout: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html */
+const LAMBDA_DEFAULT_TIMEOUT = 3;
+const LAMBDA_MAX_TIMEOUT = 900;
+
+/** A function's timeout in seconds from its resolved `timeout` (its own, else the provider's). */
+export function functionTimeout(key: string, timeout: unknown): number {
+  const seconds = Number(timeout ?? LAMBDA_DEFAULT_TIMEOUT);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > LAMBDA_MAX_TIMEOUT) {
+    throw new ServerlessConfigError(`${key}: timeout must be a whole number of seconds from 1 to 900`);
+  }
+  return seconds;
+}
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -239,6 +254,8 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
   const functions = isRecord(document.functions) ? document.functions : {};
   const functionNames: Record<string, string> = {};
   const reservedConcurrency: Record<string, number> = {};
+  const timeoutSeconds: Record<string, number> = {};
+  const providerTimeout = isRecord(provider) ? provider.timeout : undefined;
   const environment: Record<string, Record<string, string>> = {};
   const logicalIds = new Map<string, string>();
   const schedules: SchedulerSchedule[] = [];
@@ -260,6 +277,7 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
       }
       reservedConcurrency[key] = reserved;
     }
+    timeoutSeconds[key] = functionTimeout(key, resolver.resolve(definition.timeout ?? providerTimeout));
     logicalIds.set(`${normalizedFunctionName(key)}LambdaFunction`, key);
     const ownEnvironment = isRecord(definition.environment) ? resolver.resolve(definition.environment) : {};
     environment[key] = Object.fromEntries(
@@ -349,7 +367,17 @@ export function readServerlessTriggers(path: string, options: ResolveOptions = {
       }
     }
   }
-  return { service, stage, region, functionNames, reservedConcurrency, environment, schedules, rules };
+  return {
+    service,
+    stage,
+    region,
+    functionNames,
+    reservedConcurrency,
+    timeoutSeconds,
+    environment,
+    schedules,
+    rules,
+  };
 }
 
 /** serverless.yml's functions and CloudFormation resources with its variables resolved (not CloudFormation's). */

@@ -12,6 +12,7 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { type RuntimeEnvironment, readRuntimeEnvironment } from '#shared/runtime/environment.ts';
 import {
   deployedFunctionName,
+  functionTimeout,
   readServerlessDefinitions,
   readServerlessTriggers,
   ServerlessConfigError,
@@ -90,6 +91,18 @@ export function deployedNameOf(key: string, options: ServiceDefinitionOptions = 
 /** The region serverless.yml deploys to (its `provider.region`, `--region` unless given). */
 export function deployedRegion(options: ServiceDefinitionOptions = {}): string {
   return definitionsWithoutConfig(options).region;
+}
+
+/** Each function's timeout in seconds as serverless.yml deploys it, without the build's derived values. */
+export function readFunctionTimeouts(options: ServiceDefinitionOptions = {}): Record<string, number> {
+  const definitions = definitionsWithoutConfig(options);
+  const provider = definitions.provider as { timeout?: unknown };
+  return Object.fromEntries(
+    Object.entries(definitions.functions).map(([key, definition]) => [
+      key,
+      functionTimeout(key, definition.timeout ?? provider.timeout),
+    ]),
+  );
 }
 
 /** No config: the resources that use derived values are left out; the functions' names and environments need none. */

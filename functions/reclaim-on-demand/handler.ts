@@ -3,6 +3,7 @@ import { type ErrorAnswer, toErrorAnswer } from '#shared/on-demand/answer.ts';
 import { callerOf } from '#shared/on-demand/caller.ts';
 import { parseOnDemandRequest } from '#shared/on-demand/payload.ts';
 import { type OnDemandAnswer, runOnDemand } from '#shared/on-demand/run-on-demand.ts';
+import { sendUntilOf } from '#shared/reconcile/send-budget.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-kit.ts';
 
@@ -22,6 +23,7 @@ export function createHandler(dependencies: DependencySource) {
         now,
         triggerId: correlationId,
         ...(caller === undefined ? {} : { caller }),
+        ...sendUntilOf(deps.clock, context),
       });
     } catch (error: unknown) {
       const answer = toErrorAnswer(error, correlationId);

@@ -1,6 +1,7 @@
 import { scheduledEventSchema } from '#shared/events/incoming.ts';
 import { parseWith } from '#shared/events/parse.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { sendUntilOf } from '#shared/reconcile/send-budget.ts';
 import { reconcileAsSoleWriter } from '#shared/reconcile/sole-writer.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-kit.ts';
@@ -12,7 +13,7 @@ import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-ki
 export function createHandler(dependencies: DependencySource) {
   return lambdaHandler(
     dependencies,
-    async (event, { gateways, config, clock, logger, leaseWait }): Promise<ReconcileResult> => {
+    async (event, { gateways, config, clock, logger, leaseWait }, context): Promise<ReconcileResult> => {
       const scheduled = parseWith(scheduledEventSchema, event);
       return reconcileAsSoleWriter({
         trigger: {
@@ -25,6 +26,7 @@ export function createHandler(dependencies: DependencySource) {
         config,
         ...(logger ? { logger } : {}),
         ...(leaseWait ? { wait: leaseWait } : {}),
+        ...sendUntilOf(clock, context),
       });
     },
   );

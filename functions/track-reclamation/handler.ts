@@ -1,9 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { Clock } from '#shared/clock.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { parseWith } from '#shared/events/parse.ts';
 import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
+import { sendUntilOf } from '#shared/reconcile/send-budget.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
 import { readMetricsNamespace, readTrackerSettings } from '#shared/tracker/settings.ts';
@@ -36,7 +38,7 @@ export type TrackerDependencySource = TrackerDependencies | (() => TrackerDepend
 export function createHandler(source: TrackerDependencySource) {
   const log = typeof source === 'function' ? serviceLogger : (source.logger ?? serviceLogger);
   let resolved: TrackerDependencies | undefined;
-  return middy(async (event: unknown): Promise<TrackResult> => {
+  return middy(async (event: unknown, context: Partial<Context> | undefined): Promise<TrackResult> => {
     const trigger = toTrigger(parseWith(trackerEventSchema, event));
     resolved ??= typeof source === 'function' ? source() : source;
     return trackReclamation({
@@ -45,6 +47,7 @@ export function createHandler(source: TrackerDependencySource) {
       gateways: resolved.gateways,
       config: resolved.config,
       logger: resolved.logger ?? log,
+      ...sendUntilOf(resolved.clock, context),
       ...(resolved.settings === undefined ? {} : { settings: resolved.settings }),
     });
   }).use(injectLambdaContext(log, { clearState: true }));

@@ -55,6 +55,11 @@ export interface LeaseGateway {
   tryAcquire(request: LeaseRequest): Promise<LeaseAttempt>;
   /** Gives the lease back; `false` when it was no longer ours (expired and taken over). */
   release(lease: HeldLease): Promise<boolean>;
+  /**
+   * Extends a lease this run still holds to `now + durationMs` (a heartbeat of a long run); `undefined` when
+   * it is no longer ours: another run owns the fleet now.
+   */
+  renew?(lease: HeldLease, now: Date, durationMs: number): Promise<HeldLease | undefined>;
 }
 
 export interface DynamoDbLeaseGatewayOptions {
@@ -87,22 +92,14 @@ export class DynamoDbLeaseGateway implements LeaseGateway {
       trigger: request.trigger,
       token: randomUUID(),
       acquiredAt: request.now,
-      // Whole seconds (TTL's unit), rounded up so the lease never ends before the duration asked for.
-      expiresAt: new Date(Math.ceil((request.now.getTime() + request.durationMs) / 1000) * 1000),
+      expiresAt: expiryOf(request.now, request.durationMs),
     };
     try {
       await callAws('dynamodb', 'PutItem', () =>
         this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: {
-              [LEASE_KEY_ATTRIBUTE]: { S: this.leaseName },
-              owner: { S: lease.owner },
-              trigger: { S: lease.trigger },
-              token: { S: lease.token },
-              acquiredAt: { S: lease.acquiredAt.toISOString() },
-              [LEASE_EXPIRY_ATTRIBUTE]: { N: String(lease.expiresAt.getTime() / 1000) },
-            },
+            Item: this.item(lease),
             // Free when there is no lease, or the last one expired (its holder died or forgot to release).
             ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt < :now',
             ExpressionAttributeNames: { '#key': LEASE_KEY_ATTRIBUTE, '#expiresAt': LEASE_EXPIRY_ATTRIBUTE },
@@ -119,6 +116,42 @@ export class DynamoDbLeaseGateway implements LeaseGateway {
       const holder = refusal.Item === undefined ? undefined : readHolder(refusal.Item);
       return { acquired: false, ...(holder === undefined ? {} : { holder }) };
     }
+  }
+
+  async renew(lease: HeldLease, now: Date, durationMs: number): Promise<HeldLease | undefined> {
+    const renewed: HeldLease = { ...lease, expiresAt: expiryOf(now, durationMs) };
+    try {
+      await callAws('dynamodb', 'PutItem', () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: this.item(renewed),
+            // Only our own acquisition, and only while it lasts: an expired lease may be another run's already.
+            ConditionExpression: '#token = :token AND #expiresAt >= :now',
+            ExpressionAttributeNames: { '#token': 'token', '#expiresAt': LEASE_EXPIRY_ATTRIBUTE },
+            ExpressionAttributeValues: {
+              ':token': { S: lease.token },
+              ':now': { N: String(Math.floor(now.getTime() / 1000)) },
+            },
+          }),
+        ),
+      );
+      return renewed;
+    } catch (error: unknown) {
+      if (conditionFailure(error) !== undefined) return undefined;
+      throw error;
+    }
+  }
+
+  private item(lease: HeldLease): Record<string, AttributeValue> {
+    return {
+      [LEASE_KEY_ATTRIBUTE]: { S: this.leaseName },
+      owner: { S: lease.owner },
+      trigger: { S: lease.trigger },
+      token: { S: lease.token },
+      acquiredAt: { S: lease.acquiredAt.toISOString() },
+      [LEASE_EXPIRY_ATTRIBUTE]: { N: String(lease.expiresAt.getTime() / 1000) },
+    };
   }
 
   async release(lease: HeldLease): Promise<boolean> {
@@ -141,6 +174,11 @@ export class DynamoDbLeaseGateway implements LeaseGateway {
       throw error;
     }
   }
+}
+
+/** Whole seconds (TTL's unit), rounded up so the lease never ends before the duration asked for. */
+function expiryOf(now: Date, durationMs: number): Date {
+  return new Date(Math.ceil((now.getTime() + durationMs) / 1000) * 1000);
 }
 
 /** The SDK's refusal of a condition, whether `callAws` wrapped it or not. */

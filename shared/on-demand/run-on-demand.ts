@@ -8,7 +8,8 @@ import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { decide } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
 import { observe, type ReconcileResult, type ReservationOutcome, reconcile } from '../reconcile/reconcile.ts';
-import { asSoleWriter, type LeaseWait } from '../reconcile/sole-writer.ts';
+import { turnBudget } from '../reconcile/send-budget.ts';
+import { asSoleWriter, LEASE_DURATION_MS, type LeaseWait } from '../reconcile/sole-writer.ts';
 import type { ShortNoticeClosure } from '../records/closures.ts';
 import { MAX_TARGET, OVERRIDE_TAG_KEYS, type Override, overrideTags, readOverride } from '../records/tags.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
@@ -30,6 +31,8 @@ export interface OnDemandContext {
   logger?: Logger;
   /** How the change waits for the writer's lease (tests shorten it). */
   leaseWait?: Partial<LeaseWait>;
+  /** When the change must stop sending (sendDeadline of the invocation): the tracker sends the rest. */
+  sendUntil?: Date;
 }
 
 /** Recorded when neither the payload nor the invocation names the caller. */
@@ -146,7 +149,17 @@ export async function runOnDemand(
   // its amounts (relative to the current target) and its answer are about the fleet as nobody else changes
   // it; out of budget, on-call gets a `Busy` answer naming the holder, with nothing changed.
   if (request.dryRun) return change(request, context, { ...common, trigger });
-  return asSoleWriter(writer, ({ now }) => change(request, { ...context, now }, { ...common, now, trigger }));
+  return asSoleWriter(writer, ({ now, lease }) => {
+    const budget = turnBudget({
+      clock: context.clock,
+      gateway: context.gateways.lease,
+      lease,
+      leaseDurationMs: LEASE_DURATION_MS,
+      sendUntil: context.sendUntil,
+      log,
+    });
+    return change(request, { ...context, now }, { ...common, now, trigger, budget });
+  });
 }
 
 function isMarketClosure(request: OnDemandRequest): request is MarketClosureRequest {
@@ -156,7 +169,7 @@ function isMarketClosure(request: OnDemandRequest): request is MarketClosureRequ
 type ChangeRequest = Extract<OnDemandRequest, { action: 'reclaim' | 'lend' | 'clear' }>;
 type ReconcileCommon = Pick<
   Parameters<typeof reconcile>[0],
-  'now' | 'gateways' | 'config' | 'logger' | 'trigger'
+  'now' | 'gateways' | 'config' | 'logger' | 'trigger' | 'budget'
 >;
 
 async function change(

@@ -42,6 +42,7 @@ import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';
 import { announceReclaims } from './heads-up.ts';
 import { announceInterruptibleIds, interruptibleIdChanges } from './interruptible-id.ts';
+import type { SendBudget, SendStop } from './send-budget.ts';
 import { keepSharesInStep } from './sharing.ts';
 
 export type { Decision, Observation };
@@ -104,6 +105,8 @@ export interface ReconcileInput {
   reclaimDurationsSeconds?: number[];
   /** Reservations acted on at once; EC2 throttles bursts. */
   concurrency?: number;
+  /** How long the run may send changes, and the writer's lease it renews meanwhile (send-budget.ts). */
+  budget?: SendBudget;
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -229,6 +232,8 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     events,
     records: [],
     failures: {},
+    ...(input.budget === undefined ? {} : { budget: input.budget }),
+    handedOver: 0,
     accountOf: new Map(
       observation.reservations.flatMap((snapshot) =>
         snapshot.accountId === undefined ? [] : [[snapshot.reservationId, snapshot.accountId] as const],
@@ -256,13 +261,19 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
       ...(await mapWithConcurrency(chunk, input.concurrency ?? DEFAULT_CONCURRENCY, async (decision) => {
         const snapshot = snapshots.get(decision.reservationId);
         const outcome = await act(decision, snapshot, context);
-        if (outcome.outcome !== 'updated') repairMissingRecord(snapshot, context);
+        if (outcome.outcome !== 'updated' && context.budget?.stopped?.kind !== 'lease-lost')
+          repairMissingRecord(snapshot, context);
         return outcome;
       })),
     );
     await writeRecords(context);
   }
 
+  const stop = context.budget?.stopped;
+  if (stop !== undefined && context.handedOver > 0) {
+    warnings.push(`${context.handedOver} change(s) not sent by this run: ${stop.reason}`);
+    log.warn('send budget stopped the run', { handedOver: context.handedOver, reason: stop.reason });
+  }
   await finish(outcomes, observation.reservations, context);
   if (mode === 'apply') {
     const shared = await shareWithBorrowers(observation, chosen, outcomes, config, context);
@@ -432,6 +443,9 @@ interface ActContext {
   inFlightSeen?: number;
   /** The learned reclaim duration (p95) this run's lead was built on, recorded with each reclaim it asks. */
   expectedReclaimSeconds?: number;
+  budget?: SendBudget;
+  /** Changes decided but left to the tracker: the run's send budget was spent. */
+  handedOver: number;
 }
 
 function countFailure(context: ActContext, name: FailureMetricName, howMany = 1): void {
@@ -527,6 +541,9 @@ async function act(
       return { ...base, outcome: 'failed', error: { code: RETRIES_EXHAUSTED, message } };
     }
   }
+
+  const stop = await context.budget?.beforeSend();
+  if (stop !== undefined) return handOver(decision, snapshot, base, reason, stop, context);
 
   let status: string | undefined;
   try {
@@ -641,6 +658,36 @@ async function defer(
     reason,
   });
   return { ...base, outcome: 'deferred' };
+}
+
+/**
+ * The run may not send this change (its send budget is spent): the desired target is recorded with the run's
+ * records, batched, so the tracker decides the reservation again and sends it. A run that lost the writer's
+ * lease records nothing: the run that holds it now observes and decides for itself.
+ */
+function handOver(
+  decision: Decision,
+  snapshot: ReservationSnapshot | undefined,
+  base: Omit<ReservationOutcome, 'outcome'>,
+  reason: string,
+  stop: SendStop,
+  context: ActContext,
+): ReservationOutcome {
+  context.handedOver++;
+  const outcome: ReservationOutcome = {
+    ...base,
+    reasons: [...base.reasons, stop.reason],
+    outcome: 'deferred',
+  };
+  if (stop.kind === 'lease-lost' || snapshot === undefined) return outcome;
+  // Recorded once: the next runs that hand it over again find the same target already on record.
+  if (readDesiredTarget(snapshot.tags)?.target === decision.target) return outcome;
+  context.records.push({
+    reservationId: decision.reservationId,
+    tags: desiredTargetTags({ target: decision.target, reason }),
+    clearDesired: false,
+  });
+  return outcome;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { TriggerKind } from '../events/service-events.ts';
 import type { HeldLease, LeaseGateway, LeaseHolder } from '../gateways/lease.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { type ReconcileInput, type ReconcileResult, reconcile } from './reconcile.ts';
+import { turnBudget } from './send-budget.ts';
 
 /**
  * One writer at a time: every run that acts on the fleet (schedule, alarm, on-call, the tracker's deferred
@@ -66,6 +67,8 @@ export interface SoleWriterInput {
 export interface WriterTurn {
   now: Date;
   reclaimOnly: boolean;
+  /** The lease held (absent when the store was unavailable and the run may only reclaim). */
+  lease?: HeldLease;
 }
 
 /**
@@ -89,7 +92,7 @@ export async function asSoleWriter<T>(
     return work({ now: input.clock.now(), reclaimOnly: true });
   }
   try {
-    return await work({ now: input.clock.now(), reclaimOnly: false });
+    return await work({ now: input.clock.now(), reclaimOnly: false, lease: held });
   } finally {
     await release(input.lease, held, log);
   }
@@ -149,11 +152,19 @@ async function release(lease: LeaseGateway, held: HeldLease, log: Logger): Promi
   }
 }
 
-/** The reconcile of an acting trigger, as the sole writer: `now` is read once the lease is held. */
+/**
+ * The reconcile of an acting trigger, as the sole writer: `now` is read once the lease is held. With
+ * `sendUntil` (sendDeadline, from the invocation's remaining time) the run stops sending changes then and
+ * hands the rest to the tracker; either way it renews the lease while it sends, and stops if it lost it.
+ */
 export async function reconcileAsSoleWriter(
-  input: Omit<ReconcileInput, 'now'> & { clock: Clock; wait?: Partial<LeaseWait> },
+  input: Omit<ReconcileInput, 'now' | 'budget'> & {
+    clock: Clock;
+    wait?: Partial<LeaseWait>;
+    sendUntil?: Date;
+  },
 ): Promise<ReconcileResult> {
-  const { clock, wait, ...reconcileInput } = input;
+  const { clock, wait, sendUntil, ...reconcileInput } = input;
   return asSoleWriter(
     {
       lease: input.gateways.lease,
@@ -163,9 +174,17 @@ export async function reconcileAsSoleWriter(
       ...(wait === undefined ? {} : { wait }),
       whenUnavailable: 'reclaim-only',
     },
-    async ({ now, reclaimOnly }) => {
-      if (!reclaimOnly) return reconcile({ ...reconcileInput, now });
-      const result = await reconcile({ ...reconcileInput, now, select: reclaimsOnly(input.select) });
+    async ({ now, reclaimOnly, lease }) => {
+      const budget = turnBudget({
+        clock,
+        gateway: input.gateways.lease,
+        lease,
+        leaseDurationMs: LEASE_DURATION_MS,
+        sendUntil,
+        ...(input.logger === undefined ? {} : { log: input.logger }),
+      });
+      if (!reclaimOnly) return reconcile({ ...reconcileInput, now, budget });
+      const result = await reconcile({ ...reconcileInput, now, budget, select: reclaimsOnly(input.select) });
       result.warnings.push('writer lease unavailable: only reclaims were applied, lend-backs wait');
       return result;
     },

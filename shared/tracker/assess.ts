@@ -136,13 +136,14 @@ export function failedChangeRetry(
 export type StallCause = 'no-progress' | 'failed';
 
 /**
- * A desired target recorded while the allocation was in flight, and the allocation active again: a decision
- * is owed, which only the tracker's next poll (or a reconcile) makes.
+ * A desired target recorded while the allocation was in flight (or left by a run whose send budget was
+ * spent), and the allocation active again or not created yet: a decision is owed, which only the tracker's
+ * next poll (or a reconcile) makes.
  */
 export function hasDecisionDue(snapshot: ReservationSnapshot): boolean {
   return (
     readDesiredTarget(snapshot.tags) !== undefined &&
-    snapshot.allocation?.status === 'active' &&
+    (snapshot.allocation === undefined || snapshot.allocation.status === 'active') &&
     !isInFlight(snapshot)
   );
 }
@@ -361,7 +362,8 @@ export function assessReservation(input: AssessInput): Assessment {
     if (marginSeconds !== undefined) metric(METRIC.deadlineMarginSeconds, marginSeconds, 'Seconds');
   }
 
-  const ready = allocation?.status === 'active' && !inFlight;
+  // No allocation yet is ready too: a lend that a run's send budget left to the tracker creates one.
+  const ready = (allocation === undefined || allocation.status === 'active') && !inFlight;
   const retry = failedChangeRetry(snapshot, input.request, now);
   return {
     reservationId,

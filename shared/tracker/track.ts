@@ -67,6 +67,8 @@ export interface TrackInput {
   config: PolicyConfig;
   settings?: TrackerSettings;
   logger?: Logger;
+  /** When the invocation must stop sending (sendDeadline); the run's own budget bounds it too. */
+  sendUntil?: Date;
 }
 
 export interface AppliedTarget {
@@ -158,6 +160,10 @@ async function pollUntilIdle(
 ): Promise<TrackResult> {
   const { clock, gateways, trigger, config } = input;
   const startedAt = clock.now().getTime();
+  // Deferred changes are sent within the run's budget, so the run ends before its rule fires again; what is
+  // left stays recorded, due, for the next run.
+  const ownBudgetEnd = startedAt + settings.runBudgetSeconds * 1000;
+  const sendUntil = new Date(Math.min(ownBudgetEnd, input.sendUntil?.getTime() ?? ownBudgetEnd));
   const completionReports = new Map<string, Date>();
   if (trigger.kind === 'ec2-completion' && trigger.reservationId !== undefined) {
     completionReports.set(trigger.reservationId, trigger.time);
@@ -185,6 +191,7 @@ async function pollUntilIdle(
       const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
         now: clock.now(),
         clock,
+        sendUntil,
         firstPoll: result.polls === 0,
         completionReports,
         gateways,
@@ -294,6 +301,8 @@ interface PollContext {
   now: Date;
   /** A deferred change is decided at the time the writer's lease is held, read from this clock. */
   clock: Clock;
+  /** Deferred changes are sent until then. */
+  sendUntil: Date;
   firstPoll: boolean;
   completionReports: ReadonlyMap<string, Date>;
   gateways: TrackerGateways;
@@ -417,7 +426,7 @@ async function poll(
  * one. Returns the reservations now in flight.
  */
 async function decideAgain(reservationIds: readonly string[], context: PollContext): Promise<string[]> {
-  const { gateways, config, clock, trigger, log, result } = context;
+  const { gateways, config, clock, trigger, log, result, sendUntil } = context;
   let outcomes: Awaited<ReturnType<typeof reconcile>>['outcomes'];
   try {
     // As the sole writer, like every trigger: the reconcile observes again once it holds the lease.
@@ -428,6 +437,7 @@ async function decideAgain(reservationIds: readonly string[], context: PollConte
       config,
       logger: log,
       reservationIds,
+      sendUntil,
     }));
   } catch (error: unknown) {
     // Nothing was decided: the desired targets stay recorded, and the idle re-check keeps the rule on.

@@ -7,7 +7,7 @@ import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.t
 import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
 import { lambdaContext as sandboxLambdaContext } from '#sandbox/lambda-context.ts';
-import { readServiceTriggers, serviceNames } from '#sandbox/service-definition.ts';
+import { readFunctionTimeouts, readServiceTriggers, serviceNames } from '#sandbox/service-definition.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -158,15 +158,31 @@ export async function startLocalService(options: {
 
 let invocation = 0;
 
-/** A Lambda context as the runtime passes it; only the request id matters to the service. */
-export function lambdaContext(functionName = 'odcr-reclaimer-dev-test'): Context {
+/**
+ * A Lambda context as the runtime passes it: the request id, and the remaining time of a function deployed
+ * with serverless.yml's timeout (`timeoutSeconds` to say otherwise), on `clock` (the endpoint's simulated
+ * one, for runs whose sending the budget must stop) or the wall clock.
+ */
+export function lambdaContext(
+  functionName = 'odcr-reclaimer-dev-test',
+  options: { clock?: Clock; timeoutSeconds?: number } = {},
+): Context {
   invocation++;
   return sandboxLambdaContext({
     functionName,
     awsRequestId: `test-request-${process.pid}-${invocation}`,
     logStreamName: 'test',
     accountId: '123456789012',
+    timeoutSeconds: options.timeoutSeconds ?? deployedTimeoutSeconds(),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+}
+
+let providerTimeout: number | undefined;
+/** The reconciling functions' timeout as deployed (they share it). */
+function deployedTimeoutSeconds(): number {
+  providerTimeout ??= readFunctionTimeouts()['reclaim-on-schedule'] ?? 0;
+  return providerTimeout;
 }
 
 /** EC2 update calls that really changed something (DryRun calls excluded). */
