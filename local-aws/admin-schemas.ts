@@ -174,6 +174,18 @@ const settings = z.strictObject({
   cancelSeconds: seconds.optional(),
   pendingSeconds: seconds.optional(),
   requestRateScale: seconds.optional(),
+  requestLimits: z
+    .strictObject(
+      Object.fromEntries(
+        ['nonMutating', 'mutating', 'createTags', 'deleteTags'].map((name) => [
+          name,
+          z
+            .strictObject({ capacity: z.number().int().min(1), refillPerSecond: z.number().positive() })
+            .optional(),
+        ]),
+      ),
+    )
+    .optional(),
   accountId: z
     .string()
     .regex(/^\d{12}$/)

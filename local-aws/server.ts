@@ -378,6 +378,7 @@ export class LocalAwsServer {
           action,
           nowMs: world.nowMs(),
           scale: world.settings.requestRateScale,
+          limits: world.settings.requestLimits,
         });
         authorize(who);
         await this.applyFault('ec2', action);

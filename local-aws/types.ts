@@ -47,6 +47,19 @@ export interface LocalAwsSettings {
    * scales every bucket's size and refill rate by it, 0 switches throttling off (the default of tests).
    */
   requestRateScale: number;
+  /**
+   * The account's buckets per API class where they differ from EC2's defaults (limits AWS raised for the
+   * account), scaled by `requestRateScale` like the defaults (extension).
+   */
+  requestLimits?: Partial<Record<ThrottleClass, ThrottleBucketLimit>>;
+}
+
+/** The API classes the endpoint's throttle tells apart (throttle.ts). */
+export type ThrottleClass = 'nonMutating' | 'mutating' | 'createTags' | 'deleteTags';
+
+export interface ThrottleBucketLimit {
+  capacity: number;
+  refillPerSecond: number;
 }
 
 export interface SeedInterruptible {

@@ -749,6 +749,7 @@ export class LocalAwsWorld {
       }
       next[key] = value;
     }
+    if (body.requestLimits !== undefined) next.requestLimits = { ...body.requestLimits };
     if (body.seed !== undefined) next.seed = String(body.seed);
     if (body.maxResults !== undefined) next.maxResults = { ...next.maxResults, ...body.maxResults };
     this.settings = next;

@@ -16,7 +16,13 @@ import { WARNING_SECONDS } from '@odcr-reclaimer/local-aws/capacity.ts';
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import type { EventRecord, ReservationView, SeedRule, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import type {
+  EventRecord,
+  LocalAwsSettings,
+  ReservationView,
+  SeedRule,
+  SeedState,
+} from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
@@ -30,6 +36,7 @@ import {
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import { EC2_API_CLASSES, ec2RequestLimits } from '#shared/domain/ec2-request-limits.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { type Gateways, LEASE_EXPIRY_ATTRIBUTE, LEASE_KEY_ATTRIBUTE } from '#shared/gateways/index.ts';
 import type { Logger } from '#shared/logging/logger.ts';
@@ -194,7 +201,13 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
     port: 0,
     seed,
     // EC2's request throttling is on, as in AWS, unless the scenario says otherwise.
-    settings: { requestRateScale: 1, ...settings, start: new Date(window.start).toISOString() },
+    // The account's raised limits, as the config states them to the service's pacer.
+    settings: {
+      requestRateScale: 1,
+      ...endpointRequestLimits(config),
+      ...settings,
+      start: new Date(window.start).toISOString(),
+    },
   });
   try {
     const roles = sandboxFunctionRoles(
@@ -1052,13 +1065,27 @@ function sandboxWiring(
     names: serviceNames(triggers, own.functionName),
     regions: config.regions,
     accounts: config.accounts,
-    // Paced on the simulated clock, to the throttling the endpoint enforces.
+    // Paced on the simulated clock, to the throttling the endpoint enforces (set to the config's limits).
     pacing: clock,
+    requestLimits: ec2RequestLimits(config.ec2RequestLimits),
     clientSettings: (scope) => ({
       ...inProcessSdkConfig(local, scope.region ?? triggers.region),
       credentials: own.credentials,
     }),
   };
+}
+
+/** The config's raised EC2 request limits as the endpoint's throttle takes them (nothing when it states none). */
+export function endpointRequestLimits(config: PolicyConfig): Pick<LocalAwsSettings, 'requestLimits'> {
+  const stated = config.ec2RequestLimits;
+  if (stated === undefined) return {};
+  const requestLimits: NonNullable<LocalAwsSettings['requestLimits']> = {};
+  for (const apiClass of EC2_API_CLASSES) {
+    const bucket = stated[apiClass];
+    if (bucket !== undefined)
+      requestLimits[apiClass] = { capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond };
+  }
+  return { requestLimits };
 }
 
 /** The invocation's context, its remaining time counted on the simulated clock from the function's timeout. */

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
+import { EC2_API_CLASSES, type Ec2ApiClass } from '../domain/ec2-request-limits.ts';
 import { loneSurrogatePath } from '../records/text.ts';
 import {
   DEFAULT_HEADS_UP_MINUTES,
@@ -43,6 +44,31 @@ export const needSpecSchema = z.union(
   { error: 'expected a count (whole number ≥ 0), {"percent": 0..100} or \'all\'' },
 );
 export type NeedSpec = z.infer<typeof needSpecSchema>;
+
+/** One API class's token bucket: its size (requests at once) and its refill rate (requests a second). */
+const requestBucketSchema = z.strictObject({
+  ...comment,
+  capacity: z
+    .number({ error: 'expected a number' })
+    .int({ error: 'expected a whole number of requests' })
+    .min(1, { error: 'expected at least 1 request' })
+    .max(1_000_000, { error: 'expected at most 1000000 requests' }),
+  refillPerSecond: z
+    .number({ error: 'expected a number' })
+    .positive({ error: 'expected a refill rate above 0 requests a second' })
+    .max(100_000, { error: 'expected at most 100000 requests a second' }),
+});
+
+/**
+ * Raised EC2 request limits by API class (shared/domain/ec2-request-limits.ts names the classes and their
+ * defaults): https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
+ */
+const ec2RequestLimitsSchema = z.strictObject({
+  ...comment,
+  ...(Object.fromEntries(
+    EC2_API_CLASSES.map((apiClass) => [apiClass, requestBucketSchema.optional()]),
+  ) as Record<Ec2ApiClass, z.ZodOptional<typeof requestBucketSchema>>),
+});
 
 /** RAM principals: an AWS Organizations OU or organization ARN. */
 const OU_ARN =
@@ -314,6 +340,12 @@ export const policyConfigSchema = z
      * reservation per entry of `reservations`.
      */
     managedReservations: count.min(1, { error: 'expected at least 1' }).optional(),
+    /**
+     * The account's EC2 request limits per API class, where AWS support raised them (or to leave room for
+     * other tools sharing the account's buckets): the EC2 gateway paces its calls to them and the lead counts
+     * a large reclaim's sending under them. A class left out keeps EC2's default.
+     */
+    ec2RequestLimits: ec2RequestLimitsSchema.optional(),
     /** Settings for built-in markets (by MIC) and custom markets defined in full (any other name). */
     markets: marketsSchema,
     /** The old plain-weekdays market: named so its config gets a way forward, not just "unknown field". */

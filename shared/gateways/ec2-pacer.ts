@@ -1,7 +1,15 @@
 import type { EC2Client, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import type { Clock } from '../clock.ts';
-import { ec2RequestBucket, type RequestBucket, TokenBucket } from '../domain/ec2-request-limits.ts';
+import {
+  type Ec2RequestLimits,
+  ec2RequestBucket,
+  type RequestBucket,
+  TokenBucket,
+} from '../domain/ec2-request-limits.ts';
+
+/** Tokens of each bucket the pacer never counts on (see `bucket`). */
+const HELD_BACK_TOKENS = 1;
 
 /** The SDK's step name for the pacer: one per client. */
 const PACER_MIDDLEWARE = 'odcrEc2RequestPacer';
@@ -9,7 +17,9 @@ const PACER_MIDDLEWARE = 'odcrEc2RequestPacer';
 export interface Ec2RequestPacerOptions {
   /** The container's clock: production's system clock, the simulator's simulated one. */
   clock: Clock;
-  /** Each action's bucket; EC2's defaults unless the account's limits are known to differ (or a test scales them). */
+  /** The account's limits per API class (the config's `ec2RequestLimits` over EC2's defaults). */
+  limits?: Ec2RequestLimits;
+  /** Each action's bucket, when a test shapes them otherwise; else the bucket of its class under `limits`. */
   bucketFor?: (action: string) => RequestBucket;
 }
 
@@ -34,7 +44,8 @@ export class Ec2RequestPacer {
 
   constructor(options: Ec2RequestPacerOptions) {
     this.clock = options.clock;
-    this.bucketFor = options.bucketFor ?? ec2RequestBucket;
+    const limits = options.limits;
+    this.bucketFor = options.bucketFor ?? ((action) => ec2RequestBucket(action, limits));
   }
 
   /** Resolves when a request of `action` may go; its token is taken. */
@@ -85,7 +96,10 @@ export class Ec2RequestPacer {
   private bucket(action: string): TokenBucket {
     let bucket = this.buckets.get(action);
     if (bucket === undefined) {
-      bucket = new TokenBucket(this.bucketFor(action));
+      // One token held back: EC2 sees a request a little after the pacer let it go, and a bucket that was
+      // full meanwhile refilled nothing, so a mirror that spent its last token could be one ahead of EC2.
+      const { capacity, refillPerSecond } = this.bucketFor(action);
+      bucket = new TokenBucket({ capacity: Math.max(1, capacity - HELD_BACK_TOKENS), refillPerSecond });
       this.buckets.set(action, bucket);
     }
     return bucket;

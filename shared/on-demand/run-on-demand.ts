@@ -152,6 +152,7 @@ export async function runOnDemand(
   return asSoleWriter(writer, ({ now, lease }) => {
     const budget = turnBudget({
       clock: context.clock,
+      config: context.config,
       gateway: context.gateways.lease,
       lease,
       leaseDurationMs: LEASE_DURATION_MS,

@@ -14,6 +14,7 @@ import {
   marketTimeZone,
 } from '../calendar/calendar.ts';
 import { EC2_MAX_ALLOCATION, type PolicyConfig } from '../config/schema.ts';
+import { ec2RequestLimits } from '../domain/ec2-request-limits.ts';
 import {
   type AlarmState,
   type AllocationState,
@@ -102,7 +103,7 @@ export function decide(observation: Observation, config: PolicyConfig, now: Date
   const learned = learnedLead(
     config,
     observation.reclaimDurationsSeconds ?? [],
-    reclaimSendingMinutes(observation.reservations),
+    reclaimSendingMinutes(observation.reservations, ec2RequestLimits(config.ec2RequestLimits)),
   );
   const lead = learned.minutes;
   if (learned.wanted !== undefined) {

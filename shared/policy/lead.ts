@@ -5,7 +5,12 @@ import {
   type Session,
 } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
-import { RECLAIM_UPDATE_BUCKET, sendingSeconds } from '../domain/ec2-request-limits.ts';
+import {
+  DEFAULT_EC2_REQUEST_LIMITS,
+  type Ec2RequestLimits,
+  reclaimUpdateBucket,
+  sendingSecondsAcrossRuns,
+} from '../domain/ec2-request-limits.ts';
 import type { ReservationSnapshot } from '../domain/reservation.ts';
 import {
   DEFAULT_MAXIMUM_LEAD_MINUTES,
@@ -36,11 +41,16 @@ export interface Lead {
 
 /**
  * Minutes a reclaim's own EC2 calls take: one Update per reservation, sent at the Update bucket's refill rate
- * once its burst is spent (shared/domain/ec2-request-limits.ts). Regions have buckets of their own and are
- * reclaimed side by side, so the region with the most reservations sets it. Every observed reservation counts,
- * lent or not, so the lead does not shrink as the reclaim goes (a shorter lead mid-reclaim would lend back).
+ * once its burst is spent, over as many runs as it takes, each hand-over to the next run included
+ * (sendingSecondsAcrossRuns in shared/domain/ec2-request-limits.ts), under the account's limits. Regions have
+ * buckets of their own and are reclaimed side by side, so the region with the most reservations sets it.
+ * Every observed reservation counts, lent or not, so the lead does not shrink as the reclaim goes (a shorter
+ * lead mid-reclaim would lend back).
  */
-export function reclaimSendingMinutes(reservations: readonly Pick<ReservationSnapshot, 'region'>[]): number {
+export function reclaimSendingMinutes(
+  reservations: readonly Pick<ReservationSnapshot, 'region'>[],
+  limits: Ec2RequestLimits = DEFAULT_EC2_REQUEST_LIMITS,
+): number {
   const perRegion = new Map<string, number>();
   let most = 0;
   for (const { region } of reservations) {
@@ -48,7 +58,7 @@ export function reclaimSendingMinutes(reservations: readonly Pick<ReservationSna
     perRegion.set(region, count);
     if (count > most) most = count;
   }
-  return Math.ceil(sendingSeconds(most, RECLAIM_UPDATE_BUCKET) / 60);
+  return Math.ceil(sendingSecondsAcrossRuns(most, reclaimUpdateBucket(limits)) / 60);
 }
 
 /**

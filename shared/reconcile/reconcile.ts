@@ -561,6 +561,7 @@ async function act(
         });
     status = change.status;
   } catch (error: unknown) {
+    context.budget?.afterSend();
     if (error instanceof AllocationBusyError) return defer(decision, base, reason, context);
     const failure = { code: errorCode(error), message: errorMessage(error) };
     context.log.error('allocation change failed', {
@@ -575,6 +576,7 @@ async function act(
     countFailure(context, FAILURE_METRIC.changesFailed);
     return { ...base, outcome: 'failed', error: failure };
   }
+  context.budget?.afterSend();
   if (status === 'failed') {
     const failure = {
       code: ALLOCATION_FAILED,

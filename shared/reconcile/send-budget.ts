@@ -1,4 +1,6 @@
 import type { Clock } from '../clock.ts';
+import type { PolicyConfig } from '../config/schema.ts';
+import { ec2RequestLimits, reclaimUpdateBucket } from '../domain/ec2-request-limits.ts';
 import { errorMessage } from '../errors/index.ts';
 import { SDK_WORST_CALL_MS } from '../gateways/aws-call.ts';
 import type { HeldLease, LeaseGateway } from '../gateways/lease.ts';
@@ -59,6 +61,11 @@ export interface SendBudgetOptions {
   clock: Clock;
   /** Stop sending from this time on (sendDeadline). Without it only the lease bounds the run. */
   until?: Date;
+  /**
+   * Milliseconds between two changes once the bucket's burst is spent (its refill interval): changes already
+   * let go wait their turn in the pacer, so a change is sent only if it goes out before `until` behind them.
+   */
+  sendIntervalMs?: number;
   /** The writer's lease this run holds, renewed while it sends. */
   lease?: { gateway: LeaseGateway; held: HeldLease; durationMs: number };
   log?: Logger;
@@ -73,10 +80,13 @@ export class SendBudget {
   private renewing: Promise<void> | undefined;
   private stop: SendStop | undefined;
   private sentCount = 0;
+  private inFlight = 0;
+  private readonly sendIntervalMs: number;
 
   constructor(options: SendBudgetOptions) {
     this.clock = options.clock;
     this.until = options.until;
+    this.sendIntervalMs = options.sendIntervalMs ?? 0;
     this.lease = options.lease;
     this.held = options.lease?.held;
     this.log = options.log;
@@ -103,13 +113,23 @@ export class SendBudget {
    */
   async beforeSend(): Promise<SendStop | undefined> {
     if (this.stop === undefined) await this.check();
-    if (this.stop === undefined) this.sentCount++;
+    if (this.stop === undefined) {
+      this.sentCount++;
+      this.inFlight++;
+    }
     return this.stop;
+  }
+
+  /** After each change `beforeSend` let go, answered or failed. */
+  afterSend(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
   private async check(): Promise<void> {
     const now = this.clock.now();
-    if (this.until !== undefined && now >= this.until) {
+    // The changes in flight go first: this one leaves after them, at the refill rate.
+    const leavesAt = now.getTime() + this.inFlight * this.sendIntervalMs;
+    if (this.until !== undefined && leavesAt >= this.until.getTime()) {
       this.stop = {
         kind: 'time',
         reason: `send budget spent at ${now.toISOString()} after ${this.sentCount} change(s): the tracker sends the rest`,
@@ -155,17 +175,23 @@ export class SendBudget {
   }
 }
 
-/** The budget of a writer's turn: until `sendUntil`, renewing the lease the turn holds (if it holds one). */
+/**
+ * The budget of a writer's turn: until `sendUntil`, renewing the lease the turn holds (if it holds one), at
+ * the pace of the account's Update bucket.
+ */
 export function turnBudget(options: {
   clock: Clock;
+  config: Pick<PolicyConfig, 'ec2RequestLimits'>;
   gateway: LeaseGateway;
   lease: HeldLease | undefined;
   leaseDurationMs: number;
   sendUntil: Date | undefined;
   log?: Logger;
 }): SendBudget {
+  const bucket = reclaimUpdateBucket(ec2RequestLimits(options.config.ec2RequestLimits));
   return new SendBudget({
     clock: options.clock,
+    sendIntervalMs: 1000 / bucket.refillPerSecond,
     ...(options.sendUntil === undefined ? {} : { until: options.sendUntil }),
     ...(options.lease === undefined
       ? {}

@@ -177,6 +177,7 @@ export async function reconcileAsSoleWriter(
     async ({ now, reclaimOnly, lease }) => {
       const budget = turnBudget({
         clock,
+        config: input.config,
         gateway: input.gateways.lease,
         lease,
         leaseDurationMs: LEASE_DURATION_MS,

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock.ts';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import { ec2RequestLimits } from '../domain/ec2-request-limits.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { type Logger, logger } from '../logging/logger.ts';
@@ -53,6 +54,8 @@ export function productionDependencies(): HandlerDependencies {
         regions: config.regions,
         accounts: config.accounts,
         pacing: systemClock,
+        // The config states one account's limits; every owner account is paced to them.
+        requestLimits: ec2RequestLimits(config.ec2RequestLimits),
       }),
       clock: systemClock,
       logger,

@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import type { Ec2RequestLimits } from '../domain/ec2-request-limits.ts';
 import { ConfigurationError } from '../errors/index.ts';
 import { assumeRoleCredentials, type SpokeAccess, spokeAccesses } from '../gateways/accounts.ts';
 import { SDK_CLIENT_SETTINGS } from '../gateways/aws-call.ts';
@@ -62,6 +63,8 @@ export interface GatewayWiring {
   sleep?: (ms: number) => Promise<void>;
   /** Paces each region's EC2 requests to EC2's limits on this clock (EC2 throttles per region); unpaced without. */
   pacing?: Clock;
+  /** The account's EC2 request limits the pacing keeps to (the config's `ec2RequestLimits`); EC2's defaults without. */
+  requestLimits?: Ec2RequestLimits;
 }
 
 /** The service's settings in the scope's region (the function's own, AWS_REGION, when it names none). */
@@ -119,7 +122,14 @@ function createCapacityGateway(
     const pacing = wiring.pacing;
     return new Ec2CapacityGateway({
       client,
-      ...(pacing === undefined ? {} : { pacer: new Ec2RequestPacer({ clock: pacing }) }),
+      ...(pacing === undefined
+        ? {}
+        : {
+            pacer: new Ec2RequestPacer({
+              clock: pacing,
+              ...(wiring.requestLimits === undefined ? {} : { limits: wiring.requestLimits }),
+            }),
+          }),
     });
   };
   const routesIn = (regions: readonly string[] | undefined): (string | undefined)[] =>

@@ -1,3 +1,4 @@
+import { TRACKER_RUN_BUDGET_SECONDS } from '../domain/ec2-request-limits.ts';
 import { isInFlight, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 
 export { isInFlight };
@@ -34,7 +35,7 @@ export interface TrackerSettings {
 
 export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   pollIntervalSeconds: 15,
-  runBudgetSeconds: 50,
+  runBudgetSeconds: TRACKER_RUN_BUDGET_SECONDS,
   stallAfterSeconds: 300,
   interruptionNoticeSeconds: 120,
 };

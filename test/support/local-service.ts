@@ -11,6 +11,7 @@ import { readFunctionTimeouts, readServiceTriggers, serviceNames } from '#sandbo
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import type { Ec2RequestLimits } from '#shared/domain/ec2-request-limits.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
 import {
   type Gateways,
@@ -89,6 +90,8 @@ export function localGateways(
     /** The endpoint of a scope's clients when it is not `url` (another account's endpoint, a dead region). */
     urlFor?: (scope: ClientScope) => string | undefined;
     spokeCredentials?: GatewayWiring['spokeCredentials'];
+    /** The account's limits the pacing keeps to (the config's `ec2RequestLimits`); EC2's defaults without. */
+    requestLimits?: Ec2RequestLimits;
   } = {},
 ): LocalGateways {
   const gateways = createGateways({
@@ -100,6 +103,7 @@ export function localGateways(
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.pacing ? { pacing: options.pacing } : {}),
     ...(options.spokeCredentials ? { spokeCredentials: options.spokeCredentials } : {}),
+    ...(options.requestLimits ? { requestLimits: options.requestLimits } : {}),
   });
   if (gateways.metrics === undefined) throw new Error('the gateways were built without metrics');
   return { ...gateways, metrics: gateways.metrics };

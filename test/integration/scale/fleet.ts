@@ -6,6 +6,7 @@
 import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Clock } from '#shared/clock.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
+import { ec2RequestLimits } from '#shared/domain/ec2-request-limits.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import {
   LEASE_TABLE,
@@ -108,6 +109,6 @@ export function scaleGateways(
   return localGateways(url, {
     regions: config.regions,
     sleep,
-    ...(pacing === undefined ? {} : { pacing }),
+    ...(pacing === undefined ? {} : { pacing, requestLimits: ec2RequestLimits(config.ec2RequestLimits) }),
   });
 }

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   EC2_ACTION_BUCKETS,
+  ec2RequestLimits,
+  HAND_OVER_CADENCE,
   RECLAIM_UPDATE_BUCKET,
+  reclaimUpdateBucket,
   sendingSeconds,
+  sendingSecondsAcrossRuns,
   TokenBucket,
 } from '#shared/domain/ec2-request-limits.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
@@ -42,15 +46,63 @@ describe('TokenBucket', () => {
   });
 });
 
+describe('sendingSecondsAcrossRuns', () => {
+  const bucket = RECLAIM_UPDATE_BUCKET;
+  const { periodSeconds, windowSeconds } = HAND_OVER_CADENCE;
+
+  it('is the one-run floor while the first run can send it all', () => {
+    const firstRun = bucket.capacity + bucket.refillPerSecond * windowSeconds;
+    expect(sendingSecondsAcrossRuns(firstRun, bucket)).toBe(sendingSeconds(firstRun, bucket));
+  });
+
+  it('adds each hand-over: the next run starts a period later, with what the bucket refilled meanwhile', () => {
+    const firstRun = bucket.capacity + bucket.refillPerSecond * windowSeconds;
+    const burst = Math.min(bucket.capacity, bucket.refillPerSecond * (periodSeconds - windowSeconds));
+    // The first call of the second run goes at its start, on the burst the gap refilled.
+    expect(sendingSecondsAcrossRuns(firstRun + 1, bucket)).toBe(periodSeconds);
+    // Its burst spent, the second run sends at the refill rate.
+    expect(sendingSecondsAcrossRuns(firstRun + burst + 1, bucket)).toBeCloseTo(
+      periodSeconds + 1 / bucket.refillPerSecond,
+    );
+  });
+
+  it('never beats the floor, and stays within a run per period above it for a large fleet', () => {
+    for (const calls of [1_000, 10_000]) {
+      const across = sendingSecondsAcrossRuns(calls, bucket);
+      const floor = sendingSeconds(calls, bucket);
+      expect(across).toBeGreaterThanOrEqual(floor);
+      // At most the idle part of each period is lost beyond what the refilled burst gives back.
+      const runs = Math.ceil(across / periodSeconds);
+      expect(across - floor).toBeLessThanOrEqual(runs * (periodSeconds - windowSeconds));
+    }
+  });
+});
+
 describe('reclaimSendingMinutes', () => {
-  it('is the Updates of the region with the most reservations at the refill rate, in whole minutes', () => {
+  it('is the Updates of the region with the most reservations over runs, in whole minutes', () => {
     expect(reclaimSendingMinutes(inRegion('us-east-1', RECLAIM_UPDATE_BUCKET.capacity))).toBe(0);
     expect(reclaimSendingMinutes(inRegion('us-east-1', 10_000))).toBe(
-      Math.ceil(sendingSeconds(10_000, RECLAIM_UPDATE_BUCKET) / 60),
+      Math.ceil(sendingSecondsAcrossRuns(10_000, RECLAIM_UPDATE_BUCKET) / 60),
     );
     // Regions have buckets of their own: two halves take half the time.
     const split = [...inRegion('us-east-1', 5_000), ...inRegion('eu-west-2', 5_000)];
-    expect(reclaimSendingMinutes(split)).toBe(Math.ceil(sendingSeconds(5_000, RECLAIM_UPDATE_BUCKET) / 60));
+    expect(reclaimSendingMinutes(split)).toBe(
+      Math.ceil(sendingSecondsAcrossRuns(5_000, RECLAIM_UPDATE_BUCKET) / 60),
+    );
+  });
+
+  it("counts the account's raised limits: a bucket twice as fast sends in about half the time", () => {
+    const raised = ec2RequestLimits({
+      mutating: {
+        capacity: RECLAIM_UPDATE_BUCKET.capacity,
+        refillPerSecond: 2 * RECLAIM_UPDATE_BUCKET.refillPerSecond,
+      },
+    });
+    const fleet = inRegion('us-east-1', 10_000);
+    expect(reclaimSendingMinutes(fleet, raised)).toBe(
+      Math.ceil(sendingSecondsAcrossRuns(10_000, reclaimUpdateBucket(raised)) / 60),
+    );
+    expect(reclaimSendingMinutes(fleet, raised)).toBeLessThan(reclaimSendingMinutes(fleet) * 0.6);
   });
 });
 
