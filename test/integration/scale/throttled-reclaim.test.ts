@@ -68,16 +68,16 @@ describe('a reclaim under EC2 request throttling', () => {
 
   it("waits for a refill after a refusal: another client drained the account's bucket", async () => {
     const local = await throttledEndpoint(1);
-    const client = (pacer: Ec2RequestPacer) =>
+    const client = (pacer?: Ec2RequestPacer) =>
       new Ec2CapacityGateway({
         client: createEc2ClientFrom({ ...localSdkConfig(local.url), region: 'us-east-1' }),
-        pacer,
+        ...(pacer === undefined ? {} : { pacer }),
       });
     const [id] = local.admin.listReservations().reservations.map((reservation) => reservation.id);
     const update = (gateway: Ec2CapacityGateway) =>
       gateway.updateAllocation({ reservationId: id ?? '', target: 6, zeroSizePreference: 'retain' });
-    // The other container spends the whole bucket; this one's mirror still believes it full.
-    const other = client(new Ec2RequestPacer({ clock: local.clock }));
+    // Another tool in the account, unpaced, spends the whole bucket; this one's mirror still believes it full.
+    const other = client();
     for (let sent = 0; sent < RECLAIM_UPDATE_BUCKET.capacity; sent++) await update(other);
     const mine = client(new Ec2RequestPacer({ clock: local.clock }));
 

@@ -74,7 +74,11 @@ describe("the config's EC2 request limits", () => {
     ],
     [{ nonMutating: { capacity: 100 } }, 'ec2RequestLimits.nonMutating.refillPerSecond', /./],
     [{ mutatng: { capacity: 100, refillPerSecond: 5 } }, 'ec2RequestLimits.mutatng', /unknown field/],
-    [{ deleteTags: { capacity: 100, refillPerSecond: 5, burst: 3 } }, 'ec2RequestLimits.deleteTags.burst', /unknown field/],
+    [
+      { deleteTags: { capacity: 100, refillPerSecond: 5, burst: 3 } },
+      'ec2RequestLimits.deleteTags.burst',
+      /unknown field/,
+    ],
   ])('refuse %j naming the field', (limits, path, message) => {
     const issues = issuesOf({ ...example(), ec2RequestLimits: limits });
     const issue = issues.find((candidate) => candidate.path === path);
