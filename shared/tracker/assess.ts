@@ -399,7 +399,8 @@ export interface ProjectionEvidence {
  * The projection is the latest of what is known to bound the completion:
  * - no borrower leaves before its interruption warning has run out;
  * - reclaims here take the learned duration (the p95 the lead is built on);
- * - at the rate instances came back since the request, the rest take this long;
+ * - at the rate instances came back since the warnings ran out (when borrowers may first leave), the rest
+ *   take this long;
  * - and none at all when nothing moved for a whole warning's length after the warnings ran out: those
  *   borrowers are stuck (or the change failed), and no rate says when they will go.
  * The last one is what the rate alone misses: unused slots come back at once and most borrowers go on time,
@@ -420,12 +421,14 @@ export function deadlineRisk(
   if (isAtOrAfter(memory.deadlineRiskReportedAt, request.at)) return undefined;
   const remaining = current - target;
   if (remaining <= 0) return undefined;
-  const elapsed = secondsBetween(request.at, now);
   const moved = request.from - current;
-  const perSecond = moved > 0 && elapsed > 0 ? moved / elapsed : 0;
+  const warningsEndAt = request.at.getTime() + settings.interruptionNoticeSeconds * 1000;
+  // The rate runs from the warnings' end: before it no borrower may leave, so a rate averaged over the
+  // warning itself counts two minutes in which nothing could move, and projects a prompt reclaim far too late.
+  const leaving = (now.getTime() - warningsEndAt) / 1000;
+  const perSecond = moved > 0 && leaving > 0 ? moved / leaving : 0;
   const instancesPerMinute = round(perSecond * 60);
 
-  const warningsEndAt = request.at.getTime() + settings.interruptionNoticeSeconds * 1000;
   const lastMovedAt = evidence.lastMovedAt?.getTime() ?? (moved > 0 ? undefined : request.at.getTime());
   if (lastMovedAt !== undefined) {
     const idleSeconds = (now.getTime() - Math.max(lastMovedAt, warningsEndAt)) / 1000;

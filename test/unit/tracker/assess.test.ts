@@ -328,6 +328,15 @@ describe('deadlineRisk', () => {
 
   it('is not raised while the observed rate finishes in time', () => {
     expect(deadlineRisk(reclaim, 30, 0, memory, at(60), settings)).toBeUndefined();
+    expect(deadlineRisk(reclaim, 30, 0, memory, at(240), settings)).toBeUndefined();
+  });
+
+  it('is not raised by a prompt reclaim just after the warnings: its rate counts from their end', () => {
+    // Unused slots back at once, the borrowers about to shut down: 2 of 16 back 30 s after the warnings
+    // ran out, 12.5 minutes before the open. Averaged since the request (0.8 a minute) it would miss.
+    const open = at(15 * 60);
+    const prompt = { ...reclaim, from: 16, deadline: open };
+    expect(deadlineRisk(prompt, 14, 0, memory, at(150), settings)).toBeUndefined();
   });
 
   it('is not raised in the first minutes when nothing moved yet and the open is far', () => {
@@ -348,8 +357,9 @@ describe('deadlineRisk', () => {
     const rateOnly = deadlineRisk(reclaim, 2, 0, memory, at(299), settings);
     expect(deadlineRisk(reclaim, 2, 0, memory, at(299), settings, { lastMovedAt })).toBeUndefined();
     expect(rateOnly).toBeUndefined();
+    // The rate counts from the warnings' end, when borrowers may first leave.
     expect(deadlineRisk(reclaim, 2, 0, memory, at(300), settings, { lastMovedAt })).toEqual({
-      instancesPerMinute: round((58 / 300) * 60),
+      instancesPerMinute: round((58 / (300 - settings.interruptionNoticeSeconds)) * 60),
     });
   });
 
@@ -392,7 +402,13 @@ describe('deadlineRisk', () => {
           fc.pre(now < OPEN);
           const risk = deadlineRisk(reclaim, current, 0, memory, now, settings);
           const moved = reclaim.from - current;
-          const projected = now.getTime() + (current / (moved / elapsedSeconds)) * 1000;
+          // No borrower leaves before the warnings ran out; from then on, at the rate since then.
+          const leavingSeconds = elapsedSeconds - settings.interruptionNoticeSeconds;
+          const warningsEnd = at(settings.interruptionNoticeSeconds).getTime();
+          const projected =
+            leavingSeconds > 0
+              ? Math.max(warningsEnd, now.getTime() + (current / (moved / leavingSeconds)) * 1000)
+              : warningsEnd;
           expect(risk !== undefined).toBe(projected > OPEN.getTime());
         },
       ),
