@@ -1,7 +1,7 @@
 /**
  * `npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example] [--speed N]
  *  [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]
- *  [--request-rate-scale N]`
+ *  [--request-rate-scale N] [--pending-seconds S]`
  * Starts the local AWS endpoint and prints `listening on http://host:port` once it accepts requests.
  */
 import './node-warnings.ts';
@@ -12,7 +12,7 @@ import { parseCommandLine, runCommand, UsageError } from './usage.ts';
 
 const USAGE = `usage: npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--state seed.json] [--example]
        [--speed N] [--update-while-updating reject|retarget] [--shutdown-seconds S] [--seed text] [--start iso]
-       [--request-rate-scale N]
+       [--request-rate-scale N] [--pending-seconds S]
 
   --example   seed the example fleet (config/example.json's reservations and alarms)
   --state     seed from a file (the admin API's reservations, alarms, rules)
@@ -21,6 +21,7 @@ const USAGE = `usage: npm run local-aws -- [--port 4566] [--host 127.0.0.1] [--s
   --shutdown-seconds  how long a borrower's instance takes to stop after its 2-minute warning
   --update-while-updating  reject (as EC2 does) or retarget an update while one is in flight
   --request-rate-scale  EC2's request throttling: 1 as AWS, 0 off (the default), else scaled
+  --pending-seconds  seconds a new allocation stays pending before it is active (default 0)
   --seed      seed of the shutdown spread and generated ids; --start the clock's starting time`;
 
 function numberOption(name: string, value: string | undefined): number | undefined {
@@ -69,6 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
       seed: { type: 'string' },
       start: { type: 'string' },
       'request-rate-scale': { type: 'string' },
+      'pending-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -87,6 +89,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.seed !== undefined) settings.seed = values.seed;
   const requestRateScale = numberOption('request-rate-scale', values['request-rate-scale']);
   if (requestRateScale !== undefined) settings.requestRateScale = requestRateScale;
+  const pendingSeconds = numberOption('pending-seconds', values['pending-seconds']);
+  if (pendingSeconds !== undefined) settings.pendingSeconds = pendingSeconds;
   if (values.start !== undefined) {
     if (Number.isNaN(Date.parse(values.start)))
       throw new UsageError(`--start needs an ISO time, got ${values.start}`);

@@ -28,10 +28,12 @@ export interface SandboxCommand {
   /** A PNG of the report, taken in headless Chromium. */
   screenshotFile?: string;
   quiet: boolean;
+  /** The endpoint's `pendingSeconds`, over the scenario's. */
+  pendingSeconds?: number;
 }
 
 export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--scenario <file>] [--from <YYYY-MM-DD>] [--days <n>]
-                          [--json <file>] [--report <file>] [--quiet]
+                          [--json <file>] [--report <file>] [--pending-seconds <s>] [--quiet]
   Runs the service over a scenario in simulated time against the local AWS endpoint, in-process.
   --config    policy config to try (default: the scenario's fleet.config)
   --scenario  scenario file (default: sandbox/scenarios/trading-week-2026-03.json)
@@ -40,6 +42,7 @@ export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--s
   --json      also write the result as JSON
   --report    HTML report path (default: reports/<scenario>.html)
   --screenshot  also write a PNG of the report (needs /usr/bin/chromium or CHROMIUM_PATH)
+  --pending-seconds  seconds a new allocation stays pending before it is active (default 0)
   --quiet     print only the summary`;
 
 export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
@@ -54,6 +57,14 @@ export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
   if (values.from !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.from)) {
     throw new UsageError(`--from: expected a date YYYY-MM-DD, got "${values.from}"`);
   }
+  let pendingSeconds: number | undefined;
+  if (values['pending-seconds'] !== undefined) {
+    pendingSeconds = Number(values['pending-seconds']);
+    if (!Number.isFinite(pendingSeconds) || pendingSeconds < 0)
+      throw new UsageError(
+        `--pending-seconds: expected a number of seconds ≥ 0, got "${values['pending-seconds']}"`,
+      );
+  }
   const scenarioFile = resolve(values.scenario ?? DEFAULT_SCENARIO);
   const slug = scenarioFile.replace(/^.*\//, '').replace(/\.json$/, '');
   return {
@@ -65,6 +76,7 @@ export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
     reportFile: resolve(values.report ?? resolve(REPO_ROOT, 'reports', `${slug}.html`)),
     ...(values.screenshot === undefined ? {} : { screenshotFile: resolve(values.screenshot) }),
     quiet: values.quiet ?? false,
+    ...(pendingSeconds === undefined ? {} : { pendingSeconds }),
   };
 }
 
@@ -81,6 +93,7 @@ function parseSandboxArgs(argv: readonly string[]) {
       json: { type: 'string' },
       report: { type: 'string' },
       screenshot: { type: 'string' },
+      'pending-seconds': { type: 'string' },
       quiet: { type: 'boolean' },
     },
   });
@@ -98,6 +111,8 @@ export async function runSandboxCommand(
 ): Promise<SimulationResult> {
   const scenario = loadScenarioFile(command.scenarioFile);
   if (command.configFile !== undefined) scenario.configFile = command.configFile;
+  if (command.pendingSeconds !== undefined)
+    scenario.settings = { ...scenario.settings, pendingSeconds: command.pendingSeconds };
   const window = {
     ...(command.from === undefined ? {} : { from: command.from }),
     ...(command.days === undefined ? {} : { days: command.days }),

@@ -178,6 +178,8 @@ const settingsSchema = z.strictObject({
   shutdownSeconds: z.number().min(0).optional(),
   shutdownSpreadSeconds: z.number().min(0).optional(),
   cancelSeconds: z.number().min(0).optional(),
+  /** Seconds a new allocation stays `pending` before it is `active` (0, the default: active at once). */
+  pendingSeconds: z.number().min(0).optional(),
   seed: z.string().optional(),
   accountId: z
     .string()
