@@ -14,6 +14,7 @@ import type { Session } from '#shared/calendar/calendar.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import type { AlarmState, ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { decide } from '#shared/policy/index.ts';
+import { readRecords } from '#shared/records/read-records.ts';
 import type { ShortfallRecord, UnmetNeed, UnmetNeedSummary } from './result.ts';
 
 const MINUTE_MS = 60_000;
@@ -58,6 +59,7 @@ export function snapshotOf(view: ReservationView): ReservationSnapshot {
     sourceAvailable: view.availableInstanceCount,
     owned: view.ownedInstanceCount,
     tags: view.tags,
+    records: readRecords(view.tags),
   };
   if (view.allocation !== undefined) {
     snapshot.allocation = {

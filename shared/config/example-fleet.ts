@@ -3,6 +3,7 @@
  * risk-engine AZ 3 owned, 1 lent): the observation `npm run plan` assumes without an observation file,
  * and a fixture for tests and the simulator. Pure data, in the shapes the EC2 gateway produces.
  */
+import { noRecords } from '../domain/records.ts';
 import { MANAGED_TAG_VALUE, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
 
 export const EXAMPLE_TRADING_RESERVATION_ID = 'cr-0123456789abcdef0';
@@ -47,6 +48,7 @@ function lentSnapshot(spec: LentReservation): ReservationSnapshot {
       zeroSizePreference: 'retain',
     },
     tags: { [TAG.managed]: MANAGED_TAG_VALUE, ...spec.tags },
+    records: noRecords(),
   };
 }
 

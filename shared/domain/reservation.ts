@@ -3,6 +3,7 @@
  * DescribeCapacityReservations. Pure data: the policy, the reconcile use case, the tracker and the
  * simulator all speak this shape, so none of them depends on the SDK's types.
  */
+import type { ReservationRecords } from './records.ts';
 
 export const ALLOCATION_STATUSES = [
   'pending',
@@ -70,7 +71,10 @@ export interface ReservationSnapshot {
   owned: number;
   /** Absent when the source has never lent, or its allocation was cancelled. */
   allocation?: AllocationState;
+  /** The reservation's tags as EC2 holds them: the config's selectors match them; nothing else reads them. */
   tags: Record<string, string>;
+  /** The service's records on the reservation, read from its tags by the EC2 adapter (shared/records). */
+  records: ReservationRecords;
 }
 
 /** Tag keys the service reads and writes on source reservations. Values are at most 256 chars. */

@@ -20,6 +20,7 @@ import {
   type ZeroSizePreference,
 } from '../domain/reservation.ts';
 import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
+import { readRecords } from '../records/read-records.ts';
 import { callAws } from './aws-call.ts';
 import type { Ec2RequestPacer } from './ec2-pacer.ts';
 import { Ec2QueryProtocol } from './ec2-query-protocol.ts';
@@ -475,6 +476,7 @@ function toSnapshot(
     sourceAvailable: source.AvailableInstanceCount ?? 0,
     owned: sourceTotal + (allocation?.current ?? 0),
     tags,
+    records: readRecords(tags),
   };
   if (source.CapacityReservationArn !== undefined) snapshot.arn = source.CapacityReservationArn;
   if (allocation !== undefined) snapshot.allocation = allocation;

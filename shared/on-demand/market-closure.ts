@@ -7,7 +7,7 @@ import { logger as serviceLogger } from '../logging/logger.ts';
 import { calendarOptions, decide } from '../policy/index.ts';
 import type { Observation } from '../policy/types.ts';
 import { observe, type ReconcileResult, reconcile } from '../reconcile/reconcile.ts';
-import { closureTagKey, readClosureTags } from '../records/closures.ts';
+import { closureTagKey, closureTags } from '../records/closures.ts';
 import type { MarketClosureRequest } from './payload.ts';
 import type { OnDemandContext } from './run-on-demand.ts';
 import {
@@ -45,11 +45,12 @@ export async function runMarketClosure(
   const log = context.logger ?? serviceLogger;
   const observation = await observe(context.gateways, context.config, undefined, { now: context.now, log });
   const key = closureTagKey(request.market, request.date);
+  const closure = { market: request.market, date: request.date, reason: request.reason };
   const ofMarket = reservationsOfMarket(observation, context.config, context.now, request.market);
   const targets =
     request.action === 'close-market'
       ? ofMarket
-      : observation.reservations.filter((snapshot) => snapshot.tags[key] !== undefined);
+      : observation.reservations.filter((snapshot) => recordsClosure(snapshot, request));
   if (targets.length === 0) {
     throw request.action === 'close-market'
       ? new ValidationError(
@@ -78,7 +79,7 @@ export async function runMarketClosure(
     const result = await reconcile({
       ...common,
       mode: 'dry-run',
-      adjustObservation: (observed) => overlay(observed, new Set(recordedOn), key, request),
+      adjustObservation: (observed) => overlay(observed, new Set(recordedOn), request),
     });
     return { ok: true, ...closureSummary(request), recordedOn, failed: [], result };
   }
@@ -89,7 +90,7 @@ export async function runMarketClosure(
           context.gateways.capacity,
           targets.map((snapshot) => ({
             reservationId: snapshot.reservationId,
-            tags: { [key]: request.reason },
+            tags: closureTags(closure),
           })),
         )
       : await deleteTags(
@@ -189,26 +190,36 @@ function reservationsOfMarket(
 
 /** Closure keys of the market dated before its local today: they change no decision any more. */
 function staleKeys(snapshot: ReservationSnapshot, market: string, today: string): string[] {
-  return readClosureTags(snapshot.tags)
+  return snapshot.records.closures
     .filter((closure) => closure.market === market && closure.date < today)
     .map((closure) => closureTagKey(closure.market, closure.date));
+}
+
+/** Whether the reservation records the closure of the request's market on its date. */
+function recordsClosure(snapshot: ReservationSnapshot, request: MarketClosureRequest): boolean {
+  return snapshot.records.closures.some(
+    (closure) => closure.market === request.market && closure.date === request.date,
+  );
 }
 
 /** The observation as it will be once the closure is recorded (or removed): the dry run decides on it. */
 function overlay(
   observed: Observation,
   ids: ReadonlySet<string>,
-  key: string,
   request: MarketClosureRequest,
 ): Observation {
   return {
     ...observed,
     reservations: observed.reservations.map((snapshot) => {
       if (!ids.has(snapshot.reservationId)) return snapshot;
-      const tags = { ...snapshot.tags };
-      if (request.action === 'close-market') tags[key] = request.reason;
-      else delete tags[key];
-      return { ...snapshot, tags };
+      const others = snapshot.records.closures.filter(
+        (closure) => closure.market !== request.market || closure.date !== request.date,
+      );
+      const closures =
+        request.action === 'close-market'
+          ? [...others, { market: request.market, date: request.date, reason: request.reason }]
+          : others;
+      return { ...snapshot, records: { ...snapshot.records, closures } };
     }),
   };
 }

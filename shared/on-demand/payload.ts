@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { dayStatus, isKnownMarket, localDate, marketTimeZone } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import { MAX_OVERRIDE_HOURS, MAX_TARGET } from '../domain/records.ts';
 import { ValidationError } from '../errors/index.ts';
 import { parseWith } from '../events/parse.ts';
 import { calendarOptions } from '../policy/lead.ts';
-import { MAX_OVERRIDE_HOURS, MAX_TAG_VALUE_LENGTH, MAX_TARGET } from '../records/tags.ts';
+import { MAX_TAG_VALUE_LENGTH } from '../records/tags.ts';
 import { codePointLength, hasLoneSurrogate } from '../records/text.ts';
 
 /**

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { sharingWarnings } from '../config/sharing.ts';
+import type { ShortNoticeClosure } from '../domain/records.ts';
+import { MAX_TARGET, type Override, overrideStanding } from '../domain/records.ts';
 import type { AllocationStatus } from '../domain/reservation.ts';
 import { errorCode, errorMessage } from '../errors/index.ts';
 import type { Gateways } from '../gateways/index.ts';
@@ -10,8 +12,7 @@ import type { Decision, Observation } from '../policy/types.ts';
 import { observe, type ReconcileResult, type ReservationOutcome, reconcile } from '../reconcile/reconcile.ts';
 import { turnBudget } from '../reconcile/send-budget.ts';
 import { asSoleWriter, LEASE_DURATION_MS, type LeaseWait } from '../reconcile/sole-writer.ts';
-import type { ShortNoticeClosure } from '../records/closures.ts';
-import { MAX_TARGET, OVERRIDE_TAG_KEYS, type Override, overrideTags, readOverride } from '../records/tags.ts';
+import { overrideCodec } from '../records/tags.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import { type MarketClosureAnswer, runMarketClosure } from './market-closure.ts';
 import type { Amount, MarketClosureRequest, OnDemandRequest, Scope } from './payload.ts';
@@ -212,15 +213,19 @@ async function change(
   }));
 
   if (request.dryRun) {
-    const tagsById = new Map(
-      overrides.map(({ decision, override }) => [decision.reservationId, overrideTags(override)]),
+    // Rendered as the write would render it: an override that cannot be recorded fails here as the write would.
+    const overrideById = new Map(
+      overrides.map(({ decision, override }) => {
+        overrideCodec.tags(override);
+        return [decision.reservationId, override];
+      }),
     );
     const scopedIds = new Set(scoped.map((decision) => decision.reservationId));
     const result = await reconcile({
       ...common,
       mode: 'dry-run',
       reservationIds: [...scopedIds],
-      adjustObservation: (observed) => overlay(observed, scopedIds, tagsById),
+      adjustObservation: (observed) => overlay(observed, scopedIds, overrideById),
     });
     return { ok: true, action: request.action, dryRun: true, overrides: written, result };
   }
@@ -229,8 +234,9 @@ async function change(
   await mapWithConcurrency(scoped, 16, async (decision) => {
     const entry = overrides.find((candidate) => candidate.decision.reservationId === decision.reservationId);
     try {
-      if (entry) await context.gateways.capacity.tag(decision.reservationId, overrideTags(entry.override));
-      else await context.gateways.capacity.untag(decision.reservationId, OVERRIDE_TAG_KEYS);
+      if (entry)
+        await context.gateways.capacity.tag(decision.reservationId, overrideCodec.tags(entry.override));
+      else await context.gateways.capacity.untag(decision.reservationId, overrideCodec.keys);
     } catch (error: unknown) {
       log.error('override not written', {
         correlation_id: context.triggerId,
@@ -309,7 +315,11 @@ async function status(scope: Scope, context: OnDemandContext): Promise<StatusAns
   const reservations = selectInScope(scope, context.config, decisions).map((decision): ReservationStatus => {
     const snapshot = snapshots.get(decision.reservationId);
     const allocation = snapshot?.allocation;
-    const reading = snapshot ? readOverride(snapshot.tags, context.now) : { kind: 'none' as const };
+    const recorded = snapshot?.records.override;
+    const override =
+      recorded !== undefined && overrideStanding(recorded, context.now).kind === 'active'
+        ? recorded
+        : undefined;
     return {
       reservationId: decision.reservationId,
       ...(decision.name === undefined ? {} : { name: decision.name }),
@@ -322,17 +332,15 @@ async function status(scope: Scope, context: OnDemandContext): Promise<StatusAns
       decidedTarget: decision.target,
       reasons: decision.reasons,
       override:
-        reading.kind === 'active'
+        override !== undefined
           ? {
-              action: reading.override.action,
-              target: reading.override.target,
-              expiresAt: reading.override.expiresAt.toISOString(),
-              reason: reading.override.reason,
-              setAt: reading.override.setAt.toISOString(),
-              ...(reading.override.requestedBy === undefined
-                ? {}
-                : { requestedBy: reading.override.requestedBy }),
-              ...(reading.override.spansSession ? { spansSession: true as const } : {}),
+              action: override.action,
+              target: override.target,
+              expiresAt: override.expiresAt.toISOString(),
+              reason: override.reason,
+              setAt: override.setAt.toISOString(),
+              ...(override.requestedBy === undefined ? {} : { requestedBy: override.requestedBy }),
+              ...(override.spansSession ? { spansSession: true as const } : {}),
             }
           : null,
     };
@@ -351,15 +359,19 @@ function configuredCeiling(decision: Decision, config: PolicyConfig): number {
 function overlay(
   observed: Observation,
   scopedIds: ReadonlySet<string>,
-  tagsById: ReadonlyMap<string, Record<string, string>>,
+  overrideById: ReadonlyMap<string, Override>,
 ): Observation {
   return {
     ...observed,
     reservations: observed.reservations.map((snapshot) => {
       if (!scopedIds.has(snapshot.reservationId)) return snapshot;
-      const tags = { ...snapshot.tags };
-      for (const key of OVERRIDE_TAG_KEYS) delete tags[key];
-      return { ...snapshot, tags: { ...tags, ...(tagsById.get(snapshot.reservationId) ?? {}) } };
+      const { override: _written, ...records } = snapshot.records;
+      const override = overrideById.get(snapshot.reservationId);
+      const malformed = records.malformed.filter((record) => record.record !== 'override');
+      return {
+        ...snapshot,
+        records: { ...records, malformed, ...(override === undefined ? {} : { override }) },
+      };
     }),
   };
 }

@@ -15,14 +15,14 @@ import {
 } from '../calendar/calendar.ts';
 import { EC2_MAX_ALLOCATION, type PolicyConfig } from '../config/schema.ts';
 import { ec2RequestLimits } from '../domain/ec2-request-limits.ts';
+import { type Override, overrideStanding, type ShortNoticeClosure } from '../domain/records.ts';
 import {
   type AlarmState,
   type AllocationState,
   IN_FLIGHT_STATUSES,
   type ReservationSnapshot,
 } from '../domain/reservation.ts';
-import { closureList, observedClosures, type ShortNoticeClosure } from '../records/closures.ts';
-import { lastReclaimAt, type Override, readOverride } from '../records/tags.ts';
+import { closureList, observedClosures } from './closures.ts';
 import {
   calendarOptions,
   floorToScheduleGrid,
@@ -271,7 +271,7 @@ function gatherSubject(
     lendOverride: undefined,
     reclaimOverride: undefined,
     az: context.azIntents.get(snapshot.reservationId),
-    lastReclaimAt: lastReclaimAt(snapshot.tags),
+    lastReclaimAt: snapshot.records.lastReclaimAt,
     alarmsInAlarm: [],
     alarmsUnknown: [],
   };
@@ -432,22 +432,23 @@ function activeOverride(
   context: Context,
   reasons: string[],
 ): Override | undefined {
-  const reading = readOverride(snapshot.tags, context.now);
-  switch (reading.kind) {
-    case 'none':
-      return undefined;
-    case 'rejected':
-      context.warnings.push(`${snapshot.reservationId}: override ignored: ${reading.problem}`);
-      reasons.push(`override ignored: ${reading.problem}`);
-      return undefined;
-    case 'expired':
-      reasons.push(
-        `override (${reading.override.action} to ${reading.override.target}) expired at ${reading.override.expiresAt.toISOString()}`,
-      );
-      return undefined;
-    case 'active':
-      return reading.override;
+  const unreadable = snapshot.records.malformed.find((record) => record.record === 'override');
+  const override = snapshot.records.override;
+  const standing = override === undefined ? undefined : overrideStanding(override, context.now);
+  const problem = standing?.kind === 'rejected' ? standing.problem : unreadable?.problem;
+  if (problem !== undefined) {
+    context.warnings.push(`${snapshot.reservationId}: override ignored: ${problem}`);
+    reasons.push(`override ignored: ${problem}`);
+    return undefined;
   }
+  if (override === undefined) return undefined;
+  if (standing?.kind === 'expired') {
+    reasons.push(
+      `override (${override.action} to ${override.target}) expired at ${override.expiresAt.toISOString()}`,
+    );
+    return undefined;
+  }
+  return override;
 }
 
 function describeSchedule(

@@ -5,8 +5,8 @@
  */
 import type { CalendarOptions, MarketId } from '../calendar/calendar.ts';
 import type { AlarmAdjustment, NeedSpec, PolicyConfig } from '../config/schema.ts';
+import type { Override } from '../domain/records.ts';
 import type { AlarmState, AllocationState, ReservationSnapshot } from '../domain/reservation.ts';
-import type { Override } from '../records/tags.ts';
 import type { ScheduleWindow } from './lead.ts';
 
 export type ReservationConfig = PolicyConfig['reservations'][number];

@@ -1,10 +1,10 @@
+import type { ShortNoticeClosure } from '../domain/records.ts';
 import type { AlarmState, ReservationSnapshot, ZeroSizePreference } from '../domain/reservation.ts';
-import type { ShortNoticeClosure } from '../records/closures.ts';
 
 /**
  * Everything the policy looks at, gathered by the reconcile's observe step. Overrides, the last reclaim
- * time and the desired target are read from each snapshot's tags (shared/records), so the observation
- * holds nothing that the world does not already hold.
+ * time and on-call's closures come typed in each snapshot's `records` (the EC2 adapter reads them from the
+ * reservation's tags), so the observation holds nothing that the world does not already hold.
  */
 export interface Observation {
   reservations: ReservationSnapshot[];

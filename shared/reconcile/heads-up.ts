@@ -2,10 +2,11 @@
  * Tells borrowers ahead of EC2's 2-minute warning: `Reclaim Scheduled` on the heartbeat `headsUp.minutesBefore`
  * ahead of each planned reclaim, `Reclaim Started` when the reclaim is issued, `Reclaim Cancelled` when one
  * announced no longer happens. Each is published once per planned reclaim: the heads-up record on the source
- * (shared/records/heads-up.ts) is written only after PutEvents took the event, and a run that finds it sends
+ * (`records.headsUp`) is written only after PutEvents took the event, and a run that finds it sends
  * nothing again. Runs after the reconcile's own acting, on what it decided and did.
  */
 import type { PolicyConfig } from '../config/schema.ts';
+import type { HeadsUpRecord, HeadsUpState } from '../domain/records.ts';
 import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { errorMessage } from '../errors/index.ts';
 import { DETAIL_TYPE, type ReclaimNoticeDetail, type ServiceEvent } from '../events/service-events.ts';
@@ -13,14 +14,7 @@ import { type Gateways, writeTags } from '../gateways/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { instancesToReclaim, type PlannedReclaim, plannedReclaims } from '../policy/heads-up.ts';
 import type { Observation, PolicyResult } from '../policy/types.ts';
-import {
-  type HeadsUpRecord,
-  type HeadsUpState,
-  headsUpTags,
-  isForSession,
-  readHeadsUp,
-} from '../records/heads-up.ts';
-import { readRequestRecord } from '../records/tags.ts';
+import { headsUpCodec } from '../records/heads-up.ts';
 
 /** What one reservation's reconcile did, as far as the heads-up needs it. */
 export interface ActedOutcome {
@@ -104,7 +98,7 @@ export async function announceReclaims(input: AnnounceInput): Promise<AnnounceRe
     input.gateways.capacity,
     sent.map((entry) => ({
       reservationId: entry.event.detail.reservationId,
-      tags: headsUpTags(entry.record),
+      tags: headsUpCodec.tags(entry.record),
     })),
   );
   for (const { reservationId, error } of failures) {
@@ -135,11 +129,12 @@ export async function announceReclaims(input: AnnounceInput): Promise<AnnounceRe
 export function nextState(
   plan: PlannedReclaim,
   outcome: ActedOutcome,
-  snapshot: Pick<ReservationSnapshot, 'tags'>,
+  snapshot: Pick<ReservationSnapshot, 'records'>,
   now: Date,
 ): HeadsUpState | undefined {
-  const record = readHeadsUp(snapshot.tags);
-  const ours = isForSession(record, plan.session.open) ? record : undefined;
+  const record = snapshot.records.headsUp;
+  // The record names the planned reclaim by the open of the session it serves.
+  const ours = record?.sessionOpen.getTime() === plan.session.open.getTime() ? record : undefined;
   const issuedReclaim = outcome.outcome === 'updated' && outcome.to < outcome.from;
   if (issuedReclaim && (plan.phase === 'due' || ours?.state === 'scheduled'))
     return ours?.state === 'started' ? undefined : 'started';
@@ -147,7 +142,7 @@ export function nextState(
     if (plan.phase === 'ahead') return instancesToReclaim(plan) > 0 ? undefined : 'cancelled';
     // Still on its way (in flight, held by a backoff, or failed and retried): not cancelled.
     if (outcome.outcome !== 'unchanged') return undefined;
-    const request = readRequestRecord(snapshot.tags);
+    const request = snapshot.records.lastRequest;
     const reclaimedSince =
       request !== undefined &&
       request.target < request.from &&

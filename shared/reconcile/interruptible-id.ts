@@ -2,15 +2,15 @@
  * Borrowers launch into the interruptible reservation by id. A source whose allocation was cancelled at 0
  * (`zeroSizePreference: default`) and created again has a new one: each new id is published once as
  * `Interruptible Reservation Changed` (the first id seen too, so borrowers learn it), for reservations the
- * config lends to named `borrowers`, recorded in TAG.interruptibleId only after PutEvents took it.
+ * config lends to named `borrowers`, recorded (`records.announcedInterruptibleId`) only after PutEvents took it.
  */
 import type { PolicyConfig } from '../config/schema.ts';
 import { sharePrincipals } from '../config/sharing.ts';
-import { TAG } from '../domain/reservation.ts';
 import { errorMessage } from '../errors/index.ts';
 import { DETAIL_TYPE, type InterruptibleChangedDetail, type ServiceEvent } from '../events/service-events.ts';
 import { type Gateways, writeTags } from '../gateways/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
+import { announcedInterruptibleIdCodec } from '../records/tags.ts';
 
 /** The events owed for new interruptible reservation ids, for the decided reservations. */
 export function interruptibleIdChanges(
@@ -23,7 +23,7 @@ export function interruptibleIdChanges(
   const names = new Map(decisions.map((decision) => [decision.reservationId, decision.name]));
   return observation.reservations.flatMap((snapshot) => {
     const current = snapshot.allocation?.interruptibleReservationId;
-    const previous = snapshot.tags[TAG.interruptibleId];
+    const previous = snapshot.records.announcedInterruptibleId;
     if (current === undefined || current === previous || !names.has(snapshot.reservationId)) return [];
     const name = names.get(snapshot.reservationId);
     const entry = config.reservations.find((reservation) => reservation.name === name);
@@ -34,7 +34,7 @@ export function interruptibleIdChanges(
       ...(snapshot.accountId === undefined ? {} : { accountId: snapshot.accountId }),
       ...(name === undefined ? {} : { name }),
       interruptibleReservationId: current,
-      ...(previous === undefined || previous === '' ? {} : { previousInterruptibleReservationId: previous }),
+      ...(previous === undefined ? {} : { previousInterruptibleReservationId: previous }),
       region: snapshot.region,
       availabilityZone: snapshot.availabilityZone,
       sharedWith: sharePrincipals(entry),
@@ -70,7 +70,7 @@ export async function announceInterruptibleIds(
     gateways.capacity,
     sent.map((event) => ({
       reservationId: event.detail.reservationId,
-      tags: { [TAG.interruptibleId]: event.detail.interruptibleReservationId },
+      tags: announcedInterruptibleIdCodec.tags(event.detail.interruptibleReservationId),
     })),
   );
   for (const { reservationId, error } of failures)

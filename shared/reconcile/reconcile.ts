@@ -1,5 +1,7 @@
 import type { PolicyConfig } from '../config/schema.ts';
-import { isUpdating, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import type { ShortNoticeClosure } from '../domain/records.ts';
+import { type FailureRecord, MAX_CHANGE_ATTEMPTS, retryPlan } from '../domain/records.ts';
+import { isUpdating, type ReservationSnapshot } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import {
   type AllocationChangeDetail,
@@ -20,21 +22,14 @@ import {
 } from '../metrics/metric-names.ts';
 import { decide, p95 } from '../policy/index.ts';
 import type { Decision, Observation, PolicyResult } from '../policy/types.ts';
-import type { ShortNoticeClosure } from '../records/closures.ts';
+import { malformedRecordsLog } from '../records/read-records.ts';
 import {
-  DESIRED_TAG_KEYS,
-  desiredTargetTags,
-  FAILURE_TAG_KEYS,
-  type FailureRecord,
-  failureRecordTags,
-  lastReclaimTags,
-  MAX_CHANGE_ATTEMPTS,
-  owedFailureTag,
-  readDesiredTarget,
-  readFailureRecord,
-  readRequestRecord,
-  requestRecordTags,
-  retryPlan,
+  desiredTargetCodec,
+  failureCodec,
+  lastReclaimCodec,
+  lastRequestCodec,
+  owedFailureCodec,
+  trackerMemoryCodec,
 } from '../records/tags.ts';
 import { needsTracker } from '../tracker/assess.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
@@ -135,6 +130,9 @@ export async function observe(
     gateways.capacity.describeManaged(describe),
     readAlarms(gateways, config, learn?.log),
   ]);
+  const malformed = malformedRecordsLog(reservations);
+  if (malformed !== undefined)
+    (learn?.log ?? serviceLogger).warn('malformed records ignored: treated as absent', malformed);
   const durations =
     reclaimDurationsSeconds ??
     (learn ? await measuredReclaimDurations(gateways, reservations, learn) : undefined);
@@ -486,7 +484,7 @@ async function act(
   };
   const allocation = snapshot?.allocation;
   const hasAllocation = allocation !== undefined;
-  const failures = snapshot === undefined ? undefined : readFailureRecord(snapshot.tags);
+  const failures = snapshot === undefined ? undefined : snapshot.records.failure;
 
   if (to === from && (hasAllocation || to === 0)) {
     // The allocation already heads where the policy wants it: a desired target recorded earlier, in flight or
@@ -521,7 +519,7 @@ async function act(
         code: ALLOCATION_FAILED,
         message: `the allocation is failed (now ${allocation.current}, target ${allocation.target})`,
       },
-      readRequestRecord(snapshot.tags)?.at,
+      snapshot.records.lastRequest?.at,
     );
   }
   if (context.trigger.kind !== 'on-demand') {
@@ -644,7 +642,7 @@ async function defer(
 ): Promise<ReservationOutcome> {
   const { reservationId, target } = decision;
   try {
-    await context.gateways.capacity.tag(reservationId, desiredTargetTags({ target, reason }));
+    await context.gateways.capacity.tag(reservationId, desiredTargetCodec.tags({ target, reason }));
   } catch (error: unknown) {
     const failure = { code: errorCode(error), message: errorMessage(error) };
     context.log.error('desired target not recorded', { reservationId, to: target, error });
@@ -683,10 +681,10 @@ function handOver(
   };
   if (stop.kind === 'lease-lost' || snapshot === undefined) return outcome;
   // Recorded once: the next runs that hand it over again find the same target already on record.
-  if (readDesiredTarget(snapshot.tags)?.target === decision.target) return outcome;
+  if (snapshot.records.desiredTarget?.target === decision.target) return outcome;
   context.records.push({
     reservationId: decision.reservationId,
-    tags: desiredTargetTags({ target: decision.target, reason }),
+    tags: desiredTargetCodec.tags({ target: decision.target, reason }),
     clearDesired: false,
   });
   return outcome;
@@ -718,7 +716,7 @@ function noteFailure(
   context.events.push(event);
   context.records.push({
     reservationId: snapshot.reservationId,
-    tags: failureRecordTags(record),
+    tags: failureCodec.tags(record),
     clearDesired: false,
   });
   if (record.attempts >= MAX_CHANGE_ATTEMPTS)
@@ -731,7 +729,7 @@ function noteFailure(
 /** The allocation is `failed`, and not from a failure already counted: the last request failed after it was accepted. */
 function isUnseenFailure(snapshot: ReservationSnapshot, failures: FailureRecord | undefined): boolean {
   if (failures === undefined) return true;
-  const request = readRequestRecord(snapshot.tags);
+  const request = snapshot.records.lastRequest;
   return request !== undefined && request.at.getTime() > failures.at.getTime();
 }
 
@@ -753,7 +751,7 @@ function recordRequest(
   const { reservationId, currentTarget: from, target: to } = decision;
   const deadline = decision.deadline;
   const tags = {
-    ...requestRecordTags({
+    ...lastRequestCodec.tags({
       target: to,
       from,
       at: context.now,
@@ -764,9 +762,9 @@ function recordRequest(
         ? {}
         : { expectedSeconds: context.expectedReclaimSeconds }),
     }),
-    ...(to < from ? lastReclaimTags(context.now) : {}),
+    ...(to < from ? lastReclaimCodec.tags(context.now) : {}),
   };
-  const clearDesired = snapshot !== undefined && readDesiredTarget(snapshot.tags) !== undefined;
+  const clearDesired = snapshot !== undefined && snapshot.records.desiredTarget !== undefined;
   context.records.push({ reservationId, tags, clearDesired });
 }
 
@@ -785,7 +783,7 @@ function recordRequest(
 function repairMissingRecord(snapshot: ReservationSnapshot | undefined, context: ActContext): void {
   const allocation = snapshot?.allocation;
   if (context.mode !== 'apply' || snapshot === undefined || allocation?.status !== 'active') return;
-  const recorded = readRequestRecord(snapshot.tags);
+  const recorded = snapshot.records.lastRequest;
   if (recorded?.target === allocation.target) return;
   const { reservationId } = snapshot;
   const to = allocation.target;
@@ -797,12 +795,12 @@ function repairMissingRecord(snapshot: ReservationSnapshot | undefined, context:
   context.records.push({
     reservationId,
     tags: {
-      ...requestRecordTags({ target: to, from, at: context.now, trigger: REPAIR_TRIGGER, reason }),
+      ...lastRequestCodec.tags({ target: to, from, at: context.now, trigger: REPAIR_TRIGGER, reason }),
       // A reclaim whose record was lost lost its last-reclaim time too: the lend-back cooldown counts from now.
-      ...(to < from ? lastReclaimTags(context.now) : {}),
+      ...(to < from ? lastReclaimCodec.tags(context.now) : {}),
       // The allocation is already settled at this target: the tracker must not report this record as a change
       // completing now, nor learn a reclaim duration from a requested-at that is only the time of the repair.
-      [TAG.completedRequestAt]: context.now.toISOString(),
+      ...trackerMemoryCodec.tags({ completedRequestAt: context.now }),
     },
     clearDesired: false,
   });
@@ -852,8 +850,8 @@ async function writeRecords(context: ActContext): Promise<void> {
       .map((record) => ({
         reservationId: record.reservationId,
         keys: [
-          ...(record.clearDesired ? DESIRED_TAG_KEYS : []),
-          ...(record.clearFailure ? FAILURE_TAG_KEYS : []),
+          ...(record.clearDesired ? desiredTargetCodec.keys : []),
+          ...(record.clearFailure ? failureCodec.keys : []),
         ],
       })),
   );
@@ -867,9 +865,9 @@ async function writeRecords(context: ActContext): Promise<void> {
 
 /** A desired target is void once the policy wants the allocation's own target, in flight or not. */
 async function clearStaleDesired(snapshot: ReservationSnapshot, context: ActContext): Promise<void> {
-  if (readDesiredTarget(snapshot.tags) === undefined) return;
+  if (snapshot.records.desiredTarget === undefined) return;
   try {
-    await context.gateways.capacity.untag(snapshot.reservationId, DESIRED_TAG_KEYS);
+    await context.gateways.capacity.untag(snapshot.reservationId, desiredTargetCodec.keys);
   } catch (error: unknown) {
     countFailure(context, FAILURE_METRIC.recordsNotWritten);
     context.warnings.push(
@@ -938,7 +936,7 @@ async function keepRefusedFailures(refused: readonly ServiceEvent[], context: Ac
   const owed = refused.flatMap((event) => {
     if (event.detailType !== DETAIL_TYPE.changeFailed) return [];
     const detail = event.detail as AllocationChangeDetail;
-    const tags = owedFailureTag({
+    const tags = owedFailureCodec.tags({
       requestedAt: new Date(detail.requestedAt),
       from: detail.from,
       to: detail.to,

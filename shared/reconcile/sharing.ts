@@ -7,7 +7,7 @@
  */
 import type { PolicyConfig } from '../config/schema.ts';
 import { sharePrincipals } from '../config/sharing.ts';
-import { type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import type { ReservationSnapshot } from '../domain/reservation.ts';
 import {
   type DesiredShare,
   interruptibleReservationArn,
@@ -26,7 +26,7 @@ import {
   writeTags,
 } from '../gateways/index.ts';
 import type { Logger } from '../logging/logger.ts';
-import { readShareDigest, shareRecordTags } from '../records/sharing.ts';
+import { shareDigestCodec, shareRecordTags } from '../records/sharing.ts';
 
 export interface SharingInput {
   /** The reservations to keep shared (the run's decided ones), as observed after its own changes. */
@@ -65,7 +65,7 @@ function candidates(input: SharingInput): Candidate[] {
     const name = input.names.get(snapshot.reservationId);
     const entry = input.config.reservations.find((reservation) => reservation.name === name);
     const principals = entry === undefined ? [] : sharePrincipals(entry);
-    const recordedDigest = readShareDigest(snapshot.tags);
+    const recordedDigest = snapshot.records.shareDigest;
     if (principals.length === 0 && recordedDigest === undefined) return [];
     const interruptibleId = snapshot.allocation?.interruptibleReservationId;
     const resourceArn =
@@ -137,7 +137,7 @@ export async function keepSharesInStep(input: SharingInput): Promise<SharingResu
             input.log.info('share put in step', { reservationId: snapshot.reservationId, action });
           if (desired.principals.length === 0) {
             if (desired.recordedDigest !== undefined)
-              cleared.push({ reservationId: snapshot.reservationId, keys: [TAG.sharedWith] });
+              cleared.push({ reservationId: snapshot.reservationId, keys: shareDigestCodec.keys });
           } else if (plan.drift !== undefined || desired.recordedDigest !== plan.digest) {
             if (shareArn !== undefined)
               records.push({

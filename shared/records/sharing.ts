@@ -4,21 +4,27 @@
  */
 import { TAG } from '../domain/reservation.ts';
 import type { ShareDrift } from '../domain/share-plan.ts';
+import type { RecordCodec } from './tags.ts';
 import { firstCodePoints } from './text.ts';
 
 /** EC2 tag values hold at most 256 characters. */
 const TAG_VALUE_MAX = 256;
 
-/** The digest recorded once the share holds the config's principals; absent when none was recorded. */
-export function readShareDigest(tags: Readonly<Record<string, string>>): string | undefined {
-  const value = tags[TAG.sharedWith];
-  return value === undefined || value === '' ? undefined : value;
-}
+/** The digest recorded once the share holds the config's principals; absent (or empty) when none was recorded. */
+export const shareDigestCodec: RecordCodec<string> = {
+  record: 'shareDigest',
+  keys: [TAG.sharedWith],
+  read(tags) {
+    const value = tags[TAG.sharedWith];
+    return value === undefined || value === '' ? { kind: 'absent' } : { kind: 'read', value };
+  },
+  tags: (digest) => ({ [TAG.sharedWith]: digest }),
+};
 
 /** The records of a share put in step: its digest, and the drift just corrected when there was one. */
 export function shareRecordTags(digest: string, drift?: { at: Date } & ShareDrift): Record<string, string> {
   return {
-    [TAG.sharedWith]: digest,
+    ...shareDigestCodec.tags(digest),
     ...(drift === undefined
       ? {}
       : {

@@ -1,9 +1,19 @@
 /**
- * The service's records on a source reservation, as tags: the last request, the desired target
- * the tracker applies once the allocation is active, the time of the last reclaim, and an on-call override.
- * Pure codec: tags come from anyone with CreateTags, so every read validates and a bad record is ignored,
- * never trusted.
+ * The tag codecs: how each of the service's records on a source reservation is written to tags and read back,
+ * one codec per record, so its format is stated once. Tags come from anyone with CreateTags: every read
+ * validates, and a record that is present but unreadable comes back `malformed` (never trusted, never thrown).
  */
+import {
+  type DesiredTarget,
+  type FailureRecord,
+  MAX_OVERRIDE_HOURS,
+  MAX_TARGET,
+  type Override,
+  type OwedFailure,
+  type RecordName,
+  type RequestRecord,
+  type TrackerMemory,
+} from '../domain/records.ts';
 import { TAG } from '../domain/reservation.ts';
 import { codePointLength, firstCodePoints, hasLoneSurrogate, withoutLoneSurrogates } from './text.ts';
 
@@ -13,36 +23,47 @@ import { codePointLength, firstCodePoints, hasLoneSurrogate, withoutLoneSurrogat
  * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html); EC2 sets no rule on which characters.
  */
 export const MAX_TAG_VALUE_LENGTH = 256;
-/** No override outlives this, whatever its expiry says: forgotten overrides must not pin a fleet. */
-export const MAX_OVERRIDE_HOURS = 24;
-/** Tolerated clock skew between whoever set an override and the reader. */
-export const SET_AT_SKEW_MINUTES = 5;
-/** An allocation target is 0..1000 (EC2's limit for an interruptible allocation). */
-export const MAX_TARGET = 1000;
 
 export type Tags = Readonly<Record<string, string>>;
 
-export type OverrideAction = 'reclaim' | 'lend';
+/**
+ * A record read from tags: not there, read, or there but not readable (then treated as absent). A record of
+ * independent fields can be read in part: `problem` then says which fields did not count.
+ */
+export type Reading<T> =
+  | { kind: 'absent' }
+  | { kind: 'read'; value: T; problem?: string }
+  | { kind: 'malformed'; problem: string };
 
-export interface Override {
-  /** `reclaim` caps the target at `target`; `lend` replaces the schedule's need with owned − target. */
-  action: OverrideAction;
-  /** Absolute allocation target. */
-  target: number;
-  expiresAt: Date;
-  reason: string;
-  setAt: Date;
-  /** A lend override ends at the next session's reclaim unless this says it spans it. */
-  spansSession?: true;
-  /** Who set it, as the caller named itself or its invocation identified it. */
-  requestedBy?: string;
+/** One record's tag format: the keys it lives in, how it is read, and how it is written. */
+export interface RecordCodec<T> {
+  readonly record: RecordName;
+  /** Every key the record is written to: deleting them clears it. */
+  readonly keys: readonly string[];
+  read(tags: Tags): Reading<T>;
+  /** The tags that record `value`; throws RecordError when it cannot be recorded as asked. */
+  tags(value: T): Record<string, string>;
 }
 
-export type OverrideReading =
-  | { kind: 'none' }
-  | { kind: 'active'; override: Override }
-  | { kind: 'expired'; override: Override }
-  | { kind: 'rejected'; problem: string };
+/** A record (tag value) could not be written as asked. */
+export class RecordError extends Error {
+  override readonly name = 'RecordError';
+}
+
+const ABSENT = { kind: 'absent' } as const;
+const read = <T>(value: T): Reading<T> => ({ kind: 'read', value });
+const malformed = (problem: string): Reading<never> => ({ kind: 'malformed', problem });
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+const WHOLE_NUMBER = /^(0|[1-9]\d{0,3})$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS_ALL = new RegExp(CONTROL_CHARACTERS.source, 'g');
+/** A control character or any surrogate: text without one is written as it is. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is replaced
+const NEEDS_CLEANING = /[\u0000-\u001f\u007f\ud800-\udfff]/;
+
+// The override.
 
 /** Tag keys every override has. */
 const OVERRIDE_REQUIRED_TAG_KEYS = [
@@ -52,88 +73,6 @@ const OVERRIDE_REQUIRED_TAG_KEYS = [
   TAG.overrideReason,
   TAG.overrideSetAt,
 ] as const;
-
-/** Tag keys that make up an override: deleting them is how an override is cleared. */
-export const OVERRIDE_TAG_KEYS = [
-  ...OVERRIDE_REQUIRED_TAG_KEYS,
-  TAG.overrideSpansSession,
-  TAG.overrideRequestedBy,
-] as const;
-
-export const REQUEST_TAG_KEYS = [
-  TAG.requestedTarget,
-  TAG.requestedFrom,
-  TAG.requestedAt,
-  TAG.requestTrigger,
-  TAG.requestReason,
-  TAG.requestDeadline,
-  TAG.requestExpectedSeconds,
-] as const;
-
-export const DESIRED_TAG_KEYS = [TAG.desiredTarget, TAG.desiredReason] as const;
-
-export const FAILURE_TAG_KEYS = [TAG.failedAttempts, TAG.failedAt, TAG.failure] as const;
-
-/**
- * Failed changes in a row after which the automatic triggers stop retrying: each failure has paged by then
- * (an `Allocation Change Failed` event), and on-call's own reclaim or lend still tries at once.
- */
-export const MAX_CHANGE_ATTEMPTS = 6;
-/** The wait after the n-th failure doubles from this, up to the cap: 1, 2, 4, 8, 16 minutes. */
-const RETRY_FIRST_WAIT_MINUTES = 1;
-const RETRY_MAX_WAIT_MINUTES = 16;
-
-/** A record (tag value) could not be written as asked. */
-export class RecordError extends Error {
-  override readonly name = 'RecordError';
-}
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
-const WHOLE_NUMBER = /^(0|[1-9]\d{0,3})$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
-/** Reads the override; malformed, oversized or over-long ones are rejected, expired ones reported as such. */
-export function readOverride(tags: Tags, now: Date): OverrideReading {
-  const present = OVERRIDE_TAG_KEYS.filter((key) => tags[key] !== undefined);
-  if (present.length === 0) return { kind: 'none' };
-  if (OVERRIDE_REQUIRED_TAG_KEYS.some((key) => tags[key] === undefined)) {
-    const missing = OVERRIDE_REQUIRED_TAG_KEYS.filter((key) => tags[key] === undefined);
-    return { kind: 'rejected', problem: `override incomplete: missing ${missing.join(', ')}` };
-  }
-  const oversized = present.find((key) => codePointLength(tags[key] ?? '') > MAX_TAG_VALUE_LENGTH);
-  if (oversized !== undefined)
-    return {
-      kind: 'rejected',
-      problem: `override tag ${oversized} is over ${MAX_TAG_VALUE_LENGTH} characters`,
-    };
-
-  const action = tags[TAG.overrideAction];
-  if (action !== 'reclaim' && action !== 'lend')
-    return { kind: 'rejected', problem: "override action is not 'reclaim' or 'lend'" };
-  const target = parseTarget(tags[TAG.overrideTarget]);
-  if (target === undefined)
-    return { kind: 'rejected', problem: `override target is not a whole number 0..${MAX_TARGET}` };
-  const expiresAt = parseInstant(tags[TAG.overrideExpires]);
-  const setAt = parseInstant(tags[TAG.overrideSetAt]);
-  if (expiresAt === undefined || setAt === undefined)
-    return { kind: 'rejected', problem: 'override times are not ISO 8601 instants' };
-  const reason = tags[TAG.overrideReason] ?? '';
-  if (CONTROL_CHARACTERS.test(reason))
-    return { kind: 'rejected', problem: 'override reason contains control characters' };
-
-  const override: Override = { action, target, expiresAt, reason, setAt };
-  if (tags[TAG.overrideSpansSession] === 'true') override.spansSession = true;
-  const requestedBy = tags[TAG.overrideRequestedBy];
-  if (requestedBy !== undefined && requestedBy !== '') override.requestedBy = boundedText(requestedBy);
-  const problem = overrideProblem(override);
-  if (problem !== undefined) return { kind: 'rejected', problem };
-  if (setAt.getTime() > now.getTime() + SET_AT_SKEW_MINUTES * 60_000) {
-    return { kind: 'rejected', problem: 'override was set in the future' };
-  }
-  if (now.getTime() >= expiresAt.getTime()) return { kind: 'expired', override };
-  return { kind: 'active', override };
-}
 
 /** Why an override cannot be recorded or honoured, or undefined when it is fine. */
 export function overrideProblem(override: Override): string | undefined {
@@ -154,155 +93,287 @@ export function overrideProblem(override: Override): string | undefined {
   return undefined;
 }
 
-/** Tags that record an override; throws RecordError when the override is not valid. */
-export function overrideTags(override: Override): Record<string, string> {
-  const problem = overrideProblem(override);
-  if (problem !== undefined) throw new RecordError(problem);
-  return {
-    [TAG.overrideAction]: override.action,
-    [TAG.overrideTarget]: String(override.target),
-    [TAG.overrideExpires]: override.expiresAt.toISOString(),
-    [TAG.overrideReason]: override.reason,
-    [TAG.overrideSetAt]: override.setAt.toISOString(),
-    // Always written, so a new override never inherits an earlier one's.
-    [TAG.overrideSpansSession]: override.spansSession === true ? 'true' : 'false',
-    [TAG.overrideRequestedBy]: truncate(override.requestedBy ?? ''),
-  };
-}
+/**
+ * The on-call override. Its times are judged against the clock by `overrideStanding` (shared/domain/records):
+ * reading only checks that it is well formed and within its bounds.
+ */
+export const overrideCodec: RecordCodec<Override> = {
+  record: 'override',
+  keys: [...OVERRIDE_REQUIRED_TAG_KEYS, TAG.overrideSpansSession, TAG.overrideRequestedBy],
+  read(tags) {
+    const present = this.keys.filter((key) => tags[key] !== undefined);
+    if (present.length === 0) return ABSENT;
+    const missing = OVERRIDE_REQUIRED_TAG_KEYS.filter((key) => tags[key] === undefined);
+    if (missing.length > 0) return malformed(`override incomplete: missing ${missing.join(', ')}`);
+    const oversized = present.find((key) => codePointLength(tags[key] ?? '') > MAX_TAG_VALUE_LENGTH);
+    if (oversized !== undefined)
+      return malformed(`override tag ${oversized} is over ${MAX_TAG_VALUE_LENGTH} characters`);
+    const action = tags[TAG.overrideAction];
+    if (action !== 'reclaim' && action !== 'lend')
+      return malformed("override action is not 'reclaim' or 'lend'");
+    const target = parseTarget(tags[TAG.overrideTarget]);
+    if (target === undefined) return malformed(`override target is not a whole number 0..${MAX_TARGET}`);
+    const expiresAt = parseInstant(tags[TAG.overrideExpires]);
+    const setAt = parseInstant(tags[TAG.overrideSetAt]);
+    if (expiresAt === undefined || setAt === undefined)
+      return malformed('override times are not ISO 8601 instants');
+    const reason = tags[TAG.overrideReason] ?? '';
+    if (CONTROL_CHARACTERS.test(reason)) return malformed('override reason contains control characters');
+    const override: Override = { action, target, expiresAt, reason, setAt };
+    if (tags[TAG.overrideSpansSession] === 'true') override.spansSession = true;
+    const requestedBy = tags[TAG.overrideRequestedBy];
+    if (requestedBy !== undefined && requestedBy !== '') override.requestedBy = truncate(requestedBy);
+    const problem = overrideProblem(override);
+    return problem === undefined ? read(override) : malformed(problem);
+  },
+  tags(override) {
+    const problem = overrideProblem(override);
+    if (problem !== undefined) throw new RecordError(problem);
+    return {
+      [TAG.overrideAction]: override.action,
+      [TAG.overrideTarget]: String(override.target),
+      [TAG.overrideExpires]: override.expiresAt.toISOString(),
+      [TAG.overrideReason]: override.reason,
+      [TAG.overrideSetAt]: override.setAt.toISOString(),
+      // Always written, so a new override never inherits an earlier one's.
+      [TAG.overrideSpansSession]: override.spansSession === true ? 'true' : 'false',
+      [TAG.overrideRequestedBy]: truncate(override.requestedBy ?? ''),
+    };
+  },
+};
 
-/** The last allocation change the service requested. */
-export interface RequestRecord {
-  target: number;
-  from: number;
-  at: Date;
-  /** What woke the reconcile: `schedule`, `alarm`, `demand`, `tracker`. */
-  trigger: string;
-  reason: string;
-  /** The session open a schedule reclaim is for: the tracker's deadline. */
-  deadline?: Date;
-  /** How long the reclaim was expected to take (the learned p95), when enough durations were measured. */
-  expectedSeconds?: number;
-}
-
-/** The last request, or undefined when absent or not readable (a bad record is ignored, not trusted). */
-export function readRequestRecord(tags: Tags): RequestRecord | undefined {
-  const target = parseTarget(tags[TAG.requestedTarget]);
-  const from = parseTarget(tags[TAG.requestedFrom]);
-  const at = parseInstant(tags[TAG.requestedAt]);
-  const trigger = tags[TAG.requestTrigger];
-  if (target === undefined || from === undefined || at === undefined || trigger === undefined)
-    return undefined;
-  if (codePointLength(trigger) > MAX_TAG_VALUE_LENGTH) return undefined;
-  const record: RequestRecord = {
-    target,
-    from,
-    at,
-    trigger,
-    reason: boundedText(tags[TAG.requestReason] ?? ''),
-  };
-  const deadlineText = tags[TAG.requestDeadline];
-  if (deadlineText !== undefined && deadlineText !== '') {
-    const deadline = parseInstant(deadlineText);
-    if (deadline === undefined) return undefined;
-    record.deadline = deadline;
-  }
-  const expectedText = tags[TAG.requestExpectedSeconds];
-  if (expectedText !== undefined && /^\d{1,6}$/.test(expectedText))
-    record.expectedSeconds = Number(expectedText);
-  return record;
-}
+// The last request.
 
 /**
- * Tags recording a request. Reasons written by the service can be longer than a tag allows: they are cut
- * to 256 characters rather than refused, since the record must still be written. Without a deadline the
- * tags carry an empty deadline value, so a stale one from an earlier request is overwritten.
+ * The last request. Reasons written by the service can be longer than a tag allows: they are cut to 256
+ * characters rather than refused, since the record must still be written. Without a deadline the tags carry
+ * an empty deadline value, so a stale one from an earlier request is overwritten.
  */
-export function requestRecordTags(record: RequestRecord): Record<string, string> {
-  assertTarget(record.target, 'requested target');
-  assertTarget(record.from, 'requested from');
-  return {
-    [TAG.requestedTarget]: String(record.target),
-    [TAG.requestedFrom]: String(record.from),
-    [TAG.requestedAt]: record.at.toISOString(),
-    [TAG.requestTrigger]: truncate(record.trigger),
-    [TAG.requestReason]: truncate(record.reason),
-    [TAG.requestDeadline]: record.deadline === undefined ? '' : record.deadline.toISOString(),
-    [TAG.requestExpectedSeconds]:
-      record.expectedSeconds === undefined ? '' : String(Math.ceil(record.expectedSeconds)),
-  };
-}
+export const lastRequestCodec: RecordCodec<RequestRecord> = {
+  record: 'lastRequest',
+  keys: [
+    TAG.requestedTarget,
+    TAG.requestedFrom,
+    TAG.requestedAt,
+    TAG.requestTrigger,
+    TAG.requestReason,
+    TAG.requestDeadline,
+    TAG.requestExpectedSeconds,
+  ],
+  read(tags) {
+    if (this.keys.every((key) => tags[key] === undefined)) return ABSENT;
+    const target = parseTarget(tags[TAG.requestedTarget]);
+    const from = parseTarget(tags[TAG.requestedFrom]);
+    const at = parseInstant(tags[TAG.requestedAt]);
+    const trigger = tags[TAG.requestTrigger];
+    if (target === undefined || from === undefined)
+      return malformed(`request targets are not whole numbers 0..${MAX_TARGET}`);
+    if (at === undefined) return malformed('request time is not an ISO 8601 instant');
+    if (trigger === undefined) return malformed('request trigger is missing');
+    if (codePointLength(trigger) > MAX_TAG_VALUE_LENGTH)
+      return malformed(`request trigger is over ${MAX_TAG_VALUE_LENGTH} characters`);
+    const record: RequestRecord = {
+      target,
+      from,
+      at,
+      trigger,
+      reason: truncate(tags[TAG.requestReason] ?? ''),
+    };
+    const deadlineText = tags[TAG.requestDeadline];
+    if (deadlineText !== undefined && deadlineText !== '') {
+      const deadline = parseInstant(deadlineText);
+      if (deadline === undefined) return malformed('request deadline is not an ISO 8601 instant');
+      record.deadline = deadline;
+    }
+    const expectedText = tags[TAG.requestExpectedSeconds];
+    if (expectedText !== undefined && /^\d{1,6}$/.test(expectedText))
+      record.expectedSeconds = Number(expectedText);
+    return read(record);
+  },
+  tags(record) {
+    assertTarget(record.target, 'requested target');
+    assertTarget(record.from, 'requested from');
+    return {
+      [TAG.requestedTarget]: String(record.target),
+      [TAG.requestedFrom]: String(record.from),
+      [TAG.requestedAt]: record.at.toISOString(),
+      [TAG.requestTrigger]: truncate(record.trigger),
+      [TAG.requestReason]: truncate(record.reason),
+      [TAG.requestDeadline]: record.deadline === undefined ? '' : record.deadline.toISOString(),
+      [TAG.requestExpectedSeconds]:
+        record.expectedSeconds === undefined ? '' : String(Math.ceil(record.expectedSeconds)),
+    };
+  },
+};
 
-export interface DesiredTarget {
-  target: number;
-  reason?: string;
-}
+// The time of the last reclaim.
+
+/** When the service last lowered the target: the lend-back cooldown counts from it. */
+export const lastReclaimCodec: RecordCodec<Date> = {
+  record: 'lastReclaim',
+  keys: [TAG.lastReclaimAt],
+  read(tags) {
+    const text = tags[TAG.lastReclaimAt];
+    if (text === undefined) return ABSENT;
+    const at = parseInstant(text);
+    return at === undefined ? malformed('last reclaim time is not an ISO 8601 instant') : read(at);
+  },
+  tags: (at) => ({ [TAG.lastReclaimAt]: at.toISOString() }),
+};
+
+// The desired target.
 
 /** A target decided while the allocation was in flight, for the tracker to apply once it is active. */
-export function readDesiredTarget(tags: Tags): DesiredTarget | undefined {
-  const target = parseTarget(tags[TAG.desiredTarget]);
-  if (target === undefined) return undefined;
-  const reason = tags[TAG.desiredReason];
-  return reason === undefined ? { target } : { target, reason: boundedText(reason) };
-}
+export const desiredTargetCodec: RecordCodec<DesiredTarget> = {
+  record: 'desiredTarget',
+  keys: [TAG.desiredTarget, TAG.desiredReason],
+  read(tags) {
+    const text = tags[TAG.desiredTarget];
+    if (text === undefined) return ABSENT;
+    const target = parseTarget(text);
+    if (target === undefined) return malformed(`desired target is not a whole number 0..${MAX_TARGET}`);
+    const reason = tags[TAG.desiredReason];
+    return read(reason === undefined ? { target } : { target, reason: truncate(reason) });
+  },
+  tags(desired) {
+    assertTarget(desired.target, 'desired target');
+    return {
+      [TAG.desiredTarget]: String(desired.target),
+      [TAG.desiredReason]: truncate(desired.reason ?? ''),
+    };
+  },
+};
 
-export function desiredTargetTags(desired: DesiredTarget): Record<string, string> {
-  assertTarget(desired.target, 'desired target');
-  return { [TAG.desiredTarget]: String(desired.target), [TAG.desiredReason]: truncate(desired.reason ?? '') };
-}
+// The failure record.
 
-/** The failed changes in a row on one reservation: what the retry backoff counts from. */
-export interface FailureRecord {
-  attempts: number;
-  /** When the last failure was seen. */
-  at: Date;
-  /** What failed, as `code: message` (cut to a tag value). */
-  failure: string;
-}
+/** The failed changes in a row; unreadable, the next failure starts counting again. */
+export const failureCodec: RecordCodec<FailureRecord> = {
+  record: 'failure',
+  keys: [TAG.failedAttempts, TAG.failedAt, TAG.failure],
+  read(tags) {
+    const attemptsText = tags[TAG.failedAttempts];
+    if (attemptsText === undefined && tags[TAG.failedAt] === undefined) return ABSENT;
+    const at = parseInstant(tags[TAG.failedAt]);
+    if (attemptsText === undefined || !WHOLE_NUMBER.test(attemptsText) || Number(attemptsText) < 1)
+      return malformed('failed attempts is not a whole number 1..9999');
+    if (at === undefined) return malformed('failure time is not an ISO 8601 instant');
+    return read({ attempts: Number(attemptsText), at, failure: truncate(tags[TAG.failure] ?? '') });
+  },
+  tags(record) {
+    if (!Number.isInteger(record.attempts) || record.attempts < 1 || record.attempts > 9999) {
+      throw new RecordError(`failed attempts must be a whole number 1..9999, got ${record.attempts}`);
+    }
+    return {
+      [TAG.failedAttempts]: String(record.attempts),
+      [TAG.failedAt]: record.at.toISOString(),
+      [TAG.failure]: truncate(record.failure),
+    };
+  },
+};
 
-/** The failure record, or undefined when absent or unreadable (the next failure then starts counting again). */
-export function readFailureRecord(tags: Tags): FailureRecord | undefined {
-  const attemptsText = tags[TAG.failedAttempts];
-  const at = parseInstant(tags[TAG.failedAt]);
-  if (attemptsText === undefined || !WHOLE_NUMBER.test(attemptsText) || at === undefined) return undefined;
-  const attempts = Number(attemptsText);
-  if (attempts < 1) return undefined;
-  return { attempts, at, failure: boundedText(tags[TAG.failure] ?? '') };
-}
+// The outbox of a failure event.
 
-export function failureRecordTags(record: FailureRecord): Record<string, string> {
-  if (!Number.isInteger(record.attempts) || record.attempts < 1 || record.attempts > 9999) {
-    throw new RecordError(`failed attempts must be a whole number 1..9999, got ${record.attempts}`);
-  }
-  return {
-    [TAG.failedAttempts]: String(record.attempts),
-    [TAG.failedAt]: record.at.toISOString(),
-    [TAG.failure]: truncate(record.failure),
-  };
-}
+const OUTBOX_SEPARATOR = '|';
 
-/** Minutes to wait after the `attempts`-th failure in a row before the next automatic try. */
-export function retryWaitMinutes(attempts: number): number {
-  return Math.min(RETRY_MAX_WAIT_MINUTES, RETRY_FIRST_WAIT_MINUTES * 2 ** Math.max(0, attempts - 1));
-}
+/**
+ * The outbox of an `Allocation Change Failed` its run could not publish (`requested-at|from|to|trigger|
+ * error-code`). Marked sent by an empty value (CreateTags only, like every other mark), which reads as absent.
+ * Error codes and triggers are short identifiers, so the value stays far below 256 characters.
+ */
+export const owedFailureCodec: RecordCodec<OwedFailure> & { readonly sent: Record<string, string> } = {
+  record: 'owedFailure',
+  keys: [TAG.outboxFailed],
+  sent: { [TAG.outboxFailed]: '' },
+  read(tags) {
+    const text = tags[TAG.outboxFailed];
+    if (text === undefined || text === '') return ABSENT;
+    const parts = text.split(OUTBOX_SEPARATOR);
+    if (parts.length !== 5) return malformed(`failure outbox has ${parts.length} fields, not 5`);
+    const [at, from, to, trigger, errorCode] = parts as [string, string, string, string, string];
+    const requestedAt = parseInstant(at);
+    const fromTarget = parseTarget(from);
+    const toTarget = parseTarget(to);
+    if (requestedAt === undefined || fromTarget === undefined || toTarget === undefined)
+      return malformed('failure outbox has an unreadable time or target');
+    return read({ requestedAt, from: fromTarget, to: toTarget, trigger, errorCode });
+  },
+  tags(failure) {
+    const clean = (text: string) => truncate(text.replaceAll(OUTBOX_SEPARATOR, ' ')).slice(0, 64);
+    return {
+      [TAG.outboxFailed]: [
+        failure.requestedAt.toISOString(),
+        String(failure.from),
+        String(failure.to),
+        clean(failure.trigger),
+        clean(failure.errorCode),
+      ].join(OUTBOX_SEPARATOR),
+    };
+  },
+};
 
-export type RetryPlan = { kind: 'due' } | { kind: 'wait'; until: Date } | { kind: 'exhausted' };
+// The interruptible reservation id borrowers were told of.
 
-/** Whether an automatic trigger may try the change again now, after the failures on record. */
-export function retryPlan(record: FailureRecord | undefined, now: Date): RetryPlan {
-  if (record === undefined) return { kind: 'due' };
-  if (record.attempts >= MAX_CHANGE_ATTEMPTS) return { kind: 'exhausted' };
-  const until = new Date(record.at.getTime() + retryWaitMinutes(record.attempts) * 60_000);
-  return now.getTime() >= until.getTime() ? { kind: 'due' } : { kind: 'wait', until };
-}
+/** The interruptible reservation id borrowers were last told of; empty reads as absent. */
+export const announcedInterruptibleIdCodec: RecordCodec<string> = {
+  record: 'announcedInterruptibleId',
+  keys: [TAG.interruptibleId],
+  read(tags) {
+    const id = tags[TAG.interruptibleId];
+    if (id === undefined || id === '') return ABSENT;
+    return CONTROL_CHARACTERS.test(id) || codePointLength(id) > MAX_TAG_VALUE_LENGTH
+      ? malformed('announced interruptible id is not a reservation id')
+      : read(id);
+  },
+  tags: (id) => ({ [TAG.interruptibleId]: id }),
+};
 
-/** When the service last lowered the target: lend-back cooldown counts from it. */
-export function lastReclaimAt(tags: Tags): Date | undefined {
-  return parseInstant(tags[TAG.lastReclaimAt]);
-}
+// The tracker's memory.
 
-export function lastReclaimTags(at: Date): Record<string, string> {
-  return { [TAG.lastReclaimAt]: at.toISOString() };
-}
+const MEMORY_TIMES = {
+  lastProgressAt: TAG.lastProgressAt,
+  completedRequestAt: TAG.completedRequestAt,
+  completionSeenAt: TAG.completionSeenAt,
+  stallReportedAt: TAG.stallReportedAt,
+  deadlineRiskReportedAt: TAG.deadlineRiskReportedAt,
+} as const satisfies Record<Exclude<keyof TrackerMemory, 'lastProgressCount'>, string>;
+
+/**
+ * The tracker's memory, field by field: an unreadable field counts as absent (and is said as malformed), the
+ * others still count. Rendering writes only the fields given, so a poll updates what it learned.
+ */
+export const trackerMemoryCodec: RecordCodec<TrackerMemory> = {
+  record: 'trackerMemory',
+  keys: [...Object.values(MEMORY_TIMES), TAG.lastProgressCount],
+  read(tags) {
+    const memory: TrackerMemory = {};
+    const unreadable: string[] = [];
+    for (const [field, key] of Object.entries(MEMORY_TIMES) as [keyof typeof MEMORY_TIMES, string][]) {
+      const text = tags[key];
+      if (text === undefined) continue;
+      const time = new Date(text);
+      if (Number.isNaN(time.getTime())) unreadable.push(key);
+      else memory[field] = time;
+    }
+    const count = tags[TAG.lastProgressCount];
+    if (count !== undefined) {
+      if (/^\d+$/.test(count)) memory.lastProgressCount = Number(count);
+      else unreadable.push(TAG.lastProgressCount);
+    }
+    if (unreadable.length === 0) return Object.keys(memory).length === 0 ? ABSENT : read(memory);
+    const problem = `tracker memory unreadable: ${unreadable.join(', ')}`;
+    return Object.keys(memory).length === 0 ? malformed(problem) : { kind: 'read', value: memory, problem };
+  },
+  tags(memory) {
+    const tags: Record<string, string> = {};
+    for (const [field, key] of Object.entries(MEMORY_TIMES) as [keyof typeof MEMORY_TIMES, string][]) {
+      const time = memory[field];
+      if (time !== undefined) tags[key] = time.toISOString();
+    }
+    if (memory.lastProgressCount !== undefined)
+      tags[TAG.lastProgressCount] = String(memory.lastProgressCount);
+    return tags;
+  },
+};
 
 function parseTarget(text: string | undefined): number | undefined {
   if (text === undefined || !WHOLE_NUMBER.test(text)) return undefined;
@@ -310,7 +381,7 @@ function parseTarget(text: string | undefined): number | undefined {
   return value <= MAX_TARGET ? value : undefined;
 }
 
-function parseInstant(text: string | undefined): Date | undefined {
+export function parseInstant(text: string | undefined): Date | undefined {
   if (text === undefined || text.length > 40 || !ISO_INSTANT.test(text)) return undefined;
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? undefined : date;
@@ -327,51 +398,9 @@ function assertTarget(value: number, label: string): void {
  * not send it), and what is over the limit is cut by code point, so an emoji is never split in two.
  */
 function truncate(text: string): string {
-  const clean = withoutLoneSurrogates(text.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' '));
+  // Most values need nothing: short enough in UTF-16 units (so in code points) and free of what is replaced.
+  if (text.length <= MAX_TAG_VALUE_LENGTH && !NEEDS_CLEANING.test(text)) return text;
+  const clean = withoutLoneSurrogates(text.replace(CONTROL_CHARACTERS_ALL, ' '));
   if (codePointLength(clean) <= MAX_TAG_VALUE_LENGTH) return clean;
   return `${firstCodePoints(clean, MAX_TAG_VALUE_LENGTH - 1)}…`;
 }
-
-function boundedText(text: string): string {
-  return truncate(text);
-}
-
-/** The facts of an `Allocation Change Failed` kept in the outbox until it is sent (TAG.outboxFailed). */
-export interface OwedFailure {
-  requestedAt: Date;
-  from: number;
-  to: number;
-  trigger: string;
-  errorCode: string;
-}
-
-const OUTBOX_SEPARATOR = '|';
-
-/** The outbox value; error codes and triggers are short identifiers, so it stays far below 256 characters. */
-export function owedFailureTag(failure: OwedFailure): Record<string, string> {
-  const clean = (text: string) => truncate(text.replaceAll(OUTBOX_SEPARATOR, ' ')).slice(0, 64);
-  return {
-    [TAG.outboxFailed]: [
-      failure.requestedAt.toISOString(),
-      String(failure.from),
-      String(failure.to),
-      clean(failure.trigger),
-      clean(failure.errorCode),
-    ].join(OUTBOX_SEPARATOR),
-  };
-}
-
-/** The owed failure, if any: absent, empty (sent) or unreadable values owe nothing. */
-export function readOwedFailure(tags: Tags): OwedFailure | undefined {
-  const parts = (tags[TAG.outboxFailed] ?? '').split(OUTBOX_SEPARATOR);
-  if (parts.length !== 5) return undefined;
-  const [at, from, to, trigger, errorCode] = parts as [string, string, string, string, string];
-  const requestedAt = parseInstant(at);
-  const fromTarget = parseTarget(from);
-  const toTarget = parseTarget(to);
-  if (requestedAt === undefined || fromTarget === undefined || toTarget === undefined) return undefined;
-  return { requestedAt, from: fromTarget, to: toTarget, trigger, errorCode };
-}
-
-/** Marks the owed failure sent (CreateTags only, like every other mark). */
-export const OWED_FAILURE_SENT: Record<string, string> = { [TAG.outboxFailed]: '' };

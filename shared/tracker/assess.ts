@@ -1,21 +1,15 @@
 import { TRACKER_RUN_BUDGET_SECONDS } from '../domain/ec2-request-limits.ts';
-import { isInFlight, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import { type DesiredTarget, type RequestRecord, retryPlan, type TrackerMemory } from '../domain/records.ts';
+import { isInFlight, type ReservationSnapshot } from '../domain/reservation.ts';
 
 export { isInFlight };
 
 import { DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { METRIC, type MetricName, type MetricUnit, type ReservationMetric } from '../metrics/metric-names.ts';
-import {
-  readDesiredTarget,
-  readFailureRecord,
-  readOwedFailure,
-  readRequestRecord,
-  retryPlan,
-} from '../records/tags.ts';
 
 /**
  * The tracker's judgement of one reservation at one poll: a pure function of what EC2 shows (the snapshot
- * and its tags), the clock and the settings. The use case does the I/O; everything that can be wrong about
+ * and its records), the clock and the settings. The use case does the I/O; everything that can be wrong about
  * progress, completion, stalls and deadlines is decided here and unit-tested without AWS.
  */
 
@@ -40,44 +34,12 @@ export const DEFAULT_TRACKER_SETTINGS: TrackerSettings = {
   interruptionNoticeSeconds: 120,
 };
 
-/**
- * The last request recorded on the reservation's tags (written by reconcile, or by the tracker itself);
- * the shape of `RequestRecord` in shared/records.
- */
-export interface TrackedRequest {
-  from: number;
-  target: number;
-  at: Date;
-  trigger: string;
-  reason: string;
-  /** The session open a reclaim is for. */
-  deadline?: Date;
-  /** How long the reclaim was expected to take when requested (the learned p95 its lead was built on). */
-  expectedSeconds?: number;
-}
-
-/** A target decided while the allocation was in flight: its presence means a decision is owed once `active`. */
-export interface DeferredTarget {
-  target: number;
-  reason?: string;
-}
-
-/** What the tracker itself remembers on the reservation's tags between runs. */
-export interface TrackerMemory {
-  lastProgressAt?: Date;
-  lastProgressCount?: number;
-  /** Requested-at of the last request whose completion was sent. */
-  completedRequestAt?: Date;
-  /** When the last completion was first seen (its event may still be owed). */
-  completionSeenAt?: Date;
-  stallReportedAt?: Date;
-  deadlineRiskReportedAt?: Date;
-}
-
 export interface AssessInput {
   snapshot: ReservationSnapshot;
-  request?: TrackedRequest;
-  deferred?: DeferredTarget;
+  /** The last request recorded (written by reconcile, or by the tracker's own decisions). */
+  request?: RequestRecord;
+  /** A target decided while in flight: its presence means a decision is owed once `active`. */
+  deferred?: DesiredTarget;
   memory: TrackerMemory;
   now: Date;
   settings: TrackerSettings;
@@ -92,14 +54,14 @@ export interface Assessment {
   inFlight: boolean;
   events: ServiceEvent[];
   metrics: ReservationMetric[];
-  /** Tags to write (the tracker's memory and completion marks), as they stand once every event is sent. */
-  tags: Record<string, string>;
+  /** The tracker's memory to write (its fields that changed), as it stands once every event is sent. */
+  memory: TrackerMemory;
   /**
-   * The outbox: for each one-shot event (Completed, Stalled, Deadline At Risk), the tags among `tags` that
+   * The outbox: for each one-shot event (Completed, Stalled, Deadline At Risk), the fields of `memory` that
    * mark it sent. They are written only once PutEvents took the event; until then a later poll finds the
    * event still owed and sends it again, so a PutEvents outage delays a one-shot event but never loses it.
    */
-  marks: Map<ServiceEvent, Record<string, string>>;
+  marks: Map<ServiceEvent, TrackerMemory>;
   /**
    * A desired target was recorded while the allocation was in flight, and the allocation is `active` again:
    * the reservation must be decided again now. The recorded number is never replayed: alarms, overrides and
@@ -118,13 +80,13 @@ export interface Assessment {
  */
 export function failedChangeRetry(
   snapshot: ReservationSnapshot,
-  request: Pick<TrackedRequest, 'at'> | undefined,
+  request: Pick<RequestRecord, 'at'> | undefined,
   now?: Date,
 ): 'due' | 'waiting' | 'none' {
   if (snapshot.allocation?.status !== 'failed') return 'none';
-  const record = readFailureRecord(snapshot.tags);
+  const record = snapshot.records.failure;
   if (record === undefined || (request !== undefined && request.at.getTime() > record.at.getTime())) {
-    const reportedAt = readTrackerMemory(snapshot.tags).stallReportedAt;
+    const reportedAt = snapshot.records.tracker.stallReportedAt;
     const since = request?.at ?? record?.at;
     const reported = reportedAt !== undefined && (since === undefined || reportedAt >= since);
     return reported ? 'none' : 'due';
@@ -143,7 +105,7 @@ export type StallCause = 'no-progress' | 'failed';
  */
 export function hasDecisionDue(snapshot: ReservationSnapshot): boolean {
   return (
-    readDesiredTarget(snapshot.tags) !== undefined &&
+    snapshot.records.desiredTarget !== undefined &&
     (snapshot.allocation === undefined || snapshot.allocation.status === 'active') &&
     !isInFlight(snapshot)
   );
@@ -158,9 +120,9 @@ export function needsTracker(snapshot: ReservationSnapshot): boolean {
   return (
     isInFlight(snapshot) ||
     hasDecisionDue(snapshot) ||
-    failedChangeRetry(snapshot, readRequestRecord(snapshot.tags)) !== 'none' ||
+    failedChangeRetry(snapshot, snapshot.records.lastRequest) !== 'none' ||
     owesCompletion(snapshot) ||
-    readOwedFailure(snapshot.tags) !== undefined
+    snapshot.records.owedFailure !== undefined
   );
 }
 
@@ -169,9 +131,9 @@ export function needsTracker(snapshot: ReservationSnapshot): boolean {
  * yet (its mark is written only once PutEvents took the event): the tracker still owes it.
  */
 export function owesCompletion(snapshot: ReservationSnapshot): boolean {
-  const request = requestOfAllocation(snapshot, readRequestRecord(snapshot.tags));
+  const request = requestOfAllocation(snapshot, snapshot.records.lastRequest);
   if (request === undefined || isInFlight(snapshot) || snapshot.allocation?.status === 'failed') return false;
-  return parseTime(snapshot.tags[TAG.completedRequestAt])?.getTime() !== request.at.getTime();
+  return snapshot.records.tracker.completedRequestAt?.getTime() !== request.at.getTime();
 }
 
 /**
@@ -181,28 +143,10 @@ export function owesCompletion(snapshot: ReservationSnapshot): boolean {
  */
 export function requestOfAllocation(
   snapshot: ReservationSnapshot,
-  request: TrackedRequest | undefined,
-): TrackedRequest | undefined {
+  request: RequestRecord | undefined,
+): RequestRecord | undefined {
   if (request === undefined) return undefined;
   return request.target === (snapshot.allocation?.target ?? 0) ? request : undefined;
-}
-
-/** Reads the tracker's memory from the reservation's tags; unreadable values count as absent. */
-export function readTrackerMemory(tags: Readonly<Record<string, string>>): TrackerMemory {
-  const lastProgressAt = parseTime(tags[TAG.lastProgressAt]);
-  const lastProgressCount = parseCount(tags[TAG.lastProgressCount]);
-  const completedRequestAt = parseTime(tags[TAG.completedRequestAt]);
-  const completionSeenAt = parseTime(tags[TAG.completionSeenAt]);
-  const stallReportedAt = parseTime(tags[TAG.stallReportedAt]);
-  const deadlineRiskReportedAt = parseTime(tags[TAG.deadlineRiskReportedAt]);
-  return {
-    ...(lastProgressAt === undefined ? {} : { lastProgressAt }),
-    ...(lastProgressCount === undefined ? {} : { lastProgressCount }),
-    ...(completedRequestAt === undefined ? {} : { completedRequestAt }),
-    ...(completionSeenAt === undefined ? {} : { completionSeenAt }),
-    ...(stallReportedAt === undefined ? {} : { stallReportedAt }),
-    ...(deadlineRiskReportedAt === undefined ? {} : { deadlineRiskReportedAt }),
-  };
 }
 
 export function assessReservation(input: AssessInput): Assessment {
@@ -218,12 +162,12 @@ export function assessReservation(input: AssessInput): Assessment {
   const failed = allocation?.status === 'failed';
   const events: ServiceEvent[] = [];
   const metrics: ReservationMetric[] = [];
-  const tags: Record<string, string> = {};
-  const marks = new Map<ServiceEvent, Record<string, string>>();
-  const markSent = (event: ServiceEvent, key: string, value: string) => {
+  const written: TrackerMemory = {};
+  const marks = new Map<ServiceEvent, TrackerMemory>();
+  const markSent = (event: ServiceEvent, mark: TrackerMemory) => {
     events.push(event);
-    tags[key] = value;
-    marks.set(event, { [key]: value });
+    Object.assign(written, mark);
+    marks.set(event, mark);
   };
   const metric = (name: MetricName, value: number, unit: MetricUnit = 'Count', series?: 'fleet') => {
     const datum: ReservationMetric = { name, reservationId, ...account, value, unit, timestamp: now };
@@ -253,8 +197,8 @@ export function assessReservation(input: AssessInput): Assessment {
   const moved = baseline === undefined || baseline.count !== current;
   const lastMovedAt = moved ? now : baseline.at;
   if ((inFlight || requestOpen) && (moved || !memoryValid)) {
-    tags[TAG.lastProgressAt] = lastMovedAt.toISOString();
-    tags[TAG.lastProgressCount] = String(current);
+    written.lastProgressAt = lastMovedAt;
+    written.lastProgressCount = current;
   }
 
   if (inFlight) {
@@ -284,8 +228,7 @@ export function assessReservation(input: AssessInput): Assessment {
           ...account,
           ...requestDetail(request),
         }),
-        TAG.stallReportedAt,
-        now.toISOString(),
+        { stallReportedAt: now },
       );
       metric(METRIC.stalls, 1);
     }
@@ -312,7 +255,7 @@ export function assessReservation(input: AssessInput): Assessment {
         },
         time: now,
       };
-      markSent(riskEvent, TAG.deadlineRiskReportedAt, now.toISOString());
+      markSent(riskEvent, { deadlineRiskReportedAt: now });
       metric(METRIC.deadlineAtRisk, 1);
     }
   }
@@ -325,8 +268,7 @@ export function assessReservation(input: AssessInput): Assessment {
           ...account,
           ...requestDetail(request),
         }),
-        TAG.stallReportedAt,
-        now.toISOString(),
+        { stallReportedAt: now },
       );
       metric(METRIC.stalls, 1);
     }
@@ -351,9 +293,9 @@ export function assessReservation(input: AssessInput): Assessment {
       },
       time: now,
     };
-    markSent(completedEvent, TAG.completedRequestAt, request.at.toISOString());
+    markSent(completedEvent, { completedRequestAt: request.at });
     // Its memory, written with the look: should PutEvents refuse the event, it is sent again with this time.
-    tags[TAG.completionSeenAt] = completedAt.toISOString();
+    written.completionSeenAt = completedAt;
     // Only reclaims teach the lead: lending back has no deadline and no borrower to wait for. Put twice: the
     // reservation's series (its dashboards) and the fleet series, which the learned lead reads in one query.
     if (request.target < request.from) {
@@ -371,7 +313,7 @@ export function assessReservation(input: AssessInput): Assessment {
     inFlight,
     events,
     metrics,
-    tags,
+    memory: written,
     marks,
     redecide: (ready && input.deferred !== undefined) || retry === 'due',
     retryPending: retry !== 'none',
@@ -407,7 +349,7 @@ export interface ProjectionEvidence {
  * so a rate averaged since the request stays high while the last instances never go.
  */
 export function deadlineRisk(
-  request: TrackedRequest,
+  request: RequestRecord,
   current: number,
   target: number,
   memory: TrackerMemory,
@@ -443,7 +385,7 @@ export function deadlineRisk(
   return { projectedAt, instancesPerMinute };
 }
 
-function completionTime(request: TrackedRequest, reportedAt: Date | undefined, now: Date): Date {
+function completionTime(request: RequestRecord, reportedAt: Date | undefined, now: Date): Date {
   // EC2's completion event is more precise than our poll, as long as it is about this request.
   if (reportedAt !== undefined && reportedAt >= request.at && reportedAt <= now) return reportedAt;
   return now;
@@ -479,7 +421,7 @@ function stalledEvent(
  * The request's facts every event about it carries; built only for an event, since most polls over a large
  * fleet report nothing for most reservations.
  */
-function requestDetail(request: TrackedRequest | undefined) {
+function requestDetail(request: RequestRecord | undefined) {
   // No record of this change (its run died or could not write it): say so rather than leave facts out silently.
   if (request === undefined) return { request: 'unknown' as const };
   return {
@@ -502,15 +444,4 @@ function secondsBetween(from: Date, to: Date): number {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
-}
-
-function parseTime(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value);
-  return Number.isNaN(time.getTime()) ? undefined : time;
-}
-
-function parseCount(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
+import type { OwedFailure, TrackerMemory } from '../domain/records.ts';
 import type { ReservationSnapshot } from '../domain/reservation.ts';
-import { TAG } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { takeDeniedCalls } from '../gateways/aws-call.ts';
@@ -19,24 +19,14 @@ import {
 } from '../metrics/metric-names.ts';
 import type { reconcile } from '../reconcile/reconcile.ts';
 import { reconcileAsSoleWriter } from '../reconcile/sole-writer.ts';
-import {
-  DESIRED_TAG_KEYS,
-  OWED_FAILURE_SENT,
-  type OwedFailure,
-  REQUEST_TAG_KEYS,
-  readDesiredTarget,
-  readOwedFailure,
-  readRequestRecord,
-  type Tags,
-} from '../records/tags.ts';
+import { malformedRecordsLog } from '../records/read-records.ts';
+import { desiredTargetCodec, owedFailureCodec, trackerMemoryCodec } from '../records/tags.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
   needsTracker,
-  readTrackerMemory,
-  type TrackerMemory,
   type TrackerSettings,
 } from './assess.ts';
 
@@ -169,10 +159,6 @@ async function pollUntilIdle(
     completionReports.set(trigger.reservationId, trigger.time);
   }
 
-  const readings = {
-    request: memoizedByTags(REQUEST_TAG_KEYS, readRequestRecord),
-    memory: memoizedByTags(TRACKER_TAG_KEYS, readTrackerMemory),
-  };
   let sweptReservations = 0;
   // The last poll's report, still going out: the next look, and the end of the run, wait for it.
   let reportOut: Promise<void> = Promise.resolve();
@@ -188,6 +174,8 @@ async function pollUntilIdle(
       );
       if (!byId) sweptReservations = snapshots.length;
       result.describes++;
+      const malformed = result.polls === 0 ? malformedRecordsLog(snapshots) : undefined;
+      if (malformed !== undefined) log.warn('malformed records ignored: treated as absent', malformed);
       const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
         now: clock.now(),
         clock,
@@ -200,7 +188,6 @@ async function pollUntilIdle(
         trigger,
         log,
         result,
-        readings,
         failures,
       });
       result.polls++;
@@ -250,39 +237,6 @@ async function pollUntilIdle(
   return result;
 }
 
-/**
- * A reader that parses each distinct set of values of `keys` once: reservations changed together carry the
- * same request record (one reconcile) and the same memory (one poll), so a poll over thousands parses a
- * handful of records instead of thousands, every poll. `read` must depend on `keys` only (a unit test holds
- * readRequestRecord to REQUEST_TAG_KEYS); readings are shared between reservations, hence read-only.
- */
-export function memoizedByTags<T>(
-  keys: readonly string[],
-  read: (tags: Tags) => T,
-): (tags: Tags) => Readonly<T> {
-  // One level per key, branching on its value (absent included): no key strings built, no collisions.
-  interface Level {
-    byValue: Map<string | undefined, Level>;
-    reading?: { value: Readonly<T> };
-  }
-  const root: Level = { byValue: new Map() };
-  return (tags) => {
-    let level = root;
-    for (const name of keys) {
-      const value = tags[name];
-      let next = level.byValue.get(value);
-      if (next === undefined) {
-        next = { byValue: new Map() };
-        level.byValue.set(value, next);
-      }
-      level = next;
-    }
-    // Frozen (shallowly): a reading shared by thousands of reservations must not be changed through one.
-    level.reading ??= { value: Object.freeze(read(tags)) };
-    return level.reading.value;
-  };
-}
-
 /** Wall milliseconds since `start` (a `performance.now()` reading), to a tenth: diagnostics, not business time. */
 function millisecondsSince(start: number): number {
   return roundMs(performance.now() - start);
@@ -313,11 +267,6 @@ interface PollContext {
   result: TrackResult;
   /** What went wrong in this run, put as fleet counts when it ends. */
   failures: Partial<Record<FailureMetricName, number>>;
-  /** This run's readers of the request record and the tracker's memory (shared readings: read-only). */
-  readings: {
-    request: (tags: Tags) => ReturnType<typeof readRequestRecord>;
-    memory: (tags: Tags) => TrackerMemory;
-  };
 }
 
 interface Poll {
@@ -346,14 +295,13 @@ async function poll(
   const due: string[] = [];
 
   for (const snapshot of snapshots) {
-    const request = context.readings.request(snapshot.tags);
-    const deferred = readDesiredTarget(snapshot.tags);
+    const { lastRequest: request, desiredTarget: deferred, tracker: memory } = snapshot.records;
     const completionReportedAt = context.completionReports.get(snapshot.reservationId);
     const assessment = assessReservation({
       snapshot,
       ...(request === undefined ? {} : { request }),
       ...(deferred === undefined ? {} : { deferred }),
-      memory: context.readings.memory(snapshot.tags),
+      memory,
       now,
       settings: context.settings,
       reportIdleGauges: context.firstPoll,
@@ -361,18 +309,18 @@ async function poll(
     });
     for (const event of assessment.events) events.push(event);
     for (const metric of assessment.metrics) metrics.push(metric);
-    const owedFailure = readOwedFailure(snapshot.tags);
+    const owedFailure = snapshot.records.owedFailure;
     if (owedFailure !== undefined) {
       const event = resentFailedEvent(snapshot.reservationId, owedFailure, context);
       events.push(event);
-      marks.set(event, { reservationId: snapshot.reservationId, tags: OWED_FAILURE_SENT });
+      marks.set(event, { reservationId: snapshot.reservationId, tags: owedFailureCodec.sent });
     }
     noteOutcome(assessment, result, log);
     if (assessment.inFlight || assessment.retryPending) inFlight.push(snapshot.reservationId);
     if (assessment.redecide) due.push(snapshot.reservationId);
     tagRequests.push({ reservationId: snapshot.reservationId, tags: withoutMarks(assessment) });
-    for (const [event, tags] of assessment.marks)
-      marks.set(event, { reservationId: snapshot.reservationId, tags });
+    for (const [event, mark] of assessment.marks)
+      marks.set(event, { reservationId: snapshot.reservationId, tags: trackerMemoryCodec.tags(mark) });
   }
 
   // The tracker's memory and records, batched: reservations moving together carry the same tags, so a poll
@@ -468,7 +416,7 @@ async function decideAgain(reservationIds: readonly string[], context: PollConte
     log.warn('desired target dropped: no configured reservation decides it', { reservationIds: orphaned });
     const failures = await deleteTags(
       gateways.capacity,
-      orphaned.map((reservationId) => ({ reservationId, keys: DESIRED_TAG_KEYS })),
+      orphaned.map((reservationId) => ({ reservationId, keys: desiredTargetCodec.keys })),
     );
     for (const { reservationId, error } of failures)
       result.failed.push({ reservationId, errorCode: errorCode(error) });
@@ -559,10 +507,11 @@ type Outbox = Map<ServiceEvent, { reservationId: string; tags: Record<string, st
 
 /** The look writes the memory, not the marks of one-shot events: those wait until PutEvents took the event. */
 function withoutMarks(assessment: Assessment): Record<string, string> {
-  if (assessment.marks.size === 0) return assessment.tags;
-  const tags = { ...assessment.tags };
-  for (const marked of assessment.marks.values()) for (const key of Object.keys(marked)) delete tags[key];
-  return tags;
+  if (assessment.marks.size === 0) return trackerMemoryCodec.tags(assessment.memory);
+  const memory: TrackerMemory = { ...assessment.memory };
+  for (const marked of assessment.marks.values())
+    for (const field of Object.keys(marked) as (keyof TrackerMemory)[]) delete memory[field];
+  return trackerMemoryCodec.tags(memory);
 }
 
 /**
@@ -623,16 +572,6 @@ function noteOutcome(assessment: Assessment, result: TrackResult, log: Logger): 
       log.info(event.detailType.toLowerCase(), { detail: event.detail });
   }
 }
-
-/** Tag keys the tracker writes, for tools that want to show or clear its memory. */
-export const TRACKER_TAG_KEYS = [
-  TAG.lastProgressAt,
-  TAG.lastProgressCount,
-  TAG.completedRequestAt,
-  TAG.completionSeenAt,
-  TAG.stallReportedAt,
-  TAG.deadlineRiskReportedAt,
-] as const;
 
 function countFailure(
   failures: Partial<Record<FailureMetricName, number>>,

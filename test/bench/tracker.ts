@@ -11,7 +11,7 @@ import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE } from '#shared/gateways/ec2-capacity.ts';
-import { requestRecordTags } from '#shared/records/tags.ts';
+import { lastRequestCodec } from '#shared/records/tags.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
   EXAMPLE_CONFIG_FILE,
@@ -62,7 +62,7 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
       await gateways.capacity.updateAllocation({ reservationId, target: 0, zeroSizePreference: 'retain' });
       await gateways.capacity.tag(
         reservationId,
-        requestRecordTags({ target: 0, from: 5, at: requestedAt, trigger: 'schedule', reason: 'bench' }),
+        lastRequestCodec.tags({ target: 0, from: 5, at: requestedAt, trigger: 'schedule', reason: 'bench' }),
       );
     }
     const describedById: number[] = [];

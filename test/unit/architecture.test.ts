@@ -94,6 +94,18 @@ describe('the pure domain', () => {
     ).toEqual([]);
   });
 
+  it('parses no tag: records reach it typed, read by the EC2 adapter (shared/records)', () => {
+    expect(violations(domain, (target) => inside(target, ['shared/records']))).toEqual([]);
+    // The config's selectors match the reservation's own tags: the one tag read the policy makes.
+    const tagReads = domain.flatMap((file) =>
+      file.text
+        .split('\n')
+        .filter((line) => /\.tags\[|\bTAG\.\w/.test(line) && !/selector\.tags/.test(line))
+        .map((line) => `${file.path}: ${line.trim()}`),
+    );
+    expect(tagReads).toEqual([]);
+  });
+
   it('reads no environment and no clock', () => {
     const reads = domain.filter((file) => /\bprocess\.|\bDate\.now\(|new Date\(\)/.test(file.text));
     expect(reads.map((file) => file.path)).toEqual([]);

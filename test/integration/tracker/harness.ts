@@ -9,7 +9,7 @@ import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
-import { requestRecordTags } from '#shared/records/tags.ts';
+import { lastRequestCodec } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
@@ -138,7 +138,14 @@ export async function startTrackerHarness(
       await gateways.capacity.updateAllocation({ reservationId, target, zeroSizePreference: 'retain' });
       await gateways.capacity.tag(
         reservationId,
-        requestRecordTags({ target, from, at, trigger, reason: 'test', ...(deadline ? { deadline } : {}) }),
+        lastRequestCodec.tags({
+          target,
+          from,
+          at,
+          trigger,
+          reason: 'test',
+          ...(deadline ? { deadline } : {}),
+        }),
       );
       return at;
     },

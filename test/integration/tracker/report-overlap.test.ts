@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import type { EventGateway } from '#shared/gateways/eventbridge.ts';
-import { desiredTargetTags } from '#shared/records/tags.ts';
+import { desiredTargetCodec } from '#shared/records/tags.ts';
 import type { PollTiming, TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
 import { NAMESPACE, startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 import { RecordingLogger } from './recording-logger.ts';
@@ -136,7 +136,10 @@ describe('a poll report overlapping the wait for the next look', () => {
   it('is out before a deferred change is decided again: the bus reads "completed", then "requested"', async () => {
     harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
-    await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
+    await harness.gateways.capacity.tag(
+      TRADING,
+      desiredTargetCodec.tags({ target: 20, reason: 'alarm cleared' }),
+    );
     const trace: string[] = [];
 
     const results = await runUntilIdle(trackerWith(tracedGateways(harness.gateways, trace)));

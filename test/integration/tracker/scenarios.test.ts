@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { TAG } from '#shared/domain/reservation.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
-import { desiredTargetTags } from '#shared/records/tags.ts';
+import { desiredTargetCodec } from '#shared/records/tags.ts';
 import { startTrackerHarness, TRADING, TRADING_FLEET, type TrackerHarness } from './harness.ts';
 
 const RISK_A = 'cr-0000000000000a001';
@@ -87,7 +87,10 @@ describe('track-reclamation scenarios', () => {
     harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     // Recorded while the reclaim was in flight; by the time it completes the policy is the one to ask.
-    await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
+    await harness.gateways.capacity.tag(
+      TRADING,
+      desiredTargetCodec.tags({ target: 20, reason: 'alarm cleared' }),
+    );
 
     await harness.runUntilIdle();
 
@@ -128,7 +131,10 @@ describe('track-reclamation scenarios', () => {
       logger: createSilentLogger(),
     });
     await harness.request(TRADING, 0);
-    await harness.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 20, reason: 'alarm cleared' }));
+    await harness.gateways.capacity.tag(
+      TRADING,
+      desiredTargetCodec.tags({ target: 20, reason: 'alarm cleared' }),
+    );
     // Past the reclaim's own update call, so only the tracker's calls are counted.
     const since = harness.local.advance(1).toISOString();
 

@@ -5,7 +5,7 @@ import { createHandler as createTrackerHandler } from '#functions/track-reclamat
 import { TAG } from '#shared/domain/reservation.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
-import { desiredTargetTags } from '#shared/records/tags.ts';
+import { desiredTargetCodec } from '#shared/records/tags.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
   alarmEvent,
@@ -116,7 +116,7 @@ describe('a desired target recorded while in flight', () => {
       target: 0,
       zeroSizePreference: 'retain',
     });
-    await local.gateways.capacity.tag(TRADING, desiredTargetTags({ target: 60, reason: 'lend back' }));
+    await local.gateways.capacity.tag(TRADING, desiredTargetCodec.tags({ target: 60, reason: 'lend back' }));
     local.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
     local.aws.advance(600);
     const before = local.aws.clock.now().toISOString();

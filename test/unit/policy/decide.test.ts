@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#shared/config/schema.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { decide, leadMinutes } from '#shared/policy/index.ts';
 import type { Decision, PolicyResult } from '#shared/policy/types.ts';
-import { overrideTags } from '#shared/records/tags.ts';
 import { exampleConfig, exampleObservation, TRADING_ID, tradingSnapshot } from './fixtures.ts';
 
 const config = exampleConfig();
@@ -67,7 +65,7 @@ describe('decide: the XNYS trading fleet', () => {
 
   it('holds lend-back inside the cooldown after a reclaim, and says until when', () => {
     const observation = exampleObservation({
-      reservations: [tradingSnapshot(0, 100, { [TAG.lastReclaimAt]: '2026-03-09T21:50:00Z' })],
+      reservations: [tradingSnapshot(0, 100, { lastReclaimAt: at('2026-03-09T21:50:00Z') })],
     });
 
     const decision = trading(observation, at('2026-03-09T18:00:00-04:00'));
@@ -127,16 +125,18 @@ describe('decide: on-call overrides', () => {
   const setAt = at('2026-03-09T14:00:00Z');
 
   it('caps the target with a reclaim override and blocks lend-back', () => {
-    const tags = overrideTags({
-      action: 'reclaim',
-      target: 10,
-      setAt,
-      expiresAt: at('2026-03-10T02:00:00Z'),
-      reason: 'INC-7',
-    });
+    const records = {
+      override: {
+        action: 'reclaim',
+        target: 10,
+        setAt,
+        expiresAt: at('2026-03-10T02:00:00Z'),
+        reason: 'INC-7',
+      },
+    } as const;
 
     const decision = trading(
-      exampleObservation({ reservations: [tradingSnapshot(60, 0, tags)] }),
+      exampleObservation({ reservations: [tradingSnapshot(60, 0, records)] }),
       at('2026-03-09T22:00:00Z'),
     );
 
@@ -145,19 +145,19 @@ describe('decide: on-call overrides', () => {
   });
 
   it('lends during a session with a lend override, bypassing the session, quiet and cooldown', () => {
-    const tags = {
-      ...overrideTags({
+    const records = {
+      override: {
         action: 'lend',
         target: 60,
         setAt,
         expiresAt: at('2026-03-10T02:00:00Z'),
         reason: 'desk closed',
-      }),
-      [TAG.lastReclaimAt]: '2026-03-09T14:50:00Z',
-    };
+      },
+      lastReclaimAt: at('2026-03-09T14:50:00Z'),
+    } as const;
 
     const decision = trading(
-      exampleObservation({ reservations: [tradingSnapshot(0, 100, tags)] }),
+      exampleObservation({ reservations: [tradingSnapshot(0, 100, records)] }),
       at('2026-03-09T15:00:00Z'),
     );
 
@@ -165,37 +165,31 @@ describe('decide: on-call overrides', () => {
   });
 
   it('never lends for a lend override while an alarm is in ALARM', () => {
-    const tags = overrideTags({
-      action: 'lend',
-      target: 60,
-      setAt,
-      expiresAt: at('2026-03-10T02:00:00Z'),
-      reason: 'desk closed',
-    });
+    const records = {
+      override: {
+        action: 'lend',
+        target: 60,
+        setAt,
+        expiresAt: at('2026-03-10T02:00:00Z'),
+        reason: 'desk closed',
+      },
+    } as const;
     const alarms = { ...exampleObservation().alarms, 'trading-load-high': 'ALARM' as const };
 
     const decision = trading(
-      exampleObservation({ alarms, reservations: [tradingSnapshot(0, 100, tags)] }),
+      exampleObservation({ alarms, reservations: [tradingSnapshot(0, 100, records)] }),
       at('2026-03-09T15:00:00Z'),
     );
 
     expect(decision).toMatchObject({ target: 0, action: 'hold' });
   });
 
-  it('ignores an override that claims more than 24 hours, with a warning', () => {
-    const tags = {
-      ...overrideTags({
-        action: 'lend',
-        target: 60,
-        setAt,
-        expiresAt: at('2026-03-10T02:00:00Z'),
-        reason: 'x',
-      }),
-      [TAG.overrideExpires]: '2026-03-12T00:00:00Z',
-    };
+  it('ignores an override its tags could not be read as, with a warning', () => {
+    const malformed = [{ record: 'override' as const, problem: 'override would outlive 24 h' }];
+    const records = { malformed };
 
     const result = decide(
-      exampleObservation({ reservations: [tradingSnapshot(0, 100, tags)] }),
+      exampleObservation({ reservations: [tradingSnapshot(0, 100, records)] }),
       config,
       at('2026-03-09T15:00:00Z'),
     );
@@ -508,9 +502,9 @@ describe('decide: a failed allocation', () => {
   });
 });
 
-describe('decide: short-notice closures from tags', () => {
+describe("decide: on-call's short-notice closures", () => {
   const closedOn = (date: string, reason = 'INC-9 outage') => ({
-    reservations: [tradingSnapshot(60, 0, { [`odcr-reclaimer:closure:XNYS:${date}`]: reason })],
+    reservations: [tradingSnapshot(60, 0, { closures: [{ market: 'XNYS', date, reason }] })],
     alarms: {},
   });
 

@@ -1,6 +1,7 @@
 import { exampleFleetAlarms, exampleFleetReservations } from '#shared/config/example-fleet.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import { noRecords, type ReservationRecords } from '#shared/domain/records.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import type { Observation } from '#shared/policy/types.ts';
 
@@ -15,11 +16,11 @@ export function exampleObservation(changes: Partial<Observation> = {}): Observat
   return { reservations: exampleFleetReservations(), alarms: exampleFleetAlarms(), ...changes };
 }
 
-/** The trading reservation as it would be with `lent` allocated and `available` unused in the source. */
+/** The trading reservation as it would be with `lent` allocated, `available` unused, and these records. */
 export function tradingSnapshot(
   lent: number,
   available: number,
-  tags: Record<string, string> = {},
+  records: Partial<ReservationRecords> = {},
 ): ReservationSnapshot {
   const [trading] = exampleFleetReservations();
   if (trading === undefined) throw new Error('example fleet has no trading reservation');
@@ -28,6 +29,6 @@ export function tradingSnapshot(
     sourceTotal: 100 - lent,
     sourceAvailable: available,
     allocation: { current: lent, target: lent, status: 'active', zeroSizePreference: 'retain' },
-    tags: { ...trading.tags, ...tags },
+    records: { ...noRecords(), ...records },
   };
 }

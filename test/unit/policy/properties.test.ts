@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
+import { MAX_OVERRIDE_HOURS, noRecords, overrideStanding } from '#shared/domain/records.ts';
 import { type AllocationStatus, type ReservationSnapshot, TAG } from '#shared/domain/reservation.ts';
 import { decide, leadMinutes, scheduleWindow } from '#shared/policy/index.ts';
 import type { Decision, Observation } from '#shared/policy/types.ts';
-import { MAX_OVERRIDE_HOURS, readOverride } from '#shared/records/tags.ts';
+import { overrideCodec } from '#shared/records/tags.ts';
 
 // A few hundred runs; a fixed seed in CI so a failure there replays, a fresh one locally to keep exploring.
 const RUNS = { numRuns: 200, ...(process.env['CI'] ? { seed: 20_261_127 } : {}) };
@@ -108,9 +109,9 @@ const snapshotArb = fc
   .map((spec) => (now: Date): ReservationSnapshot => {
     const lent = spec.status === undefined ? 0 : Math.min(1000, Math.floor(spec.owned * spec.lentShare));
     const available = Math.floor((spec.owned - lent) * spec.availableShare);
-    const tags: Record<string, string> = {};
+    const records = noRecords();
     if (spec.minutesSinceReclaim !== undefined) {
-      tags[TAG.lastReclaimAt] = new Date(now.getTime() - spec.minutesSinceReclaim * 60_000).toISOString();
+      records.lastReclaimAt = new Date(now.getTime() - spec.minutesSinceReclaim * 60_000);
     }
     const snapshot: ReservationSnapshot = {
       reservationId: ID,
@@ -121,7 +122,8 @@ const snapshotArb = fc
       sourceTotal: spec.owned - lent,
       sourceAvailable: available,
       owned: spec.owned,
-      tags,
+      tags: {},
+      records,
     };
     if (spec.status !== undefined) {
       snapshot.allocation = {
@@ -200,10 +202,10 @@ describe('decide (properties)', () => {
         const [snapshot] = observation.reservations;
         const entry = config.reservations[0];
         if (snapshot === undefined || entry === undefined) return;
-        const lastReclaim = snapshot.tags[TAG.lastReclaimAt];
+        const lastReclaim = snapshot.records.lastReclaimAt;
         const inCooldown =
           lastReclaim !== undefined &&
-          now.getTime() < Date.parse(lastReclaim) + config.guards.cooldownMinutes * 60_000;
+          now.getTime() < lastReclaim.getTime() + config.guards.cooldownMinutes * 60_000;
         const impaired = config.azGroups.length > 0 && observation.alarms[AZ_ALARM] === 'ALARM';
         const alarmed = observation.alarms[ALARM] === 'ALARM' || impaired;
         let scheduled = false;
@@ -288,12 +290,12 @@ describe('decide (properties)', () => {
           [TAG.overrideReason]: spec.reason,
         };
 
-        const reading = readOverride(tags, now);
+        const reading = overrideCodec.read(tags);
 
-        if (reading.kind === 'active') {
+        if (reading.kind === 'read' && overrideStanding(reading.value, now).kind === 'active') {
           expect(now.getTime()).toBeLessThan(expiresAt.getTime());
           expect(now.getTime()).toBeLessThan(spec.setAt.getTime() + MAX_OVERRIDE_HOURS * 3_600_000);
-          expect(['reclaim', 'lend']).toContain(reading.override.action);
+          expect(['reclaim', 'lend']).toContain(reading.value.action);
         }
       }),
       RUNS,

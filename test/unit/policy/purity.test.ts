@@ -12,6 +12,7 @@ const ENTRY_POINTS = [
   'shared/policy/observation-schema.ts',
   'shared/calendar/index.ts',
   'shared/records/tags.ts',
+  'shared/records/read-records.ts',
 ];
 /** The only packages the pure modules may use: time zones and schemas, neither of which does I/O. */
 const ALLOWED_PACKAGES = new Set(['luxon', 'zod']);

@@ -9,6 +9,7 @@ import {
   sendingSecondsAcrossRuns,
   TokenBucket,
 } from '#shared/domain/ec2-request-limits.ts';
+import { noRecords } from '#shared/domain/records.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { decide, leadMinutes } from '#shared/policy/index.ts';
 import { learnedLead, reclaimSendingMinutes } from '#shared/policy/lead.ts';
@@ -138,6 +139,7 @@ describe('decide: a large fleet starts its reclaim earlier', () => {
     sourceAvailable: 0,
     owned: 10,
     tags: {},
+    records: noRecords(),
   }));
   const small = exampleObservation();
   const large = exampleObservation({ reservations: [...small.reservations, ...crowd] });

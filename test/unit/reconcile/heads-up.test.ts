@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#shared/config/schema.ts';
 import { borrowerAccounts, sharePrincipals, sharingWarnings } from '#shared/config/sharing.ts';
+import { type HeadsUpRecord, noRecords, type ReservationRecords } from '#shared/domain/records.ts';
 import type { PlannedReclaim } from '#shared/policy/heads-up.ts';
 import { type ActedOutcome, nextState } from '#shared/reconcile/heads-up.ts';
-import { headsUpTags, readHeadsUp } from '#shared/records/heads-up.ts';
-import { requestRecordTags } from '#shared/records/tags.ts';
 
 const OPEN = new Date('2025-03-12T13:30:00.000Z');
 const START = new Date('2025-03-12T13:05:00.000Z');
@@ -44,76 +43,59 @@ const unchanged: ActedOutcome = {
   to: 60,
 };
 const reclaimed: ActedOutcome = { ...unchanged, outcome: 'updated', to: 0 };
-const scheduled = headsUpTags({ state: 'scheduled', sessionOpen: OPEN, plannedStart: START });
+const withRecords = (records: Partial<ReservationRecords> = {}) => ({
+  records: { ...noRecords(), ...records },
+});
+const scheduledRecord: HeadsUpRecord = { state: 'scheduled', sessionOpen: OPEN, plannedStart: START };
+const scheduled = withRecords({ headsUp: scheduledRecord });
 const at = (iso: string) => new Date(iso);
 
 describe('nextState: the notice a run owes borrowers', () => {
   it('is nothing before the heads-up, Scheduled from it, and nothing again once recorded', () => {
-    expect(nextState(plan(), unchanged, { tags: {} }, at('2025-03-12T12:30:00Z'))).toBeUndefined();
-    expect(nextState(plan(), unchanged, { tags: {} }, HEADS_UP)).toBe('scheduled');
-    expect(nextState(plan(), unchanged, { tags: scheduled }, at('2025-03-12T12:40:00Z'))).toBeUndefined();
+    expect(nextState(plan(), unchanged, withRecords(), at('2025-03-12T12:30:00Z'))).toBeUndefined();
+    expect(nextState(plan(), unchanged, withRecords(), HEADS_UP)).toBe('scheduled');
+    expect(nextState(plan(), unchanged, scheduled, at('2025-03-12T12:40:00Z'))).toBeUndefined();
   });
 
   it('announces nothing when the planned start takes nothing back', () => {
-    expect(nextState(plan({ to: 60 }), unchanged, { tags: {} }, HEADS_UP)).toBeUndefined();
+    expect(nextState(plan({ to: 60 }), unchanged, withRecords(), HEADS_UP)).toBeUndefined();
   });
 
   it('is Started when the run reclaims for the session, or reclaims while a heads-up is out', () => {
-    expect(nextState(plan({ phase: 'due' }), reclaimed, { tags: scheduled }, START)).toBe('started');
-    expect(nextState(plan({ phase: 'due' }), reclaimed, { tags: {} }, START)).toBe('started');
-    expect(nextState(plan(), reclaimed, { tags: scheduled }, at('2025-03-12T12:50:00Z'))).toBe('started');
-    const started = headsUpTags({ state: 'started', sessionOpen: OPEN, plannedStart: START });
-    expect(nextState(plan({ phase: 'due' }), reclaimed, { tags: started }, START)).toBeUndefined();
+    expect(nextState(plan({ phase: 'due' }), reclaimed, scheduled, START)).toBe('started');
+    expect(nextState(plan({ phase: 'due' }), reclaimed, withRecords(), START)).toBe('started');
+    expect(nextState(plan(), reclaimed, scheduled, at('2025-03-12T12:50:00Z'))).toBe('started');
+    const started = withRecords({ headsUp: { state: 'started', sessionOpen: OPEN, plannedStart: START } });
+    expect(nextState(plan({ phase: 'due' }), reclaimed, started, START)).toBeUndefined();
   });
 
   it('is Cancelled when an announced reclaim no longer takes anything back', () => {
-    expect(nextState(plan({ to: 60 }), unchanged, { tags: scheduled }, at('2025-03-12T12:50:00Z'))).toBe(
-      'cancelled',
-    );
-    expect(nextState(plan({ phase: 'due', to: 60 }), unchanged, { tags: scheduled }, START)).toBe(
-      'cancelled',
-    );
+    expect(nextState(plan({ to: 60 }), unchanged, scheduled, at('2025-03-12T12:50:00Z'))).toBe('cancelled');
+    expect(nextState(plan({ phase: 'due', to: 60 }), unchanged, scheduled, START)).toBe('cancelled');
   });
 
   it('waits on a reclaim still on its way, and sees one another run issued since the heads-up', () => {
     const deferred: ActedOutcome = { ...unchanged, outcome: 'deferred', to: 0 };
-    expect(nextState(plan({ phase: 'due' }), deferred, { tags: scheduled }, START)).toBeUndefined();
-    const applied = {
-      ...scheduled,
-      ...requestRecordTags({
-        target: 0,
-        from: 60,
-        at: at('2025-03-12T13:06:00Z'),
-        trigger: 'tracker',
-        reason: '',
-      }),
-    };
+    expect(nextState(plan({ phase: 'due' }), deferred, scheduled, START)).toBeUndefined();
+    const applied = withRecords({
+      headsUp: scheduledRecord,
+      lastRequest: { target: 0, from: 60, at: at('2025-03-12T13:06:00Z'), trigger: 'tracker', reason: '' },
+    });
     const settled: ActedOutcome = { ...unchanged, from: 0, to: 0 };
-    expect(
-      nextState(plan({ phase: 'due', from: 0 }), settled, { tags: applied }, at('2025-03-12T13:10:00Z')),
-    ).toBe('started');
+    expect(nextState(plan({ phase: 'due', from: 0 }), settled, applied, at('2025-03-12T13:10:00Z'))).toBe(
+      'started',
+    );
   });
 
   it('treats a record of another session as none', () => {
-    const yesterday = headsUpTags({
-      state: 'scheduled',
-      sessionOpen: new Date('2025-03-11T13:30:00.000Z'),
-      plannedStart: new Date('2025-03-11T13:05:00.000Z'),
+    const yesterday = withRecords({
+      headsUp: {
+        state: 'scheduled',
+        sessionOpen: new Date('2025-03-11T13:30:00.000Z'),
+        plannedStart: new Date('2025-03-11T13:05:00.000Z'),
+      },
     });
-    expect(nextState(plan(), unchanged, { tags: yesterday }, HEADS_UP)).toBe('scheduled');
-  });
-});
-
-describe('the heads-up record', () => {
-  it('reads back what it wrote and ignores what it did not', () => {
-    expect(readHeadsUp(scheduled)).toEqual({ state: 'scheduled', sessionOpen: OPEN, plannedStart: START });
-    for (const value of [
-      '',
-      'scheduled',
-      'sent|2025-03-12T13:30:00.000Z|2025-03-12T13:05:00.000Z',
-      'scheduled|x|y',
-    ])
-      expect(readHeadsUp({ 'odcr-reclaimer:heads-up': value })).toBeUndefined();
+    expect(nextState(plan(), unchanged, yesterday, HEADS_UP)).toBe('scheduled');
   });
 });
 

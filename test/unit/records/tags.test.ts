@@ -1,24 +1,33 @@
+/**
+ * The tag codecs: each record reads back what it writes, refuses to write what it could not read, reports a
+ * present but unreadable record as malformed (treated as absent, never thrown), and reads only its own keys.
+ */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TAG } from '#shared/domain/reservation.ts';
 import {
-  desiredTargetTags,
-  failureRecordTags,
-  lastReclaimAt,
-  lastReclaimTags,
   MAX_CHANGE_ATTEMPTS,
-  OVERRIDE_TAG_KEYS,
   type Override,
-  overrideTags,
-  RecordError,
-  readDesiredTarget,
-  readFailureRecord,
-  readOverride,
-  readRequestRecord,
-  requestRecordTags,
+  overrideStanding,
   retryPlan,
   retryWaitMinutes,
+} from '#shared/domain/records.ts';
+import { TAG } from '#shared/domain/reservation.ts';
+import { headsUpCodec } from '#shared/records/heads-up.ts';
+import { readRecords } from '#shared/records/read-records.ts';
+import {
+  announcedInterruptibleIdCodec,
+  desiredTargetCodec,
+  failureCodec,
+  lastReclaimCodec,
+  lastRequestCodec,
+  overrideCodec,
+  owedFailureCodec,
+  type RecordCodec,
+  RecordError,
+  trackerMemoryCodec,
 } from '#shared/records/tags.ts';
 
+const RUNS = { numRuns: 200, ...(process.env['CI'] ? { seed: 20_261_127 } : {}) };
 const NOW = new Date('2026-11-27T14:00:00Z');
 const override: Override = {
   action: 'reclaim',
@@ -27,27 +36,85 @@ const override: Override = {
   expiresAt: new Date('2026-11-27T17:00:00Z'),
   reason: 'INC-42 market open incident',
 };
+const request = {
+  target: 0,
+  from: 60,
+  at: new Date('2026-11-27T14:05:00Z'),
+  trigger: 'schedule',
+  reason: 'XNYS opens 09:30 America/New_York; lead 25 min; need 100 of 100',
+  deadline: new Date('2026-11-27T14:30:00Z'),
+};
 
-describe('override tags', () => {
-  it('round-trips a valid override', () => {
-    expect(readOverride(overrideTags(override), NOW)).toEqual({ kind: 'active', override });
+/** One valid value per codec: what the round-trip and own-keys properties run over. */
+const SAMPLES: [RecordCodec<unknown>, unknown][] = [
+  [overrideCodec, override],
+  [lastRequestCodec, request],
+  [lastReclaimCodec, new Date('2026-11-27T14:05:00Z')],
+  [desiredTargetCodec, { target: 40, reason: 'off-hours' }],
+  [failureCodec, { attempts: 2, at: NOW, failure: 'AllocationFailed: status failed' }],
+  [
+    owedFailureCodec,
+    { requestedAt: NOW, from: 60, to: 0, trigger: 'schedule', errorCode: 'InsufficientCapacity' },
+  ],
+  [headsUpCodec, { state: 'scheduled', sessionOpen: NOW, plannedStart: new Date('2026-11-27T13:35:00Z') }],
+  [announcedInterruptibleIdCodec, 'cr-0fedcba9876543210'],
+  [
+    trackerMemoryCodec,
+    { lastProgressAt: NOW, lastProgressCount: 45, completedRequestAt: NOW, stallReportedAt: NOW },
+  ],
+] as [RecordCodec<unknown>, unknown][];
+
+/** Tags other than `keys`: the service's other records and anyone's, with any values. */
+function otherTags(keys: readonly string[]): fc.Arbitrary<Record<string, string>> {
+  const others = Object.values(TAG).filter((key) => !keys.includes(key));
+  return fc.dictionary(fc.oneof(fc.constantFrom(...others), fc.string()), fc.string({ maxLength: 40 }), {
+    maxKeys: 12,
   });
+}
 
-  it('reports no override when none of its tags are present', () => {
-    expect(readOverride({ [TAG.managed]: 'true' }, NOW)).toEqual({ kind: 'none' });
-  });
+describe('every record codec', () => {
+  it.each(SAMPLES.map(([codec, value]) => [codec.record, codec, value] as const))(
+    '%s reads back what it writes, into its own keys only',
+    (_name, codec, value) => {
+      const tags = codec.tags(value);
 
-  it('ignores an expired override', () => {
-    expect(readOverride(overrideTags(override), new Date('2026-11-27T17:00:00Z')).kind).toBe('expired');
+      expect(codec.read(tags)).toEqual({ kind: 'read', value });
+      expect(Object.keys(tags).every((key) => codec.keys.includes(key))).toBe(true);
+    },
+  );
+
+  it.each(SAMPLES.map(([codec, value]) => [codec.record, codec, value] as const))(
+    '%s is absent without its keys, and reads the same whatever other tags are there',
+    (_name, codec, value) => {
+      expect(codec.read({ [TAG.managed]: 'true', Name: 'x' })).toEqual({ kind: 'absent' });
+      const tags = codec.tags(value);
+      fc.assert(
+        fc.property(otherTags(codec.keys), (others) => {
+          expect(codec.read({ ...others, ...tags })).toEqual(codec.read(tags));
+        }),
+        RUNS,
+      );
+    },
+  );
+});
+
+describe('the override', () => {
+  it('is judged against the clock only after it is read: active, expired, or set in the future', () => {
+    expect(overrideStanding(override, NOW)).toEqual({ kind: 'active' });
+    expect(overrideStanding(override, new Date('2026-11-27T17:00:00Z'))).toEqual({ kind: 'expired' });
+    expect(overrideStanding(override, new Date('2026-11-27T12:50:00Z'))).toEqual({
+      kind: 'rejected',
+      problem: 'override was set in the future',
+    });
   });
 
   it('refuses to write an override that outlives 24 hours or expires before it is set', () => {
-    expect(() => overrideTags({ ...override, expiresAt: new Date('2026-11-28T13:00:01Z') })).toThrow(
+    expect(() => overrideCodec.tags({ ...override, expiresAt: new Date('2026-11-28T13:00:01Z') })).toThrow(
       RecordError,
     );
-    expect(() => overrideTags({ ...override, expiresAt: override.setAt })).toThrow(/expires before/);
-    expect(() => overrideTags({ ...override, target: 1001 })).toThrow(/0\.\.1000/);
-    expect(() => overrideTags({ ...override, reason: 'x'.repeat(257) })).toThrow(/256/);
+    expect(() => overrideCodec.tags({ ...override, expiresAt: override.setAt })).toThrow(/expires before/);
+    expect(() => overrideCodec.tags({ ...override, target: 1001 })).toThrow(/0\.\.1000/);
+    expect(() => overrideCodec.tags({ ...override, reason: 'x'.repeat(257) })).toThrow(/256/);
   });
 
   it.each([
@@ -59,94 +126,144 @@ describe('override tags', () => {
     ['an unparseable expiry', { [TAG.overrideExpires]: 'tomorrow' }, /ISO 8601/],
     ['a date-only expiry', { [TAG.overrideExpires]: '2026-11-28' }, /ISO 8601/],
     ['an expiry 30 days out', { [TAG.overrideExpires]: '2026-12-27T13:00:00Z' }, /24 h/],
-    [
-      'a set time in the future',
-      { [TAG.overrideSetAt]: '2026-11-27T15:00:00Z', [TAG.overrideExpires]: '2026-11-27T16:00:00Z' },
-      /future/,
-    ],
     ['an oversized reason', { [TAG.overrideReason]: 'x'.repeat(300) }, /over 256/],
     ['control characters in the reason', { [TAG.overrideReason]: 'ok\u001b[31mred' }, /control/],
-  ])('rejects %s', (_case, change, problem) => {
-    const reading = readOverride({ ...overrideTags(override), ...change }, NOW);
+  ])('is malformed with %s', (_case, change, problem) => {
+    const reading = overrideCodec.read({ ...overrideCodec.tags(override), ...change });
 
-    expect(reading.kind).toBe('rejected');
-    expect(reading.kind === 'rejected' ? reading.problem : '').toMatch(problem);
+    expect(reading.kind).toBe('malformed');
+    expect(reading.kind === 'malformed' ? reading.problem : '').toMatch(problem);
   });
 
-  it('rejects an incomplete override, naming what is missing', () => {
-    const tags = { ...overrideTags(override) };
+  it('is malformed when incomplete, naming what is missing', () => {
+    const tags = { ...overrideCodec.tags(override) };
     delete tags[TAG.overrideSetAt];
 
-    const reading = readOverride(tags, NOW);
-
-    expect(reading).toEqual({ kind: 'rejected', problem: expect.stringContaining(TAG.overrideSetAt) });
+    expect(overrideCodec.read(tags)).toEqual({
+      kind: 'malformed',
+      problem: expect.stringContaining(TAG.overrideSetAt),
+    });
   });
 
-  it('lists the keys to delete to clear an override', () => {
-    expect(Object.keys(overrideTags(override)).sort()).toEqual([...OVERRIDE_TAG_KEYS].sort());
+  it('lists every key it writes, so clearing it deletes them all', () => {
+    expect(Object.keys(overrideCodec.tags(override)).sort()).toEqual([...overrideCodec.keys].sort());
   });
 });
 
-describe('request record tags', () => {
-  const record = {
-    target: 0,
-    from: 60,
-    at: new Date('2026-11-27T14:05:00Z'),
-    trigger: 'schedule',
-    reason: 'XNYS opens 09:30 America/New_York; lead 25 min; need 100 of 100',
-    deadline: new Date('2026-11-27T14:30:00Z'),
-  };
-
-  it('round-trips, with and without a deadline', () => {
-    expect(readRequestRecord(requestRecordTags(record))).toEqual(record);
-    const { deadline: _deadline, ...withoutDeadline } = record;
-    const tags = requestRecordTags(withoutDeadline);
+describe('the last request', () => {
+  it('round-trips without a deadline, writing an empty one over a stale deadline', () => {
+    const { deadline: _deadline, ...withoutDeadline } = request;
+    const tags = lastRequestCodec.tags(withoutDeadline);
 
     expect(tags[TAG.requestDeadline]).toBe('');
-    expect(readRequestRecord(tags)).toEqual(withoutDeadline);
+    expect(lastRequestCodec.read(tags)).toEqual({ kind: 'read', value: withoutDeadline });
   });
 
   it('cuts a long reason to the 256 characters a tag allows', () => {
-    const tags = requestRecordTags({ ...record, reason: 'r'.repeat(400) });
+    const tags = lastRequestCodec.tags({ ...request, reason: 'r'.repeat(400) });
 
     expect(tags[TAG.requestReason]?.length).toBe(256);
   });
 
-  it('ignores a malformed record instead of trusting it', () => {
-    expect(
-      readRequestRecord({ ...requestRecordTags(record), [TAG.requestedTarget]: 'lots' }),
-    ).toBeUndefined();
-    expect(readRequestRecord({})).toBeUndefined();
-    expect(() => requestRecordTags({ ...record, target: -1 })).toThrow(RecordError);
+  it('is malformed instead of trusted, and refuses to write a bad target', () => {
+    const tags = { ...lastRequestCodec.tags(request), [TAG.requestedTarget]: 'lots' };
+
+    expect(lastRequestCodec.read(tags).kind).toBe('malformed');
+    expect(() => lastRequestCodec.tags({ ...request, target: -1 })).toThrow(RecordError);
   });
 });
 
-describe('desired target and last reclaim', () => {
-  it('round-trips the desired target and ignores a bad one', () => {
-    expect(readDesiredTarget(desiredTargetTags({ target: 40, reason: 'off-hours' }))).toEqual({
-      target: 40,
-      reason: 'off-hours',
+describe('formats this version does not know', () => {
+  it.each([
+    [
+      'an outbox with a sixth field',
+      owedFailureCodec,
+      { [TAG.outboxFailed]: `${NOW.toISOString()}|60|0|a|b|c` },
+    ],
+    ['an outbox of another layout', owedFailureCodec, { [TAG.outboxFailed]: 'v2:{"from":60}' }],
+    [
+      'a heads-up state not known',
+      headsUpCodec,
+      { [TAG.headsUp]: `sent|${NOW.toISOString()}|${NOW.toISOString()}` },
+    ],
+    [
+      'a heads-up with a fourth field',
+      headsUpCodec,
+      { [TAG.headsUp]: `scheduled|${NOW.toISOString()}|${NOW.toISOString()}|2` },
+    ],
+    ['a heads-up with one field', headsUpCodec, { [TAG.headsUp]: 'scheduled' }],
+    ['a desired target with a unit', desiredTargetCodec, { [TAG.desiredTarget]: '40 instances' }],
+    [
+      'a failure count of zero',
+      failureCodec,
+      { [TAG.failedAttempts]: '0', [TAG.failedAt]: NOW.toISOString() },
+    ],
+    ['a last reclaim as epoch seconds', lastReclaimCodec, { [TAG.lastReclaimAt]: '1764252300' }],
+  ] as [string, RecordCodec<unknown>, Record<string, string>][])(
+    'read %s as malformed',
+    (_case, codec, tags) => {
+      expect(codec.read(tags).kind).toBe('malformed');
+    },
+  );
+
+  it('read a marked-sent outbox as absent', () => {
+    expect(owedFailureCodec.read(owedFailureCodec.sent)).toEqual({ kind: 'absent' });
+  });
+});
+
+describe("the tracker's memory", () => {
+  it('keeps the fields it can read and says which it could not', () => {
+    expect(
+      trackerMemoryCodec.read({
+        [TAG.lastProgressAt]: 'yesterday',
+        [TAG.lastProgressCount]: '-3',
+        [TAG.completedRequestAt]: request.at.toISOString(),
+      }),
+    ).toEqual({
+      kind: 'read',
+      value: { completedRequestAt: request.at },
+      problem: `tracker memory unreadable: ${TAG.lastProgressAt}, ${TAG.lastProgressCount}`,
     });
-    expect(readDesiredTarget({ [TAG.desiredTarget]: '40.5' })).toBeUndefined();
   });
 
-  it('reads the last reclaim time and ignores garbage', () => {
-    const at = new Date('2026-11-27T14:05:00Z');
+  it('writes only the fields it is given', () => {
+    expect(trackerMemoryCodec.tags({ stallReportedAt: NOW })).toEqual({
+      [TAG.stallReportedAt]: NOW.toISOString(),
+    });
+  });
+});
 
-    expect(lastReclaimAt(lastReclaimTags(at))).toEqual(at);
-    expect(lastReclaimAt({ [TAG.lastReclaimAt]: 'yesterday' })).toBeUndefined();
+describe('readRecords: the adapter from tags to records', () => {
+  it('reads every record once and lists the malformed ones, which count as absent', () => {
+    const records = readRecords({
+      ...overrideCodec.tags(override),
+      ...lastRequestCodec.tags(request),
+      [TAG.desiredTarget]: 'forty',
+      'odcr-reclaimer:closure:XNYS:2026-11-27': 'Thanksgiving',
+      'odcr-reclaimer:closure:XNYS:2026-02-30': 'not a day',
+    });
+
+    expect(records.override).toEqual(override);
+    expect(records.lastRequest).toEqual(request);
+    expect(records.desiredTarget).toBeUndefined();
+    expect(records.closures).toEqual([{ market: 'XNYS', date: '2026-11-27', reason: 'Thanksgiving' }]);
+    expect(records.malformed.map((record) => record.record).sort()).toEqual(['closure', 'desiredTarget']);
+  });
+
+  it('never throws, whatever the tags hold', () => {
+    const keys = [...Object.values(TAG), 'odcr-reclaimer:closure:XNYS:2026-11-27'];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), fc.string({ maxLength: 300 })), (tags) => {
+        expect(() => readRecords(tags)).not.toThrow();
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('the failure record and its retry backoff', () => {
   const at = new Date('2026-03-09T13:05:00Z');
   const minutes = (n: number) => new Date(at.getTime() + n * 60_000);
-
-  it('round-trips through tags', () => {
-    const record = { attempts: 2, at, failure: 'AllocationFailed: status failed' };
-
-    expect(readFailureRecord(failureRecordTags(record))).toEqual(record);
-  });
 
   it('waits 1, 2, 4, 8 and 16 minutes after consecutive failures, then stops', () => {
     const waits = [1, 2, 3, 4, 5].map((attempts) => retryWaitMinutes(attempts));
@@ -159,12 +276,9 @@ describe('the failure record and its retry backoff', () => {
     expect(retryPlan(undefined, at)).toEqual({ kind: 'due' });
   });
 
-  it('ignores an unreadable record', () => {
-    expect(
-      readFailureRecord({ [TAG.failedAttempts]: 'two', [TAG.failedAt]: at.toISOString() }),
-    ).toBeUndefined();
-    expect(
-      readFailureRecord({ [TAG.failedAttempts]: '0', [TAG.failedAt]: at.toISOString() }),
-    ).toBeUndefined();
+  it('is malformed with an unreadable count', () => {
+    expect(failureCodec.read({ [TAG.failedAttempts]: 'two', [TAG.failedAt]: at.toISOString() }).kind).toBe(
+      'malformed',
+    );
   });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { parseConfig } from '#shared/config/schema.ts';
+import { noRecords } from '#shared/domain/records.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import type { ObservedShare } from '#shared/domain/share-plan.ts';
 import type { SharingGateway, SharingScope } from '#shared/gateways/ram.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { keepSharesInStep, type SharingInput } from '#shared/reconcile/sharing.ts';
+import { readRecords } from '#shared/records/read-records.ts';
 
 const EXAMPLE = new URL('../../../config/example.json', import.meta.url).pathname;
 const TRADING = 'cr-0123456789abcdef0';
@@ -87,6 +89,7 @@ function snapshot(
     sourceAvailable: 0,
     owned: 100,
     tags: {},
+    records: noRecords(),
     ...(interruptibleId === undefined
       ? {}
       : {
@@ -131,10 +134,11 @@ function setup(borrowers: string[] = [BORROWER]) {
   };
   const tags = new Map<string, Record<string, string>>();
   const input = (snapshots: ReservationSnapshot[]): SharingInput => ({
-    snapshots: snapshots.map((entry) => ({
-      ...entry,
-      tags: { ...entry.tags, ...tags.get(entry.reservationId) },
-    })),
+    snapshots: snapshots.map((entry) => {
+      // As EC2 and its adapter would: the tags written so far, read back as records.
+      const held = { ...entry.tags, ...tags.get(entry.reservationId) };
+      return { ...entry, tags: held, records: readRecords(held) };
+    }),
     names: new Map([
       [TRADING, 'xnys-trading-r7i'],
       [SPOKE_RESERVATION, 'spoke-trading'],

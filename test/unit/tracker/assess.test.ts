@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { noRecords, type RequestRecord, type TrackerMemory } from '#shared/domain/records.ts';
 import type { AllocationStatus, ReservationSnapshot } from '#shared/domain/reservation.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import {
@@ -10,19 +10,12 @@ import {
   DEFAULT_TRACKER_SETTINGS,
   deadlineRisk,
   isInFlight,
-  readTrackerMemory,
-  type TrackedRequest,
 } from '#shared/tracker/assess.ts';
 
 const REQUESTED_AT = new Date('2026-03-02T13:40:00Z');
 const OPEN = new Date('2026-03-02T14:30:00Z');
 
-function snapshot(
-  current: number,
-  target: number,
-  status: AllocationStatus,
-  tags: Record<string, string> = {},
-) {
+function snapshot(current: number, target: number, status: AllocationStatus, memory: TrackerMemory = {}) {
   const reservation: ReservationSnapshot = {
     reservationId: 'cr-0123456789abcdef0',
     region: 'us-east-1',
@@ -33,12 +26,13 @@ function snapshot(
     sourceAvailable: 10,
     owned: 100,
     allocation: { current, target, status, zeroSizePreference: 'retain' },
-    tags,
+    tags: {},
+    records: { ...noRecords(), tracker: memory },
   };
   return reservation;
 }
 
-const reclaim: TrackedRequest = {
+const reclaim: RequestRecord = {
   from: 60,
   target: 0,
   at: REQUESTED_AT,
@@ -53,7 +47,7 @@ function at(secondsAfterRequest: number): Date {
 
 function assess(overrides: Partial<AssessInput> & Pick<AssessInput, 'snapshot'>) {
   return assessReservation({
-    memory: readTrackerMemory(overrides.snapshot.tags),
+    memory: overrides.snapshot.records.tracker,
     now: at(30),
     settings: DEFAULT_TRACKER_SETTINGS,
     reportIdleGauges: false,
@@ -96,27 +90,24 @@ describe('assessReservation', () => {
       from: 60,
       to: 0,
     });
-    expect(result.tags).toEqual({
-      [TAG.lastProgressAt]: at(30).toISOString(),
-      [TAG.lastProgressCount]: '30',
-    });
+    expect(result.memory).toEqual({ lastProgressAt: at(30), lastProgressCount: 30 });
     expect(result.inFlight).toBe(true);
   });
 
   it('stays quiet while nothing moved and the stall time has not passed', () => {
-    const tags = { [TAG.lastProgressAt]: at(30).toISOString(), [TAG.lastProgressCount]: '30' };
-    const result = assess({ snapshot: snapshot(30, 0, 'updating', tags), now: at(120) });
+    const memory = { lastProgressAt: at(30), lastProgressCount: 30 };
+    const result = assess({ snapshot: snapshot(30, 0, 'updating', memory), now: at(120) });
 
     expect(result.events).toEqual([]);
-    expect(result.tags).toEqual({});
+    expect(result.memory).toEqual({});
   });
 
   it('reports a stall once when the count has not moved for the stall time', () => {
-    const tags = { [TAG.lastProgressAt]: at(30).toISOString(), [TAG.lastProgressCount]: '30' };
+    const memory = { lastProgressAt: at(30), lastProgressCount: 30 };
     const stalledAt = at(30 + DEFAULT_TRACKER_SETTINGS.stallAfterSeconds);
-    const first = assess({ snapshot: snapshot(30, 0, 'updating', tags), now: stalledAt });
+    const first = assess({ snapshot: snapshot(30, 0, 'updating', memory), now: stalledAt });
     const again = assess({
-      snapshot: snapshot(30, 0, 'updating', { ...tags, ...first.tags }),
+      snapshot: snapshot(30, 0, 'updating', { ...memory, ...first.memory }),
       now: new Date(stalledAt.getTime() + 60_000),
     });
 
@@ -130,12 +121,8 @@ describe('assessReservation', () => {
   });
 
   it('reports a new stall after the count moved again and stopped again', () => {
-    const stallTags = {
-      [TAG.lastProgressAt]: at(600).toISOString(),
-      [TAG.lastProgressCount]: '20',
-      [TAG.stallReportedAt]: at(400).toISOString(),
-    };
-    const result = assess({ snapshot: snapshot(20, 0, 'updating', stallTags), now: at(900) });
+    const stallMemory = { lastProgressAt: at(600), lastProgressCount: 20, stallReportedAt: at(400) };
+    const result = assess({ snapshot: snapshot(20, 0, 'updating', stallMemory), now: at(900) });
 
     expect(detailTypes(result)).toContain(DETAIL_TYPE.changeStalled);
   });
@@ -147,20 +134,20 @@ describe('assessReservation', () => {
     });
 
     expect(detailTypes(result)).toContain(DETAIL_TYPE.changeStalled);
-    expect(result.tags[TAG.lastProgressAt]).toBe(REQUESTED_AT.toISOString());
+    expect(result.memory.lastProgressAt).toEqual(REQUESTED_AT);
   });
 
   it('ignores progress memory left by an earlier request', () => {
-    const staleTags = { [TAG.lastProgressAt]: at(-3600).toISOString(), [TAG.lastProgressCount]: '60' };
-    const result = assess({ snapshot: snapshot(60, 0, 'updating', staleTags), now: at(30) });
+    const staleMemory = { lastProgressAt: at(-3600), lastProgressCount: 60 };
+    const result = assess({ snapshot: snapshot(60, 0, 'updating', staleMemory), now: at(30) });
 
     expect(result.events).toEqual([]);
-    expect(result.tags[TAG.lastProgressAt]).toBe(REQUESTED_AT.toISOString());
+    expect(result.memory.lastProgressAt).toEqual(REQUESTED_AT);
   });
 
   it('reports a failed allocation as stalled, once', () => {
     const first = assess({ snapshot: snapshot(30, 0, 'failed'), now: at(60) });
-    const again = assess({ snapshot: snapshot(30, 0, 'failed', first.tags), now: at(120) });
+    const again = assess({ snapshot: snapshot(30, 0, 'failed', first.memory), now: at(120) });
 
     expect(first.inFlight).toBe(false);
     expect(first.events.map((e) => [e.detailType, (e.detail as { cause?: string }).cause])).toEqual([
@@ -172,7 +159,7 @@ describe('assessReservation', () => {
   it('completes with the duration since the request and the margin before the open, once', () => {
     const doneAt = at(420);
     const first = assess({ snapshot: snapshot(0, 0, 'active'), now: doneAt });
-    const again = assess({ snapshot: snapshot(0, 0, 'active', first.tags), now: at(480) });
+    const again = assess({ snapshot: snapshot(0, 0, 'active', first.memory), now: at(480) });
 
     expect(detailTypes(first)).toEqual([DETAIL_TYPE.changeCompleted]);
     expect(first.events[0]?.detail).toMatchObject({
@@ -185,14 +172,14 @@ describe('assessReservation', () => {
       [METRIC.reclaimDurationSeconds, 420, 'Seconds', 'fleet'],
       [METRIC.deadlineMarginSeconds, 2580, 'Seconds', 'reservation'],
     ]);
-    expect(first.tags[TAG.completedRequestAt]).toBe(REQUESTED_AT.toISOString());
+    expect(first.memory.completedRequestAt).toEqual(REQUESTED_AT);
     expect(again.events).toEqual([]);
     expect(again.metrics).toEqual([]);
   });
 
   it('puts the reclaim duration only on completion, not while the reclaim is in flight', () => {
     const moving = assess({ snapshot: snapshot(30, 0, 'updating'), now: at(200) });
-    const stalled = assess({ snapshot: snapshot(30, 0, 'updating', moving.tags), now: at(1200) });
+    const stalled = assess({ snapshot: snapshot(30, 0, 'updating', moving.memory), now: at(1200) });
 
     for (const assessment of [moving, stalled]) {
       expect(assessment.inFlight).toBe(true);
@@ -223,7 +210,7 @@ describe('assessReservation', () => {
   });
 
   it('does not learn a reclaim duration from a lend', () => {
-    const lend: TrackedRequest = {
+    const lend: RequestRecord = {
       from: 0,
       target: 60,
       at: REQUESTED_AT,
@@ -284,7 +271,7 @@ describe('assessReservation', () => {
     // 10 of 60 back after 20 minutes: 50 more at that rate take 100 minutes, the open is 30 minutes away.
     const now = at(1200);
     const first = assess({ snapshot: snapshot(50, 0, 'updating'), now });
-    const again = assess({ snapshot: snapshot(49, 0, 'updating', first.tags), now: at(1260) });
+    const again = assess({ snapshot: snapshot(49, 0, 'updating', first.memory), now: at(1260) });
 
     expect(detailTypes(first)).toContain(DETAIL_TYPE.deadlineAtRisk);
     expect(first.metrics).toContainEqual(expect.objectContaining({ name: METRIC.deadlineAtRisk, value: 1 }));
@@ -298,22 +285,21 @@ describe('assessReservation: the outbox of one-shot events', () => {
     const first = assess({ snapshot: snapshot(0, 0, 'active'), now: seenAt });
     const completed = first.events.find((event) => event.detailType === DETAIL_TYPE.changeCompleted);
     expect(completed).toBeDefined();
-    expect(first.marks.get(completed!)).toEqual({ [TAG.completedRequestAt]: REQUESTED_AT.toISOString() });
+    expect(first.marks.get(completed!)).toEqual({ completedRequestAt: REQUESTED_AT });
 
     // PutEvents refused it: the next look has the memory but not the mark.
-    const lookTags = { ...first.tags };
-    delete lookTags[TAG.completedRequestAt];
-    const again = assess({ snapshot: snapshot(0, 0, 'active', lookTags), now: at(480) });
+    const { completedRequestAt: _mark, ...lookMemory } = first.memory;
+    const again = assess({ snapshot: snapshot(0, 0, 'active', lookMemory), now: at(480) });
 
     expect(again.events.map((event) => [event.detailType, event.detail])).toEqual([
       [DETAIL_TYPE.changeCompleted, completed?.detail],
     ]);
   });
 
-  it('marks stalls and deadline risks sent with their own tags', () => {
+  it('marks stalls and deadline risks sent with their own memory fields', () => {
     const stalled = assess({ snapshot: snapshot(60, 0, 'updating'), now: at(1200) });
-    const marked = [...stalled.marks.values()].flatMap((tags) => Object.keys(tags)).sort();
-    expect(marked).toEqual([TAG.deadlineRiskReportedAt, TAG.stallReportedAt].sort());
+    const marked = [...stalled.marks.values()].flatMap((mark) => Object.keys(mark)).sort();
+    expect(marked).toEqual(['deadlineRiskReportedAt', 'stallReportedAt']);
   });
 });
 
@@ -413,18 +399,6 @@ describe('deadlineRisk', () => {
         },
       ),
     );
-  });
-});
-
-describe('readTrackerMemory', () => {
-  it('ignores unreadable values instead of trusting them', () => {
-    expect(
-      readTrackerMemory({
-        [TAG.lastProgressAt]: 'yesterday',
-        [TAG.lastProgressCount]: '-3',
-        [TAG.completedRequestAt]: REQUESTED_AT.toISOString(),
-      }),
-    ).toEqual({ completedRequestAt: REQUESTED_AT });
   });
 });
 

@@ -1,0 +1,77 @@
+/**
+ * The EC2 adapter's step from tags to typed records: every record on one reservation read once, with its
+ * codec, when the reservation is described. What follows (policy, reconcile, tracker, on-call) reads only
+ * `ReservationSnapshot.records`.
+ */
+import type { MalformedRecord, ReservationRecords } from '../domain/records.ts';
+import { readClosureTags } from './closures.ts';
+import { headsUpCodec } from './heads-up.ts';
+import { shareDigestCodec } from './sharing.ts';
+import {
+  announcedInterruptibleIdCodec,
+  desiredTargetCodec,
+  failureCodec,
+  lastReclaimCodec,
+  lastRequestCodec,
+  overrideCodec,
+  owedFailureCodec,
+  type RecordCodec,
+  type Tags,
+  trackerMemoryCodec,
+} from './tags.ts';
+
+export function readRecords(tags: Tags): ReservationRecords {
+  const malformed: MalformedRecord[] = [];
+  const value = <T>(codec: RecordCodec<T>): T | undefined => {
+    const reading = codec.read(tags);
+    if (reading.kind === 'absent') return undefined;
+    if (reading.problem !== undefined) malformed.push({ record: codec.record, problem: reading.problem });
+    return reading.kind === 'read' ? reading.value : undefined;
+  };
+  const { closures, malformedKeys } = readClosureTags(tags);
+  for (const key of malformedKeys)
+    malformed.push({
+      record: 'closure',
+      problem: `closure tag ${key} is not <market>:<YYYY-MM-DD> = reason`,
+    });
+  const records: ReservationRecords = {
+    tracker: value(trackerMemoryCodec) ?? {},
+    closures,
+    malformed,
+  };
+  const override = value(overrideCodec);
+  if (override !== undefined) records.override = override;
+  const lastRequest = value(lastRequestCodec);
+  if (lastRequest !== undefined) records.lastRequest = lastRequest;
+  const lastReclaimAt = value(lastReclaimCodec);
+  if (lastReclaimAt !== undefined) records.lastReclaimAt = lastReclaimAt;
+  const desiredTarget = value(desiredTargetCodec);
+  if (desiredTarget !== undefined) records.desiredTarget = desiredTarget;
+  const failure = value(failureCodec);
+  if (failure !== undefined) records.failure = failure;
+  const owedFailure = value(owedFailureCodec);
+  if (owedFailure !== undefined) records.owedFailure = owedFailure;
+  const headsUp = value(headsUpCodec);
+  if (headsUp !== undefined) records.headsUp = headsUp;
+  const announcedInterruptibleId = value(announcedInterruptibleIdCodec);
+  if (announcedInterruptibleId !== undefined) records.announcedInterruptibleId = announcedInterruptibleId;
+  const shareDigest = value(shareDigestCodec);
+  if (shareDigest !== undefined) records.shareDigest = shareDigest;
+  return records;
+}
+
+/** Most malformed records one log line lists: enough to find them, bounded on a fleet-wide problem. */
+const MALFORMED_LISTED = 20;
+
+/**
+ * The malformed records of `snapshots`, as one log line's attributes (undefined when there are none): each was
+ * treated as absent, and whoever wrote the tag by hand should hear of it.
+ */
+export function malformedRecordsLog(
+  snapshots: readonly { reservationId: string; records: ReservationRecords }[],
+): { count: number; records: { reservationId: string; record: string; problem: string }[] } | undefined {
+  const found = snapshots.flatMap(({ reservationId, records }) =>
+    records.malformed.map(({ record, problem }) => ({ reservationId, record, problem })),
+  );
+  return found.length === 0 ? undefined : { count: found.length, records: found.slice(0, MALFORMED_LISTED) };
+}
