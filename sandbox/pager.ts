@@ -9,8 +9,9 @@
  *   Invocations per function); a change of state is a message, as an alarm action publishes one.
  * Alarms on metrics the sandbox does not simulate (the async failure queue) are listed, never evaluated.
  */
+
+import { matchesEventPattern } from '@odcr-reclaimer/local-aws/event-pattern.ts';
 import type { MetricRecord } from '@odcr-reclaimer/local-aws/types.ts';
-import { matchesEventPattern } from './event-pattern.ts';
 import { normalizedFunctionName, type ServerlessDefinitions } from './serverless-triggers.ts';
 
 /** One message published to the alarm topic. */

@@ -13,6 +13,7 @@
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { WARNING_SECONDS } from '@odcr-reclaimer/local-aws/capacity.ts';
+import { matchesEventPattern } from '@odcr-reclaimer/local-aws/event-pattern.ts';
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
@@ -43,7 +44,6 @@ import type { Logger } from '#shared/logging/logger.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { createGateways, type GatewayWiring } from '#shared/runtime/gateways.ts';
-import { matchesEventPattern } from './event-pattern.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { matchesEventPattern } from '@odcr-reclaimer/local-aws/event-pattern.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
-import { matchesEventPattern } from '#sandbox/event-pattern.ts';
 import { readServerlessTriggers } from '#sandbox/serverless-triggers.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { matchesEventPattern } from '#sandbox/event-pattern.ts';
 import {
   normalizedFunctionName,
   readServerlessTriggers,
@@ -63,37 +62,5 @@ describe('readServerlessTriggers', () => {
 
   it('derives the logical id serverless gives a function', () => {
     expect(normalizedFunctionName('track-reclamation')).toBe('TrackDashreclamation');
-  });
-});
-
-describe('matchesEventPattern', () => {
-  const alarmEvent = {
-    source: 'aws.cloudwatch',
-    'detail-type': 'CloudWatch Alarm State Change',
-    detail: { alarmName: 'az-down', state: { value: 'ALARM' }, tags: ['a', 'b'] },
-  };
-
-  it('matches when every key allows the value', () => {
-    expect(
-      matchesEventPattern(
-        { source: ['aws.cloudwatch'], detail: { alarmName: ['cpu-high', 'az-down'] } },
-        alarmEvent,
-      ),
-    ).toBe(true);
-    expect(
-      matchesEventPattern({ source: ['aws.cloudwatch'], detail: { alarmName: ['cpu-high'] } }, alarmEvent),
-    ).toBe(false);
-    expect(matchesEventPattern({ source: ['aws.ec2'] }, alarmEvent)).toBe(false);
-  });
-
-  it('supports prefix, anything-but, exists, numeric and array values', () => {
-    expect(matchesEventPattern({ detail: { alarmName: [{ prefix: 'az-' }] } }, alarmEvent)).toBe(true);
-    expect(
-      matchesEventPattern({ detail: { alarmName: [{ 'anything-but': ['az-down'] }] } }, alarmEvent),
-    ).toBe(false);
-    expect(matchesEventPattern({ detail: { missing: [{ exists: false }] } }, alarmEvent)).toBe(true);
-    expect(matchesEventPattern({ detail: { tags: ['b'] } }, alarmEvent)).toBe(true);
-    expect(matchesEventPattern({ n: [{ numeric: ['>', 1, '<=', 5] }] }, { n: 5 })).toBe(true);
-    expect(matchesEventPattern({ n: [{ numeric: ['>', 1, '<=', 5] }] }, { n: 6 })).toBe(false);
   });
 });
