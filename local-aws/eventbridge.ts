@@ -184,14 +184,7 @@ function putEvents(world: LocalAwsWorld, account: AccountState, body: Json, regi
 
 function findRule(world: LocalAwsWorld, account: AccountState, body: Json) {
   const { Name: name, EventBusName: bus } = parseJsonRequest(ruleRequestSchema, body, CODES);
-  const rule = world.findRule(account, name, bus);
-  if (!rule) {
-    throw new AwsServiceError(
-      'ResourceNotFoundException',
-      `Rule ${name} does not exist on EventBus ${busName(bus)}.`,
-    );
-  }
-  return rule;
+  return existingRule(world, account, name, bus);
 }
 
 function setRuleState(
@@ -275,7 +268,7 @@ const putTargetsSchema = z.object({
     .max(100),
 });
 
-function targetRule(
+function existingRule(
   world: LocalAwsWorld,
   account: AccountState,
   name: string,
@@ -293,7 +286,7 @@ function targetRule(
 
 function putTargets(world: LocalAwsWorld, account: AccountState, body: Json): Json {
   const input = parseJsonRequest(putTargetsSchema, body, CODES);
-  const rule = targetRule(world, account, input.Rule, input.EventBusName);
+  const rule = existingRule(world, account, input.Rule, input.EventBusName);
   const targets = new Map(rule.targets.map((target) => [target.id, target]));
   for (const target of input.Targets) targets.set(target.Id, { id: target.Id, arn: target.Arn });
   if (targets.size > MAX_TARGETS_PER_RULE) {
@@ -317,7 +310,7 @@ function removeTargets(world: LocalAwsWorld, account: AccountState, body: Json):
     body,
     CODES,
   );
-  const rule = targetRule(world, account, input.Rule, input.EventBusName);
+  const rule = existingRule(world, account, input.Rule, input.EventBusName);
   rule.targets = rule.targets.filter((target) => !input.Ids.includes(target.id));
   return { FailedEntryCount: 0, FailedEntries: [] };
 }
@@ -333,7 +326,7 @@ function listTargets(world: LocalAwsWorld, account: AccountState, body: Json): J
     body,
     CODES,
   );
-  const rule = targetRule(world, account, input.Rule, input.EventBusName);
+  const rule = existingRule(world, account, input.Rule, input.EventBusName);
   return { Targets: rule.targets.map((target) => ({ Id: target.id, Arn: target.arn })) };
 }
 
