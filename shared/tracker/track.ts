@@ -68,8 +68,6 @@ export interface AppliedTarget {
 }
 
 export interface TrackResult {
-  /** Describes made, the race re-check included. */
-  describes: number;
   polls: number;
   /** Reservations still in flight when the run ended. */
   inFlight: string[];
@@ -116,7 +114,6 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     persistentKeys: { correlation_id: trigger.id },
   });
   const result: TrackResult = {
-    describes: 0,
     polls: 0,
     inFlight: [],
     completed: [],
@@ -173,7 +170,6 @@ async function pollUntilIdle(
         byId ? { borrowers: false, reservationIds: result.inFlight } : { borrowers: false },
       );
       if (!byId) sweptReservations = snapshots.length;
-      result.describes++;
       const malformed = result.polls === 0 ? malformedRecordsLog(snapshots) : undefined;
       if (malformed !== undefined) log.warn('malformed records ignored: treated as absent', malformed);
       const { inFlight, timing, report } = await poll(snapshots, lookStartedAt, {
@@ -224,7 +220,6 @@ async function pollUntilIdle(
   // describe sees it in flight in either case and turns the rule back on, so nothing is left untracked.
   await gateways.events.disableTracker();
   const again = await gateways.capacity.describeManaged({ borrowers: false });
-  result.describes++;
   const lateInFlight = again.filter(needsTracker);
   if (lateInFlight.length > 0) {
     await gateways.events.enableTracker();

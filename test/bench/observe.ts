@@ -1,7 +1,7 @@
 /**
  * How the bench watches the service without the service carrying bench figures in its results: a logger that
  * keeps the tracker's `poll` lines (each poll's cost) and prints nothing, and a capacity gateway wrapper that
- * counts the ids of each describe by id.
+ * counts the describes made through it: sweeps of every managed reservation, and the ids of each describe by id.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItemExtraInput } from '@aws-lambda-powertools/logger/types';
@@ -32,13 +32,26 @@ export class PollTimingLogger extends Logger {
   }
 }
 
-/** `capacity`, recording how many ids each describe by id asked for in `idsPerDescribe`. */
-export function countingDescribesById(capacity: CapacityGateway, idsPerDescribe: number[]): CapacityGateway {
+/** The describes a wrapped capacity gateway saw, for a Describe-call floor independent of the calls EC2 got. */
+export interface DescribeCount {
+  /** Describes of every managed reservation (each one page or more per region). */
+  sweeps: number;
+  /** How many ids each describe by id asked for. */
+  idsPerDescribe: number[];
+}
+
+export function emptyDescribeCount(): DescribeCount {
+  return { sweeps: 0, idsPerDescribe: [] };
+}
+
+/** `capacity`, adding each describe it serves to `count`. */
+export function countingDescribes(capacity: CapacityGateway, count: DescribeCount): CapacityGateway {
   return new Proxy(capacity, {
     get(target, key) {
       if (key === 'describeManaged') {
         return (options?: DescribeOptions) => {
-          if (options?.reservationIds !== undefined) idsPerDescribe.push(options.reservationIds.length);
+          if (options?.reservationIds === undefined) count.sweeps++;
+          else count.idsPerDescribe.push(options.reservationIds.length);
           return target.describeManaged(options);
         };
       }

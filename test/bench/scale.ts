@@ -36,7 +36,7 @@ import {
 } from '../integration/scale/fleet.ts';
 import { lambdaContext, localSdkConfig } from '../support/local-service.ts';
 import { startEndpointProcess } from './endpoint-process.ts';
-import { countingDescribesById, PollTimingLogger } from './observe.ts';
+import { countingDescribes, emptyDescribeCount, PollTimingLogger } from './observe.ts';
 import { median } from './stats.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
@@ -172,11 +172,11 @@ export const scaleSection: BenchSection = {
       // Each poll is a look (describe, assess, record) and a report (events, metrics) that in AWS goes out during
       // the 15 s wait for the next look; the tracker times both (its `poll` log lines, wall clock).
       // scaleGateways wires the metrics gateway as deployed: the tracker puts its gauges and durations there.
-      const describedById: number[] = [];
+      const described = emptyDescribeCount();
       const trackerLogger = new PollTimingLogger();
       const tracker = createTrackerHandler({
         ...dependencies,
-        gateways: { ...gateways, capacity: countingDescribesById(gateways.capacity, describedById) },
+        gateways: { ...gateways, capacity: countingDescribes(gateways.capacity, described) },
         logger: trackerLogger,
       });
       const track = await timed(
@@ -190,10 +190,10 @@ export const scaleSection: BenchSection = {
       const trackerCalls = await endpoint.takeCalls();
       // A sweep reads every managed reservation; a poll by id (none while all 10,000 are in flight: a sweep
       // takes fewer calls) costs one call per 100 ids and region at least.
-      const trackerSweeps = track.value.describes - describedById.length;
+      const trackerSweeps = described.sweeps;
       const trackerDescribeFloor =
         describeFloor * trackerSweeps +
-        describedById.reduce((sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE), 0);
+        described.idsPerDescribe.reduce((sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE), 0);
 
       return [
         {
@@ -272,7 +272,7 @@ export const scaleSection: BenchSection = {
           unit: 'ms',
         },
         {
-          metric: `tracker run: Describe calls (floor ${trackerDescribeFloor}: ${describeFloor} per sweep × ${trackerSweeps} sweeps + ${describedById.length} in-flight polls by id)`,
+          metric: `tracker run: Describe calls (floor ${trackerDescribeFloor}: ${describeFloor} per sweep × ${trackerSweeps} sweeps + ${described.idsPerDescribe.length} in-flight polls by id)`,
           value: count(trackerCalls, 'DescribeCapacityReservations'),
           unit: 'calls',
           target: { value: trackerDescribeFloor, better: 'lower' },

@@ -21,7 +21,7 @@ import {
 } from '../support/local-service.ts';
 import { managedFleetSeed, managedReservationId } from '../support/managed-fleet.ts';
 import { startEndpointProcess } from './endpoint-process.ts';
-import { countingDescribesById, PollTimingLogger } from './observe.ts';
+import { countingDescribes, emptyDescribeCount, PollTimingLogger } from './observe.ts';
 import type { BenchResult, BenchSection } from './types.ts';
 
 const MANAGED = 10_000;
@@ -65,10 +65,10 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
         lastRequestCodec.tags({ target: 0, from: 5, at: requestedAt, trigger: 'schedule', reason: 'bench' }),
       );
     }
-    const describedById: number[] = [];
+    const described = emptyDescribeCount();
     const logger = new PollTimingLogger();
     const tracker = createTrackerHandler({
-      gateways: { ...gateways, capacity: countingDescribesById(gateways.capacity, describedById) },
+      gateways: { ...gateways, capacity: countingDescribes(gateways.capacity, described) },
       config: loadConfigFile(EXAMPLE_CONFIG_FILE),
       clock: endpoint.clock,
       logger,
@@ -95,8 +95,11 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
     const describes = calls.filter(
       (call) => call.service === 'ec2' && call.action === 'DescribeCapacityReservations',
     );
-    const sweeps = result.describes - describedById.length;
-    const byIdFloor = describedById.reduce((sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE), 0);
+    const sweeps = described.sweeps;
+    const byIdFloor = described.idsPerDescribe.reduce(
+      (sum, ids) => sum + Math.ceil(ids / IDS_PER_DESCRIBE),
+      0,
+    );
     const floor = describeFloor(sweeps) + byIdFloor;
     const observedPageSize = Math.max(
       ...describes.map((call) => {
@@ -107,7 +110,7 @@ async function measuredRun(reclaiming: number): Promise<BenchResult[]> {
     const label = `${reclaiming} reclaiming`;
     return [
       {
-        metric: `${MANAGED.toLocaleString('en-US')} managed, ${label}: Describe calls per run (floor ${floor}: ${sweeps} sweeps × ${REGIONS} region × ceil(${MANAGED} / ${DESCRIBE_PAGE_SIZE}) + ${describedById.length} in-flight polls by id, ${byIdFloor} calls of ≤ ${IDS_PER_DESCRIBE} ids; MaxResults sent ${observedPageSize})`,
+        metric: `${MANAGED.toLocaleString('en-US')} managed, ${label}: Describe calls per run (floor ${floor}: ${sweeps} sweeps × ${REGIONS} region × ceil(${MANAGED} / ${DESCRIBE_PAGE_SIZE}) + ${described.idsPerDescribe.length} in-flight polls by id, ${byIdFloor} calls of ≤ ${IDS_PER_DESCRIBE} ids; MaxResults sent ${observedPageSize})`,
         value: describes.length,
         unit: 'calls',
         target: { value: floor, better: 'lower' },
