@@ -16,6 +16,8 @@ import type {
   FaultRequest,
   FaultView,
   LocalAwsSettings,
+  LogLinesAnswer,
+  LogLinesRequest,
   MetricFilter,
   MetricRecord,
   ReservationView,
@@ -166,6 +168,11 @@ export class LocalAwsAdminClient {
 
   events(filter: EventFilter = {}): Promise<{ events: EventRecord[] }> {
     return this.call('GET', `events${queryString(filter)}`);
+  }
+
+  /** A function's log lines, as the Lambda runtime ships them: EMF documents among them become metrics. */
+  ingestLogLines(request: LogLinesRequest): Promise<LogLinesAnswer> {
+    return this.call('POST', 'logs', request);
   }
 
   metrics(filter: MetricFilter = {}): Promise<{ metrics: MetricRecord[] }> {

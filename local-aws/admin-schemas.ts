@@ -11,6 +11,7 @@ import type {
   AlarmMetric,
   FaultRequest,
   LocalAwsSettings,
+  LogLinesRequest,
   SeedAlarm,
   SeedReservation,
   SeedRule,
@@ -222,6 +223,11 @@ export const ADMIN_BODIES = {
   settings,
   iam,
   roles: z.strictObject({ roles: z.array(seedRole) }),
+  logs: z.strictObject({
+    accountId: accountId.optional(),
+    logGroup: text,
+    lines: z.array(z.string()),
+  }) satisfies z.ZodType<LogLinesRequest>,
   organization: z.strictObject({
     id: z
       .string()

@@ -54,7 +54,7 @@ const CODES: JsonErrorCodes = {
 
 const STATE_VALUES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 /** StandardUnit (API_MetricDatum.html). */
-const STANDARD_UNITS = [
+export const STANDARD_UNITS = [
   'Seconds',
   'Microseconds',
   'Milliseconds',
@@ -86,7 +86,7 @@ const STANDARD_UNITS = [
 
 const alarmName = z.string().min(1).max(255);
 /** Namespace 1–255, not starting with `:` (API_PutMetricData.html); `AWS/` is reserved for AWS's own. */
-const namespace = z
+export const namespace = z
   .string()
   .min(1)
   .max(255)
@@ -107,7 +107,7 @@ const dimensions = z
   });
 
 /** "Values must be in the range of -2^360 to 2^360 ... NaN, +Infinity, -Infinity are not supported." */
-const DATAPOINT_LIMIT = 2 ** 360;
+export const DATAPOINT_LIMIT = 2 ** 360;
 const datapointValue = z
   .number()
   .refine((value) => Number.isFinite(value) && Math.abs(value) <= DATAPOINT_LIMIT, {
@@ -283,8 +283,8 @@ function setAlarmState(world: LocalAwsWorld, account: AccountState, body: Json):
  */
 const MAX_DATUMS_PER_CALL = 1000;
 const MAX_VALUES_PER_DATUM = 150;
-const PAST_LIMIT_MS = 14 * 24 * 3600_000;
-const FUTURE_LIMIT_MS = 2 * 3600_000;
+export const PAST_LIMIT_MS = 14 * 24 * 3600_000;
+export const FUTURE_LIMIT_MS = 2 * 3600_000;
 
 const metricDatum = z
   .object({

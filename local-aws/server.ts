@@ -529,6 +529,8 @@ export class LocalAwsServer {
           return json(200, world.calls(parseAdminBody(ADMIN_QUERIES.calls, query)));
         case 'GET /_local/events':
           return json(200, world.events(parseAdminBody(ADMIN_QUERIES.events, query)));
+        case 'POST /_local/logs':
+          return json(200, world.ingestLogLines(parseAdminBody(ADMIN_BODIES.logs, body)));
         case 'GET /_local/metrics':
           return json(200, world.metrics(parseAdminBody(ADMIN_QUERIES.metrics, query)));
         case 'GET /_local/rules':

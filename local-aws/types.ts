@@ -332,3 +332,24 @@ export interface ReservationView {
   tags: Record<string, string>;
   allocation?: AllocationView;
 }
+
+/**
+ * A function's log lines as the Lambda runtime ships them to its log group (`POST /_local/logs`); CloudWatch
+ * Logs extracts the EMF documents among them as metrics.
+ */
+export interface LogLinesRequest {
+  /** The hub's when absent. */
+  accountId?: string;
+  /** `/aws/lambda/<function>`: where the lines would be stored. */
+  logGroup: string;
+  lines: string[];
+}
+
+export interface LogLinesAnswer {
+  /** Log events taken (every line, EMF or not). */
+  events: number;
+  /** Metric datums extracted. */
+  metrics: number;
+  /** EMF documents that broke a rule and recorded nothing: which line and why. */
+  rejected: { line: number; reason: string }[];
+}

@@ -8,6 +8,7 @@ import { AccountState, type Alarm, type Rule, type StoredDatum } from './account
 import type { AdminSettingsUpdate } from './admin-schemas.ts';
 import type { CapacityModel, DescribeEntry } from './capacity.ts';
 import type { DynamoDbModel, SeedTable, TableView } from './dynamodb.ts';
+import { extractEmf } from './emf.ts';
 import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorCode } from './errors.ts';
 import { type DeliveryFilter, type DeliveryRecord, route } from './event-delivery.ts';
 import { IamDenial, IamEnforcer, type IamRequest, type IamView, unauthenticated } from './iam.ts';
@@ -28,6 +29,8 @@ import type {
   FaultRequest,
   FaultView,
   LocalAwsSettings,
+  LogLinesAnswer,
+  LogLinesRequest,
   MetricFilter,
   MetricRecord,
   ReservationView,
@@ -580,6 +583,25 @@ export class LocalAwsWorld {
     return this.account()
       .datums.slice(from)
       .map((datum) => datum.record);
+  }
+
+  /**
+   * A function's log lines as the Lambda runtime ships them: CloudWatch Logs takes every line as a log event and
+   * extracts each valid EMF document's metrics into the account, as PutMetricData would have stored them.
+   */
+  ingestLogLines(request: LogLinesRequest): LogLinesAnswer {
+    const account = this.account(request.accountId);
+    const nowMs = this.nowMs();
+    const answer: LogLinesAnswer = { events: 0, metrics: 0, rejected: [] };
+    for (const [line, message] of request.lines.entries()) {
+      answer.events++;
+      const extraction = extractEmf(message, nowMs);
+      if (extraction.kind === 'rejected') answer.rejected.push({ line, reason: extraction.reason });
+      if (extraction.kind !== 'metrics') continue;
+      for (const { record, timestampMs } of extraction.datums) account.storeDatum(record, timestampMs);
+      answer.metrics += extraction.datums.length;
+    }
+    return answer;
   }
 
   metrics(filter: MetricFilter = {}): { metrics: MetricRecord[] } {
