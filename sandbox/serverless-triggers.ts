@@ -442,9 +442,21 @@ export function readServerlessDefinitions(path: string, options: ResolveOptions 
   };
 }
 
-/** A `resources` entry: a mapping, or `${file(...)}` of one (only its rules' variables get resolved). */
+/**
+ * A `resources` entry: a mapping, `${file(...)}` of one (only its rules' variables get resolved), or another
+ * variable standing for a whole block (the build's derived grants, `${self:custom.derived.spokeAccessResources}`),
+ * left out when the caller supplies no derived values.
+ */
 function resolveResourceBlock(resolver: VariableResolver, block: unknown): unknown {
-  return typeof block === 'string' ? resolver.rawFile(block) : block;
+  if (typeof block !== 'string') return block;
+  const file = resolver.rawFile(block);
+  if (file !== undefined) return file;
+  try {
+    return resolver.resolve(block);
+  } catch (error: unknown) {
+    if (error instanceof ServerlessConfigError) return undefined;
+    throw error;
+  }
 }
 
 function targetFunction(target: unknown, logicalIds: ReadonlyMap<string, string>): string | undefined {

@@ -52,11 +52,6 @@ export interface GatewayWiring {
   regions?: readonly string[] | undefined;
   /** The config's `accounts` (the spokes): EC2 clients per spoke and region, on its assumed role. */
   accounts?: PolicyConfig['accounts'] | undefined;
-  /**
-   * A spoke's credentials; by default its role assumed with STS on the hub's own client, once per container
-   * and renewed before expiry. Only a test of an endpoint without STS replaces it.
-   */
-  spokeCredentials?: (access: SpokeAccess, sts: () => STSClient) => ClientSettings['credentials'];
   /** The settings of each client; production's are the service's retries and timeouts in AWS_REGION. */
   clientSettings?: (scope: ClientScope) => ClientSettings;
   /** How the event gateway waits between PutEvents attempts (a simulated clock's sleep in tests). */
@@ -163,18 +158,12 @@ function spokeCredentialsOf(
   wiring: GatewayWiring,
   settings: (scope: ClientScope) => ClientSettings,
 ): SpokeRoute[] {
-  let sts: STSClient | undefined;
-  const hubSts = () => {
-    sts ??= new STSClient(settings({}));
-    return sts;
-  };
-  const spokeCredentials =
-    wiring.spokeCredentials ??
-    ((access: SpokeAccess, client: () => STSClient) =>
-      assumeRoleCredentials(client(), access, SPOKE_SESSION_NAME));
-  return spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions }).map((access) => ({
+  const accesses = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
+  if (accesses.length === 0) return [];
+  const sts = new STSClient(settings({}));
+  return accesses.map((access) => ({
     access,
-    credentials: spokeCredentials(access, hubSts),
+    credentials: assumeRoleCredentials(sts, access, SPOKE_SESSION_NAME),
   }));
 }
 

@@ -26,7 +26,6 @@ import {
   type ClientScope,
   type ClientSettings,
   createGateways,
-  type GatewayWiring,
   type ServiceNames,
 } from '#shared/runtime/gateways.ts';
 
@@ -89,7 +88,8 @@ export function localGateways(
     accounts?: PolicyConfig['accounts'];
     /** The endpoint of a scope's clients when it is not `url` (another account's endpoint, a dead region). */
     urlFor?: (scope: ClientScope) => string | undefined;
-    spokeCredentials?: GatewayWiring['spokeCredentials'];
+    /** What the service's own clients sign with (a function role's key); the endpoint's anonymous hub without. */
+    credentials?: ClientSettings['credentials'];
     /** The account's limits the pacing keeps to (the config's `ec2RequestLimits`); EC2's defaults without. */
     requestLimits?: Ec2RequestLimits;
   } = {},
@@ -98,11 +98,12 @@ export function localGateways(
     names: SERVICE_NAMES,
     regions: options.regions,
     accounts: options.accounts,
-    clientSettings: (scope) =>
-      localSdkConfig(options.urlFor?.(scope) ?? url, options.maxAttempts, scope.region),
+    clientSettings: (scope) => ({
+      ...localSdkConfig(options.urlFor?.(scope) ?? url, options.maxAttempts, scope.region),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    }),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.pacing ? { pacing: options.pacing } : {}),
-    ...(options.spokeCredentials ? { spokeCredentials: options.spokeCredentials } : {}),
     ...(options.requestLimits ? { requestLimits: options.requestLimits } : {}),
   });
   if (gateways.metrics === undefined) throw new Error('the gateways were built without metrics');

@@ -1,99 +1,90 @@
-import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
 import { parseConfig } from '#shared/config/schema.ts';
-import { AwsCallError } from '#shared/errors/index.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
-  type LocalService,
+  EXAMPLE_CONFIG_FILE,
   lambdaContext,
-  localGateways,
-  localSdkConfig,
   reservation,
   scheduledEvent,
-  startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
+import { type HubAndSpokes, startHubAndSpokes } from '../../support/spokes.ts';
 
 const SPOKE = '333333333333';
-const DENIED = '444444444444';
+const WRONG_EXTERNAL_ID = '444444444444';
+const NO_STACK = '666666666666';
 const SPOKE_RESERVATION = 'cr-0aaaaaaaaaaaaaaa1';
 const DENIED_RESERVATION = 'cr-0bbbbbbbbbbbbbbb1';
+const MISSING_RESERVATION = 'cr-0ccccccccccccccc1';
 
-let hub: LocalService | undefined;
-let spoke: LocalAws | undefined;
+let service: HubAndSpokes | undefined;
 afterEach(async () => {
-  await hub?.close();
-  await spoke?.close();
-  hub = undefined;
-  spoke = undefined;
+  await service?.close();
+  service = undefined;
 });
 
-/** A spoke reservation like the hub's trading fleet: 100 owned, 60 lent, all needed in XNYS sessions. */
-function spokeReservationConfig(id: string, name: string) {
-  return { id, name, market: 'XNYS', tradingNeed: 'all', offHoursNeed: 40, ceiling: 60 };
+/** A London trading reservation: 100 owned, 60 lent, all needed in XLON sessions. */
+function londonReservationConfig(id: string, name: string) {
+  return { id, name, market: 'XLON', tradingNeed: 'all', offHoursNeed: 40, ceiling: 60 };
+}
+
+function londonReservation(accountId: string, id: string) {
+  return {
+    accountId,
+    id,
+    instanceType: 'm7i.2xlarge',
+    availabilityZone: 'eu-west-2b',
+    totalInstanceCount: 100,
+    tags: { 'odcr-reclaimer:managed': 'true' },
+    interruptible: { instanceCount: 60, borrowed: 20 },
+  };
 }
 
 describe('hub and spokes', () => {
   it("reclaims every reachable account's reservations by the bell; an account whose role is refused pages", async () => {
-    // Wednesday 2025-03-12, 09:06 New York: inside the lead before the 09:30 open.
+    // Wednesday 2025-03-12, 09:06 New York (13:06 London): inside the lead before the XNYS open at 13:30Z,
+    // and inside London's session.
     const now = '2025-03-12T13:06:00Z';
-    hub = await startLocalService({ now });
-    // The spoke's own EC2 (its account's state is its own): one managed reservation lending 60.
-    spoke = await startLocalAws({
-      port: 0,
-      seed: {
-        now,
-        reservations: [
-          {
-            id: SPOKE_RESERVATION,
-            instanceType: 'm7i.2xlarge',
-            availabilityZone: 'us-east-1b',
-            totalInstanceCount: 100,
-            tags: { 'odcr-reclaimer:managed': 'true' },
-            interruptible: { instanceCount: 60, borrowed: 20 },
-          },
-        ],
-      },
-      settings: { start: now },
-    });
-    const base = hub.config;
+    const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
     const config = parseConfig({
       ...JSON.parse(JSON.stringify(base)),
       reservations: [
         ...base.reservations,
-        spokeReservationConfig(SPOKE_RESERVATION, 'spoke-trading'),
-        spokeReservationConfig(DENIED_RESERVATION, 'denied-trading'),
+        londonReservationConfig(SPOKE_RESERVATION, 'spoke-trading'),
+        londonReservationConfig(DENIED_RESERVATION, 'denied-trading'),
+        londonReservationConfig(MISSING_RESERVATION, 'missing-trading'),
       ],
       accounts: [
-        { id: SPOKE, role: 'odcr-reclaimer-spoke' },
-        { id: DENIED, role: 'odcr-reclaimer-spoke', externalId: 'wrong-id' },
+        { id: SPOKE, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] },
+        {
+          id: WRONG_EXTERNAL_ID,
+          role: 'odcr-reclaimer-spoke',
+          externalId: 'the-hubs-id',
+          regions: ['eu-west-2'],
+        },
+        { id: NO_STACK, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] },
       ],
     });
-    const spokeUrl = spoke.url;
-    // The spoke clients as the factory makes them, with the credentials the STS seam would give: the spoke's
-    // endpoint for the reachable account, and AssumeRole's refusal for the other.
-    const gateways = localGateways(hub.aws.url, {
-      sleep: (ms) => hub?.aws.clock.sleep(ms) ?? Promise.resolve(),
-      maxAttempts: 1,
-      accounts: config.accounts,
-      urlFor: (scope) => (scope.account === undefined ? undefined : spokeUrl),
-      spokeCredentials: (access) =>
-        access.accountId === DENIED
-          ? async () => {
-              throw new AwsCallError(
-                'sts',
-                'AssumeRole',
-                'AccessDenied',
-                'sts:AssumeRole failed: AccessDenied',
-              );
-            }
-          : localSdkConfig(spokeUrl).credentials,
+    service = await startHubAndSpokes({
+      now,
+      config,
+      reservations: [
+        londonReservation(SPOKE, SPOKE_RESERVATION),
+        londonReservation(WRONG_EXTERNAL_ID, DENIED_RESERVATION),
+        londonReservation(NO_STACK, MISSING_RESERVATION),
+      ],
+      spokes: [
+        { accountId: SPOKE },
+        { accountId: WRONG_EXTERNAL_ID, stack: { externalId: 'another-id' } },
+        { accountId: NO_STACK, stack: 'not deployed' },
+      ],
     });
-    const dependencies = { ...hub.dependencies, config, gateways };
+    const { aws } = service;
 
-    const result: ReconcileResult = await createHandler(dependencies)(
-      scheduledEvent(hub.aws),
+    const result: ReconcileResult = await createHandler(service.dependencies)(
+      scheduledEvent(aws),
       lambdaContext(),
     );
 
@@ -106,26 +97,43 @@ describe('hub and spokes', () => {
       from: 60,
       to: 0,
     });
-    expect(result.outcomes.some((outcome) => outcome.reservationId === DENIED_RESERVATION)).toBe(false);
-    expect(result.warnings.some((warning) => warning.startsWith(`account ${DENIED} could not be read`))).toBe(
-      true,
-    );
-    spoke.setClock('2025-03-12T13:30:00Z');
-    hub.aws.setClock('2025-03-12T13:30:00Z');
-    expect(spoke.admin.listReservations({ id: SPOKE_RESERVATION }).reservations[0]?.allocation).toMatchObject(
-      {
-        current: 0,
-        target: 0,
-      },
-    );
-    expect(reservation(hub.aws, TRADING).allocation).toMatchObject({ current: 0, target: 0 });
-    // The spoke's records stay in the spoke; the hub's events say whose reservation each is.
+    const reached = result.outcomes.map((outcome) => outcome.reservationId);
+    expect(reached).not.toContain(DENIED_RESERVATION);
+    expect(reached).not.toContain(MISSING_RESERVATION);
+    for (const account of [WRONG_EXTERNAL_ID, NO_STACK])
+      expect(
+        result.warnings.some((warning) => warning.startsWith(`account ${account} could not be read`)),
+      ).toBe(true);
+    // The spoke was entered through STS, as the hub's function role, into the role its stack created.
+    const assumed = aws.admin.calls({ service: 'sts', action: 'AssumeRole' }).calls;
     expect(
-      spoke.admin.listReservations({ id: SPOKE_RESERVATION }).reservations[0]?.tags[
-        'odcr-reclaimer:requested-target'
-      ],
-    ).toBe('0');
-    const requested = hub.aws.admin
+      new Set(assumed.map((call) => `${(call.params as { RoleArn: string }).RoleArn} ${call.outcome}`)),
+    ).toEqual(
+      new Set([
+        `arn:aws:iam::${SPOKE}:role/odcr-reclaimer-spoke ok`,
+        `arn:aws:iam::${WRONG_EXTERNAL_ID}:role/odcr-reclaimer-spoke AccessDenied`,
+        `arn:aws:iam::${NO_STACK}:role/odcr-reclaimer-spoke AccessDenied`,
+      ]),
+    );
+    const spokeCalls = aws.admin.calls({
+      service: 'ec2',
+      action: 'UpdateInterruptibleCapacityReservationAllocation',
+    });
+    expect(spokeCalls.calls.filter((call) => call.account === SPOKE)).not.toHaveLength(0);
+
+    aws.setClock('2025-03-12T13:30:00Z');
+    const spokeReservation = aws.admin.listReservations({ id: SPOKE_RESERVATION, accountId: SPOKE })
+      .reservations[0];
+    expect(spokeReservation?.allocation).toMatchObject({ current: 0, target: 0 });
+    expect(reservation(aws, TRADING).allocation).toMatchObject({ current: 0, target: 0 });
+    // The refused accounts' reservations are untouched: still lent.
+    expect(
+      aws.admin.listReservations({ id: DENIED_RESERVATION, accountId: WRONG_EXTERNAL_ID }).reservations[0]
+        ?.allocation,
+    ).toMatchObject({ current: 60, target: 60 });
+    // The spoke's records stay in the spoke; the hub's events say whose reservation each is.
+    expect(spokeReservation?.tags['odcr-reclaimer:requested-target']).toBe('0');
+    const requested = aws.admin
       .events({ source: 'odcr-reclaimer' })
       .events.filter((event) => event['detail-type'] === 'Allocation Change Requested')
       .map((event) => event.detail as { reservationId: string; accountId?: string });
@@ -136,9 +144,9 @@ describe('hub and spokes', () => {
       ]),
     );
     expect(requested.find((detail) => detail.reservationId === TRADING)?.accountId).toBeUndefined();
-    const unreachable = hub.aws.admin
+    const unreachable = aws.admin
       .metrics()
       .metrics.filter((metric) => metric.metricName === 'AccountsUnreachable');
-    expect(unreachable.map((metric) => metric.value)).toEqual([1]);
+    expect(unreachable.map((metric) => metric.value)).toEqual([2]);
   });
 });

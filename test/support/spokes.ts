@@ -1,0 +1,108 @@
+/**
+ * A hub and its spokes on ONE local endpoint, reached as production reaches them: the hub's functions sign
+ * with their own roles (as deployed for the config, and enforced by the endpoint), and each spoke is entered
+ * through STS AssumeRole into the role its spoke stack created (sandbox/spoke-roles.ts reads it from the spoke
+ * template), so a spoke whose trust refuses the hub, or whose stack was never deployed, fails as in AWS.
+ */
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
+import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
+import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import { sandboxFunctionRoles } from '#sandbox/runner.ts';
+import { spokeRoleSeed } from '#sandbox/spoke-roles.ts';
+import type { PolicyConfig } from '#shared/config/schema.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
+import type { HandlerDependencies } from '#shared/runtime/container.ts';
+import {
+  ensureLeaseTable,
+  type LocalGateways,
+  type LocalService,
+  localGateways,
+  SERVICE_TRIGGERS,
+} from './local-service.ts';
+
+/** The account the endpoint serves undeclared callers in (its `accountId`): the hub's. */
+export const HUB_ACCOUNT = '123456789012';
+
+/** A spoke's stack: deployed as the hub's config expects, with another external id, or never deployed. */
+export type SpokeStackState = { externalId?: string } | 'not deployed';
+
+export interface SpokeSetup {
+  accountId: string;
+  /** The spoke stack's state in that account; deployed with no external id when absent. */
+  stack?: SpokeStackState;
+}
+
+export interface HubAndSpokes extends LocalService {
+  /** What `createHandler` takes for the function `functionName` of serverless.yml, signing with its role. */
+  as(functionName: string): HandlerDependencies & { gateways: LocalGateways };
+}
+
+/**
+ * Starts an endpoint at `now` with the example fleet in the hub, `reservations` (each naming its
+ * `accountId`) and the spoke roles of `spokes`, IAM enforced with the functions' roles for `config`. The
+ * returned dependencies are reclaim-on-schedule's.
+ */
+export async function startHubAndSpokes(options: {
+  now: string;
+  config: PolicyConfig;
+  reservations: SeedReservation[];
+  spokes: readonly SpokeSetup[];
+}): Promise<HubAndSpokes> {
+  const example = loadExampleFleet();
+  const roles = options.spokes.flatMap(({ accountId, stack = {} }) =>
+    stack === 'not deployed'
+      ? []
+      : [
+          spokeRoleSeed({
+            accountId,
+            hubAccountId: HUB_ACCOUNT,
+            hubStage: SERVICE_TRIGGERS.stage,
+            hubRegion: SERVICE_TRIGGERS.region,
+            ...(stack.externalId === undefined ? {} : { externalId: stack.externalId }),
+          }),
+        ],
+  );
+  const seed: SeedState = {
+    ...example,
+    now: options.now,
+    reservations: [...(example.reservations ?? []), ...options.reservations],
+    roles,
+  };
+  const functionRoles = sandboxFunctionRoles(options.config, HUB_ACCOUNT);
+  const aws = await startLocalAws({
+    port: 0,
+    seed,
+    settings: { start: options.now, accountId: HUB_ACCOUNT },
+    iam: {
+      enforce: true,
+      principals: functionRoles.map((role) => ({
+        name: role.roleName,
+        accessKeyId: accessKeyIdFor(role.roleName),
+        policies: role.policies,
+      })),
+    },
+  });
+  ensureLeaseTable(aws);
+  const as = (functionName: string) => {
+    const role = functionRoles.find((candidate) => candidate.functionName === functionName);
+    if (role === undefined) throw new Error(`serverless.yml has no function ${functionName}`);
+    const gateways = localGateways(aws.url, {
+      sleep: (ms) => aws.clock.sleep(ms),
+      maxAttempts: 1,
+      regions: options.config.regions,
+      accounts: options.config.accounts,
+      credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 'function-role-secret' },
+    });
+    return { gateways, config: options.config, clock: aws.clock, logger: createSilentLogger() };
+  };
+  const dependencies = as('reclaim-on-schedule');
+  return {
+    aws,
+    config: options.config,
+    gateways: dependencies.gateways,
+    dependencies,
+    as,
+    close: () => aws.close(),
+  };
+}
