@@ -10,8 +10,9 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
-import { MANAGED_TAG_VALUE, type ReservationSnapshot, TAG } from '#shared/domain/reservation.ts';
+import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/index.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { formatTable, outputFormat } from './table.ts';
 import { endpointProblem, parseCommandLine, UsageError } from './usage.ts';
 

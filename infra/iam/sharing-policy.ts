@@ -8,8 +8,8 @@
 
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { sharePrincipals } from '#shared/config/sharing.ts';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { SHARE_SOURCE_TAG } from '#shared/gateways/ram.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 
 /** An IAM statement as the templates hold it (Fn::Sub strings included). */
 export interface SharingStatement {

@@ -16,10 +16,10 @@ import type { Page } from '#sandbox/pager.ts';
 import type { SimulationResult } from '#sandbox/result.ts';
 import { type InvocationPlan, type PlannedInvocation, prepareSandbox, runSandbox } from '#sandbox/runner.ts';
 import type { LoadedScenario } from '#sandbox/scenario.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_CLIENT_SETTINGS } from '#shared/gateways/aws-call.ts';
 import type { CapacityGateway, Gateways } from '#shared/gateways/index.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import type { GatewayWiring } from '#shared/runtime/gateways.ts';
 import { createRandom, type Random } from './random.ts';
 

@@ -4,7 +4,8 @@
  * and a fixture for tests and the simulator. Pure data, in the shapes the EC2 gateway produces.
  */
 import { noRecords } from '../domain/records.ts';
-import { MANAGED_TAG_VALUE, type ReservationSnapshot, TAG } from '../domain/reservation.ts';
+import type { ReservationSnapshot } from '../domain/reservation.ts';
+import { MANAGED_TAG_VALUE, TAG } from '../records/tag-keys.ts';
 
 export const EXAMPLE_TRADING_RESERVATION_ID = 'cr-0123456789abcdef0';
 export const EXAMPLE_RISK_ENGINE_RESERVATION_IDS = {

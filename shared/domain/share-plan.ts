@@ -11,7 +11,7 @@
 /** What RAM holds for one source reservation's share: associations that are (or are becoming) in place. */
 export interface ObservedShare {
   shareArn: string;
-  /** The source reservation the share is for (the share's `odcr-reclaimer:source-reservation` tag). */
+  /** The source reservation the share is for (the RAM gateway reads it from the share's tag). */
   sourceReservationId: string;
   principals: readonly string[];
   resourceArns: readonly string[];

@@ -14,13 +14,12 @@ import {
   ALLOCATION_STATUSES,
   type AllocationState,
   type AllocationStatus,
-  MANAGED_TAG_VALUE,
   type ReservationSnapshot,
-  TAG,
   type ZeroSizePreference,
 } from '../domain/reservation.ts';
 import { AllocationBusyError, AwsCallError } from '../errors/index.ts';
 import { readRecords } from '../records/read-records.ts';
+import { MANAGED_TAG_VALUE, TAG } from '../records/tag-keys.ts';
 import { callAws } from './aws-call.ts';
 import type { Ec2RequestPacer } from './ec2-pacer.ts';
 import { Ec2QueryProtocol } from './ec2-query-protocol.ts';

@@ -14,8 +14,8 @@ import {
   type RAMClientConfig,
   type ResourceShareAssociation,
 } from '@aws-sdk/client-ram';
-import { MANAGED_TAG_VALUE, TAG } from '../domain/reservation.ts';
 import type { ObservedShare } from '../domain/share-plan.ts';
+import { MANAGED_TAG_VALUE, TAG } from '../records/tag-keys.ts';
 import { callAws } from './aws-call.ts';
 
 export interface CreateShareRequest {

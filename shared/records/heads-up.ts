@@ -4,7 +4,7 @@
  * sends nothing (at most once per record).
  */
 import type { HeadsUpRecord, HeadsUpState } from '../domain/records.ts';
-import { TAG } from '../domain/reservation.ts';
+import { TAG } from './tag-keys.ts';
 import type { RecordCodec } from './tags.ts';
 
 const SEPARATOR = '|';

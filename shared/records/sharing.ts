@@ -2,8 +2,9 @@
  * The share records on a source reservation: which principals the service last put on its RAM share (their
  * digest), and the last drift it corrected there.
  */
-import { TAG } from '../domain/reservation.ts';
+
 import type { ShareDrift } from '../domain/share-plan.ts';
+import { TAG } from './tag-keys.ts';
 import type { RecordCodec } from './tags.ts';
 import { firstCodePoints } from './text.ts';
 

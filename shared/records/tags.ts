@@ -14,7 +14,7 @@ import {
   type RequestRecord,
   type TrackerMemory,
 } from '../domain/records.ts';
-import { TAG } from '../domain/reservation.ts';
+import { TAG } from './tag-keys.ts';
 import { codePointLength, firstCodePoints, hasLoneSurrogate, withoutLoneSurrogates } from './text.ts';
 
 /**

@@ -9,8 +9,8 @@ import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAG } from '#shared/domain/reservation.ts';
 import { reconcile } from '#shared/reconcile/reconcile.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { type LocalService, startLocalService, TRADING } from '../support/local-service.ts';
 import { fuzzParameters } from './support.ts';
 

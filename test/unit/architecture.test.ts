@@ -106,6 +106,19 @@ describe('the pure domain', () => {
     expect(tagReads).toEqual([]);
   });
 
+  it('knows no tag key: the keys live beside the codecs (shared/records/tag-keys.ts)', () => {
+    expect(violations(domain, (target) => target === 'shared/records/tag-keys.ts')).toEqual([]);
+    // A key spelled out (the service's prefix in quotes), in code or in a comment, is a name the domain should not know.
+    const keys = domain.flatMap((file) =>
+      file.text
+        .split('\n')
+        .filter((line) => /['"`]odcr-reclaimer:[\w-]+['"`]/.test(line))
+        .map((line) => `${file.path}: ${line.trim()}`),
+    );
+    expect(keys).toEqual([]);
+    expect(sourceFiles('shared/records').map((file) => file.path)).toContain('shared/records/tag-keys.ts');
+  });
+
   it('reads no environment and no clock', () => {
     const reads = domain.filter((file) => /\bprocess\.|\bDate\.now\(|new Date\(\)/.test(file.text));
     expect(reads.map((file) => file.path)).toEqual([]);

@@ -1,8 +1,8 @@
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
 
 const SOURCE = 'cr-00000000000000e01';

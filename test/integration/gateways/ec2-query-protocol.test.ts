@@ -16,9 +16,9 @@ import { AwsEc2QueryProtocol, XmlShapeDeserializer } from '@aws-sdk/core/protoco
 import { ec2ErrorXml, handleEc2, parseForm } from '@odcr-reclaimer/local-aws/ec2.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { createEc2ClientFrom } from '#shared/gateways/ec2-capacity.ts';
 import { Ec2QueryProtocol, parseAwsQueryXml } from '#shared/gateways/ec2-query-protocol.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
 
 const LENDER = 'cr-00000000000000f01';

@@ -2,8 +2,8 @@ import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } fr
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
   type LocalService,

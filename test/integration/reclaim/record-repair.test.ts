@@ -1,8 +1,8 @@
 import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import {
   type LocalService,
   lambdaContext,

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { DESCRIBE_PAGE_SIZE, Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
 import { OFF_HOURS, scaleSeed } from './fleet.ts';
 

@@ -7,7 +7,7 @@ import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types
 import type { Clock } from '#shared/clock.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { ec2RequestLimits } from '#shared/domain/ec2-request-limits.ts';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import {
   LEASE_TABLE,
   type LocalGateways,

@@ -10,9 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import { alarmEvent, lambdaContext, localGateways, scheduledEvent } from '../../support/local-service.ts';
 import {

@@ -5,8 +5,8 @@
 
 import type { SeedReservation } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, expect, it } from 'vitest';
-import { MANAGED_TAG_VALUE, TAG } from '#shared/domain/reservation.ts';
 import { DESCRIBE_PAGE_SIZE } from '#shared/gateways/ec2-capacity.ts';
+import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { scaleReservationId } from '../scale/fleet.ts';
 import { startTrackerHarness, TRADING, TRADING_FLEET, type TrackerHarness } from './harness.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TAG } from '#shared/domain/reservation.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 
 let harness: TrackerHarness | undefined;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { desiredTargetCodec } from '#shared/records/tags.ts';
 import { startTrackerHarness, TRADING, TRADING_FLEET, type TrackerHarness } from './harness.ts';
 

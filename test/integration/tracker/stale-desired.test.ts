@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { desiredTargetCodec } from '#shared/records/tags.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HUB_ROLES_PATTERN, hubRolePrefix, spokeTemplate } from '#infra/spoke/spoke-template.ts';
-import { TAG } from '#shared/domain/reservation.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { type CfnResource, type CfnTemplate, sharedPackagedTemplate } from './package-template.ts';
 
 interface Statement {

@@ -9,12 +9,12 @@ import { sandboxFunctionRoles } from '#sandbox/runner.ts';
 import { fireTimes } from '#sandbox/schedule-expression.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { SDK_WORST_CALL_MS } from '#shared/gateways/aws-call.ts';
 import { LEASE_EXPIRY_ATTRIBUTE, LEASE_KEY_ATTRIBUTE } from '#shared/gateways/lease.ts';
 import { FAILURE_METRIC, IN_FLIGHT_RESERVATIONS, METRIC } from '#shared/metrics/metric-names.ts';
 import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 import { DEFAULT_TRACKER_SETTINGS } from '#shared/tracker/assess.ts';
 import {

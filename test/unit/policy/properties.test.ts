@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { MAX_OVERRIDE_HOURS, noRecords, overrideStanding } from '#shared/domain/records.ts';
-import { type AllocationStatus, type ReservationSnapshot, TAG } from '#shared/domain/reservation.ts';
+import type { AllocationStatus, ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { decide, leadMinutes, scheduleWindow } from '#shared/policy/index.ts';
 import type { Decision, Observation } from '#shared/policy/types.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import { overrideCodec } from '#shared/records/tags.ts';
 
 // A few hundred runs; a fixed seed in CI so a failure there replays, a fresh one locally to keep exploring.

@@ -11,9 +11,9 @@ import {
   retryPlan,
   retryWaitMinutes,
 } from '#shared/domain/records.ts';
-import { TAG } from '#shared/domain/reservation.ts';
 import { headsUpCodec } from '#shared/records/heads-up.ts';
 import { readRecords } from '#shared/records/read-records.ts';
+import { TAG } from '#shared/records/tag-keys.ts';
 import {
   announcedInterruptibleIdCodec,
   desiredTargetCodec,

@@ -5,8 +5,8 @@ import { snapshotOf, UnmetNeedMeter } from '#sandbox/unmet-need.ts';
 import { sessionsBetween } from '../../../shared/calendar/index.ts';
 import { loadConfigFile } from '../../../shared/config/load-config.ts';
 import type { PolicyConfig } from '../../../shared/config/schema.ts';
-import { TAG } from '../../../shared/domain/reservation.ts';
 import { decide } from '../../../shared/policy/index.ts';
+import { TAG } from '../../../shared/records/tag-keys.ts';
 
 const TRADING = 'cr-0123456789abcdef0';
 const MINUTE = 60_000;
