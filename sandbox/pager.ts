@@ -5,7 +5,7 @@
  *   pattern is a message on the topic;
  * - every `AWS::CloudWatch::Alarm` / `AWS::CloudWatch::CompositeAlarm` whose actions name the topic: evaluated
  *   each minute on what the functions put to the endpoint (the service's namespace, also through Metrics
- *   Insights `SELECT SUM|MAX(m) FROM SCHEMA(...)`) and on what Lambda would count (`AWS/Lambda` Errors and
+ *   Insights `SELECT SUM|MAX(m) FROM ...`, its series selected as CloudWatch selects them) and on what Lambda would count (`AWS/Lambda` Errors and
  *   Invocations per function); a change of state is a message, as an alarm action publishes one.
  * Alarms on metrics the sandbox does not simulate (the async failure queue) are listed, never evaluated.
  */
@@ -38,9 +38,75 @@ interface MetricSource {
   namespace: string;
   metricName: string;
   statistic: Statistic;
-  /** Lambda's: the serverless.yml function key; the service's: `any` aggregates over every series (SCHEMA). */
+  /** Lambda's: the serverless.yml function key. */
   functionName?: string;
-  allSeries?: boolean;
+  /** The service's: which of the metric's series the alarm reads (a plain alarm: the dimensionless one). */
+  series?: SeriesSelection;
+}
+
+/**
+ * Which series of a metric an alarm aggregates, as CloudWatch selects them: a Metrics Insights query `FROM
+ * namespace` reads every series whatever its dimensions, `FROM SCHEMA(namespace, k1, ...)` only those whose
+ * dimension names are exactly k1, ... (none: the dimensionless series), and an alarm on a metric the series
+ * of exactly its `Dimensions`
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html).
+ */
+type SeriesSelection =
+  | { kind: 'every' }
+  | { kind: 'schema'; keys: readonly string[] }
+  | { kind: 'exact'; dimensions: Readonly<Record<string, string>> };
+
+function selects(
+  selection: SeriesSelection | undefined,
+  dimensions: Readonly<Record<string, string>>,
+): boolean {
+  const names = Object.keys(dimensions);
+  if (selection === undefined) return names.length === 0;
+  if (selection.kind === 'every') return true;
+  if (selection.kind === 'schema')
+    return names.length === selection.keys.length && selection.keys.every((key) => key in dimensions);
+  const wanted = Object.entries(selection.dimensions);
+  return names.length === wanted.length && wanted.every(([name, value]) => dimensions[name] === value);
+}
+
+const INSIGHTS_FUNCTIONS: Readonly<Record<string, Statistic>> = {
+  SUM: 'Sum',
+  MAX: 'Maximum',
+  MIN: 'Minimum',
+  AVG: 'Average',
+  COUNT: 'SampleCount',
+};
+
+/** An identifier of a query: `"quoted"` (any characters) or bare (letters, digits, underscores). */
+function identifier(text: string, expression: string): string {
+  const trimmed = text.trim();
+  const quoted = /^"([^"]+)"$/.exec(trimmed);
+  if (quoted) return quoted[1] ?? '';
+  if (/^\w+$/.test(trimmed)) return trimmed;
+  throw new Error(`unsimulated alarm expression (identifier ${trimmed}): ${expression}`);
+}
+
+/**
+ * `SELECT FUNCTION(metric) FROM namespace | SCHEMA(namespace[, key, ...])`, keywords in any case; a query with
+ * more (WHERE, GROUP BY, ORDER BY, LIMIT) is refused rather than evaluated as something else.
+ */
+export function readInsightsQuery(expression: string): {
+  namespace: string;
+  metricName: string;
+  statistic: Statistic;
+  series: SeriesSelection;
+} {
+  const match = /^\s*SELECT\s+(\w+)\(\s*(\w+)\s*\)\s+FROM\s+(?:SCHEMA\s*\(([^)]*)\)|("[^"]+"|\w+))\s*$/i.exec(
+    expression,
+  );
+  const statistic = INSIGHTS_FUNCTIONS[(match?.[1] ?? '').toUpperCase()];
+  if (match === null || statistic === undefined)
+    throw new Error(`unsimulated alarm expression: ${expression}`);
+  const metricName = match[2] ?? '';
+  if (match[4] !== undefined)
+    return { namespace: identifier(match[4], expression), metricName, statistic, series: { kind: 'every' } };
+  const [namespace = '', ...keys] = (match[3] ?? '').split(',').map((part) => identifier(part, expression));
+  return { namespace, metricName, statistic, series: { kind: 'schema', keys } };
 }
 
 interface MetricAlarm {
@@ -165,18 +231,7 @@ function metricSource(
   const metrics = Array.isArray(properties.Metrics) ? properties.Metrics : [];
   const query = metrics.find((metric) => isRecord(metric) && typeof metric.Expression === 'string');
   if (isRecord(query)) {
-    const match = /^SELECT (SUM|MAX|MIN)\((\w+)\) FROM SCHEMA\("([^"]+)"/.exec(String(query.Expression));
-    if (match === null) throw new Error(`unsimulated alarm expression: ${String(query.Expression)}`);
-    const statistic = ({ SUM: 'Sum', MAX: 'Maximum', MIN: 'Minimum' } as const)[
-      match[1] as 'SUM' | 'MAX' | 'MIN'
-    ];
-    return {
-      kind: 'service',
-      namespace: match[3] ?? '',
-      metricName: match[2] ?? '',
-      statistic,
-      allSeries: true,
-    };
+    return { kind: 'service', ...readInsightsQuery(String(query.Expression)) };
   }
   const namespace = String(properties.Namespace);
   const metricName = String(properties.MetricName);
@@ -188,7 +243,21 @@ function metricSource(
     return { kind: 'lambda', namespace, metricName, statistic, ...(functionName ? { functionName } : {}) };
   }
   if (namespace.startsWith('AWS/')) return { kind: 'unsimulated', namespace, metricName, statistic };
-  return { kind: 'service', namespace, metricName, statistic };
+  const dimensions = Array.isArray(properties.Dimensions) ? properties.Dimensions : [];
+  return {
+    kind: 'service',
+    namespace,
+    metricName,
+    statistic,
+    series: {
+      kind: 'exact',
+      dimensions: Object.fromEntries(
+        dimensions.flatMap((dimension) =>
+          isRecord(dimension) ? [[String(dimension.Name), String(dimension.Value)]] : [],
+        ),
+      ),
+    },
+  };
 }
 
 /** An invocation as Lambda counts it: it ran (Invocations), and it threw (Errors). */
@@ -336,8 +405,7 @@ export class Pager {
     const values: number[] = [];
     for (const { at, record } of this.datums.get(`${source.namespace}/${source.metricName}`) ?? []) {
       if (at < from || at >= to) continue;
-      const dimensioned = Object.keys(record.dimensions).length > 0;
-      if (dimensioned !== (source.allSeries === true)) continue;
+      if (!selects(source.series, record.dimensions)) continue;
       values.push(...valuesOf(record, source.statistic));
     }
     return values;

@@ -612,7 +612,8 @@ describe('packaged template: tracker', () => {
     for (const metric of ['Stalls', 'DeadlineAtRisk']) {
       expect(
         expressions.some((expression) =>
-          expression.includes(`(${metric}) FROM SCHEMA("OdcrReclaimer", ReservationId)`),
+          // Every series of the metric: the hub's (ReservationId) and the spokes' (ReservationId, AccountId).
+          expression.endsWith(`(${metric}) FROM "OdcrReclaimer"`),
         ),
       ).toBe(true);
     }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
-import { Pager, readPagingPaths } from '#sandbox/pager.ts';
+import { Pager, readInsightsQuery, readPagingPaths } from '#sandbox/pager.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { readServerlessDefinitions } from '#sandbox/serverless-triggers.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -15,10 +15,10 @@ const paths = readPagingPaths(
 );
 const T0 = Date.parse('2026-03-09T13:00:00Z');
 const MINUTE = 60_000;
-const datum = (metricName: string, value: number, at: number) => ({
+const datum = (metricName: string, value: number, at: number, dimensions: Record<string, string> = {}) => ({
   namespace: 'OdcrReclaimer',
   metricName,
-  dimensions: {},
+  dimensions,
   timestamp: new Date(at).toISOString(),
   value,
 });
@@ -85,5 +85,78 @@ describe('the sandbox pager, on the template’s paging paths', () => {
     }
     expect(started.pages).toEqual([]);
     expect(stalled.pages.map((page) => page.from)).toContain('odcr-reclaimer-dev-tracker-not-running');
+  });
+
+  it("pages a stalled spoke reservation's series (ReservationId, AccountId) as it pages the hub's", () => {
+    const stalls = (dimensions: Record<string, string>) => {
+      const pager = new Pager(paths);
+      pager.minute(T0, [], []);
+      pager.minute(T0 + MINUTE, [datum('Stalls', 1, T0 + 10_000, dimensions)], []);
+      return pager.pages.filter((page) => page.from === 'odcr-reclaimer-dev-allocation-change-stalled');
+    };
+    const hub = { ReservationId: 'cr-0123456789abcdef0' };
+    const spoke = { ReservationId: 'cr-0aaaaaaaaaaaaaaa1', AccountId: '333333333333' };
+    expect(stalls(hub).map((page) => page.subject)).toEqual(['ALARM']);
+    expect(stalls(spoke).map((page) => page.subject)).toEqual(['ALARM']);
+  });
+
+  it('selects the series of a Metrics Insights query as CloudWatch does, and refuses clauses it does not evaluate', () => {
+    expect(readInsightsQuery('SELECT MAX(DeadlineAtRisk) FROM "OdcrReclaimer"')).toEqual({
+      namespace: 'OdcrReclaimer',
+      metricName: 'DeadlineAtRisk',
+      statistic: 'Maximum',
+      series: { kind: 'every' },
+    });
+    expect(
+      readInsightsQuery('select sum(Stalls) from SCHEMA("OdcrReclaimer", ReservationId, "AccountId")'),
+    ).toEqual({
+      namespace: 'OdcrReclaimer',
+      metricName: 'Stalls',
+      statistic: 'Sum',
+      series: { kind: 'schema', keys: ['ReservationId', 'AccountId'] },
+    });
+    // SCHEMA(ns, ReservationId) is exactly that dimension set: a spoke's series is not among them.
+    const schemaOnly = readPagingPaths({
+      service: 'odcr-reclaimer',
+      stage: 'dev',
+      region: 'us-east-1',
+      provider: {},
+      functions: {},
+      resources: {
+        AlarmTopic: { Type: 'AWS::SNS::Topic' },
+        Stalls: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            AlarmName: 'stalls-by-schema',
+            Metrics: [
+              {
+                Id: 'stalls',
+                Expression: 'SELECT SUM(Stalls) FROM SCHEMA("OdcrReclaimer", ReservationId)',
+                Period: 60,
+              },
+            ],
+            EvaluationPeriods: 1,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            TreatMissingData: 'notBreaching',
+            AlarmActions: [{ Ref: 'AlarmTopic' }],
+          },
+        },
+      },
+    });
+    const pager = new Pager(schemaOnly);
+    pager.minute(T0, [], []);
+    pager.minute(
+      T0 + MINUTE,
+      [datum('Stalls', 1, T0 + 10_000, { ReservationId: 'cr-0aaaaaaaaaaaaaaa1', AccountId: '333333333333' })],
+      [],
+    );
+    expect(pager.pages).toEqual([]);
+    pager.minute(T0 + 2 * MINUTE, [datum('Stalls', 1, T0 + MINUTE + 10_000, { ReservationId: 'cr-1' })], []);
+    expect(pager.pages.map((page) => page.subject)).toEqual(['ALARM']);
+    for (const clause of ["WHERE AccountId = '333333333333'", 'GROUP BY AccountId', 'LIMIT 5'])
+      expect(() => readInsightsQuery(`SELECT SUM(Stalls) FROM "OdcrReclaimer" ${clause}`)).toThrow(
+        /unsimulated alarm expression/,
+      );
   });
 });
