@@ -16,8 +16,12 @@ export async function heartbeat(local: LocalService, at?: string, config?: Polic
   await createHandler(dependencies)(scheduledEvent(local.aws), lambdaContext());
 }
 
-/** The example config with the trading reservation lent to BORROWER_ACCOUNT. */
-export function lentToBorrowers(local: LocalService, zeroSizePreference: 'retain' | 'default'): PolicyConfig {
+/** The example config with the trading reservation lent to `accounts` (BORROWER_ACCOUNT alone by default). */
+export function lentToBorrowers(
+  local: LocalService,
+  zeroSizePreference: 'retain' | 'default',
+  accounts: readonly string[] = [BORROWER_ACCOUNT],
+): PolicyConfig {
   const base = JSON.parse(JSON.stringify(local.config)) as { reservations: Record<string, unknown>[] };
   return parseConfig({
     ...base,
@@ -26,7 +30,7 @@ export function lentToBorrowers(local: LocalService, zeroSizePreference: 'retain
         ? {
             ...entry,
             zeroSizePreference,
-            borrowers: { accounts: [BORROWER_ACCOUNT], organizationalUnits: [] },
+            borrowers: { accounts: [...accounts], organizationalUnits: [] },
           }
         : entry,
     ),
@@ -42,4 +46,16 @@ export function serviceEvents<Detail>(
     .events({ source: 'odcr-reclaimer' })
     .events.filter((event) => matches(event['detail-type']))
     .map((event) => ({ detailType: event['detail-type'], time: event.time, detail: event.detail as Detail }));
+}
+
+/**
+ * Puts the hub and `accounts` in one organization on the endpoint: the service's shares admit no external
+ * principals, so a borrower outside the owner's organization is refused by RAM, as in AWS.
+ */
+export function organizeWithBorrowers(local: LocalService, accounts: readonly string[] = [BORROWER_ACCOUNT]) {
+  local.aws.admin.ram.setOrganization({
+    id: 'o-odcrexample1',
+    managementAccountId: '123456789012',
+    accounts: [...accounts],
+  });
 }
