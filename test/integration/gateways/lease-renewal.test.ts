@@ -2,47 +2,21 @@
  * A long paced run and the writer's lease: the sender renews the lease before it runs short, so a run longer
  * than the lease never outlives it, and a sender that lost it (another run took it over) stops at once.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HeldLease, LeaseGateway } from '#shared/gateways/lease.ts';
+import { describe, expect, it } from 'vitest';
+import type { HeldLease } from '#shared/gateways/lease.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { LEASE_RENEW_BEFORE_MS, SendBudget } from '#shared/reconcile/send-budget.ts';
 import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
-import {
-  LEASE_TABLE_NAME,
-  type LocalService,
-  localLeaseGateway,
-  startLocalService,
-} from '../../support/local-service.ts';
+import { useLeaseStore } from '../../support/lease-store.ts';
 
-let service: LocalService;
-let lease: LeaseGateway;
-
-beforeAll(async () => {
-  service = await startLocalService({ now: '2026-03-09T12:00:00Z' });
-  lease = localLeaseGateway(service.aws.url, 1);
-});
-afterAll(() => service.close());
-beforeEach(() => {
-  service.aws.admin.clearFaults();
-  service.aws.admin.createTable({ name: LEASE_TABLE_NAME, partitionKey: 'pk' });
-});
-
-async function take(owner: string): Promise<HeldLease> {
-  const attempt = await lease.tryAcquire({
-    owner,
-    trigger: 'schedule',
-    now: service.aws.clock.now(),
-    durationMs: LEASE_DURATION_MS,
-  });
-  if (!attempt.acquired) throw new Error(`lease not acquired by ${owner}`);
-  return attempt.lease;
-}
+const store = useLeaseStore('2026-03-09T12:00:00Z');
+const take = (owner: string) => store.take(owner);
 
 function budgetFor(held: HeldLease, until?: Date): SendBudget {
   return new SendBudget({
-    clock: service.aws.clock,
+    clock: store.service.aws.clock,
     ...(until === undefined ? {} : { until }),
-    lease: { gateway: lease, held, durationMs: LEASE_DURATION_MS },
+    lease: { gateway: store.lease, held, durationMs: LEASE_DURATION_MS },
     log: createSilentLogger(),
   });
 }
@@ -51,19 +25,14 @@ describe('the writer lease during a long send', () => {
   it('is renewed by the sender, so a run three leases long keeps it throughout', async () => {
     const held = await take('long-run');
     const budget = budgetFor(held);
-    const startedAt = service.aws.clock.now().getTime();
+    const startedAt = store.service.aws.clock.now().getTime();
     // One change every 5 s for 450 s: three times the lease's duration.
     for (let second = 0; second < (3 * LEASE_DURATION_MS) / 1000; second += 5) {
       expect(await budget.beforeSend()).toBeUndefined();
       budget.afterSend();
-      await service.aws.clock.sleep(5_000);
+      await store.service.aws.clock.sleep(5_000);
       // No other run gets the lease meanwhile.
-      const other = await lease.tryAcquire({
-        owner: 'other',
-        trigger: 'alarm',
-        now: service.aws.clock.now(),
-        durationMs: LEASE_DURATION_MS,
-      });
+      const other = await store.tryTake('other', 'alarm');
       expect(other.acquired).toBe(false);
     }
     const renewed = budget.currentLease;
@@ -71,7 +40,7 @@ describe('the writer lease during a long send', () => {
     expect(renewed?.expiresAt.getTime()).toBeGreaterThan(startedAt + 3 * LEASE_DURATION_MS);
     expect(budget.sent).toBe((3 * LEASE_DURATION_MS) / 5_000);
     // Released with its own token, whatever the renewals.
-    expect(await lease.release(held)).toBe(true);
+    expect(await store.lease.release(held)).toBe(true);
   });
 
   it('stops the sender at once when another run took the lease over', async () => {
@@ -79,7 +48,7 @@ describe('the writer lease during a long send', () => {
     const budget = budgetFor(held);
     expect(await budget.beforeSend()).toBeUndefined();
     // The run stalls past its lease (a frozen host); another run takes the fleet.
-    await service.aws.clock.sleep(LEASE_DURATION_MS + 1_000);
+    await store.service.aws.clock.sleep(LEASE_DURATION_MS + 1_000);
     await take('next-run');
 
     const stop = await budget.beforeSend();
@@ -92,12 +61,12 @@ describe('the writer lease during a long send', () => {
   it('stops before the lease could lapse when the store cannot renew it', async () => {
     const held = await take('cut-off-run');
     const budget = budgetFor(held);
-    service.aws.admin.injectFault({ service: 'dynamodb', action: 'PutItem', status: 500, count: 100 });
-    await service.aws.clock.sleep(LEASE_DURATION_MS - LEASE_RENEW_BEFORE_MS + 1_000);
+    store.service.aws.admin.injectFault({ service: 'dynamodb', action: 'PutItem', status: 500, count: 100 });
+    await store.service.aws.clock.sleep(LEASE_DURATION_MS - LEASE_RENEW_BEFORE_MS + 1_000);
     // Not renewed, but still ours for a while: the sender goes on.
     expect(await budget.beforeSend()).toBeUndefined();
     budget.afterSend();
-    await service.aws.clock.sleep(LEASE_RENEW_BEFORE_MS - 20_000);
+    await store.service.aws.clock.sleep(LEASE_RENEW_BEFORE_MS - 20_000);
     const stop = await budget.beforeSend();
     expect(stop?.kind).toBe('time');
     expect(stop?.reason).toMatch(/could not be renewed/);
@@ -105,8 +74,8 @@ describe('the writer lease during a long send', () => {
 
   it('stops sending once the run must keep its remaining time, counting the changes still queued', async () => {
     const held = await take('budgeted-run');
-    const until = new Date(service.aws.clock.now().getTime() + 10_000);
-    const budget = new SendBudget({ clock: service.aws.clock, until, sendIntervalMs: 2_000 });
+    const until = new Date(store.service.aws.clock.now().getTime() + 10_000);
+    const budget = new SendBudget({ clock: store.service.aws.clock, until, sendIntervalMs: 2_000 });
     const letGo: number[] = [];
     for (let change = 0; change < 10; change++) {
       if ((await budget.beforeSend()) === undefined) letGo.push(change);
@@ -114,6 +83,6 @@ describe('the writer lease during a long send', () => {
     // Five queued at one every 2 s reach the deadline: the sixth would go out after it.
     expect(letGo).toEqual([0, 1, 2, 3, 4]);
     expect(budget.stopped?.kind).toBe('time');
-    expect(await lease.release(held)).toBe(true);
+    expect(await store.lease.release(held)).toBe(true);
   });
 });

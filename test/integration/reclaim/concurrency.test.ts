@@ -10,6 +10,7 @@ import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
+import { tryLease } from '../../support/lease-store.ts';
 import {
   alarmEvent,
   type LocalService,
@@ -230,12 +231,7 @@ describe('one writer at a time', () => {
   it('takes over the lease of a run that died holding it, once it has expired', async () => {
     const service = await start(PRE_OPEN);
     const lease = localLeaseGateway(service.aws.url);
-    const died = await lease.tryAcquire({
-      owner: 'schedule-that-died',
-      trigger: 'schedule',
-      now: service.aws.clock.now(),
-      durationMs: LEASE_DURATION_MS,
-    });
+    const died = await tryLease(lease, service.aws.clock, 'schedule-that-died', 'schedule');
     expect(died.acquired).toBe(true);
     const impatient = { ...service.dependencies, leaseWait: { budgetMs: 300 } };
 
