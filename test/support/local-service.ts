@@ -28,8 +28,9 @@ import {
   createGateways,
   type ServiceNames,
 } from '#shared/runtime/gateways.ts';
+import { EXAMPLE_CONFIG_FILE } from './config-input.ts';
 
-export const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
+export { EXAMPLE_CONFIG_FILE };
 /** serverless.yml's functions and triggers for the example config, on the default stage and region. */
 export const SERVICE_TRIGGERS = readServiceTriggers(loadConfigFile(EXAMPLE_CONFIG_FILE));
 /** The resource names serverless.yml gives the functions (every function gets the same ones). */

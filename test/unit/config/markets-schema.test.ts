@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '#shared/config/schema.ts';
-
-const example = (): Record<string, unknown> => JSON.parse(readFileSync('config/example.json', 'utf8'));
+import { parseConfig } from '#shared/config/schema.ts';
+import { configIssues, exampleConfigInput } from '../../support/config-input.ts';
 
 const CME = {
   timeZone: 'America/Chicago',
@@ -14,20 +12,10 @@ const CME = {
 
 /** The example config with `markets` set and the trading reservation moved to `market`. */
 function withMarkets(markets: Record<string, unknown>, market = 'XNYS'): Record<string, unknown> {
-  const input = example();
+  const input = exampleConfigInput();
   const reservations = input['reservations'] as Record<string, unknown>[];
   reservations[0] = { ...reservations[0], market };
   return { ...input, markets };
-}
-
-function issuesOf(input: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(input);
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('markets in the config', () => {
@@ -40,7 +28,7 @@ describe('markets in the config', () => {
   });
 
   it('defaults to no markets', () => {
-    expect(parseConfig(example()).markets).toEqual({});
+    expect(parseConfig(exampleConfigInput()).markets).toEqual({});
   });
 
   it.each([
@@ -118,14 +106,14 @@ describe('markets in the config', () => {
     ],
     ['a bad lendLunchBreak', { ...CME, lendLunchBreak: 'yes' }, 'markets.CME.lendLunchBreak', /boolean/],
   ])('rejects %s, naming the field', (_what, definition, path, message) => {
-    expect(issuesOf(withMarkets({ CME: definition }))).toContainEqual({
+    expect(configIssues(withMarkets({ CME: definition }))).toContainEqual({
       path,
       message: expect.stringMatching(message),
     });
   });
 
   it('allows only settings for a built-in market', () => {
-    expect(issuesOf(withMarkets({ XNYS: { timeZone: 'UTC', lendLunchBreak: true } }))).toEqual([
+    expect(configIssues(withMarkets({ XNYS: { timeZone: 'UTC', lendLunchBreak: true } }))).toEqual([
       {
         path: 'markets.XNYS.timeZone',
         message: "unknown field 'timeZone' (XNYS is built in: only lendLunchBreak may be set)",
@@ -134,7 +122,7 @@ describe('markets in the config', () => {
   });
 
   it('says that settings alone do not define a market the project does not ship', () => {
-    expect(issuesOf(withMarkets({ XQQQ: { lendLunchBreak: true } }))).toEqual([
+    expect(configIssues(withMarkets({ XQQQ: { lendLunchBreak: true } }))).toEqual([
       {
         path: 'markets.XQQQ',
         message: expect.stringMatching(
@@ -145,14 +133,14 @@ describe('markets in the config', () => {
   });
 
   it('rejects a market name that cannot go into a tag key', () => {
-    expect(issuesOf(withMarkets({ 'CME:GLOBEX': CME }))).toContainEqual({
+    expect(configIssues(withMarkets({ 'CME:GLOBEX': CME }))).toContainEqual({
       path: 'markets.CME:GLOBEX',
       message: expect.stringMatching(/market name/),
     });
   });
 
   it('rejects a reservation on a market that is neither built in nor configured', () => {
-    expect(issuesOf(withMarkets({ CME }, 'ICE'))).toEqual([
+    expect(configIssues(withMarkets({ CME }, 'ICE'))).toEqual([
       {
         path: 'reservations[0].market',
         message: expect.stringMatching(

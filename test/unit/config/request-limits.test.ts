@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '#shared/config/schema.ts';
+import { parseConfig } from '#shared/config/schema.ts';
 import {
   DEFAULT_EC2_REQUEST_LIMITS,
   EC2_API_CLASS_DEFAULTS,
@@ -8,29 +7,18 @@ import {
   reclaimUpdateBucket,
 } from '#shared/domain/ec2-request-limits.ts';
 import { Ec2RequestPacer } from '#shared/gateways/ec2-pacer.ts';
-
-const example = (): Record<string, unknown> => JSON.parse(readFileSync('config/example.json', 'utf8'));
-
-function issuesOf(input: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(input);
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configIssues, exampleConfigInput } from '../../support/config-input.ts';
 
 describe("the config's EC2 request limits", () => {
   it("are EC2's defaults when the config states none", () => {
-    const config = parseConfig(example());
+    const config = parseConfig(exampleConfigInput());
     expect(config.ec2RequestLimits).toBeUndefined();
     expect(ec2RequestLimits(config.ec2RequestLimits)).toEqual(DEFAULT_EC2_REQUEST_LIMITS);
   });
 
   it('raise only the classes they state, and the reclaim is sent at the raised rate', () => {
     const config = parseConfig({
-      ...example(),
+      ...exampleConfigInput(),
       ec2RequestLimits: { mutating: { capacity: 200, refillPerSecond: 20 } },
     });
     const limits = ec2RequestLimits(config.ec2RequestLimits);
@@ -80,7 +68,7 @@ describe("the config's EC2 request limits", () => {
       /unknown field/,
     ],
   ])('refuse %j naming the field', (limits, path, message) => {
-    const issues = issuesOf({ ...example(), ec2RequestLimits: limits });
+    const issues = configIssues({ ...exampleConfigInput(), ec2RequestLimits: limits });
     const issue = issues.find((candidate) => candidate.path === path);
     expect({ path: issue?.path, issues }).toMatchObject({ path });
     expect(`${issue?.message}`).toMatch(message);

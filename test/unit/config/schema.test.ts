@@ -1,26 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { ConfigError, parseConfig } from '#shared/config/schema.ts';
-
-const EXAMPLE_PATH = 'config/example.json';
-const example = (): Record<string, unknown> => JSON.parse(readFileSync(EXAMPLE_PATH, 'utf8'));
-
-function issuesOf(input: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(input);
-  } catch (error: unknown) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configIssues, EXAMPLE_CONFIG_FILE, exampleConfigInput } from '../../support/config-input.ts';
 
 describe('parseConfig', () => {
   it('accepts the example fleet and fills in defaults', () => {
-    const config = loadConfigFile(EXAMPLE_PATH);
+    const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
 
     expect(config.reservations.map((reservation) => reservation.name)).toEqual([
       'xnys-trading-r7i',
@@ -34,7 +22,7 @@ describe('parseConfig', () => {
   });
 
   it('names the field path and what was expected', () => {
-    const input = example();
+    const input = exampleConfigInput();
     const reservations = input['reservations'] as Record<string, unknown>[];
     reservations[0] = { ...reservations[0], tradingNeed: 'most' };
 
@@ -80,17 +68,17 @@ describe('parseConfig', () => {
       /exactly one/,
     ],
   ])('rejects %s', (_case, change, path, message) => {
-    const input = example();
+    const input = exampleConfigInput();
     const reservations = input['reservations'] as Record<string, unknown>[];
     reservations[0] = { ...reservations[0], ...change };
 
-    const issue = issuesOf(input).find((candidate) => candidate.path === path);
+    const issue = configIssues(input).find((candidate) => candidate.path === path);
 
     expect(issue?.message).toMatch(message);
   });
 
   it('rejects alarms, scopes and AZ groups that point nowhere', () => {
-    const input = example();
+    const input = exampleConfigInput();
     input['alarms'] = {
       'latency-high': { adjustment: { type: 'step' }, scope: { reservations: ['x'] } },
       'load-high': {
@@ -101,7 +89,7 @@ describe('parseConfig', () => {
     const groups = input['azGroups'] as Record<string, unknown>[];
     groups[0] = { ...groups[0], impairmentAlarms: { 'us-east-1d': 'az-impaired-us-east-1d' } };
 
-    const issues = issuesOf(input);
+    const issues = configIssues(input);
     const paths = issues.map((issue) => issue.path);
 
     expect(paths).toContain('alarms.latency-high.adjustment.type');
@@ -109,7 +97,7 @@ describe('parseConfig', () => {
   });
 
   it('rejects references to unknown reservations and groups once the shapes are right', () => {
-    const input = example();
+    const input = exampleConfigInput();
     input['alarms'] = {
       'load-high': {
         adjustment: { type: 'delta', value: 5 },
@@ -119,7 +107,7 @@ describe('parseConfig', () => {
     const groups = input['azGroups'] as { reservations: { az: string; reservation: string }[] }[];
     groups[0]?.reservations.push({ az: 'us-east-1d', reservation: 'risk-engine-d' });
 
-    const issues = issuesOf(input);
+    const issues = configIssues(input);
 
     expect(issues).toEqual(
       expect.arrayContaining([
@@ -134,11 +122,11 @@ describe('parseConfig', () => {
   });
 
   it('requires needs of reservations outside AZ groups, and unique names', () => {
-    const input = example();
+    const input = exampleConfigInput();
     const reservations = input['reservations'] as Record<string, unknown>[];
     reservations.push({ id: 'cr-0000000000000d001', name: 'risk-engine-a', market: 'XNYS' });
 
-    const issues = issuesOf(input);
+    const issues = configIssues(input);
 
     expect(issues).toEqual(
       expect.arrayContaining([
@@ -149,10 +137,10 @@ describe('parseConfig', () => {
   });
 
   it('rejects the old weekdayHours, saying to define a custom market instead', () => {
-    const input = example();
+    const input = exampleConfigInput();
     input['weekdayHours'] = { timeZone: 'UTC', open: '09:00', close: '17:00' };
 
-    expect(issuesOf(input)).toContainEqual({
+    expect(configIssues(input)).toContainEqual({
       path: 'weekdayHours',
       message: expect.stringMatching(/no longer supported: define a custom market under markets/),
     });
@@ -176,9 +164,9 @@ describe('floors that would leave capacity lent when everything is needed', () =
     alarms: Record<string, { adjustment: { type: string }; scope: Record<string, string[]> }>;
   };
   const withFloor = (change: (raw: Raw) => void) => {
-    const raw = example() as unknown as Raw;
+    const raw = exampleConfigInput() as unknown as Raw;
     change(raw);
-    return issuesOf(raw);
+    return configIssues(raw);
   };
 
   it("refuses a floor on a reservation whose tradingNeed is 'all', naming the field", () => {
@@ -212,7 +200,7 @@ describe('floors that would leave capacity lent when everything is needed', () =
   });
 
   it('accepts a floor where the config leaves room for it', () => {
-    const raw = example() as unknown as Raw;
+    const raw = exampleConfigInput() as unknown as Raw;
     raw.reservations[0] = { ...raw.reservations[0], tradingNeed: 80, floor: 5 };
     delete raw.alarms['xnys-volatility-high'];
 
