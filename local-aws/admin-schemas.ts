@@ -30,7 +30,8 @@ const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 const tags = z.record(z.string(), z.string());
 const accountId = z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' });
 
-const seedReservation = z.strictObject({
+/** A seeded reservation (`POST /_local/reservations`, a seed's `reservations`); the sandbox's scenarios extend it. */
+export const seedReservation = z.strictObject({
   accountId: accountId.optional(),
   id: z.string().optional(),
   region: text.optional(),

@@ -485,6 +485,82 @@ function dynamoDbChecks(
   return [{ action: `dynamodb:${action}`, resource, context: {} }];
 }
 
+/** `ec2:CapacityReservation` from a capacity reservation's ARN: RAM's name of the type (`ram:RequestedResourceType`). */
+function ramResourceType(arn: string): string | undefined {
+  const match = /^arn:aws[\w-]*:([a-z0-9-]+):[^:]*:[^:]*:([a-z-]+)\//.exec(arn);
+  if (!match) return undefined;
+  const type = (match[2] ?? '').replace(/(^|-)([a-z])/g, (_all, _dash: string, letter: string) =>
+    letter.toUpperCase(),
+  );
+  return `${match[1]}:${type}`;
+}
+
+/**
+ * RAM's actions on a share are authorized on its ARN, creating one on the account's shares, with the condition
+ * keys the Service Authorization Reference lists for them: on CreateResourceShare the request's tags
+ * (`aws:RequestTag/<k>`, `aws:TagKeys`), `ram:RequestedAllowsExternalPrincipals` and the resources' type
+ * (`ram:RequestedResourceType`, `ram:ResourceArn`); on Associate/Disassociate the share's tags
+ * (`aws:ResourceTag/<k>`) and the resources named
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsresourceaccessmanagerram.html).
+ */
+function ramChecks(
+  world: LocalAwsWorld,
+  account: AccountState,
+  action: string,
+  params: Params,
+  region: string,
+): AuthorizationCheck[] {
+  const share = text(params.resourceShareArn);
+  const resource =
+    share ??
+    (action === 'CreateResourceShare' ? `arn:aws:ram:${region}:${account.id}:resource-share/*` : '*');
+  const arns = Array.isArray(params.resourceArns)
+    ? params.resourceArns.filter((arn): arn is string => typeof arn === 'string')
+    : [];
+  const types = [...new Set(arns.flatMap((arn) => ramResourceType(arn) ?? []))];
+  const named: Record<string, string | string[]> = {};
+  if (arns.length > 0) named['ram:ResourceArn'] = arns;
+  if (types.length === 1 && types[0] !== undefined) named['ram:RequestedResourceType'] = types[0];
+  else if (types.length > 1) named['ram:RequestedResourceType'] = types;
+  switch (action) {
+    case 'CreateResourceShare': {
+      const tags = new Map<string, string | undefined>();
+      for (const tag of Array.isArray(params.tags) ? params.tags : []) {
+        const pair = (typeof tag === 'object' && tag !== null ? tag : {}) as {
+          key?: unknown;
+          value?: unknown;
+        };
+        if (typeof pair.key === 'string')
+          tags.set(pair.key, typeof pair.value === 'string' ? pair.value : undefined);
+      }
+      const external = params.allowExternalPrincipals === false ? 'false' : 'true';
+      return [
+        {
+          action: `ram:${action}`,
+          resource,
+          context: {
+            ...requestTagContext(tags),
+            ...named,
+            'ram:RequestedAllowsExternalPrincipals': external,
+          },
+        },
+      ];
+    }
+    case 'AssociateResourceShare':
+    case 'DisassociateResourceShare': {
+      const held = world.ram
+        .shareList({ accountId: account.id })
+        .shares.find((candidate) => candidate.resourceShareArn === share);
+      const tags = new Map((held?.tags ?? []).map((tag) => [tag.key, tag.value]));
+      const context: Record<string, string | string[]> = { ...named };
+      for (const [key, value] of tags) context[`aws:ResourceTag/${key}`] = value;
+      return [{ action: `ram:${action}`, resource, context }];
+    }
+    default:
+      return [{ action: `ram:${action}`, resource, context: {} }];
+  }
+}
+
 /** The checks IAM makes for one request; every one must be allowed. */
 export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationInput): AuthorizationCheck[] {
   const { service, action, params, region } = input;
@@ -498,15 +574,8 @@ export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationIn
       return eventsChecks(account, action, params, region);
     case 'dynamodb':
       return dynamoDbChecks(account, action, params, region);
-    case 'ram': {
-      // RAM's actions on a share are authorized on its ARN, creating one on the account's shares
-      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsresourceaccessmanagerram.html).
-      const share = text(params.resourceShareArn);
-      const resource =
-        share ??
-        (action === 'CreateResourceShare' ? `arn:aws:ram:${region}:${account.id}:resource-share/*` : '*');
-      return [{ action: `ram:${action}`, resource, context: {} }];
-    }
+    case 'ram':
+      return ramChecks(world, account, action, params, region);
     case 'sts':
       // AssumeRole is authorized on the role; the role's trust policy is the other half (sts.ts).
       return [{ action: `sts:${action}`, resource: text(params.RoleArn) ?? '*', context: {} }];

@@ -16,6 +16,8 @@ export interface LoggedEvent {
 
 export interface ReservationInfo {
   id: string;
+  /** The owner account, in a run with owner accounts besides the hub. */
+  accountId?: string;
   /** The config's name for it, when it has one. */
   name?: string;
   instanceType: string;
@@ -163,7 +165,74 @@ export interface EventSummary {
   costAvoided?: { currency: 'USD'; total: number; byReservation: Record<string, number> };
 }
 
+/** A heads-up notice as a borrower's drain received it. */
+export interface ReceivedNotice {
+  /** When the drain got it (simulated ISO time). */
+  at: string;
+  detailType: string;
+  detail: unknown;
+}
+
+/** The accounts of a run that declares owner spokes or borrowers: what was there and what each heard. */
+export interface AccountsRecord {
+  hubAccountId: string;
+  /** The hub first, then each owner spoke, with the reservations it holds. */
+  owners: { accountId: string; name?: string; reservationIds: string[] }[];
+  borrowers: {
+    accountId: string;
+    name?: string;
+    /** The source reservations RAM shared with it at some time in the run (through their interruptible reservation). */
+    shared: { reservationId: string; accountId: string }[];
+    received: ReceivedNotice[];
+  }[];
+  /** EC2's 2-minute interruption warnings to borrowers' instances, by reservation. */
+  warnings: { reservationId: string; at: string }[];
+}
+
+/** One owner account's share of the verdict. */
+export interface OwnerAccountSummary {
+  accountId: string;
+  name?: string;
+  hub: boolean;
+  reservations: number;
+  /** Reclaims for a bell, and those complete before it. */
+  reclaimsForBell: number;
+  beforeBell: number;
+  misses: number;
+  lateInstanceMinutes: number;
+  /** Pages naming one of its reservations. */
+  pages: number;
+}
+
+/** One notice a borrower received, with its lead. */
+export interface HeadsUpReceipt {
+  receivedAt: string;
+  detailType: string;
+  reservationId: string;
+  /** The reservation's owner account (the hub's when the notice names none). */
+  ownerAccountId: string;
+  name?: string;
+  interruptibleReservationId?: string;
+  plannedStart?: string;
+  sessionOpen?: string;
+  toInterrupt?: number;
+  /** Minutes from receipt to the planned reclaim start. */
+  minutesBeforeStart?: number;
+  /** The first EC2 interruption warning of that reclaim, and the minutes the notice came before it. */
+  firstWarningAt?: string;
+  minutesBeforeWarning?: number;
+}
+
+export interface BorrowerSummary {
+  accountId: string;
+  name?: string;
+  shared: { reservationId: string; accountId: string }[];
+  notices: HeadsUpReceipt[];
+}
+
 export interface Summary extends EventSummary {
+  /** Per owner account and per borrower, when the run has accounts besides the hub. */
+  accounts?: { owners: OwnerAccountSummary[]; borrowers: BorrowerSummary[] };
   /** The verdict, measured minute by minute on the endpoint (unmet-need.ts). */
   unmetNeedInstanceMinutes: UnmetNeedSummary;
   shortfalls: ShortfallRecord[];
@@ -185,6 +254,7 @@ export interface SimulationResult {
   events: LoggedEvent[];
   /** Messages on the alarm topic: what paged on-call, from the template's paging rule and alarms. */
   pages?: Page[];
+  accounts?: AccountsRecord;
   summary: Summary;
   /** How the run went on this machine: not part of what the scenario means. */
   run: { wallMilliseconds: number; simulatedDays: number; steps: number };

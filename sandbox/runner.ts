@@ -44,12 +44,14 @@ import type { Logger } from '#shared/logging/logger.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { createGateways, type GatewayWiring } from '#shared/runtime/gateways.ts';
+import { BorrowerSubscriptions, borrowerPrincipal } from './borrowers.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { type LambdaInvocation, Pager, type PagingPaths, readPagingPaths } from './pager.ts';
 import type { TimelineContext } from './report/terminal.ts';
 import type {
+  AccountsRecord,
   CapacityPoint,
   CapacitySample,
   ClosedDay,
@@ -60,11 +62,17 @@ import type {
   SimulationResult,
   TimelineEntry,
 } from './result.ts';
-import { checkScenarioAgainstConfig, impairmentAlarmOf, type LoadedScenario } from './scenario.ts';
+import {
+  checkScenarioAgainstConfig,
+  coveredRegions,
+  impairmentAlarmOf,
+  type LoadedScenario,
+} from './scenario.ts';
 import { fireTimes, parseScheduleExpression } from './schedule-expression.ts';
 import { type EventRule, readServerlessDefinitions, type ServerlessTriggers } from './serverless-triggers.ts';
 import { REPO_ROOT, readServiceTriggers, SERVERLESS_FILE, serviceNames } from './service-definition.ts';
-import { serviceEvents, summarize } from './summary.ts';
+import { spokeRoleSeed } from './spoke-roles.ts';
+import { serviceEvents, summarize, summarizeAccounts } from './summary.ts';
 import { UnmetNeedMeter } from './unmet-need.ts';
 
 export { REPO_ROOT };
@@ -156,6 +164,8 @@ class SilentSandboxLogger extends PowertoolsLogger {
 }
 
 const MINUTE_MS = 60_000;
+/** EC2's event to a borrower's instance 2 minutes before it is interrupted. */
+const INTERRUPTION_WARNING = 'EC2 Capacity Reservation Instance Interruption Warning';
 const NO_HANDLER = 'no handler in this checkout';
 const LOST = 'lost (chaos)';
 const THROTTLED = 'throttled';
@@ -210,21 +220,31 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
     },
   });
   try {
-    const roles = sandboxFunctionRoles(
-      config,
-      local.admin.getSettings().settings.accountId,
-      options.serverlessFile,
-    );
+    const hubAccountId = local.admin.getSettings().settings.accountId;
+    const roles = sandboxFunctionRoles(config, hubAccountId, options.serverlessFile);
     const credentials = functionCredentials(options.iam?.roles?.(roles) ?? roles);
-    if (options.iam?.enforce !== false) {
+    const enforce = options.iam?.enforce !== false;
+    const { owners, borrowers } = scenario.accounts;
+    // Other accounts need the principals known even unenforced: a spoke's trust names the hub's function
+    // roles, and each borrower acts in its own account.
+    if (enforce || owners.length + borrowers.length > 0) {
       local.admin.configureIam({
-        principals: credentials.map(({ role, credentials: { accessKeyId } }) => ({
-          name: role.roleName,
-          accessKeyId,
-          policies: role.policies,
-        })),
+        ...(enforce ? {} : { enforce: false }),
+        principals: [
+          ...credentials.map(({ role, credentials: { accessKeyId } }) => ({
+            name: role.roleName,
+            accessKeyId,
+            policies: role.policies,
+          })),
+          ...borrowers.map((borrower) => borrowerPrincipal(borrower.id)),
+        ],
       });
     }
+    deployAccounts(local, scenario, config, {
+      hubAccountId,
+      hubStage: triggers.stage,
+      hubRegion: triggers.region,
+    });
     options.hooks?.started?.(local);
     const runner = new SandboxRunner(local, scenario, config, triggers, window, options, credentials, paging);
     const result = await runner.run(wallStart);
@@ -233,6 +253,36 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
   } finally {
     await local.close();
   }
+}
+
+/**
+ * The accounts around the hub, before anything runs: the organization RAM shares within, and in each owner
+ * spoke the spoke template's role (sandbox/spoke-roles.ts) for the config's entry of that account.
+ */
+function deployAccounts(
+  local: LocalAws,
+  scenario: LoadedScenario,
+  config: PolicyConfig,
+  hub: { hubAccountId: string; hubStage: string; hubRegion: string },
+): void {
+  if (scenario.organization !== undefined) {
+    const { $comment: _comment, ...organization } = scenario.organization;
+    local.admin.ram.setOrganization(organization);
+  }
+  const owners = new Set(scenario.accounts.owners.map((owner) => owner.id));
+  const spokes = config.accounts.filter((account) => owners.has(account.id));
+  if (spokes.length === 0) return;
+  local.admin.putRoles({
+    roles: spokes.map((account) =>
+      spokeRoleSeed({
+        ...hub,
+        accountId: account.id,
+        // The config names the role by name or ARN; the stack's RoleName is the name.
+        roleName: account.role.slice(account.role.lastIndexOf('/') + 1),
+        ...(account.externalId === undefined ? {} : { externalId: account.externalId }),
+      }),
+    ),
+  });
 }
 
 /** The functions' roles as `npm run package` would deploy them for this config (the sandbox enforces these). */
@@ -327,6 +377,14 @@ class SandboxRunner {
   /** Where the pager has read up to in the endpoint's datums and in the invocations. */
   private metricCursor = 0;
   private invocationCursor = 0;
+  /** The hub (where the service runs) and the owner spokes, whose reservations the run follows. */
+  private readonly hubAccountId: string;
+  private readonly ownerAccounts: string[];
+  /** The account holding each reservation seen. */
+  private readonly reservationAccounts = new Map<string, string>();
+  private readonly subscriptions: BorrowerSubscriptions | undefined;
+  /** EC2's 2-minute interruption warnings, by reservation: what a heads-up's lead is measured against. */
+  private readonly warnings: { reservationId: string; at: string }[] = [];
 
   constructor(
     private readonly local: LocalAws,
@@ -339,6 +397,24 @@ class SandboxRunner {
     paging: PagingPaths,
   ) {
     this.pager = new Pager(paging);
+    this.hubAccountId = local.admin.getSettings().settings.accountId;
+    this.ownerAccounts = [this.hubAccountId, ...scenario.accounts.owners.map((owner) => owner.id)];
+    this.subscriptions =
+      scenario.accounts.borrowers.length === 0
+        ? undefined
+        : new BorrowerSubscriptions({
+            local,
+            hubAccountId: this.hubAccountId,
+            region: triggers.region,
+            busName: serviceNames(triggers, Object.keys(triggers.functionNames)[0] ?? '').eventBusName,
+            regions: [
+              ...new Set([
+                ...coveredRegions(config, triggers.region),
+                ...config.accounts.flatMap((account) => account.regions ?? []),
+              ]),
+            ],
+            borrowers: scenario.accounts.borrowers,
+          });
   }
 
   private now(): number {
@@ -362,6 +438,7 @@ class SandboxRunner {
         logger,
       };
     });
+    await this.subscriptions?.setUp();
     for (const reservation of this.reservationViews()) {
       this.borrowerDemand.set(reservation.id, reservation.allocation?.borrowers.length ?? 0);
     }
@@ -428,6 +505,7 @@ class SandboxRunner {
     this.draining = true;
     try {
       await this.deliverEvents();
+      this.subscriptions?.refresh();
       const views = this.reservationViews();
       this.sample(false, this.applyBorrowerDemand(false, views) ? this.reservationViews() : views);
     } finally {
@@ -625,8 +703,12 @@ class SandboxRunner {
       if (this.local.admin.eventCount() <= this.eventCursor) return;
       const all = this.local.admin.events().events;
       if (this.eventCursor >= all.length) return;
-      const fresh = all.slice(this.eventCursor);
+      const logged = all.slice(this.eventCursor);
       this.eventCursor = all.length;
+      this.noteWarnings(logged);
+      // The service's functions and its pager see only the hub's buses: other accounts' events (a spoke's
+      // EC2 events, the heads-up forwarded to a borrower) stay in those accounts.
+      const fresh = logged.filter((record) => this.onHubBus(record));
       const states = new Map(
         this.local.admin.ruleList().rules.map((rule) => [`${rule.eventBusName}/${rule.name}`, rule.state]),
       );
@@ -647,6 +729,26 @@ class SandboxRunner {
           await this.invoke(rule.functionName, rule.ruleName, envelope, THROTTLE_RETRIES);
         }
       }
+    }
+  }
+
+  /** Whether an event is on one of the hub's buses (a forwarded copy names the bus's account in busAccount). */
+  private onHubBus(record: EventRecord): boolean {
+    return (record.busAccount ?? record.account ?? this.hubAccountId) === this.hubAccountId;
+  }
+
+  /** EC2's interruption warnings among new events, attributed to the reservation whose borrower got each. */
+  private noteWarnings(records: readonly EventRecord[]): void {
+    const warned = records.filter((record) => record['detail-type'] === INTERRUPTION_WARNING);
+    if (warned.length === 0) return;
+    const byInstance = new Map<string, string>();
+    for (const view of this.reservationViews()) {
+      for (const borrower of view.allocation?.borrowers ?? []) byInstance.set(borrower.instanceId, view.id);
+    }
+    for (const record of warned) {
+      const detail = record.detail as { 'instance-id'?: unknown } | undefined;
+      const reservationId = byInstance.get(String(detail?.['instance-id']));
+      if (reservationId !== undefined) this.warnings.push({ reservationId, at: record.time });
     }
   }
 
@@ -831,8 +933,14 @@ class SandboxRunner {
 
   // ------------------------------------------------------------------ observation
 
+  /** Every owner account's reservations (the hub's, then each spoke's). */
   private reservationViews(): ReservationView[] {
-    return this.local.admin.listReservations().reservations;
+    if (this.ownerAccounts.length === 1) return this.local.admin.listReservations().reservations;
+    return this.ownerAccounts.flatMap((accountId) => {
+      const views = this.local.admin.listReservations({ accountId }).reservations;
+      for (const view of views) this.reservationAccounts.set(view.id, accountId);
+      return views;
+    });
   }
 
   /** Records the capacity now if it changed (`views`: the endpoint's, when the caller just read them). */
@@ -871,7 +979,7 @@ class SandboxRunner {
   // ------------------------------------------------------------------ the result
 
   private result(wallStart: number): SimulationResult {
-    const events: LoggedEvent[] = this.local.admin.events().events.map((record) => ({
+    const events: LoggedEvent[] = this.hubEvents().map((record) => ({
       time: record.time,
       source: record.source,
       'detail-type': record['detail-type'],
@@ -879,6 +987,7 @@ class SandboxRunner {
       ...(record.bus === undefined ? {} : { bus: record.bus }),
     }));
     const reservations = this.reservationInfo();
+    const accounts = this.accountsRecord(reservations);
     const first = this.samples[0];
     const initialLent = Object.fromEntries(
       Object.entries(first?.reservations ?? {}).map(([id, point]) => [id, point.lent]),
@@ -888,7 +997,7 @@ class SandboxRunner {
       start: new Date(this.window.start).toISOString(),
       end: new Date(this.window.end).toISOString(),
     };
-    return {
+    const result: SimulationResult = {
       scenario: {
         name: this.scenario.name,
         ...(this.scenario.description === undefined ? {} : { description: this.scenario.description }),
@@ -904,6 +1013,7 @@ class SandboxRunner {
       invocations: this.invocations,
       events,
       pages: this.pager.pages,
+      ...(accounts === undefined ? {} : { accounts }),
       summary: {
         ...summarize(events, {
           window,
@@ -928,6 +1038,38 @@ class SandboxRunner {
         steps: this.steps,
       },
     };
+    if (result.accounts !== undefined) result.summary.accounts = summarizeAccounts(result);
+    return result;
+  }
+
+  private hubEvents(): EventRecord[] {
+    return this.local.admin.events().events.filter((record) => this.onHubBus(record));
+  }
+
+  /** The accounts of a run that declares any besides the hub: owners with their reservations, borrowers with what they heard. */
+  private accountsRecord(reservations: readonly ReservationInfo[]): AccountsRecord | undefined {
+    const { owners, borrowers } = this.scenario.accounts;
+    if (owners.length === 0 && borrowers.length === 0) return undefined;
+    const named = new Map([...owners, ...borrowers].map((account) => [account.id, account.name]));
+    const withName = (accountId: string) => {
+      const name = named.get(accountId);
+      return name === undefined ? { accountId } : { accountId, name };
+    };
+    return {
+      hubAccountId: this.hubAccountId,
+      owners: this.ownerAccounts.map((accountId) => ({
+        ...withName(accountId),
+        reservationIds: reservations
+          .filter((reservation) => (reservation.accountId ?? this.hubAccountId) === accountId)
+          .map((reservation) => reservation.id),
+      })),
+      borrowers: borrowers.map((borrower) => ({
+        ...withName(borrower.id),
+        shared: this.subscriptions?.shared(borrower.id) ?? [],
+        received: this.subscriptions?.received(borrower.id) ?? [],
+      })),
+      warnings: this.warnings,
+    };
   }
 
   private reservationInfo(): ReservationInfo[] {
@@ -940,8 +1082,10 @@ class SandboxRunner {
             candidate.selector !== undefined &&
             Object.entries(candidate.selector.tags).every(([key, value]) => view.tags[key] === value),
         );
+      const accountId = this.reservationAccounts.get(view.id);
       return {
         id: view.id,
+        ...(accountId === undefined ? {} : { accountId }),
         instanceType: view.instanceType,
         region: view.region,
         availabilityZone: view.availabilityZone,

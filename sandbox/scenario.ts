@@ -8,9 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { ADMIN_BODIES, seedReservation } from '@odcr-reclaimer/local-aws/admin-schemas.ts';
 import { regionOfZone } from '@odcr-reclaimer/local-aws/capacity.ts';
+import { defaultSettings } from '@odcr-reclaimer/local-aws/world.ts';
 import * as z from 'zod';
 import { formatPath, type PolicyConfig } from '#shared/config/schema.ts';
+import { borrowerAccounts } from '#shared/config/sharing.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { checkOnDemandPayload } from '#shared/on-demand/payload.ts';
 import { loneSurrogatePath } from '#shared/records/text.ts';
@@ -91,11 +94,12 @@ const azImpairmentSchema = z
     path: ['until'],
   });
 
-const tags = z.record(z.string().min(1), z.string());
-
-/** The endpoint's seed reservation (local-aws/types.ts SeedReservation), checked before it is seeded. */
-const seedReservationSchema = z
-  .strictObject({
+/**
+ * The endpoint's seed reservation (local-aws/admin-schemas.ts, whose fields it takes, `accountId` included),
+ * held to the stricter formats a scenario is written in, with a `$comment`.
+ */
+const seedReservationSchema = seedReservation
+  .extend({
     ...comment,
     id: reservationId.optional(),
     /** The availability zone's region when absent. */
@@ -103,20 +107,8 @@ const seedReservationSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS region like us-east-1')
       .optional(),
-    instanceType: z.string().min(1),
     availabilityZone,
     totalInstanceCount: count.min(1, { error: 'expected at least 1' }),
-    ownerRunning: count.optional(),
-    state: z.string().min(1).optional(),
-    tags: tags.optional(),
-    interruptible: z
-      .strictObject({
-        instanceCount: count,
-        borrowed: count.optional(),
-        zeroSizePreference: z.enum(['retain', 'default']).optional(),
-        tags: tags.optional(),
-      })
-      .optional(),
   })
   .superRefine((seed, ctx) => {
     const zoneRegion = regionOfZone(seed.availabilityZone);
@@ -190,6 +182,55 @@ const settingsSchema = z.strictObject({
   requestRateScale: z.number().min(0).optional(),
 });
 
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit account id');
+
+/** An owner account besides the hub: the sandbox deploys the spoke template's role there (sandbox/spoke-roles.ts). */
+const ownerAccountSchema = z.strictObject({
+  ...comment,
+  /** One of the config's `accounts`. */
+  id: accountId,
+  /** Shown in the report. */
+  name: z.string().min(1).optional(),
+});
+
+/**
+ * A borrower account: it hears the service's heads-up as the README's borrower rule does (a rule on the
+ * service's bus sending the notices of what RAM shares with it to its own bus, where its own rule hands them
+ * to its drain), and the report shows what it heard and how long before the reclaim.
+ */
+const borrowerAccountSchema = z.strictObject({
+  ...comment,
+  /** An account the service's bus policy admits: the config's `headsUp.borrowerAccounts` or a reservation's `borrowers.accounts`. */
+  id: accountId,
+  name: z.string().min(1).optional(),
+});
+
+const accountsSchema = z
+  .strictObject({
+    ...comment,
+    owners: z.array(ownerAccountSchema).default([]),
+    borrowers: z.array(borrowerAccountSchema).default([]),
+  })
+  .superRefine((accounts, ctx) => {
+    const seen = new Map<string, string>();
+    const once = (list: 'owners' | 'borrowers') =>
+      accounts[list].forEach((account, index) => {
+        const earlier = seen.get(account.id);
+        if (earlier !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [list, index, 'id'],
+            message: `${account.id} is already ${earlier}`,
+          });
+        else seen.set(account.id, `accounts.${list}[${index}]`);
+      });
+    once('owners');
+    once('borrowers');
+  });
+
+/** The organization RAM shares within (the endpoint's `POST /_local/organization`). */
+const organizationSchema = ADMIN_BODIES.organization.extend(comment);
+
 export const scenarioSchema = z
   .strictObject({
     ...comment,
@@ -208,6 +249,9 @@ export const scenarioSchema = z
     }),
     /** Endpoint settings (e.g. `shutdownSeconds`, `updateWhileUpdating`); the endpoint's defaults otherwise. */
     settings: settingsSchema.default({}),
+    /** Owner accounts besides the hub (the config's spokes) and borrower accounts. */
+    accounts: accountsSchema.default({ owners: [], borrowers: [] }),
+    organization: organizationSchema.optional(),
     borrowers: z.array(borrowerChangeSchema).default([]),
     alarms: z.array(alarmChangeSchema).default([]),
     onCall: z.array(onCallActionSchema).default([]),
@@ -226,6 +270,14 @@ export type BorrowerChange = z.infer<typeof borrowerChangeSchema>;
 export type AlarmChange = z.infer<typeof alarmChangeSchema>;
 export type OnCallAction = z.infer<typeof onCallActionSchema>;
 export type AzImpairment = z.infer<typeof azImpairmentSchema>;
+export type OwnerAccount = z.infer<typeof ownerAccountSchema>;
+export type BorrowerAccount = z.infer<typeof borrowerAccountSchema>;
+export type ScenarioOrganization = z.infer<typeof organizationSchema>;
+
+/** The hub: the account the service is deployed in (the endpoint's `accountId`). */
+export function hubAccountOf(scenario: Pick<Scenario, 'settings'>): string {
+  return scenario.settings.accountId ?? defaultSettings().accountId;
+}
 
 /** A scenario with its file paths made absolute and its seed read and validated. */
 export interface LoadedScenario extends Omit<Scenario, 'fleet'> {
@@ -289,12 +341,52 @@ export function parseScenario(json: unknown, baseDirectory: string, file?: strin
   } else {
     seedState = scenario.fleet.seed;
   }
+  const accountProblems = accountIssues(scenario, seedState);
+  if (accountProblems.length > 0) throw scenarioError(accountProblems, file);
   return {
     ...scenario,
     ...(file === undefined ? {} : { file }),
     configFile: resolve(baseDirectory, scenario.fleet.config),
     seedState,
   };
+}
+
+/**
+ * What the scenario alone must get right about accounts: the hub is neither an owner spoke nor a borrower,
+ * every seeded reservation belongs to the hub or a declared owner, and the organization's accounts are each
+ * in one place.
+ */
+function accountIssues(scenario: Scenario, seedState: ScenarioSeed): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  const hub = hubAccountOf(scenario);
+  const owners = new Set(scenario.accounts.owners.map((owner) => owner.id));
+  for (const list of ['owners', 'borrowers'] as const) {
+    scenario.accounts[list].forEach((account, index) => {
+      if (account.id === hub)
+        issues.push({
+          path: formatPath(['accounts', list, index, 'id']),
+          message: `${hub} is the hub (settings.accountId), where the service runs`,
+        });
+    });
+  }
+  seedState.reservations.forEach((reservation, index) => {
+    const account = reservation.accountId;
+    if (account !== undefined && account !== hub && !owners.has(account))
+      issues.push({
+        path: formatPath(['fleet', 'seed', 'reservations', index, 'accountId']),
+        message: `expected the hub ${hub} or an account of accounts.owners (${[...owners].join(', ') || 'none'}), got ${account}`,
+      });
+  });
+  return issues;
+}
+
+/** Every account of an organization: its management account, those under its root and those in its units. */
+export function organizationMembers(organization: ScenarioOrganization): Set<string> {
+  return new Set([
+    organization.managementAccountId,
+    ...(organization.accounts ?? []),
+    ...(organization.units ?? []).flatMap((unit) => unit.accounts),
+  ]);
 }
 
 export function loadScenarioFile(path: string): LoadedScenario {
@@ -354,13 +446,22 @@ export function checkScenarioAgainstConfig(
   scenario.seedState.reservations.forEach((reservation, index) => {
     if (reservation.id !== undefined) seeded.add(reservation.id);
     const region = reservation.region ?? regionOfZone(reservation.availabilityZone);
-    if (region !== undefined && !regions.includes(region)) {
+    const spoke = config.accounts.find((account) => account.id === reservation.accountId);
+    const covered = spoke?.regions ?? regions;
+    if (region !== undefined && !covered.includes(region)) {
       issues.push({
         path: formatPath(seedPath(index, reservation.region === undefined ? 'availabilityZone' : 'region')),
-        message: `${region} is not a region the service covers (${config.regions === undefined ? `serverless.yml's region ${homeRegion}; list regions in the config's "regions"` : `the config's regions: ${regions.join(', ')}`})`,
+        message: `${region} is not a region the service covers${spoke === undefined ? '' : ` in account ${spoke.id}`} (${
+          spoke?.regions !== undefined
+            ? `the config's accounts entry for it: ${covered.join(', ')}`
+            : config.regions === undefined
+              ? `serverless.yml's region ${homeRegion}; list regions in the config's "regions"`
+              : `the config's regions: ${regions.join(', ')}`
+        })`,
       });
     }
   });
+  issues.push(...accountsAgainstConfig(scenario, config));
   scenario.seedState.alarms.forEach((alarm, index) => {
     knowsAlarm(alarm.name, ['fleet', 'seed', 'alarms', index, 'name']);
   });
@@ -423,6 +524,86 @@ export function checkScenarioAgainstConfig(
     }
   });
   if (issues.length > 0) throw scenarioError(issues, scenario.file);
+}
+
+/**
+ * The accounts the scenario declares against the config: owners are exactly the config's spokes (each gets
+ * the spoke role), borrowers are accounts the service's bus policy admits, and a config that lends through
+ * RAM has the organization RAM shares within, holding every owner and borrower account it names.
+ */
+function accountsAgainstConfig(scenario: LoadedScenario, config: PolicyConfig): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  const spokes = config.accounts.map((account) => account.id);
+  const owners = scenario.accounts.owners.map((owner) => owner.id);
+  scenario.accounts.owners.forEach((owner, index) => {
+    if (!spokes.includes(owner.id))
+      issues.push({
+        path: formatPath(['accounts', 'owners', index, 'id']),
+        message: `expected an account of the config's accounts (${spokes.join(', ') || 'none'}), got ${owner.id}`,
+      });
+  });
+  config.accounts.forEach((account, index) => {
+    if (!owners.includes(account.id))
+      issues.push({
+        path: 'accounts.owners',
+        message: `expected the config's accounts[${index}] (${account.id}): its spoke role is deployed for each owner declared here`,
+      });
+  });
+  const admitted = borrowerAccounts(config);
+  scenario.accounts.borrowers.forEach((borrower, index) => {
+    if (!admitted.includes(borrower.id))
+      issues.push({
+        path: formatPath(['accounts', 'borrowers', index, 'id']),
+        message: `expected an account the service's bus policy admits (the config's headsUp.borrowerAccounts and reservations' borrowers.accounts: ${admitted.join(', ') || 'none'}), got ${borrower.id}`,
+      });
+  });
+  const lending = config.reservations.flatMap((reservation, index) =>
+    reservation.borrowers === undefined ? [] : [{ index, borrowers: reservation.borrowers }],
+  );
+  if (lending.length === 0) return issues;
+  const organization = scenario.organization;
+  if (organization === undefined) {
+    issues.push({
+      path: 'organization',
+      message: `expected the organization RAM shares within: the config lends reservations[${lending[0]?.index}] to borrowers`,
+    });
+    return issues;
+  }
+  const members = organizationMembers(organization);
+  const units = new Set((organization.units ?? []).map((unit) => unit.id));
+  const member = (account: string, what: string) => {
+    if (!members.has(account))
+      issues.push({
+        path: 'organization',
+        message: `expected ${what} ${account} in the organization (RAM shares interruptible reservations only within it)`,
+      });
+  };
+  member(hubAccountOf(scenario), 'the hub');
+  for (const owner of owners) member(owner, 'owner account');
+  scenario.accounts.borrowers.forEach((borrower) => {
+    member(borrower.id, 'borrower account');
+  });
+  for (const { index, borrowers } of lending) {
+    for (const account of borrowers.accounts) member(account, `reservations[${index}].borrowers.accounts`);
+    const named = [
+      ...(borrowers.organization === undefined ? [] : [borrowers.organization]),
+      ...borrowers.organizationalUnits,
+    ];
+    for (const arn of named) {
+      const match = /:(?:organization|ou)\/(o-[a-z0-9]+)(?:\/(ou-[a-z0-9-]+))?$/.exec(arn);
+      if (match?.[1] !== organization.id)
+        issues.push({
+          path: 'organization.id',
+          message: `expected ${match?.[1] ?? arn}, the organization of reservations[${index}].borrowers (${arn})`,
+        });
+      else if (match[2] !== undefined && !units.has(match[2]))
+        issues.push({
+          path: 'organization.units',
+          message: `expected ${match[2]}, the unit reservations[${index}].borrowers.organizationalUnits names`,
+        });
+    }
+  }
+  return issues;
 }
 
 /** `reservations.0` from a ValidationError's dotted field back into path segments. */

@@ -4,7 +4,18 @@
  * tell a better story than the service told at the time.
  */
 import { DETAIL_TYPE, EVENT_SOURCE } from '#shared/events/service-events.ts';
-import type { EventSummary, LendBackRecord, LoggedEvent, NoticeRecord, ReclaimRecord } from './result.ts';
+import type {
+  BorrowerSummary,
+  EventSummary,
+  HeadsUpReceipt,
+  LendBackRecord,
+  LoggedEvent,
+  NoticeRecord,
+  OwnerAccountSummary,
+  ReceivedNotice,
+  ReclaimRecord,
+  SimulationResult,
+} from './result.ts';
 
 export interface SummaryOptions {
   window: { start: string; end: string };
@@ -213,4 +224,105 @@ function integrateLent(
     total += hours;
   }
   return { total, byReservation };
+}
+
+/**
+ * The verdict per owner account (its reservations, its reclaims for a bell and how many completed before it,
+ * its late unmet need and the pages naming its reservations), and per borrower each notice it received with
+ * its lead: minutes before the planned reclaim start, and before EC2's first 2-minute warning of that reclaim
+ * to one of the reservation's borrowers (none when only idle slots came back).
+ */
+export function summarizeAccounts(
+  result: Pick<SimulationResult, 'accounts' | 'pages'> & {
+    summary: Pick<SimulationResult['summary'], 'reclaims' | 'misses' | 'unmetNeedInstanceMinutes'>;
+  },
+): { owners: OwnerAccountSummary[]; borrowers: BorrowerSummary[] } | undefined {
+  const accounts = result.accounts;
+  if (accounts === undefined) return undefined;
+  const { summary } = result;
+  const owners = accounts.owners.map((owner): OwnerAccountSummary => {
+    const held = new Set(owner.reservationIds);
+    const forBell = summary.reclaims.filter(
+      (reclaim) => held.has(reclaim.reservationId) && reclaim.deadline !== undefined,
+    );
+    const late = owner.reservationIds.reduce(
+      (sum, id) => sum + (summary.unmetNeedInstanceMinutes.byReservation[id]?.late ?? 0),
+      0,
+    );
+    return {
+      accountId: owner.accountId,
+      ...(owner.name === undefined ? {} : { name: owner.name }),
+      hub: owner.accountId === accounts.hubAccountId,
+      reservations: owner.reservationIds.length,
+      reclaimsForBell: forBell.length,
+      beforeBell: forBell.filter((reclaim) => (reclaim.marginMinutes ?? -1) >= 0).length,
+      misses: summary.misses.filter((miss) => held.has(miss.reservationId)).length,
+      lateInstanceMinutes: late,
+      pages: (result.pages ?? []).filter((page) => page.reservationIds.some((id) => held.has(id))).length,
+    };
+  });
+  const borrowers = accounts.borrowers.map(
+    (borrower): BorrowerSummary => ({
+      accountId: borrower.accountId,
+      ...(borrower.name === undefined ? {} : { name: borrower.name }),
+      shared: borrower.shared,
+      notices: borrower.received.flatMap((notice) => {
+        const receipt = headsUpReceipt(notice, accounts.hubAccountId, accounts.warnings);
+        return receipt === undefined ? [] : [receipt];
+      }),
+    }),
+  );
+  return { owners, borrowers };
+}
+
+const text = (record: Record<string, unknown>, key: string) =>
+  typeof record[key] === 'string' ? (record[key] as string) : undefined;
+
+/** A received notice with its leads; undefined for one that names no reservation. */
+export function headsUpReceipt(
+  notice: ReceivedNotice,
+  hubAccountId: string,
+  warnings: readonly { reservationId: string; at: string }[],
+): HeadsUpReceipt | undefined {
+  if (typeof notice.detail !== 'object' || notice.detail === null) return undefined;
+  const detail = notice.detail as Record<string, unknown>;
+  const reservationId = text(detail, 'reservationId');
+  if (reservationId === undefined) return undefined;
+  const session = (
+    typeof detail.session === 'object' && detail.session !== null ? detail.session : {}
+  ) as Record<string, unknown>;
+  const plannedStart = text(detail, 'plannedStart');
+  const sessionOpen = text(session, 'open');
+  const name = text(detail, 'name');
+  const interruptible = text(detail, 'interruptibleReservationId');
+  const received = Date.parse(notice.at);
+  // The reclaim's first warning: after the notice, by the bell it serves.
+  const firstWarning =
+    notice.detailType === DETAIL_TYPE.reclaimCancelled
+      ? undefined
+      : warnings
+          .filter(
+            (warning) =>
+              warning.reservationId === reservationId &&
+              Date.parse(warning.at) >= received &&
+              (sessionOpen === undefined || Date.parse(warning.at) <= Date.parse(sessionOpen)),
+          )
+          .map((warning) => warning.at)
+          .sort()[0];
+  return {
+    receivedAt: notice.at,
+    detailType: notice.detailType,
+    reservationId,
+    ownerAccountId: text(detail, 'accountId') ?? hubAccountId,
+    ...(name === undefined ? {} : { name }),
+    ...(interruptible === undefined ? {} : { interruptibleReservationId: interruptible }),
+    ...(plannedStart === undefined
+      ? {}
+      : { plannedStart, minutesBeforeStart: minutesBetween(notice.at, plannedStart) }),
+    ...(sessionOpen === undefined ? {} : { sessionOpen }),
+    ...(typeof detail.toInterrupt === 'number' ? { toInterrupt: detail.toInterrupt } : {}),
+    ...(firstWarning === undefined
+      ? {}
+      : { firstWarningAt: firstWarning, minutesBeforeWarning: minutesBetween(notice.at, firstWarning) }),
+  };
 }

@@ -8,6 +8,7 @@
 import { DateTime } from 'luxon';
 import type { CapacityPoint, SimulationResult, TimelineEntry } from '../result.ts';
 import {
+  accountLabel,
   describeShortfall,
   formatDualTime,
   formatLocalAndUtc,
@@ -246,6 +247,50 @@ function reclaimRows(result: SimulationResult): string {
     .join('\n');
 }
 
+/** Per owner account and per borrower's heads-up, when the run has accounts besides the hub. */
+function accountsSection(result: SimulationResult): string {
+  const accounts = result.summary.accounts;
+  if (accounts === undefined) return '';
+  const owners = accounts.owners
+    .map(
+      (owner) =>
+        `<tr${owner.misses + owner.lateInstanceMinutes > 0 ? ' class="bad"' : ''}><td>${escapeHtml(accountLabel(owner))}</td><td>${owner.reservations}</td><td>${owner.beforeBell} of ${owner.reclaimsForBell}</td><td>${owner.misses}</td><td>${round1(owner.lateInstanceMinutes)}</td><td>${owner.pages}</td></tr>`,
+    )
+    .join('\n');
+  const notices = accounts.borrowers
+    .flatMap((borrower) =>
+      borrower.notices.map((notice) => {
+        const zone = reservationTimeZone(result, notice.reservationId);
+        const lead = (minutes: number | undefined, none: string) =>
+          minutes === undefined ? none : `${round1(minutes)} min`;
+        return `<tr><td>${escapeHtml(accountLabel(borrower))}</td><td class="time">${escapeHtml(formatLocalAndUtc(notice.receivedAt, zone))}</td><td>${escapeHtml(notice.detailType)}</td><td>${escapeHtml(reservationLabel(result, notice.reservationId))}</td><td>${escapeHtml(notice.ownerAccountId)}</td><td>${escapeHtml(lead(notice.minutesBeforeStart, '—'))}</td><td>${escapeHtml(lead(notice.minutesBeforeWarning, 'no warning'))}</td></tr>`;
+      }),
+    )
+    .join('\n');
+  const shared = accounts.borrowers
+    .map(
+      (borrower) =>
+        `<li>${escapeHtml(`${accountLabel(borrower)}: ${borrower.shared.map((entry) => `${reservationLabel(result, entry.reservationId)} (${entry.accountId})`).join(', ') || 'nothing shared'}`)}</li>`,
+    )
+    .join('');
+  return `<h2>Accounts</h2>
+<table><thead><tr><th>owner account</th><th>reservations</th><th>reclaims for a bell back by it</th><th>misses</th><th>late instance-min</th><th>pages</th></tr></thead>
+<tbody>
+${owners}
+</tbody></table>
+${
+  accounts.borrowers.length === 0
+    ? ''
+    : `<h2>Borrowers: the heads-up they received</h2>
+<p class="sub">What RAM shared with each borrower account, and each notice its own bus handed to its drain, with its lead before the reclaim start and before EC2's first 2-minute warning of that reclaim.</p>
+<ul>${shared}</ul>
+<table><thead><tr><th>borrower</th><th>received (exchange time, UTC)</th><th>notice</th><th>reservation</th><th>owner</th><th>before the reclaim start</th><th>before EC2's warning</th></tr></thead>
+<tbody>
+${notices}
+</tbody></table>`
+}`;
+}
+
 function timelineRows(result: SimulationResult): string {
   return result.timeline
     .map(
@@ -328,6 +373,7 @@ ${charts}
 <tbody>
 ${shortfallRows(result)}
 </tbody></table>
+${accountsSection(result)}
 <h2>Reclaims</h2>
 <table><thead><tr><th>requested</th><th>reservation</th><th>allocation</th><th>trigger</th><th>took</th><th>margin before the bell</th><th>reason</th></tr></thead>
 <tbody>

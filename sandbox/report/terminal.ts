@@ -4,7 +4,11 @@
  * when asked (a TTY), so the same lines read well in a CI log.
  */
 import { formatTime, TIME_COLUMN_WIDTH } from '#shared/display/time.ts';
+import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import type {
+  BorrowerSummary,
+  HeadsUpReceipt,
+  OwnerAccountSummary,
   ReclaimRecord,
   ShortfallRecord,
   SimulationResult,
@@ -125,6 +129,60 @@ function formatUnmetNeed(result: SimulationResult): string[] {
   return lines;
 }
 
+/** `333333333333 london-desk` / `222222222222 (hub)`: an account as the summaries name it. */
+export function accountLabel(account: { accountId: string; name?: string; hub?: boolean }): string {
+  return `${account.accountId}${account.name === undefined ? '' : ` ${account.name}`}${account.hub ? ' (hub)' : ''}`;
+}
+
+export function describeOwnerAccount(owner: OwnerAccountSummary): string {
+  return `${accountLabel(owner)}: ${owner.reservations} reservation${owner.reservations === 1 ? '' : 's'}, ${owner.beforeBell} of ${owner.reclaimsForBell} reclaims for a bell back by it, ${owner.misses} misses, ${round1(owner.lateInstanceMinutes)} late instance-minutes, ${owner.pages} pages`;
+}
+
+/** A heads-up's leads: before the reclaim start, and before EC2's first 2-minute warning of it. */
+export function describeLeads(receipt: HeadsUpReceipt): string {
+  const start =
+    receipt.minutesBeforeStart === undefined
+      ? ''
+      : `${round1(receipt.minutesBeforeStart)} min before the reclaim start`;
+  const warning =
+    receipt.minutesBeforeWarning === undefined
+      ? 'no 2-minute warning followed (only idle slots came back)'
+      : `${round1(receipt.minutesBeforeWarning)} min before EC2's 2-minute warning`;
+  return [start, warning].filter((part) => part !== '').join(', ');
+}
+
+/** The borrower's heads-ups: what was shared with it, and each `Reclaim Scheduled` it got with its leads. */
+export function describeBorrower(result: SimulationResult, borrower: BorrowerSummary): string[] {
+  const shared = borrower.shared.map(
+    (entry) => `${reservationLabel(result, entry.reservationId)} (${entry.accountId})`,
+  );
+  const scheduled = borrower.notices.filter((notice) => notice.detailType === DETAIL_TYPE.reclaimScheduled);
+  const others = borrower.notices.length - scheduled.length;
+  const lines = [
+    `${accountLabel(borrower)}: shared ${shared.join(', ') || 'nothing'}; ${scheduled.length} Reclaim Scheduled, ${others} other notices`,
+  ];
+  for (const notice of scheduled) {
+    const zone = reservationTimeZone(result, notice.reservationId);
+    lines.push(
+      `  ${formatDualTime(notice.receivedAt, zone)}  ${reservationLabel(result, notice.reservationId)}: ${describeLeads(notice)}`,
+    );
+  }
+  return lines;
+}
+
+function formatAccounts(result: SimulationResult): string[] {
+  const accounts = result.summary.accounts;
+  if (accounts === undefined) return [];
+  return [
+    'Owner accounts:',
+    ...accounts.owners.map((owner) => `  ${describeOwnerAccount(owner)}`),
+    ...(accounts.borrowers.length === 0 ? [] : ['Borrowers (heads-up received):']),
+    ...accounts.borrowers.flatMap((borrower) =>
+      describeBorrower(result, borrower).map((line) => `  ${line}`),
+    ),
+  ];
+}
+
 export function formatSummary(result: SimulationResult): string {
   const summary = result.summary;
   const onTime = summary.reclaims.filter(
@@ -148,6 +206,7 @@ export function formatSummary(result: SimulationResult): string {
   if (summary.costAvoided !== undefined) {
     lines.push(`  cost not paid for idle capacity: $${summary.costAvoided.total.toFixed(2)}`);
   }
+  lines.push(...formatAccounts(result));
   if (summary.reclaims.length > 0) {
     lines.push('Reclaims:');
     for (const reclaim of summary.reclaims) lines.push(describeReclaim(result, reclaim));
