@@ -15,6 +15,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { buildSandboxHandlers } from '#sandbox/handlers.ts';
 import { lambdaContext } from '#sandbox/lambda-context.ts';
+import { lambdaLogShipper } from '#sandbox/log-shipper.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
 import {
@@ -401,6 +402,8 @@ function gatewaysFor(url: string, region: string, config: PolicyConfig, names: S
     regions: config.regions,
     accounts: config.accounts,
     clientSettings: (scope) => sdkConfigFor(url, scope.region ?? region),
+    // The handler runs here, not in Lambda: its EMF lines go to the endpoint as Lambda would ship its log.
+    metricLog: lambdaLogShipper(new LocalAwsAdminClient(url), ON_DEMAND_FUNCTION),
   });
 }
 

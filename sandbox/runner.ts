@@ -48,6 +48,7 @@ import { BorrowerSubscriptions, borrowerPrincipal } from './borrowers.ts';
 import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { lambdaLogShipper } from './log-shipper.ts';
 import { type LambdaInvocation, Pager, type PagingPaths, readPagingPaths } from './pager.ts';
 import type { TimelineContext } from './report/terminal.ts';
 import type {
@@ -1216,6 +1217,8 @@ function sandboxWiring(
       ...inProcessSdkConfig(local, scope.region ?? triggers.region),
       credentials: own.credentials,
     }),
+    // The function's log, shipped as Lambda would: its EMF documents become the endpoint's metrics.
+    metricLog: lambdaLogShipper(local.admin, own.functionName),
   };
 }
 

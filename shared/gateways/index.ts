@@ -1,7 +1,8 @@
-import type { AlarmGateway, MetricsGateway } from './cloudwatch.ts';
+import type { AlarmGateway } from './cloudwatch.ts';
 import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
 import type { LeaseGateway } from './lease.ts';
+import type { MetricsGateway } from './metrics.ts';
 import type { SharingGateways } from './ram.ts';
 
 export * from './accounts.ts';
@@ -11,6 +12,7 @@ export * from './ec2-capacity.ts';
 export * from './ec2-pacer.ts';
 export * from './eventbridge.ts';
 export * from './lease.ts';
+export * from './metrics.ts';
 export * from './ram.ts';
 export * from './write-tags.ts';
 

@@ -10,6 +10,8 @@ export interface RuntimeEnvironment {
   leaseTableName: string;
   /** CloudWatch namespace of the service's metrics (`METRICS_NAMESPACE`); without it no metrics gateway is built. */
   metricsNamespace?: string;
+  /** The service's name (`POWERTOOLS_SERVICE_NAME`), written beside each metric document; optional. */
+  serviceName?: string;
 }
 
 const REQUIRED = {
@@ -17,7 +19,7 @@ const REQUIRED = {
   eventBusName: 'EVENT_BUS_NAME',
   trackerRuleName: 'TRACKER_RULE_NAME',
   leaseTableName: 'LEASE_TABLE_NAME',
-} as const satisfies Record<Exclude<keyof RuntimeEnvironment, 'metricsNamespace'>, string>;
+} as const satisfies Record<Exclude<keyof RuntimeEnvironment, 'metricsNamespace' | 'serviceName'>, string>;
 
 /** Reads the function's environment; throws ConfigurationError naming every missing variable. */
 export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
@@ -34,5 +36,6 @@ export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): Ru
     trackerRuleName: env[REQUIRED.trackerRuleName] ?? '',
     leaseTableName: env[REQUIRED.leaseTableName] ?? '',
     ...(env['METRICS_NAMESPACE'] ? { metricsNamespace: env['METRICS_NAMESPACE'] } : {}),
+    ...(env['POWERTOOLS_SERVICE_NAME'] ? { serviceName: env['POWERTOOLS_SERVICE_NAME'] } : {}),
   };
 }

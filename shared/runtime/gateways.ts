@@ -16,13 +16,14 @@ import { Ec2RequestPacer } from '../gateways/ec2-pacer.ts';
 import { EventBridgeGateway } from '../gateways/eventbridge.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { DynamoDbLeaseGateway } from '../gateways/lease.ts';
+import { EmfMetricsGateway, type MetricLogSink, stdoutMetricLog } from '../gateways/metrics.ts';
 import { createRamClient, type SharingGateways, sharingGateways } from '../gateways/ram.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 
 /** The resource names the gateways address: serverless.yml sets them in every function's environment. */
 export type ServiceNames = Pick<
   RuntimeEnvironment,
-  'eventBusName' | 'trackerRuleName' | 'leaseTableName' | 'metricsNamespace'
+  'eventBusName' | 'trackerRuleName' | 'leaseTableName' | 'metricsNamespace' | 'serviceName'
 >;
 
 /**
@@ -60,6 +61,11 @@ export interface GatewayWiring {
   pacing?: Clock;
   /** The account's EC2 request limits the pacing keeps to (the config's `ec2RequestLimits`); EC2's defaults without. */
   requestLimits?: Ec2RequestLimits;
+  /**
+   * Where the metrics' EMF lines go: stdout in Lambda (the runtime ships them to CloudWatch Logs, which makes
+   * them metrics); the sandbox and tests hand them to the local endpoint's log ingest instead.
+   */
+  metricLog?: MetricLogSink;
 }
 
 /** The service's settings in the scope's region (the function's own, AWS_REGION, when it names none). */
@@ -71,8 +77,9 @@ export function serviceClientSettings(scope: ClientScope): ClientSettings {
 const SPOKE_SESSION_NAME = 'odcr-reclaimer';
 
 /**
- * The one way the service's gateways are built. One CloudWatch adapter on one client serves alarms and, with a
- * namespace, metrics; the bus, the tracker's rule and the lease live in the deploy region, one for all regions.
+ * The one way the service's gateways are built. One CloudWatch adapter on one client reads alarms and, with a
+ * namespace, the reclaim durations; metrics are written as EMF to the function's log. The bus, the tracker's
+ * rule and the lease live in the deploy region, one for all regions.
  */
 export function createGateways(wiring: GatewayWiring): Gateways {
   const settings = wiring.clientSettings ?? serviceClientSettings;
@@ -94,7 +101,16 @@ export function createGateways(wiring: GatewayWiring): Gateways {
       ...(wiring.sleep === undefined ? {} : { sleep: wiring.sleep }),
     }),
     lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(own), tableName: names.leaseTableName }),
-    ...(names.metricsNamespace === undefined ? {} : { metrics: cloudWatch }),
+    ...(names.metricsNamespace === undefined
+      ? {}
+      : {
+          metrics: new EmfMetricsGateway({
+            namespace: names.metricsNamespace,
+            serviceName: names.serviceName,
+            sink: wiring.metricLog ?? stdoutMetricLog,
+            durations: cloudWatch,
+          }),
+        }),
   };
 }
 

@@ -5,9 +5,9 @@ import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { takeDeniedCalls } from '../gateways/aws-call.ts';
-import { MAX_DATUMS_PER_PUT, type MetricsGateway } from '../gateways/cloudwatch.ts';
 import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gateways/ec2-capacity.ts';
 import type { Gateways } from '../gateways/index.ts';
+import type { MetricsGateway } from '../gateways/metrics.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
 import {
@@ -21,7 +21,6 @@ import type { reconcile } from '../reconcile/reconcile.ts';
 import { reconcileAsSoleWriter } from '../reconcile/sole-writer.ts';
 import { malformedRecordsLog } from '../records/read-records.ts';
 import { desiredTargetCodec, owedFailureCodec, trackerMemoryCodec } from '../records/tags.ts';
-import { mapWithConcurrency } from '../util/concurrency.ts';
 import {
   type Assessment,
   assessReservation,
@@ -101,10 +100,6 @@ export interface PollTiming {
   events: number;
   metrics: number;
 }
-
-/** Whole PutMetricData calls per slice (the byte limit is far off: a gauge is ~150 bytes of 1 MB a put). */
-const METRICS_PER_SLICE = 10 * MAX_DATUMS_PER_PUT;
-const METRIC_SLICES_IN_FLIGHT = 4;
 
 /** Runs one tracker invocation. */
 export async function trackReclamation(input: TrackInput): Promise<TrackResult> {
@@ -482,7 +477,7 @@ async function publishAndPut(
   const { gateways, log, failures } = context;
   const [published, put] = await Promise.allSettled([
     events.length === 0 ? Promise.resolve(undefined) : gateways.events.publish(events),
-    metrics.length === 0 ? Promise.resolve() : putInSlices(gateways.metrics, metrics),
+    metrics.length === 0 ? Promise.resolve() : gateways.metrics.put(metrics),
   ]);
   if (published.status === 'rejected') {
     countFailure(failures, FAILURE_METRIC.eventsNotPublished, events.length);
@@ -535,26 +530,6 @@ async function markSent(
       error: errorMessage(error),
     });
   }
-}
-
-/**
- * A poll over thousands in flight puts four gauges each: tens of PutMetricData calls. The gateway sends one
- * slice's calls one after another; slices of whole puts go a few at a time, so the poll waits for the slowest
- * slice instead of the sum, with the same calls. Every slice is attempted; the first failure is reported.
- */
-async function putInSlices(gateway: MetricsGateway, metrics: readonly ServiceMetric[]): Promise<void> {
-  const slices: ServiceMetric[][] = [];
-  for (let start = 0; start < metrics.length; start += METRICS_PER_SLICE) {
-    slices.push(metrics.slice(start, start + METRICS_PER_SLICE));
-  }
-  const outcomes = await mapWithConcurrency(slices, METRIC_SLICES_IN_FLIGHT, (slice) =>
-    gateway.put(slice).then(
-      () => undefined,
-      (error: unknown) => ({ error }),
-    ),
-  );
-  const failure = outcomes.find((outcome) => outcome !== undefined);
-  if (failure !== undefined) throw failure.error;
 }
 
 function noteOutcome(assessment: Assessment, result: TrackResult, log: Logger): void {

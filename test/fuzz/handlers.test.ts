@@ -4,7 +4,6 @@
  * handler's own schema: an invalid event must be rejected with a ValidationError naming the edited field and
  * without a single AWS call (the endpoint's call log); a valid one must run without throwing.
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -15,13 +14,12 @@ import { createHandler as createTrackerHandler } from '#functions/track-reclamat
 import { trackerEventSchema } from '#functions/track-reclamation/schema.ts';
 import { ValidationError } from '#shared/errors/index.ts';
 import { alarmStateChangeEventSchema, scheduledEventSchema } from '#shared/events/incoming.ts';
-import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
 import { configuredAlarmNames } from '#shared/reconcile/reconcile.ts';
 import {
   alarmEvent,
   type LocalService,
   lambdaContext,
-  localSdkConfig,
+  localGateways,
   scheduledEvent,
   startLocalService,
   TRADING,
@@ -110,10 +108,7 @@ const eventHandlers = () => [
       ...service.dependencies,
       gateways: {
         ...service.gateways,
-        metrics: new CloudWatchGateway({
-          namespace: 'OdcrReclaimer',
-          client: new CloudWatchClient(localSdkConfig(service.aws.url, 1)),
-        }),
+        metrics: localGateways(service.aws.url, { maxAttempts: 1 }).metrics,
       },
     }) as Handler,
     schema: trackerEventSchema,

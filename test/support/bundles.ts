@@ -76,11 +76,14 @@ const INVOKE_ONCE = [
   'let answer;',
   'try { answer = await handler(JSON.parse(process.env.BUNDLE_EVENT), { awsRequestId: "bundle-run" }); }',
   'catch (error) { answer = { thrown: error.name, message: error.message }; }',
-  'process.stdout.write(JSON.stringify(answer ?? null));',
+  // After a line break: the function's own output (its EMF metric lines) comes before it on stdout.
+  'process.stdout.write("\\n" + JSON.stringify(answer ?? null));',
 ].join('\n');
 
 export interface BundleRun {
   answer: unknown;
+  /** What the function wrote to stdout before its answer, line by line: what Lambda ships to its log group. */
+  logLines: string[];
   /** Spawn to exit of the whole process. */
   wallMs: number;
 }
@@ -108,7 +111,13 @@ export async function runBundle(
       BUNDLE_EVENT: JSON.stringify(event),
     },
   });
-  return { answer: JSON.parse(stdout) as unknown, wallMs: performance.now() - started };
+  const lines = stdout.split('\n');
+  const answer = lines.pop() ?? '';
+  return {
+    answer: JSON.parse(answer) as unknown,
+    logLines: lines.filter((line) => line !== ''),
+    wallMs: performance.now() - started,
+  };
 }
 
 /** Spawn to exit of a Node process that does nothing: the floor every cold start stands on. */

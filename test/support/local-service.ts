@@ -2,11 +2,13 @@
  * Test wiring: the local AWS endpoint on an ephemeral port seeded with the example fleet, the real SDK
  * gateways pointed at it, the example config, and the endpoint's simulated clock, ready for `createHandler`.
  */
+import { LocalAwsAdminClient } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
 import { lambdaContext as sandboxLambdaContext } from '#sandbox/lambda-context.ts';
+import { lambdaLogShipper } from '#sandbox/log-shipper.ts';
 import { readFunctionTimeouts, readServiceTriggers, serviceNames } from '#sandbox/service-definition.ts';
 import type { Clock } from '#shared/clock.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
@@ -93,6 +95,8 @@ export function localGateways(
     credentials?: ClientSettings['credentials'];
     /** The account's limits the pacing keeps to (the config's `ec2RequestLimits`); EC2's defaults without. */
     requestLimits?: Ec2RequestLimits;
+    /** The function whose log group the metrics' EMF lines go to. */
+    functionName?: string;
   } = {},
 ): LocalGateways {
   const gateways = createGateways({
@@ -106,6 +110,8 @@ export function localGateways(
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.pacing ? { pacing: options.pacing } : {}),
     ...(options.requestLimits ? { requestLimits: options.requestLimits } : {}),
+    // The functions' EMF lines reach the endpoint as Lambda would ship their log to CloudWatch Logs.
+    metricLog: lambdaLogShipper(new LocalAwsAdminClient(url), options.functionName ?? 'local-service'),
   });
   if (gateways.metrics === undefined) throw new Error('the gateways were built without metrics');
   return { ...gateways, metrics: gateways.metrics };

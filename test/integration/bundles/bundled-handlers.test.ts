@@ -70,4 +70,42 @@ describe('the bundled functions', () => {
     expect(answer).toMatchObject({ ignored: true, alarmName: 'not-in-the-config' });
     expect(service.aws.admin.calls().calls.length).toBe(before);
   }, 60_000);
+
+  it("track-reclamation's bundle writes its metrics as EMF lines on stdout that CloudWatch Logs would extract", async () => {
+    const tracker = bundleOf('track-reclamation');
+    const { answer, logLines } = await runBundle(
+      tracker,
+      {
+        version: '0',
+        id: 'bundle-tracker',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: '2025-03-11T16:00:00Z',
+        region: 'us-east-1',
+        resources: [
+          `arn:aws:events:us-east-1:123456789012:rule/${tracker.environment['TRACKER_RULE_NAME'] ?? ''}`,
+        ],
+        detail: {},
+      },
+      onEndpoint(),
+    );
+    expect(answer).toMatchObject({ polls: 1, inFlight: [] });
+    expect(service.aws.admin.calls({ service: 'cloudwatch', action: 'PutMetricData' }).calls).toEqual([]);
+    // Nothing in flight: the poll's fleet gauge says 0, as one EMF document among the process's lines. The
+    // bundle ran on the wall clock: CloudWatch Logs takes its documents only near their own time.
+    service.aws.setClock(new Date());
+    const shipped = service.aws.admin.ingestLogLines({
+      logGroup: '/aws/lambda/track-reclamation',
+      lines: logLines,
+    });
+    expect(shipped.rejected).toEqual([]);
+    expect(shipped.metrics).toBeGreaterThan(0);
+    const gauge = service.aws.admin.metrics({ metricName: 'InFlightReservations' }).metrics.at(-1);
+    expect(gauge).toMatchObject({
+      namespace: tracker.environment['METRICS_NAMESPACE'],
+      dimensions: {},
+      value: 0,
+    });
+  }, 60_000);
 });

@@ -1,9 +1,8 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudWatchGateway } from '#shared/gateways/cloudwatch.ts';
+import type { MetricsGateway } from '#shared/gateways/metrics.ts';
 import { METRIC, type ReservationMetric } from '#shared/metrics/metric-names.ts';
-import { localSdkConfig, METRICS_NAMESPACE } from '../../support/local-service.ts';
+import { localGateways, METRICS_NAMESPACE } from '../../support/local-service.ts';
 
 /**
  * The learned lead's read of the measured reclaim durations: one GetMetricData call over the fleet series,
@@ -15,14 +14,12 @@ const FLEET = 1_200;
 const START = '2025-03-12T12:00:00.000Z';
 
 let local: LocalAws;
-let gateway: CloudWatchGateway;
+/** The metrics as production wires them: EMF into the log (shipped to the endpoint), durations read back. */
+let gateway: MetricsGateway;
 
 beforeAll(async () => {
   local = await startLocalAws({ port: 0, settings: { start: START } });
-  gateway = new CloudWatchGateway({
-    client: new CloudWatchClient(localSdkConfig(local.url, 1)),
-    namespace: METRICS_NAMESPACE,
-  });
+  gateway = localGateways(local.url, { maxAttempts: 1 }).metrics;
 });
 
 afterAll(async () => {

@@ -257,12 +257,16 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
     expect(denied.name).toBe('UnauthorizedOperation');
   });
 
-  it('CloudWatch: AccessDenied 403 outside the namespace and the configured alarms', async () => {
+  it('CloudWatch: AccessDenied 403 outside the configured alarms, and for any metric put', async () => {
     const { cloudwatch } = clientsOf('track-reclamation');
     await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['xnys-volatility-high'] }));
-    await cloudwatch.send(
-      new PutMetricDataCommand({ Namespace: 'OdcrReclaimer', MetricData: [{ MetricName: 'X', Value: 1 }] }),
+    // The functions write their metrics as EMF in their logs: no role may put them, even in its namespace.
+    const ownNamespace = await failureOf(
+      cloudwatch.send(
+        new PutMetricDataCommand({ Namespace: 'OdcrReclaimer', MetricData: [{ MetricName: 'X', Value: 1 }] }),
+      ),
     );
+    expect(ownNamespace.name).toBe('AccessDenied');
 
     const foreignAlarm = await failureOf(
       cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['someone-elses-alarm'] })),

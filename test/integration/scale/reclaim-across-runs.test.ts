@@ -11,6 +11,7 @@ import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import { lambdaLogShipper } from '#sandbox/log-shipper.ts';
 import { endpointRequestLimits } from '#sandbox/runner.ts';
 import { readFunctionTimeouts } from '#sandbox/service-definition.ts';
 import { currentOrNextSession } from '#shared/calendar/index.ts';
@@ -93,6 +94,7 @@ describe('a reclaim larger than one run, under EC2 request throttling', () => {
       sleep: (ms) => local.clock.sleep(ms),
       pacing: local.clock,
       requestLimits: limits,
+      metricLog: lambdaLogShipper(local.admin, 'reclaim-across-runs'),
     });
     const gateways = { ...built, metrics: built.metrics ?? fail('no metrics gateway') };
     const dependencies = { config, gateways, clock: local.clock, logger: createSilentLogger() };
