@@ -1,7 +1,7 @@
 /**
  * `npm run validate -- --config <file> [--scenario <file>] [--days <n>]`: everything that can be checked
  * before a deploy or a simulation, without AWS: the config; the scenario and what it names against the
- * config (alarms, reservations, regions); the regions; and that the triggers serverless.yml packages for
+ * config (alarms, reservations, regions, accounts); the regions; and that the triggers serverless.yml packages for
  * this config cover every market: a heartbeat before each open and after each close, and the alarm rule
  * listening for every configured alarm. Prints every problem on its own line with its field path.
  * (The command itself is cli/validate.ts.)
@@ -33,7 +33,7 @@ const DAY_MS = 86_400_000;
 export const VALIDATE_USAGE = `usage: npm run validate -- --config <file> [--scenario <file>] [--days <n>] [--from <ISO time>]
 
   --config    the policy config to check (schema, markets, alarms, regions)
-  --scenario  a scenario to check too, and against the config (alarms, reservations, regions)
+  --scenario  a scenario to check too, and against the config (alarms, reservations, regions, accounts)
   --days      how many days of sessions the packaged heartbeats are checked over (default 14)
   --from      where those days start (default now)
 
@@ -190,7 +190,7 @@ export function validate(argv: readonly string[]): number {
       if (scenario !== undefined) {
         try {
           checkScenarioAgainstConfig(scenario, config, triggers.region);
-          checked.push('the scenario against the config (alarms, reservations, regions)');
+          checked.push('the scenario against the config (alarms, reservations, regions, accounts)');
         } catch (error: unknown) {
           sections.push({
             title: `scenario ${values.scenario} against the config`,
