@@ -28,6 +28,7 @@ import { sharingResources } from '#infra/iam/sharing-policy.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import { validatedConfigFileText } from '#shared/config/validated-config.ts';
 import { type HeartbeatPlan, heartbeatPlan } from '#shared/schedule/heartbeats.ts';
 import { sdkSchemasPlugin } from './sdk-schemas-plugin.ts';
 
@@ -106,7 +107,8 @@ export async function buildAll(options: BuildOptions = {}): Promise<BuiltFunctio
   );
   // Validate with the same loader the functions use at cold start: a bad config fails the build, not the bell.
   const config = loadConfigFile(configFile);
-  const configText = readFileSync(configFile);
+  // Shipped as validated, so that a cold start need not run the schema again (shared/config/validated-config.ts).
+  const configText = Buffer.from(validatedConfigFileText(config));
 
   mkdirSync(path.join(outDir, 'infra'), { recursive: true });
   writeFileSync(

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, type PolicyConfig, parseConfig } from './schema.ts';
+import { ConfigError, type PolicyConfig } from './schema.ts';
+import { configFromFile } from './validated-config.ts';
 
-/** Reads and validates the policy config file once (cold start); a missing file or bad JSON is a ConfigError too. */
+/**
+ * Reads and validates the policy config file once (cold start); a missing file or bad JSON is a ConfigError too.
+ * The file the build ships (validated-config.ts) is used as the build validated it.
+ */
 export function loadConfigFile(path: string): PolicyConfig {
   let text: string;
   try {
@@ -20,7 +24,7 @@ export function loadConfigFile(path: string): PolicyConfig {
     });
   }
   try {
-    return parseConfig(json);
+    return configFromFile(json);
   } catch (error: unknown) {
     // Said with the file's name, as the command that was given several files (config, scenario) prints it.
     if (error instanceof ConfigError) throw new ConfigError(error.issues, { cause: error, file: path });

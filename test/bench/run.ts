@@ -44,12 +44,25 @@ function meetsTarget(result: BenchResult): boolean {
   return target.better === 'higher' ? result.value >= target.value : result.value <= target.value;
 }
 
-const USAGE = `usage: npm run bench -- [--wide]
+const USAGE = `usage: npm run bench -- [--wide] [--section <title>]...
 
   Runs every section (the endpoint, the functions, the sandbox, the tracker, scale) and prints each figure
   beside its target, as a ratio (>= 1.00x meets it). Exits 1 when a figure misses its target.
-  --wide  the full table (section, metric, value, unit, target, ratio) however wide; by default a summary
-          that fits 100 columns`;
+  --wide     the full table (section, metric, value, unit, target, ratio) however wide; by default a summary
+             that fits 100 columns
+  --section  only the sections whose title starts with this (e.g. functions: bundles and cold starts);
+             repeat for more`;
+
+/** The sections `--section` names (by the start of their title), all of them without it. */
+function chosenSections(prefixes: readonly string[]): BenchSection[] {
+  if (prefixes.length === 0) return SECTIONS;
+  const chosen = SECTIONS.filter((section) => prefixes.some((prefix) => section.title.startsWith(prefix)));
+  if (chosen.length === 0) {
+    const titles = SECTIONS.map((section) => `'${section.title}'`).join(', ');
+    throw new Error(`--section: no section's title starts with ${prefixes.join(' or ')} (titles: ${titles})`);
+  }
+  return chosen;
+}
 
 /** At most this many columns by default: a terminal, a CI log, a pasted comment. */
 const SUMMARY_COLUMNS = 100;
@@ -85,11 +98,15 @@ function tableLines(
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandLine({ args: [...argv], options: { wide: { type: 'boolean' } } });
+  const { values } = parseCommandLine({
+    args: [...argv],
+    options: { wide: { type: 'boolean' }, section: { type: 'string', multiple: true } },
+  });
+  const sections = chosenSections(values.section ?? []);
   const rows: string[][] = [['section', 'metric', 'value', 'unit', 'target', 'ratio']];
   const summary: string[][] = [['metric', 'value', 'target', 'ratio']];
   let failed = false;
-  for (const section of SECTIONS) {
+  for (const section of sections) {
     const started = performance.now();
     const results = await section.run();
     for (const result of results) {

@@ -70,22 +70,34 @@ function unzipEntries(zip: Buffer): Map<string, Buffer> {
   return entries;
 }
 
+/**
+ * The CPU time the process has used so far (user and system, from Node's own start), written with the answer:
+ * unlike wall time it does not grow when other processes share the machine's cores.
+ */
+const REPORT_CPU_MS = 'const cpu = process.cpuUsage(), cpuMs = (cpu.user + cpu.system) / 1000;';
+
 /** Imports the bundle and invokes its `handler` once, as the Lambda runtime's first invocation does. */
 const INVOKE_ONCE = [
   'const { handler } = await import(process.env.BUNDLE_URL);',
   'let answer;',
   'try { answer = await handler(JSON.parse(process.env.BUNDLE_EVENT), { awsRequestId: "bundle-run" }); }',
   'catch (error) { answer = { thrown: error.name, message: error.message }; }',
+  REPORT_CPU_MS,
   // After a line break: the function's own output (its EMF metric lines) comes before it on stdout.
-  'process.stdout.write("\\n" + JSON.stringify(answer ?? null));',
+  'process.stdout.write("\\n" + JSON.stringify({ answer: answer ?? null, cpuMs }));',
 ].join('\n');
 
-export interface BundleRun {
+/** What a whole process cost: spawn to exit, and the CPU time it used. */
+export interface ProcessCost {
+  /** Spawn to exit of the whole process. */
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface BundleRun extends ProcessCost {
   answer: unknown;
   /** What the function wrote to stdout before its answer, line by line: what Lambda ships to its log group. */
   logLines: string[];
-  /** Spawn to exit of the whole process. */
-  wallMs: number;
 }
 
 /**
@@ -111,20 +123,24 @@ export async function runBundle(
       BUNDLE_EVENT: JSON.stringify(event),
     },
   });
+  const wallMs = performance.now() - started;
   const lines = stdout.split('\n');
-  const answer = lines.pop() ?? '';
-  return {
-    answer: JSON.parse(answer) as unknown,
-    logLines: lines.filter((line) => line !== ''),
-    wallMs: performance.now() - started,
-  };
+  const { answer, cpuMs } = JSON.parse(lines.pop() ?? '') as { answer: unknown; cpuMs: number };
+  return { answer, logLines: lines.filter((line) => line !== ''), wallMs, cpuMs };
 }
 
-/** Spawn to exit of a Node process that does nothing: the floor every cold start stands on. */
-export async function bareNodeMs(): Promise<number> {
+/**
+ * A Node process that only reports its CPU time as a bundle run does: the floor every cold start stands on.
+ */
+export async function bareNodeCost(): Promise<ProcessCost> {
   const started = performance.now();
-  await run(process.execPath, ['-e', ''], { env: { PATH: process.env.PATH ?? '' } });
-  return performance.now() - started;
+  const { stdout } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', `${REPORT_CPU_MS} process.stdout.write(JSON.stringify({ cpuMs }));`],
+    { env: { PATH: process.env.PATH ?? '' } },
+  );
+  const wallMs = performance.now() - started;
+  return { wallMs, cpuMs: (JSON.parse(stdout) as { cpuMs: number }).cpuMs };
 }
 
 /** CloudWatch's state-change event for an alarm the example config does not name: the alarm handler ignores it. */

@@ -2,7 +2,10 @@
  * The deployable bundles themselves, not the TypeScript they come from: the build tree-shakes the SDK's
  * schemas, so a bundle that lost one its commands need would fail only here (or in Lambda).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '#shared/config/load-config.ts';
 import {
   type BuiltBundles,
   buildBundles,
@@ -49,6 +52,15 @@ describe('the bundled functions', () => {
     ]);
     // The EC2 client's schemas alone are more than this; only the five commands' own are bundled.
     for (const fn of bundles.functions) expect(fn.bundleBytes).toBeLessThan(900 * 1024);
+  });
+
+  it('ships the config as the build validated it, digest and all', () => {
+    const example = loadConfigFile('config/example.json');
+    for (const fn of bundles.functions) {
+      const shipped = JSON.parse(readFileSync(path.join(fn.directory, 'config.json'), 'utf8'));
+      expect(shipped).toMatchObject({ validatedConfig: example, sha256: expect.any(String) });
+      expect(loadConfigFile(path.join(fn.directory, 'config.json'))).toStrictEqual(example);
+    }
   });
 
   it("reclaim-on-demand's bundle describes the fleet and its borrowers through the shaken EC2 schemas", async () => {
