@@ -1,6 +1,6 @@
 /**
- * CloudWatch over awsJson1_0 in query-compatible mode: DescribeAlarms, SetAlarmState, PutMetricData and
- * GetMetricData over the stored datums. Each action's limits are a zod schema beside its API reference page
+ * CloudWatch over awsJson1_0 in query-compatible mode: DescribeAlarms, SetAlarmState, PutMetricData,
+ * GetMetricData and ListMetrics over the stored datums. Each action's limits are a zod schema beside its API reference page
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/); errors carry the JSON type and the
  * legacy query code (`x-amzn-query-error`), as CloudWatch answers both.
  */
@@ -136,6 +136,8 @@ export function handleCloudWatch(
       return putMetricData(world, account, body);
     case 'GetMetricData':
       return getMetricData(world, account, body);
+    case 'ListMetrics':
+      return listMetrics(world, account, body);
     case 'SetAlarmState':
       return setAlarmState(world, account, body);
     default:
@@ -400,6 +402,62 @@ function putMetricData(world: LocalAwsWorld, account: AccountState, body: Json):
   // Validated as a whole first: CloudWatch stores nothing of a rejected call.
   for (const { record, timestampMs } of records) account.storeDatum(record, timestampMs);
   return {};
+}
+
+// ---------------------------------------------------------------- ListMetrics
+
+/**
+ * ListMetrics (API_ListMetrics.html): Namespace and MetricName 1–255, at most 10 dimension filters (Name 1–255,
+ * Value 1–1024, a filter without Value matches any value), RecentlyActive `PT3H` (datums in the past three
+ * hours only), 500 metrics a page with NextToken. A metric matches when it has every filtered dimension.
+ */
+const LIST_METRICS_PAGE = 500;
+const RECENTLY_ACTIVE_MS = 3 * 3600_000;
+
+const listMetricsSchema = z.object({
+  Namespace: namespace.optional(),
+  MetricName: z.string().min(1).max(255).optional(),
+  Dimensions: z
+    .array(z.object({ Name: z.string().min(1).max(255), Value: z.string().min(1).max(1024).optional() }))
+    .max(10)
+    .optional(),
+  NextToken: z.string().optional(),
+  RecentlyActive: z.enum(['PT3H']).optional(),
+  IncludeLinkedAccounts: z.boolean().optional(),
+  OwningAccount: z.string().min(1).max(255).optional(),
+});
+
+function listMetrics(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+  const input = parseJsonRequest(listMetricsSchema, body, CODES);
+  const offset = input.NextToken === undefined ? 0 : Number(input.NextToken);
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new AwsServiceError('InvalidNextToken', 'The NextToken is not valid.');
+  }
+  const activeSince = input.RecentlyActive === undefined ? undefined : world.nowMs() - RECENTLY_ACTIVE_MS;
+  const matching: Json[] = [];
+  for (const stored of account.datumsByMetric.values()) {
+    const { record } = stored[0]!;
+    if (input.Namespace !== undefined && record.namespace !== input.Namespace) continue;
+    if (input.MetricName !== undefined && record.metricName !== input.MetricName) continue;
+    const filters = input.Dimensions ?? [];
+    if (
+      !filters.every(
+        (filter) =>
+          Object.hasOwn(record.dimensions, filter.Name) &&
+          (filter.Value === undefined || record.dimensions[filter.Name] === filter.Value),
+      )
+    )
+      continue;
+    if (activeSince !== undefined && !stored.some((datum) => datum.timestampMs >= activeSince)) continue;
+    matching.push({
+      Namespace: record.namespace,
+      MetricName: record.metricName,
+      Dimensions: Object.entries(record.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    });
+  }
+  const answer: Json = { Metrics: matching.slice(offset, offset + LIST_METRICS_PAGE) };
+  if (offset + LIST_METRICS_PAGE < matching.length) answer.NextToken = String(offset + LIST_METRICS_PAGE);
+  return answer;
 }
 
 // ---------------------------------------------------------------- GetMetricData

@@ -1,4 +1,4 @@
-import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEndpoint, type TestEndpoint } from './helpers.ts';
 
@@ -90,6 +90,34 @@ describe('EMF in a function log, as CloudWatch Logs extracts it', () => {
       [3, 'Count'],
       [9, 'Count'],
     ]);
+  });
+
+  it('lists the extracted metrics with ListMetrics, filtered by name and dimension', async () => {
+    const listed = await endpoint.cloudwatch.send(
+      new ListMetricsCommand({
+        Namespace: NAMESPACE,
+        MetricName: 'Lent',
+        Dimensions: [{ Name: 'AccountId', Value: '111122223333' }],
+      }),
+    );
+    expect(listed.Metrics).toEqual([
+      {
+        Namespace: NAMESPACE,
+        MetricName: 'Lent',
+        Dimensions: [
+          { Name: 'ReservationId', Value: 'cr-0123456789abcdef0' },
+          { Name: 'AccountId', Value: '111122223333' },
+        ],
+      },
+    ]);
+    const everyLent = await endpoint.cloudwatch.send(
+      new ListMetricsCommand({ Namespace: NAMESPACE, MetricName: 'Lent', RecentlyActive: 'PT3H' }),
+    );
+    expect(everyLent.Metrics?.map((metric) => metric.Dimensions?.length)).toEqual([2, 0]);
+    const elevenFilters = Array.from({ length: 11 }, (_, index) => ({ Name: `D${index}` }));
+    await expect(
+      endpoint.cloudwatch.send(new ListMetricsCommand({ Dimensions: elevenFilters })),
+    ).rejects.toThrow();
   });
 
   it('reads an empty Dimensions list as the series without dimensions', async () => {
