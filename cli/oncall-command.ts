@@ -5,7 +5,6 @@
  * for a change follows the reservations until they reach their target or stall: a bar per reservation.
  */
 import { parseArgs } from 'node:util';
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DEFAULT_LOCAL_AWS_URL,
@@ -20,6 +19,7 @@ import { REPO_ROOT } from '#sandbox/runner.ts';
 import { describeIssues } from '#sandbox/scenario.ts';
 import {
   deployedNameOf,
+  deployedRegion,
   readFunctionEnvironments,
   readFunctionTimeouts,
 } from '#sandbox/service-definition.ts';
@@ -30,7 +30,7 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { formatDuration, formatTime } from '#shared/display/time.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { ValidationError } from '#shared/errors/index.ts';
-import { createEc2ClientFrom, Ec2CapacityGateway, type Gateways } from '#shared/gateways/index.ts';
+import type { CapacityGateway, Gateways } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import {
   checkOnDemandPayload,
@@ -40,7 +40,7 @@ import {
 } from '#shared/on-demand/payload.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { readRuntimeEnvironment } from '#shared/runtime/environment.ts';
-import { createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
+import { createCapacityGateways, createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
 import { formatTable, type OutputFormat, outputFormat } from './table.ts';
 import { argumentProblem, endpointProblem } from './usage.ts';
 
@@ -78,7 +78,8 @@ export class OnCallRemoteError extends Error {
 /** SDK clients for the deployed mode; built from the environment when absent (tests pass their own). */
 export interface OnCallClients {
   lambda?: LambdaClient;
-  ec2?: EC2Client;
+  /** EC2 as the follow reads it; by default the gateway factory's, for the config's accounts and regions. */
+  capacity?: CapacityGateway;
 }
 
 export interface OnCallCommand {
@@ -384,6 +385,7 @@ function invocationContext(functionName: string): Context {
     functionName,
     awsRequestId: `oncall-${Date.now().toString(36)}`,
     logStreamName: 'oncall-cli',
+    region: deployedRegion(),
     timeoutSeconds: readFunctionTimeouts()['reclaim-on-demand'] ?? 0,
   });
 }
@@ -616,7 +618,7 @@ async function runDeployed(command: OnCallCommand, io: OnCallIo, clients: OnCall
   if (command.output === 'table' || !follows) io.write(formatAnswerAs(command.output, answer, timeZone));
   if (errorCode(answer) !== undefined) return 1;
   if (!follows) return 0;
-  const capacity = new Ec2CapacityGateway({ client: clients.ec2 ?? createEc2ClientFrom({}) });
+  const capacity = clients.capacity ?? followingGateway(command.configFile);
   const followed = await followProgress({
     reservationIds: changed.ids,
     names: changed.names,
@@ -673,6 +675,23 @@ function finishFollow(
     io.write(formatFollowEnd(command.action, followed, timeZone));
   }
   return followed.end === 'completed' ? 0 : 1;
+}
+
+/**
+ * EC2 as the service reads it, from the gateway factory: every region of the config and every spoke through
+ * its role (assumed with the caller's credentials, which the spoke's trust must admit), so a change to a
+ * spoke's reservation is followed like the hub's.
+ */
+function followingGateway(configFile: string): CapacityGateway {
+  let config: PolicyConfig;
+  try {
+    config = loadConfigFile(configFile);
+  } catch (error: unknown) {
+    throw new OnCallUsageError(
+      `following the change needs the deployed config's regions and accounts (--config): ${describeRemoteFailure(error)}`,
+    );
+  }
+  return createCapacityGateways({ regions: config.regions, accounts: config.accounts });
 }
 
 /** The zone of the changed reservations' market in the config, for the times on-call reads; UTC if unknown. */

@@ -16,12 +16,15 @@ export interface LambdaContextOptions {
    */
   clock?: Clock;
   accountId?: string;
-  region?: string;
+  /** The function's region (serverless.yml's, or the scenario's): its ARN says where it runs. */
+  region: string;
 }
 
 /** A Lambda context as the runtime passes it, for running the real handlers outside Lambda. */
 export function lambdaContext(options: LambdaContextOptions): Context {
-  const region = options.region ?? 'us-east-1';
+  const region = options.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new RangeError(`lambdaContext: region ${JSON.stringify(region)} is not an AWS region`);
   const accountId = options.accountId ?? '000000000000';
   const nowMs = () => options.clock?.now().getTime() ?? Date.now();
   // Lambda counts the timeout from the invocation's start.

@@ -834,6 +834,7 @@ class SandboxRunner {
           time,
           this.triggers.timeoutSeconds[functionName] ?? 0,
           this.local.clock,
+          this.triggers.region,
         ),
       );
       this.invocations.push({ time, functionName, trigger, ok: true });
@@ -1236,9 +1237,22 @@ export function endpointRequestLimits(config: PolicyConfig): Pick<LocalAwsSettin
 }
 
 /** The invocation's context, its remaining time counted on the simulated clock from the function's timeout. */
-function sandboxContext(functionName: string, time: string, timeoutSeconds: number, clock: Clock): Context {
+function sandboxContext(
+  functionName: string,
+  time: string,
+  timeoutSeconds: number,
+  clock: Clock,
+  region: string,
+): Context {
   const awsRequestId = `${functionName}-${Date.parse(time)}-${Math.random().toString(16).slice(2, 10)}`;
-  return lambdaContext({ functionName, awsRequestId, logStreamName: 'sandbox', timeoutSeconds, clock });
+  return lambdaContext({
+    functionName,
+    awsRequestId,
+    logStreamName: 'sandbox',
+    timeoutSeconds,
+    clock,
+    region,
+  });
 }
 
 interface FunctionRoleCredentials extends FunctionCredentials {

@@ -115,13 +115,24 @@ export function createGateways(wiring: GatewayWiring): Gateways {
 }
 
 /**
+ * EC2 alone, wired as `createGateways` wires it (every account and region of the config, spokes through
+ * their assumed roles): for a reader that needs no other service, such as on-call following a change.
+ */
+export function createCapacityGateways(
+  wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'clientSettings' | 'pacing' | 'requestLimits'>,
+): CapacityGateway {
+  const settings = wiring.clientSettings ?? serviceClientSettings;
+  return createCapacityGateway(wiring, settings, spokeCredentialsOf(wiring, settings));
+}
+
+/**
  * EC2 in each account (the hub and every spoke) and each of its regions, one client per route built once per
  * container: EC2 is regional and each account's state is its own. The hub's routes are the config's regions
  * (the function's own region when it lists none); a spoke's are its own `regions`, else the config's. Each
  * client is paced to EC2's request limits, which EC2 applies per account and region.
  */
 function createCapacityGateway(
-  wiring: GatewayWiring,
+  wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'pacing' | 'requestLimits'>,
   settings: (scope: ClientScope) => ClientSettings,
   spokes: readonly SpokeRoute[],
 ): CapacityGateway {
@@ -171,7 +182,7 @@ interface SpokeRoute {
 
 /** Each spoke's credentials, made once per container: its role assumed with STS on the hub's own client. */
 function spokeCredentialsOf(
-  wiring: GatewayWiring,
+  wiring: Pick<GatewayWiring, 'regions' | 'accounts'>,
   settings: (scope: ClientScope) => ClientSettings,
 ): SpokeRoute[] {
   const accesses = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });

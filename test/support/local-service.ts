@@ -185,6 +185,7 @@ export function lambdaContext(
     awsRequestId: `test-request-${process.pid}-${invocation}`,
     logStreamName: 'test',
     accountId: '123456789012',
+    region: SERVICE_TRIGGERS.region,
     timeoutSeconds: options.timeoutSeconds ?? deployedTimeoutSeconds(),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });

@@ -1,11 +1,14 @@
+import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { parseConfig } from '#shared/config/schema.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { createCapacityGateways } from '#shared/runtime/gateways.ts';
 import {
   EXAMPLE_CONFIG_FILE,
   lambdaContext,
+  localSdkConfig,
   reservation,
   scheduledEvent,
   TRADING,
@@ -148,5 +151,40 @@ describe('hub and spokes', () => {
       .metrics()
       .metrics.filter((metric) => metric.metricName === 'AccountsUnreachable');
     expect(unreachable.map((metric) => metric.value)).toEqual([2]);
+  });
+
+  it("lets on-call's follow read a spoke's reservation through the gateway factory", async () => {
+    const now = '2025-03-12T13:06:00Z';
+    const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
+    const config = parseConfig({
+      ...JSON.parse(JSON.stringify(base)),
+      reservations: [...base.reservations, londonReservationConfig(SPOKE_RESERVATION, 'spoke-trading')],
+      accounts: [{ id: SPOKE, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] }],
+    });
+    service = await startHubAndSpokes({
+      now,
+      config,
+      reservations: [londonReservation(SPOKE, SPOKE_RESERVATION)],
+      spokes: [{ accountId: SPOKE }],
+    });
+    const url = service.aws.url;
+    // EC2 alone, as `npm run oncall` builds it to follow a change (here signing as a hub function role).
+    const capacity = createCapacityGateways({
+      regions: config.regions,
+      accounts: config.accounts,
+      clientSettings: (scope) => ({
+        ...localSdkConfig(url, 1, scope.region),
+        credentials: {
+          accessKeyId: accessKeyIdFor('odcr-reclaimer-dev-us-east-1-reclaim-on-demand'),
+          secretAccessKey: 'x',
+        },
+      }),
+    });
+    const snapshots = await capacity.describeManaged();
+    expect(snapshots.find((snapshot) => snapshot.reservationId === SPOKE_RESERVATION)).toMatchObject({
+      accountId: SPOKE,
+      region: 'eu-west-2',
+    });
+    expect(snapshots.some((snapshot) => snapshot.reservationId === TRADING)).toBe(true);
   });
 });
