@@ -5,7 +5,13 @@ import {
   paginateDescribeCapacityReservations,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import {
+  failureOf,
+  startTestEndpoint,
+  type TestEndpoint,
+  TRADING_ID,
+  tradingReservation,
+} from './helpers.ts';
 
 let endpoint: TestEndpoint;
 
@@ -13,15 +19,11 @@ beforeAll(async () => {
   endpoint = await startTestEndpoint({
     seed: {
       reservations: [
-        {
-          id: TRADING_ID,
-          instanceType: 'r7i.4xlarge',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 100,
+        tradingReservation({
           ownerRunning: 25,
           tags: { 'odcr-reclaimer:managed': 'true', fleet: 'trading' },
           interruptible: { instanceCount: 60, borrowed: 30 },
-        },
+        }),
         ...Array.from({ length: 23 }, (_, index) => ({
           instanceType: index % 2 === 0 ? 'c7i.2xlarge' : 'm7i.large',
           availabilityZone: 'us-east-1b',

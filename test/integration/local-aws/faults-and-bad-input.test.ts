@@ -2,21 +2,20 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeCapacityReservationsCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import {
+  failureOf,
+  startTestEndpoint,
+  type TestEndpoint,
+  TRADING_ID,
+  tradingReservation,
+} from './helpers.ts';
 
 let endpoint: TestEndpoint;
 
 beforeAll(async () => {
   endpoint = await startTestEndpoint({
     seed: {
-      reservations: [
-        {
-          id: TRADING_ID,
-          instanceType: 'r7i.4xlarge',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 100,
-        },
-      ],
+      reservations: [tradingReservation()],
       alarms: [{ name: 'xnys-volatility-high', state: 'OK' }],
     },
   });

@@ -3,9 +3,21 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LocalAwsAdminClient, sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { type LocalAws, type StartLocalAwsOptions, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import type { SeedReservation } from '@odcr-reclaimer/local-aws/types.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 
 export const TRADING_ID = 'cr-0123456789abcdef0';
+
+/** The trading source most endpoint tests start from: 100 r7i.4xlarge in us-east-1a, with what a test adds. */
+export function tradingReservation(extra: Partial<SeedReservation> = {}): SeedReservation {
+  return {
+    id: TRADING_ID,
+    instanceType: 'r7i.4xlarge',
+    availabilityZone: 'us-east-1a',
+    totalInstanceCount: 100,
+    ...extra,
+  };
+}
 
 export interface TestEndpoint {
   aws: LocalAws;

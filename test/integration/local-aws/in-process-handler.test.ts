@@ -4,7 +4,13 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import {
+  failureOf,
+  startTestEndpoint,
+  type TestEndpoint,
+  TRADING_ID,
+  tradingReservation,
+} from './helpers.ts';
 
 let endpoint: TestEndpoint;
 let ec2: EC2Client;
@@ -15,13 +21,7 @@ beforeAll(async () => {
   endpoint = await startTestEndpoint({
     seed: {
       reservations: [
-        {
-          id: TRADING_ID,
-          instanceType: 'r7i.4xlarge',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 100,
-          tags: { 'odcr-reclaimer:managed': 'true', Name: 'xnys-trading-r7i' },
-        },
+        tradingReservation({ tags: { 'odcr-reclaimer:managed': 'true', Name: 'xnys-trading-r7i' } }),
       ],
       alarms: [{ name: 'xnys-volatility-high', state: 'ALARM' }],
     },

@@ -5,7 +5,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { LocalAwsSettings } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import {
+  failureOf,
+  startTestEndpoint,
+  type TestEndpoint,
+  TRADING_ID,
+  tradingReservation,
+} from './helpers.ts';
 
 const WARNING = 'EC2 Capacity Reservation Instance Interruption Warning';
 const COMPLETED = 'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed';
@@ -21,15 +27,7 @@ async function start(settings: Partial<LocalAwsSettings> = {}): Promise<TestEndp
       ...settings,
     },
     seed: {
-      reservations: [
-        {
-          id: TRADING_ID,
-          instanceType: 'r7i.4xlarge',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 100,
-          interruptible: { instanceCount: 60, borrowed: 30 },
-        },
-      ],
+      reservations: [tradingReservation({ interruptible: { instanceCount: 60, borrowed: 30 } })],
     },
   });
   return endpoint;

@@ -8,7 +8,13 @@ import { sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { EC2_THROTTLE_BUCKETS, EC2_THROTTLE_CATEGORIES } from '@odcr-reclaimer/local-aws/throttle.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EC2_ACTION_BUCKETS } from '#shared/domain/ec2-request-limits.ts';
-import { failureOf, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import {
+  failureOf,
+  startTestEndpoint,
+  type TestEndpoint,
+  TRADING_ID,
+  tradingReservation,
+} from './helpers.ts';
 
 // One attempt per call: these tests look at what the endpoint answers, not at the SDK's retries.
 const oneAttempt = (url: string, region = 'us-east-1') =>
@@ -24,15 +30,7 @@ async function start(requestRateScale: number): Promise<{ endpoint: TestEndpoint
   endpoint = await startTestEndpoint({
     settings: { requestRateScale, start: '2026-03-09T12:00:00.000Z' },
     seed: {
-      reservations: [
-        {
-          id: TRADING_ID,
-          instanceType: 'r7i.4xlarge',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 100,
-          interruptible: { instanceCount: 10 },
-        },
-      ],
+      reservations: [tradingReservation({ interruptible: { instanceCount: 10 } })],
     },
   });
   return { endpoint, ec2: oneAttempt(endpoint.aws.url) };
