@@ -171,7 +171,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const injector = new FaultInjector(
     createRandom(options.seed),
     options.faultRate ?? 0.25,
-    prepared.config.regions,
     prepared.triggers.region,
     options.single,
   );
@@ -231,8 +230,7 @@ class FaultInjector {
   constructor(
     private readonly random: Random,
     private readonly rate: number,
-    /** The config's regions (every one gets its EC2 client, as deployed) and the functions' own. */
-    private readonly regions: readonly string[] | undefined,
+    /** The functions' region: the events chaos replays concurrently come from it. */
     private readonly region: string,
     private readonly single?: { kind: FaultKind; after: number },
   ) {}
@@ -458,7 +456,7 @@ class FaultInjector {
           source: alarm.source,
           account: alarm.account ?? admin.getSettings().settings.accountId,
           time: at,
-          region: alarm.region ?? 'us-east-1',
+          region: alarm.region ?? this.region,
           resources: alarm.resources ?? [],
           detail: alarm.detail,
         },
@@ -476,7 +474,7 @@ class FaultInjector {
           source: 'aws.events',
           account: admin.getSettings().settings.accountId,
           time: at,
-          region: 'us-east-1',
+          region: this.region,
           resources: rule === undefined ? [] : [rule.arn],
           detail: {},
         },
