@@ -2,6 +2,7 @@ import type { PolicyConfig } from '../config/schema.ts';
 import type { ShortNoticeClosure } from '../domain/records.ts';
 import { type FailureRecord, MAX_CHANGE_ATTEMPTS, retryPlan } from '../domain/records.ts';
 import { isUpdating, type ReservationSnapshot } from '../domain/reservation.ts';
+import { needsTracker } from '../domain/tracking.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import {
   type AllocationChangeDetail,
@@ -31,7 +32,6 @@ import {
   owedFailureCodec,
   trackerMemoryCodec,
 } from '../records/tags.ts';
-import { needsTracker } from '../tracker/assess.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import { publishCalendarDataDaysLeft } from './calendar-metric.ts';
 import { createClientToken } from './client-token.ts';

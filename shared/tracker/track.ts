@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import type { OwedFailure, TrackerMemory } from '../domain/records.ts';
 import type { ReservationSnapshot } from '../domain/reservation.ts';
+import { needsTracker } from '../domain/tracking.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
 import { takeDeniedCalls } from '../gateways/aws-call.ts';
@@ -25,7 +26,6 @@ import {
   type Assessment,
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
-  needsTracker,
   type TrackerSettings,
 } from './assess.ts';
 

@@ -133,6 +133,11 @@ describe('shared/', () => {
     expect(violations(below, (target) => inside(target, USE_CASES))).toEqual([]);
   });
 
+  it('has a reconcile that imports no other use case: the tracker and on-call run it, never the reverse', () => {
+    const others = USE_CASES.filter((folder) => folder !== 'shared/reconcile');
+    expect(violations(sourceFiles('shared/reconcile'), (target) => inside(target, others))).toEqual([]);
+  });
+
   it('has gateways that import no use case and no wiring', () => {
     expect(
       violations(sourceFiles('shared/gateways'), (target) =>

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { noRecords, type RequestRecord, type TrackerMemory } from '#shared/domain/records.ts';
-import type { AllocationStatus, ReservationSnapshot } from '#shared/domain/reservation.ts';
+import { type AllocationStatus, isInFlight, type ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { DETAIL_TYPE } from '#shared/events/service-events.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import {
@@ -9,7 +9,6 @@ import {
   assessReservation,
   DEFAULT_TRACKER_SETTINGS,
   deadlineRisk,
-  isInFlight,
 } from '#shared/tracker/assess.ts';
 
 const REQUESTED_AT = new Date('2026-03-02T13:40:00Z');
