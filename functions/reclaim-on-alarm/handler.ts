@@ -21,7 +21,7 @@ export function createHandler(dependencies: DependencySource) {
   return lambdaHandler(
     dependencies,
     async (event, deps, context): Promise<ReconcileResult | IgnoredAlarm> => {
-      const change = parseWith(alarmStateChangeEventSchema, event);
+      const change = parseWith(alarmStateChangeEventSchema(), event);
       const { alarmName, state } = change.detail;
       if (!configuredAlarmNames(deps.config).includes(alarmName)) {
         deps.logger?.warn('alarm not in config, ignored', {

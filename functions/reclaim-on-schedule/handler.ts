@@ -14,7 +14,7 @@ export function createHandler(dependencies: DependencySource) {
   return lambdaHandler(
     dependencies,
     async (event, { gateways, config, clock, logger, leaseWait }, context): Promise<ReconcileResult> => {
-      const scheduled = parseWith(scheduledEventSchema, event);
+      const scheduled = parseWith(scheduledEventSchema(), event);
       return reconcileAsSoleWriter({
         trigger: {
           kind: 'schedule',

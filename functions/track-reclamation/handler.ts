@@ -39,7 +39,7 @@ export function createHandler(source: TrackerDependencySource) {
   const log = typeof source === 'function' ? serviceLogger : (source.logger ?? serviceLogger);
   let resolved: TrackerDependencies | undefined;
   return middy(async (event: unknown, context: Partial<Context> | undefined): Promise<TrackResult> => {
-    const trigger = toTrigger(parseWith(trackerEventSchema, event));
+    const trigger = toTrigger(parseWith(trackerEventSchema(), event));
     resolved ??= typeof source === 'function' ? source() : source;
     return trackReclamation({
       trigger,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { builtOnFirstUse } from '#shared/util/built-on-first-use.ts';
 
 /**
  * The events that wake the tracker, checked at the edge. Both are only wake-ups: the tracker describes the
@@ -6,17 +7,19 @@ import * as z from 'zod';
  */
 
 /** The tracker's own EventBridge rule, `rate(1 minute)`, while something is in flight. */
-export const trackerScheduleEventSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1),
-  'detail-type': z.literal('Scheduled Event'),
-  source: z.literal('aws.events'),
-  account: z.string().optional(),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().optional(),
-  resources: z.array(z.string()).default([]),
-  detail: z.unknown().optional(),
-});
+export const trackerScheduleEventSchema = builtOnFirstUse(() =>
+  z.object({
+    version: z.string().optional(),
+    id: z.string().min(1),
+    'detail-type': z.literal('Scheduled Event'),
+    source: z.literal('aws.events'),
+    account: z.string().optional(),
+    time: z.iso.datetime({ offset: true }),
+    region: z.string().optional(),
+    resources: z.array(z.string()).default([]),
+    detail: z.unknown().optional(),
+  }),
+);
 
 /** EC2's owner-side completion event appears under two detail-types in AWS's docs: accept both. */
 export const EC2_RECLAMATION_COMPLETED_DETAIL_TYPES = [
@@ -24,25 +27,26 @@ export const EC2_RECLAMATION_COMPLETED_DETAIL_TYPES = [
   'EC2 Capacity Reservation Interruptible Reclamation Complete',
 ] as const;
 
-export const ec2ReclamationCompletedEventSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1),
-  'detail-type': z.enum(EC2_RECLAMATION_COMPLETED_DETAIL_TYPES),
-  source: z.literal('aws.ec2'),
-  account: z.string().optional(),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().optional(),
-  resources: z.array(z.string()).default([]),
-  // Documented with placeholder values and mixed casing: only the id is relied upon.
-  detail: z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
-});
+export const ec2ReclamationCompletedEventSchema = builtOnFirstUse(() =>
+  z.object({
+    version: z.string().optional(),
+    id: z.string().min(1),
+    'detail-type': z.enum(EC2_RECLAMATION_COMPLETED_DETAIL_TYPES),
+    source: z.literal('aws.ec2'),
+    account: z.string().optional(),
+    time: z.iso.datetime({ offset: true }),
+    region: z.string().optional(),
+    resources: z.array(z.string()).default([]),
+    // Documented with placeholder values and mixed casing: only the id is relied upon.
+    detail: z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
+  }),
+);
 
 /**
  * Told apart by `source`, so a rejection names the offending field (a plain union only says the whole event
  * matched neither shape).
  */
-export const trackerEventSchema = z.discriminatedUnion('source', [
-  trackerScheduleEventSchema,
-  ec2ReclamationCompletedEventSchema,
-]);
-export type TrackerEvent = z.infer<typeof trackerEventSchema>;
+export const trackerEventSchema = builtOnFirstUse(() =>
+  z.discriminatedUnion('source', [trackerScheduleEventSchema(), ec2ReclamationCompletedEventSchema()]),
+);
+export type TrackerEvent = z.infer<ReturnType<typeof trackerEventSchema>>;

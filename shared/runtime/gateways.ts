@@ -18,6 +18,7 @@ import type { Gateways } from '../gateways/index.ts';
 import { DynamoDbLeaseGateway } from '../gateways/lease.ts';
 import { EmfMetricsGateway, type MetricLogSink, stdoutMetricLog } from '../gateways/metrics.ts';
 import { createRamClient, type SharingGateways, sharingGateways } from '../gateways/ram.ts';
+import { builtOnFirstUse } from '../util/built-on-first-use.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 
 /** The resource names the gateways address: serverless.yml sets them in every function's environment. */
@@ -77,7 +78,8 @@ export function serviceClientSettings(scope: ClientScope): ClientSettings {
 const SPOKE_SESSION_NAME = 'odcr-reclaimer';
 
 /**
- * The one way the service's gateways are built. One CloudWatch adapter on one client reads alarms and, with a
+ * The one way the service's gateways are built. Each adapter and its SDK client are built on first use (still
+ * once per container), so that a cold start builds only the clients its path calls. One CloudWatch adapter on one client reads alarms and, with a
  * namespace, the reclaim durations; metrics are written as EMF to the function's log. The bus, the tracker's
  * rule and the lease live in the deploy region, one for all regions.
  */
@@ -85,22 +87,30 @@ export function createGateways(wiring: GatewayWiring): Gateways {
   const settings = wiring.clientSettings ?? serviceClientSettings;
   const own = settings({});
   const { names } = wiring;
-  const cloudWatch = new CloudWatchGateway({
-    client: new CloudWatchClient(own),
-    ...(names.metricsNamespace === undefined ? {} : { namespace: names.metricsNamespace }),
-  });
+  const cloudWatch = gatewayBuiltOnFirstUse(
+    () =>
+      new CloudWatchGateway({
+        client: new CloudWatchClient(own),
+        ...(names.metricsNamespace === undefined ? {} : { namespace: names.metricsNamespace }),
+      }),
+  );
   const spokes = spokeCredentialsOf(wiring, settings);
   return {
     capacity: createCapacityGateway(wiring, settings, spokes),
     sharing: createSharingGateways(settings, spokes),
     alarms: cloudWatch,
-    events: new EventBridgeGateway({
-      client: new EventBridgeClient(own),
-      busName: names.eventBusName,
-      trackerRuleName: names.trackerRuleName,
-      ...(wiring.sleep === undefined ? {} : { sleep: wiring.sleep }),
-    }),
-    lease: new DynamoDbLeaseGateway({ client: new DynamoDBClient(own), tableName: names.leaseTableName }),
+    events: gatewayBuiltOnFirstUse(
+      () =>
+        new EventBridgeGateway({
+          client: new EventBridgeClient(own),
+          busName: names.eventBusName,
+          trackerRuleName: names.trackerRuleName,
+          ...(wiring.sleep === undefined ? {} : { sleep: wiring.sleep }),
+        }),
+    ),
+    lease: gatewayBuiltOnFirstUse(
+      () => new DynamoDbLeaseGateway({ client: new DynamoDBClient(own), tableName: names.leaseTableName }),
+    ),
     ...(names.metricsNamespace === undefined
       ? {}
       : {
@@ -123,6 +133,23 @@ export function createCapacityGateways(
 ): CapacityGateway {
   const settings = wiring.clientSettings ?? serviceClientSettings;
   return createCapacityGateway(wiring, settings, spokeCredentialsOf(wiring, settings));
+}
+
+/**
+ * A gateway that builds its adapter (and the SDK client inside it) when one of its members is first used, and
+ * forwards to that one adapter ever after. It stands for the adapter wherever a gateway is expected.
+ */
+function gatewayBuiltOnFirstUse<Gateway extends object>(build: () => Gateway): Gateway {
+  const adapter = builtOnFirstUse(build);
+  return new Proxy({} as Gateway, {
+    get: (_unbuilt, member) => {
+      const built = adapter();
+      const value: unknown = Reflect.get(built, member, built);
+      return typeof value === 'function' ? value.bind(built) : value;
+    },
+    has: (_unbuilt, member) => Reflect.has(adapter(), member),
+    getPrototypeOf: () => Reflect.getPrototypeOf(adapter()),
+  });
 }
 
 /**
@@ -158,7 +185,7 @@ function createCapacityGateway(
     regions === undefined || regions.length === 0 ? [undefined] : [...regions];
   const routes: CapacityRoute[] = routesIn(wiring.regions).map((region) => ({
     ...(region === undefined ? {} : { region }),
-    gateway: regional(region === undefined ? {} : { region }),
+    gateway: gatewayBuiltOnFirstUse(() => regional(region === undefined ? {} : { region })),
   }));
   for (const { access, credentials } of spokes) {
     for (const region of routesIn(access.regions)) {
@@ -166,7 +193,9 @@ function createCapacityGateway(
       routes.push({
         accountId: access.accountId,
         ...inRegion,
-        gateway: regional({ account: access.accountId, ...inRegion }, credentials),
+        gateway: gatewayBuiltOnFirstUse(() =>
+          regional({ account: access.accountId, ...inRegion }, credentials),
+        ),
       });
     }
   }

@@ -92,13 +92,13 @@ const eventHandlers = () => [
   {
     name: 'reclaim-on-schedule',
     handler: createScheduleHandler(service.dependencies) as Handler,
-    schema: scheduledEventSchema,
+    schema: scheduledEventSchema(),
     base: () => scheduledEvent(service.aws, 'fuzz-schedule'),
   },
   {
     name: 'reclaim-on-alarm',
     handler: createAlarmHandler(service.dependencies) as Handler,
-    schema: alarmStateChangeEventSchema,
+    schema: alarmStateChangeEventSchema(),
     base: () =>
       alarmEvent(service.aws, configuredAlarmNames(service.config)[0] ?? 'none', 'OK', 'fuzz-alarm'),
   },
@@ -111,7 +111,7 @@ const eventHandlers = () => [
         metrics: localGateways(service.aws.url, { maxAttempts: 1 }).metrics,
       },
     }) as Handler,
-    schema: trackerEventSchema,
+    schema: trackerEventSchema(),
     base: () => ({
       ...scheduledEvent(service.aws, 'fuzz-tracker'),
       source: 'aws.events',

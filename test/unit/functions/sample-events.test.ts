@@ -19,10 +19,10 @@ function samples(functionName: string): [string, unknown][] {
 }
 
 const validators: Record<string, (event: unknown) => unknown> = {
-  'reclaim-on-schedule': (event) => scheduledEventSchema.parse(event),
-  'reclaim-on-alarm': (event) => alarmStateChangeEventSchema.parse(event),
+  'reclaim-on-schedule': (event) => scheduledEventSchema().parse(event),
+  'reclaim-on-alarm': (event) => alarmStateChangeEventSchema().parse(event),
   'reclaim-on-demand': (event) => parseOnDemandRequest(event, sampleTime, config),
-  'track-reclamation': (event) => trackerEventSchema.parse(event),
+  'track-reclamation': (event) => trackerEventSchema().parse(event),
 };
 
 describe('sample events', () => {

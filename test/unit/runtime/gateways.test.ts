@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { type ClientScope, type ClientSettings, createGateways } from '#shared/runtime/gateways.ts';
+import { SERVICE_NAMES } from '../../support/local-service.ts';
+
+/** Settings of clients that never reach a network: each request fails at once. */
+function offlineSettings(scope: ClientScope): ClientSettings {
+  return {
+    region: scope.region ?? 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async () => {
+        throw new Error('offline');
+      },
+    },
+  };
+}
+
+describe('createGateways', () => {
+  it('builds an EC2 client on the first call of its route, and only once for the container', async () => {
+    const scopes: ClientScope[] = [];
+    const gateways = createGateways({
+      names: SERVICE_NAMES,
+      regions: ['eu-west-1'],
+      clientSettings: (scope) => {
+        scopes.push(scope);
+        return offlineSettings(scope);
+      },
+    });
+    expect(scopes).not.toContainEqual({ region: 'eu-west-1' });
+
+    await expect(gateways.capacity.untag('cr-0123456789abcdef0', ['a'])).rejects.toThrow();
+    await expect(gateways.capacity.untag('cr-0123456789abcdef0', ['b'])).rejects.toThrow();
+
+    expect(scopes.filter((scope) => scope.region === 'eu-west-1')).toHaveLength(1);
+  });
+});
