@@ -1213,6 +1213,8 @@ function sandboxWiring(
     accounts: config.accounts,
     // Paced on the simulated clock, to the throttling the endpoint enforces (set to the config's limits).
     pacing: clock,
+    // Spoke credentials expire on the endpoint's simulated clock, so they are renewed on it too.
+    clock,
     requestLimits: ec2RequestLimits(config.ec2RequestLimits),
     clientSettings: (scope) => ({
       ...inProcessSdkConfig(local, scope.region ?? triggers.region),

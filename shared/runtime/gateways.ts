@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { Clock } from '../clock.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import type { Ec2RequestLimits } from '../domain/ec2-request-limits.ts';
 import { ConfigurationError } from '../errors/index.ts';
@@ -62,6 +62,8 @@ export interface GatewayWiring {
   pacing?: Clock;
   /** The account's EC2 request limits the pacing keeps to (the config's `ec2RequestLimits`); EC2's defaults without. */
   requestLimits?: Ec2RequestLimits;
+  /** The clock a spoke's assumed credentials expire on: the endpoint's simulated one in the sandbox; the system's without. */
+  clock?: Clock;
   /**
    * Where the metrics' EMF lines go: stdout in Lambda (the runtime ships them to CloudWatch Logs, which makes
    * them metrics); the sandbox and tests hand them to the local endpoint's log ingest instead.
@@ -129,7 +131,10 @@ export function createGateways(wiring: GatewayWiring): Gateways {
  * their assumed roles): for a reader that needs no other service, such as on-call following a change.
  */
 export function createCapacityGateways(
-  wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'clientSettings' | 'pacing' | 'requestLimits'>,
+  wiring: Pick<
+    GatewayWiring,
+    'regions' | 'accounts' | 'clientSettings' | 'pacing' | 'requestLimits' | 'clock'
+  >,
 ): CapacityGateway {
   const settings = wiring.clientSettings ?? serviceClientSettings;
   return createCapacityGateway(wiring, settings, spokeCredentialsOf(wiring, settings));
@@ -211,15 +216,16 @@ interface SpokeRoute {
 
 /** Each spoke's credentials, made once per container: its role assumed with STS on the hub's own client. */
 function spokeCredentialsOf(
-  wiring: Pick<GatewayWiring, 'regions' | 'accounts'>,
+  wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'clock'>,
   settings: (scope: ClientScope) => ClientSettings,
 ): SpokeRoute[] {
   const accesses = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
   if (accesses.length === 0) return [];
   const sts = new STSClient(settings({}));
+  const clock = wiring.clock ?? systemClock;
   return accesses.map((access) => ({
     access,
-    credentials: assumeRoleCredentials(sts, access, SPOKE_SESSION_NAME),
+    credentials: assumeRoleCredentials(sts, access, SPOKE_SESSION_NAME, () => clock.now().getTime()),
   }));
 }
 

@@ -87,6 +87,8 @@ export function localGateways(
     regions?: readonly string[] | undefined;
     /** Paces each region's EC2 calls on this clock, as production does (against a throttled endpoint). */
     pacing?: Clock;
+    /** The clock spoke credentials expire on (the endpoint's simulated one); the system's without. */
+    clock?: Clock;
     /** The config's spokes: EC2 clients per spoke and region, as production wires them. */
     accounts?: PolicyConfig['accounts'];
     /** The endpoint of a scope's clients when it is not `url` (another account's endpoint, a dead region). */
@@ -109,6 +111,7 @@ export function localGateways(
     }),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.pacing ? { pacing: options.pacing } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.requestLimits ? { requestLimits: options.requestLimits } : {}),
     // The functions' EMF lines reach the endpoint as Lambda would ship their log to CloudWatch Logs.
     metricLog: lambdaLogShipper(new LocalAwsAdminClient(url), options.functionName ?? 'local-service'),

@@ -90,6 +90,7 @@ export async function startHubAndSpokes(options: {
     const gateways = localGateways(aws.url, {
       sleep: (ms) => aws.clock.sleep(ms),
       maxAttempts: 1,
+      clock: aws.clock,
       regions: options.config.regions,
       accounts: options.config.accounts,
       credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 'function-role-secret' },

@@ -213,6 +213,15 @@ describe('a week of a hub and its spokes', () => {
     // ... and the capacity was lent back between sessions, in every account.
     expect([...lent].sort()).toEqual([TRADING, LONDON_RESERVATION, TOKYO_RESERVATION].sort());
     expect(reached.has(REFUSED_RESERVATION)).toBe(false);
+    // Spoke credentials are kept until shortly before they expire on the simulated clock (an hour, AssumeRole's
+    // default, renewed five minutes early): one AssumeRole per function, reachable spoke and lifetime at most,
+    // however many runs the week took. Expiry read off the wall clock would assume the role on every run.
+    const assumed = aws.admin
+      .calls({ service: 'sts', action: 'AssumeRole' })
+      .calls.filter((call) => call.outcome === 'ok');
+    const lifetimes = Math.ceil((WEEK.to.getTime() - WEEK.from.getTime()) / (55 * MINUTE));
+    expect(assumed.length).toBeGreaterThan(0);
+    expect(assumed.length).toBeLessThanOrEqual(2 * 2 * lifetimes);
     // The refused spoke was left as it was, and paged.
     const [refused] = aws.admin.listReservations({
       id: REFUSED_RESERVATION,
