@@ -243,6 +243,21 @@ export function scheduledEvent(aws: LocalAws, id = `schedule-${aws.clock.now().g
   };
 }
 
+/** The tracker's own rule firing at the endpoint's simulated now, as EventBridge delivers it. */
+export function trackerEvent(aws: LocalAws, id = `tracker-${aws.clock.now().getTime()}`) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: aws.clock.now().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
+    detail: {},
+  };
+}
+
 /** CloudWatch's state-change event for an alarm, as EventBridge delivers it. */
 export function alarmEvent(
   aws: LocalAws,

@@ -11,6 +11,7 @@ import {
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
   updateCalls,
 } from '../../support/local-service.ts';
 
@@ -84,17 +85,7 @@ class TradingDays {
   }
 
   private trackerEvent() {
-    return {
-      version: '0',
-      id: `tracker-run-${++this.trackerRuns}`,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '123456789012',
-      time: this.service.aws.clock.now().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-      detail: {},
-    };
+    return trackerEvent(this.service.aws, `tracker-run-${++this.trackerRuns}`);
   }
 }
 

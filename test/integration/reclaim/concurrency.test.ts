@@ -19,8 +19,8 @@ import {
   reservation,
   scheduledEvent,
   startLocalService,
-  TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
   updateCalls,
 } from '../../support/local-service.ts';
 
@@ -80,17 +80,7 @@ function everyTrigger(): Invocation[] {
       createOnDemandHandler(service.dependencies)(payload, lambdaContext());
   const tracker: Invocation = (service) =>
     createTrackerHandler(service.dependencies)(
-      {
-        version: '0',
-        id: `tracker-${Math.random()}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: '123456789012',
-        time: service.aws.clock.now().toISOString(),
-        region: 'us-east-1',
-        resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-        detail: {},
-      },
+      trackerEvent(service.aws, `tracker-${Math.random()}`),
       lambdaContext(),
     );
   return [

@@ -10,6 +10,7 @@ import {
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
 } from '../../support/local-service.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
@@ -28,16 +29,7 @@ async function runSchedule(local: LocalService) {
 
 async function runTracker(local: LocalService, id: string): Promise<TrackResult> {
   return createTrackerHandler(local.dependencies)(
-    {
-      version: '0',
-      id,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      time: local.aws.clock.now().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-      detail: {},
-    },
+    trackerEvent(local.aws, id),
     lambdaContext('odcr-reclaimer-dev-track-reclamation'),
   );
 }

@@ -14,6 +14,7 @@ import {
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
 } from '../../support/local-service.ts';
 
 // Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60 of TRADING).
@@ -34,16 +35,7 @@ async function runSchedule(local: LocalService): Promise<ReconcileResult> {
 let trackerRuns = 0;
 async function runTracker(local: LocalService): Promise<TrackResult> {
   return createTrackerHandler(local.dependencies)(
-    {
-      version: '0',
-      id: `tracker-${++trackerRuns}`,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      time: local.aws.clock.now().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-      detail: {},
-    },
+    trackerEvent(local.aws, `tracker-${++trackerRuns}`),
     lambdaContext('odcr-reclaimer-dev-track-reclamation'),
   );
 }

@@ -12,8 +12,8 @@ import {
   METRICS_NAMESPACE,
   scheduledEvent,
   startLocalService,
-  TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
 } from '../../support/local-service.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
@@ -36,16 +36,7 @@ async function trackUntilIdle(local: LocalService): Promise<void> {
   const tracker = createTrackerHandler(local.dependencies);
   for (let run = 0; run < 30; run++) {
     const result = await tracker(
-      {
-        version: '0',
-        id: `tracker-${run}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        time: local.aws.clock.now().toISOString(),
-        region: 'us-east-1',
-        resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-        detail: {},
-      },
+      trackerEvent(local.aws, `tracker-${run}`),
       lambdaContext('odcr-reclaimer-dev-track-reclamation'),
     );
     if (result.rule === 'disabled') return;

@@ -11,6 +11,7 @@ import {
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
 } from '../../support/local-service.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open wants all of TRADING back.
@@ -37,17 +38,8 @@ function fleetWithPendingAllocation(): SeedState {
 }
 
 let trackerRuns = 0;
-function trackerEvent(local: LocalService) {
-  return {
-    version: '0',
-    id: `pending-tracker-${++trackerRuns}`,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    time: local.aws.clock.now().toISOString(),
-    region: 'us-east-1',
-    resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-    detail: {},
-  };
+function nextTrackerEvent(local: LocalService) {
+  return trackerEvent(local.aws, `pending-tracker-${++trackerRuns}`);
 }
 
 function ruleState(local: LocalService): string | undefined {
@@ -82,7 +74,7 @@ describe('a pending allocation', () => {
     local.aws.advance(PENDING_SECONDS);
     for (let run = 0; run < 30 && ruleState(local) === 'ENABLED'; run++) {
       await createTrackerHandler(local.dependencies)(
-        trackerEvent(local),
+        nextTrackerEvent(local),
         lambdaContext('odcr-reclaimer-dev-track-reclamation'),
       );
       local.aws.advance(60);

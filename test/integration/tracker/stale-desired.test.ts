@@ -13,8 +13,8 @@ import {
   lambdaContext,
   reservation,
   startLocalService,
-  TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
   updateCalls,
 } from '../../support/local-service.ts';
 
@@ -45,17 +45,7 @@ async function runTrackerUntilIdle(local: LocalService): Promise<TrackResult[]> 
   for (let run = 0; run < 30; run++) {
     const startedAt = local.aws.clock.now().getTime();
     const result = (await tracker(
-      {
-        version: '0',
-        id: `tracker-run-${run}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: '123456789012',
-        time: local.aws.clock.now().toISOString(),
-        region: 'us-east-1',
-        resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-        detail: {},
-      },
+      trackerEvent(local.aws, `tracker-run-${run}`),
       lambdaContext(),
     )) as TrackResult;
     results.push(result);
