@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-alarm/handler.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   alarmEvent,
   type LocalService,
@@ -10,6 +9,7 @@ import {
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
+import { tradingOutcome } from './runs.ts';
 
 let service: LocalService | undefined;
 afterEach(async () => {
@@ -20,10 +20,6 @@ afterEach(async () => {
 // Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const VOLATILITY = 'xnys-volatility-high';
-
-function tradingOutcome(result: unknown) {
-  return (result as ReconcileResult).outcomes.find((outcome) => outcome.reservationId === TRADING);
-}
 
 describe('reclaim-on-alarm', () => {
   it('reclaims at once when a configured alarm goes to ALARM', async () => {

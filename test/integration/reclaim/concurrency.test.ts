@@ -23,6 +23,7 @@ import {
   trackerEvent,
   updateCalls,
 } from '../../support/local-service.ts';
+import { tradingOutcome } from './runs.ts';
 
 /**
  * One writer at a time, across every trigger: the real handlers run in parallel on one fleet, with EC2
@@ -245,10 +246,6 @@ describe('one writer at a time', () => {
     expect(tradingOutcome(result)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
   }, 60_000);
 });
-
-function tradingOutcome(result: ReconcileResult) {
-  return result.outcomes.find((outcome) => outcome.reservationId === TRADING);
-}
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const startedAt = Date.now();

@@ -1,18 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   type LocalService,
   lambdaContext,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
+import { runSchedule, tradingOutcome } from './runs.ts';
 
 // Wednesday 2025-03-12, 09:06 New York (EDT): inside the lead before the 09:30 open; 60 of 100 are lent.
 const BEFORE_OPEN = '2025-03-12T13:06:00Z';
@@ -22,14 +20,6 @@ afterEach(async () => {
   await service?.close();
   service = undefined;
 });
-
-async function runSchedule(local: LocalService): Promise<ReconcileResult> {
-  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
-
-function tradingOutcome(result: ReconcileResult) {
-  return result.outcomes.find((outcome) => outcome.reservationId === TRADING);
-}
 
 function failedEvents(local: LocalService): { detail: Record<string, unknown> }[] {
   return local.aws.admin

@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
   type LocalService,
   lambdaContext,
   METRICS_NAMESPACE,
-  scheduledEvent,
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
   trackerEvent,
 } from '../../support/local-service.ts';
+import { runSchedule } from './runs.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
@@ -22,10 +21,6 @@ afterEach(async () => {
   await service?.close();
   service = undefined;
 });
-
-async function runSchedule(local: LocalService) {
-  return createScheduleHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
 
 async function runTracker(local: LocalService, id: string): Promise<TrackResult> {
   return createTrackerHandler(local.dependencies)(

@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import type { ChangeAnswer, PlanAnswer, StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   type LocalService,
   lambdaContext,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
+import { runSchedule, tradingOutcome } from './runs.ts';
 
 // Wednesday 2025-03-12 18:00 New York, after the close: 60 of 100 are lent. The next reclaim starts Thursday
 // 09:05 New York (13:05Z), 25 min before the 09:30 open.
@@ -25,14 +23,6 @@ afterEach(async () => {
 
 async function demand(local: LocalService, payload: Record<string, unknown>, context = lambdaContext()) {
   return createDemandHandler(local.dependencies)(payload, context);
-}
-
-async function runSchedule(local: LocalService): Promise<ReconcileResult> {
-  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
-
-function tradingOutcome(result: ReconcileResult) {
-  return result.outcomes.find((outcome) => outcome.reservationId === TRADING);
 }
 
 const LEND_TODAY = {

@@ -1,8 +1,6 @@
 import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
@@ -10,12 +8,12 @@ import {
   lambdaContext,
   localSdkConfig,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
   trackerEvent,
 } from '../../support/local-service.ts';
+import { runSchedule } from './runs.ts';
 
 // Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60 of TRADING).
 const OFF_HOURS = '2025-03-12T22:00:00Z';
@@ -27,10 +25,6 @@ afterEach(async () => {
   await service?.close();
   service = undefined;
 });
-
-async function runSchedule(local: LocalService): Promise<ReconcileResult> {
-  return createScheduleHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
 
 let trackerRuns = 0;
 async function runTracker(local: LocalService): Promise<TrackResult> {

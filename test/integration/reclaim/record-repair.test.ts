@@ -1,19 +1,16 @@
 import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
 import {
   type LocalService,
-  lambdaContext,
   localSdkConfig,
   RISK_ENGINE,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
+import { runSchedule } from './runs.ts';
 
 // Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60), as it was lent by hand in the seed.
 const OFF_HOURS = '2025-03-12T22:00:00Z';
@@ -25,10 +22,6 @@ afterEach(async () => {
   await service?.close();
   service = undefined;
 });
-
-async function runSchedule(local: LocalService): Promise<ReconcileResult> {
-  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
 
 function requestedEvents(local: LocalService) {
   return local.aws.admin

@@ -1,32 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   type LocalService,
   lambdaContext,
   RISK_ENGINE,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRACKER_RULE_NAME,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
+import { outcomeOf, runSchedule } from './runs.ts';
 
 let service: LocalService | undefined;
 afterEach(async () => {
   await service?.close();
   service = undefined;
 });
-
-async function runSchedule(local: LocalService): Promise<ReconcileResult> {
-  return createHandler(local.dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
-
-function outcomeOf(result: ReconcileResult, reservationId: string) {
-  return result.outcomes.find((outcome) => outcome.reservationId === reservationId);
-}
 
 describe('reclaim-on-schedule', () => {
   it('reclaims the trading fleet before the XNYS open, and it is back by the bell', async () => {

@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   EXAMPLE_CONFIG_FILE,
   type LocalService,
-  lambdaContext,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
+import { runSchedule } from './runs.ts';
 
 // Wednesday 2025-03-12: 09:06 New York is inside the lead before the open; 16:05 is after the close.
 const BEFORE_OPEN = '2025-03-12T13:06:00Z';
@@ -22,11 +20,6 @@ afterEach(async () => {
   await service?.close();
   service = undefined;
 });
-
-async function runSchedule(local: LocalService, config?: PolicyConfig): Promise<ReconcileResult> {
-  const dependencies = config === undefined ? local.dependencies : { ...local.dependencies, config };
-  return createHandler(dependencies)(scheduledEvent(local.aws), lambdaContext());
-}
 
 function tradingOutcome(result: ReconcileResult) {
   const outcome = result.outcomes.find((entry) => entry.reservationId === TRADING);
