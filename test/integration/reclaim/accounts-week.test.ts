@@ -71,8 +71,8 @@ describe('a week of a hub and its spokes', () => {
     });
     const config = parseConfig({
       ...JSON.parse(JSON.stringify(base)),
-      // Heartbeats every 15 minutes for at most 30 minutes of lead (the example's 180 would run the schedule
-      // some 800 times in the week; its leads here are 25 minutes anyway).
+      // Heartbeats every 15 minutes for at most 30 minutes of lead: the example's longer lead would run the
+      // schedule many times more in the week, and the leads needed here are shorter anyway.
       lead: { ...base.lead, maximumMinutes: 30, scheduleGranularityMinutes: 15 },
       reservations: [
         ...base.reservations,
@@ -184,7 +184,7 @@ describe('a week of a hub and its spokes', () => {
       const next = timeline[index + 1]?.at ?? Number.POSITIVE_INFINITY;
       // Each minute while something is in flight, and two more (the in-flight alarm's two periods see the
       // gauge back at 0). With a spoke that cannot be read the rule stays on all week; its other idle minutes
-      // (some 7,000 runs) are left out: they only look again at nothing moving.
+      // are left out: they only look again at nothing moving.
       let idleRuns = 0;
       while (trackerOn && idleRuns < 2 && aws.clock.now().getTime() + MINUTE <= next) {
         aws.advance(60);
