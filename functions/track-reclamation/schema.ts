@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { eventBridgeEventShape } from '#shared/events/incoming.ts';
 import { builtOnFirstUse } from '#shared/util/built-on-first-use.ts';
 
 /**
@@ -8,17 +9,9 @@ import { builtOnFirstUse } from '#shared/util/built-on-first-use.ts';
 
 /** The tracker's own EventBridge rule, `rate(1 minute)`, while something is in flight. */
 export const trackerScheduleEventSchema = builtOnFirstUse(() =>
-  z.object({
-    version: z.string().optional(),
-    id: z.string().min(1),
-    'detail-type': z.literal('Scheduled Event'),
-    source: z.literal('aws.events'),
-    account: z.string().optional(),
-    time: z.iso.datetime({ offset: true }),
-    region: z.string().optional(),
-    resources: z.array(z.string()).default([]),
-    detail: z.unknown().optional(),
-  }),
+  z.object(
+    eventBridgeEventShape(z.literal('Scheduled Event'), z.literal('aws.events'), z.unknown().optional()),
+  ),
 );
 
 /** EC2's owner-side completion event appears under two detail-types in AWS's docs: accept both. */
@@ -28,18 +21,14 @@ export const EC2_RECLAMATION_COMPLETED_DETAIL_TYPES = [
 ] as const;
 
 export const ec2ReclamationCompletedEventSchema = builtOnFirstUse(() =>
-  z.object({
-    version: z.string().optional(),
-    id: z.string().min(1),
-    'detail-type': z.enum(EC2_RECLAMATION_COMPLETED_DETAIL_TYPES),
-    source: z.literal('aws.ec2'),
-    account: z.string().optional(),
-    time: z.iso.datetime({ offset: true }),
-    region: z.string().optional(),
-    resources: z.array(z.string()).default([]),
-    // Documented with placeholder values and mixed casing: only the id is relied upon.
-    detail: z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
-  }),
+  z.object(
+    eventBridgeEventShape(
+      z.enum(EC2_RECLAMATION_COMPLETED_DETAIL_TYPES),
+      z.literal('aws.ec2'),
+      // Documented with placeholder values and mixed casing: only the id is relied upon.
+      z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
+    ),
+  ),
 );
 
 /**
