@@ -57,7 +57,7 @@ const RENEW_BEFORE_MS = 5 * 60_000;
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
  */
 export function assumeRoleCredentials(
-  sts: STSClient,
+  sts: () => STSClient,
   access: Pick<SpokeAccess, 'roleArn' | 'externalId'>,
   sessionName: string,
   now: () => number = Date.now,
@@ -66,7 +66,7 @@ export function assumeRoleCredentials(
   let pending: Promise<TemporaryCredentials> | undefined;
   const assume = async (): Promise<TemporaryCredentials> => {
     const answer = await callAws('sts', 'AssumeRole', () =>
-      sts.send(
+      sts().send(
         new AssumeRoleCommand({
           RoleArn: access.roleArn,
           RoleSessionName: sessionName,

@@ -221,7 +221,8 @@ function spokeCredentialsOf(
 ): SpokeRoute[] {
   const accesses = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
   if (accesses.length === 0) return [];
-  const sts = new STSClient(settings({}));
+  // Built when a spoke's credentials are first asked for, not on the cold start.
+  const sts = builtOnFirstUse(() => new STSClient(settings({})));
   const clock = wiring.clock ?? systemClock;
   return accesses.map((access) => ({
     access,

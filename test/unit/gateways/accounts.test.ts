@@ -35,7 +35,7 @@ describe('assumeRoleCredentials', () => {
     const now = () => clock;
     const sts = fakeSts(now, 3_600_000);
     const provider = assumeRoleCredentials(
-      sts.client,
+      () => sts.client,
       { roleArn: 'arn:aws:iam::333333333333:role/odcr-reclaimer-spoke', externalId: 'odcr-hub' },
       'odcr-reclaimer',
       now,
@@ -65,7 +65,11 @@ describe('assumeRoleCredentials', () => {
         });
       },
     } as unknown as STSClient;
-    const provider = assumeRoleCredentials(client, { roleArn: 'arn:aws:iam::333333333333:role/x' }, 's');
+    const provider = assumeRoleCredentials(
+      () => client,
+      { roleArn: 'arn:aws:iam::333333333333:role/x' },
+      's',
+    );
     await expect(provider()).rejects.toThrow(/sts:AssumeRole failed: AccessDenied/);
   });
 });
