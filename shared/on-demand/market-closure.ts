@@ -9,9 +9,10 @@ import type { Observation } from '../policy/types.ts';
 import { observe, type ReconcileResult, reconcile } from '../reconcile/reconcile.ts';
 import { closureTagKey, closureTags } from '../records/closures.ts';
 import type { MarketClosureRequest } from './payload.ts';
-import type { OnDemandContext } from './run-on-demand.ts';
+import type { OnDemandContext, OnDemandRun } from './run-on-demand.ts';
 import {
   failedCall,
+  nothingReconciled,
   OnCallWriteError,
   type OnCallWriteFailure,
   reportOnCallWriteFailures,
@@ -41,8 +42,9 @@ export interface MarketClosureAnswer {
 export async function runMarketClosure(
   request: MarketClosureRequest,
   context: OnDemandContext,
+  run: OnDemandRun,
 ): Promise<MarketClosureAnswer> {
-  const log = context.logger ?? serviceLogger;
+  const log = run.logger ?? serviceLogger;
   const observation = await observe(context.gateways, context.config, undefined, { now: context.now, log });
   const key = closureTagKey(request.market, request.date);
   const closure = { market: request.market, date: request.date, reason: request.reason };
@@ -67,14 +69,7 @@ export async function runMarketClosure(
     targets.map((snapshot) => [snapshot.reservationId, staleKeys(snapshot, request.market, today)]),
   );
   const recordedOn = targets.map((snapshot) => snapshot.reservationId);
-  const common = {
-    now: context.now,
-    gateways: context.gateways,
-    config: context.config,
-    logger: log,
-    trigger: { kind: 'on-demand' as const, id: context.triggerId, detail: request },
-    reservationIds: ofMarket.map((snapshot) => snapshot.reservationId),
-  };
+  const common = { ...run, reservationIds: ofMarket.map((snapshot) => snapshot.reservationId) };
   if (request.dryRun) {
     const result = await reconcile({
       ...common,
@@ -121,14 +116,9 @@ export async function runMarketClosure(
     : [];
   const description = `on-call ${request.action} ${request.market} ${request.date} (${request.reason})`;
   if (writeFailures.length > 0)
-    await reportOnCallWriteFailures(
-      writeFailures,
-      description,
-      context,
-      request.requestedBy ?? context.caller,
-    );
+    await reportOnCallWriteFailures(writeFailures, description, context, run.trigger.requestedBy);
   if (request.action === 'close-market' && writeFailures.length > 0)
-    throw new OnCallWriteError(description, writeFailures, emptyReconcile(context));
+    throw new OnCallWriteError(description, writeFailures, nothingReconciled(context));
   // Pruning is housekeeping: a failure here changes no decision.
   const pruneFailures = await deleteTags(
     context.gateways.capacity,
@@ -221,16 +211,5 @@ function overlay(
           : others;
       return { ...snapshot, records: { ...snapshot.records, closures } };
     }),
-  };
-}
-
-function emptyReconcile(context: OnDemandContext): ReconcileResult {
-  return {
-    triggerId: context.triggerId,
-    trigger: 'on-demand',
-    mode: 'apply',
-    at: context.now.toISOString(),
-    outcomes: [],
-    warnings: [],
   };
 }

@@ -10,14 +10,18 @@ import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { decide } from '../policy/index.ts';
 import type { Decision, Observation } from '../policy/types.ts';
 import { observe, type ReconcileResult, type ReservationOutcome, reconcile } from '../reconcile/reconcile.ts';
-import { turnBudget } from '../reconcile/send-budget.ts';
-import { asSoleWriter, LEASE_DURATION_MS, type LeaseWait } from '../reconcile/sole-writer.ts';
+import { asBudgetedWriter, type LeaseWait } from '../reconcile/sole-writer.ts';
 import { overrideCodec } from '../records/tags.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import { type MarketClosureAnswer, runMarketClosure } from './market-closure.ts';
 import type { Amount, MarketClosureRequest, OnDemandRequest, Scope } from './payload.ts';
 import { scopeFilter, selectInScope } from './scope.ts';
-import { failedCall, OnCallWriteError, reportOnCallWriteFailures } from './write-failures.ts';
+import {
+  failedCall,
+  nothingReconciled,
+  OnCallWriteError,
+  reportOnCallWriteFailures,
+} from './write-failures.ts';
 
 export interface OnDemandContext {
   gateways: Gateways;
@@ -125,18 +129,6 @@ export async function runOnDemand(
   log.info('on-demand request', { correlation_id: context.triggerId, request });
 
   if (request.action === 'status') return status(request.scope, context);
-  const writer = {
-    lease: context.gateways.lease,
-    clock: context.clock,
-    trigger,
-    logger: log,
-    ...(context.leaseWait === undefined ? {} : { wait: context.leaseWait }),
-  };
-  if (isMarketClosure(request)) {
-    // A closure is recorded and reconciled at once: the same writer's lease as a change.
-    if (request.dryRun) return runMarketClosure(request, context);
-    return asSoleWriter(writer, ({ now }) => runMarketClosure(request, { ...context, now }));
-  }
   if (request.action === 'plan') {
     const result = await reconcile({
       ...common,
@@ -146,22 +138,26 @@ export async function runOnDemand(
     });
     return { ok: true, action: 'plan', result };
   }
-  // A dry run writes nothing and needs no lease. A change holds it from its first read to its last write, so
-  // its amounts (relative to the current target) and its answer are about the fleet as nobody else changes
-  // it; out of budget, on-call gets a `Busy` answer naming the holder, with nothing changed.
-  if (request.dryRun) return change(request, context, { ...common, trigger });
-  return asSoleWriter(writer, ({ now, lease }) => {
-    const budget = turnBudget({
+  // A dry run writes nothing and needs no lease. A change or a closure holds it from its first read to its
+  // last write, so its amounts (relative to the current target) and its answer are about the fleet as nobody
+  // else changes it; out of budget, on-call gets a `Busy` answer naming the holder, with nothing changed.
+  const act = <T>(work: (context: OnDemandContext, run: OnDemandRun) => Promise<T>): Promise<T> => {
+    if (request.dryRun) return work(context, { ...common, trigger });
+    const writer = {
+      lease: context.gateways.lease,
       clock: context.clock,
+      trigger,
+      logger: log,
+      ...(context.leaseWait === undefined ? {} : { wait: context.leaseWait }),
       config: context.config,
-      gateway: context.gateways.lease,
-      lease,
-      leaseDurationMs: LEASE_DURATION_MS,
-      sendUntil: context.sendUntil,
-      log,
-    });
-    return change(request, { ...context, now }, { ...common, now, trigger, budget });
-  });
+      ...(context.sendUntil === undefined ? {} : { sendUntil: context.sendUntil }),
+    };
+    return asBudgetedWriter(writer, ({ now, budget }) =>
+      work({ ...context, now }, { ...common, now, trigger, budget }),
+    );
+  };
+  if (isMarketClosure(request)) return act((at, run) => runMarketClosure(request, at, run));
+  return act((at, run) => change(request, at, run));
 }
 
 function isMarketClosure(request: OnDemandRequest): request is MarketClosureRequest {
@@ -169,7 +165,8 @@ function isMarketClosure(request: OnDemandRequest): request is MarketClosureRequ
 }
 
 type ChangeRequest = Extract<OnDemandRequest, { action: 'reclaim' | 'lend' | 'clear' }>;
-type ReconcileCommon = Pick<
+/** What every reconcile of one on-call request shares: its time, trigger and (when it acts) send budget. */
+export type OnDemandRun = Pick<
   Parameters<typeof reconcile>[0],
   'now' | 'gateways' | 'config' | 'logger' | 'trigger' | 'budget'
 >;
@@ -177,7 +174,7 @@ type ReconcileCommon = Pick<
 async function change(
   request: ChangeRequest,
   context: OnDemandContext,
-  common: ReconcileCommon,
+  common: OnDemandRun,
 ): Promise<ChangeAnswer> {
   const log = common.logger ?? serviceLogger;
   const observation = await observe(context.gateways, context.config, undefined, {
@@ -259,7 +256,7 @@ async function change(
   const toReconcile = scoped.map((decision) => decision.reservationId).filter((id) => !failed.has(id));
   const result =
     toReconcile.length === 0
-      ? emptyResult(context)
+      ? nothingReconciled(context)
       : await reconcile({ ...common, reservationIds: toReconcile });
   result.outcomes.push(...failed.values());
   if (failed.size > 0) {
@@ -373,16 +370,5 @@ function overlay(
         records: { ...records, malformed, ...(override === undefined ? {} : { override }) },
       };
     }),
-  };
-}
-
-function emptyResult(context: OnDemandContext): ReconcileResult {
-  return {
-    triggerId: context.triggerId,
-    trigger: 'on-demand',
-    mode: 'apply',
-    at: context.now.toISOString(),
-    outcomes: [],
-    warnings: [],
   };
 }

@@ -90,3 +90,15 @@ export async function reportOnCallWriteFailures(
     log.error('on-call failure metrics not put', { correlation_id: context.triggerId, error });
   });
 }
+
+/** The answer's result when a request reconciles nothing, as when every write it rests on failed. */
+export function nothingReconciled(context: Pick<OnDemandContext, 'triggerId' | 'now'>): ReconcileResult {
+  return {
+    triggerId: context.triggerId,
+    trigger: 'on-demand',
+    mode: 'apply',
+    at: context.now.toISOString(),
+    outcomes: [],
+    warnings: [],
+  };
+}

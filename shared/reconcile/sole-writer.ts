@@ -1,11 +1,12 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Clock } from '../clock.ts';
+import type { PolicyConfig } from '../config/schema.ts';
 import { AwsCallError, errorMessage, LeaseBusyError } from '../errors/index.ts';
 import type { TriggerKind } from '../events/service-events.ts';
 import type { HeldLease, LeaseGateway, LeaseHolder } from '../gateways/lease.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import { type ReconcileInput, type ReconcileResult, reconcile } from './reconcile.ts';
-import { turnBudget } from './send-budget.ts';
+import { type SendBudget, turnBudget } from './send-budget.ts';
 
 /**
  * One writer at a time: every run that acts on the fleet (schedule, alarm, on-call, the tracker's deferred
@@ -152,11 +153,38 @@ async function release(lease: LeaseGateway, held: HeldLease, log: Logger): Promi
   }
 }
 
+/** A writer's turn with the send budget that bounds what it sends. */
+export interface BudgetedTurn extends WriterTurn {
+  budget: SendBudget;
+}
+
 /**
- * The reconcile of an acting trigger, as the sole writer: `now` is read once the lease is held. With
- * `sendUntil` (sendDeadline, from the invocation's remaining time) the run stops sending changes then and
- * hands the rest to the tracker; either way it renews the lease while it sends, and stops if it lost it.
+ * Runs `work` as the sole writer (asSoleWriter) with the turn's send budget: with `sendUntil` (sendDeadline,
+ * from the invocation's remaining time) the run stops sending changes then and hands the rest to the tracker;
+ * either way it renews the lease while it sends, and stops if it lost it. Every run that acts goes through here.
  */
+export async function asBudgetedWriter<T>(
+  input: SoleWriterInput & { config: Pick<PolicyConfig, 'ec2RequestLimits'>; sendUntil?: Date },
+  work: (turn: BudgetedTurn) => Promise<T>,
+): Promise<T> {
+  const { config, sendUntil, ...writer } = input;
+  return asSoleWriter(writer, (turn) =>
+    work({
+      ...turn,
+      budget: turnBudget({
+        clock: input.clock,
+        config,
+        gateway: input.lease,
+        lease: turn.lease,
+        leaseDurationMs: LEASE_DURATION_MS,
+        sendUntil,
+        ...(input.logger === undefined ? {} : { log: input.logger }),
+      }),
+    }),
+  );
+}
+
+/** The reconcile of an acting trigger, as the sole writer with its send budget (asBudgetedWriter). */
 export async function reconcileAsSoleWriter(
   input: Omit<ReconcileInput, 'now' | 'budget'> & {
     clock: Clock;
@@ -165,7 +193,7 @@ export async function reconcileAsSoleWriter(
   },
 ): Promise<ReconcileResult> {
   const { clock, wait, sendUntil, ...reconcileInput } = input;
-  return asSoleWriter(
+  return asBudgetedWriter(
     {
       lease: input.gateways.lease,
       clock,
@@ -173,17 +201,10 @@ export async function reconcileAsSoleWriter(
       ...(input.logger === undefined ? {} : { logger: input.logger }),
       ...(wait === undefined ? {} : { wait }),
       whenUnavailable: 'reclaim-only',
+      config: input.config,
+      ...(sendUntil === undefined ? {} : { sendUntil }),
     },
-    async ({ now, reclaimOnly, lease }) => {
-      const budget = turnBudget({
-        clock,
-        config: input.config,
-        gateway: input.gateways.lease,
-        lease,
-        leaseDurationMs: LEASE_DURATION_MS,
-        sendUntil,
-        ...(input.logger === undefined ? {} : { log: input.logger }),
-      });
+    async ({ now, reclaimOnly, budget }) => {
       if (!reclaimOnly) return reconcile({ ...reconcileInput, now, budget });
       const result = await reconcile({ ...reconcileInput, now, budget, select: reclaimsOnly(input.select) });
       result.warnings.push('writer lease unavailable: only reclaims were applied, lend-backs wait');

@@ -88,6 +88,25 @@ describe('reclaim-on-demand: close-market', () => {
     });
   });
 
+  it("sends within the invocation's send budget like a change: past it, the tracker sends the rest", async () => {
+    service = await startLocalService({ now: OFF_HOURS });
+    await onDemand(service, { action: 'close-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77' });
+    service.aws.setClock('2025-03-13T13:06:00Z');
+
+    // One second left is less than the stop margin: the run may record the reopening but send no change.
+    const answer = (await createHandler(service.dependencies)(
+      { action: 'reopen-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77 closure withdrawn' },
+      lambdaContext(undefined, { clock: service.aws.clock, timeoutSeconds: 1 }),
+    )) as MarketClosureAnswer;
+
+    expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
+    expect(answer.result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+      outcome: 'deferred',
+    });
+    expect(answer.result.warnings.join(' ')).toMatch(/not sent by this run/);
+    expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
+  });
+
   it('changes nothing on a dry run, and says what the policy would do', async () => {
     service = await startLocalService({ now: '2025-03-13T13:06:00Z' });
 
