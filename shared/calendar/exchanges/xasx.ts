@@ -1,20 +1,20 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { closesAt, type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const SOURCE =
   'ASX trading calendar, https://www.asx.com.au/markets/market-resources/trading-hours-calendar/cash-market-trading-hours/trading-calendar';
+
+/** Trading ends at 14:10 on the last trading days before Christmas and of the year. */
+const earlyClose = closesAt('14:10');
 
 /**
  * ASX cash market (Sydney): normal trading 10:00-16:00 (the closing auction follows at about 16:10). On the
  * last trading day before Christmas and of the calendar year trading closes at 14:10.
  */
-export const XASX: ExchangeCalendarData = {
+export const XASX: ExchangeCalendarData = exchangeCalendar({
   mic: 'XASX',
   name: 'Australian Securities Exchange',
   timeZone: 'Australia/Sydney',
   sessions: [{ open: '10:00', close: '16:00' }],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${SOURCE} (2025, closures and the 14:10 early closes as ASX published them); python-holidays 0.105 (financial XASX) and exchange_calendars' XASX rules agree on the closures`,
@@ -29,8 +29,8 @@ export const XASX: ExchangeCalendarData = {
         '2025-12-26': 'Boxing Day',
       },
       earlyCloses: {
-        '2025-12-24': { close: '14:10', note: 'Christmas Eve' },
-        '2025-12-31': { close: '14:10', note: "New Year's Eve" },
+        '2025-12-24': earlyClose('Christmas Eve'),
+        '2025-12-31': earlyClose("New Year's Eve"),
       },
     },
     2026: {
@@ -45,8 +45,8 @@ export const XASX: ExchangeCalendarData = {
         '2026-12-28': 'Boxing Day (observed)',
       },
       earlyCloses: {
-        '2026-12-24': { close: '14:10', note: 'Christmas Eve' },
-        '2026-12-31': { close: '14:10', note: "New Year's Eve" },
+        '2026-12-24': earlyClose('Christmas Eve'),
+        '2026-12-31': earlyClose("New Year's Eve"),
       },
     },
     2027: {
@@ -61,8 +61,8 @@ export const XASX: ExchangeCalendarData = {
         '2027-12-28': 'Boxing Day (observed)',
       },
       earlyCloses: {
-        '2027-12-24': { close: '14:10', note: 'Christmas Eve' },
-        '2027-12-31': { close: '14:10', note: "New Year's Eve" },
+        '2027-12-24': earlyClose('Christmas Eve'),
+        '2027-12-31': earlyClose("New Year's Eve"),
       },
     },
     2028: {
@@ -80,4 +80,4 @@ export const XASX: ExchangeCalendarData = {
       earlyCloses: {},
     },
   },
-};
+});

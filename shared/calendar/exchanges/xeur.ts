@@ -1,4 +1,5 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { type ExchangeCalendarData, exchangeCalendar, yearsFollowing } from '../data.ts';
+import { XETR } from './xetr.ts';
 
 const SOURCE = 'Eurex trading calendar and trading hours, https://www.eurex.com/ex-en/trade/trading-calendar';
 
@@ -10,65 +11,18 @@ const RULE =
  * 01:10-22:00 Frankfurt time (pre-trading from 01:00). Eurex opens these extended hours at a fixed time for
  * Asia (08:10 Singapore), which is 02:10 during German summer time: the data keeps 01:10 all year, so in
  * summer capacity comes back an hour before it is needed, never after. Xetra's short last trading day does
- * not shorten FESX, so there are no early closes.
+ * not shorten FESX, so there are no early closes. Eurex's holiday rule names the same days as Xetra's list
+ * of non-trading days, so its closures are Xetra's; if the two ever part, write Eurex's own dates here.
  */
-export const XEUR: ExchangeCalendarData = {
+export const XEUR: ExchangeCalendarData = exchangeCalendar({
   mic: 'XEUR',
   name: 'Eurex (EURO STOXX 50 futures)',
-  timeZone: 'Europe/Berlin',
+  timeZone: XETR.timeZone,
   sessions: [{ open: '01:10', close: '22:00' }],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
-  years: {
-    2025: {
-      source: `${SOURCE} (2025 computed from ${RULE}; Eurex's 2025 calendar itself was not read); neither exchange_calendars nor python-holidays has a Eurex calendar to compare`,
-      closures: {
-        '2025-01-01': "New Year's Day",
-        '2025-04-18': 'Good Friday',
-        '2025-04-21': 'Easter Monday',
-        '2025-05-01': 'Labour Day',
-        '2025-12-24': 'Christmas Eve',
-        '2025-12-25': 'Christmas Day',
-        '2025-12-26': 'Boxing Day (Second Day of Christmas)',
-        '2025-12-31': "New Year's Eve",
-      },
-      earlyCloses: {},
-    },
-    2026: {
-      source: `${SOURCE} (2026 computed from ${RULE}; Eurex's 2026 calendar itself was not read); neither exchange_calendars nor python-holidays has a Eurex calendar to compare`,
-      closures: {
-        '2026-01-01': "New Year's Day",
-        '2026-04-03': 'Good Friday',
-        '2026-04-06': 'Easter Monday',
-        '2026-05-01': 'Labour Day',
-        '2026-12-24': 'Christmas Eve',
-        '2026-12-25': 'Christmas Day',
-        '2026-12-31': "New Year's Eve",
-      },
-      earlyCloses: {},
-    },
-    2027: {
-      source: `${SOURCE} (2027 computed from ${RULE}; Eurex's 2027 calendar itself was not read); neither exchange_calendars nor python-holidays has a Eurex calendar to compare`,
-      closures: {
-        '2027-01-01': "New Year's Day",
-        '2027-03-26': 'Good Friday',
-        '2027-03-29': 'Easter Monday',
-        '2027-12-24': 'Christmas Eve',
-        '2027-12-31': "New Year's Eve",
-      },
-      earlyCloses: {},
-    },
-    2028: {
-      source: `${SOURCE} (2028 computed from ${RULE}; Eurex's 2028 calendar itself was not read); neither exchange_calendars nor python-holidays has a Eurex calendar to compare`,
-      closures: {
-        '2028-04-14': 'Good Friday',
-        '2028-04-17': 'Easter Monday',
-        '2028-05-01': 'Labour Day',
-        '2028-12-25': 'Christmas Day',
-        '2028-12-26': 'Boxing Day (Second Day of Christmas)',
-      },
-      earlyCloses: {},
-    },
-  },
-};
+  tradingWeekdays: XETR.tradingWeekdays,
+  years: yearsFollowing(XETR, (xetra, year) => ({
+    source: `${SOURCE} (${year} computed from ${RULE}; Eurex's ${year} calendar itself was not read); neither exchange_calendars nor python-holidays has a Eurex calendar to compare`,
+    closures: xetra.closures,
+    earlyCloses: {},
+  })),
+});

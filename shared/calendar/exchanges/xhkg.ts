@@ -1,7 +1,18 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { type EarlyClose, type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const SOURCE =
   'HKEX trading hours and holidays, https://www.hkex.com.hk/Services/Trading-hours-and-Severe-Weather-Arrangements/Trading-Hours/Securities-Market?sc_lang=en';
+
+/** A year's source; the holidays of a year not yet `gazetted` are computed ahead of the government's list. */
+function source(year: number, { gazetted }: { gazetted: boolean }): string {
+  const ahead = gazetted ? '' : ', not yet gazetted';
+  return `${SOURCE} (${year}: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar${ahead}; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`;
+}
+
+/** A weekday eve of Lunar New Year, Christmas or New Year: the morning session alone. */
+function morningOnly(eve: string): EarlyClose {
+  return { close: '12:00', note: `${eve}: morning session only` };
+}
 
 /**
  * Hong Kong securities market: morning session 09:30-12:00 and afternoon session 13:00-16:00 (the Extended
@@ -10,7 +21,7 @@ const SOURCE =
  * that fall on weekdays; a Saturday holiday gets no substitute, a Sunday one moves to the next weekday.
  * Closures for typhoons and black rainstorms are announced on the day and are not here.
  */
-export const XHKG: ExchangeCalendarData = {
+export const XHKG: ExchangeCalendarData = exchangeCalendar({
   mic: 'XHKG',
   name: 'Hong Kong Stock Exchange',
   timeZone: 'Asia/Hong_Kong',
@@ -18,12 +29,9 @@ export const XHKG: ExchangeCalendarData = {
     { open: '09:30', close: '12:00' },
     { open: '13:00', close: '16:00' },
   ],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
-      source: `${SOURCE} (2025: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: source(2025, { gazetted: true }),
       closures: {
         '2025-01-01': "New Year's Day",
         '2025-01-29': "Lunar New Year's Day",
@@ -42,13 +50,13 @@ export const XHKG: ExchangeCalendarData = {
         '2025-12-26': 'The first weekday after Christmas Day',
       },
       earlyCloses: {
-        '2025-01-28': { close: '12:00', note: "Lunar New Year's Eve: morning session only" },
-        '2025-12-24': { close: '12:00', note: 'Christmas Eve: morning session only' },
-        '2025-12-31': { close: '12:00', note: "New Year's Eve: morning session only" },
+        '2025-01-28': morningOnly("Lunar New Year's Eve"),
+        '2025-12-24': morningOnly('Christmas Eve'),
+        '2025-12-31': morningOnly("New Year's Eve"),
       },
     },
     2026: {
-      source: `${SOURCE} (2026: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: source(2026, { gazetted: true }),
       closures: {
         '2026-01-01': "New Year's Day",
         '2026-02-17': "Lunar New Year's Day",
@@ -66,13 +74,13 @@ export const XHKG: ExchangeCalendarData = {
         '2026-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2026-02-16': { close: '12:00', note: "Lunar New Year's Eve: morning session only" },
-        '2026-12-24': { close: '12:00', note: 'Christmas Eve: morning session only' },
-        '2026-12-31': { close: '12:00', note: "New Year's Eve: morning session only" },
+        '2026-02-16': morningOnly("Lunar New Year's Eve"),
+        '2026-12-24': morningOnly('Christmas Eve'),
+        '2026-12-31': morningOnly("New Year's Eve"),
       },
     },
     2027: {
-      source: `${SOURCE} (2027: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: source(2027, { gazetted: true }),
       closures: {
         '2027-01-01': "New Year's Day",
         '2027-02-08': 'The third day of Lunar New Year',
@@ -89,13 +97,13 @@ export const XHKG: ExchangeCalendarData = {
         '2027-12-27': 'The first weekday after Christmas Day',
       },
       earlyCloses: {
-        '2027-02-05': { close: '12:00', note: "Lunar New Year's Eve: morning session only" },
-        '2027-12-24': { close: '12:00', note: 'Christmas Eve: morning session only' },
-        '2027-12-31': { close: '12:00', note: "New Year's Eve: morning session only" },
+        '2027-02-05': morningOnly("Lunar New Year's Eve"),
+        '2027-12-24': morningOnly('Christmas Eve'),
+        '2027-12-31': morningOnly("New Year's Eve"),
       },
     },
     2028: {
-      source: `${SOURCE} (2028: the general holidays that fall on weekdays, computed from the General Holidays Ordinance and the Chinese calendar, not yet gazetted; the government's list, https://www.gov.hk/en/about/abouthk/holiday/, was not read); python-holidays 0.105 (financial XHKG) agrees on the closures; the half days follow exchange_calendars' XHKG rule`,
+      source: source(2028, { gazetted: false }),
       closures: {
         '2028-01-26': "Lunar New Year's Day",
         '2028-01-27': 'The second day of Lunar New Year',
@@ -113,8 +121,8 @@ export const XHKG: ExchangeCalendarData = {
         '2028-12-26': 'The first weekday after Christmas Day',
       },
       earlyCloses: {
-        '2028-01-25': { close: '12:00', note: "Lunar New Year's Eve: morning session only" },
+        '2028-01-25': morningOnly("Lunar New Year's Eve"),
       },
     },
   },
-};
+});

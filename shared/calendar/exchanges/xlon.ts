@@ -1,16 +1,16 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { closesAt, type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const LSE_SOURCE =
   'London Stock Exchange trading calendar (business days and holidays), https://www.londonstockexchange.com/';
 
-export const XLON: ExchangeCalendarData = {
+/** A half day: trading ends at 12:30. */
+const halfDay = closesAt('12:30');
+
+export const XLON: ExchangeCalendarData = exchangeCalendar({
   mic: 'XLON',
   name: 'London Stock Exchange',
   timeZone: 'Europe/London',
   sessions: [{ open: '08:00', close: '16:30' }],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${LSE_SOURCE} (2025; England and Wales bank holidays)`,
@@ -25,8 +25,8 @@ export const XLON: ExchangeCalendarData = {
         '2025-12-26': 'Boxing Day',
       },
       earlyCloses: {
-        '2025-12-24': { close: '12:30', note: 'Christmas Eve' },
-        '2025-12-31': { close: '12:30', note: "New Year's Eve" },
+        '2025-12-24': halfDay('Christmas Eve'),
+        '2025-12-31': halfDay("New Year's Eve"),
       },
     },
     2026: {
@@ -42,8 +42,8 @@ export const XLON: ExchangeCalendarData = {
         '2026-12-28': 'Boxing Day (substitute day)',
       },
       earlyCloses: {
-        '2026-12-24': { close: '12:30', note: 'Christmas Eve' },
-        '2026-12-31': { close: '12:30', note: "New Year's Eve" },
+        '2026-12-24': halfDay('Christmas Eve'),
+        '2026-12-31': halfDay("New Year's Eve"),
       },
     },
     2027: {
@@ -59,8 +59,8 @@ export const XLON: ExchangeCalendarData = {
         '2027-12-28': 'Boxing Day (substitute day)',
       },
       earlyCloses: {
-        '2027-12-24': { close: '12:30', note: 'Christmas Eve' },
-        '2027-12-31': { close: '12:30', note: "New Year's Eve" },
+        '2027-12-24': halfDay('Christmas Eve'),
+        '2027-12-31': halfDay("New Year's Eve"),
       },
     },
     2028: {
@@ -77,9 +77,9 @@ export const XLON: ExchangeCalendarData = {
         '2028-12-26': 'Boxing Day',
       },
       earlyCloses: {
-        '2028-12-22': { close: '12:30', note: 'last trading day before Christmas' },
-        '2028-12-29': { close: '12:30', note: "last trading day before New Year's Day" },
+        '2028-12-22': halfDay('last trading day before Christmas'),
+        '2028-12-29': halfDay("last trading day before New Year's Day"),
       },
     },
   },
-};
+});

@@ -1,15 +1,15 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { closesAt, type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const NYSE_SOURCE = 'NYSE holidays & trading hours, https://www.nyse.com/markets/hours-calendars';
 
-export const XNYS: ExchangeCalendarData = {
+/** An early close: trading ends at 13:00 New York time. */
+const earlyClose = closesAt('13:00');
+
+export const XNYS: ExchangeCalendarData = exchangeCalendar({
   mic: 'XNYS',
   name: 'New York Stock Exchange',
   timeZone: 'America/New_York',
   sessions: [{ open: '09:30', close: '16:00' }],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${NYSE_SOURCE} (2025); 2025-01-09 closure: NYSE notice of 2024-12-30, national day of mourning for President Jimmy Carter`,
@@ -27,9 +27,9 @@ export const XNYS: ExchangeCalendarData = {
         '2025-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2025-07-03': { close: '13:00', note: 'day before Independence Day' },
-        '2025-11-28': { close: '13:00', note: 'day after Thanksgiving' },
-        '2025-12-24': { close: '13:00', note: 'Christmas Eve' },
+        '2025-07-03': earlyClose('day before Independence Day'),
+        '2025-11-28': earlyClose('day after Thanksgiving'),
+        '2025-12-24': earlyClose('Christmas Eve'),
       },
     },
     2026: {
@@ -47,8 +47,8 @@ export const XNYS: ExchangeCalendarData = {
         '2026-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2026-11-27': { close: '13:00', note: 'day after Thanksgiving' },
-        '2026-12-24': { close: '13:00', note: 'Christmas Eve' },
+        '2026-11-27': earlyClose('day after Thanksgiving'),
+        '2026-12-24': earlyClose('Christmas Eve'),
       },
     },
     2027: {
@@ -66,7 +66,7 @@ export const XNYS: ExchangeCalendarData = {
         '2027-12-24': 'Christmas Day (observed)',
       },
       earlyCloses: {
-        '2027-11-26': { close: '13:00', note: 'day after Thanksgiving' },
+        '2027-11-26': earlyClose('day after Thanksgiving'),
       },
     },
     2028: {
@@ -84,9 +84,9 @@ export const XNYS: ExchangeCalendarData = {
         '2028-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2028-07-03': { close: '13:00', note: 'day before Independence Day' },
-        '2028-11-24': { close: '13:00', note: 'day after Thanksgiving' },
+        '2028-07-03': earlyClose('day before Independence Day'),
+        '2028-11-24': earlyClose('day after Thanksgiving'),
       },
     },
   },
-};
+});

@@ -1,6 +1,11 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { type EarlyClose, type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const SOURCE = 'SGX securities trading hours and market holidays, https://www.sgx.com/securities/trading';
+
+/** A weekday eve of Chinese New Year, Christmas or New Year: the morning session alone. */
+function halfDay(eve: string): EarlyClose {
+  return { close: '12:00', note: `${eve}: half-day trading, no afternoon session` };
+}
 
 /**
  * SGX securities market: trading 09:00-12:00 and 13:00-17:00 around the midday break (the closing routine
@@ -8,7 +13,7 @@ const SOURCE = 'SGX securities trading hours and market holidays, https://www.sg
  * weekdays there is half-day trading, with no afternoon session. A public holiday on a Sunday is observed on
  * the Monday; one on a Saturday is not moved.
  */
-export const XSES: ExchangeCalendarData = {
+export const XSES: ExchangeCalendarData = exchangeCalendar({
   mic: 'XSES',
   name: 'Singapore Exchange',
   timeZone: 'Asia/Singapore',
@@ -16,9 +21,6 @@ export const XSES: ExchangeCalendarData = {
     { open: '09:00', close: '12:00' },
     { open: '13:00', close: '17:00' },
   ],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${SOURCE} (Singapore public holidays gazetted by the Ministry of Manpower (https://www.mom.gov.sg/employment-practices/public-holidays), 2025); python-holidays 0.105 (financial XSES) agrees on the closures`,
@@ -34,12 +36,9 @@ export const XSES: ExchangeCalendarData = {
         '2025-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2025-01-28': {
-          close: '12:00',
-          note: 'Eve of Chinese New Year: half-day trading, no afternoon session',
-        },
-        '2025-12-24': { close: '12:00', note: 'Christmas Eve: half-day trading, no afternoon session' },
-        '2025-12-31': { close: '12:00', note: "New Year's Eve: half-day trading, no afternoon session" },
+        '2025-01-28': halfDay('Eve of Chinese New Year'),
+        '2025-12-24': halfDay('Christmas Eve'),
+        '2025-12-31': halfDay("New Year's Eve"),
       },
     },
     2026: {
@@ -57,12 +56,9 @@ export const XSES: ExchangeCalendarData = {
         '2026-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2026-02-16': {
-          close: '12:00',
-          note: 'Eve of Chinese New Year: half-day trading, no afternoon session',
-        },
-        '2026-12-24': { close: '12:00', note: 'Christmas Eve: half-day trading, no afternoon session' },
-        '2026-12-31': { close: '12:00', note: "New Year's Eve: half-day trading, no afternoon session" },
+        '2026-02-16': halfDay('Eve of Chinese New Year'),
+        '2026-12-24': halfDay('Christmas Eve'),
+        '2026-12-31': halfDay("New Year's Eve"),
       },
     },
     2027: {
@@ -78,12 +74,9 @@ export const XSES: ExchangeCalendarData = {
         '2027-10-28': 'Deepavali',
       },
       earlyCloses: {
-        '2027-02-05': {
-          close: '12:00',
-          note: 'Eve of Chinese New Year: half-day trading, no afternoon session',
-        },
-        '2027-12-24': { close: '12:00', note: 'Christmas Eve: half-day trading, no afternoon session' },
-        '2027-12-31': { close: '12:00', note: "New Year's Eve: half-day trading, no afternoon session" },
+        '2027-02-05': halfDay('Eve of Chinese New Year'),
+        '2027-12-24': halfDay('Christmas Eve'),
+        '2027-12-31': halfDay("New Year's Eve"),
       },
     },
     2028: {
@@ -97,11 +90,8 @@ export const XSES: ExchangeCalendarData = {
         '2028-12-25': 'Christmas Day',
       },
       earlyCloses: {
-        '2028-01-25': {
-          close: '12:00',
-          note: 'Eve of Chinese New Year: half-day trading, no afternoon session',
-        },
+        '2028-01-25': halfDay('Eve of Chinese New Year'),
       },
     },
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const SOURCE = 'JPX market holidays, https://www.jpx.co.jp/english/corporate/about-jpx/calendar/index.html';
 
@@ -10,7 +10,7 @@ const RULE =
  * 12:30-15:30 (the close moved from 15:00 to 15:30 on 2024-11-05). The exchange is closed on national
  * holidays, their substitutes, and from December 31 to January 3; it publishes no early closes.
  */
-export const XTKS: ExchangeCalendarData = {
+export const XTKS: ExchangeCalendarData = exchangeCalendar({
   mic: 'XTKS',
   name: 'Tokyo Stock Exchange',
   timeZone: 'Asia/Tokyo',
@@ -18,9 +18,6 @@ export const XTKS: ExchangeCalendarData = {
     { open: '09:00', close: '11:30' },
     { open: '12:30', close: '15:30' },
   ],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${SOURCE} (2025: ${RULE}, equinox days as the National Astronomical Observatory of Japan announced them in February 2024; JPX's page was not read); python-holidays 0.105 (financial XJPX) agrees`,
@@ -116,4 +113,4 @@ export const XTKS: ExchangeCalendarData = {
       earlyCloses: {},
     },
   },
-};
+});

@@ -1,20 +1,20 @@
-import type { ExchangeCalendarData } from '../data.ts';
+import { closesAt, type ExchangeCalendarData, exchangeCalendar } from '../data.ts';
 
 const SOURCE =
   'TMX Group trading calendar, https://www.tsx.com/en/trading/calendars-and-trading-hours/calendar';
+
+/** Trading ends at 13:00 on a weekday Christmas Eve. */
+const earlyClose = closesAt('13:00');
 
 /**
  * Toronto Stock Exchange. Holidays falling on a weekend are observed on the next weekday (Christmas and
  * Boxing Day on the Monday and Tuesday after); on a weekday Christmas Eve the market closes at 13:00.
  */
-export const XTSE: ExchangeCalendarData = {
+export const XTSE: ExchangeCalendarData = exchangeCalendar({
   mic: 'XTSE',
   name: 'Toronto Stock Exchange',
   timeZone: 'America/Toronto',
   sessions: [{ open: '09:30', close: '16:00' }],
-  tradingWeekdays: [1, 2, 3, 4, 5],
-  dataFrom: '2025-01-01',
-  dataTo: '2028-12-31',
   years: {
     2025: {
       source: `${SOURCE} (2025; the Christmas closures and the 2025-12-24 13:00 close as in TMX's holiday operating schedule of 2025-12-03); exchange_calendars' XTSE rules and python-holidays 0.105 (financial XTSE) agree`,
@@ -31,7 +31,7 @@ export const XTSE: ExchangeCalendarData = {
         '2025-12-26': 'Boxing Day',
       },
       earlyCloses: {
-        '2025-12-24': { close: '13:00', note: 'Christmas Eve' },
+        '2025-12-24': earlyClose('Christmas Eve'),
       },
     },
     2026: {
@@ -49,7 +49,7 @@ export const XTSE: ExchangeCalendarData = {
         '2026-12-28': 'Boxing Day (observed)',
       },
       earlyCloses: {
-        '2026-12-24': { close: '13:00', note: 'Christmas Eve' },
+        '2026-12-24': earlyClose('Christmas Eve'),
       },
     },
     2027: {
@@ -67,7 +67,7 @@ export const XTSE: ExchangeCalendarData = {
         '2027-12-28': 'Boxing Day (observed)',
       },
       earlyCloses: {
-        '2027-12-24': { close: '13:00', note: 'Christmas Eve' },
+        '2027-12-24': earlyClose('Christmas Eve'),
       },
     },
     2028: {
@@ -87,4 +87,4 @@ export const XTSE: ExchangeCalendarData = {
       earlyCloses: {},
     },
   },
-};
+});

@@ -16,40 +16,7 @@ function weekdays(timeZone: string, open: string, close: string): CustomMarketDe
   return { timeZone, tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'], sessions: [{ open, close }] };
 }
 
-describe('XNYS 2026 full closures', () => {
-  it.each([
-    ['2026-01-01', "New Year's Day"],
-    ['2026-01-19', 'Martin Luther King, Jr. Day'],
-    ['2026-02-16', "Washington's Birthday"],
-    ['2026-04-03', 'Good Friday'],
-    ['2026-05-25', 'Memorial Day'],
-    ['2026-06-19', 'Juneteenth National Independence Day'],
-    ['2026-07-03', 'Independence Day (observed)'],
-    ['2026-09-07', 'Labor Day'],
-    ['2026-11-26', 'Thanksgiving Day'],
-    ['2026-12-25', 'Christmas Day'],
-  ])('is closed on %s (%s)', (date, holiday) => {
-    const status = dayStatus('XNYS', date);
-
-    expect(status).toMatchObject({ trading: false, closure: holiday, assumed: false });
-    expect(status.session).toBeUndefined();
-  });
-
-  it('has exactly these ten closures and two early closes in 2026', () => {
-    expect(Object.keys(XNYS.years[2026]?.closures ?? {})).toHaveLength(10);
-    expect(Object.keys(XNYS.years[2026]?.earlyCloses ?? {})).toEqual(['2026-11-27', '2026-12-24']);
-  });
-
-  it('closed on 2025-01-09 for the national day of mourning for President Carter', () => {
-    expect(dayStatus('XNYS', '2025-01-09')).toMatchObject({
-      trading: false,
-      closure: expect.stringContaining('Carter'),
-    });
-    expect(dayStatus('XNYS', '2025-01-08').trading).toBe(true);
-    expect(dayStatus('XNYS', '2025-01-10').trading).toBe(true);
-  });
-});
-
+// Every market's closures and early-close dates are checked in exchanges/markets.test.ts; these check the instants.
 describe('XNYS early closes', () => {
   it.each([
     ['2026-11-27', '2026-11-27T14:30:00.000Z', '2026-11-27T18:00:00.000Z'],
@@ -69,19 +36,6 @@ describe('XNYS early closes', () => {
 });
 
 describe('XLON 2026', () => {
-  it.each([
-    ['2026-01-01', "New Year's Day"],
-    ['2026-04-03', 'Good Friday'],
-    ['2026-04-06', 'Easter Monday'],
-    ['2026-05-04', 'Early May bank holiday'],
-    ['2026-05-25', 'Spring bank holiday'],
-    ['2026-08-31', 'Summer bank holiday'],
-    ['2026-12-25', 'Christmas Day'],
-    ['2026-12-28', 'Boxing Day (substitute day)'],
-  ])('is closed on the bank holiday %s (%s)', (date, holiday) => {
-    expect(dayStatus('XLON', date)).toMatchObject({ trading: false, closure: holiday });
-  });
-
   it.each([
     ['2026-12-24', '2026-12-24T12:30:00.000Z'],
     ['2026-12-31', '2026-12-31T12:30:00.000Z'],
@@ -200,15 +154,5 @@ describe('shipped data', () => {
       expect(calendarSource(mic, year)).toContain(site);
     }
     expect(Object.keys(data.years)).toEqual(['2025', '2026', '2027', '2028']);
-  });
-
-  it.each(calendars)('%s lists closures and early closes only on weekdays of their own year', (mic, data) => {
-    for (const [year, entry] of Object.entries(data.years)) {
-      for (const date of [...Object.keys(entry.closures), ...Object.keys(entry.earlyCloses)]) {
-        expect(date.startsWith(year), `${mic} ${date}`).toBe(true);
-        const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
-        expect(weekday >= 1 && weekday <= 5, `${mic} ${date} is a weekday`).toBe(true);
-      }
-    }
   });
 });

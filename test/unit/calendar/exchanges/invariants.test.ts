@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exchangeCalendar } from '#shared/calendar/data.ts';
 import { BUILT_IN_EXCHANGES, BUILT_IN_MARKETS, calendarSource, dayStatus } from '#shared/calendar/index.ts';
 
 const YEARS = [2025, 2026, 2027, 2028];
@@ -169,5 +170,28 @@ describe('lunch breaks', () => {
     expect(eve.sessions.map((session) => [session.openLocal, session.closeLocal])).toEqual([
       ['09:30', '12:00'],
     ]);
+  });
+});
+
+describe('exchangeCalendar', () => {
+  const year = { source: 'test', closures: {}, earlyCloses: {} };
+  const spec = { mic: 'XTST', name: 'Test', timeZone: 'UTC', sessions: [{ open: '09:00', close: '17:00' }] };
+
+  it('covers the years it lists, Monday to Friday unless told otherwise', () => {
+    expect(exchangeCalendar({ ...spec, years: { 2027: year, 2026: year } })).toMatchObject({
+      dataFrom: '2026-01-01',
+      dataTo: '2027-12-31',
+      tradingWeekdays: [1, 2, 3, 4, 5],
+    });
+    expect(
+      exchangeCalendar({ ...spec, tradingWeekdays: [7, 1, 2, 3, 4], years: { 2026: year } }).tradingWeekdays,
+    ).toEqual([7, 1, 2, 3, 4]);
+  });
+
+  it('refuses a gap between years, which would read as a year without holidays', () => {
+    expect(() => exchangeCalendar({ ...spec, years: { 2025: year, 2027: year } })).toThrow(
+      /XTST calendar years must follow each other: 2025, 2027/,
+    );
+    expect(() => exchangeCalendar({ ...spec, years: {} })).toThrow(/XTST lists no calendar year/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * One market's published 2025–2028 calendar as a table, checked through the public calendar API: every full
- * closure and early close, a normal trading day around each, and nothing else unusual in the four years.
+ * One market's published 2025–2028 calendar as a table (the tables are in venues.ts), checked through the
+ * public calendar API: every full closure and early close, a normal trading day around each, and nothing
+ * else unusual in the four years.
  */
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_EXCHANGES, dayStatus } from '#shared/calendar/index.ts';
