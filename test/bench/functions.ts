@@ -16,7 +16,7 @@ import {
   alarmEvent,
   lambdaContext,
   localSdkConfig,
-  startLocalService,
+  openLocalService,
   TRADING,
   updateCalls,
 } from '../support/local-service.ts';
@@ -122,7 +122,7 @@ async function bundleFigures(): Promise<BenchResult[]> {
  */
 async function alarmFigures(): Promise<BenchResult[]> {
   // Tuesday 2025-03-11, 12:00 New York: the trading fleet is lent (60) and the alarm takes it all back.
-  const service = await startLocalService({ now: '2025-03-11T16:00:00Z' });
+  const service = await openLocalService({ now: '2025-03-11T16:00:00Z' });
   const ec2 = createEc2ClientFrom(localSdkConfig(service.aws.url));
   let updateSentAt: number | undefined;
   ec2.middlewareStack.add(

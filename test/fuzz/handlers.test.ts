@@ -5,7 +5,7 @@
  * without a single AWS call (the endpoint's call log); a valid one must run without throwing.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
@@ -17,12 +17,11 @@ import { alarmStateChangeEventSchema, scheduledEventSchema } from '#shared/event
 import { configuredAlarmNames } from '#shared/reconcile/reconcile.ts';
 import {
   alarmEvent,
-  type LocalService,
   lambdaContext,
   localGateways,
   scheduledEvent,
-  startLocalService,
   TRADING,
+  useLocalService,
 } from '../support/local-service.ts';
 import {
   DELETE,
@@ -37,17 +36,12 @@ import {
 
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 
-let service: LocalService;
-
-beforeAll(async () => {
-  service = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
-});
-afterAll(() => service.close());
+const service = useLocalService({ now: OFF_HOURS, maxAttempts: 1 });
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
 function callCount(): number {
-  return service.aws.admin.calls({}).calls.length;
+  return service().aws.admin.calls({}).calls.length;
 }
 
 /** The handler's answer to one event: its result, or the error it threw. */
@@ -91,29 +85,29 @@ async function checkEvent(
 const eventHandlers = () => [
   {
     name: 'reclaim-on-schedule',
-    handler: createScheduleHandler(service.dependencies) as Handler,
+    handler: createScheduleHandler(service().dependencies) as Handler,
     schema: scheduledEventSchema(),
-    base: () => scheduledEvent(service.aws, 'fuzz-schedule'),
+    base: () => scheduledEvent(service().aws, 'fuzz-schedule'),
   },
   {
     name: 'reclaim-on-alarm',
-    handler: createAlarmHandler(service.dependencies) as Handler,
+    handler: createAlarmHandler(service().dependencies) as Handler,
     schema: alarmStateChangeEventSchema(),
     base: () =>
-      alarmEvent(service.aws, configuredAlarmNames(service.config)[0] ?? 'none', 'OK', 'fuzz-alarm'),
+      alarmEvent(service().aws, configuredAlarmNames(service().config)[0] ?? 'none', 'OK', 'fuzz-alarm'),
   },
   {
     name: 'track-reclamation',
     handler: createTrackerHandler({
-      ...service.dependencies,
+      ...service().dependencies,
       gateways: {
-        ...service.gateways,
-        metrics: localGateways(service.aws.url, { maxAttempts: 1 }).metrics,
+        ...service().gateways,
+        metrics: localGateways(service().aws.url, { maxAttempts: 1 }).metrics,
       },
     }) as Handler,
     schema: trackerEventSchema(),
     base: () => ({
-      ...scheduledEvent(service.aws, 'fuzz-tracker'),
+      ...scheduledEvent(service().aws, 'fuzz-tracker'),
       source: 'aws.events',
       resources: ['arn:aws:events:us-east-1:123456789012:rule/odcr-reclaimer-dev-track-reclamation'],
     }),
@@ -191,7 +185,7 @@ describe('reclaim-on-demand: hostile payloads', () => {
   ];
 
   it('answers every edited payload, and a rejection names the field and makes no AWS call', async () => {
-    const handler = createOnDemandHandler(service.dependencies) as Handler;
+    const handler = createOnDemandHandler(service().dependencies) as Handler;
     const cases = fc.oneof(
       ...VALID_PAYLOADS.map((payload) =>
         mutationOf(payload).map((mutation) => ({

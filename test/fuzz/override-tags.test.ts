@@ -8,10 +8,10 @@
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '#shared/reconcile/reconcile.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
-import { type LocalService, startLocalService, TRADING } from '../support/local-service.ts';
+import { TRADING, useLocalService } from '../support/local-service.ts';
 import { fuzzParameters } from './support.ts';
 
 const NOW = '2025-03-12T22:00:00.000Z';
@@ -77,19 +77,13 @@ const defect: fc.Arbitrary<{ name: string; tags: Record<string, string | undefin
     })),
 );
 
-let service: LocalService;
-let fleet: SeedState;
-
-beforeAll(async () => {
-  service = await startLocalService({ now: NOW, maxAttempts: 1 });
-  fleet = loadExampleFleet();
-});
-afterAll(() => service.close());
+const service = useLocalService({ now: NOW, maxAttempts: 1 });
+const fleet: SeedState = loadExampleFleet();
 
 /** Re-seeds the example fleet with these tags on the trading reservation (seeding bypasses EC2's 256 limit). */
 function seedTradingTags(tags: Record<string, string>): void {
-  service.aws.admin.reset();
-  service.aws.admin.seed({
+  service().aws.admin.reset();
+  service().aws.admin.seed({
     ...fleet,
     now: NOW,
     reservations: (fleet.reservations ?? []).map((seeded) =>
@@ -102,8 +96,8 @@ async function tradingPlan() {
   const result = await reconcile({
     trigger: { kind: 'schedule', id: 'override-fuzz' },
     now: new Date(NOW),
-    gateways: service.gateways,
-    config: service.config,
+    gateways: service().gateways,
+    config: service().config,
     mode: 'plan',
   });
   const outcome = result.outcomes.find((entry) => entry.reservationId === TRADING);
@@ -139,8 +133,10 @@ describe('override tags read back from EC2', () => {
       fuzzParameters(60),
     );
     expect(
-      service.aws.admin.calls({ service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation' })
-        .calls,
+      service().aws.admin.calls({
+        service: 'ec2',
+        action: 'UpdateInterruptibleCapacityReservationAllocation',
+      }).calls,
     ).toEqual([]);
   });
 });

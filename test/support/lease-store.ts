@@ -2,16 +2,11 @@
  * The writer lease's store on the local endpoint, for the tests of the lease itself: one endpoint per file, a
  * fresh lease table and no faults before each test, and a gateway that does not retry (a fault shows at once).
  */
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { beforeEach } from 'vitest';
 import type { Clock } from '#shared/clock.ts';
 import type { HeldLease, LeaseAttempt, LeaseGateway } from '#shared/gateways/lease.ts';
 import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
-import {
-  LEASE_TABLE_NAME,
-  type LocalService,
-  localLeaseGateway,
-  startLocalService,
-} from './local-service.ts';
+import { LEASE_TABLE_NAME, type LocalService, localLeaseGateway, useLocalService } from './local-service.ts';
 
 export interface LeaseStore {
   readonly service: LocalService;
@@ -24,24 +19,18 @@ export interface LeaseStore {
 
 /** Registers the file's hooks; the store's fields are there once `beforeAll` has run. */
 export function useLeaseStore(now: string): LeaseStore {
-  let service: LocalService | undefined;
+  const service = useLocalService({ now });
   let lease: LeaseGateway | undefined;
-  beforeAll(async () => {
-    service = await startLocalService({ now });
-    lease = localLeaseGateway(service.aws.url, 1);
-  });
-  afterAll(() => service?.close());
   beforeEach(() => {
     store.service.aws.admin.clearFaults();
     store.service.aws.admin.createTable({ name: LEASE_TABLE_NAME, partitionKey: 'pk' });
   });
   const store: LeaseStore = {
     get service() {
-      if (service === undefined) throw new Error('the lease store is used before its beforeAll ran');
-      return service;
+      return service();
     },
     get lease() {
-      if (lease === undefined) throw new Error('the lease store is used before its beforeAll ran');
+      lease ??= localLeaseGateway(service().aws.url, 1);
       return lease;
     },
     tryTake(owner, trigger = 'schedule') {

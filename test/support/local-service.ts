@@ -7,6 +7,7 @@ import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { lambdaContext as sandboxLambdaContext } from '#sandbox/lambda-context.ts';
 import { lambdaLogShipper } from '#sandbox/log-shipper.ts';
 import { readFunctionTimeouts, readServiceTriggers, serviceNames } from '#sandbox/service-definition.ts';
@@ -143,14 +144,19 @@ export interface LocalService {
   close(): Promise<void>;
 }
 
-/** Starts an endpoint seeded with the example fleet at simulated time `now`. */
-export async function startLocalService(options: {
+export interface LocalServiceOptions {
   now: string;
   seed?: SeedState;
   settings?: Partial<LocalAwsSettings>;
   /** SDK attempts per call (the service's default when absent); fault tests lower it to keep backoff short. */
   maxAttempts?: number;
-}): Promise<LocalService> {
+}
+
+/**
+ * Starts an endpoint seeded with the example fleet at simulated time `now`, for the caller to close (the
+ * bench, a file's hooks); a test takes `startLocalService`, a file `useLocalService`.
+ */
+export async function openLocalService(options: LocalServiceOptions): Promise<LocalService> {
   const aws = await startLocalAws({
     port: 0,
     seed: { ...(options.seed ?? loadExampleFleet()), now: options.now },
@@ -162,12 +168,40 @@ export async function startLocalService(options: {
     sleep: (ms) => aws.clock.sleep(ms),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
+  let closed: Promise<void> | undefined;
   return {
     aws,
     config,
     gateways,
     dependencies: { gateways, config, clock: aws.clock, logger: createSilentLogger() },
-    close: () => aws.close(),
+    // Once: a test's own close and its fixture's both end up here.
+    close: () => {
+      closed ??= aws.close();
+      return closed;
+    },
+  };
+}
+
+/** Inside a test: an endpoint as `openLocalService` starts it, closed when the test finishes. */
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  const service = await openLocalService(options);
+  onTestFinished(() => service.close());
+  return service;
+}
+
+/**
+ * For a whole file: one endpoint started before its tests and closed after them. The getter throws when
+ * called before `beforeAll` has run (at collection time).
+ */
+export function useLocalService(options: LocalServiceOptions): () => LocalService {
+  let service: LocalService | undefined;
+  beforeAll(async () => {
+    service = await openLocalService(options);
+  });
+  afterAll(() => service?.close());
+  return () => {
+    if (service === undefined) throw new Error('the local service is used before its beforeAll ran');
+    return service;
   };
 }
 

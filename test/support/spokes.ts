@@ -8,6 +8,7 @@ import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import { onTestFinished } from 'vitest';
 import { sandboxFunctionRoles } from '#sandbox/runner.ts';
 import { spokeRoleSeed } from '#sandbox/spoke-roles.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
@@ -41,7 +42,7 @@ export interface HubAndSpokes extends LocalService {
 /**
  * Starts an endpoint at `now` with the example fleet in the hub, `reservations` (each naming its
  * `accountId`) and the spoke roles of `spokes`, IAM enforced with the functions' roles for `config`. The
- * returned dependencies are reclaim-on-schedule's.
+ * returned dependencies are reclaim-on-schedule's. Called inside a test; closed when the test finishes.
  */
 export async function startHubAndSpokes(options: {
   now: string;
@@ -98,12 +99,11 @@ export async function startHubAndSpokes(options: {
     return { gateways, config: options.config, clock: aws.clock, logger: createSilentLogger() };
   };
   const dependencies = as('reclaim-on-schedule');
-  return {
-    aws,
-    config: options.config,
-    gateways: dependencies.gateways,
-    dependencies,
-    as,
-    close: () => aws.close(),
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= aws.close();
+    return closed;
   };
+  onTestFinished(close);
+  return { aws, config: options.config, gateways: dependencies.gateways, dependencies, as, close };
 }

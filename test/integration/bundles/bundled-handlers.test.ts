@@ -13,14 +13,14 @@ import {
   type UnpackedFunction,
   unconfiguredAlarmEvent,
 } from '../../support/bundles.ts';
-import { type LocalService, RISK_ENGINE, startLocalService } from '../../support/local-service.ts';
+import { type LocalService, openLocalService, RISK_ENGINE } from '../../support/local-service.ts';
 
 let bundles: BuiltBundles;
 let service: LocalService;
 
 beforeAll(async () => {
   bundles = await buildBundles();
-  service = await startLocalService({ now: '2025-03-11T16:00:00Z' });
+  service = await openLocalService({ now: '2025-03-11T16:00:00Z' });
 }, 120_000);
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import {
   alarmEvent,
-  type LocalService,
   lambdaContext,
   reservation,
   startLocalService,
@@ -11,19 +10,13 @@ import {
 } from '../../support/local-service.ts';
 import { tradingOutcome } from './runs.ts';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 // Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const VOLATILITY = 'xnys-volatility-high';
 
 describe('reclaim-on-alarm', () => {
   it('reclaims at once when a configured alarm goes to ALARM', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
 
     const result = await createHandler(service.dependencies)(
@@ -40,7 +33,7 @@ describe('reclaim-on-alarm', () => {
   });
 
   it('updates once when the same event is delivered twice', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
     const handler = createHandler(service.dependencies);
     const event = alarmEvent(service.aws, VOLATILITY, 'ALARM');
@@ -53,7 +46,7 @@ describe('reclaim-on-alarm', () => {
   });
 
   it('does not lend back on an OK delivered before its ALARM while the alarm is in ALARM', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
     const handler = createHandler(service.dependencies);
     await handler(alarmEvent(service.aws, VOLATILITY, 'ALARM', 'first-alarm'), lambdaContext());
@@ -68,7 +61,7 @@ describe('reclaim-on-alarm', () => {
   });
 
   it('lends back only after the cooldown once the alarm is OK', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
     const handler = createHandler(service.dependencies);
     await handler(alarmEvent(service.aws, VOLATILITY, 'ALARM'), lambdaContext());
@@ -85,7 +78,7 @@ describe('reclaim-on-alarm', () => {
   });
 
   it('logs and ignores an alarm that is not in the config, without calling AWS', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
 
     const result = await createHandler(service.dependencies)(
       alarmEvent(service.aws, 'someone-elses-alarm', 'ALARM'),

@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { calendarDataDaysLeft } from '#shared/calendar/index.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import {
-  type LocalService,
   lambdaContext,
   METRICS_NAMESPACE,
   scheduledEvent,
   startLocalService,
 } from '../../support/local-service.ts';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 describe('reclaim-on-schedule: calendar data metric', () => {
   it('puts CalendarDataDaysLeft, the fewest days of data left among the configured markets', async () => {
     const now = '2025-03-12T22:00:00Z';
-    service = await startLocalService({ now });
+    const service = await startLocalService({ now });
 
     await createHandler(service.dependencies)(scheduledEvent(service.aws), lambdaContext());
 

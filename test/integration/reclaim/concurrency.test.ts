@@ -1,6 +1,6 @@
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import type { FaultRequest, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
@@ -35,18 +35,6 @@ const PRE_OPEN = '2025-03-12T13:06:00Z';
 // 18:00 New York, after the close: the trading fleet may be lent (60) unless an alarm is in ALARM.
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const VOLATILITY = 'xnys-volatility-high';
-
-let services: LocalService[] = [];
-afterEach(async () => {
-  await Promise.all(services.map((service) => service.close()));
-  services = [];
-});
-
-async function start(now: string, seed?: SeedState): Promise<LocalService> {
-  const service = await startLocalService({ now, ...(seed === undefined ? {} : { seed }) });
-  services.push(service);
-  return service;
-}
 
 /** The example fleet with nothing lent by the trading reservation (as after a session's reclaim). */
 function reclaimedTradingFleet(): SeedState {
@@ -127,8 +115,8 @@ function endState(service: LocalService) {
 
 describe('one writer at a time', () => {
   it('ends as a serial run ends, with one update and one event per decision, whatever runs at once', async () => {
-    const serial = await start(PRE_OPEN);
-    const concurrent = await start(PRE_OPEN);
+    const serial = await startLocalService({ now: PRE_OPEN });
+    const concurrent = await startLocalService({ now: PRE_OPEN });
     for (const service of [serial, concurrent]) {
       service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
       for (const fault of FAULTS) service.aws.admin.injectFault(fault);
@@ -153,7 +141,7 @@ describe('one writer at a time', () => {
   }, 120_000);
 
   it('never lends back over an alarm that went to ALARM while a lend-back was under way', async () => {
-    const service = await start(OFF_HOURS, reclaimedTradingFleet());
+    const service = await startLocalService({ now: OFF_HOURS, seed: reclaimedTradingFleet() });
     // The lend-back's update is slow: without the lease the alarm run would read the old target meanwhile.
     service.aws.admin.injectFault({
       service: 'ec2',
@@ -185,7 +173,7 @@ describe('one writer at a time', () => {
   }, 60_000);
 
   it("applies on-call's reclaim racing a throttled, slow lend-back, and answers it synchronously", async () => {
-    const service = await start(OFF_HOURS, reclaimedTradingFleet());
+    const service = await startLocalService({ now: OFF_HOURS, seed: reclaimedTradingFleet() });
     service.aws.admin.injectFault({
       service: 'ec2',
       action: 'UpdateInterruptibleCapacityReservationAllocation',
@@ -220,7 +208,7 @@ describe('one writer at a time', () => {
   }, 60_000);
 
   it('takes over the lease of a run that died holding it, once it has expired', async () => {
-    const service = await start(PRE_OPEN);
+    const service = await startLocalService({ now: PRE_OPEN });
     const lease = localLeaseGateway(service.aws.url);
     const died = await tryLease(lease, service.aws.clock, 'schedule-that-died', 'schedule');
     expect(died.acquired).toBe(true);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import {
@@ -14,12 +14,6 @@ import { runSchedule, tradingOutcome } from './runs.ts';
 
 // Wednesday 2025-03-12, 09:06 New York (EDT): inside the lead before the 09:30 open; 60 of 100 are lent.
 const BEFORE_OPEN = '2025-03-12T13:06:00Z';
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 function failedEvents(local: LocalService): { detail: Record<string, unknown> }[] {
   return local.aws.admin
@@ -45,7 +39,7 @@ function failAllocationChanges(local: LocalService, count: number): void {
 
 describe('a change that leaves the allocation failed', () => {
   it('counts the failed allocation as still lent and retries it with backoff until the capacity is back', async () => {
-    service = await startLocalService({ now: BEFORE_OPEN });
+    const service = await startLocalService({ now: BEFORE_OPEN });
     failAllocationChanges(service, 2);
 
     const first = await runSchedule(service);
@@ -88,7 +82,7 @@ describe('a change that leaves the allocation failed', () => {
   });
 
   it('records each failure in tags, and stops retrying automatically after the last attempt', async () => {
-    service = await startLocalService({ now: BEFORE_OPEN });
+    const service = await startLocalService({ now: BEFORE_OPEN });
     failAllocationChanges(service, 100);
 
     const outcomes: string[] = [];
@@ -110,7 +104,7 @@ describe('a change that leaves the allocation failed', () => {
   });
 
   it('lets on-call retry at once, whatever the backoff', async () => {
-    service = await startLocalService({ now: BEFORE_OPEN });
+    const service = await startLocalService({ now: BEFORE_OPEN });
     failAllocationChanges(service, 1);
     await runSchedule(service);
 
@@ -125,12 +119,12 @@ describe('a change that leaves the allocation failed', () => {
   });
 
   it('is retried by the tracker once the backoff is over, and the capacity is back by the bell', async () => {
-    service = await startLocalService({ now: BEFORE_OPEN });
+    const service = await startLocalService({ now: BEFORE_OPEN });
     failAllocationChanges(service, 1);
     await runSchedule(service);
     const tracker = createTrackerHandler(service.dependencies);
     const ruleState = () =>
-      service?.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state;
+      service.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state;
     expect(ruleState()).toBe('ENABLED');
 
     for (let run = 0; run < 10 && ruleState() === 'ENABLED'; run++) {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
@@ -15,12 +15,6 @@ import { runSchedule } from './runs.ts';
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
 const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 async function runTracker(local: LocalService, id: string): Promise<TrackResult> {
   return createTrackerHandler(local.dependencies)(
@@ -47,7 +41,6 @@ function fleetValues(local: LocalService, name: string): number[] {
 describe('failure metrics', () => {
   it('counts a failed change and a call IAM denied', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    service = local;
     local.aws.admin.injectFault({
       service: 'ec2',
       action: UPDATE,
@@ -64,7 +57,6 @@ describe('failure metrics', () => {
 
   it('counts records not written, an unpublished event and a tracker not enabled', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    service = local;
     local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 10 });
     local.aws.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500, count: 1 });
     local.aws.admin.injectFault({ service: 'events', action: 'EnableRule', status: 500, count: 1 });
@@ -82,7 +74,6 @@ describe('failure metrics', () => {
 
   it('raises the in-flight gauge from the reconcile, and only the tracker brings it back to 0', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN });
-    service = local;
 
     await runSchedule(local);
     expect(fleetValues(local, 'InFlightReservations')).toEqual([1]);
@@ -98,7 +89,6 @@ describe('failure metrics', () => {
 
   it('counts a deferred change the tracker could not apply', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    service = local;
     // A target deferred while the allocation moved; it is active again, so the tracker owes a decision.
     await local.gateways.capacity.tag(TRADING, {
       'odcr-reclaimer:desired-target': '0',
@@ -121,7 +111,6 @@ describe('failure metrics', () => {
 
   it('keeps a Failed event PutEvents refused and has the tracker send it, exactly once', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    service = local;
     local.aws.admin.injectFault({
       service: 'ec2',
       action: UPDATE,

@@ -1,5 +1,5 @@
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { sdkClientSettings } from '#shared/gateways/aws-call.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/index.ts';
@@ -18,12 +18,6 @@ import {
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 async function reclaim(local: LocalService, payload: Record<string, unknown>): Promise<ChangeAnswer> {
   const answer = await createHandler(local.dependencies)(
     { action: 'reclaim', for: '2h', reason: 'fault drill', ...payload },
@@ -39,7 +33,7 @@ function updateOutcomes(local: LocalService): string[] {
 
 describe('faults', () => {
   it('retries throttling and then updates', async () => {
-    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
+    const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
     service.aws.admin.injectFault({
       service: 'ec2',
       action: UPDATE,
@@ -55,7 +49,7 @@ describe('faults', () => {
   });
 
   it('fails clearly when throttling outlasts the retries, and publishes the failure', async () => {
-    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
+    const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
     service.aws.admin.injectFault({
       service: 'ec2',
       action: UPDATE,
@@ -84,7 +78,7 @@ describe('faults', () => {
   });
 
   it('retries a 5xx, and reports InternalError once the retries are spent', async () => {
-    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
+    const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
     service.aws.admin.injectFault({ service: 'ec2', action: UPDATE, status: 500, count: 1 });
     const retried = await reclaim(service, { reservations: [TRADING], count: 10 });
     expect(retried.result.outcomes).toEqual([expect.objectContaining({ outcome: 'updated', to: 50 })]);
@@ -100,7 +94,7 @@ describe('faults', () => {
   });
 
   it('defers on IncorrectState and records the desired target for the tracker', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     service.aws.admin.injectFault({
       service: 'ec2',
       action: UPDATE,
@@ -122,7 +116,7 @@ describe('faults', () => {
   });
 
   it('never updates an allocation still updating: the new target is recorded instead', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     // 60 lent, 30 borrowed: reclaiming 40 takes the 30 unused at once and must wait for 10 borrowers.
     await reclaim(service, { reservations: [TRADING], count: 40 });
     expect(reservation(service.aws, TRADING).allocation).toMatchObject({ target: 20, status: 'updating' });
@@ -138,7 +132,6 @@ describe('faults', () => {
 
   it('lets one reservation fail while the two others update', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
     local.aws.admin.injectFault({
       service: 'ec2',
       action: UPDATE,
@@ -164,7 +157,7 @@ describe('faults', () => {
   });
 
   it('retries events that PutEvents rejected individually', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     service.aws.admin.injectFault({
       service: 'events',
       action: 'PutEvents',
@@ -188,7 +181,6 @@ describe('SDK timeouts', () => {
 
   it('gives up on an answer that hangs past the request timeout, retries, and succeeds', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
     const client = new EC2Client({ ...localSdkConfig(local.aws.url), ...sdkClientSettings(shortTimeouts) });
     const hangOneDescribe = () =>
       local.aws.admin.injectFault({ service: 'ec2', action: DESCRIBE, latencyMs: HANG_MS, count: 1 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ReclaimNoticeDetail } from '#shared/events/service-events.ts';
 import { heartbeat, serviceEvents } from '../../support/borrower-events.ts';
@@ -9,12 +9,6 @@ import {
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 // Wednesday 2025-03-12, New York on summer time: the XNYS bell is 13:30Z. The example config's lead is
 // 15 + 10 = 25 min, so the reclaim is planned on the 09:05 heartbeat (13:05Z), and the default heads-up of
@@ -30,7 +24,7 @@ const notices = (local: LocalService) =>
 
 describe('the heads-up to borrowers', () => {
   it('announces each planned reclaim once, on the heartbeat its lead before the start, then its start', async () => {
-    service = await startLocalService({ now: '2025-03-12T12:30:00Z' });
+    const service = await startLocalService({ now: '2025-03-12T12:30:00Z' });
     await heartbeatAt(service, '2025-03-12T12:30:00Z');
     expect(notices(service)).toEqual([]);
 
@@ -79,7 +73,7 @@ describe('the heads-up to borrowers', () => {
   });
 
   it('says Reclaim Cancelled when on-call keeps the capacity lent through the session', async () => {
-    service = await startLocalService({ now: HEADS_UP });
+    const service = await startLocalService({ now: HEADS_UP });
     await heartbeatAt(service, HEADS_UP);
     const answer = await createOnDemandHandler(service.dependencies)(
       {
@@ -103,7 +97,7 @@ describe('the heads-up to borrowers', () => {
   });
 
   it('sends a heads-up PutEvents refused on the next heartbeat, not never', async () => {
-    service = await startLocalService({ now: HEADS_UP, maxAttempts: 1 });
+    const service = await startLocalService({ now: HEADS_UP, maxAttempts: 1 });
     service.aws.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500, count: 1 });
     await heartbeatAt(service, HEADS_UP);
     expect(notices(service)).toEqual([]);

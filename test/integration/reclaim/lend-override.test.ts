@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ChangeAnswer, PlanAnswer, StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
 import {
@@ -15,12 +15,6 @@ import { runSchedule, tradingOutcome } from './runs.ts';
 const WEDNESDAY_EVENING = '2025-03-12T22:00:00Z';
 const THURSDAY_BEFORE_OPEN = '2025-03-13T13:06:00Z';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 async function demand(local: LocalService, payload: Record<string, unknown>, context = lambdaContext()) {
   return createDemandHandler(local.dependencies)(payload, context);
 }
@@ -35,7 +29,7 @@ const LEND_TODAY = {
 
 describe('a lend override and the next session', () => {
   it("ends at the next session's reclaim, which goes ahead", async () => {
-    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const service = await startLocalService({ now: WEDNESDAY_EVENING });
     const answer = (await demand(service, {
       ...LEND_TODAY,
       requestedBy: 'alice@example.com',
@@ -52,7 +46,7 @@ describe('a lend override and the next session', () => {
   });
 
   it('stays through the session when it says it spans it, and status and plan warn', async () => {
-    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const service = await startLocalService({ now: WEDNESDAY_EVENING });
     await demand(service, { ...LEND_TODAY, spanSession: true, requestedBy: 'alice@example.com' });
     service.aws.setClock(THURSDAY_BEFORE_OPEN);
 
@@ -71,7 +65,7 @@ describe('a lend override and the next session', () => {
   });
 
   it('refuses spanSession on a reclaim, naming the field', async () => {
-    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const service = await startLocalService({ now: WEDNESDAY_EVENING });
 
     const answer = await demand(service, { ...LEND_TODAY, action: 'reclaim', spanSession: true });
 
@@ -81,7 +75,7 @@ describe('a lend override and the next session', () => {
 
 describe("the caller's identity", () => {
   it('is recorded with the override and in its events, from the payload', async () => {
-    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const service = await startLocalService({ now: WEDNESDAY_EVENING });
 
     await demand(service, {
       action: 'reclaim',
@@ -102,7 +96,7 @@ describe("the caller's identity", () => {
   });
 
   it("comes from the invocation's identity when the payload does not name one", async () => {
-    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const service = await startLocalService({ now: WEDNESDAY_EVENING });
     const context = {
       ...lambdaContext(),
       identity: { cognitoIdentityId: 'us-east-1:1234', cognitoIdentityPoolId: 'us-east-1:pool' },
@@ -120,7 +114,7 @@ describe("the caller's identity", () => {
   });
 
   it('is refused when it holds control characters, naming the field', async () => {
-    service = await startLocalService({ now: WEDNESDAY_EVENING });
+    const service = await startLocalService({ now: WEDNESDAY_EVENING });
 
     const answer = await demand(service, { ...LEND_TODAY, requestedBy: 'eve\nadmin' });
 

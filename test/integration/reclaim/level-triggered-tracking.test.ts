@@ -1,5 +1,5 @@
 import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
@@ -19,12 +19,6 @@ import { runSchedule } from './runs.ts';
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 let trackerRuns = 0;
 async function runTracker(local: LocalService): Promise<TrackResult> {
@@ -60,7 +54,6 @@ function details(local: LocalService, detailType: string): Record<string, unknow
 describe('level-triggered tracking', () => {
   it('enables the tracker on the next run when enabling it failed once after an update', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    service = local;
     local.aws.admin.injectFault({ service: 'events', action: 'EnableRule', status: 500, count: 1 });
 
     const first = await runSchedule(local);
@@ -84,7 +77,6 @@ describe('level-triggered tracking', () => {
 
   it('does not enable the tracker when nothing is in flight', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
 
     await runSchedule(local);
 
@@ -94,7 +86,6 @@ describe('level-triggered tracking', () => {
 
   it('repairs a run killed after its update: the next run wakes the tracker, which reports no stale facts', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
     await runSchedule(local); // the baseline: target 60 recorded as a repair
     expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
 
@@ -137,7 +128,6 @@ describe('level-triggered tracking', () => {
 
   it('writes the record on a second attempt when CreateTags fails once after the update', async () => {
     const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
-    service = local;
     await runSchedule(local); // the baseline: target 60, trigger repair
     local.aws.setClock(BEFORE_OPEN);
     local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 1 });
@@ -164,7 +154,6 @@ describe('level-triggered tracking', () => {
 
   it('never reports the previous request when CreateTags keeps failing after the update', async () => {
     const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
-    service = local;
     await runSchedule(local); // the baseline: target 60, trigger repair
     local.aws.setClock(BEFORE_OPEN);
     local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 2 });

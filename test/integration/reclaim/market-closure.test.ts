@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
@@ -19,19 +19,13 @@ import {
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const CLOSURE_KEY = 'odcr-reclaimer:closure:XNYS:2025-03-13';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 async function onDemand(local: LocalService, payload: unknown) {
   return createHandler(local.dependencies)(payload, lambdaContext());
 }
 
 describe('reclaim-on-demand: close-market', () => {
   it('records the closure on every reservation of the market; later runs honour it; status shows it', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
 
     const answer = (await onDemand(service, {
       action: 'close-market',
@@ -69,7 +63,7 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it('reopen-market removes it, and the next run reclaims for the open', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     await onDemand(service, { action: 'close-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77' });
     service.aws.setClock('2025-03-13T13:06:00Z');
 
@@ -108,7 +102,7 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it('changes nothing on a dry run, and says what the policy would do', async () => {
-    service = await startLocalService({ now: '2025-03-13T13:06:00Z' });
+    const service = await startLocalService({ now: '2025-03-13T13:06:00Z' });
 
     const answer = (await onDemand(service, {
       action: 'close-market',
@@ -134,7 +128,7 @@ describe('reclaim-on-demand: close-market', () => {
     ['a scope', { market: 'XNYS', date: '2025-03-13', all: true }, 'all'],
     ['an expiry', { market: 'XNYS', date: '2025-03-13', for: '1h' }, 'for'],
   ])('rejects %s naming the field, with zero AWS calls', async (_what, fields, field) => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const before = service.aws.admin.calls({}).calls.length;
 
     const answer = (await onDemand(service, {
@@ -148,7 +142,7 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it('rejects reopening a closure that was never recorded', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
 
     const answer = (await onDemand(service, {
       action: 'reopen-market',

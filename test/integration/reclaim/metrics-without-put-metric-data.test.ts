@@ -2,7 +2,7 @@
  * The functions' metrics are EMF lines in their logs, which the endpoint extracts as CloudWatch Logs does: with
  * PutMetricData denied or throttled for good, every metric still arrives, and the alarms read them as before.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
@@ -18,12 +18,6 @@ import {
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 function fleetValues(local: LocalService, name: string): number[] {
   return local.aws.admin
@@ -51,7 +45,6 @@ describe.each([
 ])('metrics with PutMetricData %s', (_case, refusal) => {
   it('still arrive: the reclaim gauges, its duration, and the failure counts that page', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    service = local;
     local.aws.admin.injectFault({
       service: 'cloudwatch',
       action: 'PutMetricData',

@@ -3,7 +3,7 @@
  * the SDK's retries) is not an `ok: true` answer: on-call gets a failure naming the call and the reservation,
  * and the failure pages like every other one (an `Allocation Change Failed` event, the failure metrics).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { OnDemandAnswer } from '#shared/on-demand/run-on-demand.ts';
@@ -21,12 +21,6 @@ import {
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const OVERRIDE_ACTION = 'odcr-reclaimer:override-action';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 function fleetSum(local: LocalService, name: string): number {
   return local.aws.admin
     .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
@@ -41,7 +35,7 @@ const faults = [
 
 describe('on-call clear whose write fails', () => {
   it.each(faults)('$name: a failure naming the call, an event and a metric', async ({ action, fault }) => {
-    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
+    const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
     const onDemand = createHandler(service.dependencies);
     await onDemand(
       { action: 'reclaim', reservations: [TRADING], count: 20, for: '6h', reason: 'INC-7' },
@@ -74,7 +68,7 @@ describe('on-call clear whose write fails', () => {
   });
 
   it('a reclaim whose CreateTags is denied on one reservation names it; the others are reclaimed', async () => {
-    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
+    const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
     const onDemand = createHandler(service.dependencies);
     service.aws.admin.injectFault({
       service: 'ec2',
@@ -103,7 +97,7 @@ describe('on-call clear whose write fails', () => {
 
 describe('on-call reopen-market whose DeleteTags is denied', () => {
   it('answers a failure naming the call, since the closure still holds, and pages', async () => {
-    service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
+    const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
     const onDemand = createHandler(service.dependencies);
     const closure = { market: 'XNYS', date: '2025-03-13', reason: 'INC-9' };
     const closed = await onDemand({ action: 'close-market', ...closure }, lambdaContext());

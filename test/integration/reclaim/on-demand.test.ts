@@ -1,12 +1,11 @@
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { ChangeAnswer, PlanAnswer, StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
 import {
   isDryRun,
-  type LocalService,
   lambdaContext,
   RISK_ENGINE,
   reservation,
@@ -14,17 +13,14 @@ import {
   startLocalService,
   TRADING,
   updateCalls,
+  useLocalService,
 } from '../../support/local-service.ts';
 
 // Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60), risk-engine 1 each.
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 
 describe('reclaim-on-demand: validation', () => {
-  let service: LocalService;
-  beforeAll(async () => {
-    service = await startLocalService({ now: OFF_HOURS });
-  });
-  afterAll(() => service.close());
+  const service = useLocalService({ now: OFF_HOURS });
 
   const malformed: [string, unknown, string][] = [
     ['an empty payload', {}, 'action'],
@@ -52,18 +48,18 @@ describe('reclaim-on-demand: validation', () => {
   ];
 
   it.each(malformed)('rejects %s naming the field, with zero AWS calls', async (_name, payload, field) => {
-    const before = service.aws.admin.calls({}).calls.length;
+    const before = service().aws.admin.calls({}).calls.length;
 
-    const answer = (await createHandler(service.dependencies)(payload, lambdaContext())) as ErrorAnswer;
+    const answer = (await createHandler(service().dependencies)(payload, lambdaContext())) as ErrorAnswer;
 
     expect(answer.ok).toBe(false);
     expect(answer.error).toMatchObject({ code: 'ValidationError', field });
-    expect(service.aws.admin.calls({}).calls).toHaveLength(before);
+    expect(service().aws.admin.calls({}).calls).toHaveLength(before);
   });
 
   it('rejects fuzzed malformed payloads naming a field, with zero AWS calls', async () => {
-    const handler = createHandler(service.dependencies);
-    const before = service.aws.admin.calls({}).calls.length;
+    const handler = createHandler(service().dependencies);
+    const before = service().aws.admin.calls({}).calls.length;
     // Valid requests change things: each sample breaks at least one rule (an unknown field or a bad value).
     const broken = fc.record(
       {
@@ -85,19 +81,13 @@ describe('reclaim-on-demand: validation', () => {
       }),
       { seed: process.env.CI ? 4411 : undefined, numRuns: 100 },
     );
-    expect(service.aws.admin.calls({}).calls).toHaveLength(before);
+    expect(service().aws.admin.calls({}).calls).toHaveLength(before);
   });
 });
 
 describe('reclaim-on-demand', () => {
-  let service: LocalService | undefined;
-  afterEach(async () => {
-    await service?.close();
-    service = undefined;
-  });
-
   it('reclaims every lent instance of the fleet and reports each outcome', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
 
     const answer = (await createHandler(service.dependencies)(
       { action: 'reclaim', all: true, everything: true, for: '1h', reason: 'INC-4411 market stress' },
@@ -117,7 +107,7 @@ describe('reclaim-on-demand', () => {
   });
 
   it('changes nothing on plan or dry run', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const handler = createHandler(service.dependencies);
 
     const plan = (await handler({ action: 'plan' }, lambdaContext())) as PlanAnswer;
@@ -150,7 +140,7 @@ describe('reclaim-on-demand', () => {
   });
 
   it('has its override honoured by the next scheduled run, until it expires', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const onDemand = createHandler(service.dependencies);
     const schedule = createScheduleHandler(service.dependencies);
     await onDemand(
@@ -175,7 +165,7 @@ describe('reclaim-on-demand', () => {
   });
 
   it('clears an override so the schedule applies again', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const onDemand = createHandler(service.dependencies);
     await onDemand(
       { action: 'reclaim', reservations: [TRADING], count: 20, for: '6h', reason: 'INC-1' },
@@ -196,7 +186,7 @@ describe('reclaim-on-demand', () => {
   });
 
   it('reports status: owned, lent, borrowed, target, status and the active override', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const handler = createHandler(service.dependencies);
     await handler(
       { action: 'reclaim', group: 'risk-engine', everything: true, for: '90m', reason: 'AZ drill' },

@@ -1,6 +1,6 @@
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import {
@@ -17,12 +17,6 @@ import {
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open wants all of TRADING back.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
 const PENDING_SECONDS = 300;
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 /** The example fleet with TRADING's 60 lent instances in an allocation EC2 still shows as `pending`. */
 function fleetWithPendingAllocation(): SeedState {
@@ -49,7 +43,6 @@ function ruleState(local: LocalService): string | undefined {
 describe('a pending allocation', () => {
   it('counts as lent and in flight: the reclaim waits for it instead of updating, then the tracker applies it', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, seed: fleetWithPendingAllocation() });
-    service = local;
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ status: 'pending', current: 60 });
 
     const result = await createScheduleHandler(local.dependencies)(

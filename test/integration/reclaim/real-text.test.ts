@@ -1,29 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import { codePointLength, hasLoneSurrogate } from '#shared/records/text.ts';
-import {
-  type LocalService,
-  lambdaContext,
-  reservation,
-  startLocalService,
-  TRADING,
-} from '../../support/local-service.ts';
+import { lambdaContext, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
 
 // After the XNYS close on Wednesday 2025-03-12: the fleet is lent.
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const SIREN = '\u{1F6A8}';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 describe('records that survive real text', () => {
   it('records a reason of 200 emoji, cut by code point where the request record needs it', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const reason = SIREN.repeat(200);
 
     const answer = (await createHandler(service.dependencies)(
@@ -45,7 +33,7 @@ describe('records that survive real text', () => {
     ['a reason', { reason: 'INC-1 \ud83d' }, 'reason'],
     ['a group', { group: 'risk-\udc00engine', reservations: undefined }, 'group'],
   ])('rejects a lone surrogate in %s naming the field, with zero AWS calls', async (_name, change, field) => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     const before = service.aws.admin.calls({}).calls.length;
 
     const answer = (await createHandler(service.dependencies)(
@@ -60,7 +48,7 @@ describe('records that survive real text', () => {
   });
 
   it('rejects a reason over 256 characters as EC2 counts them', async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
 
     const answer = (await createHandler(service.dependencies)(
       { action: 'reclaim', reservations: [TRADING], everything: true, for: '1h', reason: SIREN.repeat(257) },

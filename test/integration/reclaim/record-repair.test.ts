@@ -1,5 +1,5 @@
 import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/records/tag-keys.ts';
 import {
   type LocalService,
@@ -17,12 +17,6 @@ const OFF_HOURS = '2025-03-12T22:00:00Z';
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 function requestedEvents(local: LocalService) {
   return local.aws.admin
     .events({ source: 'odcr-reclaimer' })
@@ -32,7 +26,6 @@ function requestedEvents(local: LocalService) {
 describe('record repair', () => {
   it('records a target lent by hand once, as the baseline, without a change event', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
     for (const id of [TRADING, ...RISK_ENGINE]) {
       expect(reservation(local.aws, id).tags[TAG.requestedTarget]).toBeUndefined();
     }
@@ -64,7 +57,6 @@ describe('record repair', () => {
 
   it('records a change whose run died before its record, and publishes it once as repaired', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
     await runSchedule(local); // the baseline: target 60 recorded
 
     // A run reclaims before the open and dies between EC2's update and its record.

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import {
-  type LocalService,
   lambdaContext,
   RISK_ENGINE,
   reservation,
@@ -13,16 +12,10 @@ import {
 } from '../../support/local-service.ts';
 import { outcomeOf, runSchedule } from './runs.ts';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 describe('reclaim-on-schedule', () => {
   it('reclaims the trading fleet before the XNYS open, and it is back by the bell', async () => {
     // Wednesday 2025-03-12, 09:06 New York (EDT): inside the lead before the 09:30 open.
-    service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
 
     const result = await runSchedule(service);
 
@@ -56,7 +49,7 @@ describe('reclaim-on-schedule', () => {
 
   it('gives a reclaim made after the open no deadline, so the tracker reports no risk and no margin', async () => {
     // Wednesday 2025-03-12, 10:00 New York: the heartbeats before the 09:30 open were missed.
-    service = await startLocalService({ now: '2025-03-12T14:00:00Z' });
+    const service = await startLocalService({ now: '2025-03-12T14:00:00Z' });
 
     const result = await runSchedule(service);
 
@@ -64,7 +57,7 @@ describe('reclaim-on-schedule', () => {
     expect(outcomeOf(result, TRADING)?.deadline).toBeUndefined();
     expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:request-deadline']).toBe('');
     const tracker = createTrackerHandler(service.dependencies);
-    const ourEvents = () => service?.aws.admin.events({ source: 'odcr-reclaimer' }).events ?? [];
+    const ourEvents = () => service.aws.admin.events({ source: 'odcr-reclaimer' }).events ?? [];
     const completedEvents = () =>
       ourEvents().filter((event) => event['detail-type'] === 'Allocation Change Completed');
     for (let run = 0; run < 20 && completedEvents().length === 0; run++) {
@@ -89,7 +82,7 @@ describe('reclaim-on-schedule', () => {
   });
 
   it('lends the fleet back after the close', async () => {
-    service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
     await runSchedule(service);
     service.aws.setClock('2025-03-12T20:05:00Z');
 
@@ -101,7 +94,7 @@ describe('reclaim-on-schedule', () => {
 
   it('keeps the fleet lent on an exchange holiday', async () => {
     // Friday 2025-07-04, Independence Day: XNYS is closed.
-    service = await startLocalService({ now: '2025-07-04T13:06:00Z' });
+    const service = await startLocalService({ now: '2025-07-04T13:06:00Z' });
 
     const result = await runSchedule(service);
 
@@ -110,7 +103,7 @@ describe('reclaim-on-schedule', () => {
   });
 
   it('rejects an event that is not a Scheduler event before any AWS call', async () => {
-    service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
     const handler = createHandler(service.dependencies);
 
     await expect(handler({ source: 'aws.events', id: 'x' }, lambdaContext())).rejects.toThrow(/detail-type/);

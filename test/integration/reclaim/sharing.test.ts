@@ -3,7 +3,7 @@ import {
   DisassociateResourceShareCommand,
   RAMClient,
 } from '@aws-sdk/client-ram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { InterruptibleChangedDetail, SharingDriftDetail } from '#shared/events/service-events.ts';
 import {
@@ -25,15 +25,6 @@ import {
 const SECOND_BORROWER = '777777777777';
 const STRANGER = '888888888888';
 
-let service: LocalService | undefined;
-let ram: RAMClient | undefined;
-afterEach(async () => {
-  ram?.destroy();
-  ram = undefined;
-  await service?.close();
-  service = undefined;
-});
-
 const changes = (local: LocalService) =>
   serviceEvents<InterruptibleChangedDetail>(
     local,
@@ -42,7 +33,7 @@ const changes = (local: LocalService) =>
 
 describe('sharing with borrowers', () => {
   it('warns in status when a reservation lent to borrowers does not retain its allocation at 0', async () => {
-    service = await startLocalService({ now: '2025-03-12T02:00:00Z' });
+    const service = await startLocalService({ now: '2025-03-12T02:00:00Z' });
     const config = lentToBorrowers(service, 'default');
     const answer = (await createOnDemandHandler({ ...service.dependencies, config })(
       { action: 'status' },
@@ -60,26 +51,25 @@ describe('sharing with borrowers', () => {
 
   it('tells borrowers the interruptible reservation id once, and again when it changes', async () => {
     const local = await startLocalService({ now: '2025-03-12T02:00:00Z' });
-    service = local;
     const config = lentToBorrowers(local, 'retain');
     await heartbeat(local, undefined, config);
     await heartbeat(local, undefined, config);
-    const first = reservation(service.aws, TRADING).allocation?.interruptibleId;
-    expect(changes(service)).toEqual([
+    const first = reservation(local.aws, TRADING).allocation?.interruptibleId;
+    expect(changes(local)).toEqual([
       expect.objectContaining({
         reservationId: TRADING,
         interruptibleReservationId: first,
         sharedWith: [BORROWER_ACCOUNT],
       }),
     ]);
-    expect(changes(service)[0]?.previousInterruptibleReservationId).toBeUndefined();
+    expect(changes(local)[0]?.previousInterruptibleReservationId).toBeUndefined();
     // As if the allocation had been cancelled at 0 and created again: the recorded id is not the current one.
-    await service.gateways.capacity.tag(TRADING, {
+    await local.gateways.capacity.tag(TRADING, {
       'odcr-reclaimer:interruptible-id': 'cr-0ffffffffffffff00',
     });
     await heartbeat(local, undefined, config);
-    expect(changes(service)).toHaveLength(2);
-    expect(changes(service)[1]).toMatchObject({
+    expect(changes(local)).toHaveLength(2);
+    expect(changes(local)[1]).toMatchObject({
       interruptibleReservationId: first,
       previousInterruptibleReservationId: 'cr-0ffffffffffffff00',
     });
@@ -120,7 +110,6 @@ const drifts = (local: LocalService) =>
 describe('sharing with borrowers through RAM on the local endpoint', () => {
   it('shares the interruptible reservation with exactly the configured principals, and puts back changes made by hand', async () => {
     const local = await startLocalService({ now: '2025-03-12T02:00:00Z' });
-    service = local;
     organizeWithBorrowers(local, [BORROWER_ACCOUNT, SECOND_BORROWER, STRANGER]);
     const config = lentToBorrowers(local, 'retain', [BORROWER_ACCOUNT, SECOND_BORROWER]);
     await heartbeat(local, undefined, config);
@@ -135,7 +124,8 @@ describe('sharing with borrowers through RAM on the local endpoint', () => {
     expect(drifts(local)).toEqual([]);
 
     // Someone adds a stranger and removes a borrower in the console.
-    ram = new RAMClient(localSdkConfig(local.aws.url));
+    const ram = new RAMClient(localSdkConfig(local.aws.url));
+    onTestFinished(() => ram.destroy());
     await ram.send(
       new AssociateResourceShareCommand({ resourceShareArn: created.arn, principals: [STRANGER] }),
     );
@@ -171,7 +161,6 @@ describe('sharing with borrowers through RAM on the local endpoint', () => {
 
   it('follows a re-created allocation to its new interruptible reservation id, and tells borrowers', async () => {
     const local = await startLocalService({ now: '2025-03-12T02:00:00Z' });
-    service = local;
     // 'default': at 0 EC2 cancels the allocation, and the next lend creates another with a new id.
     organizeWithBorrowers(local);
     const config = lentToBorrowers(local, 'default');

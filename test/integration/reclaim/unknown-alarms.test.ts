@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
@@ -14,12 +14,6 @@ import { runSchedule } from './runs.ts';
 // Wednesday 2025-03-12: 09:06 New York is inside the lead before the open; 16:05 is after the close.
 const BEFORE_OPEN = '2025-03-12T13:06:00Z';
 const AFTER_CLOSE = '2025-03-12T20:05:00Z';
-
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
 
 function tradingOutcome(result: ReconcileResult) {
   const outcome = result.outcomes.find((entry) => entry.reservationId === TRADING);
@@ -48,7 +42,7 @@ function configWithVolatility(treatMissingAs?: 'ok' | 'block-lend-back'): Policy
 
 describe('alarms that cannot be read', () => {
   it('do not stop the reclaim before the open, and the run says so', async () => {
-    service = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 2 });
+    const service = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 2 });
     cloudWatchDown(service);
 
     const result = await runSchedule(service);
@@ -59,7 +53,7 @@ describe('alarms that cannot be read', () => {
   });
 
   it('hold the lend-back after the close, with the reason in the outcome', async () => {
-    service = await reclaimedThenClosed();
+    const service = await reclaimedThenClosed();
     cloudWatchDown(service);
 
     const result = await runSchedule(service);
@@ -73,7 +67,7 @@ describe('alarms that cannot be read', () => {
 
 describe('alarms in INSUFFICIENT_DATA or missing', () => {
   it('hold the lend-back by default, and never raise the need', async () => {
-    service = await reclaimedThenClosed();
+    const service = await reclaimedThenClosed();
     service.aws.admin.setAlarm({ name: 'xnys-volatility-high', state: 'INSUFFICIENT_DATA' });
 
     const result = await runSchedule(service);
@@ -85,7 +79,7 @@ describe('alarms in INSUFFICIENT_DATA or missing', () => {
   });
 
   it('hold the lend-back when a configured alarm does not exist in CloudWatch', async () => {
-    service = await reclaimedThenClosed();
+    const service = await reclaimedThenClosed();
     const raw = JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8'));
     raw.alarms['trading-latency-high'] = {
       adjustment: { type: 'all' },
@@ -99,7 +93,7 @@ describe('alarms in INSUFFICIENT_DATA or missing', () => {
   });
 
   it('lend back when the alarm says an unknown state counts as OK', async () => {
-    service = await reclaimedThenClosed();
+    const service = await reclaimedThenClosed();
     service.aws.admin.setAlarm({ name: 'xnys-volatility-high', state: 'INSUFFICIENT_DATA' });
 
     const result = await runSchedule(service, configWithVolatility('ok'));
