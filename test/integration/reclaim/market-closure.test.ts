@@ -83,7 +83,7 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it("sends within the invocation's send budget like a change: past it, the tracker sends the rest", async () => {
-    service = await startLocalService({ now: OFF_HOURS });
+    const service = await startLocalService({ now: OFF_HOURS });
     await onDemand(service, { action: 'close-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77' });
     service.aws.setClock('2025-03-13T13:06:00Z');
 
