@@ -1,8 +1,8 @@
-import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsGateway } from '#shared/gateways/metrics.ts';
 import { METRIC, type ReservationMetric } from '#shared/metrics/metric-names.ts';
 import { localGateways, METRICS_NAMESPACE } from '../../support/local-service.ts';
+import { useTestEndpoint } from '../local-aws/helpers.ts';
 
 /**
  * The learned lead's read of the measured reclaim durations: one GetMetricData call over the fleet series,
@@ -13,17 +13,12 @@ import { localGateways, METRICS_NAMESPACE } from '../../support/local-service.ts
 const FLEET = 1_200;
 const START = '2025-03-12T12:00:00.000Z';
 
-let local: LocalAws;
+const endpoint = useTestEndpoint({ settings: { start: START } });
 /** The metrics as production wires them: EMF into the log (shipped to the endpoint), durations read back. */
 let gateway: MetricsGateway;
 
-beforeAll(async () => {
-  local = await startLocalAws({ port: 0, settings: { start: START } });
-  gateway = localGateways(local.url, { maxAttempts: 1 }).metrics;
-});
-
-afterAll(async () => {
-  await local?.close();
+beforeAll(() => {
+  gateway = localGateways(endpoint().aws.url, { maxAttempts: 1 }).metrics;
 });
 
 function reservationId(index: number): string {
@@ -44,7 +39,7 @@ function completion(index: number, seconds: number, timestamp: Date): Reservatio
 
 describe('CloudWatchGateway.reclaimDurations', () => {
   it('reads the fleet series in one GetMetricData call: the slowest completion of each minute, oldest first', async () => {
-    const now = local.clock.now().getTime();
+    const now = endpoint().aws.clock.now().getTime();
     const since = new Date(now - 3_600_000);
     const minute = (offset: number, second: number) =>
       new Date(since.getTime() + offset * 60_000 + second * 1000);
@@ -62,13 +57,14 @@ describe('CloudWatchGateway.reclaimDurations', () => {
     );
     expect(new Set(metrics.map((metric) => metric.reservationId)).size).toBe(FLEET);
     await gateway.put(metrics);
-    const readsBefore = local.admin.calls({ service: 'cloudwatch', action: 'GetMetricData' }).calls.length;
+    const readsBefore = endpoint().aws.admin.calls({ service: 'cloudwatch', action: 'GetMetricData' }).calls
+      .length;
 
     const durations = await gateway.reclaimDurations(since, new Date(now));
 
     expect(durations).toEqual(waves.map((wave) => wave.slowest));
-    const reads = local.admin
-      .calls({ service: 'cloudwatch', action: 'GetMetricData' })
+    const reads = endpoint()
+      .aws.admin.calls({ service: 'cloudwatch', action: 'GetMetricData' })
       .calls.slice(readsBefore);
     expect(reads).toHaveLength(1);
     const queries = ((reads[0]?.params ?? {}) as { MetricDataQueries?: unknown[] }).MetricDataQueries ?? [];
@@ -84,11 +80,11 @@ describe('CloudWatchGateway.reclaimDurations', () => {
   });
 
   it('reads nothing of the reservations’ own series', async () => {
-    const now = local.clock.now().getTime();
+    const now = endpoint().aws.clock.now().getTime();
     const since = new Date(now - 600_000);
     const [reservationOnly] = completion(0, 900, new Date(now - 300_000));
     await gateway.put(reservationOnly ? [reservationOnly] : []);
-    const stored = local.admin.metrics({ metricName: METRIC.reclaimDurationSeconds }).metrics;
+    const stored = endpoint().aws.admin.metrics({ metricName: METRIC.reclaimDurationSeconds }).metrics;
     expect(stored.at(-1)).toMatchObject({ dimensions: { ReservationId: reservationId(0) }, value: 900 });
 
     expect(await gateway.reclaimDurations(since, new Date(now))).toEqual([]);

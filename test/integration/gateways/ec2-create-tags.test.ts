@@ -1,36 +1,23 @@
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
+import { smallReservation, useTestEndpoint } from '../local-aws/helpers.ts';
 
 const SOURCE = 'cr-00000000000000e01';
 
-let local: LocalAws;
+const endpoint = useTestEndpoint({
+  seed: {
+    reservations: [
+      smallReservation(10, { id: SOURCE, ownerRunning: 4, tags: { [TAG.managed]: MANAGED_TAG_VALUE } }),
+    ],
+  },
+});
 let ec2: EC2Client;
 
-beforeAll(async () => {
-  local = await startLocalAws({
-    port: 0,
-    seed: {
-      reservations: [
-        {
-          id: SOURCE,
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          ownerRunning: 4,
-          tags: { [TAG.managed]: MANAGED_TAG_VALUE },
-        },
-      ],
-    },
-  });
-  ec2 = new EC2Client(localSdkConfig(local.url, 1));
-});
-
-afterAll(async () => {
-  await local?.close();
+beforeAll(() => {
+  ec2 = endpoint().track(new EC2Client(localSdkConfig(endpoint().aws.url, 1)));
 });
 
 describe('Ec2CapacityGateway.createAllocation', () => {

@@ -1,40 +1,35 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ec2CapacityGateway } from '#shared/gateways/ec2-capacity.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
+import { smallReservation, useTestEndpoint } from '../local-aws/helpers.ts';
 
 const SOURCE = 'cr-00000000000000f01';
 
-let local: LocalAws;
+const endpoint = useTestEndpoint({
+  seed: {
+    reservations: [
+      smallReservation(10, {
+        id: SOURCE,
+        tags: { [TAG.managed]: MANAGED_TAG_VALUE },
+        interruptible: { instanceCount: 4, borrowed: 2 },
+      }),
+    ],
+  },
+});
 
-beforeAll(async () => {
-  local = await startLocalAws({
-    port: 0,
-    seed: {
-      reservations: [
-        {
-          id: SOURCE,
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          tags: { [TAG.managed]: MANAGED_TAG_VALUE },
-          interruptible: { instanceCount: 4, borrowed: 2 },
-        },
-      ],
-    },
+/** The gateway as the service builds it, one attempt per call. */
+function serviceGateway(): Ec2CapacityGateway {
+  return new Ec2CapacityGateway({
+    client: endpoint().track(new EC2Client(localSdkConfig(endpoint().aws.url, 1))),
   });
-});
-
-afterAll(async () => {
-  await local?.close();
-});
+}
 
 /** EC2 calls log their form fields as strings; the filter names of each Describe that carried any. */
 function describeFilters(): string[][] {
-  return local.admin
-    .calls({ service: 'ec2', action: 'DescribeCapacityReservations' })
+  return endpoint()
+    .aws.admin.calls({ service: 'ec2', action: 'DescribeCapacityReservations' })
     .calls.map((call) => (typeof call.params === 'object' && call.params !== null ? call.params : {}))
     .map((params) =>
       Object.entries(params)
@@ -48,8 +43,8 @@ describe('Ec2CapacityGateway.describeManaged and the interruptible filter', () =
   it('describes without the undocumented interruptible filter once EC2 refuses it, and keeps doing so', async () => {
     // The `interruptible` filter is only in the user guide: if EC2 answers
     // InvalidParameterValue to it, the gateway must still see the fleet, not fail every run.
-    const gateway = new Ec2CapacityGateway({ client: new EC2Client(localSdkConfig(local.url, 1)) });
-    local.admin.injectFault({
+    const gateway = serviceGateway();
+    endpoint().aws.admin.injectFault({
       service: 'ec2',
       action: 'DescribeCapacityReservations',
       error: 'InvalidParameterValue',
@@ -69,8 +64,8 @@ describe('Ec2CapacityGateway.describeManaged and the interruptible filter', () =
   });
 
   it('does not hide other Describe failures behind the fallback', async () => {
-    const gateway = new Ec2CapacityGateway({ client: new EC2Client(localSdkConfig(local.url, 1)) });
-    local.admin.injectFault({
+    const gateway = serviceGateway();
+    endpoint().aws.admin.injectFault({
       service: 'ec2',
       action: 'DescribeCapacityReservations',
       error: 'UnauthorizedOperation',

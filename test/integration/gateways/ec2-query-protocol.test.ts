@@ -14,12 +14,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { AwsEc2QueryProtocol, XmlShapeDeserializer } from '@aws-sdk/core/protocols';
 import { ec2ErrorXml, handleEc2, parseForm } from '@odcr-reclaimer/local-aws/ec2.ts';
-import { type LocalAws, type SeedState, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SeedState } from '@odcr-reclaimer/local-aws/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createEc2ClientFrom } from '#shared/gateways/ec2-capacity.ts';
 import { Ec2QueryProtocol, parseAwsQueryXml } from '#shared/gateways/ec2-query-protocol.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { localSdkConfig } from '../../support/local-service.ts';
+import { smallReservation, useTestEndpoint } from '../local-aws/helpers.ts';
 
 const LENDER = 'cr-00000000000000f01';
 const NEVER_LENT = 'cr-00000000000000f02';
@@ -34,14 +35,7 @@ const AWKWARD_TAGS = {
 const SEED: SeedState = {
   now: '2026-03-02T15:00:00.000Z',
   reservations: [
-    {
-      id: LENDER,
-      instanceType: 'c7i.large',
-      availabilityZone: 'us-east-1a',
-      totalInstanceCount: 10,
-      ownerRunning: 4,
-      tags: AWKWARD_TAGS,
-    },
+    smallReservation(10, { id: LENDER, ownerRunning: 4, tags: AWKWARD_TAGS }),
     {
       id: NEVER_LENT,
       instanceType: 'r7i.4xlarge',
@@ -53,25 +47,16 @@ const SEED: SeedState = {
   ],
 };
 
-let fastEndpoint: LocalAws;
-let sdkEndpoint: LocalAws;
+// The same seed and simulation seed on both, so they answer the same calls alike.
+const ENDPOINT = { seed: SEED, settings: { seed: 'ec2-query-protocol' } };
+const fastEndpoint = useTestEndpoint(ENDPOINT);
+const sdkEndpoint = useTestEndpoint(ENDPOINT);
 let fastClient: EC2Client;
 let sdkClient: EC2Client;
 
-beforeAll(async () => {
-  const settings = { seed: 'ec2-query-protocol' };
-  [fastEndpoint, sdkEndpoint] = await Promise.all([
-    startLocalAws({ port: 0, seed: SEED, settings }),
-    startLocalAws({ port: 0, seed: SEED, settings }),
-  ]);
-  fastClient = createEc2ClientFrom(localSdkConfig(fastEndpoint.url, 1));
-  sdkClient = new EC2Client(localSdkConfig(sdkEndpoint.url, 1));
-});
-
-afterAll(async () => {
-  fastClient?.destroy();
-  sdkClient?.destroy();
-  await Promise.all([fastEndpoint?.close(), sdkEndpoint?.close()]);
+beforeAll(() => {
+  fastClient = fastEndpoint().track(createEc2ClientFrom(localSdkConfig(fastEndpoint().aws.url, 1)));
+  sdkClient = sdkEndpoint().track(new EC2Client(localSdkConfig(sdkEndpoint().aws.url, 1)));
 });
 
 /** One EC2 call, made the same way through either client. */
@@ -251,7 +236,7 @@ describe('Ec2QueryProtocol against the SDK protocol on the local endpoint', () =
   });
 
   it('reads the endpoint documents itself, without handing them to the SDK parser', () => {
-    const world = fastEndpoint.admin;
+    const world = fastEndpoint().aws.admin;
     const documents = [
       handleEc2(world, 'DescribeCapacityReservations', parseForm(''), 'us-east-1', 'request-1'),
       handleEc2(

@@ -1,23 +1,17 @@
 import { DescribeCapacityReservationsCommand } from '@aws-sdk/client-ec2';
 import { LocalAwsAdminError } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { TRADING_ID, useTestEndpoint } from './helpers.ts';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { start: '2026-03-02T13:00:00.000Z' },
-    seed: loadExampleFleet(),
-  });
+const endpoint = useTestEndpoint({
+  settings: { start: '2026-03-02T13:00:00.000Z' },
+  seed: loadExampleFleet(),
 });
-
-afterAll(() => endpoint.close());
 
 describe('admin API', () => {
   it('seeds the example fleet: reservations, alarms all OK, the tracker rule disabled', async () => {
-    const { reservations } = await endpoint.admin.reservations();
+    const { reservations } = await endpoint().admin.reservations();
     expect(reservations.map((reservation) => reservation.id)).toEqual([
       TRADING_ID,
       'cr-0000000000000a001',
@@ -30,14 +24,14 @@ describe('admin API', () => {
       allocation: { current: 60 },
     });
     expect(reservations[0]?.allocation?.borrowers).toHaveLength(30);
-    expect((await endpoint.admin.alarms()).alarms.every((alarm) => alarm.state === 'OK')).toBe(true);
-    expect((await endpoint.admin.rules()).rules).toEqual([
+    expect((await endpoint().admin.alarms()).alarms.every((alarm) => alarm.state === 'OK')).toBe(true);
+    expect((await endpoint().admin.rules()).rules).toEqual([
       expect.objectContaining({ name: 'odcr-reclaimer-dev-track-reclamation', state: 'DISABLED' }),
     ]);
   });
 
   it('generates EC2-shaped ids and answers them with the interruptible id', async () => {
-    const { reservations } = await endpoint.admin.seedReservations([
+    const { reservations } = await endpoint().admin.seedReservations([
       {
         instanceType: 'c7i.large',
         availabilityZone: 'us-east-1b',
@@ -50,7 +44,7 @@ describe('admin API', () => {
     expect(reservations[0]?.interruptibleId).toMatch(/^cr-[0-9a-f]{17}$/);
     expect(reservations[1]?.interruptibleId).toBeUndefined();
     await expect(
-      endpoint.admin.seedReservations([
+      endpoint().admin.seedReservations([
         {
           instanceType: 'c7i.large',
           availabilityZone: 'us-east-1b',
@@ -62,29 +56,29 @@ describe('admin API', () => {
   });
 
   it('reads and moves the clock', async () => {
-    expect(await endpoint.admin.getClock()).toEqual({ now: '2026-03-02T13:00:00.000Z' });
-    expect(await endpoint.admin.setClock({ advanceSeconds: 90 })).toEqual({
+    expect(await endpoint().admin.getClock()).toEqual({ now: '2026-03-02T13:00:00.000Z' });
+    expect(await endpoint().admin.setClock({ advanceSeconds: 90 })).toEqual({
       now: '2026-03-02T13:01:30.000Z',
     });
-    expect(await endpoint.admin.setClock({ now: '2026-03-03T09:00:00Z' })).toEqual({
+    expect(await endpoint().admin.setClock({ now: '2026-03-03T09:00:00Z' })).toEqual({
       now: '2026-03-03T09:00:00.000Z',
     });
-    await expect(endpoint.admin.setClock({})).rejects.toMatchObject({ code: 'MissingParameter' });
+    await expect(endpoint().admin.setClock({})).rejects.toMatchObject({ code: 'MissingParameter' });
   });
 
   it('filters events by source, detail type and time', async () => {
-    await endpoint.admin.setAlarm({ name: 'xnys-volatility-high', state: 'ALARM' });
-    await endpoint.admin.advance(60);
-    const since = (await endpoint.admin.getClock()).now;
-    await endpoint.admin.setAlarm({ name: 'xnys-volatility-high', state: 'OK' });
-    expect((await endpoint.admin.events({ source: 'aws.cloudwatch' })).events).toHaveLength(2);
-    const later = (await endpoint.admin.events({ detailType: 'CloudWatch Alarm State Change', since }))
+    await endpoint().admin.setAlarm({ name: 'xnys-volatility-high', state: 'ALARM' });
+    await endpoint().admin.advance(60);
+    const since = (await endpoint().admin.getClock()).now;
+    await endpoint().admin.setAlarm({ name: 'xnys-volatility-high', state: 'OK' });
+    expect((await endpoint().admin.events({ source: 'aws.cloudwatch' })).events).toHaveLength(2);
+    const later = (await endpoint().admin.events({ detailType: 'CloudWatch Alarm State Change', since }))
       .events;
     expect(later.map((event) => (event.detail as { state: { value: string } }).state.value)).toEqual(['OK']);
   });
 
   it('changes settings at run time', async () => {
-    const { settings } = await endpoint.admin.updateSettings({
+    const { settings } = await endpoint().admin.updateSettings({
       updateWhileUpdating: 'retarget',
       shutdownSeconds: 5,
     });
@@ -94,19 +88,19 @@ describe('admin API', () => {
       defaultRegion: 'us-east-1',
     });
     await expect(
-      endpoint.admin.updateSettings({ updateWhileUpdating: 'maybe' as never }),
+      endpoint().admin.updateSettings({ updateWhileUpdating: 'maybe' as never }),
     ).rejects.toMatchObject({
       code: 'InvalidParameterValue',
     });
   });
 
   it('empties the endpoint on reset', async () => {
-    await endpoint.admin.reset();
-    const described = await endpoint.ec2.send(new DescribeCapacityReservationsCommand({}));
+    await endpoint().admin.reset();
+    const described = await endpoint().ec2.send(new DescribeCapacityReservationsCommand({}));
     expect(described.CapacityReservations).toEqual([]);
-    expect((await endpoint.admin.events()).events).toEqual([]);
-    expect((await endpoint.admin.calls()).calls).toHaveLength(1);
-    expect((await endpoint.admin.alarms()).alarms).toEqual([]);
-    expect((await endpoint.admin.rules()).rules).toEqual([]);
+    expect((await endpoint().admin.events()).events).toEqual([]);
+    expect((await endpoint().admin.calls()).calls).toHaveLength(1);
+    expect((await endpoint().admin.alarms()).alarms).toEqual([]);
+    expect((await endpoint().admin.rules()).rules).toEqual([]);
   });
 });

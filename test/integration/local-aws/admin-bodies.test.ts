@@ -1,5 +1,6 @@
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smallReservation } from './helpers.ts';
 
 let aws: LocalAws;
 
@@ -30,7 +31,7 @@ describe('admin API bodies are read with their schema, naming the field', () => 
       'a negative count',
       'reservations',
       {
-        reservations: [{ instanceType: 'c7i.large', availabilityZone: 'us-east-1a', totalInstanceCount: -1 }],
+        reservations: [smallReservation(-1)],
       },
       'InvalidParameterValue',
       'reservations.0.totalInstanceCount',

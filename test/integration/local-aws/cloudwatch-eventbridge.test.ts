@@ -9,33 +9,27 @@ import {
   EnableRuleCommand,
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf, useTestEndpoint } from './helpers.ts';
 
 const START = '2026-03-02T13:00:00.000Z';
 const TRACKER_RULE = 'odcr-reclaimer-dev-track-reclamation';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { start: START },
-    seed: {
-      alarms: [
-        { name: 'xnys-volatility-high', state: 'OK' },
-        { name: 'trading-load-high', state: 'OK' },
-        { name: 'az-impaired-us-east-1a', state: 'ALARM', reason: 'seeded' },
-      ],
-      rules: [{ name: TRACKER_RULE, state: 'DISABLED', scheduleExpression: 'rate(1 minute)' }],
-    },
-  });
+const endpoint = useTestEndpoint({
+  settings: { start: START },
+  seed: {
+    alarms: [
+      { name: 'xnys-volatility-high', state: 'OK' },
+      { name: 'trading-load-high', state: 'OK' },
+      { name: 'az-impaired-us-east-1a', state: 'ALARM', reason: 'seeded' },
+    ],
+    rules: [{ name: TRACKER_RULE, state: 'DISABLED', scheduleExpression: 'rate(1 minute)' }],
+  },
 });
-
-afterAll(() => endpoint.close());
 
 describe('CloudWatch DescribeAlarms', () => {
   it('answers by alarm names and by state', async () => {
-    const byName = await endpoint.cloudwatch.send(
+    const byName = await endpoint().cloudwatch.send(
       new DescribeAlarmsCommand({ AlarmNames: ['xnys-volatility-high', 'no-such-alarm'] }),
     );
     expect(byName.MetricAlarms).toEqual([
@@ -46,16 +40,16 @@ describe('CloudWatch DescribeAlarms', () => {
         StateUpdatedTimestamp: new Date(START),
       }),
     ]);
-    const inAlarm = await endpoint.cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }));
+    const inAlarm = await endpoint().cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }));
     expect(inAlarm.MetricAlarms?.map((alarm) => [alarm.AlarmName, alarm.StateReason])).toEqual([
       ['az-impaired-us-east-1a', 'seeded'],
     ]);
   });
 
   it('shows a state set through the admin API and records a CloudWatch Alarm State Change event', async () => {
-    await endpoint.admin.advance(60);
-    await endpoint.admin.setAlarm({ name: 'trading-load-high', state: 'ALARM', reason: 'load 93%' });
-    const answer = await endpoint.cloudwatch.send(
+    await endpoint().admin.advance(60);
+    await endpoint().admin.setAlarm({ name: 'trading-load-high', state: 'ALARM', reason: 'load 93%' });
+    const answer = await endpoint().cloudwatch.send(
       new DescribeAlarmsCommand({ AlarmNames: ['trading-load-high'] }),
     );
     expect(answer.MetricAlarms?.[0]).toMatchObject({
@@ -63,7 +57,7 @@ describe('CloudWatch DescribeAlarms', () => {
       StateReason: 'load 93%',
       StateUpdatedTimestamp: new Date('2026-03-02T13:01:00.000Z'),
     });
-    const events = (await endpoint.admin.events({ detailType: 'CloudWatch Alarm State Change' })).events;
+    const events = (await endpoint().admin.events({ detailType: 'CloudWatch Alarm State Change' })).events;
     expect(events).toEqual([
       expect.objectContaining({
         source: 'aws.cloudwatch',
@@ -78,7 +72,7 @@ describe('CloudWatch DescribeAlarms', () => {
 
   it('rejects a state filter outside the enumeration with ValidationError, as request validation does', async () => {
     const error = await failureOf(
-      endpoint.cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'RED' as never })),
+      endpoint().cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'RED' as never })),
     );
     expect(error.name).toBe('ValidationException');
     expect((error as { Code?: string }).Code).toBe('ValidationError');
@@ -89,7 +83,7 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
   it('accepts a gzip-compressed PutMetricData of more than 150 datums and reads them back', async () => {
     const at = new Date('2026-03-02T13:05:00.000Z');
     const values = Array.from({ length: 200 }, (_, index) => index + 1);
-    await endpoint.cloudwatch.send(
+    await endpoint().cloudwatch.send(
       new PutMetricDataCommand({
         Namespace: 'OdcrReclaimer',
         MetricData: values.map((value) => ({
@@ -101,10 +95,10 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
         })),
       }),
     );
-    const [call] = (await endpoint.admin.calls({ action: 'PutMetricData' })).calls;
+    const [call] = (await endpoint().admin.calls({ action: 'PutMetricData' })).calls;
     expect(call?.outcome).toBe('ok');
     expect(call?.contentEncoding).toBe('gzip');
-    expect((await endpoint.admin.metrics({ namespace: 'OdcrReclaimer' })).metrics).toHaveLength(200);
+    expect((await endpoint().admin.metrics({ namespace: 'OdcrReclaimer' })).metrics).toHaveLength(200);
 
     const query = (Stat: string) => ({
       Id: Stat.toLowerCase(),
@@ -118,7 +112,7 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
         Stat,
       },
     });
-    const answer = await endpoint.cloudwatch.send(
+    const answer = await endpoint().cloudwatch.send(
       new GetMetricDataCommand({
         StartTime: new Date('2026-03-02T13:00:00.000Z'),
         EndTime: new Date('2026-03-02T14:00:00.000Z'),
@@ -136,15 +130,15 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
   });
 
   it('stamps datums without a timestamp with the simulated time and buckets them by period', async () => {
-    await endpoint.admin.setClock({ now: '2026-03-02T15:00:30.000Z' });
-    await endpoint.cloudwatch.send(
+    await endpoint().admin.setClock({ now: '2026-03-02T15:00:30.000Z' });
+    await endpoint().cloudwatch.send(
       new PutMetricDataCommand({ Namespace: 'OdcrReclaimer', MetricData: [{ MetricName: 'Lag', Value: 3 }] }),
     );
-    await endpoint.admin.advance(60);
-    await endpoint.cloudwatch.send(
+    await endpoint().admin.advance(60);
+    await endpoint().cloudwatch.send(
       new PutMetricDataCommand({ Namespace: 'OdcrReclaimer', MetricData: [{ MetricName: 'Lag', Value: 5 }] }),
     );
-    const answer = await endpoint.cloudwatch.send(
+    const answer = await endpoint().cloudwatch.send(
       new GetMetricDataCommand({
         StartTime: new Date('2026-03-02T15:00:00.000Z'),
         EndTime: new Date('2026-03-02T15:05:00.000Z'),
@@ -170,13 +164,13 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
 
   it('rejects a PutMetricData with an empty namespace or a reserved one', async () => {
     const missing = await failureOf(
-      endpoint.cloudwatch.send(
+      endpoint().cloudwatch.send(
         new PutMetricDataCommand({ Namespace: '', MetricData: [{ MetricName: 'x', Value: 1 }] }),
       ),
     );
     expect((missing as { Code?: string }).Code).toBe('ValidationError');
     const reserved = await failureOf(
-      endpoint.cloudwatch.send(
+      endpoint().cloudwatch.send(
         new PutMetricDataCommand({ Namespace: 'AWS/EC2', MetricData: [{ MetricName: 'x', Value: 1 }] }),
       ),
     );
@@ -186,7 +180,7 @@ describe('CloudWatch PutMetricData and GetMetricData', () => {
 
 describe('EventBridge', () => {
   it('stores put events with their bus and answers an event id per entry', async () => {
-    const answer = await endpoint.events.send(
+    const answer = await endpoint().events.send(
       new PutEventsCommand({
         Entries: [
           {
@@ -200,7 +194,7 @@ describe('EventBridge', () => {
     );
     expect(answer.FailedEntryCount).toBe(0);
     expect(answer.Entries?.[0]?.EventId).toBeTruthy();
-    const stored = (await endpoint.admin.events({ source: 'odcr-reclaimer' })).events;
+    const stored = (await endpoint().admin.events({ source: 'odcr-reclaimer' })).events;
     expect(stored).toEqual([
       expect.objectContaining({
         'detail-type': 'Allocation Change Requested',
@@ -211,7 +205,7 @@ describe('EventBridge', () => {
   });
 
   it('fails the first entries when a partial-failure fault asks for it, without throwing', async () => {
-    await endpoint.admin.injectFault({
+    await endpoint().admin.injectFault({
       service: 'events',
       action: 'PutEvents',
       kind: 'partial-failure',
@@ -222,7 +216,7 @@ describe('EventBridge', () => {
       DetailType: 'Partial',
       Detail: JSON.stringify({ n }),
     });
-    const answer = await endpoint.events.send(
+    const answer = await endpoint().events.send(
       new PutEventsCommand({ Entries: [entry(1), entry(2), entry(3)] }),
     );
     expect(answer.FailedEntryCount).toBe(2);
@@ -232,14 +226,14 @@ describe('EventBridge', () => {
       'ok',
     ]);
     expect(
-      (await endpoint.admin.events({ detailType: 'Partial' })).events.map((event) => event.detail),
+      (await endpoint().admin.events({ detailType: 'Partial' })).events.map((event) => event.detail),
     ).toEqual([{ n: 3 }]);
-    const next = await endpoint.events.send(new PutEventsCommand({ Entries: [entry(4)] }));
+    const next = await endpoint().events.send(new PutEventsCommand({ Entries: [entry(4)] }));
     expect(next.FailedEntryCount).toBe(0);
   });
 
   it('reports malformed entries per entry', async () => {
-    const answer = await endpoint.events.send(
+    const answer = await endpoint().events.send(
       new PutEventsCommand({
         Entries: [{ Source: 'odcr-reclaimer', DetailType: 'Bad', Detail: 'not json' }],
       }),
@@ -248,15 +242,15 @@ describe('EventBridge', () => {
   });
 
   it('enables, disables and describes a rule; an unknown rule is ResourceNotFoundException', async () => {
-    await endpoint.events.send(new EnableRuleCommand({ Name: TRACKER_RULE }));
-    expect(await endpoint.events.send(new DescribeRuleCommand({ Name: TRACKER_RULE }))).toMatchObject({
+    await endpoint().events.send(new EnableRuleCommand({ Name: TRACKER_RULE }));
+    expect(await endpoint().events.send(new DescribeRuleCommand({ Name: TRACKER_RULE }))).toMatchObject({
       Name: TRACKER_RULE,
       State: 'ENABLED',
       ScheduleExpression: 'rate(1 minute)',
       EventBusName: 'default',
     });
-    await endpoint.events.send(new DisableRuleCommand({ Name: TRACKER_RULE, EventBusName: 'default' }));
-    expect((await endpoint.admin.rules()).rules).toEqual([
+    await endpoint().events.send(new DisableRuleCommand({ Name: TRACKER_RULE, EventBusName: 'default' }));
+    expect((await endpoint().admin.rules()).rules).toEqual([
       expect.objectContaining({ name: TRACKER_RULE, state: 'DISABLED' }),
     ]);
     for (const command of [
@@ -264,7 +258,7 @@ describe('EventBridge', () => {
       new DisableRuleCommand({ Name: 'missing-rule' }),
       new DescribeRuleCommand({ Name: 'missing-rule' }),
     ]) {
-      const error = await failureOf(endpoint.events.send(command as never));
+      const error = await failureOf(endpoint().events.send(command as never));
       expect(error.name).toBe('ResourceNotFoundException');
     }
   });

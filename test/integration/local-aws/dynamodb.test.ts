@@ -6,28 +6,23 @@ import {
   PutItemCommand,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { failureOf, fastRetryConfig, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { failureOf, useTestEndpoint } from './helpers.ts';
 
 const TABLE = 'odcr-reclaimer-dev-writer-lease';
 
-let endpoint: TestEndpoint;
+const LEASE_TABLE = { name: TABLE, partitionKey: 'pk', ttlAttribute: 'expiresAt' };
+
+const endpoint = useTestEndpoint({ settings: { start: '2026-03-02T13:00:00.000Z' } });
 let dynamodb: DynamoDBClient;
 
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { start: '2026-03-02T13:00:00.000Z' },
-    seed: { tables: [{ name: TABLE, partitionKey: 'pk', ttlAttribute: 'expiresAt' }] },
-  });
-  dynamodb = new DynamoDBClient(fastRetryConfig(endpoint.aws.url));
-});
-afterAll(async () => {
-  dynamodb.destroy();
-  await endpoint.close();
+beforeAll(() => {
+  dynamodb = endpoint().client(DynamoDBClient);
 });
 beforeEach(() => {
-  endpoint.aws.admin.clearFaults();
-  endpoint.aws.admin.createTable({ name: TABLE, partitionKey: 'pk', ttlAttribute: 'expiresAt' });
+  endpoint().aws.admin.clearFaults();
+  // A fresh, empty table for each test (creating it again replaces it).
+  endpoint().aws.admin.createTable(LEASE_TABLE);
 });
 
 /** The writer's lease write, as shared/gateways/lease.ts sends it. */
@@ -43,7 +38,11 @@ function takeLease(owner: string, expiresAt: number, now: number): PutItemComman
 }
 
 function storedItems() {
-  return endpoint.aws.admin.tableList().tables.find((table) => table.name === TABLE)?.items ?? [];
+  return (
+    endpoint()
+      .aws.admin.tableList()
+      .tables.find((table) => table.name === TABLE)?.items ?? []
+  );
 }
 
 describe('DynamoDB PutItem with a condition', () => {
@@ -187,11 +186,15 @@ describe('DynamoDB errors', () => {
   });
 
   it('throttles through the fault API, and the SDK retries', async () => {
-    endpoint.aws.admin.injectFault({ service: 'dynamodb', action: 'PutItem', error: 'ThrottlingException' });
+    endpoint().aws.admin.injectFault({
+      service: 'dynamodb',
+      action: 'PutItem',
+      error: 'ThrottlingException',
+    });
     await dynamodb.send(new PutItemCommand(takeLease('first', 1_000, 900)));
 
-    const outcomes = endpoint.aws.admin
-      .calls({ service: 'dynamodb', action: 'PutItem' })
+    const outcomes = endpoint()
+      .aws.admin.calls({ service: 'dynamodb', action: 'PutItem' })
       .calls.slice(-2)
       .map((call) => call.outcome);
     expect(outcomes).toEqual(['ThrottlingException', 'ok']);

@@ -3,51 +3,27 @@ import {
   DescribeCapacityReservationsCommand,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf, smallReservation, useFreshTestEndpoint } from './helpers.ts';
 
 const FRESH = 'cr-00000000000000f01';
 const LENDING = 'cr-00000000000000f02';
 const EXPIRED = 'cr-00000000000000f03';
 const HUGE = 'cr-00000000000000f04';
 
-let endpoint: TestEndpoint;
-
-beforeEach(async () => {
-  endpoint = await startTestEndpoint({
-    seed: {
-      reservations: [
-        {
-          id: FRESH,
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          ownerRunning: 4,
-        },
-        {
-          id: LENDING,
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          interruptible: { instanceCount: 4, borrowed: 2 },
-        },
-        {
-          id: EXPIRED,
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          state: 'expired',
-        },
-        { id: HUGE, instanceType: 'c7i.large', availabilityZone: 'us-east-1a', totalInstanceCount: 3000 },
-      ],
-    },
-  });
+const endpoint = useFreshTestEndpoint({
+  seed: {
+    reservations: [
+      smallReservation(10, { id: FRESH, ownerRunning: 4 }),
+      smallReservation(10, { id: LENDING, interruptible: { instanceCount: 4, borrowed: 2 } }),
+      smallReservation(10, { id: EXPIRED, state: 'expired' }),
+      smallReservation(3000, { id: HUGE }),
+    ],
+  },
 });
 
-afterEach(() => endpoint.close());
-
 async function allocationOf(id: string) {
-  const described = await endpoint.ec2.send(
+  const described = await endpoint().ec2.send(
     new DescribeCapacityReservationsCommand({ CapacityReservationIds: [id] }),
   );
   return described.CapacityReservations?.[0];
@@ -55,7 +31,7 @@ async function allocationOf(id: string) {
 
 describe('CreateInterruptibleCapacityReservationAllocation', () => {
   it('lends unused capacity at once and shows both reservations', async () => {
-    const created = await endpoint.ec2.send(
+    const created = await endpoint().ec2.send(
       new CreateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: FRESH,
         InstanceCount: 6,
@@ -89,7 +65,7 @@ describe('CreateInterruptibleCapacityReservationAllocation', () => {
   it('enforces one allocation per source, unused capacity only, at most 1000, an active source', async () => {
     const create = (CapacityReservationId: string, InstanceCount: number) =>
       failureOf(
-        endpoint.ec2.send(
+        endpoint().ec2.send(
           new CreateInterruptibleCapacityReservationAllocationCommand({
             CapacityReservationId,
             InstanceCount,
@@ -108,7 +84,7 @@ describe('CreateInterruptibleCapacityReservationAllocation', () => {
 
   it('answers DryRun with DryRunOperation and changes nothing', async () => {
     const error = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new CreateInterruptibleCapacityReservationAllocationCommand({
           CapacityReservationId: FRESH,
           InstanceCount: 2,
@@ -123,15 +99,17 @@ describe('CreateInterruptibleCapacityReservationAllocation', () => {
 
   it('is idempotent by ClientToken', async () => {
     const input = { CapacityReservationId: FRESH, InstanceCount: 2, ClientToken: 'same-token' };
-    await endpoint.ec2.send(new CreateInterruptibleCapacityReservationAllocationCommand(input));
-    const again = await endpoint.ec2.send(new CreateInterruptibleCapacityReservationAllocationCommand(input));
+    await endpoint().ec2.send(new CreateInterruptibleCapacityReservationAllocationCommand(input));
+    const again = await endpoint().ec2.send(
+      new CreateInterruptibleCapacityReservationAllocationCommand(input),
+    );
     expect(again.TargetInstanceCount).toBe(2);
   });
 });
 
 describe('UpdateInterruptibleCapacityReservationAllocation', () => {
   it('raises the target at once when the source has unused capacity', async () => {
-    const updated = await endpoint.ec2.send(
+    const updated = await endpoint().ec2.send(
       new UpdateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: LENDING,
         TargetInstanceCount: 9,
@@ -143,7 +121,7 @@ describe('UpdateInterruptibleCapacityReservationAllocation', () => {
 
   it('rejects lending more than the unused capacity, moving more than 1000, and bad parameters', async () => {
     const update = (input: { CapacityReservationId: string; TargetInstanceCount?: number }) =>
-      failureOf(endpoint.ec2.send(new UpdateInterruptibleCapacityReservationAllocationCommand(input)));
+      failureOf(endpoint().ec2.send(new UpdateInterruptibleCapacityReservationAllocationCommand(input)));
     expect((await update({ CapacityReservationId: LENDING, TargetInstanceCount: 11 })).name).toBe(
       'InvalidParameterValue',
     );
@@ -160,13 +138,13 @@ describe('UpdateInterruptibleCapacityReservationAllocation', () => {
     expect((await update({ CapacityReservationId: 'not-an-id', TargetInstanceCount: 1 })).name).toBe(
       'InvalidCapacityReservationId.Malformed',
     );
-    await endpoint.ec2.send(
+    await endpoint().ec2.send(
       new CreateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: HUGE,
         InstanceCount: 1000,
       }),
     );
-    await endpoint.ec2.send(
+    await endpoint().ec2.send(
       new UpdateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: HUGE,
         TargetInstanceCount: 2000,
@@ -182,7 +160,7 @@ describe('UpdateInterruptibleCapacityReservationAllocation', () => {
     const interruptibleId = (await allocationOf(LENDING))?.InterruptibleCapacityAllocation
       ?.InterruptibleCapacityReservationId;
     const error = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new UpdateInterruptibleCapacityReservationAllocationCommand({
           CapacityReservationId: interruptibleId,
           TargetInstanceCount: 0,
@@ -194,7 +172,7 @@ describe('UpdateInterruptibleCapacityReservationAllocation', () => {
 
   it('answers DryRun with DryRunOperation and changes nothing', async () => {
     const error = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new UpdateInterruptibleCapacityReservationAllocationCommand({
           CapacityReservationId: LENDING,
           TargetInstanceCount: 0,

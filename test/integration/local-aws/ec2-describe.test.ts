@@ -4,55 +4,43 @@ import {
   DescribeCapacityReservationsCommand,
   paginateDescribeCapacityReservations,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  failureOf,
-  startTestEndpoint,
-  type TestEndpoint,
-  TRADING_ID,
-  tradingReservation,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf, TRADING_ID, tradingReservation, useTestEndpoint } from './helpers.ts';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    seed: {
-      reservations: [
-        tradingReservation({
-          ownerRunning: 25,
-          tags: { 'odcr-reclaimer:managed': 'true', fleet: 'trading' },
-          interruptible: { instanceCount: 60, borrowed: 30 },
-        }),
-        ...Array.from({ length: 23 }, (_, index) => ({
-          instanceType: index % 2 === 0 ? 'c7i.2xlarge' : 'm7i.large',
-          availabilityZone: 'us-east-1b',
-          totalInstanceCount: 3,
-          tags: { batch: String(index) },
-        })),
-        {
-          id: 'cr-00000000000000e01',
-          instanceType: 'c7i.large',
-          availabilityZone: 'eu-west-1a',
-          totalInstanceCount: 4,
-        },
-        {
-          id: 'cr-00000000000000d01',
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1c',
-          totalInstanceCount: 2,
-          state: 'expired',
-        },
-      ],
-    },
-  });
+const endpoint = useTestEndpoint({
+  seed: {
+    reservations: [
+      tradingReservation({
+        ownerRunning: 25,
+        tags: { 'odcr-reclaimer:managed': 'true', fleet: 'trading' },
+        interruptible: { instanceCount: 60, borrowed: 30 },
+      }),
+      ...Array.from({ length: 23 }, (_, index) => ({
+        instanceType: index % 2 === 0 ? 'c7i.2xlarge' : 'm7i.large',
+        availabilityZone: 'us-east-1b',
+        totalInstanceCount: 3,
+        tags: { batch: String(index) },
+      })),
+      {
+        id: 'cr-00000000000000e01',
+        instanceType: 'c7i.large',
+        availabilityZone: 'eu-west-1a',
+        totalInstanceCount: 4,
+      },
+      {
+        id: 'cr-00000000000000d01',
+        instanceType: 'c7i.large',
+        availabilityZone: 'us-east-1c',
+        totalInstanceCount: 2,
+        state: 'expired',
+      },
+    ],
+  },
 });
-
-afterAll(() => endpoint.close());
 
 describe('DescribeCapacityReservations', () => {
   it('shows the source with its allocation and the interruptible reservation with consistent counts', async () => {
-    const { ec2 } = endpoint;
+    const { ec2 } = endpoint();
     const source = (
       await ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [TRADING_ID] }))
     ).CapacityReservations?.[0];
@@ -90,7 +78,7 @@ describe('DescribeCapacityReservations', () => {
     const pages: number[] = [];
     const ids: string[] = [];
     for await (const page of paginateDescribeCapacityReservations(
-      { client: endpoint.ec2, pageSize: 5 },
+      { client: endpoint().ec2, pageSize: 5 },
       {},
     )) {
       pages.push(page.CapacityReservations?.length ?? 0);
@@ -104,12 +92,12 @@ describe('DescribeCapacityReservations', () => {
   });
 
   it('answers a page of 1000 when MaxResults is absent and rejects MaxResults outside 5..1000', async () => {
-    const all = await endpoint.ec2.send(new DescribeCapacityReservationsCommand({}));
+    const all = await endpoint().ec2.send(new DescribeCapacityReservationsCommand({}));
     expect(all.CapacityReservations).toHaveLength(26);
     expect(all.NextToken).toBeUndefined();
     for (const bad of [4, 1001]) {
       const error = await failureOf(
-        endpoint.ec2.send(new DescribeCapacityReservationsCommand({ MaxResults: bad })),
+        endpoint().ec2.send(new DescribeCapacityReservationsCommand({ MaxResults: bad })),
       );
       expect(error.name).toBe('InvalidParameterValue');
     }
@@ -117,7 +105,7 @@ describe('DescribeCapacityReservations', () => {
 
   it('filters by state, instance-type, availability-zone, tag:<key>, tag-key and interruptible', async () => {
     const count = async (Filters: Array<{ Name: string; Values: string[] }>) =>
-      (await endpoint.ec2.send(new DescribeCapacityReservationsCommand({ Filters }))).CapacityReservations
+      (await endpoint().ec2.send(new DescribeCapacityReservationsCommand({ Filters }))).CapacityReservations
         ?.length;
     expect(await count([{ Name: 'state', Values: ['expired'] }])).toBe(1);
     expect(await count([{ Name: 'instance-type', Values: ['m7i.large'] }])).toBe(11);
@@ -133,7 +121,7 @@ describe('DescribeCapacityReservations', () => {
       ]),
     ).toBe(14);
     const error = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new DescribeCapacityReservationsCommand({ Filters: [{ Name: 'colour', Values: ['x'] }] }),
       ),
     );
@@ -143,7 +131,7 @@ describe('DescribeCapacityReservations', () => {
   it('pages filtered results without losing or repeating any', async () => {
     const ids: string[] = [];
     const paginator = paginateDescribeCapacityReservations(
-      { client: endpoint.ec2, pageSize: 5 },
+      { client: endpoint().ec2, pageSize: 5 },
       { Filters: [{ Name: 'instance-type', Values: ['m7i.large'] }] },
     );
     for await (const page of paginator)
@@ -152,7 +140,7 @@ describe('DescribeCapacityReservations', () => {
   });
 
   it('shows a region only its own reservations (region from the SigV4 credential scope)', async () => {
-    const europe = endpoint.ec2In('eu-west-1');
+    const europe = endpoint().ec2In('eu-west-1');
     const listed = await europe.send(new DescribeCapacityReservationsCommand({}));
     expect(listed.CapacityReservations?.map((r) => r.CapacityReservationId)).toEqual([
       'cr-00000000000000e01',
@@ -165,20 +153,20 @@ describe('DescribeCapacityReservations', () => {
 
   it('rejects unknown and malformed ids with their EC2 codes, and answers DryRun with DryRunOperation', async () => {
     const unknown = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new DescribeCapacityReservationsCommand({ CapacityReservationIds: ['cr-0fffffffffffffff0'] }),
       ),
     );
     expect(unknown.name).toBe('InvalidCapacityReservationId.NotFound');
     expect(unknown.$metadata?.httpStatusCode).toBe(400);
     const malformed = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new DescribeCapacityReservationsCommand({ CapacityReservationIds: ['reservation-1'] }),
       ),
     );
     expect(malformed.name).toBe('InvalidCapacityReservationId.Malformed');
     const dryRun = await failureOf(
-      endpoint.ec2.send(new DescribeCapacityReservationsCommand({ DryRun: true })),
+      endpoint().ec2.send(new DescribeCapacityReservationsCommand({ DryRun: true })),
     );
     expect(dryRun.name).toBe('DryRunOperation');
   });
@@ -186,7 +174,7 @@ describe('DescribeCapacityReservations', () => {
 
 describe('CreateTags and DeleteTags', () => {
   it('adds, overwrites and removes tags on a reservation', async () => {
-    const { ec2 } = endpoint;
+    const { ec2 } = endpoint();
     const tagsOf = async () =>
       (await ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [TRADING_ID] })))
         .CapacityReservations?.[0]?.Tags;
@@ -218,7 +206,7 @@ describe('CreateTags and DeleteTags', () => {
   });
 
   it('rejects bad tag requests with EC2 codes', async () => {
-    const { ec2 } = endpoint;
+    const { ec2 } = endpoint();
     const tooLong = await failureOf(
       ec2.send(
         new CreateTagsCommand({ Resources: [TRADING_ID], Tags: [{ Key: 'k', Value: 'x'.repeat(257) }] }),

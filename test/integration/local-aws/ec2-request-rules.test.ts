@@ -7,40 +7,34 @@ import {
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
 import { DESCRIBE_FILTERS } from '@odcr-reclaimer/local-aws/ec2-requests.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf, smallReservation, useTestEndpoint } from './helpers.ts';
 
 const SOURCE = 'cr-00000000000000e01';
 const LENDING = 'cr-00000000000000e02';
 const OTHER = 'cr-00000000000000e03';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { start: '2026-03-02T12:00:00.000Z' },
-    seed: {
-      reservations: [
-        { id: SOURCE, instanceType: 'c7i.large', availabilityZone: 'us-east-1a', totalInstanceCount: 3000 },
-        {
-          id: LENDING,
-          instanceType: 'm7i.large',
-          availabilityZone: 'us-east-1b',
-          totalInstanceCount: 10,
-          tags: { fleet: 'trading' },
-          interruptible: { instanceCount: 4 },
-        },
-        { id: OTHER, instanceType: 'c7i.large', availabilityZone: 'us-east-1a', totalInstanceCount: 10 },
-      ],
-    },
-  });
+const endpoint = useTestEndpoint({
+  settings: { start: '2026-03-02T12:00:00.000Z' },
+  seed: {
+    reservations: [
+      smallReservation(3000, { id: SOURCE }),
+      {
+        id: LENDING,
+        instanceType: 'm7i.large',
+        availabilityZone: 'us-east-1b',
+        totalInstanceCount: 10,
+        tags: { fleet: 'trading' },
+        interruptible: { instanceCount: 4 },
+      },
+      smallReservation(10, { id: OTHER }),
+    ],
+  },
 });
-
-afterAll(() => endpoint.close());
 
 /** A raw ec2Query call, for what no SDK sends (unknown parameters, malformed values). */
 async function rawEc2(fields: Record<string, string>): Promise<{ status: number; code: string | undefined }> {
-  const response = await fetch(endpoint.aws.url, {
+  const response = await fetch(endpoint().aws.url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ Version: '2016-11-15', ...fields }).toString(),
@@ -55,7 +49,7 @@ async function codeOf(call: Promise<unknown>): Promise<{ code: string; status: n
 }
 
 const describeWith = (filters: Filter[], ids?: string[]) =>
-  endpoint.ec2.send(
+  endpoint().ec2.send(
     new DescribeCapacityReservationsCommand({
       Filters: filters,
       ...(ids === undefined ? {} : { CapacityReservationIds: ids }),
@@ -283,8 +277,8 @@ describe('EC2 request limits', () => {
   it('takes at most 1000 resources in CreateTags and DeleteTags', async () => {
     const ids = Array.from({ length: 1001 }, () => SOURCE);
     const calls = [
-      endpoint.ec2.send(new CreateTagsCommand({ Resources: ids, Tags: [{ Key: 'a', Value: 'b' }] })),
-      endpoint.ec2.send(new DeleteTagsCommand({ Resources: ids })),
+      endpoint().ec2.send(new CreateTagsCommand({ Resources: ids, Tags: [{ Key: 'a', Value: 'b' }] })),
+      endpoint().ec2.send(new DeleteTagsCommand({ Resources: ids })),
     ];
     for (const call of calls) {
       expect(await codeOf(call)).toEqual({ code: 'InvalidParameterValue', status: 400 });
@@ -294,7 +288,7 @@ describe('EC2 request limits', () => {
   it('takes at most 1000 tags in DeleteTags', async () => {
     const tags = Array.from({ length: 1001 }, (_, index) => ({ Key: `k${index}` }));
     expect(
-      await codeOf(endpoint.ec2.send(new DeleteTagsCommand({ Resources: [SOURCE], Tags: tags }))),
+      await codeOf(endpoint().ec2.send(new DeleteTagsCommand({ Resources: [SOURCE], Tags: tags }))),
     ).toMatchObject({
       code: 'InvalidParameterValue',
     });
@@ -303,7 +297,7 @@ describe('EC2 request limits', () => {
   it('keeps at most 50 tags on a reservation (TagLimitExceeded)', async () => {
     const tags = Array.from({ length: 51 }, (_, index) => ({ Key: `k${index}`, Value: 'v' }));
     expect(
-      await codeOf(endpoint.ec2.send(new CreateTagsCommand({ Resources: [OTHER], Tags: tags }))),
+      await codeOf(endpoint().ec2.send(new CreateTagsCommand({ Resources: [OTHER], Tags: tags }))),
     ).toEqual({
       code: 'TagLimitExceeded',
       status: 400,
@@ -314,7 +308,7 @@ describe('EC2 request limits', () => {
 describe('ClientToken idempotency of Create', () => {
   it('answers a retry with the same token as the first call, and a changed retry with IdempotentParameterMismatch', async () => {
     const create = (instanceCount: number, id = OTHER) =>
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new CreateInterruptibleCapacityReservationAllocationCommand({
           CapacityReservationId: id,
           InstanceCount: instanceCount,
@@ -332,14 +326,14 @@ describe('ClientToken idempotency of Create', () => {
   });
 
   it('lets the SDK-generated tokens of separate calls create separately', async () => {
-    await endpoint.ec2.send(
+    await endpoint().ec2.send(
       new CreateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: SOURCE,
         InstanceCount: 5,
       }),
     );
     const retry = await codeOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new CreateInterruptibleCapacityReservationAllocationCommand({
           CapacityReservationId: SOURCE,
           InstanceCount: 5,
@@ -347,7 +341,7 @@ describe('ClientToken idempotency of Create', () => {
       ),
     );
     expect(retry).toEqual({ code: 'IncorrectState', status: 400 });
-    await endpoint.ec2.send(
+    await endpoint().ec2.send(
       new UpdateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: SOURCE,
         TargetInstanceCount: 6,

@@ -1,18 +1,12 @@
 import { GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestEndpoint } from './helpers.ts';
 
 const START = '2026-03-02T13:00:00.000Z';
 const NAMESPACE = 'EmfIngest/Test';
 const LOG_GROUP = '/aws/lambda/odcr-reclaimer-dev-track-reclamation';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({ settings: { start: START } });
-});
-
-afterAll(() => endpoint.close());
+const endpoint = useTestEndpoint({ settings: { start: START } });
 
 /** A document as Powertools Metrics writes one: one directive, the values beside `_aws`. */
 function document(overrides: {
@@ -40,11 +34,11 @@ function document(overrides: {
 }
 
 async function ship(lines: string[]) {
-  return endpoint.admin.ingestLogLines({ logGroup: LOG_GROUP, lines });
+  return endpoint().admin.ingestLogLines({ logGroup: LOG_GROUP, lines });
 }
 
 async function maximum(metricName: string, dimensions: { Name: string; Value: string }[]) {
-  const answer = await endpoint.cloudwatch.send(
+  const answer = await endpoint().cloudwatch.send(
     new GetMetricDataCommand({
       StartTime: new Date(Date.parse(START) - 3600_000),
       EndTime: new Date(Date.parse(START) + 3600_000),
@@ -64,7 +58,7 @@ async function maximum(metricName: string, dimensions: { Name: string; Value: st
 }
 
 async function stored(metricName: string) {
-  return (await endpoint.admin.metrics({ namespace: NAMESPACE, metricName })).metrics;
+  return (await endpoint().admin.metrics({ namespace: NAMESPACE, metricName })).metrics;
 }
 
 describe('EMF in a function log, as CloudWatch Logs extracts it', () => {
@@ -93,7 +87,7 @@ describe('EMF in a function log, as CloudWatch Logs extracts it', () => {
   });
 
   it('lists the extracted metrics with ListMetrics, filtered by name and dimension', async () => {
-    const listed = await endpoint.cloudwatch.send(
+    const listed = await endpoint().cloudwatch.send(
       new ListMetricsCommand({
         Namespace: NAMESPACE,
         MetricName: 'Lent',
@@ -110,13 +104,13 @@ describe('EMF in a function log, as CloudWatch Logs extracts it', () => {
         ],
       },
     ]);
-    const everyLent = await endpoint.cloudwatch.send(
+    const everyLent = await endpoint().cloudwatch.send(
       new ListMetricsCommand({ Namespace: NAMESPACE, MetricName: 'Lent', RecentlyActive: 'PT3H' }),
     );
     expect(everyLent.Metrics?.map((metric) => metric.Dimensions?.length)).toEqual([2, 0]);
     const elevenFilters = Array.from({ length: 11 }, (_, index) => ({ Name: `D${index}` }));
     await expect(
-      endpoint.cloudwatch.send(new ListMetricsCommand({ Dimensions: elevenFilters })),
+      endpoint().cloudwatch.send(new ListMetricsCommand({ Dimensions: elevenFilters })),
     ).rejects.toThrow();
   });
 
@@ -157,11 +151,11 @@ describe('EMF in a function log, as CloudWatch Logs extracts it', () => {
   ];
 
   it.each(malformed)('records nothing of a document with %s, and says why', async (_case, line) => {
-    const before = (await endpoint.admin.metrics({ namespace: NAMESPACE })).metrics.length;
+    const before = (await endpoint().admin.metrics({ namespace: NAMESPACE })).metrics.length;
     const answer = await ship([line]);
     expect(answer.metrics).toBe(0);
     expect(answer.rejected).toEqual([{ line: 0, reason: expect.any(String) }]);
-    expect((await endpoint.admin.metrics({ namespace: NAMESPACE })).metrics).toHaveLength(before);
+    expect((await endpoint().admin.metrics({ namespace: NAMESPACE })).metrics).toHaveLength(before);
   });
 
   it('takes 30 dimension keys and 100 metric definitions, the limits themselves', async () => {
@@ -186,6 +180,6 @@ describe('EMF in a function log, as CloudWatch Logs extracts it', () => {
       metrics: 0,
       rejected: [],
     });
-    await expect(endpoint.admin.ingestLogLines({ lines: [] } as never)).rejects.toThrow(/logGroup/);
+    await expect(endpoint().admin.ingestLogLines({ lines: [] } as never)).rejects.toThrow(/logGroup/);
   });
 });

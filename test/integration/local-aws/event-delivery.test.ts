@@ -7,8 +7,8 @@ import {
   PutTargetsCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-eventbridge';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { failureOf, fastRetryConfig, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { accountsIam, asAccount, failureOf, useFreshTestEndpoint } from './helpers.ts';
 
 const OWNER = '123456789012';
 const BORROWER = '210987654321';
@@ -16,16 +16,13 @@ const OWNER_BUS = 'odcr-reclaimer-dev';
 const BORROWER_BUS_ARN = `arn:aws:events:us-east-1:${BORROWER}:event-bus/default`;
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${BORROWER}:drain-node-pool`;
 
-let endpoint: TestEndpoint;
-const clients: Array<{ destroy(): void }> = [];
+const endpoint = useFreshTestEndpoint({
+  settings: { accountId: OWNER },
+  iam: accountsIam([OWNER, BORROWER]),
+});
 
 function events(account: string): EventBridgeClient {
-  const client = new EventBridgeClient({
-    ...fastRetryConfig(endpoint.aws.url),
-    credentials: { accessKeyId: `AKID${account}`, secretAccessKey: 'secret' },
-  });
-  clients.push(client);
-  return client;
+  return endpoint().client(EventBridgeClient, asAccount(account));
 }
 
 async function publish(detailType = 'Reclaim Scheduled'): Promise<void> {
@@ -45,18 +42,6 @@ async function publish(detailType = 'Reclaim Scheduled'): Promise<void> {
 }
 
 beforeEach(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { accountId: OWNER },
-    iam: {
-      enforce: false,
-      principals: [OWNER, BORROWER].map((account) => ({
-        name: `user-${account}`,
-        accessKeyId: `AKID${account}`,
-        accountId: account,
-        policies: [],
-      })),
-    },
-  });
   // The owner's bus sends heads-up events to the borrower's default bus.
   const owner = events(OWNER);
   await owner.send(
@@ -86,11 +71,6 @@ beforeEach(async () => {
   );
 });
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await endpoint.close();
-});
-
 describe('cross-account event delivery', () => {
   it("reaches the borrower's rule once the borrower's bus policy admits the owner", async () => {
     await events(BORROWER).send(
@@ -101,26 +81,26 @@ describe('cross-account event delivery', () => {
       AWS: `arn:aws:iam::${OWNER}:root`,
     });
     await publish();
-    const received = (await endpoint.admin.events({ accountId: BORROWER })).events;
+    const received = (await endpoint().admin.events({ accountId: BORROWER })).events;
     expect(received.map((event) => [event.bus, event.account, event['detail-type']])).toEqual([
       ['default', OWNER, 'Reclaim Scheduled'],
     ]);
-    const deliveries = (await endpoint.admin.deliveries({ accountId: BORROWER })).deliveries;
+    const deliveries = (await endpoint().admin.deliveries({ accountId: BORROWER })).deliveries;
     expect(deliveries.map((delivery) => [delivery.rule, delivery.targetArn, delivery.outcome])).toEqual([
       ['drain-ahead', QUEUE_ARN, 'delivered'],
     ]);
     expect(deliveries[0]?.event).toMatchObject({ account: OWNER, detail: { instances: 3 } });
     // A detail type the borrower's pattern does not name crosses but is not delivered.
     await publish('Reclaim Started');
-    expect((await endpoint.admin.events({ accountId: BORROWER })).events).toHaveLength(2);
-    expect((await endpoint.admin.deliveries({ accountId: BORROWER })).deliveries).toHaveLength(1);
+    expect((await endpoint().admin.events({ accountId: BORROWER })).events).toHaveLength(2);
+    expect((await endpoint().admin.deliveries({ accountId: BORROWER })).deliveries).toHaveLength(1);
   });
 
   it("is refused while the borrower's bus policy does not admit the owner", async () => {
     await publish();
-    expect((await endpoint.admin.events({ accountId: BORROWER })).events).toEqual([]);
+    expect((await endpoint().admin.events({ accountId: BORROWER })).events).toEqual([]);
     expect(
-      (await endpoint.admin.deliveries({ accountId: OWNER })).deliveries.map((row) => row.outcome),
+      (await endpoint().admin.deliveries({ accountId: OWNER })).deliveries.map((row) => row.outcome),
     ).toEqual(['denied']);
     await events(BORROWER).send(
       new PutPermissionCommand({
@@ -130,7 +110,7 @@ describe('cross-account event delivery', () => {
       }),
     );
     await publish();
-    expect((await endpoint.admin.events({ accountId: BORROWER })).events).toEqual([]);
+    expect((await endpoint().admin.events({ accountId: BORROWER })).events).toEqual([]);
     await events(BORROWER).send(new RemovePermissionCommand({ StatementId: 'other' }));
     const missing = await failureOf(
       events(BORROWER).send(new RemovePermissionCommand({ StatementId: 'other' })),

@@ -1,73 +1,61 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeCapacityReservationsCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  failureOf,
-  startTestEndpoint,
-  type TestEndpoint,
-  TRADING_ID,
-  tradingReservation,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf, TRADING_ID, tradingReservation, useTestEndpoint } from './helpers.ts';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    seed: {
-      reservations: [tradingReservation()],
-      alarms: [{ name: 'xnys-volatility-high', state: 'OK' }],
-    },
-  });
+const endpoint = useTestEndpoint({
+  seed: {
+    reservations: [tradingReservation()],
+    alarms: [{ name: 'xnys-volatility-high', state: 'OK' }],
+  },
 });
 
-afterAll(() => endpoint.close());
-
 const describeTrading = () =>
-  endpoint.ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [TRADING_ID] }));
+  endpoint().ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [TRADING_ID] }));
 
 describe('injected faults', () => {
   it('RequestLimitExceeded injected twice is retried by the SDK and the call succeeds', async () => {
-    await endpoint.admin.injectFault({
+    await endpoint().admin.injectFault({
       service: 'ec2',
       action: 'DescribeCapacityReservations',
       error: 'RequestLimitExceeded',
       count: 2,
     });
-    const since = (await endpoint.admin.getClock()).now;
+    const since = (await endpoint().admin.getClock()).now;
     const answer = await describeTrading();
     expect(answer.CapacityReservations).toHaveLength(1);
     expect(answer.$metadata.attempts).toBe(3);
     const outcomes = (
-      await endpoint.admin.calls({ action: 'DescribeCapacityReservations', since })
+      await endpoint().admin.calls({ action: 'DescribeCapacityReservations', since })
     ).calls.map((call) => call.outcome);
     expect(outcomes).toEqual(['RequestLimitExceeded', 'RequestLimitExceeded', 'ok']);
   });
 
   it('injected 500s are retried on every service', async () => {
-    await endpoint.admin.injectFault({ service: 'cloudwatch', status: 500, count: 2 });
-    const alarms = await endpoint.cloudwatch.send(new DescribeAlarmsCommand({}));
+    await endpoint().admin.injectFault({ service: 'cloudwatch', status: 500, count: 2 });
+    const alarms = await endpoint().cloudwatch.send(new DescribeAlarmsCommand({}));
     expect(alarms.$metadata.attempts).toBe(3);
-    await endpoint.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500, count: 2 });
-    const put = await endpoint.events.send(
+    await endpoint().admin.injectFault({ service: 'events', action: 'PutEvents', status: 500, count: 2 });
+    const put = await endpoint().events.send(
       new PutEventsCommand({ Entries: [{ Source: 'odcr-reclaimer', DetailType: 'Retry', Detail: '{}' }] }),
     );
     expect(put.$metadata.attempts).toBe(3);
-    await endpoint.admin.injectFault({ service: 'ec2', error: 'InternalError', count: 2 });
+    await endpoint().admin.injectFault({ service: 'ec2', error: 'InternalError', count: 2 });
     expect((await describeTrading()).$metadata.attempts).toBe(3);
   });
 
   it('fails with the injected code once the retries are used up', async () => {
-    await endpoint.admin.injectFault({ service: 'ec2', error: 'RequestLimitExceeded', count: 10 });
+    await endpoint().admin.injectFault({ service: 'ec2', error: 'RequestLimitExceeded', count: 10 });
     const error = await failureOf(describeTrading());
     expect(error.name).toBe('RequestLimitExceeded');
     expect(error.$metadata?.httpStatusCode).toBe(503);
-    await endpoint.admin.clearFaults();
-    expect((await endpoint.admin.faults()).faults).toEqual([]);
+    await endpoint().admin.clearFaults();
+    expect((await endpoint().admin.faults()).faults).toEqual([]);
   });
 
   it('delivers a non-retryable injected error code to the SDK as an error with that name', async () => {
-    await endpoint.admin.injectFault({
+    await endpoint().admin.injectFault({
       service: 'ec2',
       action: 'DescribeCapacityReservations',
       error: 'UnauthorizedOperation',
@@ -78,23 +66,23 @@ describe('injected faults', () => {
   });
 
   it('matches faults by service and action only', async () => {
-    await endpoint.admin.injectFault({
+    await endpoint().admin.injectFault({
       service: 'ec2',
       action: 'CreateTags',
       error: 'InternalError',
       count: 5,
     });
     expect((await describeTrading()).$metadata.attempts).toBe(1);
-    await endpoint.admin.clearFaults();
+    await endpoint().admin.clearFaults();
   });
 
   it('slows a call down with latencyMs alone and still answers', async () => {
-    await endpoint.admin.injectFault({ service: 'ec2', latencyMs: 20 });
+    await endpoint().admin.injectFault({ service: 'ec2', latencyMs: 20 });
     expect((await describeTrading()).CapacityReservations).toHaveLength(1);
   });
 
   it('rejects a malformed fault', async () => {
-    await expect(endpoint.admin.injectFault({ service: 's3' as never })).rejects.toMatchObject({
+    await expect(endpoint().admin.injectFault({ service: 's3' as never })).rejects.toMatchObject({
       code: 'InvalidParameterValue',
       status: 400,
     });
@@ -103,7 +91,7 @@ describe('injected faults', () => {
 
 describe('bad input', () => {
   const post = (body: string, headers: Record<string, string>, path = '/') =>
-    fetch(`${endpoint.aws.url}${path}`, { method: 'POST', body, headers });
+    fetch(`${endpoint().aws.url}${path}`, { method: 'POST', body, headers });
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
   it('answers an unknown action with InvalidAction in EC2 XML', async () => {
@@ -168,10 +156,10 @@ describe('bad input', () => {
   it('answers a gzip header over a plain body, an unknown route and an unknown admin route with errors', async () => {
     const badGzip = await post('not gzip', { ...form, 'content-encoding': 'gzip' });
     expect(badGzip.status).toBe(400);
-    const unknownRoute = await fetch(`${endpoint.aws.url}/some/where`);
+    const unknownRoute = await fetch(`${endpoint().aws.url}/some/where`);
     expect(unknownRoute.status).toBe(404);
     expect(await unknownRoute.text()).toContain('<Code>InvalidAction</Code>');
-    const unknownAdmin = await fetch(`${endpoint.aws.url}/_local/nothing`);
+    const unknownAdmin = await fetch(`${endpoint().aws.url}/_local/nothing`);
     expect(unknownAdmin.status).toBe(404);
     expect(await unknownAdmin.json()).toMatchObject({ error: { code: 'NotFound' } });
     const badAdminJson = await post('{oops', { 'content-type': 'application/json' }, '/_local/clock');
@@ -180,7 +168,7 @@ describe('bad input', () => {
 
   it('keeps serving afterwards and logs every rejected request with its outcome', async () => {
     expect((await describeTrading()).CapacityReservations).toHaveLength(1);
-    const outcomes = (await endpoint.admin.calls()).calls.map(
+    const outcomes = (await endpoint().admin.calls()).calls.map(
       (call) => `${call.service}:${call.action}:${call.outcome}`,
     );
     expect(outcomes).toEqual(

@@ -16,19 +16,19 @@ import {
 import { LocalAwsAdminError } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { accessKeyIdFor, type IamPrincipal } from '@odcr-reclaimer/local-aws/iam.ts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FunctionRole } from '#sandbox/function-roles.ts';
 import { sandboxFunctionRoles } from '#sandbox/runner.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { EXAMPLE_CONFIG_FILE } from '../../support/local-service.ts';
-import { failureOf, fastRetryConfig, startTestEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import { failureOf, signedAs, smallReservation, TRADING_ID, useTestEndpoint } from './helpers.ts';
 
 const ACCOUNT = '123456789012';
 const BUS = 'odcr-reclaimer-dev';
 const TRACKER_RULE = 'odcr-reclaimer-dev-track-reclamation';
 
-let endpoint: TestEndpoint;
-let roles: FunctionRole[];
+const roles: FunctionRole[] = sandboxFunctionRoles(loadConfigFile(EXAMPLE_CONFIG_FILE), ACCOUNT);
+const endpoint = useTestEndpoint({ settings: { start: '2026-03-02T13:00:00.000Z', accountId: ACCOUNT } });
 let unmanagedId: string;
 
 function principals(of: readonly FunctionRole[]): IamPrincipal[] {
@@ -39,32 +39,27 @@ function principals(of: readonly FunctionRole[]): IamPrincipal[] {
   }));
 }
 
-/** SDK clients signing with a function's role (as Lambda gives it its role's session). */
-function clientsOf(functionName: string) {
+/** Config fields signing with a function's role (as Lambda gives it its role's session). */
+function asFunction(functionName: string) {
   const role = roles.find((candidate) => candidate.functionName === functionName);
   if (!role) throw new Error(`no role for ${functionName}`);
-  const config = {
-    ...fastRetryConfig(endpoint.aws.url),
-    credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 'secret' },
-  };
+  return signedAs(accessKeyIdFor(role.roleName));
+}
+
+/** SDK clients signing with a function's role. */
+function clientsOf(functionName: string) {
+  const signing = asFunction(functionName);
   return {
-    ec2: new EC2Client(config),
-    cloudwatch: new CloudWatchClient(config),
-    events: new EventBridgeClient(config),
+    ec2: endpoint().client(EC2Client, signing),
+    cloudwatch: endpoint().client(CloudWatchClient, signing),
+    events: endpoint().client(EventBridgeClient, signing),
   };
 }
 
-beforeAll(async () => {
-  roles = sandboxFunctionRoles(loadConfigFile(EXAMPLE_CONFIG_FILE), ACCOUNT);
-  endpoint = await startTestEndpoint({ settings: { start: '2026-03-02T13:00:00.000Z', accountId: ACCOUNT } });
-});
-
-afterAll(() => endpoint.close());
-
 beforeEach(async () => {
-  await endpoint.admin.reset();
-  await endpoint.admin.seed(loadExampleFleet());
-  const seeded = await endpoint.admin.seedReservations([
+  await endpoint().admin.reset();
+  await endpoint().admin.seed(loadExampleFleet());
+  const seeded = await endpoint().admin.seedReservations([
     {
       instanceType: 'c7i.large',
       availabilityZone: 'us-east-1b',
@@ -74,7 +69,7 @@ beforeEach(async () => {
     },
   ]);
   unmanagedId = seeded.reservations[0]!.id;
-  await endpoint.admin.configureIam({ principals: principals(roles) });
+  await endpoint().admin.configureIam({ principals: principals(roles) });
 });
 
 describe('IAM enforcement with the roles serverless.yml deploys', () => {
@@ -97,8 +92,9 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
         TargetInstanceCount: 10,
       }),
     );
-    const calls = (await endpoint.admin.calls({ action: 'UpdateInterruptibleCapacityReservationAllocation' }))
-      .calls;
+    const calls = (
+      await endpoint().admin.calls({ action: 'UpdateInterruptibleCapacityReservationAllocation' })
+    ).calls;
     expect(calls).toEqual([
       expect.objectContaining({
         outcome: 'ok',
@@ -123,10 +119,10 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
       /^You are not authorized to perform this operation\. User: arn:aws:iam::123456789012:role\/odcr-reclaimer-dev-us-east-1-reclaim-on-schedule is not authorized to perform: ec2:UpdateInterruptibleCapacityReservationAllocation on resource: arn:aws:ec2:us-east-1:123456789012:capacity-reservation\//,
     );
     // Nothing changed: the endpoint refused before acting.
-    const view = (await endpoint.admin.reservations({ id: unmanagedId })).reservations[0];
+    const view = (await endpoint().admin.reservations({ id: unmanagedId })).reservations[0];
     expect(view?.allocation?.target).toBe(2);
     const [call] = (
-      await endpoint.admin.calls({ action: 'UpdateInterruptibleCapacityReservationAllocation' })
+      await endpoint().admin.calls({ action: 'UpdateInterruptibleCapacityReservationAllocation' })
     ).calls;
     expect(call).toMatchObject({
       outcome: 'UnauthorizedOperation',
@@ -135,7 +131,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
   });
 
   it('denies an update in a region the role does not cover (resource ARN)', async () => {
-    await endpoint.admin.seedReservations([
+    await endpoint().admin.seedReservations([
       {
         id: 'cr-0ee00000000000001',
         region: 'eu-west-2',
@@ -146,11 +142,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
         interruptible: { instanceCount: 1 },
       },
     ]);
-    const role = roles.find((candidate) => candidate.functionName === 'reclaim-on-schedule')!;
-    const ec2 = new EC2Client({
-      ...fastRetryConfig(endpoint.aws.url, 'eu-west-2'),
-      credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 's' },
-    });
+    const ec2 = endpoint().client(EC2Client, { ...asFunction('reclaim-on-schedule'), region: 'eu-west-2' });
     const error = await failureOf(
       ec2.send(
         new UpdateInterruptibleCapacityReservationAllocationCommand({
@@ -176,7 +168,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
       );
       expect(error.name, JSON.stringify(tags)).toBe('UnauthorizedOperation');
     }
-    const view = (await endpoint.admin.reservations({ id: TRADING_ID })).reservations[0];
+    const view = (await endpoint().admin.reservations({ id: TRADING_ID })).reservations[0];
     expect(view?.tags).toMatchObject({ 'odcr-reclaimer:managed': 'true', Name: 'xnys-trading-r7i' });
   });
 
@@ -184,19 +176,9 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
     const { ec2 } = clientsOf('reclaim-on-demand');
     // The risk-engine source has nothing lent after a full reclaim; its allocation must be gone to create one.
     const fresh = (
-      await endpoint.admin.seedReservations([
-        {
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 4,
-          tags: { 'odcr-reclaimer:managed': 'true' },
-        },
-        {
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 4,
-          tags: { team: 'other' },
-        },
+      await endpoint().admin.seedReservations([
+        smallReservation(4, { tags: { 'odcr-reclaimer:managed': 'true' } }),
+        smallReservation(4, { tags: { team: 'other' } }),
       ])
     ).reservations;
     const managedTag = [
@@ -302,11 +284,11 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
   });
 
   it('unknown credentials: AuthFailure 401, InvalidClientTokenId 403, UnrecognizedClientException 400', async () => {
-    const ec2 = await failureOf(endpoint.ec2.send(new DescribeCapacityReservationsCommand({})));
+    const ec2 = await failureOf(endpoint().ec2.send(new DescribeCapacityReservationsCommand({})));
     expect([ec2.name, ec2.$metadata?.httpStatusCode]).toEqual(['AuthFailure', 401]);
-    const cloudwatch = await failureOf(endpoint.cloudwatch.send(new DescribeAlarmsCommand({})));
+    const cloudwatch = await failureOf(endpoint().cloudwatch.send(new DescribeAlarmsCommand({})));
     expect([cloudwatch.name, cloudwatch.$metadata?.httpStatusCode]).toEqual(['InvalidClientTokenId', 403]);
-    const events = await failureOf(endpoint.events.send(new DisableRuleCommand({ Name: TRACKER_RULE })));
+    const events = await failureOf(endpoint().events.send(new DisableRuleCommand({ Name: TRACKER_RULE })));
     expect([events.name, events.$metadata?.httpStatusCode]).toEqual(['UnrecognizedClientException', 400]);
   });
 
@@ -320,7 +302,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
         ),
       })),
     }));
-    await endpoint.admin.configureIam({ principals: principals(withoutUpdate) });
+    await endpoint().admin.configureIam({ principals: principals(withoutUpdate) });
     const { ec2 } = clientsOf('track-reclamation');
     const error = await failureOf(
       ec2.send(
@@ -331,8 +313,8 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
       ),
     );
     expect(error.name).toBe('UnauthorizedOperation');
-    expect((await endpoint.admin.clearIam()).enforce).toBe(false);
-    await endpoint.ec2.send(
+    expect((await endpoint().admin.clearIam()).enforce).toBe(false);
+    await endpoint().ec2.send(
       new UpdateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: unmanagedId,
         TargetInstanceCount: 0,
@@ -343,18 +325,18 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
 
 describe('the IAM admin API', () => {
   it('is permissive until principals are loaded, and shows what is loaded', async () => {
-    await endpoint.admin.clearIam();
-    await endpoint.ec2.send(new DescribeCapacityReservationsCommand({}));
-    const view = await endpoint.admin.configureIam({ principals: principals(roles) });
+    await endpoint().admin.clearIam();
+    await endpoint().ec2.send(new DescribeCapacityReservationsCommand({}));
+    const view = await endpoint().admin.configureIam({ principals: principals(roles) });
     expect(view.enforce).toBe(true);
     expect(view.principals).toHaveLength(4);
-    expect((await endpoint.admin.configureIam({ enforce: false })).principals).toHaveLength(4);
-    await endpoint.ec2.send(new DescribeCapacityReservationsCommand({}));
+    expect((await endpoint().admin.configureIam({ enforce: false })).principals).toHaveLength(4);
+    await endpoint().ec2.send(new DescribeCapacityReservationsCommand({}));
   });
 
   it('refuses a policy it cannot evaluate, naming the statement', async () => {
     const error = await failureOf(
-      endpoint.admin.configureIam({
+      endpoint().admin.configureIam({
         principals: [
           {
             name: 'r',

@@ -2,39 +2,27 @@ import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { inProcessSdkConfig } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  failureOf,
-  startTestEndpoint,
-  type TestEndpoint,
-  TRADING_ID,
-  tradingReservation,
-} from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { failureOf, TRADING_ID, tradingReservation, useTestEndpoint } from './helpers.ts';
 
-let endpoint: TestEndpoint;
+const endpoint = useTestEndpoint({
+  seed: {
+    reservations: [
+      tradingReservation({ tags: { 'odcr-reclaimer:managed': 'true', Name: 'xnys-trading-r7i' } }),
+    ],
+    alarms: [{ name: 'xnys-volatility-high', state: 'ALARM' }],
+  },
+});
 let ec2: EC2Client;
 let cloudwatch: CloudWatchClient;
 let events: EventBridgeClient;
 
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    seed: {
-      reservations: [
-        tradingReservation({ tags: { 'odcr-reclaimer:managed': 'true', Name: 'xnys-trading-r7i' } }),
-      ],
-      alarms: [{ name: 'xnys-volatility-high', state: 'ALARM' }],
-    },
-  });
-  const config = { ...inProcessSdkConfig(endpoint.aws), retryStrategy: new ConfiguredRetryStrategy(3, 1) };
-  ec2 = new EC2Client(config);
-  cloudwatch = new CloudWatchClient(config);
-  events = new EventBridgeClient(config);
-});
-
-afterAll(async () => {
-  for (const client of [ec2, cloudwatch, events]) client.destroy();
-  await endpoint.close();
+beforeAll(() => {
+  // The same clients as over HTTP (fast retries included), their requests served without a socket.
+  const inProcess = inProcessSdkConfig(endpoint().aws);
+  ec2 = endpoint().client(EC2Client, inProcess);
+  cloudwatch = endpoint().client(CloudWatchClient, inProcess);
+  events = endpoint().client(EventBridgeClient, inProcess);
 });
 
 const describeTrading = (client: EC2Client) =>
@@ -42,7 +30,7 @@ const describeTrading = (client: EC2Client) =>
 
 describe('the in-process SDK request handler', () => {
   it('gets the same parsed answers as the SDK over HTTP, on every protocol', async () => {
-    const [inProcess, overHttp] = await Promise.all([describeTrading(ec2), describeTrading(endpoint.ec2)]);
+    const [inProcess, overHttp] = await Promise.all([describeTrading(ec2), describeTrading(endpoint().ec2)]);
     expect(inProcess.CapacityReservations).toEqual(overHttp.CapacityReservations);
     expect(inProcess.CapacityReservations?.[0]?.Tags).toContainEqual({
       Key: 'Name',
@@ -59,23 +47,22 @@ describe('the in-process SDK request handler', () => {
     );
     expect(put.FailedEntryCount).toBe(0);
     expect(
-      (await endpoint.admin.events({ source: 'in-process' })).events.map((event) => event.detail),
+      (await endpoint().admin.events({ source: 'in-process' })).events.map((event) => event.detail),
     ).toEqual([{ n: 1 }]);
   });
 
   it('logs each call with its region (from the signature) like a call over HTTP', async () => {
-    const before = (await endpoint.admin.calls({})).calls.length;
-    const west = new EC2Client({ ...inProcessSdkConfig(endpoint.aws, 'eu-west-1') });
+    const before = (await endpoint().admin.calls({})).calls.length;
+    const west = endpoint().client(EC2Client, inProcessSdkConfig(endpoint().aws, 'eu-west-1'));
     await west.send(new DescribeCapacityReservationsCommand({}));
-    west.destroy();
-    const calls = (await endpoint.admin.calls({})).calls.slice(before);
+    const calls = (await endpoint().admin.calls({})).calls.slice(before);
     expect(calls.map((call) => [call.service, call.action, call.region, call.outcome])).toEqual([
       ['ec2', 'DescribeCapacityReservations', 'eu-west-1', 'ok'],
     ]);
   });
 
   it("hands injected faults to the SDK's retries and error parsing", async () => {
-    await endpoint.admin.injectFault({
+    await endpoint().admin.injectFault({
       service: 'ec2',
       action: 'DescribeCapacityReservations',
       error: 'RequestLimitExceeded',
@@ -83,14 +70,14 @@ describe('the in-process SDK request handler', () => {
     });
     expect((await describeTrading(ec2)).$metadata.attempts).toBe(3);
 
-    await endpoint.admin.injectFault({ service: 'ec2', error: 'UnauthorizedOperation' });
+    await endpoint().admin.injectFault({ service: 'ec2', error: 'UnauthorizedOperation' });
     const ec2Error = await failureOf(describeTrading(ec2));
     expect([ec2Error.name, ec2Error.$metadata?.httpStatusCode]).toEqual(['UnauthorizedOperation', 400]);
 
     // CloudWatch's error shape (JSON with the query-compatible code) parses to the same error as over HTTP.
     const cloudWatchErrors = [];
-    for (const client of [cloudwatch, endpoint.cloudwatch]) {
-      await endpoint.admin.injectFault({ service: 'cloudwatch', error: 'InvalidParameterValue' });
+    for (const client of [cloudwatch, endpoint().cloudwatch]) {
+      await endpoint().admin.injectFault({ service: 'cloudwatch', error: 'InvalidParameterValue' });
       const error = await failureOf(client.send(new DescribeAlarmsCommand({})));
       cloudWatchErrors.push([error.name, error.$metadata?.httpStatusCode]);
     }
@@ -99,7 +86,7 @@ describe('the in-process SDK request handler', () => {
   });
 
   it('sends a gzip-compressed body (large PutMetricData) that the endpoint decompresses', async () => {
-    const since = (await endpoint.admin.getClock()).now;
+    const since = (await endpoint().admin.getClock()).now;
     const data = Array.from({ length: 400 }, (_, index) => ({
       MetricName: 'ReclaimDurationSeconds',
       Dimensions: [{ Name: 'ReservationId', Value: `cr-${String(index).padStart(17, '0')}` }],
@@ -107,7 +94,7 @@ describe('the in-process SDK request handler', () => {
       Unit: 'Seconds' as const,
     }));
     await cloudwatch.send(new PutMetricDataCommand({ Namespace: 'InProcessCheck', MetricData: data }));
-    const [call] = (await endpoint.admin.calls({ action: 'PutMetricData', since })).calls;
+    const [call] = (await endpoint().admin.calls({ action: 'PutMetricData', since })).calls;
     expect([call?.outcome, call?.contentEncoding]).toEqual(['ok', 'gzip']);
   });
 });

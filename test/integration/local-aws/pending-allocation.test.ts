@@ -3,41 +3,27 @@ import {
   DescribeCapacityReservationsCommand,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { failureOf, smallReservation, useFreshTestEndpoint } from './helpers.ts';
 
 const SOURCE = 'cr-00000000000000a01';
 const PENDING_SECONDS = 45;
 
-let endpoint: TestEndpoint;
-
-beforeEach(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { pendingSeconds: PENDING_SECONDS },
-    seed: {
-      reservations: [
-        {
-          id: SOURCE,
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          ownerRunning: 2,
-        },
-      ],
-    },
-  });
+const endpoint = useFreshTestEndpoint({
+  settings: { pendingSeconds: PENDING_SECONDS },
+  seed: {
+    reservations: [smallReservation(10, { id: SOURCE, ownerRunning: 2 })],
+  },
 });
-
-afterEach(() => endpoint.close());
 
 async function describeBoth() {
   const source = (
-    await endpoint.ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [SOURCE] }))
+    await endpoint().ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [SOURCE] }))
   ).CapacityReservations![0]!;
   const interruptibleId = source.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId;
   const lent = interruptibleId
     ? (
-        await endpoint.ec2.send(
+        await endpoint().ec2.send(
           new DescribeCapacityReservationsCommand({ CapacityReservationIds: [interruptibleId] }),
         )
       ).CapacityReservations![0]
@@ -47,7 +33,7 @@ async function describeBoth() {
 
 describe('a new allocation passes through pending', () => {
   it('is pending for pendingSeconds with its capacity already out of the source, then active', async () => {
-    const created = await endpoint.ec2.send(
+    const created = await endpoint().ec2.send(
       new CreateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: SOURCE,
         InstanceCount: 6,
@@ -66,7 +52,7 @@ describe('a new allocation passes through pending', () => {
     expect(during.lent).toMatchObject({ State: 'pending', TotalInstanceCount: 6 });
 
     const update = await failureOf(
-      endpoint.ec2.send(
+      endpoint().ec2.send(
         new UpdateInterruptibleCapacityReservationAllocationCommand({
           CapacityReservationId: SOURCE,
           TargetInstanceCount: 0,
@@ -74,17 +60,17 @@ describe('a new allocation passes through pending', () => {
       ),
     );
     expect(update.name).toBe('IncorrectState');
-    await expect(endpoint.admin.setBorrowers(SOURCE, 1)).rejects.toMatchObject({
+    await expect(endpoint().admin.setBorrowers(SOURCE, 1)).rejects.toMatchObject({
       code: 'IncorrectState',
     });
 
-    endpoint.aws.advance(PENDING_SECONDS - 1);
+    endpoint().aws.advance(PENDING_SECONDS - 1);
     expect((await describeBoth()).source.InterruptibleCapacityAllocation?.Status).toBe('pending');
-    endpoint.aws.advance(1);
+    endpoint().aws.advance(1);
     const after = await describeBoth();
     expect(after.source.InterruptibleCapacityAllocation?.Status).toBe('active');
     expect(after.lent?.State).toBe('active');
-    const reclaimed = await endpoint.ec2.send(
+    const reclaimed = await endpoint().ec2.send(
       new UpdateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: SOURCE,
         TargetInstanceCount: 0,
@@ -94,8 +80,8 @@ describe('a new allocation passes through pending', () => {
   });
 
   it('is active at once with pendingSeconds 0, and a seed can start an allocation pending', async () => {
-    await endpoint.admin.updateSettings({ pendingSeconds: 0 });
-    const created = await endpoint.ec2.send(
+    await endpoint().admin.updateSettings({ pendingSeconds: 0 });
+    const created = await endpoint().ec2.send(
       new CreateInterruptibleCapacityReservationAllocationCommand({
         CapacityReservationId: SOURCE,
         InstanceCount: 1,
@@ -103,21 +89,16 @@ describe('a new allocation passes through pending', () => {
     );
     expect(created.Status).toBe('active');
     const [seeded] = (
-      await endpoint.admin.seedReservations([
-        {
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 4,
-          interruptible: { instanceCount: 2, pendingSeconds: 10 },
-        },
+      await endpoint().admin.seedReservations([
+        smallReservation(4, { interruptible: { instanceCount: 2, pendingSeconds: 10 } }),
       ])
     ).reservations;
-    expect(endpoint.aws.admin.listReservations({ id: seeded!.id }).reservations[0]?.allocation?.status).toBe(
-      'pending',
-    );
-    endpoint.aws.advance(10);
-    expect(endpoint.aws.admin.listReservations({ id: seeded!.id }).reservations[0]?.allocation?.status).toBe(
-      'active',
-    );
+    expect(
+      endpoint().aws.admin.listReservations({ id: seeded!.id }).reservations[0]?.allocation?.status,
+    ).toBe('pending');
+    endpoint().aws.advance(10);
+    expect(
+      endpoint().aws.admin.listReservations({ id: seeded!.id }).reservations[0]?.allocation?.status,
+    ).toBe('active');
   });
 });

@@ -11,8 +11,8 @@ import {
   ListResourcesCommand,
   RAMClient,
 } from '@aws-sdk/client-ram';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { failureOf, fastRetryConfig, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { accountsIam, asAccount, failureOf, useFreshTestEndpoint } from './helpers.ts';
 
 const OWNER = '123456789012';
 const MEMBER = '210987654321';
@@ -24,25 +24,25 @@ const ORGANIZATION_ARN = `arn:aws:organizations::${OWNER}:organization/${ORGANIZ
 const UNIT_ARN = `arn:aws:organizations::${OWNER}:ou/${ORGANIZATION}/${UNIT}`;
 const SOURCE = 'cr-0aaaaaaaaaaaaaaa1';
 
-let endpoint: TestEndpoint;
+const endpoint = useFreshTestEndpoint({
+  settings: { accountId: OWNER },
+  seed: {
+    reservations: [
+      {
+        id: SOURCE,
+        instanceType: 'm7i.large',
+        availabilityZone: 'us-east-1a',
+        totalInstanceCount: 10,
+        interruptible: { instanceCount: 4 },
+      },
+    ],
+  },
+  iam: accountsIam([OWNER, MEMBER, UNIT_MEMBER, OUTSIDER]),
+});
 let interruptibleArn: string;
-const clients: Array<{ destroy(): void }> = [];
 
-function track<T extends { destroy(): void }>(client: T): T {
-  clients.push(client);
-  return client;
-}
-
-/** Credentials of an account: a declared principal in it (IAM not enforced). */
-function configOf(account: string) {
-  return {
-    ...fastRetryConfig(endpoint.aws.url),
-    credentials: { accessKeyId: `AKID${account}`, secretAccessKey: 'secret' },
-  };
-}
-
-const ram = (account = OWNER) => track(new RAMClient(configOf(account)));
-const ec2 = (account: string) => track(new EC2Client(configOf(account)));
+const ram = (account = OWNER) => endpoint().client(RAMClient, asAccount(account));
+const ec2 = (account: string) => endpoint().client(EC2Client, asAccount(account));
 
 async function share(input: Partial<CreateResourceShareCommandInput> = {}) {
   const answer = await ram().send(
@@ -62,42 +62,15 @@ async function visibleIds(account: string): Promise<string[]> {
 }
 
 beforeEach(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { accountId: OWNER },
-    seed: {
-      reservations: [
-        {
-          id: SOURCE,
-          instanceType: 'm7i.large',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 10,
-          interruptible: { instanceCount: 4 },
-        },
-      ],
-    },
-    iam: {
-      enforce: false,
-      principals: [OWNER, MEMBER, UNIT_MEMBER, OUTSIDER].map((account) => ({
-        name: `user-${account}`,
-        accessKeyId: `AKID${account}`,
-        accountId: account,
-        policies: [],
-      })),
-    },
-  });
-  await endpoint.admin.setOrganization({
+  await endpoint().admin.setOrganization({
     id: ORGANIZATION,
     managementAccountId: OWNER,
     accounts: [MEMBER],
     units: [{ id: UNIT, accounts: [UNIT_MEMBER] }],
   });
-  const interruptibleId = (await endpoint.admin.reservations()).reservations[0]?.allocation?.interruptibleId;
+  const interruptibleId = (await endpoint().admin.reservations()).reservations[0]?.allocation
+    ?.interruptibleId;
   interruptibleArn = `arn:aws:ec2:us-east-1:${OWNER}:capacity-reservation/${interruptibleId}`;
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await endpoint.close();
 });
 
 describe('RAM resource shares', () => {
@@ -262,7 +235,7 @@ describe('RAM resource shares', () => {
     );
     expect(second.resourceShares?.map((row) => row.name)).toEqual(['share-2']);
     expect(second.nextToken).toBeUndefined();
-    const view = await endpoint.admin.shares();
+    const view = await endpoint().admin.shares();
     expect(view.shares).toHaveLength(3);
   });
 });

@@ -4,7 +4,7 @@ import {
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
 import type { LocalAwsSettings } from '@odcr-reclaimer/local-aws/types.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   failureOf,
   startTestEndpoint,
@@ -19,6 +19,7 @@ const COMPLETED = 'EC2 Interruptible Capacity Reservation Allocation Reclamation
 let endpoint: TestEndpoint;
 
 async function start(settings: Partial<LocalAwsSettings> = {}): Promise<TestEndpoint> {
+  // Closed when the test finishes; the helpers below use the test's latest.
   endpoint = await startTestEndpoint({
     settings: {
       start: '2026-03-02T13:00:00.000Z',
@@ -32,8 +33,6 @@ async function start(settings: Partial<LocalAwsSettings> = {}): Promise<TestEndp
   });
   return endpoint;
 }
-
-afterEach(() => endpoint.close());
 
 async function describeBoth() {
   const described = await endpoint.ec2.send(
@@ -127,15 +126,12 @@ describe('reclamation on the simulated clock', () => {
       await start({ seed: 'repeatable' });
       await update(0, 'retain');
       const view = (await endpoint.admin.reservations({ id: TRADING_ID })).reservations[0];
-      const times = view?.allocation?.borrowers.map((borrower) => borrower.shutdownAt);
-      await endpoint.close();
-      return times;
+      return view?.allocation?.borrowers.map((borrower) => borrower.shutdownAt);
     };
     const first = await shutdownTimes();
     const second = await shutdownTimes();
     expect(first).toEqual(second);
     expect(new Set(first).size).toBeGreaterThan(1);
-    await start();
   });
 
   it('cancels the allocation at 0 with the default preference, and allows a new one afterwards', async () => {

@@ -1,29 +1,23 @@
 import { resolve } from 'node:path';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { matchesEventPattern } from '@odcr-reclaimer/local-aws/event-pattern.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
 import { readServerlessTriggers } from '#sandbox/serverless-triggers.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
-import { failureOf, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { failureOf, useTestEndpoint } from './helpers.ts';
 
 const START = '2026-03-02T13:00:00.000Z';
 const ALARM = 'xnys-volatility-high';
 
-let endpoint: TestEndpoint;
-
-beforeAll(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { start: START },
-    seed: { alarms: [{ name: ALARM, state: 'OK' }] },
-  });
+const endpoint = useTestEndpoint({
+  settings: { start: START },
+  seed: { alarms: [{ name: ALARM, state: 'OK' }] },
 });
-
-afterAll(() => endpoint.close());
 
 describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
   it('changes the state and emits the CloudWatch Alarm State Change event that the alarm rule routes to reclaim-on-alarm', async () => {
-    await endpoint.cloudwatch.send(
+    await endpoint().cloudwatch.send(
       new SetAlarmStateCommand({
         AlarmName: ALARM,
         StateValue: 'ALARM',
@@ -31,13 +25,13 @@ describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
         StateReasonData: '{"source":"on-call"}',
       }),
     );
-    const described = await endpoint.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }));
+    const described = await endpoint().cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }));
     expect(described.MetricAlarms?.[0]).toMatchObject({
       StateValue: 'ALARM',
       StateReason: 'testing the reclaim',
     });
 
-    const change = (await endpoint.admin.events()).events.filter(
+    const change = (await endpoint().admin.events()).events.filter(
       (event) => event['detail-type'] === 'CloudWatch Alarm State Change',
     );
     expect(change).toHaveLength(1);
@@ -65,16 +59,16 @@ describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
   });
 
   it('emits nothing when the state does not change', async () => {
-    const before = (await endpoint.admin.events()).events.length;
-    await endpoint.cloudwatch.send(
+    const before = (await endpoint().admin.events()).events.length;
+    await endpoint().cloudwatch.send(
       new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'ALARM', StateReason: 'again' }),
     );
-    expect((await endpoint.admin.events()).events.length).toBe(before);
+    expect((await endpoint().admin.events()).events.length).toBe(before);
   });
 
   it('refuses an unknown alarm with ResourceNotFound (404) and bad StateReasonData with InvalidFormat', async () => {
     const unknown = await failureOf(
-      endpoint.cloudwatch.send(
+      endpoint().cloudwatch.send(
         new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'ALARM', StateReason: 'x' }),
       ),
     );
@@ -82,7 +76,7 @@ describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
     expect(unknown.$metadata?.httpStatusCode).toBe(404);
 
     const badData = await failureOf(
-      endpoint.cloudwatch.send(
+      endpoint().cloudwatch.send(
         new SetAlarmStateCommand({
           AlarmName: ALARM,
           StateValue: 'OK',
@@ -94,7 +88,7 @@ describe('CloudWatch SetAlarmState (aws cloudwatch set-alarm-state)', () => {
     expect(badData.name).toBe('InvalidFormatFault');
 
     const longReason = await failureOf(
-      endpoint.cloudwatch.send(
+      endpoint().cloudwatch.send(
         new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'OK', StateReason: 'x'.repeat(1024) }),
       ),
     );

@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-sts';
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import type { SeedRole } from '@odcr-reclaimer/local-aws/sts.ts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { failureOf, fastRetryConfig, startTestEndpoint, type TestEndpoint } from './helpers.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { failureOf, signedAs, useFreshTestEndpoint } from './helpers.ts';
 
 const HUB = '123456789012';
 const SPOKE = '333333333333';
@@ -60,24 +60,27 @@ function spokeRole(accountId: string, externalId?: string): SeedRole {
   };
 }
 
-let endpoint: TestEndpoint;
-const clients: Array<{ destroy(): void }> = [];
+const endpoint = useFreshTestEndpoint({
+  settings: { start: START, accountId: HUB },
+  seed: { roles: [spokeRole(SPOKE), spokeRole(OTHER_SPOKE, 'the-external-id')] },
+  // The hub's function role is known (its account and name) but IAM is not enforced.
+  iam: {
+    enforce: false,
+    principals: [
+      {
+        name: HUB_ROLE,
+        accessKeyId: accessKeyIdFor(HUB_ROLE),
+        policies: [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
+      },
+    ],
+  },
+});
 
-function track<T extends { destroy(): void }>(client: T): T {
-  clients.push(client);
-  return client;
-}
-
-/** Clients signing with the hub function role's key (a declared principal). */
-function hubConfig() {
-  return {
-    ...fastRetryConfig(endpoint.aws.url),
-    credentials: { accessKeyId: accessKeyIdFor(HUB_ROLE), secretAccessKey: 'secret' },
-  };
-}
+/** Signing with the hub function role's key (a declared principal). */
+const AS_HUB = signedAs(accessKeyIdFor(HUB_ROLE));
 
 function hubSts(): STSClient {
-  return track(new STSClient(hubConfig()));
+  return endpoint().client(STSClient, AS_HUB);
 }
 
 async function assume(input: Partial<AssumeRoleCommandInput> = {}, sts = hubSts()) {
@@ -86,12 +89,10 @@ async function assume(input: Partial<AssumeRoleCommandInput> = {}, sts = hubSts(
   );
 }
 
-/** SDK config signing with credentials AssumeRole gave. */
-async function spokeConfig(input: Partial<AssumeRoleCommandInput> = {}) {
-  const answer = await assume(input);
-  const credentials = answer.Credentials!;
+/** Config fields signing with the credentials AssumeRole gave. */
+async function asSpoke(input: Partial<AssumeRoleCommandInput> = {}) {
+  const credentials = (await assume(input)).Credentials!;
   return {
-    ...fastRetryConfig(endpoint.aws.url),
     credentials: {
       accessKeyId: credentials.AccessKeyId!,
       secretAccessKey: credentials.SecretAccessKey!,
@@ -99,29 +100,6 @@ async function spokeConfig(input: Partial<AssumeRoleCommandInput> = {}) {
     },
   };
 }
-
-beforeEach(async () => {
-  endpoint = await startTestEndpoint({
-    settings: { start: START, accountId: HUB },
-    seed: { roles: [spokeRole(SPOKE), spokeRole(OTHER_SPOKE, 'the-external-id')] },
-    // The hub's function role is known (its account and name) but IAM is not enforced.
-    iam: {
-      enforce: false,
-      principals: [
-        {
-          name: HUB_ROLE,
-          accessKeyId: accessKeyIdFor(HUB_ROLE),
-          policies: [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
-        },
-      ],
-    },
-  });
-});
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await endpoint.close();
-});
 
 describe('STS AssumeRole', () => {
   it("issues temporary credentials of the role's account, expiring on the simulated clock", async () => {
@@ -135,7 +113,7 @@ describe('STS AssumeRole', () => {
     );
     expect(answer.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]+:odcr-reclaimer$/);
 
-    const sts = track(new STSClient(await spokeConfig()));
+    const sts = endpoint().client(STSClient, await asSpoke());
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     expect(identity.Account).toBe(SPOKE);
     expect(identity.Arn).toBe(`arn:aws:sts::${SPOKE}:assumed-role/odcr-reclaimer-spoke/odcr-reclaimer`);
@@ -144,12 +122,7 @@ describe('STS AssumeRole', () => {
   });
 
   it('refuses a caller the trust policy does not admit, and an unknown role, with AccessDenied 403', async () => {
-    const stranger = track(
-      new STSClient({
-        ...fastRetryConfig(endpoint.aws.url),
-        credentials: { accessKeyId: 'AKIDSTRANGER', secretAccessKey: 'secret' },
-      }),
-    );
+    const stranger = endpoint().client(STSClient, signedAs('AKIDSTRANGER'));
     // Undeclared credentials are the hub's root: not a role of the hub's prefix.
     const notTrusted = await failureOf(assume({}, stranger));
     expect(notTrusted.name).toBe('AccessDenied');
@@ -172,7 +145,7 @@ describe('STS AssumeRole', () => {
   });
 
   it('builds the same trust from the spoke terms (trusted principals, external id)', async () => {
-    await endpoint.admin.putRoles([
+    await endpoint().admin.putRoles([
       {
         accountId: '555555555555',
         name: 'spoke',
@@ -206,7 +179,7 @@ describe('STS AssumeRole', () => {
   });
 
   it('limits role chaining to one hour', async () => {
-    await endpoint.admin.putRoles([
+    await endpoint().admin.putRoles([
       {
         ...spokeRole(SPOKE),
         trustPolicy: undefined,
@@ -214,31 +187,31 @@ describe('STS AssumeRole', () => {
         maxSessionDuration: 7200,
       },
     ]);
-    const chained = track(new STSClient(await spokeConfig()));
+    const chained = endpoint().client(STSClient, await asSpoke());
     const error = await failureOf(assume({ DurationSeconds: 3601 }, chained));
     expect(error.message).toContain('role chaining');
     expect((await assume({ DurationSeconds: 3600 }, chained)).AssumedRoleUser?.Arn).toContain(SPOKE);
   });
 
   it('refuses expired session credentials with ExpiredToken, and a wrong session token', async () => {
-    const config = await spokeConfig({ DurationSeconds: 900 });
-    const ec2 = track(new EC2Client(config));
+    const session = await asSpoke({ DurationSeconds: 900 });
+    const ec2 = endpoint().client(EC2Client, session);
     await ec2.send(new DescribeCapacityReservationsCommand({}));
-    endpoint.aws.advance(900);
+    endpoint().aws.advance(900);
     expect((await failureOf(ec2.send(new DescribeCapacityReservationsCommand({})))).name).toBe(
       'ExpiredToken',
     );
-    const sts = track(new STSClient(config));
+    const sts = endpoint().client(STSClient, session);
     expect((await failureOf(sts.send(new GetCallerIdentityCommand({})))).name).toBe('ExpiredToken');
-    const events = track(new EventBridgeClient(config));
+    const events = endpoint().client(EventBridgeClient, session);
     expect((await failureOf(events.send(new DescribeRuleCommand({ Name: 'x' })))).name).toBe(
       'ExpiredTokenException',
     );
 
-    const forged = await spokeConfig();
-    const wrongToken = track(
-      new EC2Client({ ...forged, credentials: { ...forged.credentials, sessionToken: 'not-the-token' } }),
-    );
+    const forged = await asSpoke();
+    const wrongToken = endpoint().client(EC2Client, {
+      credentials: { ...forged.credentials, sessionToken: 'not-the-token' },
+    });
     expect((await failureOf(wrongToken.send(new DescribeCapacityReservationsCommand({})))).name).toBe(
       'AuthFailure',
     );
@@ -250,7 +223,7 @@ describe('per-account state', () => {
   const SPOKE_RESERVATION = 'cr-0bbbbbbbbbbbbbbb1';
 
   beforeEach(async () => {
-    await endpoint.admin.seedReservations([
+    await endpoint().admin.seedReservations([
       {
         id: HUB_RESERVATION,
         instanceType: 'm7i.large',
@@ -270,8 +243,8 @@ describe('per-account state', () => {
   });
 
   it("serves each account's reservations to its own credentials only", async () => {
-    const hub = track(new EC2Client(hubConfig()));
-    const spoke = track(new EC2Client(await spokeConfig()));
+    const hub = endpoint().client(EC2Client, AS_HUB);
+    const spoke = endpoint().client(EC2Client, await asSpoke());
     const hubIds = (await hub.send(new DescribeCapacityReservationsCommand({}))).CapacityReservations?.map(
       (reservation) => reservation.CapacityReservationId,
     );
@@ -289,21 +262,21 @@ describe('per-account state', () => {
     await spoke.send(
       new CreateTagsCommand({ Resources: [SPOKE_RESERVATION], Tags: [{ Key: 'k', Value: 'v' }] }),
     );
-    const views = (await endpoint.admin.reservations({ accountId: SPOKE })).reservations;
+    const views = (await endpoint().admin.reservations({ accountId: SPOKE })).reservations;
     expect(views.map((view) => [view.id, view.tags])).toEqual([
       [SPOKE_RESERVATION, { 'odcr-reclaimer:managed': 'true', k: 'v' }],
     ]);
-    expect((await endpoint.admin.reservations()).reservations.map((view) => view.id)).toEqual([
+    expect((await endpoint().admin.reservations()).reservations.map((view) => view.id)).toEqual([
       HUB_RESERVATION,
     ]);
-    const calls = (await endpoint.admin.calls({ accountId: SPOKE, service: 'ec2' })).calls;
+    const calls = (await endpoint().admin.calls({ accountId: SPOKE, service: 'ec2' })).calls;
     expect(calls.map((call) => call.action)).toEqual(['DescribeCapacityReservations', 'CreateTags']);
   });
 
   it('throttles EC2 per account: one account emptying its bucket leaves the other its own', async () => {
-    await endpoint.admin.updateSettings({ requestRateScale: 0.05 });
-    const hub = track(new EC2Client({ ...hubConfig(), maxAttempts: 1 }));
-    const spoke = track(new EC2Client({ ...(await spokeConfig()), maxAttempts: 1 }));
+    await endpoint().admin.updateSettings({ requestRateScale: 0.05 });
+    const hub = endpoint().client(EC2Client, { ...AS_HUB, maxAttempts: 1 });
+    const spoke = endpoint().client(EC2Client, { ...(await asSpoke()), maxAttempts: 1 });
     // The Describe bucket at 0.05 holds 5 tokens.
     for (let call = 0; call < 5; call++) await hub.send(new DescribeCapacityReservationsCommand({}));
     expect((await failureOf(hub.send(new DescribeCapacityReservationsCommand({})))).name).toBe(
@@ -313,28 +286,28 @@ describe('per-account state', () => {
   });
 
   it('keeps metrics and rules apart per account', async () => {
-    await endpoint.admin.putRule({ name: 'hub-rule', state: 'ENABLED', eventPattern: '{}' });
-    const spokeConfigured = await spokeConfig();
-    const spokeEvents = track(new EventBridgeClient(spokeConfigured));
+    await endpoint().admin.putRule({ name: 'hub-rule', state: 'ENABLED', eventPattern: '{}' });
+    const spokeSession = await asSpoke();
+    const spokeEvents = endpoint().client(EventBridgeClient, spokeSession);
     expect((await failureOf(spokeEvents.send(new DescribeRuleCommand({ Name: 'hub-rule' })))).name).toBe(
       'ResourceNotFoundException',
     );
-    await endpoint.admin.putRule({ accountId: SPOKE, name: 'spoke-rule', state: 'DISABLED' });
+    await endpoint().admin.putRule({ accountId: SPOKE, name: 'spoke-rule', state: 'DISABLED' });
     const described = await spokeEvents.send(new DescribeRuleCommand({ Name: 'spoke-rule' }));
     expect(described.Arn).toBe(`arn:aws:events:us-east-1:${SPOKE}:rule/spoke-rule`);
-    const spokeWatch = track(new CloudWatchClient(spokeConfigured));
+    const spokeWatch = endpoint().client(CloudWatchClient, spokeSession);
     await spokeWatch.send(
       new PutMetricDataCommand({ Namespace: 'Spoke/Test', MetricData: [{ MetricName: 'm', Value: 1 }] }),
     );
-    expect((await endpoint.admin.metrics({ namespace: 'Spoke/Test' })).metrics).toEqual([]);
+    expect((await endpoint().admin.metrics({ namespace: 'Spoke/Test' })).metrics).toEqual([]);
     expect(
-      (await endpoint.admin.metrics({ namespace: 'Spoke/Test', accountId: SPOKE })).metrics,
+      (await endpoint().admin.metrics({ namespace: 'Spoke/Test', accountId: SPOKE })).metrics,
     ).toHaveLength(1);
   });
 
   it("authorizes a spoke session by the spoke role's policies, and AssumeRole by the caller's", async () => {
-    await endpoint.admin.configureIam({ enforce: true });
-    const spoke = track(new EC2Client(await spokeConfig()));
+    await endpoint().admin.configureIam({ enforce: true });
+    const spoke = endpoint().client(EC2Client, await asSpoke());
     await spoke.send(new DescribeCapacityReservationsCommand({}));
     await spoke.send(
       new UpdateInterruptibleCapacityReservationAllocationCommand({
@@ -349,7 +322,7 @@ describe('per-account state', () => {
     expect(denied.message).toContain(`User: arn:aws:sts::${SPOKE}:assumed-role/odcr-reclaimer-spoke/`);
 
     // The hub role's own policy must allow sts:AssumeRole on the role as well.
-    await endpoint.admin.configureIam({
+    await endpoint().admin.configureIam({
       enforce: true,
       principals: [
         {

@@ -4,9 +4,8 @@ import {
   EC2Client,
   UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
-import { sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { EC2_THROTTLE_BUCKETS, EC2_THROTTLE_CATEGORIES } from '@odcr-reclaimer/local-aws/throttle.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EC2_ACTION_BUCKETS } from '#shared/domain/ec2-request-limits.ts';
 import {
   failureOf,
@@ -17,23 +16,17 @@ import {
 } from './helpers.ts';
 
 // One attempt per call: these tests look at what the endpoint answers, not at the SDK's retries.
-const oneAttempt = (url: string, region = 'us-east-1') =>
-  new EC2Client({ ...sdkConfigFor(url, region), maxAttempts: 1 });
-
-let endpoint: TestEndpoint | undefined;
-afterEach(async () => {
-  await endpoint?.close();
-  endpoint = undefined;
-});
+const oneAttempt = (endpoint: TestEndpoint, region = 'us-east-1') =>
+  endpoint.client(EC2Client, { region, maxAttempts: 1 });
 
 async function start(requestRateScale: number): Promise<{ endpoint: TestEndpoint; ec2: EC2Client }> {
-  endpoint = await startTestEndpoint({
+  const endpoint = await startTestEndpoint({
     settings: { requestRateScale, start: '2026-03-09T12:00:00.000Z' },
     seed: {
       reservations: [tradingReservation({ interruptible: { instanceCount: 10 } })],
     },
   });
-  return { endpoint, ec2: oneAttempt(endpoint.aws.url) };
+  return { endpoint, ec2: oneAttempt(endpoint) };
 }
 
 const describeOne = (ec2: EC2Client) =>
@@ -102,7 +95,7 @@ describe("EC2's request throttling", () => {
   it('keeps one bucket per region', async () => {
     const { endpoint, ec2 } = await start(1);
     expect(await burst(200, () => describeOne(ec2))).toBe(EC2_THROTTLE_CATEGORIES.nonMutating.capacity);
-    const london = oneAttempt(endpoint.aws.url, 'eu-west-2');
+    const london = oneAttempt(endpoint, 'eu-west-2');
     const answer = await london.send(new DescribeCapacityReservationsCommand({}));
     expect(answer.CapacityReservations).toEqual([]);
   });
