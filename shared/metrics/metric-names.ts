@@ -96,12 +96,21 @@ export interface FleetMetric {
 /** What the metrics gateway puts. */
 export type ServiceMetric = ReservationMetric | FleetMetric;
 
+/** A run's failure counts, put as fleet datums (failureMetrics) at its end so that each failure pages. */
+export type FailureCounts = Partial<Record<FailureMetricName, number>>;
+
+export function countFailure(counts: FailureCounts, name: FailureMetricName, howMany = 1): void {
+  if (howMany > 0) counts[name] = (counts[name] ?? 0) + howMany;
+}
+
 /** The non-zero failure counts as fleet datums at `timestamp`. */
-export function failureMetrics(
-  counts: Partial<Record<FailureMetricName, number>>,
-  timestamp: Date,
-): FleetMetric[] {
+export function failureMetrics(counts: FailureCounts, timestamp: Date): FleetMetric[] {
   return Object.entries(counts)
     .filter((entry): entry is [FailureMetricName, number] => (entry[1] ?? 0) > 0)
     .map(([name, value]) => ({ name, value, unit: 'Count', timestamp, series: 'fleet' }));
+}
+
+/** The in-flight gauge (IN_FLIGHT_RESERVATIONS) as a fleet datum. */
+export function inFlightGauge(reservations: number, timestamp: Date): FleetMetric {
+  return { name: IN_FLIGHT_RESERVATIONS, value: reservations, unit: 'Count', timestamp, series: 'fleet' };
 }

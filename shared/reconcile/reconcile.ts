@@ -15,10 +15,11 @@ import { takeDeniedCalls } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import {
+  countFailure,
   FAILURE_METRIC,
-  type FailureMetricName,
+  type FailureCounts,
   failureMetrics,
-  IN_FLIGHT_RESERVATIONS,
+  inFlightGauge,
   type ServiceMetric,
 } from '../metrics/metric-names.ts';
 import { decide, p95 } from '../policy/index.ts';
@@ -240,7 +241,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileResult>
     ...expectedReclaim(observation, config),
   };
   // An account (or one region) that cannot be read costs only its own reservations; it pages, the others go on.
-  countFailure(context, FAILURE_METRIC.accountsUnreachable, unreachable.length);
+  countFailure(context.failures, FAILURE_METRIC.accountsUnreachable, unreachable.length);
   for (const { accountId, region, error } of unreachable) {
     const where =
       accountId === undefined
@@ -351,21 +352,21 @@ async function shareWithBorrowers(
       log: context.log,
     });
     context.warnings.push(...result.warnings);
-    countFailure(context, FAILURE_METRIC.sharingDrift, result.drifts);
-    countFailure(context, FAILURE_METRIC.sharesNotInStep, result.notInStep);
-    countFailure(context, FAILURE_METRIC.recordsNotWritten, result.recordsNotWritten);
+    countFailure(context.failures, FAILURE_METRIC.sharingDrift, result.drifts);
+    countFailure(context.failures, FAILURE_METRIC.sharesNotInStep, result.notInStep);
+    countFailure(context.failures, FAILURE_METRIC.recordsNotWritten, result.recordsNotWritten);
     if (result.events.length > 0) {
       try {
         const published = await context.gateways.events.publish(result.events);
-        countFailure(context, FAILURE_METRIC.eventsNotPublished, published.failed.length);
+        countFailure(context.failures, FAILURE_METRIC.eventsNotPublished, published.failed.length);
       } catch (error: unknown) {
-        countFailure(context, FAILURE_METRIC.eventsNotPublished, result.events.length);
+        countFailure(context.failures, FAILURE_METRIC.eventsNotPublished, result.events.length);
         context.warnings.push(`sharing drift events not published: ${errorMessage(error)}`);
       }
     }
     return { ...observation, reservations: [...byId.values()] };
   } catch (error: unknown) {
-    countFailure(context, FAILURE_METRIC.sharesNotInStep);
+    countFailure(context.failures, FAILURE_METRIC.sharesNotInStep);
     context.warnings.push(`sharing not put in step: ${errorMessage(error)}`);
     context.log.error('sharing not put in step', { error });
     return observation;
@@ -404,10 +405,14 @@ async function tellBorrowers(
     );
     const ids = await announceInterruptibleIds(context.gateways, changes);
     context.warnings.push(...announced.warnings, ...ids.warnings);
-    countFailure(context, FAILURE_METRIC.eventsNotPublished, announced.notPublished + ids.notPublished);
-    countFailure(context, FAILURE_METRIC.recordsNotWritten, announced.notRecorded + ids.notRecorded);
+    countFailure(
+      context.failures,
+      FAILURE_METRIC.eventsNotPublished,
+      announced.notPublished + ids.notPublished,
+    );
+    countFailure(context.failures, FAILURE_METRIC.recordsNotWritten, announced.notRecorded + ids.notRecorded);
   } catch (error: unknown) {
-    countFailure(context, FAILURE_METRIC.eventsNotPublished);
+    countFailure(context.failures, FAILURE_METRIC.eventsNotPublished);
     context.warnings.push(`reclaim notices not sent: ${errorMessage(error)}`);
     context.log.error('reclaim notices not sent', { error });
   }
@@ -433,8 +438,8 @@ interface ActContext {
   events: ServiceEvent[];
   /** Request records of the changes made, written in a batch by `writeRecords`. */
   records: PendingRecord[];
-  /** What went wrong in this run, put as fleet counts at its end so that each failure pages. */
-  failures: Partial<Record<FailureMetricName, number>>;
+  /** What went wrong in this run. */
+  failures: FailureCounts;
   /** The owner account of each spoke reservation observed (the hub's own are absent). */
   accountOf: ReadonlyMap<string, string>;
   /** Reservations this run saw in flight, when it made sure the tracker runs. */
@@ -444,10 +449,6 @@ interface ActContext {
   budget?: SendBudget;
   /** Changes decided but left to the tracker: the run's send budget was spent. */
   handedOver: number;
-}
-
-function countFailure(context: ActContext, name: FailureMetricName, howMany = 1): void {
-  if (howMany > 0) context.failures[name] = (context.failures[name] ?? 0) + howMany;
 }
 
 interface PendingRecord {
@@ -571,7 +572,7 @@ async function act(
     });
     if (snapshot !== undefined) noteFailure(decision, snapshot, reason, context, record, failure);
     else context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
-    countFailure(context, FAILURE_METRIC.changesFailed);
+    countFailure(context.failures, FAILURE_METRIC.changesFailed);
     return { ...base, outcome: 'failed', error: failure };
   }
   context.budget?.afterSend();
@@ -587,7 +588,7 @@ async function act(
       reason,
     });
     if (snapshot !== undefined) noteFailure(decision, snapshot, reason, context, record, failure);
-    countFailure(context, FAILURE_METRIC.changesFailed);
+    countFailure(context.failures, FAILURE_METRIC.changesFailed);
     return { ...base, outcome: 'failed', error: failure };
   }
 
@@ -647,8 +648,8 @@ async function defer(
     const failure = { code: errorCode(error), message: errorMessage(error) };
     context.log.error('desired target not recorded', { reservationId, to: target, error });
     context.events.push(changeEvent(DETAIL_TYPE.changeFailed, decision, reason, context, failure));
-    countFailure(context, FAILURE_METRIC.changesFailed);
-    countFailure(context, FAILURE_METRIC.recordsNotWritten);
+    countFailure(context.failures, FAILURE_METRIC.changesFailed);
+    countFailure(context.failures, FAILURE_METRIC.recordsNotWritten);
     return { ...base, outcome: 'failed', error: failure };
   }
   context.log.info('allocation busy, desired target recorded', {
@@ -856,7 +857,7 @@ async function writeRecords(context: ActContext): Promise<void> {
       })),
   );
   // A missing record weakens the cooldown and costs the tracker this change's facts and deadline.
-  countFailure(context, FAILURE_METRIC.recordsNotWritten, failures.length + untagFailures.length);
+  countFailure(context.failures, FAILURE_METRIC.recordsNotWritten, failures.length + untagFailures.length);
   for (const { reservationId, error } of [...failures, ...untagFailures]) {
     context.warnings.push(`${reservationId}: request not recorded in tags: ${errorMessage(error)}`);
     context.log.warn('request not recorded', { reservationId, error });
@@ -869,7 +870,7 @@ async function clearStaleDesired(snapshot: ReservationSnapshot, context: ActCont
   try {
     await context.gateways.capacity.untag(snapshot.reservationId, desiredTargetCodec.keys);
   } catch (error: unknown) {
-    countFailure(context, FAILURE_METRIC.recordsNotWritten);
+    countFailure(context.failures, FAILURE_METRIC.recordsNotWritten);
     context.warnings.push(
       `${snapshot.reservationId}: stale desired target not cleared: ${errorMessage(error)}`,
     );
@@ -891,14 +892,14 @@ async function finish(
     try {
       const published = await context.gateways.events.publish(context.events);
       refused = published.rejected;
-      countFailure(context, FAILURE_METRIC.eventsNotPublished, published.failed.length);
+      countFailure(context.failures, FAILURE_METRIC.eventsNotPublished, published.failed.length);
       for (const failure of published.failed) {
         context.warnings.push(`event '${failure.detailType}' not published: ${failure.errorCode}`);
         context.log.error('event not published', { ...failure });
       }
     } catch (error: unknown) {
       refused = context.events;
-      countFailure(context, FAILURE_METRIC.eventsNotPublished, context.events.length);
+      countFailure(context.failures, FAILURE_METRIC.eventsNotPublished, context.events.length);
       context.warnings.push(`events not published: ${errorMessage(error)}`);
       context.log.error('events not published', { error });
     }
@@ -919,7 +920,7 @@ async function finish(
   try {
     await context.gateways.events.enableTracker();
   } catch (error: unknown) {
-    countFailure(context, FAILURE_METRIC.trackerNotEnabled);
+    countFailure(context.failures, FAILURE_METRIC.trackerNotEnabled);
     context.warnings.push(`tracker not enabled: ${errorMessage(error)}`);
     context.log.error('tracker not enabled', { error });
   }
@@ -947,7 +948,7 @@ async function keepRefusedFailures(refused: readonly ServiceEvent[], context: Ac
   });
   if (owed.length === 0) return [];
   const failures = await writeTags(context.gateways.capacity, owed);
-  countFailure(context, FAILURE_METRIC.recordsNotWritten, failures.length);
+  countFailure(context.failures, FAILURE_METRIC.recordsNotWritten, failures.length);
   for (const { reservationId, error } of failures) {
     context.warnings.push(
       `${reservationId}: refused failure event not kept for resending: ${errorMessage(error)}`,
@@ -970,16 +971,10 @@ async function putDeniedCalls(gateways: Gateways, now: Date, log: Logger): Promi
  * A metric that cannot be put is a warning: the run's work is done, and its failures are in its log.
  */
 async function putRunMetrics(context: ActContext): Promise<void> {
-  countFailure(context, FAILURE_METRIC.callsDenied, takeDeniedCalls());
+  countFailure(context.failures, FAILURE_METRIC.callsDenied, takeDeniedCalls());
   const metrics: ServiceMetric[] = failureMetrics(context.failures, context.now);
   if (context.inFlightSeen !== undefined) {
-    metrics.push({
-      name: IN_FLIGHT_RESERVATIONS,
-      value: context.inFlightSeen,
-      unit: 'Count',
-      timestamp: context.now,
-      series: 'fleet',
-    });
+    metrics.push(inFlightGauge(context.inFlightSeen, context.now));
   }
   if (metrics.length === 0 || context.gateways.metrics === undefined) return;
   try {

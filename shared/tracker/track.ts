@@ -12,10 +12,11 @@ import type { MetricsGateway } from '../gateways/metrics.ts';
 import { deleteTags, writeTags } from '../gateways/write-tags.ts';
 import { createSilentLogger, type Logger } from '../logging/logger.ts';
 import {
+  countFailure,
   FAILURE_METRIC,
-  type FailureMetricName,
+  type FailureCounts,
   failureMetrics,
-  IN_FLIGHT_RESERVATIONS,
+  inFlightGauge,
   type ServiceMetric,
 } from '../metrics/metric-names.ts';
 import type { reconcile } from '../reconcile/reconcile.ts';
@@ -118,12 +119,12 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     failed: [],
     rule: 'enabled',
   };
-  const failures: Partial<Record<FailureMetricName, number>> = {};
+  const failures: FailureCounts = {};
   try {
     return await pollUntilIdle(input, settings, log, result, failures);
   } finally {
     // Whatever ended the run, what went wrong in it pages: refused records, events, deferred decisions, IAM.
-    failures[FAILURE_METRIC.callsDenied] = (failures[FAILURE_METRIC.callsDenied] ?? 0) + takeDeniedCalls();
+    countFailure(failures, FAILURE_METRIC.callsDenied, takeDeniedCalls());
     const metrics = failureMetrics(failures, clock.now());
     if (metrics.length > 0) {
       await gateways.metrics.put(metrics).catch((error: unknown) => {
@@ -138,7 +139,7 @@ async function pollUntilIdle(
   settings: TrackerSettings,
   log: Logger,
   result: TrackResult,
-  failures: Partial<Record<FailureMetricName, number>>,
+  failures: FailureCounts,
 ): Promise<TrackResult> {
   const { clock, gateways, trigger, config } = input;
   const startedAt = clock.now().getTime();
@@ -256,7 +257,7 @@ interface PollContext {
   log: Logger;
   result: TrackResult;
   /** What went wrong in this run, put as fleet counts when it ends. */
-  failures: Partial<Record<FailureMetricName, number>>;
+  failures: FailureCounts;
 }
 
 interface Poll {
@@ -325,13 +326,7 @@ async function poll(
   }
 
   // Every poll, 0 included: only a poll lowers the tracker-not-running alarm that a reconcile raised.
-  metrics.push({
-    name: IN_FLIGHT_RESERVATIONS,
-    value: new Set(inFlight).size,
-    unit: 'Count',
-    timestamp: now,
-    series: 'fleet',
-  });
+  metrics.push(inFlightGauge(new Set(inFlight).size, now));
   const timing: PollTiming = {
     lookMs: millisecondsSince(lookStartedAt),
     reportMs: 0,
@@ -541,12 +536,4 @@ function noteOutcome(assessment: Assessment, result: TrackResult, log: Logger): 
     if (event.detailType !== DETAIL_TYPE.changeProgress)
       log.info(event.detailType.toLowerCase(), { detail: event.detail });
   }
-}
-
-function countFailure(
-  failures: Partial<Record<FailureMetricName, number>>,
-  name: FailureMetricName,
-  howMany = 1,
-): void {
-  if (howMany > 0) failures[name] = (failures[name] ?? 0) + howMany;
 }
