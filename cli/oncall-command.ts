@@ -30,6 +30,7 @@ import type { PolicyConfig } from '#shared/config/schema.ts';
 import { formatDuration, formatTime } from '#shared/display/time.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { ValidationError } from '#shared/errors/index.ts';
+import { EVENT_SOURCE } from '#shared/events/service-events.ts';
 import type { CapacityGateway, Gateways } from '#shared/gateways/index.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import {
@@ -783,7 +784,7 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
     stalled: async () => {
       const stalls = (
         await admin.events({
-          source: 'odcr-reclaimer',
+          source: EVENT_SOURCE,
           detailType: 'Allocation Change Stalled',
           since: startedAt,
         })

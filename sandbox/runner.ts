@@ -424,8 +424,7 @@ class SandboxRunner {
 
   async run(wallStart: number): Promise<SimulationResult> {
     const clock: Clock = { now: () => this.local.clock.now(), sleep: (ms) => this.sleep(ms) };
-    const logger =
-      this.options.logger ?? new SilentSandboxLogger({ serviceName: 'odcr-reclaimer', logLevel: 'SILENT' });
+    const logger = this.options.logger ?? new SilentSandboxLogger({ logLevel: 'SILENT' });
     this.handlers = await buildSandboxHandlers((functionName) => {
       const own = this.credentials.find((entry) => entry.functionName === functionName);
       if (own === undefined) throw new SandboxError(`serverless.yml gives ${functionName} no role`);
