@@ -1,5 +1,5 @@
 /**
- * One market's published 2025–2028 calendar as a table (the tables are in venues.ts), checked through the
+ * One market's published 2025–2028 calendar as a table (one per MIC in tables/), checked through the
  * public calendar API: every full closure and early close, a normal trading day around each, and nothing
  * else unusual in the four years.
  */

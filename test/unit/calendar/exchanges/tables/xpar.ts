@@ -1,0 +1,36 @@
+import type { MarketTable } from '../market-table.ts';
+
+export const XPAR: MarketTable = {
+  mic: 'XPAR',
+  open: '09:00',
+  close: '17:30',
+  closures: [
+    ['2025-01-01', "New Year's Day"],
+    ['2025-04-18', 'Good Friday'],
+    ['2025-04-21', 'Easter Monday'],
+    ['2025-05-01', 'Labour Day'],
+    ['2025-12-25', 'Christmas Day'],
+    ['2025-12-26', 'Boxing Day'],
+    ['2026-01-01', "New Year's Day"],
+    ['2026-04-03', 'Good Friday'],
+    ['2026-04-06', 'Easter Monday'],
+    ['2026-05-01', 'Labour Day'],
+    ['2026-12-25', 'Christmas Day'],
+    ['2027-01-01', "New Year's Day"],
+    ['2027-03-26', 'Good Friday'],
+    ['2027-03-29', 'Easter Monday'],
+    ['2028-04-14', 'Good Friday'],
+    ['2028-04-17', 'Easter Monday'],
+    ['2028-05-01', 'Labour Day'],
+    ['2028-12-25', 'Christmas Day'],
+    ['2028-12-26', 'Boxing Day'],
+  ],
+  earlyCloses: [
+    ['2025-12-24', '14:05'],
+    ['2025-12-31', '14:05'],
+    ['2026-12-24', '14:05'],
+    ['2026-12-31', '14:05'],
+    ['2027-12-24', '14:05'],
+    ['2027-12-31', '14:05'],
+  ],
+};
