@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
 import { BUNDLED_CONFIG_NAME, type BuiltFunction, buildAll } from '#infra/build.ts';
 import { readServiceTriggers } from '#sandbox/service-definition.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
+import { unzipEntries } from './zip.ts';
 
 const run = promisify(execFile);
 const EXAMPLE_CONFIG_FILE = new URL('../../config/example.json', import.meta.url).pathname;
@@ -49,25 +49,6 @@ export async function buildBundles(): Promise<BuiltBundles> {
       return { ...fn, directory, environment: triggers.environment[fn.function] ?? {} };
     });
   return { functions, remove: () => rmSync(outDir, { recursive: true, force: true }) };
-}
-
-/**
- * Every file of the build's zip, flat as the build writes them (its own deterministic writer: local headers,
- * deflate, no data descriptor): the entry bundle, the files split off it, the config.
- */
-function unzipEntries(zip: Buffer): Map<string, Buffer> {
-  const entries = new Map<string, Buffer>();
-  let offset = 0;
-  while (zip.readUInt32LE(offset) === 0x04034b50) {
-    const compressedSize = zip.readUInt32LE(offset + 18);
-    const nameLength = zip.readUInt16LE(offset + 26);
-    const extraLength = zip.readUInt16LE(offset + 28);
-    const entryName = zip.toString('utf8', offset + 30, offset + 30 + nameLength);
-    const dataStart = offset + 30 + nameLength + extraLength;
-    entries.set(entryName, inflateRawSync(zip.subarray(dataStart, dataStart + compressedSize)));
-    offset = dataStart + compressedSize;
-  }
-  return entries;
 }
 
 /**

@@ -1,21 +1,11 @@
-import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEPLOY_REGION, derivedTemplateValues, NO_ALARMS_CONFIGURED, zipFiles } from '#infra/build.ts';
 import { parseConfig } from '#shared/config/schema.ts';
+import { unzipEntries } from '../../support/zip.ts';
 
-/** Reads the entries back from the local file headers: name and inflated data. */
+/** The entries, read back from the local file headers, after checking the end record counts them all. */
 function readZip(zip: Buffer): Map<string, Buffer> {
-  const entries = new Map<string, Buffer>();
-  let offset = 0;
-  while (zip.readUInt32LE(offset) === 0x04034b50) {
-    const compressedSize = zip.readUInt32LE(offset + 18);
-    const nameLength = zip.readUInt16LE(offset + 26);
-    const extraLength = zip.readUInt16LE(offset + 28);
-    const name = zip.toString('utf8', offset + 30, offset + 30 + nameLength);
-    const dataStart = offset + 30 + nameLength + extraLength;
-    entries.set(name, inflateRawSync(zip.subarray(dataStart, dataStart + compressedSize)));
-    offset = dataStart + compressedSize;
-  }
+  const entries = unzipEntries(zip);
   expect(zip.readUInt32LE(zip.length - 22)).toBe(0x06054b50);
   expect(zip.readUInt16LE(zip.length - 12)).toBe(entries.size);
   return entries;
