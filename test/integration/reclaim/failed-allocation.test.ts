@@ -1,37 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import {
   type LocalService,
-  lambdaContext,
   reservation,
   startLocalService,
-  TRACKER_RULE_NAME,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
-import { runSchedule, tradingOutcome } from './runs.ts';
+import {
+  runOnDemand,
+  runSchedule,
+  trackerRuleState,
+  trackWhileEnabled,
+  tradingEventDetails,
+  tradingOutcome,
+} from './runs.ts';
 
 // Wednesday 2025-03-12, 09:06 New York (EDT): inside the lead before the 09:30 open; 60 of 100 are lent.
 const BEFORE_OPEN = '2025-03-12T13:06:00Z';
 
-function failedEvents(local: LocalService): { detail: Record<string, unknown> }[] {
-  return local.aws.admin
-    .events({ detailType: 'Allocation Change Failed' })
-    .events.map((event) => ({ detail: event.detail as Record<string, unknown> }))
-    .filter((event) => event.detail['reservationId'] === TRADING);
-}
-
-/** The tracker's own rule firing, as EventBridge delivers it. */
-function trackerEvent(local: LocalService, id: string) {
-  return {
-    id,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    time: local.aws.clock.now().toISOString(),
-    resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-  };
-}
+const failedDetails = (local: LocalService) => tradingEventDetails(local, 'Allocation Change Failed');
 
 function failAllocationChanges(local: LocalService, count: number): void {
   local.aws.admin.injectFault({ service: 'ec2', kind: 'allocation-fails', reservationId: TRADING, count });
@@ -66,7 +53,7 @@ describe('a change that leaves the allocation failed', () => {
     expect(tradingOutcome(tooEarly)).toMatchObject({ outcome: 'deferred' });
     expect(tradingOutcome(third)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
     expect(updateCalls(service.aws)).toHaveLength(3);
-    expect(failedEvents(service).map((event) => event.detail)).toEqual([
+    expect(failedDetails(service)).toEqual([
       expect.objectContaining({ from: 60, to: 0, attempt: 1, errorCode: 'AllocationFailed' }),
       expect.objectContaining({ from: 60, to: 0, attempt: 2, errorCode: 'AllocationFailed' }),
     ]);
@@ -94,9 +81,9 @@ describe('a change that leaves the allocation failed', () => {
     // Waits of 1, 2, 4, 8 and 16 minutes between six attempts, then no more automatic tries.
     expect(updateCalls(service.aws)).toHaveLength(6);
     expect(outcomes.filter((outcome) => outcome === 'failed').length).toBeGreaterThanOrEqual(6);
-    const events = failedEvents(service);
-    expect(events.map((event) => event.detail['attempt'])).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(events.at(-1)?.detail).toMatchObject({ retriesExhausted: true });
+    const failures = failedDetails(service);
+    expect(failures.map((detail) => detail['attempt'])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(failures.at(-1)).toMatchObject({ retriesExhausted: true });
     const tags = reservation(service.aws, TRADING).tags;
     expect(tags['odcr-reclaimer:failed-attempts']).toBe('6');
     expect(tags['odcr-reclaimer:failure']).toContain('AllocationFailed');
@@ -108,10 +95,13 @@ describe('a change that leaves the allocation failed', () => {
     failAllocationChanges(service, 1);
     await runSchedule(service);
 
-    const answer = await createDemandHandler(service.dependencies)(
-      { action: 'reclaim', reservations: [TRADING], everything: true, for: '2h', reason: 'retry now' },
-      lambdaContext(),
-    );
+    const answer = await runOnDemand(service, {
+      action: 'reclaim',
+      reservations: [TRADING],
+      everything: true,
+      for: '2h',
+      reason: 'retry now',
+    });
 
     expect(answer).toMatchObject({ ok: true });
     expect(updateCalls(service.aws)).toHaveLength(2);
@@ -122,15 +112,9 @@ describe('a change that leaves the allocation failed', () => {
     const service = await startLocalService({ now: BEFORE_OPEN });
     failAllocationChanges(service, 1);
     await runSchedule(service);
-    const tracker = createTrackerHandler(service.dependencies);
-    const ruleState = () =>
-      service.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state;
-    expect(ruleState()).toBe('ENABLED');
+    expect(trackerRuleState(service.aws)).toBe('ENABLED');
 
-    for (let run = 0; run < 10 && ruleState() === 'ENABLED'; run++) {
-      await tracker(trackerEvent(service, `tracker-${run}`), lambdaContext());
-      service.aws.advance(60);
-    }
+    await trackWhileEnabled(service, 10);
 
     expect(updateCalls(service.aws)).toHaveLength(2);
     expect(reservation(service.aws, TRADING).allocation).toMatchObject({
@@ -139,6 +123,6 @@ describe('a change that leaves the allocation failed', () => {
       status: 'active',
     });
     expect(service.aws.clock.now().getTime()).toBeLessThan(Date.parse('2025-03-12T13:30:00Z'));
-    expect(ruleState()).toBe('DISABLED');
+    expect(trackerRuleState(service.aws)).toBe('DISABLED');
   });
 });

@@ -1,56 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import type { TrackResult } from '#shared/tracker/track.ts';
-import {
-  type LocalService,
-  lambdaContext,
-  METRICS_NAMESPACE,
-  startLocalService,
-  TRACKER_RULE_NAME,
-  TRADING,
-  trackerEvent,
-} from '../../support/local-service.ts';
-import { runSchedule } from './runs.ts';
+import { type LocalService, startLocalService, TRADING } from '../../support/local-service.ts';
+import { fleetSum, fleetValues, runSchedule, runTracker, trackerRuleState, tradingOutcome } from './runs.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
 const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
 
-async function runTracker(local: LocalService, id: string): Promise<TrackResult> {
-  return createTrackerHandler(local.dependencies)(
-    trackerEvent(local.aws, id),
-    lambdaContext('odcr-reclaimer-dev-track-reclamation'),
-  );
-}
-
-/** The fleet series (no dimensions) put under `name`, summed. */
-function fleetSum(local: LocalService, name: string): number {
-  return local.aws.admin
-    .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
-    .metrics.filter((metric) => Object.keys(metric.dimensions).length === 0)
-    .reduce((sum, metric) => sum + (metric.value ?? 0), 0);
-}
-
-function fleetValues(local: LocalService, name: string): number[] {
-  return local.aws.admin
-    .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
-    .metrics.filter((metric) => Object.keys(metric.dimensions).length === 0)
-    .map((metric) => metric.value ?? Number.NaN);
+/** EC2 refuses the allocation update as IAM does when the role lacks it. */
+function denyUpdates(local: LocalService): void {
+  local.aws.admin.injectFault({
+    service: 'ec2',
+    action: UPDATE,
+    error: 'UnauthorizedOperation',
+    status: 403,
+  });
 }
 
 describe('failure metrics', () => {
   it('counts a failed change and a call IAM denied', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    local.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'UnauthorizedOperation',
-      status: 403,
-    });
+    denyUpdates(local);
 
     const result = await runSchedule(local);
 
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('failed');
+    expect(tradingOutcome(result)?.outcome).toBe('failed');
     expect(fleetSum(local, 'ChangesFailed')).toBe(1);
     expect(fleetSum(local, 'CallsDenied')).toBe(1);
   });
@@ -63,7 +36,7 @@ describe('failure metrics', () => {
 
     const result = await runSchedule(local);
 
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(tradingOutcome(result)?.outcome).toBe('updated');
     expect(fleetSum(local, 'RecordsNotWritten')).toBeGreaterThanOrEqual(1);
     expect(fleetSum(local, 'EventsNotPublished')).toBeGreaterThanOrEqual(1);
     expect(fleetSum(local, 'TrackerNotEnabled')).toBe(1);
@@ -94,12 +67,7 @@ describe('failure metrics', () => {
       'odcr-reclaimer:desired-target': '0',
       'odcr-reclaimer:desired-reason': 'test',
     });
-    local.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'UnauthorizedOperation',
-      status: 403,
-    });
+    denyUpdates(local);
 
     const result = await runTracker(local, 'tracker-deferred');
 
@@ -111,12 +79,7 @@ describe('failure metrics', () => {
 
   it('keeps a Failed event PutEvents refused and has the tracker send it, exactly once', async () => {
     const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
-    local.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'UnauthorizedOperation',
-      status: 403,
-    });
+    denyUpdates(local);
     local.aws.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500 });
     const failedEvents = () =>
       local.aws.admin
@@ -126,9 +89,7 @@ describe('failure metrics', () => {
     await runSchedule(local);
 
     expect(failedEvents()).toEqual([]);
-    expect(local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state).toBe(
-      'ENABLED',
-    );
+    expect(trackerRuleState(local.aws)).toBe('ENABLED');
     for (let run = 0; run < 5; run++) {
       const result = await runTracker(local, `tracker-outbox-${run}`);
       if (result.rule === 'disabled') break;
@@ -145,8 +106,6 @@ describe('failure metrics', () => {
         requestedAt: new Date(BEFORE_OPEN).toISOString(),
       }),
     ]);
-    expect(local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state).toBe(
-      'DISABLED',
-    );
+    expect(trackerRuleState(local.aws)).toBe('DISABLED');
   });
 });

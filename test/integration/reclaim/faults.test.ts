@@ -1,28 +1,29 @@
 import { DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it, vi } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { sdkClientSettings } from '#shared/gateways/aws-call.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/index.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import {
   type LocalService,
-  lambdaContext,
   localSdkConfig,
   RISK_ENGINE,
   reservation,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
+import { runOnDemand } from './runs.ts';
 
 // After the XNYS close on Wednesday 2025-03-12: the fleet is lent.
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
 
 async function reclaim(local: LocalService, payload: Record<string, unknown>): Promise<ChangeAnswer> {
-  const answer = await createHandler(local.dependencies)(
-    { action: 'reclaim', for: '2h', reason: 'fault drill', ...payload },
-    lambdaContext(),
-  );
+  const answer = await runOnDemand(local, {
+    action: 'reclaim',
+    for: '2h',
+    reason: 'fault drill',
+    ...payload,
+  });
   if (!answer.ok) throw new Error(`rejected: ${JSON.stringify(answer.error)}`);
   return answer as ChangeAnswer;
 }

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ReclaimNoticeDetail } from '#shared/events/service-events.ts';
 import { heartbeat, serviceEvents } from '../../support/borrower-events.ts';
-import {
-  type LocalService,
-  lambdaContext,
-  reservation,
-  startLocalService,
-  TRADING,
-} from '../../support/local-service.ts';
+import { type LocalService, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
+import { runOnDemand } from './runs.ts';
 
 // Wednesday 2025-03-12, New York on summer time: the XNYS bell is 13:30Z. The example config's lead is
 // 15 + 10 = 25 min, so the reclaim is planned on the 09:05 heartbeat (13:05Z), and the default heads-up of
@@ -75,17 +69,14 @@ describe('the heads-up to borrowers', () => {
   it('says Reclaim Cancelled when on-call keeps the capacity lent through the session', async () => {
     const service = await startLocalService({ now: HEADS_UP });
     await heartbeatAt(service, HEADS_UP);
-    const answer = await createOnDemandHandler(service.dependencies)(
-      {
-        action: 'lend',
-        reservations: [TRADING],
-        everything: true,
-        for: '4h',
-        spanSession: true,
-        reason: 'borrowers finish a batch run',
-      },
-      lambdaContext(),
-    );
+    const answer = await runOnDemand(service, {
+      action: 'lend',
+      reservations: [TRADING],
+      everything: true,
+      for: '4h',
+      spanSession: true,
+      reason: 'borrowers finish a batch run',
+    });
     expect(answer).toMatchObject({ ok: true });
     await heartbeatAt(service, '2025-03-12T12:45:00Z');
     await heartbeatAt(service, '2025-03-12T13:05:00Z');

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ChangeAnswer, PlanAnswer, StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
-import {
-  type LocalService,
-  lambdaContext,
-  reservation,
-  startLocalService,
-  TRADING,
-} from '../../support/local-service.ts';
-import { runSchedule, tradingOutcome } from './runs.ts';
+import { lambdaContext, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
+import { runOnDemand, runSchedule, tradingOutcome } from './runs.ts';
 
 // Wednesday 2025-03-12 18:00 New York, after the close: 60 of 100 are lent. The next reclaim starts Thursday
 // 09:05 New York (13:05Z), 25 min before the 09:30 open.
 const WEDNESDAY_EVENING = '2025-03-12T22:00:00Z';
 const THURSDAY_BEFORE_OPEN = '2025-03-13T13:06:00Z';
-
-async function demand(local: LocalService, payload: Record<string, unknown>, context = lambdaContext()) {
-  return createDemandHandler(local.dependencies)(payload, context);
-}
 
 const LEND_TODAY = {
   action: 'lend',
@@ -30,7 +19,7 @@ const LEND_TODAY = {
 describe('a lend override and the next session', () => {
   it("ends at the next session's reclaim, which goes ahead", async () => {
     const service = await startLocalService({ now: WEDNESDAY_EVENING });
-    const answer = (await demand(service, {
+    const answer = (await runOnDemand(service, {
       ...LEND_TODAY,
       requestedBy: 'alice@example.com',
     })) as ChangeAnswer;
@@ -47,12 +36,12 @@ describe('a lend override and the next session', () => {
 
   it('stays through the session when it says it spans it, and status and plan warn', async () => {
     const service = await startLocalService({ now: WEDNESDAY_EVENING });
-    await demand(service, { ...LEND_TODAY, spanSession: true, requestedBy: 'alice@example.com' });
+    await runOnDemand(service, { ...LEND_TODAY, spanSession: true, requestedBy: 'alice@example.com' });
     service.aws.setClock(THURSDAY_BEFORE_OPEN);
 
     const result = await runSchedule(service);
-    const status = (await demand(service, { action: 'status' })) as StatusAnswer;
-    const plan = (await demand(service, { action: 'plan' })) as PlanAnswer;
+    const status = (await runOnDemand(service, { action: 'status' })) as StatusAnswer;
+    const plan = (await runOnDemand(service, { action: 'plan' })) as PlanAnswer;
 
     expect(tradingOutcome(result)).toMatchObject({ outcome: 'unchanged', to: 60 });
     const warning = /lend override \(target 60 set by alice@example.com\) spans the XNYS reclaim/;
@@ -67,7 +56,7 @@ describe('a lend override and the next session', () => {
   it('refuses spanSession on a reclaim, naming the field', async () => {
     const service = await startLocalService({ now: WEDNESDAY_EVENING });
 
-    const answer = await demand(service, { ...LEND_TODAY, action: 'reclaim', spanSession: true });
+    const answer = await runOnDemand(service, { ...LEND_TODAY, action: 'reclaim', spanSession: true });
 
     expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field: 'spanSession' } });
   });
@@ -77,7 +66,7 @@ describe("the caller's identity", () => {
   it('is recorded with the override and in its events, from the payload', async () => {
     const service = await startLocalService({ now: WEDNESDAY_EVENING });
 
-    await demand(service, {
+    await runOnDemand(service, {
       action: 'reclaim',
       reservations: [TRADING],
       everything: true,
@@ -102,7 +91,7 @@ describe("the caller's identity", () => {
       identity: { cognitoIdentityId: 'us-east-1:1234', cognitoIdentityPoolId: 'us-east-1:pool' },
     };
 
-    await demand(
+    await runOnDemand(
       service,
       { action: 'reclaim', reservations: [TRADING], everything: true, for: '1h', reason: 'INC-2' },
       context,
@@ -116,7 +105,7 @@ describe("the caller's identity", () => {
   it('is refused when it holds control characters, naming the field', async () => {
     const service = await startLocalService({ now: WEDNESDAY_EVENING });
 
-    const answer = await demand(service, { ...LEND_TODAY, requestedBy: 'eve\nadmin' });
+    const answer = await runOnDemand(service, { ...LEND_TODAY, requestedBy: 'eve\nadmin' });
 
     expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field: 'requestedBy' } });
   });

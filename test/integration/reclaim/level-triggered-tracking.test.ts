@@ -1,55 +1,19 @@
-import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
-import type { TrackResult } from '#shared/tracker/track.ts';
+import { reservation, startLocalService, TRADING } from '../../support/local-service.ts';
 import {
-  type LocalService,
-  lambdaContext,
-  localSdkConfig,
-  reservation,
-  startLocalService,
-  TRACKER_RULE_NAME,
-  TRADING,
-  trackerEvent,
-} from '../../support/local-service.ts';
-import { runSchedule } from './runs.ts';
+  runSchedule,
+  trackerRuleState,
+  trackWhileEnabled,
+  tradingEventDetails,
+  tradingOutcome,
+  updateBehindTheService,
+} from './runs.ts';
 
 // Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60 of TRADING).
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
-
-let trackerRuns = 0;
-async function runTracker(local: LocalService): Promise<TrackResult> {
-  return createTrackerHandler(local.dependencies)(
-    trackerEvent(local.aws, `tracker-${++trackerRuns}`),
-    lambdaContext('odcr-reclaimer-dev-track-reclamation'),
-  );
-}
-
-function ruleState(local: LocalService): string | undefined {
-  return local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state;
-}
-
-/** Runs the tracker once a minute while its rule is enabled, as EventBridge would. */
-async function trackWhileEnabled(local: LocalService, maxRuns = 30): Promise<TrackResult[]> {
-  const results: TrackResult[] = [];
-  while (ruleState(local) === 'ENABLED' && results.length < maxRuns) {
-    const startedAt = local.aws.clock.now().getTime();
-    results.push(await runTracker(local));
-    const wait = startedAt + 60_000 - local.aws.clock.now().getTime();
-    if (wait > 0) local.aws.advance(wait / 1000);
-  }
-  return results;
-}
-
-function details(local: LocalService, detailType: string): Record<string, unknown>[] {
-  return local.aws.admin
-    .events({ detailType })
-    .events.map((event) => event.detail as Record<string, unknown>)
-    .filter((detail) => detail['reservationId'] === TRADING);
-}
 
 describe('level-triggered tracking', () => {
   it('enables the tracker on the next run when enabling it failed once after an update', async () => {
@@ -58,19 +22,19 @@ describe('level-triggered tracking', () => {
 
     const first = await runSchedule(local);
 
-    expect(first.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(tradingOutcome(first)?.outcome).toBe('updated');
     expect(first.warnings.some((warning) => warning.startsWith('tracker not enabled'))).toBe(true);
-    expect(ruleState(local)).toBe('DISABLED');
+    expect(trackerRuleState(local.aws)).toBe('DISABLED');
 
     // Five minutes later the allocation still moves; the heartbeat has nothing to change, yet sees it in flight.
     local.aws.advance(60);
     expect(reservation(local.aws, TRADING).allocation?.status).toBe('updating');
     const second = await runSchedule(local);
 
-    expect(second.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('unchanged');
-    expect(ruleState(local)).toBe('ENABLED');
+    expect(tradingOutcome(second)?.outcome).toBe('unchanged');
+    expect(trackerRuleState(local.aws)).toBe('ENABLED');
     await trackWhileEnabled(local);
-    expect(details(local, 'Allocation Change Completed')).toEqual([
+    expect(tradingEventDetails(local, 'Allocation Change Completed')).toEqual([
       expect.objectContaining({ from: 60, to: 0, trigger: 'schedule' }),
     ]);
   });
@@ -80,7 +44,7 @@ describe('level-triggered tracking', () => {
 
     await runSchedule(local);
 
-    expect(ruleState(local)).toBe('DISABLED');
+    expect(trackerRuleState(local.aws)).toBe('DISABLED');
     expect(local.aws.admin.calls({ service: 'events', action: 'EnableRule' }).calls).toEqual([]);
   });
 
@@ -91,31 +55,23 @@ describe('level-triggered tracking', () => {
 
     // A run reclaims before the open and dies right after EC2's update: no record, no event, no tracker.
     local.aws.setClock(BEFORE_OPEN);
-    const ec2 = new EC2Client(localSdkConfig(local.aws.url));
-    await ec2.send(
-      new UpdateInterruptibleCapacityReservationAllocationCommand({
-        CapacityReservationId: TRADING,
-        TargetInstanceCount: 0,
-        ZeroSizePreference: 'retain',
-      }),
-    );
-    ec2.destroy();
+    await updateBehindTheService(local, TRADING, 0);
     local.aws.advance(30);
 
     await runSchedule(local);
 
-    expect(ruleState(local)).toBe('ENABLED');
+    expect(trackerRuleState(local.aws)).toBe('ENABLED');
     await trackWhileEnabled(local);
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, status: 'active' });
     // The record on the tags is the baseline's (target 60): the tracker must not report it as this change's.
-    const progress = details(local, 'Allocation Change Progress');
+    const progress = tradingEventDetails(local, 'Allocation Change Progress');
     expect(progress.length).toBeGreaterThan(0);
     for (const detail of progress) {
       expect(detail).toMatchObject({ target: 0, request: 'unknown' });
       expect(detail).not.toHaveProperty('trigger');
       expect(detail).not.toHaveProperty('to');
     }
-    expect(details(local, 'Allocation Change Completed')).toEqual([]);
+    expect(tradingEventDetails(local, 'Allocation Change Completed')).toEqual([]);
 
     // Settled: the next run records the change as a repair, once.
     await runSchedule(local);
@@ -134,7 +90,7 @@ describe('level-triggered tracking', () => {
 
     const result = await runSchedule(local);
 
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(tradingOutcome(result)?.outcome).toBe('updated');
     expect(reservation(local.aws, TRADING).tags).toMatchObject({
       [TAG.requestedTarget]: '0',
       [TAG.requestedFrom]: '60',
@@ -142,7 +98,7 @@ describe('level-triggered tracking', () => {
       [TAG.requestedAt]: new Date(BEFORE_OPEN).toISOString(),
     });
     await trackWhileEnabled(local);
-    expect(details(local, 'Allocation Change Completed')).toEqual([
+    expect(tradingEventDetails(local, 'Allocation Change Completed')).toEqual([
       expect.objectContaining({
         from: 60,
         to: 0,
@@ -160,17 +116,17 @@ describe('level-triggered tracking', () => {
 
     const result = await runSchedule(local);
 
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
+    expect(tradingOutcome(result)?.outcome).toBe('updated');
     expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
     expect(result.warnings.some((warning) => warning.includes('request not recorded'))).toBe(true);
     await trackWhileEnabled(local);
-    expect(details(local, 'Allocation Change Progress').length).toBeGreaterThan(0);
+    expect(tradingEventDetails(local, 'Allocation Change Progress').length).toBeGreaterThan(0);
     for (const detailType of [
       'Allocation Change Progress',
       'Allocation Change Stalled',
       'Deadline At Risk',
     ]) {
-      for (const detail of details(local, detailType)) {
+      for (const detail of tradingEventDetails(local, detailType)) {
         expect(detail).toMatchObject({ request: 'unknown' });
         expect(detail).not.toHaveProperty('trigger');
       }

@@ -1,33 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { MarketClosureAnswer } from '#shared/on-demand/market-closure.ts';
 import type { StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
-  type LocalService,
   lambdaContext,
   RISK_ENGINE,
   reservation,
-  scheduledEvent,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
+import { runOnDemand, runSchedule, tradingOutcome } from './runs.ts';
 
 // Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const CLOSURE_KEY = 'odcr-reclaimer:closure:XNYS:2025-03-13';
 
-async function onDemand(local: LocalService, payload: unknown) {
-  return createHandler(local.dependencies)(payload, lambdaContext());
-}
-
 describe('reclaim-on-demand: close-market', () => {
   it('records the closure on every reservation of the market; later runs honour it; status shows it', async () => {
     const service = await startLocalService({ now: OFF_HOURS });
 
-    const answer = (await onDemand(service, {
+    const answer = (await runOnDemand(service, {
       action: 'close-market',
       market: 'XNYS',
       date: '2025-03-13',
@@ -41,11 +33,8 @@ describe('reclaim-on-demand: close-market', () => {
     }
     // Thursday 09:10 New York, when the reclaim for the open would have started: the market is closed.
     service.aws.setClock('2025-03-13T13:10:00Z');
-    const scheduled = (await createScheduleHandler(service.dependencies)(
-      scheduledEvent(service.aws),
-      lambdaContext(),
-    )) as ReconcileResult;
-    expect(scheduled.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+    const scheduled = await runSchedule(service);
+    expect(tradingOutcome(scheduled)).toMatchObject({
       outcome: 'unchanged',
       to: 60,
     });
@@ -54,7 +43,7 @@ describe('reclaim-on-demand: close-market', () => {
     ]);
     expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
 
-    const status = (await onDemand(service, { action: 'status' })) as StatusAnswer;
+    const status = (await runOnDemand(service, { action: 'status' })) as StatusAnswer;
     expect(status.closures).toEqual(scheduled.closures);
     const trading = status.reservations.find((entry) => entry.reservationId === TRADING);
     expect(trading?.reasons.join(' ')).toMatch(
@@ -64,10 +53,15 @@ describe('reclaim-on-demand: close-market', () => {
 
   it('reopen-market removes it, and the next run reclaims for the open', async () => {
     const service = await startLocalService({ now: OFF_HOURS });
-    await onDemand(service, { action: 'close-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77' });
+    await runOnDemand(service, {
+      action: 'close-market',
+      market: 'XNYS',
+      date: '2025-03-13',
+      reason: 'INC-77',
+    });
     service.aws.setClock('2025-03-13T13:06:00Z');
 
-    const answer = (await onDemand(service, {
+    const answer = (await runOnDemand(service, {
       action: 'reopen-market',
       market: 'XNYS',
       date: '2025-03-13',
@@ -76,7 +70,7 @@ describe('reclaim-on-demand: close-market', () => {
 
     expect(answer).toMatchObject({ ok: true, action: 'reopen-market' });
     expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
-    expect(answer.result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+    expect(tradingOutcome(answer.result)).toMatchObject({
       outcome: 'updated',
       to: 0,
     });
@@ -84,17 +78,23 @@ describe('reclaim-on-demand: close-market', () => {
 
   it("sends within the invocation's send budget like a change: past it, the tracker sends the rest", async () => {
     const service = await startLocalService({ now: OFF_HOURS });
-    await onDemand(service, { action: 'close-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77' });
+    await runOnDemand(service, {
+      action: 'close-market',
+      market: 'XNYS',
+      date: '2025-03-13',
+      reason: 'INC-77',
+    });
     service.aws.setClock('2025-03-13T13:06:00Z');
 
     // One second left is less than the stop margin: the run may record the reopening but send no change.
-    const answer = (await createHandler(service.dependencies)(
+    const answer = (await runOnDemand(
+      service,
       { action: 'reopen-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77 closure withdrawn' },
       lambdaContext(undefined, { clock: service.aws.clock, timeoutSeconds: 1 }),
     )) as MarketClosureAnswer;
 
     expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
-    expect(answer.result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+    expect(tradingOutcome(answer.result)).toMatchObject({
       outcome: 'deferred',
     });
     expect(answer.result.warnings.join(' ')).toMatch(/not sent by this run/);
@@ -104,7 +104,7 @@ describe('reclaim-on-demand: close-market', () => {
   it('changes nothing on a dry run, and says what the policy would do', async () => {
     const service = await startLocalService({ now: '2025-03-13T13:06:00Z' });
 
-    const answer = (await onDemand(service, {
+    const answer = (await runOnDemand(service, {
       action: 'close-market',
       market: 'XNYS',
       date: '2025-03-13',
@@ -131,7 +131,7 @@ describe('reclaim-on-demand: close-market', () => {
     const service = await startLocalService({ now: OFF_HOURS });
     const before = service.aws.admin.calls({}).calls.length;
 
-    const answer = (await onDemand(service, {
+    const answer = (await runOnDemand(service, {
       action: 'close-market',
       reason: 'r',
       ...fields,
@@ -144,7 +144,7 @@ describe('reclaim-on-demand: close-market', () => {
   it('rejects reopening a closure that was never recorded', async () => {
     const service = await startLocalService({ now: OFF_HOURS });
 
-    const answer = (await onDemand(service, {
+    const answer = (await runOnDemand(service, {
       action: 'reopen-market',
       market: 'XNYS',
       date: '2025-03-13',

@@ -3,41 +3,12 @@
  * PutMetricData denied or throttled for good, every metric still arrives, and the alarms read them as before.
  */
 import { describe, expect, it } from 'vitest';
-import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
-import {
-  type LocalService,
-  lambdaContext,
-  METRICS_NAMESPACE,
-  scheduledEvent,
-  startLocalService,
-  TRADING,
-  trackerEvent,
-} from '../../support/local-service.ts';
+import { METRICS_NAMESPACE, startLocalService, TRADING } from '../../support/local-service.ts';
+import { fleetValues, runSchedule, trackerRuleState, trackWhileEnabled, tradingOutcome } from './runs.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
-
-function fleetValues(local: LocalService, name: string): number[] {
-  return local.aws.admin
-    .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
-    .metrics.filter((metric) => Object.keys(metric.dimensions).length === 0)
-    .map((metric) => metric.value ?? Number.NaN);
-}
-
-async function trackUntilIdle(local: LocalService): Promise<void> {
-  const tracker = createTrackerHandler(local.dependencies);
-  for (let run = 0; run < 30; run++) {
-    const result = await tracker(
-      trackerEvent(local.aws, `tracker-${run}`),
-      lambdaContext('odcr-reclaimer-dev-track-reclamation'),
-    );
-    if (result.rule === 'disabled') return;
-    local.aws.advance(10);
-  }
-  throw new Error('the tracker never went idle');
-}
 
 describe.each([
   ['denied', { error: 'AccessDenied', status: 403 }],
@@ -54,12 +25,10 @@ describe.each([
     // One more failure that pages through a metric: the reclaim's first event is refused.
     local.aws.admin.injectFault({ service: 'events', action: 'PutEvents', status: 500, count: 1 });
 
-    const result = await createScheduleHandler(local.dependencies)(
-      scheduledEvent(local.aws),
-      lambdaContext(),
-    );
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)?.outcome).toBe('updated');
-    await trackUntilIdle(local);
+    const result = await runSchedule(local);
+    expect(tradingOutcome(result)?.outcome).toBe('updated');
+    await trackWhileEnabled(local);
+    expect(trackerRuleState(local.aws)).toBe('DISABLED');
 
     expect(fleetValues(local, 'EventsNotPublished')).toEqual([1]);
     expect(fleetValues(local, 'InFlightReservations')[0]).toBe(1);

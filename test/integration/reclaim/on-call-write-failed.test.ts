@@ -8,25 +8,17 @@ import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { OnDemandAnswer } from '#shared/on-demand/run-on-demand.ts';
 import {
-  type LocalService,
   lambdaContext,
-  METRICS_NAMESPACE,
   RISK_ENGINE,
   reservation,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
+import { fleetSum } from './runs.ts';
 
 // Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const OVERRIDE_ACTION = 'odcr-reclaimer:override-action';
-
-function fleetSum(local: LocalService, name: string): number {
-  return local.aws.admin
-    .metrics({ namespace: METRICS_NAMESPACE, metricName: name })
-    .metrics.filter((metric) => Object.keys(metric.dimensions).length === 0)
-    .reduce((sum, metric) => sum + (metric.value ?? 0), 0);
-}
 
 const faults = [
   { name: 'IAM denies DeleteTags', action: 'DeleteTags', fault: { error: 'UnauthorizedOperation' } },
@@ -86,7 +78,7 @@ describe('on-call clear whose write fails', () => {
     if (answer.ok) return;
     expect(answer.error.message).toContain('ec2:CreateTags');
     const untouched = RISK_ENGINE.filter(
-      (id) => reservation(service!.aws, id).tags[OVERRIDE_ACTION] !== 'reclaim',
+      (id) => reservation(service.aws, id).tags[OVERRIDE_ACTION] !== 'reclaim',
     );
     expect(untouched).toHaveLength(1);
     expect(answer.error.message).toContain(untouched[0]);

@@ -1,18 +1,8 @@
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
-import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
-import {
-  type LocalService,
-  lambdaContext,
-  reservation,
-  scheduledEvent,
-  startLocalService,
-  TRACKER_RULE_NAME,
-  TRADING,
-  trackerEvent,
-} from '../../support/local-service.ts';
+import { type LocalService, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
+import { runSchedule, trackerRuleState, trackWhileEnabled, tradingOutcome } from './runs.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open wants all of TRADING back.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
@@ -31,13 +21,12 @@ function fleetWithPendingAllocation(): SeedState {
   };
 }
 
-let trackerRuns = 0;
-function nextTrackerEvent(local: LocalService) {
-  return trackerEvent(local.aws, `pending-tracker-${++trackerRuns}`);
-}
-
-function ruleState(local: LocalService): string | undefined {
-  return local.aws.admin.ruleList().rules.find((rule) => rule.name === TRACKER_RULE_NAME)?.state;
+/** What each of EC2's updates of the trading reservation came to, DryRun calls included. */
+function tradingUpdateOutcomes(local: LocalService): string[] {
+  return local.aws.admin
+    .calls({ service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation' })
+    .calls.filter((call) => (call.params as Record<string, string>)['CapacityReservationId'] === TRADING)
+    .map((call) => call.outcome);
 }
 
 describe('a pending allocation', () => {
@@ -45,38 +34,22 @@ describe('a pending allocation', () => {
     const local = await startLocalService({ now: BEFORE_OPEN, seed: fleetWithPendingAllocation() });
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ status: 'pending', current: 60 });
 
-    const result = await createScheduleHandler(local.dependencies)(
-      scheduledEvent(local.aws),
-      lambdaContext(),
-    );
+    const result = await runSchedule(local);
 
     // The 60 pending instances are lent, not free: the decision is to take them back (60 → 0)…
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+    expect(tradingOutcome(result)).toMatchObject({
       from: 60,
       to: 0,
       outcome: 'deferred',
     });
     // …but no Update reaches EC2 while the allocation is pending (it would be IncorrectState).
-    const updates = local.aws.admin
-      .calls({ service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation' })
-      .calls.filter((call) => (call.params as Record<string, string>)['CapacityReservationId'] === TRADING);
-    expect(updates).toEqual([]);
-    expect(ruleState(local)).toBe('ENABLED');
+    expect(tradingUpdateOutcomes(local)).toEqual([]);
+    expect(trackerRuleState(local.aws)).toBe('ENABLED');
 
     // Once EC2 shows it active, the tracker applies the recorded target.
     local.aws.advance(PENDING_SECONDS);
-    for (let run = 0; run < 30 && ruleState(local) === 'ENABLED'; run++) {
-      await createTrackerHandler(local.dependencies)(
-        nextTrackerEvent(local),
-        lambdaContext('odcr-reclaimer-dev-track-reclamation'),
-      );
-      local.aws.advance(60);
-    }
+    await trackWhileEnabled(local);
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, current: 0 });
-    const outcomes = local.aws.admin
-      .calls({ service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation' })
-      .calls.filter((call) => (call.params as Record<string, string>)['CapacityReservationId'] === TRADING)
-      .map((call) => call.outcome);
-    expect(outcomes).toEqual(['ok']);
+    expect(tradingUpdateOutcomes(local)).toEqual(['ok']);
   });
 });

@@ -1,16 +1,14 @@
-import { EC2Client, UpdateInterruptibleCapacityReservationAllocationCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/records/tag-keys.ts';
 import {
   type LocalService,
-  localSdkConfig,
   RISK_ENGINE,
   reservation,
   startLocalService,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
-import { runSchedule } from './runs.ts';
+import { runSchedule, tradingOutcome, updateBehindTheService } from './runs.ts';
 
 // Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60), as it was lent by hand in the seed.
 const OFF_HOURS = '2025-03-12T22:00:00Z';
@@ -61,15 +59,7 @@ describe('record repair', () => {
 
     // A run reclaims before the open and dies between EC2's update and its record.
     local.aws.setClock(BEFORE_OPEN);
-    const ec2 = new EC2Client(localSdkConfig(local.aws.url));
-    await ec2.send(
-      new UpdateInterruptibleCapacityReservationAllocationCommand({
-        CapacityReservationId: TRADING,
-        TargetInstanceCount: 0,
-        ZeroSizePreference: 'retain', // as the service asks (the config's zeroSizePreference)
-      }),
-    );
-    ec2.destroy();
+    await updateBehindTheService(local, TRADING, 0);
     for (let step = 0; step < 60 && reservation(local.aws, TRADING).allocation?.status !== 'active'; step++) {
       local.aws.advance(10);
     }
@@ -80,7 +70,7 @@ describe('record repair', () => {
     const result = await runSchedule(local);
 
     // The policy wants 0, which is already set: no update, only the missing record and its event.
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+    expect(tradingOutcome(result)).toMatchObject({
       outcome: 'unchanged',
       to: 0,
     });

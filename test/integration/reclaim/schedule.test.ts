@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import {
   lambdaContext,
   RISK_ENGINE,
   reservation,
   startLocalService,
-  TRACKER_RULE_NAME,
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
-import { outcomeOf, runSchedule } from './runs.ts';
+import { outcomeOf, runSchedule, trackWhileEnabled } from './runs.ts';
 
 describe('reclaim-on-schedule', () => {
   it('reclaims the trading fleet before the XNYS open, and it is back by the bell', async () => {
@@ -56,29 +54,14 @@ describe('reclaim-on-schedule', () => {
     expect(outcomeOf(result, TRADING)).toMatchObject({ outcome: 'updated', to: 0, action: 'reclaim' });
     expect(outcomeOf(result, TRADING)?.deadline).toBeUndefined();
     expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:request-deadline']).toBe('');
-    const tracker = createTrackerHandler(service.dependencies);
-    const ourEvents = () => service.aws.admin.events({ source: 'odcr-reclaimer' }).events ?? [];
-    const completedEvents = () =>
-      ourEvents().filter((event) => event['detail-type'] === 'Allocation Change Completed');
-    for (let run = 0; run < 20 && completedEvents().length === 0; run++) {
-      await tracker(
-        {
-          id: `tracker-${run}`,
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          time: service.aws.clock.now().toISOString(),
-          resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
-        },
-        lambdaContext(),
-      );
-      service.aws.advance(10);
-    }
-    const events = ourEvents();
-    expect(events.filter((event) => event['detail-type'] === 'Deadline At Risk')).toEqual([]);
-    const completed = completedEvents();
+    await trackWhileEnabled(service);
+    expect(service.aws.admin.events({ detailType: 'Deadline At Risk' }).events).toEqual([]);
+    const completed = service.aws.admin
+      .events({ detailType: 'Allocation Change Completed' })
+      .events.map((event) => event.detail);
     expect(completed).toHaveLength(1);
-    expect(completed[0]?.detail).not.toHaveProperty('marginSeconds');
-    expect(completed[0]?.detail).not.toHaveProperty('deadline');
+    expect(completed[0]).not.toHaveProperty('marginSeconds');
+    expect(completed[0]).not.toHaveProperty('deadline');
   });
 
   it('lends the fleet back after the close', async () => {
