@@ -6,9 +6,9 @@ import {
   type LoadedScenario,
   loadScenarioFile,
   parseScenario,
-  ScenarioError,
 } from '#sandbox/scenario.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
+import { scenarioMistake } from '../../support/scenario.ts';
 
 const ORGANIZATION_SCENARIO = fileURLToPath(
   new URL('../../../sandbox/scenarios/organization-week-2026-03.json', import.meta.url),
@@ -20,37 +20,20 @@ const base = fileURLToPath(new URL('.', import.meta.url));
 
 const scenario = (): LoadedScenario => loadScenarioFile(ORGANIZATION_SCENARIO);
 
-function mistake(run: () => void): string {
-  try {
-    run();
-  } catch (error: unknown) {
-    if (error instanceof ScenarioError) return error.message;
-    throw error;
-  }
-  return 'no error';
-}
-
 const againstConfig = (loaded: LoadedScenario) =>
-  mistake(() => checkScenarioAgainstConfig(loaded, config, 'us-east-1'));
+  scenarioMistake(() => checkScenarioAgainstConfig(loaded, config, 'us-east-1'));
 
-/** The shipped scenario's JSON with a change, parsed as a file would be. */
-function parsed(change: (json: ScenarioJson) => void): string {
-  const json = scenarioJson();
-  change(json);
-  return mistake(() =>
+/** The shipped scenario's JSON with one field set (a dotted path, indexes as numbers), parsed as a file is. */
+function parsedWith(path: string, value: unknown): string {
+  const json = JSON.parse(readFileSync(ORGANIZATION_SCENARIO, 'utf8')) as Record<string, unknown>;
+  const keys = path.split('.');
+  const field = keys.pop() ?? '';
+  let parent = json;
+  for (const key of keys) parent = parent[key] as Record<string, unknown>;
+  parent[field] = value;
+  return scenarioMistake(() =>
     parseScenario(json, fileURLToPath(new URL('../../../sandbox/scenarios/', import.meta.url))),
   );
-}
-
-/** The parts of the scenario file the cases below change. */
-interface ScenarioJson {
-  accounts: { owners: Record<string, unknown>[]; borrowers: { id: string }[] };
-  fleet: { seed: { reservations: Record<string, unknown>[] } };
-  organization: { units: { id: string }[] };
-}
-
-function scenarioJson(): ScenarioJson {
-  return JSON.parse(readFileSync(ORGANIZATION_SCENARIO, 'utf8')) as ScenarioJson;
 }
 
 describe('a scenario with owner and borrower accounts', () => {
@@ -65,58 +48,51 @@ describe('a scenario with owner and borrower accounts', () => {
     ]);
   });
 
-  it.each<[string, (json: ScenarioJson) => void, string]>([
+  it.each<[what: string, path: string, value: string, expected: string]>([
     [
       'a malformed account id',
-      (json) => {
-        json.accounts.borrowers[0]!.id = '1111';
-      },
+      'accounts.borrowers.0.id',
+      '1111',
       'accounts.borrowers[0].id: expected a 12-digit account id',
     ],
     [
       'an account twice',
-      (json) => {
-        json.accounts.borrowers[1]!.id = '333333333333';
-      },
+      'accounts.borrowers.1.id',
+      '333333333333',
       'accounts.borrowers[1].id: 333333333333 is already accounts.owners[0]',
     ],
     [
       'the hub as a borrower',
-      (json) => {
-        json.accounts.borrowers[0]!.id = '222222222222';
-      },
+      'accounts.borrowers.0.id',
+      '222222222222',
       'accounts.borrowers[0].id: 222222222222 is the hub (settings.accountId), where the service runs',
     ],
     [
       'a reservation of an undeclared account',
-      (json) => {
-        json.fleet.seed.reservations[2]!.accountId = '444444444444';
-      },
+      'fleet.seed.reservations.2.accountId',
+      '444444444444',
       'fleet.seed.reservations[2].accountId: expected the hub 222222222222 or an account of accounts.owners (333333333333), got 444444444444',
     ],
     [
       'an unknown field of an owner',
-      (json) => {
-        json.accounts.owners[0]!.role = 'odcr-reclaimer-spoke';
-      },
+      'accounts.owners.0.role',
+      'odcr-reclaimer-spoke',
       "accounts.owners[0].role: unknown field 'role'",
     ],
     [
       'a malformed unit of the organization',
-      (json) => {
-        json.organization.units[0]!.id = 'research';
-      },
+      'organization.units.0.id',
+      'research',
       'organization.units[0].id: expected ou-<root>-<unit>',
     ],
     [
       'a seeded reservation field the endpoint does not take',
-      (json) => {
-        json.fleet.seed.reservations[0]!.owner = 'me';
-      },
+      'fleet.seed.reservations.0.owner',
+      'me',
       "fleet.seed.reservations[0].owner: unknown field 'owner'",
     ],
-  ])('names the field of %s', (_what, change, expected) => {
-    expect(parsed(change)).toContain(expected);
+  ])('names the field of %s', (_what, path, value, expected) => {
+    expect(parsedWith(path, value)).toContain(expected);
   });
 
   it.each<[string, (loaded: LoadedScenario) => void, string]>([

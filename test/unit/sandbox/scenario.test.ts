@@ -6,9 +6,9 @@ import {
   type LoadedScenario,
   loadScenarioFile,
   parseScenario,
-  ScenarioError,
 } from '#sandbox/scenario.ts';
 import { loadConfigFile } from '../../../shared/config/load-config.ts';
+import { scenarioMistake } from '../../support/scenario.ts';
 
 const base = fileURLToPath(new URL('.', import.meta.url));
 
@@ -24,15 +24,7 @@ const minimal = () => ({
   },
 });
 
-const problemOf = (input: unknown): string => {
-  try {
-    parseScenario(input, base);
-  } catch (error: unknown) {
-    if (error instanceof ScenarioError) return error.message;
-    throw error;
-  }
-  return 'no error';
-};
+const problemOf = (input: unknown): string => scenarioMistake(() => parseScenario(input, base));
 
 describe('parseScenario', () => {
   it('fills defaults and resolves the config path against the scenario file', () => {
@@ -157,15 +149,8 @@ describe('parseScenario: strict as the config', () => {
 describe('checkScenarioAgainstConfig', () => {
   const config = loadConfigFile(fileURLToPath(new URL('../../../config/example.json', import.meta.url)));
   const defaultScenario = () => loadScenarioFile(DEFAULT_SCENARIO);
-  const mistakeIn = (scenario: LoadedScenario): string => {
-    try {
-      checkScenarioAgainstConfig(scenario, config, 'us-east-1');
-    } catch (error: unknown) {
-      if (error instanceof ScenarioError) return error.message;
-      throw error;
-    }
-    return 'no error';
-  };
+  const mistakeIn = (scenario: LoadedScenario): string =>
+    scenarioMistake(() => checkScenarioAgainstConfig(scenario, config, 'us-east-1'));
   const at = '2026-03-11T10:00:00-04:00';
 
   it('passes the shipped scenarios', () => {
