@@ -613,32 +613,52 @@ async function runDeployed(command: OnCallCommand, io: OnCallIo, clients: OnCall
       { cause: error },
     );
   }
+  return answerAndFollow(command, answer, io, () => {
+    const capacity = clients.capacity ?? followingGateway(command.configFile);
+    return {
+      describe: async () => {
+        try {
+          return await capacity.describeManaged();
+        } catch (error: unknown) {
+          throw new OnCallRemoteError(
+            `following the change failed (the change itself was made): ${describeRemoteFailure(error)}`,
+            { cause: error },
+          );
+        }
+      },
+      step: () => new Promise((resolve) => setTimeout(resolve, 15_000)),
+      stalled: async () => undefined,
+      maxSteps: 120,
+      patience: 40,
+    };
+  });
+}
+
+/** How one way of running a change is followed: how it looks, waits between looks and hears of a stall. */
+type FollowSource = Pick<FollowOptions, 'describe' | 'step' | 'stalled' | 'maxSteps' | 'patience' | 'now'>;
+
+/**
+ * Prints on-call's answer and, with --wait, follows a change that moved reservations (never a dry run) to its
+ * end, however it was run: the exit code.
+ */
+async function answerAndFollow(
+  command: OnCallCommand,
+  answer: unknown,
+  io: OnCallIo,
+  followBy: (changed: ChangedReservations) => FollowSource,
+): Promise<number> {
   const changed = changedReservations(answer);
   const timeZone = timeZoneOf(command.configFile, changed.ids);
   const follows = command.wait && command.payload.dryRun !== true && changed.ids.length > 0;
   if (command.output === 'table' || !follows) io.write(formatAnswerAs(command.output, answer, timeZone));
   if (errorCode(answer) !== undefined) return 1;
   if (!follows) return 0;
-  const capacity = clients.capacity ?? followingGateway(command.configFile);
   const followed = await followProgress({
     reservationIds: changed.ids,
     names: changed.names,
     startCounts: changed.from,
-    describe: async () => {
-      try {
-        return await capacity.describeManaged();
-      } catch (error: unknown) {
-        throw new OnCallRemoteError(
-          `following the change failed (the change itself was made): ${describeRemoteFailure(error)}`,
-          { cause: error },
-        );
-      }
-    },
-    step: () => new Promise((resolve) => setTimeout(resolve, 15_000)),
-    stalled: async () => undefined,
+    ...followBy(changed),
     write: io.write,
-    maxSteps: 120,
-    patience: 40,
     timeZone,
     tty: io.isTTY === true,
     silent: command.output === 'json',
@@ -748,17 +768,8 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
   if (onDemand === undefined || tracker === undefined) throw new Error('handlers missing');
   const startedAt = new Date(now).toISOString();
   const answer = await onDemand(command.payload, invocationContext('reclaim-on-demand'));
-  const changed = changedReservations(answer);
-  const timeZone = timeZoneOf(command.configFile, changed.ids);
-  const follows = command.wait && command.payload.dryRun !== true && changed.ids.length > 0;
-  if (command.output === 'table' || !follows) io.write(formatAnswerAs(command.output, answer, timeZone));
-  if (errorCode(answer) !== undefined) return 1;
-  if (!follows) return 0;
   let run = 0;
-  const followed = await followProgress({
-    reservationIds: changed.ids,
-    names: changed.names,
-    startCounts: changed.from,
+  return answerAndFollow(command, answer, io, (changed) => ({
     describe: () => gateways.capacity.describeManaged(),
     // The tracker's own run (it polls ~50 s on the clock) stands for its 1-minute rule.
     step: async () => {
@@ -794,15 +805,10 @@ async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
       );
       return mine === undefined ? undefined : JSON.stringify(mine.detail);
     },
-    write: io.write,
     maxSteps: 60,
     patience: 15,
     now: () => now,
-    timeZone,
-    tty: io.isTTY === true,
-    silent: command.output === 'json',
-  });
-  return finishFollow(command, answer, followed, timeZone, io);
+  }));
 }
 
 function errorCode(answer: unknown): string | undefined {
