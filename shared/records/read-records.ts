@@ -20,6 +20,21 @@ import {
   trackerMemoryCodec,
 } from './tags.ts';
 
+/** The records a reservation may lack, each with the codec that reads it (in the order they are read). */
+type OptionalRecord = Exclude<keyof ReservationRecords, 'tracker' | 'closures' | 'malformed'>;
+type OptionalRecordCodecs = { [K in OptionalRecord]: RecordCodec<NonNullable<ReservationRecords[K]>> };
+const OPTIONAL_RECORD_CODECS: OptionalRecordCodecs = {
+  override: overrideCodec,
+  lastRequest: lastRequestCodec,
+  lastReclaimAt: lastReclaimCodec,
+  desiredTarget: desiredTargetCodec,
+  failure: failureCodec,
+  owedFailure: owedFailureCodec,
+  headsUp: headsUpCodec,
+  announcedInterruptibleId: announcedInterruptibleIdCodec,
+  shareDigest: shareDigestCodec,
+};
+
 export function readRecords(tags: Tags): ReservationRecords {
   const malformed: MalformedRecord[] = [];
   const value = <T>(codec: RecordCodec<T>): T | undefined => {
@@ -39,24 +54,12 @@ export function readRecords(tags: Tags): ReservationRecords {
     closures,
     malformed,
   };
-  const override = value(overrideCodec);
-  if (override !== undefined) records.override = override;
-  const lastRequest = value(lastRequestCodec);
-  if (lastRequest !== undefined) records.lastRequest = lastRequest;
-  const lastReclaimAt = value(lastReclaimCodec);
-  if (lastReclaimAt !== undefined) records.lastReclaimAt = lastReclaimAt;
-  const desiredTarget = value(desiredTargetCodec);
-  if (desiredTarget !== undefined) records.desiredTarget = desiredTarget;
-  const failure = value(failureCodec);
-  if (failure !== undefined) records.failure = failure;
-  const owedFailure = value(owedFailureCodec);
-  if (owedFailure !== undefined) records.owedFailure = owedFailure;
-  const headsUp = value(headsUpCodec);
-  if (headsUp !== undefined) records.headsUp = headsUp;
-  const announcedInterruptibleId = value(announcedInterruptibleIdCodec);
-  if (announcedInterruptibleId !== undefined) records.announcedInterruptibleId = announcedInterruptibleId;
-  const shareDigest = value(shareDigestCodec);
-  if (shareDigest !== undefined) records.shareDigest = shareDigest;
+  const readInto = <K extends OptionalRecord>(key: K): void => {
+    const codec: OptionalRecordCodecs[K] = OPTIONAL_RECORD_CODECS[key];
+    const read = value(codec);
+    if (read !== undefined) records[key] = read;
+  };
+  for (const key of Object.keys(OPTIONAL_RECORD_CODECS) as OptionalRecord[]) readInto(key);
   return records;
 }
 
