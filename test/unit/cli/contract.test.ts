@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -103,10 +103,8 @@ describe('--output json', () => {
   let local: Awaited<ReturnType<typeof startLocalAws>>;
 
   beforeAll(async () => {
-    const seed = JSON.parse(
-      readFileSync(path.join(REPO_ROOT, 'local-aws/example-fleet.json'), 'utf8'),
-    ) as SeedState;
-    local = await startLocalAws({ port: 0, seed: { ...seed, now: '2026-03-12T22:00:00Z' } });
+    // Thursday evening, New York: the example fleet lends 60, of which 30 run borrowers' instances.
+    local = await startLocalAws({ port: 0, seed: { ...loadExampleFleet(), now: '2026-03-12T22:00:00Z' } });
   });
 
   afterAll(async () => {

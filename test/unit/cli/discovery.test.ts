@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { sdkConfigFor } from '@odcr-reclaimer/local-aws/admin-client.ts';
+import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSkeleton, formatReservations, pickReservations } from '#cli/discovery.ts';
 import { parseConfig } from '#shared/config/schema.ts';
@@ -13,7 +12,7 @@ let local: LocalAws;
 let found: ReservationSnapshot[];
 
 beforeAll(async () => {
-  const seed = JSON.parse(readFileSync('local-aws/example-fleet.json', 'utf8')) as SeedState;
+  const seed = loadExampleFleet();
   local = await startLocalAws({ port: 0, seed });
   // One reservation the service does not manage yet: what a newcomer's account holds before any tagging.
   local.admin.seed({
