@@ -49,25 +49,25 @@ export class CloudWatchGateway implements AlarmGateway, Pick<MetricsGateway, 're
     const unique = [...new Set(names)];
     for (let start = 0; start < unique.length; start += NAMES_PER_CALL) {
       const chunk = unique.slice(start, start + NAMES_PER_CALL);
-      let nextToken: string | undefined;
-      do {
-        const token = nextToken;
-        const answer = await callAws('cloudwatch', 'DescribeAlarms', () =>
-          this.client.send(
-            new DescribeAlarmsCommand({
-              AlarmNames: chunk,
-              AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
+      await everyPage(
+        (next) =>
+          callAws('cloudwatch', 'DescribeAlarms', () =>
+            this.client.send(
+              new DescribeAlarmsCommand({
+                AlarmNames: chunk,
+                AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+                ...next,
+              }),
+            ),
           ),
-        );
-        for (const alarm of [...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])]) {
-          if (alarm.AlarmName !== undefined && isAlarmState(alarm.StateValue)) {
-            states[alarm.AlarmName] = alarm.StateValue;
+        (answer) => {
+          for (const alarm of [...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])]) {
+            if (alarm.AlarmName !== undefined && isAlarmState(alarm.StateValue)) {
+              states[alarm.AlarmName] = alarm.StateValue;
+            }
           }
-        }
-        nextToken = answer.NextToken;
-      } while (nextToken);
+        },
+      );
     }
     return states;
   }
@@ -96,29 +96,29 @@ export class CloudWatchGateway implements AlarmGateway, Pick<MetricsGateway, 're
       },
     };
     const samples: { at: number; value: number }[] = [];
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const answer = await callAws('cloudwatch', 'GetMetricData', () =>
-        this.client.send(
-          new GetMetricDataCommand({
-            MetricDataQueries: [query],
-            StartTime: since,
-            EndTime: until,
-            ScanBy: 'TimestampAscending',
-            ...(token === undefined ? {} : { NextToken: token }),
-          }),
+    await everyPage(
+      (next) =>
+        callAws('cloudwatch', 'GetMetricData', () =>
+          this.client.send(
+            new GetMetricDataCommand({
+              MetricDataQueries: [query],
+              StartTime: since,
+              EndTime: until,
+              ScanBy: 'TimestampAscending',
+              ...next,
+            }),
+          ),
         ),
-      );
-      for (const result of answer.MetricDataResults ?? []) {
-        const values = result.Values ?? [];
-        const timestamps = result.Timestamps ?? [];
-        values.forEach((value, index) => {
-          samples.push({ at: timestamps[index]?.getTime() ?? 0, value });
-        });
-      }
-      nextToken = answer.NextToken;
-    } while (nextToken !== undefined && nextToken !== '');
+      (answer) => {
+        for (const result of answer.MetricDataResults ?? []) {
+          const values = result.Values ?? [];
+          const timestamps = result.Timestamps ?? [];
+          values.forEach((value, index) => {
+            samples.push({ at: timestamps[index]?.getTime() ?? 0, value });
+          });
+        }
+      },
+    );
     return samples.sort((a, b) => a.at - b.at).map((sample) => sample.value);
   }
 
@@ -135,4 +135,17 @@ export class CloudWatchGateway implements AlarmGateway, Pick<MetricsGateway, 're
 
 function isAlarmState(value: string | undefined): value is AlarmState {
   return value === 'OK' || value === 'ALARM' || value === 'INSUFFICIENT_DATA';
+}
+
+/** Asks for each page in turn, passing the previous answer's NextToken, until CloudWatch gives none. */
+async function everyPage<T extends { NextToken?: string | undefined }>(
+  page: (next: { NextToken?: string }) => Promise<T>,
+  take: (answer: T) => void,
+): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const answer = await page(nextToken === undefined ? {} : { NextToken: nextToken });
+    take(answer);
+    nextToken = answer.NextToken;
+  } while (nextToken !== undefined && nextToken !== '');
 }

@@ -274,12 +274,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
           ],
         }),
       );
-      return {
-        reservationId: request.reservationId,
-        target: answer.TargetInstanceCount ?? request.instanceCount,
-        dryRun: false,
-        ...(answer.Status === undefined ? {} : { status: answer.Status }),
-      };
+      return changeAnswered(request.reservationId, request.instanceCount, answer);
     });
   }
 
@@ -294,10 +289,7 @@ export class Ec2CapacityGateway implements CapacityGateway {
         }),
       );
       return {
-        reservationId: request.reservationId,
-        target: answer.TargetInstanceCount ?? request.target,
-        dryRun: false,
-        ...(answer.Status === undefined ? {} : { status: answer.Status }),
+        ...changeAnswered(request.reservationId, request.target, answer),
         ...(answer.InstanceCount === undefined ? {} : { current: answer.InstanceCount }),
       };
     });
@@ -436,6 +428,20 @@ export class Ec2CapacityGateway implements CapacityGateway {
       throw error;
     }
   }
+}
+
+/** EC2's answer to a change: the target it took (the one asked, when it names none) and its status. */
+function changeAnswered(
+  reservationId: string,
+  asked: number,
+  answer: { TargetInstanceCount?: number | undefined; Status?: AllocationStatus | undefined },
+): AllocationChange {
+  return {
+    reservationId,
+    target: answer.TargetInstanceCount ?? asked,
+    dryRun: false,
+    ...(answer.Status === undefined ? {} : { status: answer.Status }),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
+  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { callAws } from './aws-call.ts';
 
@@ -94,52 +95,49 @@ export class DynamoDbLeaseGateway implements LeaseGateway {
       acquiredAt: request.now,
       expiresAt: expiryOf(request.now, request.durationMs),
     };
-    try {
-      await callAws('dynamodb', 'PutItem', () =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: this.item(lease),
-            // Free when there is no lease, or the last one expired (its holder died or forgot to release).
-            ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt < :now',
-            ExpressionAttributeNames: { '#key': LEASE_KEY_ATTRIBUTE, '#expiresAt': LEASE_EXPIRY_ATTRIBUTE },
-            ExpressionAttributeValues: { ':now': { N: String(Math.floor(request.now.getTime() / 1000)) } },
-            // The holder comes back with the refusal: no second call to say who is busy.
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
-      return { acquired: true, lease };
-    } catch (error: unknown) {
-      const refusal = conditionFailure(error);
-      if (refusal === undefined) throw error;
-      const holder = refusal.Item === undefined ? undefined : readHolder(refusal.Item);
-      return { acquired: false, ...(holder === undefined ? {} : { holder }) };
-    }
+    const refusal = await this.putIf(lease, {
+      // Free when there is no lease, or the last one expired (its holder died or forgot to release).
+      ConditionExpression: 'attribute_not_exists(#key) OR #expiresAt < :now',
+      ExpressionAttributeNames: { '#key': LEASE_KEY_ATTRIBUTE, '#expiresAt': LEASE_EXPIRY_ATTRIBUTE },
+      ExpressionAttributeValues: { ':now': { N: String(Math.floor(request.now.getTime() / 1000)) } },
+      // The holder comes back with the refusal: no second call to say who is busy.
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    if (refusal === undefined) return { acquired: true, lease };
+    const holder = refusal.Item === undefined ? undefined : readHolder(refusal.Item);
+    return { acquired: false, ...(holder === undefined ? {} : { holder }) };
   }
 
   async renew(lease: HeldLease, now: Date, durationMs: number): Promise<HeldLease | undefined> {
     const renewed: HeldLease = { ...lease, expiresAt: expiryOf(now, durationMs) };
+    const refusal = await this.putIf(renewed, {
+      // Only our own acquisition, and only while it lasts: an expired lease may be another run's already.
+      ConditionExpression: '#token = :token AND #expiresAt >= :now',
+      ExpressionAttributeNames: { '#token': 'token', '#expiresAt': LEASE_EXPIRY_ATTRIBUTE },
+      ExpressionAttributeValues: {
+        ':token': { S: lease.token },
+        ':now': { N: String(Math.floor(now.getTime() / 1000)) },
+      },
+    });
+    return refusal === undefined ? renewed : undefined;
+  }
+
+  /** Puts `lease` if `condition` holds; the refusal when it does not (any other failure is thrown). */
+  private async putIf(
+    lease: HeldLease,
+    condition: LeaseCondition,
+  ): Promise<ConditionalCheckFailedException | undefined> {
     try {
       await callAws('dynamodb', 'PutItem', () =>
         this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: this.item(renewed),
-            // Only our own acquisition, and only while it lasts: an expired lease may be another run's already.
-            ConditionExpression: '#token = :token AND #expiresAt >= :now',
-            ExpressionAttributeNames: { '#token': 'token', '#expiresAt': LEASE_EXPIRY_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ':token': { S: lease.token },
-              ':now': { N: String(Math.floor(now.getTime() / 1000)) },
-            },
-          }),
+          new PutItemCommand({ TableName: this.tableName, Item: this.item(lease), ...condition }),
         ),
       );
-      return renewed;
+      return undefined;
     } catch (error: unknown) {
-      if (conditionFailure(error) !== undefined) return undefined;
-      throw error;
+      const refusal = conditionFailure(error);
+      if (refusal === undefined) throw error;
+      return refusal;
     }
   }
 
@@ -182,6 +180,14 @@ function expiryOf(now: Date, durationMs: number): Date {
 }
 
 /** The SDK's refusal of a condition, whether `callAws` wrapped it or not. */
+type LeaseCondition = Pick<
+  PutItemCommandInput,
+  | 'ConditionExpression'
+  | 'ExpressionAttributeNames'
+  | 'ExpressionAttributeValues'
+  | 'ReturnValuesOnConditionCheckFailure'
+>;
+
 function conditionFailure(error: unknown): ConditionalCheckFailedException | undefined {
   if (error instanceof ConditionalCheckFailedException) return error;
   const cause = error instanceof Error ? error.cause : undefined;

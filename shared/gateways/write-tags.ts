@@ -15,15 +15,7 @@ export async function writeTags(
   const wanted = requests.filter((request) => Object.keys(request.tags).length > 0);
   if (wanted.length === 0) return [];
   if (gateway.tagMany) return gateway.tagMany(wanted);
-  const results = await mapWithConcurrency(wanted, FALLBACK_CONCURRENCY, async (request) => {
-    try {
-      await gateway.tag(request.reservationId, request.tags);
-      return undefined;
-    } catch (error: unknown) {
-      return { reservationId: request.reservationId, error };
-    }
-  });
-  return results.filter((failure): failure is TagFailure => failure !== undefined);
+  return oneByOne(wanted, (request) => gateway.tag(request.reservationId, request.tags));
 }
 
 /** DeleteTags for many reservations, like `writeTags`. */
@@ -34,9 +26,17 @@ export async function deleteTags(
   const wanted = requests.filter((request) => request.keys.length > 0);
   if (wanted.length === 0) return [];
   if (gateway.untagMany) return gateway.untagMany(wanted);
-  const results = await mapWithConcurrency(wanted, FALLBACK_CONCURRENCY, async (request) => {
+  return oneByOne(wanted, (request) => gateway.untag(request.reservationId, request.keys));
+}
+
+/** A gateway without the batched calls: one call per reservation, a few at a time, each failure kept. */
+async function oneByOne<R extends { reservationId: string }>(
+  requests: readonly R[],
+  send: (request: R) => Promise<void>,
+): Promise<TagFailure[]> {
+  const results = await mapWithConcurrency(requests, FALLBACK_CONCURRENCY, async (request) => {
     try {
-      await gateway.untag(request.reservationId, request.keys);
+      await send(request);
       return undefined;
     } catch (error: unknown) {
       return { reservationId: request.reservationId, error };
