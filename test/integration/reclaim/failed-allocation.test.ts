@@ -10,7 +10,7 @@ import {
   runOnDemand,
   runSchedule,
   trackerRuleState,
-  trackWhileEnabled,
+  trackUntilIdle,
   tradingEventDetails,
   tradingOutcome,
 } from './runs.ts';
@@ -114,7 +114,7 @@ describe('a change that leaves the allocation failed', () => {
     await runSchedule(service);
     expect(trackerRuleState(service.aws)).toBe('ENABLED');
 
-    await trackWhileEnabled(service, 10);
+    await trackUntilIdle(service, 10);
 
     expect(updateCalls(service.aws)).toHaveLength(2);
     expect(reservation(service.aws, TRADING).allocation).toMatchObject({

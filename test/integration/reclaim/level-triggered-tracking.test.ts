@@ -4,7 +4,7 @@ import { reservation, startLocalService, TRADING } from '../../support/local-ser
 import {
   runSchedule,
   trackerRuleState,
-  trackWhileEnabled,
+  trackUntilIdle,
   tradingEventDetails,
   tradingOutcome,
   updateBehindTheService,
@@ -33,7 +33,7 @@ describe('level-triggered tracking', () => {
 
     expect(tradingOutcome(second)?.outcome).toBe('unchanged');
     expect(trackerRuleState(local.aws)).toBe('ENABLED');
-    await trackWhileEnabled(local);
+    await trackUntilIdle(local);
     expect(tradingEventDetails(local, 'Allocation Change Completed')).toEqual([
       expect.objectContaining({ from: 60, to: 0, trigger: 'schedule' }),
     ]);
@@ -61,7 +61,7 @@ describe('level-triggered tracking', () => {
     await runSchedule(local);
 
     expect(trackerRuleState(local.aws)).toBe('ENABLED');
-    await trackWhileEnabled(local);
+    await trackUntilIdle(local);
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, status: 'active' });
     // The record on the tags is the baseline's (target 60): the tracker must not report it as this change's.
     const progress = tradingEventDetails(local, 'Allocation Change Progress');
@@ -97,7 +97,7 @@ describe('level-triggered tracking', () => {
       [TAG.requestTrigger]: 'schedule',
       [TAG.requestedAt]: new Date(BEFORE_OPEN).toISOString(),
     });
-    await trackWhileEnabled(local);
+    await trackUntilIdle(local);
     expect(tradingEventDetails(local, 'Allocation Change Completed')).toEqual([
       expect.objectContaining({
         from: 60,
@@ -119,7 +119,7 @@ describe('level-triggered tracking', () => {
     expect(tradingOutcome(result)?.outcome).toBe('updated');
     expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
     expect(result.warnings.some((warning) => warning.includes('request not recorded'))).toBe(true);
-    await trackWhileEnabled(local);
+    await trackUntilIdle(local);
     expect(tradingEventDetails(local, 'Allocation Change Progress').length).toBeGreaterThan(0);
     for (const detailType of [
       'Allocation Change Progress',

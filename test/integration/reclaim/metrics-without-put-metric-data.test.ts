@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC } from '#shared/metrics/metric-names.ts';
 import { METRICS_NAMESPACE, startLocalService, TRADING } from '../../support/local-service.ts';
-import { fleetValues, runSchedule, trackerRuleState, trackWhileEnabled, tradingOutcome } from './runs.ts';
+import { fleetValues, runSchedule, trackUntilIdle, tradingOutcome } from './runs.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
@@ -27,8 +27,7 @@ describe.each([
 
     const result = await runSchedule(local);
     expect(tradingOutcome(result)?.outcome).toBe('updated');
-    await trackWhileEnabled(local);
-    expect(trackerRuleState(local.aws)).toBe('DISABLED');
+    await trackUntilIdle(local);
 
     expect(fleetValues(local, 'EventsNotPublished')).toEqual([1]);
     expect(fleetValues(local, 'InFlightReservations')[0]).toBe(1);

@@ -2,7 +2,7 @@ import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
 import { type LocalService, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
-import { runSchedule, trackerRuleState, trackWhileEnabled, tradingOutcome } from './runs.ts';
+import { runSchedule, trackerRuleState, trackUntilIdle, tradingOutcome } from './runs.ts';
 
 // Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open wants all of TRADING back.
 const BEFORE_OPEN = '2025-03-13T13:06:00Z';
@@ -48,7 +48,7 @@ describe('a pending allocation', () => {
 
     // Once EC2 shows it active, the tracker applies the recorded target.
     local.aws.advance(PENDING_SECONDS);
-    await trackWhileEnabled(local);
+    await trackUntilIdle(local);
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, current: 0 });
     expect(tradingUpdateOutcomes(local)).toEqual(['ok']);
   });

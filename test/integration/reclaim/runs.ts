@@ -54,16 +54,21 @@ export async function runTracker(local: LocalService, id = `tracker-${++trackerR
   );
 }
 
-/** Runs the tracker once a minute while its rule is enabled, as EventBridge would; returns every result. */
-export async function trackWhileEnabled(local: LocalService, maxRuns = 30): Promise<TrackResult[]> {
+/**
+ * Runs the tracker once a minute, as EventBridge would, until a run leaves its rule disabled; returns every
+ * result, or fails when the tracker is still enabled after `maxRuns`.
+ */
+export async function trackUntilIdle(local: LocalService, maxRuns = 30): Promise<TrackResult[]> {
   const results: TrackResult[] = [];
-  while (trackerRuleState(local.aws) === 'ENABLED' && results.length < maxRuns) {
+  for (let run = 0; run < maxRuns; run++) {
     const startedAt = local.aws.clock.now().getTime();
-    results.push(await runTracker(local));
+    const result = await runTracker(local);
+    results.push(result);
+    if (result.rule === 'disabled') return results;
     const wait = startedAt + 60_000 - local.aws.clock.now().getTime();
     if (wait > 0) local.aws.advance(wait / 1000);
   }
-  return results;
+  throw new Error(`tracker still enabled after ${maxRuns} runs`);
 }
 
 /** The tracker's rule's state on the endpoint. */

@@ -8,7 +8,7 @@ import {
   TRADING,
   updateCalls,
 } from '../../support/local-service.ts';
-import { outcomeOf, runSchedule, trackWhileEnabled } from './runs.ts';
+import { outcomeOf, runSchedule, trackUntilIdle } from './runs.ts';
 
 describe('reclaim-on-schedule', () => {
   it('reclaims the trading fleet before the XNYS open, and it is back by the bell', async () => {
@@ -54,7 +54,7 @@ describe('reclaim-on-schedule', () => {
     expect(outcomeOf(result, TRADING)).toMatchObject({ outcome: 'updated', to: 0, action: 'reclaim' });
     expect(outcomeOf(result, TRADING)?.deadline).toBeUndefined();
     expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:request-deadline']).toBe('');
-    await trackWhileEnabled(service);
+    await trackUntilIdle(service);
     expect(service.aws.admin.events({ detailType: 'Deadline At Risk' }).events).toEqual([]);
     const completed = service.aws.admin
       .events({ detailType: 'Allocation Change Completed' })

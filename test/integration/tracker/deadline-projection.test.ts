@@ -1,12 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/records/tag-keys.ts';
 import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
-
-let harness: TrackerHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
 
 async function runMinutes(local: TrackerHarness, minutes: number): Promise<void> {
   for (let minute = 0; minute < minutes; minute++) {
@@ -23,7 +17,7 @@ const MINUTE = 60_000;
 // borrowers' 2-minute warning and their shutdown. The open is 22 minutes after the request, like a lead.
 describe('Deadline At Risk projection', () => {
   it('fires minutes into a reclaim whose borrowers never go, not halfway to the open', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
     const requestedAt = harness.local.clock.now().getTime();
     const deadline = new Date(requestedAt + 22 * MINUTE);
@@ -39,7 +33,7 @@ describe('Deadline At Risk projection', () => {
   });
 
   it('fires when the last few borrowers hang although the rate so far looks fine', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     // All but 2 of the 30 borrowers go on time.
     harness.local.admin.injectFault({
       service: 'ec2',
@@ -60,7 +54,7 @@ describe('Deadline At Risk projection', () => {
   });
 
   it('fires at the first look when the duration expected at the request already ends after the open', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     const requestedAt = harness.local.clock.now().getTime();
     const deadline = new Date(requestedAt + 22 * MINUTE);
     await harness.request(TRADING, 0, { deadline });
@@ -78,7 +72,7 @@ describe('Deadline At Risk projection', () => {
   });
 
   it('does not fire for a reclaim that completes in time', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     const deadline = new Date(harness.local.clock.now().getTime() + 22 * MINUTE);
     await harness.request(TRADING, 0, { deadline });
 

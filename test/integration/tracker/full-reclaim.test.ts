@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { METRIC } from '#shared/metrics/metric-names.ts';
-import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
+import { startTrackerHarness, TRADING } from './harness.ts';
 
 const EC2_COMPLETED = 'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed';
 
 describe('track-reclamation: a full reclaim of 60 lent with 30 borrowed', () => {
-  let harness: TrackerHarness;
-  afterEach(async () => harness.close());
-
   it('reports progress as borrowers shut down, completes once with the right duration, then disables itself', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     const deadline = new Date('2026-03-02T14:30:00.000Z');
     const requestedAt = await harness.request(TRADING, 0, { deadline });
 
@@ -46,7 +43,7 @@ describe('track-reclamation: a full reclaim of 60 lent with 30 borrowed', () => 
   });
 
   it('reads the measured durations back for the learned lead', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     await harness.runUntilIdle();
     const reported = Number(harness.events('Allocation Change Completed')[0]?.detail['durationSeconds']);
@@ -62,7 +59,7 @@ describe('track-reclamation: a full reclaim of 60 lent with 30 borrowed', () => 
   });
 
   it('does not repeat the completion on later runs', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     await harness.runUntilIdle();
 

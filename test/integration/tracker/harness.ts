@@ -5,13 +5,14 @@
  */
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, type SeedState, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
+import { onTestFinished } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
-import { createSilentLogger } from '#shared/logging/logger.ts';
+import { createSilentLogger, type Logger } from '#shared/logging/logger.ts';
 import { lastRequestCodec } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
-import type { TrackResult } from '#shared/tracker/track.ts';
+import type { TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
 import {
   EVENT_BUS_NAME,
   EXAMPLE_CONFIG_FILE,
@@ -22,6 +23,7 @@ import {
   METRICS_NAMESPACE,
   TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
 } from '../../support/local-service.ts';
 
 export { TRADING };
@@ -38,8 +40,13 @@ export interface TrackerHarness {
   invoke(event: unknown): Promise<TrackResult>;
   /** One run woken by the tracker's rule at the simulated now. */
   runScheduled(): Promise<TrackResult>;
-  /** Runs once a minute, as the rule would, until a run leaves the rule disabled; returns every result. */
-  runUntilIdle(maxRuns?: number): Promise<TrackResult[]>;
+  /** The tracker on other gateways (traced, slow, failing) or with another logger, on this config and clock. */
+  trackerWith(gateways: TrackerGateways, logger?: Logger): TrackerHandler;
+  /**
+   * Runs `tracker` (the harness's own by default) once a minute, as the rule would, until a run leaves the
+   * rule disabled; returns every result.
+   */
+  runUntilIdle(maxRuns?: number, tracker?: TrackerHandler): Promise<TrackResult[]>;
   /** Lowers or raises the target and records the request as reconcile does. */
   request(
     reservationId: string,
@@ -50,6 +57,9 @@ export interface TrackerHarness {
   ruleState(): string | undefined;
   close(): Promise<void>;
 }
+
+/** The tracker function's handler, as `createHandler` builds it. */
+export type TrackerHandler = ReturnType<typeof createHandler>;
 
 export const TRADING_FLEET: SeedState = {
   now: '2026-03-02T13:00:00.000Z',
@@ -65,6 +75,7 @@ export const TRADING_FLEET: SeedState = {
   ],
 };
 
+/** Called inside a test: the endpoint closes when the test finishes. */
 export async function startTrackerHarness(
   seed: SeedState = TRADING_FLEET,
   options: { settings?: TrackerSettings; ruleState?: 'ENABLED' | 'DISABLED' } = {},
@@ -90,37 +101,37 @@ export async function startTrackerHarness(
   // The service's own SDK settings (adaptive retries), as the reclaim tests use them.
   const gateways = localGateways(local.url, { sleep: local.clock.sleep });
   const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
-  const handler = createHandler({
-    gateways,
-    config,
-    clock: local.clock,
-    logger: createSilentLogger(),
-    ...(options.settings === undefined ? {} : { settings: options.settings }),
-  });
+  const trackerWith = (trackerGateways: TrackerGateways, logger: Logger = createSilentLogger()) =>
+    createHandler({
+      gateways: trackerGateways,
+      config,
+      clock: local.clock,
+      logger,
+      ...(options.settings === undefined ? {} : { settings: options.settings }),
+    });
+  const handler = trackerWith(gateways);
   let runs = 0;
   const invoke = (event: unknown) => handler(event, lambdaContext(FUNCTION_NAME));
-  const runScheduled = () =>
-    invoke({
-      version: '0',
-      id: `tracker-run-${++runs}`,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      time: local.clock.now().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:events:us-east-1:123456789012:rule/${RULE}`],
-      detail: {},
-    });
+  const nextEvent = () => trackerEvent(local, `tracker-run-${++runs}`);
+  const runScheduled = () => invoke(nextEvent());
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= local.close();
+    return closed;
+  };
+  onTestFinished(close);
   return {
     local,
     gateways,
     config,
     invoke,
     runScheduled,
-    async runUntilIdle(maxRuns = 60) {
+    trackerWith,
+    async runUntilIdle(maxRuns = 60, tracker = handler) {
       const results: TrackResult[] = [];
       for (let run = 0; run < maxRuns; run++) {
         const startedAt = local.clock.now().getTime();
-        const result = await runScheduled();
+        const result = await tracker(nextEvent(), lambdaContext(FUNCTION_NAME));
         results.push(result);
         if (result.rule === 'disabled') return results;
         const nextMinute = startedAt + 60_000;
@@ -157,6 +168,6 @@ export async function startTrackerHarness(
     ruleState() {
       return local.admin.ruleList().rules.find((rule) => rule.name === RULE)?.state;
     },
-    close: () => local.close(),
+    close,
   };
 }

@@ -4,16 +4,13 @@
  */
 
 import type { SeedReservation } from '@odcr-reclaimer/local-aws/types.ts';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DESCRIBE_PAGE_SIZE } from '#shared/gateways/ec2-capacity.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { scaleReservationId } from '../scale/fleet.ts';
-import { startTrackerHarness, TRADING, TRADING_FLEET, type TrackerHarness } from './harness.ts';
+import { startTrackerHarness, TRADING, TRADING_FLEET } from './harness.ts';
 
 const IDLE = DESCRIBE_PAGE_SIZE;
-
-let harness: TrackerHarness;
-afterEach(async () => harness.close());
 
 function idleReservation(index: number): SeedReservation {
   return {
@@ -26,7 +23,7 @@ function idleReservation(index: number): SeedReservation {
 }
 
 it('sweeps once per run, then describes only the reservation in flight, and still completes it once', async () => {
-  harness = await startTrackerHarness({
+  const harness = await startTrackerHarness({
     ...TRADING_FLEET,
     reservations: [
       ...(TRADING_FLEET.reservations ?? []),

@@ -1,12 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/records/tag-keys.ts';
 import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
-
-let harness: TrackerHarness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
 
 /** Lets EC2 finish the reclaim without the tracker looking. */
 function settle(local: TrackerHarness['local']): void {
@@ -24,7 +18,7 @@ function tags(local: TrackerHarness['local']): Record<string, string> {
 
 describe('outbox of one-shot events', () => {
   it('sends a completion PutEvents refused on a later run, exactly once, with the time it was seen', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     const requestedAt = await harness.request(TRADING, 0);
     settle(harness.local);
     const seenAt = harness.local.clock.now().toISOString();
@@ -56,7 +50,7 @@ describe('outbox of one-shot events', () => {
   });
 
   it('sends an event refused per entry (FailedEntryCount) again, and only that one', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     settle(harness.local);
     // The gateway tries a refused entry three times; all three refuse it.

@@ -3,16 +3,12 @@
  * delaying the look. It must still be out before the next look starts and before the run touches
  * the rule, a failed report must not stop the run, and every poll's cost is measured. Real SDK, local endpoint.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/track-reclamation/handler.ts';
+import { describe, expect, it } from 'vitest';
 import type { EventGateway } from '#shared/gateways/eventbridge.ts';
 import { desiredTargetCodec } from '#shared/records/tags.ts';
-import type { PollTiming, TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
+import type { PollTiming, TrackerGateways } from '#shared/tracker/track.ts';
 import { NAMESPACE, startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 import { RecordingLogger } from './recording-logger.ts';
-
-let harness: TrackerHarness;
-afterEach(async () => harness.close());
 
 /** Lets the event loop turn: a report that is not waited for would be overtaken meanwhile. */
 async function turns(count: number): Promise<void> {
@@ -86,39 +82,16 @@ function reportsUnderWayAt(trace: readonly string[], step: (entry: string) => bo
   return underWay;
 }
 
-/** Runs a tracker once a minute, as its rule would, until a run leaves the rule disabled. */
-async function runUntilIdle(tracker: ReturnType<typeof createHandler>, maxRuns = 20): Promise<TrackResult[]> {
-  const results: TrackResult[] = [];
-  for (let run = 0; run < maxRuns; run++) {
-    const startedAt = harness.local.clock.now().getTime();
-    const result = await tracker(
-      {
-        id: `overlap-run-${run}`,
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        time: harness.local.clock.now().toISOString(),
-      },
-      {} as never,
-    );
-    results.push(result);
-    if (result.rule === 'disabled') return results;
-    const now = harness.local.clock.now().getTime();
-    if (now < startedAt + 60_000) harness.local.advance((startedAt + 60_000 - now) / 1000);
-  }
-  throw new Error(`tracker still enabled after ${maxRuns} runs`);
-}
-
-function trackerWith(gateways: TrackerGateways, logger = new RecordingLogger()) {
-  return createHandler({ gateways, config: harness.config, clock: harness.local.clock, logger });
-}
-
 describe('a poll report overlapping the wait for the next look', () => {
   it('is out before the next look starts and before the rule is switched', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     const trace: string[] = [];
 
-    const results = await runUntilIdle(trackerWith(tracedGateways(harness.gateways, trace)));
+    const results = await harness.runUntilIdle(
+      20,
+      harness.trackerWith(tracedGateways(harness.gateways, trace)),
+    );
 
     expect(results.at(-1)?.rule).toBe('disabled');
     expect(harness.events('Allocation Change Completed')).toHaveLength(1);
@@ -134,7 +107,7 @@ describe('a poll report overlapping the wait for the next look', () => {
   });
 
   it('is out before a deferred change is decided again: the bus reads "completed", then "requested"', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     await harness.gateways.capacity.tag(
       TRADING,
@@ -142,7 +115,10 @@ describe('a poll report overlapping the wait for the next look', () => {
     );
     const trace: string[] = [];
 
-    const results = await runUntilIdle(trackerWith(tracedGateways(harness.gateways, trace)));
+    const results = await harness.runUntilIdle(
+      20,
+      harness.trackerWith(tracedGateways(harness.gateways, trace)),
+    );
 
     expect(results.flatMap((result) => result.applied).map((change) => change.reservationId)).toEqual([
       TRADING,
@@ -157,12 +133,12 @@ describe('a poll report overlapping the wait for the next look', () => {
   });
 
   it('measures and logs each poll: its look, its report and what they carried', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     const logger = new RecordingLogger();
     const before = harness.local.admin.metrics({ namespace: NAMESPACE }).metrics.length;
 
-    const results = await runUntilIdle(trackerWith(harness.gateways, logger));
+    const results = await harness.runUntilIdle(20, harness.trackerWith(harness.gateways, logger));
 
     const timings = logger.withMessage('poll').map((line) => line as unknown as PollTiming);
     expect(timings).toHaveLength(results.reduce((sum, result) => sum + result.polls, 0));
@@ -180,7 +156,7 @@ describe('a poll report overlapping the wait for the next look', () => {
   });
 
   it('ends the run when a slow report pushes the next look past the run budget', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     const { metrics } = harness.gateways;
     // Each put takes 40 s of the run's time (throttled and retried, say): the first poll's report outlasts
@@ -195,7 +171,7 @@ describe('a poll report overlapping the wait for the next look', () => {
     };
     const startedAt = harness.local.clock.now().getTime();
 
-    const result = await trackerWith({ ...harness.gateways, metrics: slowMetrics })(
+    const result = await harness.trackerWith({ ...harness.gateways, metrics: slowMetrics })(
       {
         id: 'slow-report',
         'detail-type': 'Scheduled Event',
@@ -213,7 +189,7 @@ describe('a poll report overlapping the wait for the next look', () => {
   });
 
   it('does not stop the run when a report fails: the failure is logged and later polls go on', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     // The first poll's progress event is refused on every attempt, and its gauges' log lines are lost once.
     harness.local.admin.injectFault({
@@ -236,7 +212,10 @@ describe('a poll report overlapping the wait for the next look', () => {
     const logger = new RecordingLogger();
     const before = harness.local.admin.metrics({ namespace: NAMESPACE }).metrics.length;
 
-    const results = await runUntilIdle(trackerWith({ ...harness.gateways, metrics: lostOnce }, logger));
+    const results = await harness.runUntilIdle(
+      20,
+      harness.trackerWith({ ...harness.gateways, metrics: lostOnce }, logger),
+    );
 
     expect(logger.withMessage('tracker events partly rejected')).toHaveLength(1);
     expect(logger.withMessage('tracker metrics not put')).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
@@ -37,11 +37,8 @@ function ids(events: { detail: Record<string, unknown> }[]): unknown[] {
 }
 
 describe('track-reclamation scenarios', () => {
-  let harness: TrackerHarness;
-  afterEach(async () => harness.close());
-
   it('completes one reservation while another stalls on a borrower that never shuts down', async () => {
-    harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
+    const harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
     harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: RISK_A });
     await harness.request(TRADING, 0);
     await harness.request(RISK_A, 0);
@@ -56,7 +53,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it('sees two reservations finish at different times, each completed once', async () => {
-    harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
+    const harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
     await harness.request(RISK_A, 0);
     harness.local.advance(240);
     await harness.request(TRADING, 0);
@@ -70,7 +67,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it('reports a failed allocation as stalled and stops tracking it', async () => {
-    harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
+    const harness = await startTrackerHarness(FLEET_WITH_RISK_ENGINE);
     harness.local.admin.injectFault({ service: 'ec2', kind: 'allocation-fails', reservationId: RISK_B });
     await harness.request(RISK_B, 0);
 
@@ -84,7 +81,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it('decides again once the in-flight change completes, rather than replaying the recorded target', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     // Recorded while the reclaim was in flight; by the time it completes the policy is the one to ask.
     await harness.gateways.capacity.tag(
@@ -117,7 +114,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it("requests its decision with the config's zero-size preference", async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     const config = {
       ...harness.config,
       reservations: harness.config.reservations.map((entry) =>
@@ -162,7 +159,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it('tracks a reclaim requested between its describe and its disable to completion', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     let requested = false;
     const racingEvents = {
       ...harness.gateways.events,
@@ -203,7 +200,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it('raises Deadline At Risk before the open, once, when borrowers do not shut down', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
     const deadline = new Date(harness.local.clock.now().getTime() + 10 * 60_000);
     await harness.request(TRADING, 0, { deadline });
@@ -217,7 +214,7 @@ describe('track-reclamation scenarios', () => {
   });
 
   it('does not raise Deadline At Risk once the open has passed', async () => {
-    harness = await startTrackerHarness();
+    const harness = await startTrackerHarness();
     harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
     const deadline = new Date(harness.local.clock.now().getTime() + 60_000);
     await harness.request(TRADING, 0, { deadline });

@@ -1,22 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
-import { createHandler as createDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
+import { describe, expect, it } from 'vitest';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
 import { desiredTargetCodec } from '#shared/records/tags.ts';
-import type { TrackResult } from '#shared/tracker/track.ts';
-import {
-  alarmEvent,
-  type LocalService,
-  lambdaContext,
-  reservation,
-  startLocalService,
-  TRADING,
-  trackerEvent,
-  updateCalls,
-} from '../../support/local-service.ts';
+import { reservation, startLocalService, TRADING, updateCalls } from '../../support/local-service.ts';
+import { runAlarm, runOnDemand, trackUntilIdle } from '../reclaim/runs.ts';
 
 /**
  * A target decided while the allocation was in flight must not outlive the decisions made after it: when the
@@ -28,65 +16,43 @@ import {
 const OFF_HOURS = '2025-03-12T22:00:00Z';
 const VOLATILITY = 'xnys-volatility-high';
 
-let service: LocalService | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
 function tradingOutcome(result: unknown) {
   const outcomes = (result as ChangeAnswer).result?.outcomes ?? (result as ReconcileResult).outcomes;
   return outcomes.find((outcome) => outcome.reservationId === TRADING);
 }
 
-async function runTrackerUntilIdle(local: LocalService): Promise<TrackResult[]> {
-  const tracker = createTrackerHandler(local.dependencies);
-  const results: TrackResult[] = [];
-  for (let run = 0; run < 30; run++) {
-    const startedAt = local.aws.clock.now().getTime();
-    const result = (await tracker(
-      trackerEvent(local.aws, `tracker-run-${run}`),
-      lambdaContext(),
-    )) as TrackResult;
-    results.push(result);
-    if (result.rule === 'disabled') return results;
-    const now = local.aws.clock.now().getTime();
-    if (now < startedAt + 60_000) local.aws.advance((startedAt + 60_000 - now) / 1000);
-  }
-  throw new Error('tracker still enabled after 30 runs');
-}
-
 describe('a desired target recorded while in flight', () => {
   it('is not applied by the tracker after an alarm decided otherwise', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
-    const demand = createDemandHandler(local.dependencies);
     // On-call takes everything back: 30 unused return at once, 30 borrowers keep the allocation updating.
-    const reclaim = await demand(
-      { action: 'reclaim', reservations: [TRADING], everything: true, for: '2h', reason: 'drill' },
-      lambdaContext(),
-    );
+    const reclaim = await runOnDemand(local, {
+      action: 'reclaim',
+      reservations: [TRADING],
+      everything: true,
+      for: '2h',
+      reason: 'drill',
+    });
     expect(tradingOutcome(reclaim)).toMatchObject({ outcome: 'updated', to: 0 });
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ target: 0, status: 'updating' });
     // Then changes its mind while the reclaim is in flight: recorded for later.
-    const lend = await demand(
-      { action: 'lend', reservations: [TRADING], target: 60, for: '2h', reason: 'drill over' },
-      lambdaContext(),
-    );
+    const lend = await runOnDemand(local, {
+      action: 'lend',
+      reservations: [TRADING],
+      target: 60,
+      for: '2h',
+      reason: 'drill over',
+    });
     expect(tradingOutcome(lend)).toMatchObject({ outcome: 'deferred', to: 60 });
     // Market stress: the alarm wants everything back, which is the in-flight target already.
     local.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
-    const alarm = await createAlarmHandler(local.dependencies)(
-      alarmEvent(local.aws, VOLATILITY, 'ALARM'),
-      lambdaContext(),
-    );
+    const alarm = await runAlarm(local, VOLATILITY, 'ALARM');
     expect(tradingOutcome(alarm)).toMatchObject({ outcome: 'unchanged', from: 0, to: 0 });
     // The latest decision is the in-flight target: the record of the older one is void.
     expect(reservation(local.aws, TRADING).tags[TAG.desiredTarget]).toBeUndefined();
     const before = local.aws.clock.now().toISOString();
 
     local.aws.advance(600);
-    await runTrackerUntilIdle(local);
+    await trackUntilIdle(local);
 
     const lendCalls = updateCalls(local.aws, before).filter(
       (call) => (call.params as Record<string, string>)['TargetInstanceCount'] !== '0',
@@ -99,7 +65,6 @@ describe('a desired target recorded while in flight', () => {
 
   it('is decided again by the tracker, which sees the alarm, instead of being replayed', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    service = local;
     // A reclaim in flight, and a lend recorded for later by whatever decided before the alarm went off.
     await local.gateways.capacity.updateAllocation({
       reservationId: TRADING,
@@ -111,7 +76,7 @@ describe('a desired target recorded while in flight', () => {
     local.aws.advance(600);
     const before = local.aws.clock.now().toISOString();
 
-    const runs = await runTrackerUntilIdle(local);
+    const runs = await trackUntilIdle(local);
 
     expect(updateCalls(local.aws, before)).toEqual([]);
     expect(runs.flatMap((run) => run.applied)).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '#shared/config/schema.ts';
+import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { decide, leadMinutes } from '#shared/policy/index.ts';
 import type { Decision, PolicyResult } from '#shared/policy/types.ts';
 import { exampleConfig, exampleObservation, TRADING_ID, tradingSnapshot } from './fixtures.ts';
@@ -13,8 +13,28 @@ function decisionFor(result: PolicyResult, id: string): Decision {
   return decision;
 }
 
-function trading(observation = exampleObservation(), now = at('2026-11-27T12:45:00-05:00')): Decision {
-  return decisionFor(decide(observation, config, now), TRADING_ID);
+function trading(
+  observation = exampleObservation(),
+  now = at('2026-11-27T12:45:00-05:00'),
+  policy = config,
+): Decision {
+  return decisionFor(decide(observation, policy, now), TRADING_ID);
+}
+
+/** The example config with `reservation` as its only one (all of it needed in session), no alarms or AZ groups. */
+function withOnly(reservation: Record<string, unknown>, changes: Record<string, unknown> = {}): PolicyConfig {
+  return parseConfig({
+    ...config,
+    reservations: [{ tradingNeed: 'all', ...reservation }],
+    alarms: {},
+    azGroups: [],
+    ...changes,
+  });
+}
+
+/** A market that trades Monday to Friday in `timeZone`. */
+function weekdayMarket(timeZone: string, sessions: { open: string; close: string }[]) {
+  return { timeZone, tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'], sessions };
 }
 
 describe('decide: the XNYS trading fleet', () => {
@@ -123,6 +143,14 @@ describe('decide: the XNYS trading fleet', () => {
 
 describe('decide: on-call overrides', () => {
   const setAt = at('2026-03-09T14:00:00Z');
+  // On-call lends 60 until after the close, the desk being closed for the day.
+  const deskClosedLend = {
+    action: 'lend',
+    target: 60,
+    setAt,
+    expiresAt: at('2026-03-10T02:00:00Z'),
+    reason: 'desk closed',
+  } as const;
 
   it('caps the target with a reclaim override and blocks lend-back', () => {
     const records = {
@@ -146,13 +174,7 @@ describe('decide: on-call overrides', () => {
 
   it('lends during a session with a lend override, bypassing the session, quiet and cooldown', () => {
     const records = {
-      override: {
-        action: 'lend',
-        target: 60,
-        setAt,
-        expiresAt: at('2026-03-10T02:00:00Z'),
-        reason: 'desk closed',
-      },
+      override: deskClosedLend,
       lastReclaimAt: at('2026-03-09T14:50:00Z'),
     } as const;
 
@@ -166,13 +188,7 @@ describe('decide: on-call overrides', () => {
 
   it('never lends for a lend override while an alarm is in ALARM', () => {
     const records = {
-      override: {
-        action: 'lend',
-        target: 60,
-        setAt,
-        expiresAt: at('2026-03-10T02:00:00Z'),
-        reason: 'desk closed',
-      },
+      override: deskClosedLend,
     } as const;
     const alarms = { ...exampleObservation().alarms, 'trading-load-high': 'ALARM' as const };
 
@@ -255,8 +271,7 @@ describe('decide: lead from measured durations', () => {
   it('starts the reclaim no later than the open minus the p95 minus the margin', () => {
     const open = at('2026-03-09T09:30:00-04:00').getTime();
     const observation = exampleObservation({ reclaimDurationsSeconds: durations });
-    const decideAt = (ms: number): Decision =>
-      decisionFor(decide(observation, leadConfig, new Date(ms)), TRADING_ID);
+    const decideAt = (ms: number): Decision => trading(observation, new Date(ms), leadConfig);
 
     expect(decideAt(open - 19 * 60_000).action).toBe('reclaim');
     expect(decideAt(open - 19 * 60_000 - 1).action).toBe('hold');
@@ -276,8 +291,7 @@ describe('decide: heartbeat grid (lead.scheduleGranularityMinutes)', () => {
     expect(gridConfig.lead.scheduleGranularityMinutes).toBe(5);
     const open = at('2026-03-09T09:30:00-04:00').getTime();
     const observation = exampleObservation({ reclaimDurationsSeconds: durations });
-    const decideAt = (ms: number): Decision =>
-      decisionFor(decide(observation, gridConfig, new Date(ms)), TRADING_ID);
+    const decideAt = (ms: number): Decision => trading(observation, new Date(ms), gridConfig);
 
     expect(decideAt(open - 20 * 60_000)).toMatchObject({ action: 'reclaim', target: 0 });
     expect(decideAt(open - 20 * 60_000 - 1).action).toBe('hold');
@@ -293,25 +307,15 @@ describe('decide: heartbeat grid (lead.scheduleGranularityMinutes)', () => {
   it('rounds on the local clock of the market, not on UTC', () => {
     // Kathmandu is UTC+05:45. Open 09:15, lead 17 min: open − lead is 08:58 local (03:13Z). A 10-minute grid
     // in local time starts at 08:50 local (03:05Z); rounding in UTC would have given 03:10Z, after 08:50.
-    const kathmandu = parseConfig({
-      ...config,
-      reservations: [
-        { id: TRADING_ID, name: 'ktm', market: 'WEEKDAYS', tradingNeed: 'all', offHoursNeed: 40 },
-      ],
-      alarms: {},
-      azGroups: [],
-      lead: { minimumMinutes: 17, safetyMarginMinutes: 0, minSamples: 5, scheduleGranularityMinutes: 10 },
-      markets: {
-        WEEKDAYS: {
-          timeZone: 'Asia/Kathmandu',
-          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
-          sessions: [{ open: '09:15', close: '17:00' }],
-        },
+    const kathmandu = withOnly(
+      { id: TRADING_ID, name: 'ktm', market: 'WEEKDAYS', offHoursNeed: 40 },
+      {
+        lead: { minimumMinutes: 17, safetyMarginMinutes: 0, minSamples: 5, scheduleGranularityMinutes: 10 },
+        markets: { WEEKDAYS: weekdayMarket('Asia/Kathmandu', [{ open: '09:15', close: '17:00' }]) },
       },
-    });
+    );
     const observation = { reservations: [tradingSnapshot(60, 0)], alarms: {} };
-    const decideAt = (iso: string): Decision =>
-      decisionFor(decide(observation, kathmandu, at(iso)), TRADING_ID);
+    const decideAt = (iso: string): Decision => trading(observation, at(iso), kathmandu);
 
     expect(decideAt('2026-03-09T03:05:00Z')).toMatchObject({ action: 'reclaim', target: 0 });
     expect(decideAt('2026-03-09T03:04:59Z').action).toBe('hold');
@@ -331,25 +335,15 @@ describe('decide: DST and calendar edges', () => {
     // Israel springs forward 02:00 → 03:00 on Friday 2026-03-27; a 03:00 open with a 60 min lead is due at
     // 01:00 standard time, where no heartbeat fires (DST skips or repeats times there): the reclaim starts
     // on the last 5-min slot before, 00:55 local (22:55Z), and capacity is still due by the open.
-    const gapConfig = parseConfig({
-      ...config,
-      reservations: [
-        { id: TRADING_ID, name: 'tlv', market: 'WEEKDAYS', tradingNeed: 'all', offHoursNeed: 40 },
-      ],
-      alarms: {},
-      azGroups: [],
-      lead: { minimumMinutes: 60, safetyMarginMinutes: 0, minSamples: 5 },
-      markets: {
-        WEEKDAYS: {
-          timeZone: 'Asia/Jerusalem',
-          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
-          sessions: [{ open: '03:00', close: '10:00' }],
-        },
+    const gapConfig = withOnly(
+      { id: TRADING_ID, name: 'tlv', market: 'WEEKDAYS', offHoursNeed: 40 },
+      {
+        lead: { minimumMinutes: 60, safetyMarginMinutes: 0, minSamples: 5 },
+        markets: { WEEKDAYS: weekdayMarket('Asia/Jerusalem', [{ open: '03:00', close: '10:00' }]) },
       },
-    });
+    );
     const observation = { reservations: [tradingSnapshot(60, 0)], alarms: {} };
-    const decideAt = (iso: string): Decision =>
-      decisionFor(decide(observation, gapConfig, at(iso)), TRADING_ID);
+    const decideAt = (iso: string): Decision => trading(observation, at(iso), gapConfig);
 
     expect(decideAt('2026-03-26T22:54:00Z').action).toBe('hold');
     expect(decideAt('2026-03-26T22:55:00Z')).toMatchObject({ action: 'reclaim', target: 0 });
@@ -387,19 +381,11 @@ describe('decide: matching and bounds', () => {
   });
 
   it('matches by tag selector', () => {
-    const selectorConfig = parseConfig({
-      ...config,
-      reservations: [
-        {
-          selector: { tags: { fleet: 'trading' } },
-          name: 'by-tag',
-          market: 'XNYS',
-          tradingNeed: 'all',
-          offHoursNeed: { percent: 40 },
-        },
-      ],
-      alarms: {},
-      azGroups: [],
+    const selectorConfig = withOnly({
+      selector: { tags: { fleet: 'trading' } },
+      name: 'by-tag',
+      market: 'XNYS',
+      offHoursNeed: { percent: 40 },
     });
 
     const result = decide(exampleObservation(), selectorConfig, at('2026-03-09T18:00:00-04:00'));
@@ -410,12 +396,7 @@ describe('decide: matching and bounds', () => {
   });
 
   it('never allocates more than 1000 instances', () => {
-    const bigConfig = parseConfig({
-      ...config,
-      reservations: [{ id: TRADING_ID, name: 'big', market: 'XNYS', tradingNeed: 'all', offHoursNeed: 0 }],
-      alarms: {},
-      azGroups: [],
-    });
+    const bigConfig = withOnly({ id: TRADING_ID, name: 'big', market: 'XNYS', offHoursNeed: 0 });
     const snapshot = { ...tradingSnapshot(0, 0), owned: 3000, sourceTotal: 3000, sourceAvailable: 3000 };
 
     const decision = decisionFor(
@@ -429,32 +410,26 @@ describe('decide: matching and bounds', () => {
 
 describe('decide: a lunch break', () => {
   const lunchConfig = (lendLunchBreak: boolean) =>
-    parseConfig({
-      ...config,
-      reservations: [{ id: TRADING_ID, name: 'tky', market: 'TKY', tradingNeed: 'all', offHoursNeed: 40 }],
-      alarms: {},
-      azGroups: [],
-      guards: { cooldownMinutes: 0, quietMinutes: 0 },
-      markets: {
-        TKY: {
-          timeZone: 'Asia/Tokyo',
-          tradingDays: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
-          sessions: [
-            { open: '09:00', close: '11:30' },
-            { open: '12:30', close: '15:30' },
-          ],
-          lendLunchBreak,
+    withOnly(
+      { id: TRADING_ID, name: 'tky', market: 'TKY', offHoursNeed: 40 },
+      {
+        guards: { cooldownMinutes: 0, quietMinutes: 0 },
+        markets: {
+          TKY: {
+            ...weekdayMarket('Asia/Tokyo', [
+              { open: '09:00', close: '11:30' },
+              { open: '12:30', close: '15:30' },
+            ]),
+            lendLunchBreak,
+          },
         },
       },
-    });
+    );
   const decideAt = (lendLunchBreak: boolean, lent: number, iso: string): Decision =>
-    decisionFor(
-      decide(
-        { reservations: [tradingSnapshot(lent, 100 - lent)], alarms: {} },
-        lunchConfig(lendLunchBreak),
-        at(iso),
-      ),
-      TRADING_ID,
+    trading(
+      { reservations: [tradingSnapshot(lent, 100 - lent)], alarms: {} },
+      at(iso),
+      lunchConfig(lendLunchBreak),
     );
 
   it('is not lent by default: the capacity stays in through lunch, and the reason names the break', () => {

@@ -174,58 +174,65 @@ function only(config: PolicyConfig, observation: Observation, now: Date): Decisi
   return decision;
 }
 
+/** Checks `property` on each generated case's one decision, its snapshot and its config entry. */
+function forEveryDecision(
+  property: (checked: {
+    config: PolicyConfig;
+    observation: Observation;
+    now: Date;
+    decision: Decision;
+    snapshot: ReservationSnapshot;
+    entry: PolicyConfig['reservations'][number];
+  }) => void,
+): void {
+  fc.assert(
+    fc.property(caseArb, ({ config, observation, now }) => {
+      const [snapshot] = observation.reservations;
+      const entry = config.reservations[0];
+      if (snapshot === undefined || entry === undefined) return;
+      property({ config, observation, now, decision: only(config, observation, now), snapshot, entry });
+    }),
+    RUNS,
+  );
+}
+
 describe('decide (properties)', () => {
   it('keeps the target within floor, ceiling and what can be lent (or holds the current target)', () => {
-    fc.assert(
-      fc.property(caseArb, ({ config, observation, now }) => {
-        const decision = only(config, observation, now);
-        const [snapshot] = observation.reservations;
-        const entry = config.reservations[0];
-        if (snapshot === undefined || entry === undefined) return;
-        // A failed allocation still holds its instances: only a cancelled one lends nothing.
-        const allocated =
-          snapshot.allocation?.status === 'canceled' ? 0 : (snapshot.allocation?.current ?? 0);
-        const lendable = allocated + snapshot.sourceAvailable;
+    forEveryDecision(({ decision, snapshot, entry }) => {
+      // A failed allocation still holds its instances: only a cancelled one lends nothing.
+      const allocated = snapshot.allocation?.status === 'canceled' ? 0 : (snapshot.allocation?.current ?? 0);
+      const lendable = allocated + snapshot.sourceAvailable;
 
-        expect(decision.target).toBeGreaterThanOrEqual(0);
-        expect(decision.target).toBeLessThanOrEqual(Math.min(entry.ceiling, lendable, 1000));
-        const held = decision.target === decision.currentTarget;
-        expect(held || decision.target >= Math.min(entry.floor, lendable)).toBe(true);
-      }),
-      RUNS,
-    );
+      expect(decision.target).toBeGreaterThanOrEqual(0);
+      expect(decision.target).toBeLessThanOrEqual(Math.min(entry.ceiling, lendable, 1000));
+      const held = decision.target === decision.currentTarget;
+      expect(held || decision.target >= Math.min(entry.floor, lendable)).toBe(true);
+    });
   });
 
   it('never lends during a session, while an alarm is in ALARM, inside quiet or inside cooldown', () => {
-    fc.assert(
-      fc.property(caseArb, ({ config, observation, now }) => {
-        const decision = only(config, observation, now);
-        const [snapshot] = observation.reservations;
-        const entry = config.reservations[0];
-        if (snapshot === undefined || entry === undefined) return;
-        const lastReclaim = snapshot.records.lastReclaimAt;
-        const inCooldown =
-          lastReclaim !== undefined &&
-          now.getTime() < lastReclaim.getTime() + config.guards.cooldownMinutes * 60_000;
-        const impaired = config.azGroups.length > 0 && observation.alarms[AZ_ALARM] === 'ALARM';
-        const alarmed = observation.alarms[ALARM] === 'ALARM' || impaired;
-        let scheduled = false;
-        if (entry.tradingNeed !== undefined) {
-          // Sessions and quiet apply where there is a schedule; AZ group members have none.
-          const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
-          const window = scheduleWindow(entry.market, now, lead, config);
-          const quietFrom = window.reclaimFrom.getTime() - config.guards.quietMinutes * 60_000;
-          scheduled = window.inSession || now.getTime() >= quietFrom;
-        }
-        const forbidden = scheduled || alarmed || inCooldown;
+    forEveryDecision(({ config, observation, now, decision, snapshot, entry }) => {
+      const lastReclaim = snapshot.records.lastReclaimAt;
+      const inCooldown =
+        lastReclaim !== undefined &&
+        now.getTime() < lastReclaim.getTime() + config.guards.cooldownMinutes * 60_000;
+      const impaired = config.azGroups.length > 0 && observation.alarms[AZ_ALARM] === 'ALARM';
+      const alarmed = observation.alarms[ALARM] === 'ALARM' || impaired;
+      let scheduled = false;
+      if (entry.tradingNeed !== undefined) {
+        // Sessions and quiet apply where there is a schedule; AZ group members have none.
+        const lead = leadMinutes(config, observation.reclaimDurationsSeconds ?? []);
+        const window = scheduleWindow(entry.market, now, lead, config);
+        const quietFrom = window.reclaimFrom.getTime() - config.guards.quietMinutes * 60_000;
+        scheduled = window.inSession || now.getTime() >= quietFrom;
+      }
+      const forbidden = scheduled || alarmed || inCooldown;
 
-        if (forbidden) {
-          expect(decision.target).toBeLessThanOrEqual(decision.currentTarget);
-          expect(decision.action).not.toBe('lend');
-        }
-      }),
-      RUNS,
-    );
+      if (forbidden) {
+        expect(decision.target).toBeLessThanOrEqual(decision.currentTarget);
+        expect(decision.action).not.toBe('lend');
+      }
+    });
   });
 
   it('never gives a larger target for a larger need', () => {
