@@ -88,25 +88,19 @@ describe('IAM conditions', () => {
     Condition: { StringEquals: { 'aws:ResourceTag/odcr-reclaimer:managed': 'true' } },
   });
 
+  /** Whether the tag-conditioned statement allows the update with these condition keys. */
+  const updateAllowed = (context: Record<string, string>): boolean =>
+    evaluate([managedOnly], check('ec2:UpdateInterruptibleCapacityReservationAllocation', CR, context))
+      .allowed;
+
   it('StringEquals on a resource tag: the tag must be there with that value', () => {
-    const action = 'ec2:UpdateInterruptibleCapacityReservationAllocation';
-    expect(
-      evaluate([managedOnly], check(action, CR, { 'aws:ResourceTag/odcr-reclaimer:managed': 'true' }))
-        .allowed,
-    ).toBe(true);
-    expect(
-      evaluate([managedOnly], check(action, CR, { 'aws:ResourceTag/odcr-reclaimer:managed': 'false' }))
-        .allowed,
-    ).toBe(false);
-    expect(evaluate([managedOnly], check(action, CR, {})).allowed).toBe(false);
+    expect(updateAllowed({ 'aws:ResourceTag/odcr-reclaimer:managed': 'true' })).toBe(true);
+    expect(updateAllowed({ 'aws:ResourceTag/odcr-reclaimer:managed': 'false' })).toBe(false);
+    expect(updateAllowed({})).toBe(false);
   });
 
   it('condition keys are case-insensitive', () => {
-    const action = 'ec2:UpdateInterruptibleCapacityReservationAllocation';
-    expect(
-      evaluate([managedOnly], check(action, CR, { 'AWS:resourcetag/odcr-reclaimer:managed': 'true' }))
-        .allowed,
-    ).toBe(true);
+    expect(updateAllowed({ 'AWS:resourcetag/odcr-reclaimer:managed': 'true' })).toBe(true);
   });
 
   const recordTags = allow({
