@@ -389,25 +389,19 @@ export const policyConfigSchema = builtOnFirstUse(() =>
     .superRefine((config, ctx) => {
       const names = new Map<string, number>();
       const ids = new Map<string, number>();
-      config.reservations.forEach((reservation, index) => {
-        if (names.has(reservation.name)) {
+      // The first of each name and id is the one a reference means; every later one is an error.
+      const noteUnique = (seen: Map<string, number>, field: 'name' | 'id', value: string, index: number) => {
+        if (!seen.has(value)) seen.set(value, index);
+        else
           ctx.addIssue({
             code: 'custom',
-            path: ['reservations', index, 'name'],
-            message: `duplicate name '${reservation.name}'`,
+            path: ['reservations', index, field],
+            message: `duplicate ${field} '${value}'`,
           });
-        }
-        if (!names.has(reservation.name)) names.set(reservation.name, index);
-        if (reservation.id !== undefined) {
-          if (ids.has(reservation.id)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['reservations', index, 'id'],
-              message: `duplicate id '${reservation.id}'`,
-            });
-          }
-          if (!ids.has(reservation.id)) ids.set(reservation.id, index);
-        }
+      };
+      config.reservations.forEach((reservation, index) => {
+        noteUnique(names, 'name', reservation.name, index);
+        if (reservation.id !== undefined) noteUnique(ids, 'id', reservation.id, index);
       });
       config.reservations.forEach((reservation, index) => {
         if (!isConfiguredMarket(reservation.market, config.markets)) {

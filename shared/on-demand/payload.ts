@@ -39,6 +39,15 @@ const MAX_CLOSURE_DAYS_AHEAD = 366;
  * Free text that may end up in tags and events: well-formed (a lone surrogate cannot be sent to EC2, and would
  * fail every later write of the record) and at most `max` Unicode characters, as EC2 counts them.
  */
+/** A whole number of instances from `min` to MAX_TARGET. */
+function instances(min: number, belowMin: string) {
+  return z
+    .number({ error: 'expected a whole number of instances' })
+    .int({ error: 'expected a whole number of instances' })
+    .min(min, { error: belowMin })
+    .max(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` });
+}
+
 function text(max: number, unit = 'characters') {
   return z
     .string({ error: 'expected text' })
@@ -66,18 +75,8 @@ export const onDemandPayloadSchema = z.strictObject({
     .refine((value) => value !== '', { error: 'expected a group name' })
     .optional(),
   all: z.literal(true, { error: 'expected true' }).optional(),
-  count: z
-    .number({ error: 'expected a whole number of instances' })
-    .int({ error: 'expected a whole number of instances' })
-    .min(1, { error: 'expected at least 1' })
-    .max(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` })
-    .optional(),
-  target: z
-    .number({ error: 'expected a whole number of instances' })
-    .int({ error: 'expected a whole number of instances' })
-    .min(0, { error: 'expected 0 or more' })
-    .max(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` })
-    .optional(),
+  count: instances(1, 'expected at least 1').optional(),
+  target: instances(0, 'expected 0 or more').optional(),
   everything: z.literal(true, { error: 'expected true' }).optional(),
   for: z.string().regex(DURATION, { error: "expected a duration like '2h', '90m' or '1h30m'" }).optional(),
   until: z.iso

@@ -125,6 +125,18 @@ export function assessReservation(input: AssessInput): Assessment {
     written.lastProgressCount = current;
   }
 
+  // A stall, with no progress or failed, is reported once per episode: the memory says it was sent.
+  const reportStall = (kind: 'no-progress' | 'failed') => {
+    markSent(
+      stalledEvent(reservationId, kind, current, target, lastMovedAt, now, {
+        ...account,
+        ...requestDetail(request),
+      }),
+      { stallReportedAt: now },
+    );
+    metric(METRIC.stalls, 1);
+  };
+
   if (inFlight) {
     if (moved) {
       events.push({
@@ -147,14 +159,7 @@ export function assessReservation(input: AssessInput): Assessment {
       stalledForSeconds >= settings.stallAfterSeconds &&
       !isAtOrAfter(memory.stallReportedAt, lastMovedAt)
     ) {
-      markSent(
-        stalledEvent(reservationId, 'no-progress', current, target, lastMovedAt, now, {
-          ...account,
-          ...requestDetail(request),
-        }),
-        { stallReportedAt: now },
-      );
-      metric(METRIC.stalls, 1);
+      reportStall('no-progress');
     }
     const risk =
       request === undefined
@@ -187,14 +192,7 @@ export function assessReservation(input: AssessInput): Assessment {
   if (failed) {
     const episodeStart = request !== undefined && request.at > lastMovedAt ? request.at : lastMovedAt;
     if (!isAtOrAfter(memory.stallReportedAt, episodeStart)) {
-      markSent(
-        stalledEvent(reservationId, 'failed', current, target, lastMovedAt, now, {
-          ...account,
-          ...requestDetail(request),
-        }),
-        { stallReportedAt: now },
-      );
-      metric(METRIC.stalls, 1);
+      reportStall('failed');
     }
   }
 
