@@ -64,6 +64,13 @@ function element(name: string, value: string | number | boolean | undefined): st
   return `<${name}>${text}</${name}>`;
 }
 
+/** The elements of `fields`, in their order (an undefined value writes none). */
+function elements(fields: Record<string, string | number | boolean | undefined>): string {
+  return Object.entries(fields)
+    .map(([name, value]) => element(name, value))
+    .join('');
+}
+
 export function ec2ErrorXml(code: string, message: string, requestId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>${element('Code', code)}${element(
     'Message',
@@ -186,10 +193,12 @@ function createAllocation(
   return responseXml(
     'CreateInterruptibleCapacityReservationAllocation',
     requestId,
-    element('sourceCapacityReservationId', result.sourceCapacityReservationId) +
-      element('targetInstanceCount', result.targetInstanceCount) +
-      element('status', result.status) +
-      element('interruptionType', 'adhoc'),
+    elements({
+      sourceCapacityReservationId: result.sourceCapacityReservationId,
+      targetInstanceCount: result.targetInstanceCount,
+      status: result.status,
+      interruptionType: 'adhoc',
+    }),
   );
 }
 
@@ -210,12 +219,14 @@ function updateAllocation(
   return responseXml(
     'UpdateInterruptibleCapacityReservationAllocation',
     requestId,
-    element('interruptibleCapacityReservationId', result.interruptibleCapacityReservationId) +
-      element('sourceCapacityReservationId', result.sourceCapacityReservationId) +
-      element('instanceCount', result.instanceCount) +
-      element('targetInstanceCount', result.targetInstanceCount) +
-      element('status', result.status) +
-      element('interruptionType', 'adhoc'),
+    elements({
+      interruptibleCapacityReservationId: result.interruptibleCapacityReservationId,
+      sourceCapacityReservationId: result.sourceCapacityReservationId,
+      instanceCount: result.instanceCount,
+      targetInstanceCount: result.targetInstanceCount,
+      status: result.status,
+      interruptionType: 'adhoc',
+    }),
   );
 }
 

@@ -1,9 +1,5 @@
-/**
- * An AWS-shaped failure of one request: each protocol renders it in its own error format (EC2 XML,
- * CloudWatch query-compatible JSON, EventBridge JSON).
- */
-export class AwsServiceError extends Error {
-  override readonly name = 'AwsServiceError';
+/** A failure with an error code and the HTTP status it is answered with. */
+abstract class CodedError extends Error {
   constructor(
     readonly code: string,
     message: string,
@@ -13,16 +9,17 @@ export class AwsServiceError extends Error {
   }
 }
 
+/**
+ * An AWS-shaped failure of one request: each protocol renders it in its own error format (EC2 XML,
+ * CloudWatch query-compatible JSON, EventBridge JSON).
+ */
+export class AwsServiceError extends CodedError {
+  override readonly name = 'AwsServiceError';
+}
+
 /** A rejected admin API call (`/_local/`): rendered as `{"error":{"code","message"}}`. */
-export class AdminRequestError extends Error {
+export class AdminRequestError extends CodedError {
   override readonly name = 'AdminRequestError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 /** HTTP status AWS uses for well-known error codes, so an injected fault behaves like the real one. */

@@ -87,19 +87,8 @@ function alarmMetric(name: string, metric: AlarmMetric = {}): Alarm['metric'] {
   };
 }
 
-export interface StoredCall {
-  atMs: number;
-  service: CallRecord['service'];
-  action: string;
-  region: string;
-  /** The account the request's credentials belong to. */
-  account?: string;
-  params: unknown;
-  outcome: string;
-  contentEncoding?: string;
-  principal?: string;
-  denial?: string;
-}
+/** A logged call as the world keeps it: the admin API's record, timed in milliseconds. */
+export type StoredCall = Omit<CallRecord, 'at'> & { atMs: number };
 
 interface StoredEvent {
   timeMs: number;
@@ -542,18 +531,8 @@ export class LocalAwsWorld {
       if (filter.action !== undefined && call.action !== filter.action) continue;
       if (filter.accountId !== undefined && call.account !== filter.accountId) continue;
       if (sinceMs !== undefined && call.atMs < sinceMs) continue;
-      calls.push({
-        at: new Date(call.atMs).toISOString(),
-        service: call.service,
-        action: call.action,
-        region: call.region,
-        ...(call.account !== undefined ? { account: call.account } : {}),
-        params: call.params,
-        outcome: call.outcome,
-        ...(call.contentEncoding !== undefined ? { contentEncoding: call.contentEncoding } : {}),
-        ...(call.principal !== undefined ? { principal: call.principal } : {}),
-        ...(call.denial !== undefined ? { denial: call.denial } : {}),
-      });
+      const { atMs, ...record } = call;
+      calls.push({ at: new Date(atMs).toISOString(), ...record });
     }
     return { calls };
   }
