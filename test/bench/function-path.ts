@@ -7,8 +7,7 @@
 import '../../cli/node-warnings.ts';
 import { LocalAwsAdminClient } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import type { Clock } from '#shared/clock.ts';
-import { createSilentLogger } from '#shared/logging/logger.ts';
-import { SCALE_ALARM, scaleConfig, scaleGateways, zonesIn } from '../integration/scale/fleet.ts';
+import { pacedScaleDependencies, SCALE_ALARM, zonesIn } from '../integration/scale/fleet.ts';
 import { lambdaContext } from '../support/local-service.ts';
 
 async function main(): Promise<void> {
@@ -24,13 +23,7 @@ async function main(): Promise<void> {
       now = new Date((await admin.advance(ms / 1000)).now);
     },
   };
-  const config = scaleConfig(zonesIn(region));
-  const dependencies = {
-    config,
-    gateways: scaleGateways(url, config, (ms) => clock.sleep(ms), clock),
-    clock,
-    logger: createSilentLogger(),
-  };
+  const dependencies = pacedScaleDependencies(url, clock, zonesIn(region));
   const envelope = (detailType: string, source: string, detail: unknown) => ({
     version: '0',
     id: `memory-${name}`,

@@ -8,15 +8,13 @@
 import type { CallRecord } from '@odcr-reclaimer/local-aws/types.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { RECLAIM_UPDATE_BUCKET, sendingSeconds } from '#shared/domain/ec2-request-limits.ts';
-import { createSilentLogger } from '#shared/logging/logger.ts';
 import { leadMinutes } from '#shared/policy/index.ts';
 import { reclaimSendingMinutes } from '#shared/policy/lead.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import {
   BEFORE_OPEN,
   OFF_HOURS,
-  scaleConfig,
-  scaleGateways,
+  pacedScaleDependencies,
   scaleSeed,
   zonesIn,
 } from '../integration/scale/fleet.ts';
@@ -47,13 +45,8 @@ async function throttledReclaim(fleet: number): Promise<BenchResult[]> {
   try {
     const zones = zonesIn(REGION);
     await endpoint.admin.seed(scaleSeed(fleet, OFF_HOURS, zones));
-    const config = scaleConfig(zones);
-    const handler = createScheduleHandler({
-      config,
-      gateways: scaleGateways(endpoint.url, config, (ms) => endpoint.clock.sleep(ms), endpoint.clock),
-      clock: endpoint.clock,
-      logger: createSilentLogger(),
-    });
+    const dependencies = pacedScaleDependencies(endpoint.url, endpoint.clock, zones);
+    const handler = createScheduleHandler(dependencies);
     await endpoint.setClock(BEFORE_OPEN);
     await endpoint.takeCalls();
     const started = endpoint.clock.now().getTime();
@@ -93,7 +86,7 @@ async function throttledReclaim(fleet: number): Promise<BenchResult[]> {
       {
         // What the policy plans for this fleet: the minimum, plus this sending time, plus the margin.
         metric: `${label}: lead before the open (${sending} min of it for sending)`,
-        value: leadMinutes(config, [], sending),
+        value: leadMinutes(dependencies.config, [], sending),
         unit: 'min',
       },
       {

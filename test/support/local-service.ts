@@ -262,17 +262,32 @@ export function reservation(aws: LocalAws, id: string) {
   return found;
 }
 
-/** EventBridge Scheduler's event at the endpoint's simulated time. */
-export function scheduledEvent(aws: LocalAws, id = `schedule-${aws.clock.now().getTime()}`) {
+/** EventBridge's envelope for an event of `source` at the endpoint's simulated now, in the tests' account. */
+function eventEnvelope(
+  aws: LocalAws,
+  event: { id: string; detailType: string; source: string; resource: string },
+) {
   return {
     version: '0',
-    id,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.scheduler',
+    id: event.id,
+    'detail-type': event.detailType,
+    source: event.source,
     account: '123456789012',
     time: aws.clock.now().toISOString(),
     region: 'us-east-1',
-    resources: ['arn:aws:scheduler:us-east-1:123456789012:schedule/default/odcr-reclaimer-dev-xnys'],
+    resources: [event.resource],
+  };
+}
+
+/** EventBridge Scheduler's event at the endpoint's simulated time. */
+export function scheduledEvent(aws: LocalAws, id = `schedule-${aws.clock.now().getTime()}`) {
+  return {
+    ...eventEnvelope(aws, {
+      id,
+      detailType: 'Scheduled Event',
+      source: 'aws.scheduler',
+      resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/odcr-reclaimer-dev-xnys',
+    }),
     detail: '{}',
   };
 }
@@ -280,14 +295,12 @@ export function scheduledEvent(aws: LocalAws, id = `schedule-${aws.clock.now().g
 /** The tracker's own rule firing at the endpoint's simulated now, as EventBridge delivers it. */
 export function trackerEvent(aws: LocalAws, id = `tracker-${aws.clock.now().getTime()}`) {
   return {
-    version: '0',
-    id,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '123456789012',
-    time: aws.clock.now().toISOString(),
-    region: 'us-east-1',
-    resources: [`arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`],
+    ...eventEnvelope(aws, {
+      id,
+      detailType: 'Scheduled Event',
+      source: 'aws.events',
+      resource: `arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`,
+    }),
     detail: {},
   };
 }
@@ -300,14 +313,12 @@ export function alarmEvent(
   id = `alarm-${alarmName}-${state}`,
 ) {
   return {
-    version: '0',
-    id,
-    'detail-type': 'CloudWatch Alarm State Change',
-    source: 'aws.cloudwatch',
-    account: '123456789012',
-    time: aws.clock.now().toISOString(),
-    region: 'us-east-1',
-    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+    ...eventEnvelope(aws, {
+      id,
+      detailType: 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      resource: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`,
+    }),
     detail: { alarmName, state: { value: state, reason: 'test' } },
   };
 }

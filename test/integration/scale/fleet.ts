@@ -7,7 +7,9 @@ import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types
 import type { Clock } from '#shared/clock.ts';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { ec2RequestLimits } from '#shared/domain/ec2-request-limits.ts';
+import { createSilentLogger } from '#shared/logging/logger.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
+import type { HandlerDependencies } from '#shared/runtime/container.ts';
 import {
   LEASE_TABLE,
   type LocalGateways,
@@ -111,4 +113,22 @@ export function scaleGateways(
     sleep,
     ...(pacing === undefined ? {} : { pacing, requestLimits: ec2RequestLimits(config.ec2RequestLimits) }),
   });
+}
+
+/**
+ * What a function's `createHandler` takes over the scale fleet of `zones`: its EC2 calls paced on `clock` as
+ * production paces them against a throttled endpoint, and a silent logger.
+ */
+export function pacedScaleDependencies(
+  url: string,
+  clock: Clock,
+  zones: readonly string[],
+): HandlerDependencies & { gateways: LocalGateways } {
+  const config = scaleConfig(zones);
+  return {
+    config,
+    gateways: scaleGateways(url, config, (ms) => clock.sleep(ms), clock),
+    clock,
+    logger: createSilentLogger(),
+  };
 }

@@ -10,10 +10,9 @@ import { createHandler as createScheduleHandler } from '#functions/reclaim-on-sc
 import { RECLAIM_UPDATE_BUCKET, sendingSeconds } from '#shared/domain/ec2-request-limits.ts';
 import { createEc2ClientFrom } from '#shared/gateways/ec2-capacity.ts';
 import { Ec2CapacityGateway, Ec2RequestPacer } from '#shared/gateways/index.ts';
-import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { lambdaContext, localSdkConfig, scheduledEvent } from '../../support/local-service.ts';
-import { BEFORE_OPEN, OFF_HOURS, scaleConfig, scaleGateways, scaleSeed, zonesIn } from './fleet.ts';
+import { BEFORE_OPEN, OFF_HOURS, pacedScaleDependencies, scaleSeed, zonesIn } from './fleet.ts';
 
 const FLEET = 300;
 const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
@@ -41,13 +40,7 @@ function updates(calls: readonly CallRecord[]): CallRecord[] {
 describe('a reclaim under EC2 request throttling', () => {
   it('paces its updates to the bucket: none refused, none lost or repeated, done at the floor', async () => {
     const local = await throttledEndpoint(FLEET);
-    const config = scaleConfig(ZONES);
-    const handler = createScheduleHandler({
-      config,
-      gateways: scaleGateways(local.url, config, (ms) => local.clock.sleep(ms), local.clock),
-      clock: local.clock,
-      logger: createSilentLogger(),
-    });
+    const handler = createScheduleHandler(pacedScaleDependencies(local.url, local.clock, ZONES));
     const started = Date.parse(local.setClock(BEFORE_OPEN).toISOString());
 
     const result = (await handler(scheduledEvent(local, 'before-open'), lambdaContext())) as ReconcileResult;
