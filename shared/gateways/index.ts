@@ -3,7 +3,7 @@ import type { CapacityGateway } from './ec2-capacity.ts';
 import type { EventGateway } from './eventbridge.ts';
 import type { LeaseGateway } from './lease.ts';
 import type { MetricsGateway } from './metrics.ts';
-import type { SharingGateways } from './ram.ts';
+import type { SharingGateways } from './sharing.ts';
 
 export * from './accounts.ts';
 export * from './capacity-routing.ts';
@@ -13,7 +13,7 @@ export * from './ec2-pacer.ts';
 export * from './eventbridge.ts';
 export * from './lease.ts';
 export * from './metrics.ts';
-export * from './ram.ts';
+export * from './sharing.ts';
 export * from './write-tags.ts';
 
 /** Everything the use cases need from AWS, injected so tests and the simulator can point it at the local endpoint. */

@@ -17,36 +17,7 @@ import {
 import type { ObservedShare } from '../domain/share-plan.ts';
 import { MANAGED_TAG_VALUE, TAG } from '../records/tag-keys.ts';
 import { callAws } from './aws-call.ts';
-
-export interface CreateShareRequest {
-  sourceReservationId: string;
-  principals: readonly string[];
-  resourceArns: readonly string[];
-}
-
-export interface ShareAssociations {
-  principals: readonly string[];
-  resourceArns: readonly string[];
-}
-
-/** The RAM calls the sharing use case makes, for one account and region. */
-export interface SharingGateway {
-  /** The service's active shares in this account and region, each with what is (or is becoming) associated. */
-  describeShares(): Promise<ObservedShare[]>;
-  /** Creates a share; answers its ARN. */
-  createShare(request: CreateShareRequest): Promise<string>;
-  associate(shareArn: string, what: ShareAssociations): Promise<void>;
-  disassociate(shareArn: string, what: ShareAssociations): Promise<void>;
-}
-
-/** Where a share lives: the owner account (absent: the hub's own) and the reservation's region. */
-export interface SharingScope {
-  accountId?: string;
-  region: string;
-}
-
-/** The sharing gateway of a scope, one per account and region, built once per container. */
-export type SharingGateways = (scope: SharingScope) => SharingGateway;
+import type { CreateShareRequest, ShareAssociations, SharingGateway } from './sharing.ts';
 
 /** The share's name: one per source reservation, readable in the console. */
 export function shareName(sourceReservationId: string): string {
@@ -187,21 +158,4 @@ function lists(what: ShareAssociations): { principals?: string[]; resourceArns?:
 /** A RAM client with the given settings (the service's retries; a spoke's assumed credentials). */
 export function createRamClient(config: RAMClientConfig): RAMClient {
   return new RAMClient(config);
-}
-
-/**
- * One sharing gateway per account and region, built on first use and kept: `client` makes the RAM client of
- * a scope (the hub's own credentials, or a spoke's assumed ones).
- */
-export function sharingGateways(client: (scope: SharingScope) => RAMClient): SharingGateways {
-  const built = new Map<string, SharingGateway>();
-  return (scope) => {
-    const key = `${scope.accountId ?? ''}|${scope.region}`;
-    let gateway = built.get(key);
-    if (gateway === undefined) {
-      gateway = new RamSharingGateway({ client: client(scope) });
-      built.set(key, gateway);
-    }
-    return gateway;
-  };
 }

@@ -2,12 +2,11 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { STSClient } from '@aws-sdk/client-sts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import type { Ec2RequestLimits } from '../domain/ec2-request-limits.ts';
 import { ConfigurationError } from '../errors/index.ts';
-import { assumeRoleCredentials, type SpokeAccess, spokeAccesses } from '../gateways/accounts.ts';
+import { type SpokeAccess, spokeAccesses } from '../gateways/accounts.ts';
 import { SDK_CLIENT_SETTINGS } from '../gateways/aws-call.ts';
 import { type CapacityRoute, RoutingCapacityGateway } from '../gateways/capacity-routing.ts';
 import { CloudWatchGateway } from '../gateways/cloudwatch.ts';
@@ -17,7 +16,7 @@ import { EventBridgeGateway } from '../gateways/eventbridge.ts';
 import type { Gateways } from '../gateways/index.ts';
 import { DynamoDbLeaseGateway } from '../gateways/lease.ts';
 import { EmfMetricsGateway, type MetricLogSink, stdoutMetricLog } from '../gateways/metrics.ts';
-import { createRamClient, type SharingGateways, sharingGateways } from '../gateways/ram.ts';
+import { type SharingGateways, sharingGateways } from '../gateways/sharing.ts';
 import { builtOnFirstUse } from '../util/built-on-first-use.ts';
 import type { RuntimeEnvironment } from './environment.ts';
 
@@ -214,39 +213,57 @@ interface SpokeRoute {
   credentials: ClientSettings['credentials'];
 }
 
-/** Each spoke's credentials, made once per container: its role assumed with STS on the hub's own client. */
+/**
+ * Each spoke's credentials, made once per container: its role assumed with STS on the hub's own client. STS
+ * and the AssumeRole code are imported when a spoke's credentials are first asked for, so a cold start (and
+ * a fleet without spokes, always) neither compiles nor evaluates them.
+ */
 function spokeCredentialsOf(
   wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'clock'>,
   settings: (scope: ClientScope) => ClientSettings,
 ): SpokeRoute[] {
   const accesses = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
   if (accesses.length === 0) return [];
-  // Built when a spoke's credentials are first asked for, not on the cold start.
-  const sts = builtOnFirstUse(() => new STSClient(settings({})));
+  const assumeRole = builtOnFirstUse(async () => {
+    const { assumeRoleCredentials, createStsClient } = await import('../gateways/assume-role.ts');
+    const sts = createStsClient(settings({}));
+    return { assumeRoleCredentials, sts: () => sts };
+  });
   const clock = wiring.clock ?? systemClock;
-  return accesses.map((access) => ({
-    access,
-    credentials: assumeRoleCredentials(sts, access, SPOKE_SESSION_NAME, () => clock.now().getTime()),
-  }));
+  return accesses.map((access) => {
+    const provider = builtOnFirstUse(async () => {
+      const { assumeRoleCredentials, sts } = await assumeRole();
+      return assumeRoleCredentials(sts, access, SPOKE_SESSION_NAME, () => clock.now().getTime());
+    });
+    return { access, credentials: async () => (await provider())() };
+  });
 }
 
 /**
- * RAM per account and region, built on first use: the hub's on its own credentials, a spoke's on its assumed
- * role's (a spoke shares its reservations from its own account). An account that is not a spoke of the config
- * is refused rather than served with the hub's rights.
+ * RAM per account and region, built on its first call: the hub's on its own credentials, a spoke's on its
+ * assumed role's (a spoke shares its reservations from its own account). An account that is not a spoke of
+ * the config is refused rather than served with the hub's rights. Only a fleet that lends to borrowers (or
+ * once did) reaches RAM, so the adapter and its client are imported then, not on every cold start.
  */
 function createSharingGateways(
   settings: (scope: ClientScope) => ClientSettings,
   spokes: readonly SpokeRoute[],
 ): SharingGateways {
-  return sharingGateways((scope) => {
-    if (scope.accountId === undefined) return createRamClient(settings({ region: scope.region }));
-    const spoke = spokes.find((entry) => entry.access.accountId === scope.accountId);
-    if (spoke === undefined)
+  return sharingGateways(async (scope) => {
+    const spoke =
+      scope.accountId === undefined
+        ? undefined
+        : spokes.find((entry) => entry.access.accountId === scope.accountId);
+    if (scope.accountId !== undefined && spoke === undefined)
       throw new ConfigurationError('accounts', `account ${scope.accountId} is not a spoke of the config`);
-    return createRamClient({
-      ...settings({ account: scope.accountId, region: scope.region }),
-      ...(spoke.credentials === undefined ? {} : { credentials: spoke.credentials }),
-    });
+    const { createRamClient, RamSharingGateway } = await import('../gateways/ram.ts');
+    const client =
+      spoke === undefined
+        ? createRamClient(settings({ region: scope.region }))
+        : createRamClient({
+            ...settings({ account: spoke.access.accountId, region: scope.region }),
+            ...(spoke.credentials === undefined ? {} : { credentials: spoke.credentials }),
+          });
+    return new RamSharingGateway({ client });
   });
 }

@@ -1,7 +1,8 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#shared/config/schema.ts';
-import { assumeRoleCredentials, spokeAccesses } from '#shared/gateways/accounts.ts';
+import { spokeAccesses } from '#shared/gateways/accounts.ts';
+import { assumeRoleCredentials } from '#shared/gateways/assume-role.ts';
 
 const base = {
   reservations: [

@@ -4,7 +4,7 @@ import { parseConfig } from '#shared/config/schema.ts';
 import { noRecords } from '#shared/domain/records.ts';
 import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import type { ObservedShare } from '#shared/domain/share-plan.ts';
-import type { SharingGateway, SharingScope } from '#shared/gateways/ram.ts';
+import type { SharingGateway, SharingScope } from '#shared/gateways/sharing.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { keepSharesInStep, type SharingInput } from '#shared/reconcile/sharing.ts';
 import { readRecords } from '#shared/records/read-records.ts';

@@ -1,7 +1,8 @@
 import { RAMClient } from '@aws-sdk/client-ram';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '#shared/errors/index.ts';
-import { RamSharingGateway, SHARE_SOURCE_TAG, sharingGateways } from '#shared/gateways/ram.ts';
+import { RamSharingGateway, SHARE_SOURCE_TAG } from '#shared/gateways/ram.ts';
+import { sharingGateways } from '#shared/gateways/sharing.ts';
 
 interface Sent {
   command: string;
@@ -141,16 +142,31 @@ describe('the RAM gateway', () => {
     });
   });
 
-  it('builds one gateway per account and region, once', () => {
+  it('builds one gateway per account and region, once, when it is first called', async () => {
     const scopes: string[] = [];
-    const gateways = sharingGateways((scope) => {
+    const gateways = sharingGateways(async (scope) => {
       scopes.push(`${scope.accountId ?? 'hub'}|${scope.region}`);
-      return fakeClient(() => ({})).client;
+      return new RamSharingGateway({ client: fakeClient(() => ({ resourceShares: [] })).client });
     });
     const first = gateways({ region: 'us-east-1' });
     expect(gateways({ region: 'us-east-1' })).toBe(first);
-    expect(gateways({ accountId: '333333333333', region: 'us-east-1' })).not.toBe(first);
-    gateways({ accountId: '333333333333', region: 'us-east-1' });
+    const spoke = gateways({ accountId: '333333333333', region: 'us-east-1' });
+    expect(spoke).not.toBe(first);
+    expect(scopes).toEqual([]);
+    await Promise.all([first.describeShares(), first.describeShares(), spoke.describeShares()]);
+    await gateways({ accountId: '333333333333', region: 'us-east-1' }).describeShares();
     expect(scopes).toEqual(['hub|us-east-1', '333333333333|us-east-1']);
+  });
+
+  it('builds a gateway again on the next call after its build failed', async () => {
+    let builds = 0;
+    const gateway = sharingGateways(async () => {
+      builds++;
+      if (builds === 1) throw new Error('account 333333333333 is not a spoke of the config');
+      return new RamSharingGateway({ client: fakeClient(() => ({ resourceShares: [] })).client });
+    })({ region: 'us-east-1' });
+    await expect(gateway.describeShares()).rejects.toThrow('not a spoke of the config');
+    await expect(gateway.describeShares()).resolves.toEqual([]);
+    expect(builds).toBe(2);
   });
 });
