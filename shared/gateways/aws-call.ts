@@ -1,4 +1,11 @@
 import { AwsCallError } from '../errors/index.ts';
+import {
+  countFailure,
+  FAILURE_METRIC,
+  type FailureCounts,
+  type FleetMetric,
+  failureMetrics,
+} from '../metrics/metric-names.ts';
 
 type Service = AwsCallError['service'];
 
@@ -32,6 +39,15 @@ export function takeDeniedCalls(): number {
   const taken = deniedCalls;
   deniedCalls = 0;
   return taken;
+}
+
+/**
+ * What went wrong in a run, as the fleet datums it puts when it ends: its failure counts, with the calls IAM
+ * denied during it added to them (and taken, so the next run counts afresh).
+ */
+export function runFailureMetrics(failures: FailureCounts, now: Date): FleetMetric[] {
+  countFailure(failures, FAILURE_METRIC.callsDenied, takeDeniedCalls());
+  return failureMetrics(failures, now);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { AwsCallError } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
-import { takeDeniedCalls } from '../gateways/aws-call.ts';
+import { runFailureMetrics } from '../gateways/aws-call.ts';
 import { logger as serviceLogger } from '../logging/logger.ts';
-import { FAILURE_METRIC, failureMetrics } from '../metrics/metric-names.ts';
+import { FAILURE_METRIC } from '../metrics/metric-names.ts';
 import type { ReconcileResult } from '../reconcile/reconcile.ts';
 import type { OnDemandContext } from './run-on-demand.ts';
 
@@ -78,10 +78,9 @@ export async function reportOnCallWriteFailures(
     notPublished = events.length;
     log.error('on-call failure events not published', { correlation_id: context.triggerId, error });
   }
-  const metrics = failureMetrics(
+  const metrics = runFailureMetrics(
     {
       [FAILURE_METRIC.recordsNotWritten]: failures.length,
-      [FAILURE_METRIC.callsDenied]: takeDeniedCalls(),
       [FAILURE_METRIC.eventsNotPublished]: notPublished,
     },
     context.now,

@@ -11,14 +11,13 @@ import {
   type ServiceEvent,
   type TriggerKind,
 } from '../events/service-events.ts';
-import { takeDeniedCalls } from '../gateways/aws-call.ts';
+import { runFailureMetrics } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
 import {
   countFailure,
   FAILURE_METRIC,
   type FailureCounts,
-  failureMetrics,
   inFlightGauge,
   type ServiceMetric,
 } from '../metrics/metric-names.ts';
@@ -959,7 +958,7 @@ async function keepRefusedFailures(refused: readonly ServiceEvent[], context: Ac
 }
 
 async function putDeniedCalls(gateways: Gateways, now: Date, log: Logger): Promise<void> {
-  const metrics = failureMetrics({ [FAILURE_METRIC.callsDenied]: takeDeniedCalls() }, now);
+  const metrics = runFailureMetrics({}, now);
   if (metrics.length === 0 || gateways.metrics === undefined) return;
   await gateways.metrics.put(metrics).catch((error: unknown) => {
     log.error('denied calls not put', { error });
@@ -971,8 +970,7 @@ async function putDeniedCalls(gateways: Gateways, now: Date, log: Logger): Promi
  * A metric that cannot be put is a warning: the run's work is done, and its failures are in its log.
  */
 async function putRunMetrics(context: ActContext): Promise<void> {
-  countFailure(context.failures, FAILURE_METRIC.callsDenied, takeDeniedCalls());
-  const metrics: ServiceMetric[] = failureMetrics(context.failures, context.now);
+  const metrics: ServiceMetric[] = runFailureMetrics(context.failures, context.now);
   if (context.inFlightSeen !== undefined) {
     metrics.push(inFlightGauge(context.inFlightSeen, context.now));
   }

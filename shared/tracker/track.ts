@@ -5,7 +5,7 @@ import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { needsTracker } from '../domain/tracking.ts';
 import { AllocationBusyError, errorCode, errorMessage } from '../errors/index.ts';
 import { type AllocationChangeDetail, DETAIL_TYPE, type ServiceEvent } from '../events/service-events.ts';
-import { takeDeniedCalls } from '../gateways/aws-call.ts';
+import { runFailureMetrics } from '../gateways/aws-call.ts';
 import { DESCRIBE_PAGE_SIZE, IDS_PER_DESCRIBE, type TagRequest } from '../gateways/ec2-capacity.ts';
 import type { Gateways } from '../gateways/index.ts';
 import type { MetricsGateway } from '../gateways/metrics.ts';
@@ -15,7 +15,6 @@ import {
   countFailure,
   FAILURE_METRIC,
   type FailureCounts,
-  failureMetrics,
   inFlightGauge,
   type ServiceMetric,
 } from '../metrics/metric-names.ts';
@@ -124,8 +123,7 @@ export async function trackReclamation(input: TrackInput): Promise<TrackResult> 
     return await pollUntilIdle(input, settings, log, result, failures);
   } finally {
     // Whatever ended the run, what went wrong in it pages: refused records, events, deferred decisions, IAM.
-    countFailure(failures, FAILURE_METRIC.callsDenied, takeDeniedCalls());
-    const metrics = failureMetrics(failures, clock.now());
+    const metrics = runFailureMetrics(failures, clock.now());
     if (metrics.length > 0) {
       await gateways.metrics.put(metrics).catch((error: unknown) => {
         log.error('tracker failure metrics not put', { error: errorMessage(error), failures });
