@@ -86,7 +86,7 @@ function timeSeriesWidget(
   title: string,
   series: ({ id: string; expression: string; label: string } | MetricRow)[],
   position: { x: number; y: number },
-  options: { period: number; yLabel?: string; zeroLine?: string } = { period: 60 },
+  options: WidgetOptions = { period: 60 },
 ): MetricWidget {
   return {
     type: 'metric',
@@ -105,49 +105,39 @@ function timeSeriesWidget(
   };
 }
 
+type WidgetOptions = { period: number; yLabel?: string; zeroLine?: string };
+
+/** A graph of per-reservation series, each read at the widget's own period so the two cannot disagree. */
+function reservationWidget(
+  namespace: string,
+  title: string,
+  series: readonly { id: string; metric: string; stat: string; label: string }[],
+  position: { x: number; y: number },
+  options: WidgetOptions = { period: 60 },
+): MetricWidget {
+  const rows = series.flatMap((entry) => perReservation(namespace, { ...entry, period: options.period }));
+  return timeSeriesWidget(title, rows, position, options);
+}
+
 /** Builds the dashboard body as a JSON string (CloudFormation's `DashboardBody`). */
 export function dashboardBody(options: DashboardOptions): string {
   const { namespace } = options;
   const widgets: MetricWidget[] = [
-    timeSeriesWidget(
+    reservationWidget(
+      namespace,
       'Owned vs lent vs target, per reservation',
       [
-        ...perReservation(namespace, {
-          id: 'owned',
-          metric: METRIC.owned,
-          stat: 'Maximum',
-          period: 60,
-          label: 'owned',
-        }),
-        ...perReservation(namespace, {
-          id: 'lent',
-          metric: METRIC.lent,
-          stat: 'Maximum',
-          period: 60,
-          label: 'lent',
-        }),
-        ...perReservation(namespace, {
-          id: 'target',
-          metric: METRIC.target,
-          stat: 'Maximum',
-          period: 60,
-          label: 'target',
-        }),
+        { id: 'owned', metric: METRIC.owned, stat: 'Maximum', label: 'owned' },
+        { id: 'lent', metric: METRIC.lent, stat: 'Maximum', label: 'lent' },
+        { id: 'target', metric: METRIC.target, stat: 'Maximum', label: 'target' },
       ],
       { x: 0, y: 0 },
       { period: 60, yLabel: 'instances' },
     ),
-    timeSeriesWidget(
+    reservationWidget(
+      namespace,
       'In flight, per reservation',
-      [
-        ...perReservation(namespace, {
-          id: 'inflight',
-          metric: METRIC.inFlight,
-          stat: 'Maximum',
-          period: 60,
-          label: 'in flight',
-        }),
-      ],
+      [{ id: 'inflight', metric: METRIC.inFlight, stat: 'Maximum', label: 'in flight' }],
       { x: WIDTH, y: 0 },
     ),
     timeSeriesWidget(
@@ -159,37 +149,19 @@ export function dashboardBody(options: DashboardOptions): string {
       { x: 0, y: HEIGHT },
       { period: 3600, yLabel: 'seconds' },
     ),
-    timeSeriesWidget(
+    reservationWidget(
+      namespace,
       'Deadline margin before the open (seconds)',
-      [
-        ...perReservation(namespace, {
-          id: 'margin',
-          metric: METRIC.deadlineMarginSeconds,
-          stat: 'Minimum',
-          period: 300,
-          label: 'margin',
-        }),
-      ],
+      [{ id: 'margin', metric: METRIC.deadlineMarginSeconds, stat: 'Minimum', label: 'margin' }],
       { x: WIDTH, y: HEIGHT },
       { period: 300, yLabel: 'seconds', zeroLine: 'the bell' },
     ),
-    timeSeriesWidget(
+    reservationWidget(
+      namespace,
       'Stalls and deadlines at risk',
       [
-        ...perReservation(namespace, {
-          id: 'stalls',
-          metric: METRIC.stalls,
-          stat: 'Sum',
-          period: 300,
-          label: 'stalls',
-        }),
-        ...perReservation(namespace, {
-          id: 'risk',
-          metric: METRIC.deadlineAtRisk,
-          stat: 'Maximum',
-          period: 300,
-          label: 'at risk',
-        }),
+        { id: 'stalls', metric: METRIC.stalls, stat: 'Sum', label: 'stalls' },
+        { id: 'risk', metric: METRIC.deadlineAtRisk, stat: 'Maximum', label: 'at risk' },
       ],
       { x: 0, y: 2 * HEIGHT },
       { period: 300 },
