@@ -5,6 +5,10 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html and
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  * A policy using an operator or element outside this subset is refused when loaded, never silently allowed.
+ * Policy variables (`${aws:PrincipalAccount}` ...) are substituted from the request's context in Resource and
+ * in string and ARN condition values, as IAM does in a `2012-10-17` policy
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html); a variable the
+ * evaluator does not know is refused when loaded, and one without a value in the request fails closed.
  */
 
 export type PolicyValue = string | readonly string[];
@@ -229,9 +233,24 @@ function contextValue(context: RequestContext, key: string): readonly string[] |
   return typeof found === 'string' ? [found] : found;
 }
 
-function conditionHolds(operatorText: string, key: string, raw: unknown, context: RequestContext): boolean {
+/** A condition whose values hold a policy variable the request has no value for: it fails closed. */
+const UNRESOLVED = 'unresolved' as const;
+type Outcome = boolean | typeof UNRESOLVED;
+
+function conditionHolds(operatorText: string, key: string, raw: unknown, context: RequestContext): Outcome {
   const operator = parseOperator(operatorText);
-  const expected = policyValues(raw, `${operatorText} ${key}`);
+  const written = policyValues(raw, `${operatorText} ${key}`);
+  const like =
+    operator.base === 'StringLike' ||
+    operator.base === 'StringNotLike' ||
+    operator.base === 'ArnLike' ||
+    operator.base === 'ArnNotLike';
+  const expected: string[] = [];
+  for (const value of written) {
+    const resolved = substitute(value, context, like);
+    if (resolved === undefined) return UNRESOLVED;
+    expected.push(resolved);
+  }
   const values = contextValue(context, key);
   const present = values !== undefined && values.length > 0;
   if (operator.base === 'Null') {
@@ -252,18 +271,115 @@ function conditionHolds(operatorText: string, key: string, raw: unknown, context
   return values.some((value) => holdsFor(operator.base, value, expected));
 }
 
+// ---------------------------------------------------------------- policy variables
+
+const VARIABLE = /\$\{([^}]*)\}/g;
+/** The single-valued keys a request here carries, usable as variables (IAM: "Request information that you can use for policy variables"). */
+const VARIABLE_KEYS: ReadonlySet<string> = new Set([
+  'aws:principalaccount',
+  'aws:principalarn',
+  'aws:principalorgid',
+  'aws:requestedregion',
+  'aws:userid',
+  'aws:sourceaccount',
+  'aws:sourcearn',
+]);
+const VARIABLE_KEY_PREFIXES = ['aws:resourcetag/', 'aws:requesttag/'];
+/** `${*}`, `${?}` and `${$}` stand for the character itself. */
+const SPECIAL_CHARACTERS: ReadonlySet<string> = new Set(['*', '?', '$']);
+
+interface ParsedVariable {
+  key: string;
+  fallback?: string;
+}
+
+/** `aws:PrincipalAccount` or `aws:PrincipalTag/team, 'none'` (a default in single quotes after a comma). */
+function parseVariable(body: string): ParsedVariable | undefined {
+  const match = /^\s*([^,\s]+)\s*(?:,\s*'([^']*)'\s*)?$/.exec(body);
+  if (!match?.[1]) return undefined;
+  return { key: match[1], ...(match[2] === undefined ? {} : { fallback: match[2] }) };
+}
+
+function knownVariable(body: string): boolean {
+  if (SPECIAL_CHARACTERS.has(body)) return true;
+  const parsed = parseVariable(body);
+  if (!parsed) return false;
+  const key = parsed.key.toLowerCase();
+  return (
+    VARIABLE_KEYS.has(key) ||
+    VARIABLE_KEY_PREFIXES.some((prefix) => key.startsWith(prefix) && key.length > prefix.length)
+  );
+}
+
+/** Every variable of a policy value that the evaluator would not know how to substitute. */
+function unknownVariables(value: string): string[] {
+  return [...value.matchAll(VARIABLE)].map((match) => match[1] ?? '').filter((body) => !knownVariable(body));
+}
+
+/**
+ * A policy value with its variables replaced from the request, or undefined when one has no single value
+ * there (absent, or a list) and no default. In a `Like` pattern a substituted `*` or `?` would widen the
+ * match, so such a value also counts as unresolved; `${*}` and `${?}` are the literal characters, which
+ * the wildcard matching here cannot tell from wildcards, so they are refused when loaded in a Like operator
+ * and treated as unresolved here.
+ */
+function substitute(value: string, context: RequestContext, like: boolean): string | undefined {
+  if (!value.includes('${')) return value;
+  let unresolved = false;
+  const text = value.replace(VARIABLE, (_whole, body: string) => {
+    if (body === '$') return '$';
+    if (SPECIAL_CHARACTERS.has(body)) {
+      if (like) unresolved = true;
+      return body;
+    }
+    const parsed = parseVariable(body);
+    if (!parsed || !knownVariable(body)) {
+      unresolved = true;
+      return '';
+    }
+    const found = contextValue(context, parsed.key);
+    const single = found !== undefined && found.length === 1 ? found[0] : undefined;
+    const resolved = single ?? parsed.fallback;
+    if (resolved === undefined || (like && /[*?]/.test(resolved))) {
+      unresolved = true;
+      return '';
+    }
+    return resolved;
+  });
+  return unresolved ? undefined : text;
+}
+
+/**
+ * Whether a statement applies to a check. Something the request cannot resolve (a policy variable without a
+ * value) fails closed: an Allow does not apply, a Deny does.
+ */
 function statementApplies(statement: PolicyStatement, check: AuthorizationCheck): boolean {
+  const unresolved = statement.Effect === 'Deny';
   const actionMatches = (patterns: readonly string[]): boolean =>
     patterns.some((pattern) => matchesWildcard(pattern, check.action, true));
   if (statement.Action !== undefined && !actionMatches(asList(statement.Action))) return false;
   if (statement.NotAction !== undefined && actionMatches(asList(statement.NotAction))) return false;
-  const resourceMatches = (patterns: readonly string[]): boolean =>
-    patterns.some((pattern) => pattern === '*' || matchesWildcard(pattern, check.resource));
-  if (statement.Resource !== undefined && !resourceMatches(asList(statement.Resource))) return false;
-  if (statement.NotResource !== undefined && resourceMatches(asList(statement.NotResource))) return false;
+  const resourceMatches = (patterns: readonly string[]): Outcome => {
+    let outcome: Outcome = false;
+    for (const written of patterns) {
+      const pattern = substitute(written, check.context, true);
+      if (pattern === undefined) outcome = UNRESOLVED;
+      else if (pattern === '*' || matchesWildcard(pattern, check.resource)) return true;
+    }
+    return outcome;
+  };
+  if (statement.Resource !== undefined) {
+    const matched = resourceMatches(asList(statement.Resource));
+    if (matched === UNRESOLVED ? !unresolved : !matched) return false;
+  }
+  if (statement.NotResource !== undefined) {
+    const matched = resourceMatches(asList(statement.NotResource));
+    if (matched === UNRESOLVED ? !unresolved : matched) return false;
+  }
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     for (const [key, raw] of Object.entries(keys)) {
-      if (!conditionHolds(operator, key, raw, check.context)) return false;
+      const holds = conditionHolds(operator, key, raw, check.context);
+      if (holds === UNRESOLVED ? !unresolved : !holds) return false;
     }
   }
   return true;
@@ -281,6 +397,7 @@ export function statementsOf(policies: readonly PolicyDocument[]): PolicyStateme
  * text), naming the statement, so a role that would need more of IAM fails loudly when loaded.
  */
 export function validatePolicies(policies: readonly PolicyDocument[], owner: string): void {
+  for (const policy of policies) validateVariables(policy, owner);
   for (const [index, statement] of statementsOf(policies).entries()) {
     const where = `${owner}: statement ${statement.Sid ?? index}`;
     if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
@@ -306,6 +423,60 @@ export function validatePolicies(policies: readonly PolicyDocument[], owner: str
         throw new PolicyDocumentError(`${where}: ${(error as Error).message}`);
       }
       for (const [key, raw] of Object.entries(keys)) policyValues(raw, `${where}: ${operator} ${key}`);
+    }
+  }
+}
+
+/**
+ * Policy variables are IAM's only in a `2012-10-17` policy (older versions read `${...}` as text, which would
+ * match literally here: refused instead), only in Resource and string or ARN conditions, and only the ones
+ * the evaluator knows how to substitute.
+ */
+function validateVariables(policy: PolicyDocument, owner: string): void {
+  const statements = statementsOf([policy]);
+  for (const [index, statement] of statements.entries()) {
+    const where = `${owner}: statement ${statement.Sid ?? index}`;
+    const places: Array<[string, string[], boolean]> = [];
+    for (const element of ['Resource', 'NotResource'] as const) {
+      const value: unknown = statement[element];
+      const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+      places.push([element, list.filter((item): item is string => typeof item === 'string'), true]);
+    }
+    for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
+      for (const [key, raw] of Object.entries(keys)) {
+        const list = (Array.isArray(raw) ? raw : [raw]).filter(
+          (item): item is string => typeof item === 'string',
+        );
+        let base = '';
+        try {
+          base = parseOperator(operator).base;
+        } catch {
+          // The operator itself is refused by the caller with its own message.
+        }
+        const stringLike = /^(String|Arn)/.test(base);
+        const like = /Like$/.test(base);
+        if (!stringLike && list.some((item) => item.includes('${'))) {
+          throw new PolicyDocumentError(
+            `${where}: ${operator} ${key}: policy variables are only served in string and ARN conditions`,
+          );
+        }
+        places.push([`${operator} ${key}`, list, like]);
+      }
+    }
+    for (const [place, values, like] of places) {
+      if (!values.some((value) => value.includes('${'))) continue;
+      if (policy.Version !== '2012-10-17') {
+        throw new PolicyDocumentError(`${where}: ${place}: policy variables need Version 2012-10-17`);
+      }
+      for (const value of values) {
+        const unknown = unknownVariables(value);
+        if (unknown.length > 0) {
+          throw new PolicyDocumentError(`${where}: ${place}: unknown policy variable \${${unknown[0]}}`);
+        }
+        if (like && /\$\{[*?]\}/.test(value)) {
+          throw new PolicyDocumentError(`${where}: ${place}: \${*} and \${?} are not served in a Like match`);
+        }
+      }
     }
   }
 }

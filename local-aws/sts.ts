@@ -166,7 +166,15 @@ function readTrust(document: PolicyDocument, where: string): TrustStatement[] {
         }
       }
     }
-    validatePolicies([{ Statement: { ...asPolicyStatement(statement as unknown as TrustStatement) } }], at);
+    validatePolicies(
+      [
+        {
+          ...(document.Version === undefined ? {} : { Version: document.Version }),
+          Statement: { ...asPolicyStatement(statement as unknown as TrustStatement) },
+        },
+      ],
+      at,
+    );
     return statement as unknown as TrustStatement;
   });
 }

@@ -249,3 +249,108 @@ describe('loading policies', () => {
     ).toThrow(/role-b: statement 0: Resource holds something other than text/);
   });
 });
+
+/** A policy variable as IAM writes it: `${key}` in the policy's text. */
+const v = (key: string): string => `\${${key}}`;
+
+describe('policy variables', () => {
+  const sameAccountRules = allow({
+    Action: 'events:PutRule',
+    Resource: 'arn:aws:events:us-east-1:111111111111:rule/bus/*',
+    Condition: { StringEqualsIfExists: { 'events:creatorAccount': v('aws:PrincipalAccount') } },
+  });
+  const rule = 'arn:aws:events:us-east-1:111111111111:rule/bus/heads-up';
+
+  it('substitutes a condition value from the request context', () => {
+    const asCaller = (creator: string) =>
+      evaluate(
+        [sameAccountRules],
+        check('events:PutRule', rule, {
+          'aws:PrincipalAccount': '222222222222',
+          'events:creatorAccount': creator,
+        }),
+      ).allowed;
+    expect(asCaller('222222222222')).toBe(true);
+    expect(asCaller('333333333333')).toBe(false);
+  });
+
+  it('substitutes in Resource, with a default when the key is absent', () => {
+    const own = allow({
+      Action: 'events:PutEvents',
+      Resource: `arn:aws:events:*:${v('aws:PrincipalAccount')}:event-bus/*`,
+    });
+    const bus = 'arn:aws:events:us-east-1:222222222222:event-bus/default';
+    expect(
+      evaluate([own], check('events:PutEvents', bus, { 'aws:PrincipalAccount': '222222222222' })).allowed,
+    ).toBe(true);
+    expect(
+      evaluate([own], check('events:PutEvents', bus, { 'aws:PrincipalAccount': '333333333333' })).allowed,
+    ).toBe(false);
+    const org = allow({
+      Action: 'events:PutEvents',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:ResourceTag/org': v("aws:PrincipalOrgID, 'none'") } },
+    });
+    expect(evaluate([org], check('events:PutEvents', bus, { 'aws:ResourceTag/org': 'none' })).allowed).toBe(
+      true,
+    );
+    expect(
+      evaluate(
+        [org],
+        check('events:PutEvents', bus, { 'aws:ResourceTag/org': 'none', 'aws:PrincipalOrgID': 'o-1' }),
+      ).allowed,
+    ).toBe(false);
+  });
+
+  it('fails closed on a variable without a value: an Allow does not apply, a Deny does', () => {
+    const inOrg = allow({
+      Action: 'events:PutEvents',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:ResourceTag/org': v('aws:PrincipalOrgID') } },
+    });
+    expect(evaluate([inOrg], check('events:PutEvents', '*', { 'aws:ResourceTag/org': 'o-1' })).allowed).toBe(
+      false,
+    );
+    const outsiders: PolicyStatement = {
+      Effect: 'Deny',
+      Action: 'events:PutEvents',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:ResourceTag/org': v('aws:PrincipalOrgID') } },
+    };
+    const everything = allow({ Action: '*', Resource: '*' });
+    expect(evaluate([everything, outsiders], check('events:PutEvents', '*', {}))).toMatchObject({
+      allowed: false,
+      reason: 'explicit-deny',
+    });
+  });
+
+  it('refuses an unknown variable, a variable outside 2012-10-17 and one in a numeric condition', () => {
+    const withValue = (Version: string | undefined, value: string, operator = 'StringEquals') =>
+      validatePolicies(
+        [
+          {
+            ...(Version === undefined ? {} : { Version }),
+            Statement: [
+              {
+                Sid: 'V',
+                Effect: 'Allow',
+                Action: 'x:Y',
+                Resource: '*',
+                Condition: { [operator]: { 'a:b': value } },
+              },
+            ],
+          },
+        ],
+        'role-v',
+      );
+    expect(() => withValue('2012-10-17', v('aws:PrincipalAccount'))).not.toThrow();
+    expect(() => withValue('2012-10-17', v('aws:NoSuchKey'))).toThrow(
+      /role-v: statement V: StringEquals a:b: unknown policy variable \$\{aws:NoSuchKey\}/,
+    );
+    expect(() => withValue(undefined, v('aws:PrincipalAccount'))).toThrow(/need Version 2012-10-17/);
+    expect(() => withValue('2012-10-17', v('aws:PrincipalAccount'), 'NumericEquals')).toThrow(
+      /only served in string and ARN conditions/,
+    );
+    expect(() => withValue('2012-10-17', `a${v('*')}b`, 'StringLike')).toThrow(/not served in a Like match/);
+  });
+});
