@@ -410,7 +410,13 @@ function gatewaysFor(url: string, region: string, config: PolicyConfig, names: S
   });
 }
 
-const NAME_VARIABLES = ['EVENT_BUS_NAME', 'TRACKER_RULE_NAME', 'LEASE_TABLE_NAME', 'METRICS_NAMESPACE'];
+const NAME_VARIABLES = [
+  'EVENT_BUS_NAME',
+  'TRACKER_RULE_NAME',
+  'LEASE_TABLE_NAME',
+  'METRICS_NAMESPACE',
+  'POWERTOOLS_SERVICE_NAME',
+];
 
 /** Reservations a change answer touched (updated or deferred), with their names. */
 interface ChangedOutcome {
@@ -712,7 +718,8 @@ function followingGateway(configFile: string): CapacityGateway {
       `following the change needs the deployed config's regions and accounts (--config): ${describeRemoteFailure(error)}`,
     );
   }
-  return createCapacityGateways({ regions: config.regions, accounts: config.accounts });
+  // Named as the deployed functions name their sessions in the spokes' roles.
+  return createCapacityGateways({ names: localNames(), regions: config.regions, accounts: config.accounts });
 }
 
 /** The zone of the changed reservations' market in the config, for the times on-call reads; UTC if unknown. */

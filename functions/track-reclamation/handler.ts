@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { Clock } from '#shared/clock.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { parseWith } from '#shared/events/parse.ts';
+import type { Gateways } from '#shared/gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
 import { sendUntilOf } from '#shared/reconcile/send-budget.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
@@ -70,10 +71,12 @@ export const handler = createHandler(() => {
   // The tracker cannot work without its metrics: fail at cold start naming the variable, not mid-run.
   // With the namespace set, the container's one CloudWatch gateway already serves the metrics role.
   readMetricsNamespace();
-  if (base.gateways.metrics === undefined) throw new Error('container built no metrics gateway');
-  return {
-    ...base,
-    gateways: { ...base.gateways, metrics: base.gateways.metrics },
-    settings: readTrackerSettings(),
-  };
+  const { gateways } = base;
+  if (!hasMetrics(gateways)) throw new Error('container built no metrics gateway');
+  // The container's gateways themselves, not a copy: a spread would build every client at once.
+  return { ...base, gateways, settings: readTrackerSettings() };
 });
+
+function hasMetrics(gateways: Gateways): gateways is TrackerGateways {
+  return gateways.metrics !== undefined;
+}

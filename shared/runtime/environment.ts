@@ -10,8 +10,11 @@ export interface RuntimeEnvironment {
   leaseTableName: string;
   /** CloudWatch namespace of the service's metrics (`METRICS_NAMESPACE`); without it no metrics gateway is built. */
   metricsNamespace?: string;
-  /** The service's name (`POWERTOOLS_SERVICE_NAME`), written beside each metric document; optional. */
-  serviceName?: string;
+  /**
+   * The service's name (`POWERTOOLS_SERVICE_NAME`, serverless.yml's `service`): written beside each metric
+   * document and the session name of every spoke role the hub assumes, so a spoke's CloudTrail names it.
+   */
+  serviceName: string;
 }
 
 const REQUIRED = {
@@ -19,7 +22,8 @@ const REQUIRED = {
   eventBusName: 'EVENT_BUS_NAME',
   trackerRuleName: 'TRACKER_RULE_NAME',
   leaseTableName: 'LEASE_TABLE_NAME',
-} as const satisfies Record<Exclude<keyof RuntimeEnvironment, 'metricsNamespace' | 'serviceName'>, string>;
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const satisfies Record<Exclude<keyof RuntimeEnvironment, 'metricsNamespace'>, string>;
 
 /** Reads the function's environment; throws ConfigurationError naming every missing variable. */
 export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
@@ -35,7 +39,7 @@ export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): Ru
     eventBusName: env[REQUIRED.eventBusName] ?? '',
     trackerRuleName: env[REQUIRED.trackerRuleName] ?? '',
     leaseTableName: env[REQUIRED.leaseTableName] ?? '',
+    serviceName: env[REQUIRED.serviceName] ?? '',
     ...(env['METRICS_NAMESPACE'] ? { metricsNamespace: env['METRICS_NAMESPACE'] } : {}),
-    ...(env['POWERTOOLS_SERVICE_NAME'] ? { serviceName: env['POWERTOOLS_SERVICE_NAME'] } : {}),
   };
 }

@@ -75,53 +75,63 @@ export function serviceClientSettings(scope: ClientScope): ClientSettings {
   return { ...SDK_CLIENT_SETTINGS, ...(scope.region === undefined ? {} : { region: scope.region }) };
 }
 
-/** The name of the hub's session in every spoke role it assumes (seen in the spoke's CloudTrail). */
-const SPOKE_SESSION_NAME = 'odcr-reclaimer';
-
 /**
- * The one way the service's gateways are built. Each adapter and its SDK client are built on first use (still
- * once per container), so that a cold start builds only the clients its path calls. One CloudWatch adapter on one client reads alarms and, with a
- * namespace, the reclaim durations; metrics are written as EMF to the function's log. The bus, the tracker's
- * rule and the lease live in the deploy region, one for all regions.
+ * The one way the service's gateways are built. Each adapter and its SDK client are built when the gateway is
+ * first read (still once per container), so that a cold start builds only the clients its path reaches: the
+ * members below are getters, and a spread copy of the whole object (`{ ...gateways }`) builds every one. One
+ * CloudWatch adapter on one client reads alarms and, with a namespace, the reclaim durations; metrics are
+ * written as EMF to the function's log. The bus, the tracker's rule and the lease live in the deploy region,
+ * one for all regions.
  */
 export function createGateways(wiring: GatewayWiring): Gateways {
   const settings = wiring.clientSettings ?? serviceClientSettings;
   const own = settings({});
   const { names } = wiring;
-  const cloudWatch = gatewayBuiltOnFirstUse(
+  const cloudWatch = builtOnFirstUse(
     () =>
       new CloudWatchGateway({
         client: new CloudWatchClient(own),
         ...(names.metricsNamespace === undefined ? {} : { namespace: names.metricsNamespace }),
       }),
   );
+  const events = builtOnFirstUse(
+    () =>
+      new EventBridgeGateway({
+        client: new EventBridgeClient(own),
+        busName: names.eventBusName,
+        trackerRuleName: names.trackerRuleName,
+        ...(wiring.sleep === undefined ? {} : { sleep: wiring.sleep }),
+      }),
+  );
+  const lease = builtOnFirstUse(
+    () => new DynamoDbLeaseGateway({ client: new DynamoDBClient(own), tableName: names.leaseTableName }),
+  );
   const spokes = spokeCredentialsOf(wiring, settings);
+  const capacity = capacityGatewayOf(wiring, settings, spokes);
+  const metrics =
+    names.metricsNamespace === undefined
+      ? undefined
+      : new EmfMetricsGateway({
+          namespace: names.metricsNamespace,
+          serviceName: names.serviceName,
+          sink: wiring.metricLog ?? stdoutMetricLog,
+          durations: { reclaimDurations: (since, until) => cloudWatch().reclaimDurations(since, until) },
+        });
   return {
-    capacity: createCapacityGateway(wiring, settings, spokes),
+    get capacity() {
+      return capacity();
+    },
+    get alarms() {
+      return cloudWatch();
+    },
+    get events() {
+      return events();
+    },
+    get lease() {
+      return lease();
+    },
     sharing: createSharingGateways(settings, spokes),
-    alarms: cloudWatch,
-    events: gatewayBuiltOnFirstUse(
-      () =>
-        new EventBridgeGateway({
-          client: new EventBridgeClient(own),
-          busName: names.eventBusName,
-          trackerRuleName: names.trackerRuleName,
-          ...(wiring.sleep === undefined ? {} : { sleep: wiring.sleep }),
-        }),
-    ),
-    lease: gatewayBuiltOnFirstUse(
-      () => new DynamoDbLeaseGateway({ client: new DynamoDBClient(own), tableName: names.leaseTableName }),
-    ),
-    ...(names.metricsNamespace === undefined
-      ? {}
-      : {
-          metrics: new EmfMetricsGateway({
-            namespace: names.metricsNamespace,
-            serviceName: names.serviceName,
-            sink: wiring.metricLog ?? stdoutMetricLog,
-            durations: cloudWatch,
-          }),
-        }),
+    ...(metrics === undefined ? {} : { metrics }),
   };
 }
 
@@ -133,40 +143,24 @@ export function createCapacityGateways(
   wiring: Pick<
     GatewayWiring,
     'regions' | 'accounts' | 'clientSettings' | 'pacing' | 'requestLimits' | 'clock'
-  >,
+  > & { names: Pick<ServiceNames, 'serviceName'> },
 ): CapacityGateway {
   const settings = wiring.clientSettings ?? serviceClientSettings;
-  return createCapacityGateway(wiring, settings, spokeCredentialsOf(wiring, settings));
-}
-
-/**
- * A gateway that builds its adapter (and the SDK client inside it) when one of its members is first used, and
- * forwards to that one adapter ever after. It stands for the adapter wherever a gateway is expected.
- */
-function gatewayBuiltOnFirstUse<Gateway extends object>(build: () => Gateway): Gateway {
-  const adapter = builtOnFirstUse(build);
-  return new Proxy({} as Gateway, {
-    get: (_unbuilt, member) => {
-      const built = adapter();
-      const value: unknown = Reflect.get(built, member, built);
-      return typeof value === 'function' ? value.bind(built) : value;
-    },
-    has: (_unbuilt, member) => Reflect.has(adapter(), member),
-    getPrototypeOf: () => Reflect.getPrototypeOf(adapter()),
-  });
+  return capacityGatewayOf(wiring, settings, spokeCredentialsOf(wiring, settings))();
 }
 
 /**
  * EC2 in each account (the hub and every spoke) and each of its regions, one client per route built once per
  * container: EC2 is regional and each account's state is its own. The hub's routes are the config's regions
  * (the function's own region when it lists none); a spoke's are its own `regions`, else the config's. Each
- * client is paced to EC2's request limits, which EC2 applies per account and region.
+ * client is paced to EC2's request limits, which EC2 applies per account and region. Each route's client is
+ * built when the route is first used; the one gateway over them all, on its first read.
  */
-function createCapacityGateway(
+function capacityGatewayOf(
   wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'pacing' | 'requestLimits'>,
   settings: (scope: ClientScope) => ClientSettings,
   spokes: readonly SpokeRoute[],
-): CapacityGateway {
+): () => CapacityGateway {
   const regional = (scope: ClientScope, credentials?: ClientSettings['credentials']) => {
     const client = createEc2ClientFrom({
       ...settings(scope),
@@ -187,24 +181,30 @@ function createCapacityGateway(
   };
   const routesIn = (regions: readonly string[] | undefined): (string | undefined)[] =>
     regions === undefined || regions.length === 0 ? [undefined] : [...regions];
-  const routes: CapacityRoute[] = routesIn(wiring.regions).map((region) => ({
-    ...(region === undefined ? {} : { region }),
-    gateway: gatewayBuiltOnFirstUse(() => regional(region === undefined ? {} : { region })),
-  }));
+  const route = (scope: ClientScope, credentials?: ClientSettings['credentials']): CapacityRoute => {
+    const gateway = builtOnFirstUse(() => regional(scope, credentials));
+    return {
+      ...(scope.account === undefined ? {} : { accountId: scope.account }),
+      ...(scope.region === undefined ? {} : { region: scope.region }),
+      get gateway() {
+        return gateway();
+      },
+    };
+  };
+  const routes: CapacityRoute[] = routesIn(wiring.regions).map((region) =>
+    route(region === undefined ? {} : { region }),
+  );
   for (const { access, credentials } of spokes) {
     for (const region of routesIn(access.regions)) {
-      const inRegion = region === undefined ? {} : { region };
-      routes.push({
-        accountId: access.accountId,
-        ...inRegion,
-        gateway: gatewayBuiltOnFirstUse(() =>
-          regional({ account: access.accountId, ...inRegion }, credentials),
-        ),
-      });
+      routes.push(
+        route({ account: access.accountId, ...(region === undefined ? {} : { region }) }, credentials),
+      );
     }
   }
-  const [only] = routes;
-  return routes.length === 1 && only !== undefined ? only.gateway : new RoutingCapacityGateway(routes);
+  return builtOnFirstUse(() => {
+    const [only] = routes;
+    return routes.length === 1 && only !== undefined ? only.gateway : new RoutingCapacityGateway(routes);
+  });
 }
 
 /** A spoke of the config with the credentials all its clients (EC2, RAM) sign with. */
@@ -219,7 +219,9 @@ interface SpokeRoute {
  * a fleet without spokes, always) neither compiles nor evaluates them.
  */
 function spokeCredentialsOf(
-  wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'clock'>,
+  wiring: Pick<GatewayWiring, 'regions' | 'accounts' | 'clock'> & {
+    names: Pick<ServiceNames, 'serviceName'>;
+  },
   settings: (scope: ClientScope) => ClientSettings,
 ): SpokeRoute[] {
   const accesses = spokeAccesses({ accounts: wiring.accounts ?? [], regions: wiring.regions });
@@ -230,10 +232,12 @@ function spokeCredentialsOf(
     return { assumeRoleCredentials, sts: () => sts };
   });
   const clock = wiring.clock ?? systemClock;
+  const sessionName = wiring.names.serviceName;
   return accesses.map((access) => {
     const provider = builtOnFirstUse(async () => {
       const { assumeRoleCredentials, sts } = await assumeRole();
-      return assumeRoleCredentials(sts, access, SPOKE_SESSION_NAME, () => clock.now().getTime());
+      // The session is named after the service, so a spoke's CloudTrail says who acted in it.
+      return assumeRoleCredentials(sts, access, sessionName, () => clock.now().getTime());
     });
     return { access, credentials: async () => (await provider())() };
   });

@@ -10,6 +10,7 @@ import {
   lambdaContext,
   localSdkConfig,
   reservation,
+  SERVICE_NAMES,
   scheduledEvent,
   TRADING,
 } from '../../support/local-service.ts';
@@ -170,6 +171,7 @@ describe('hub and spokes', () => {
     const url = service.aws.url;
     // EC2 alone, as `npm run oncall` builds it to follow a change (here signing as a hub function role).
     const capacity = createCapacityGateways({
+      names: SERVICE_NAMES,
       regions: config.regions,
       accounts: config.accounts,
       clientSettings: (scope) => ({

@@ -34,4 +34,27 @@ describe('createGateways', () => {
 
     expect(scopes.filter((scope) => scope.region === 'eu-west-1')).toHaveLength(1);
   });
+
+  it("names each spoke role's session after the service it runs as", async () => {
+    const sent: string[] = [];
+    const gateways = createGateways({
+      names: { ...SERVICE_NAMES, serviceName: 'reclaimer-under-test' },
+      accounts: [{ id: '333333333333', role: 'odcr-reclaimer-spoke' }],
+      clientSettings: (scope) => ({
+        ...offlineSettings(scope),
+        requestHandler: {
+          handle: async (request: { body?: unknown }) => {
+            sent.push(String(request.body));
+            throw new Error('offline');
+          },
+        },
+      }),
+    });
+
+    const spokeSharing = gateways.sharing?.({ accountId: '333333333333', region: 'us-east-1' });
+    await expect(spokeSharing?.describeShares()).rejects.toThrow();
+
+    const assumeRole = sent.find((body) => body.includes('Action=AssumeRole'));
+    expect(new URLSearchParams(assumeRole).get('RoleSessionName')).toBe('reclaimer-under-test');
+  });
 });
