@@ -5,7 +5,13 @@
 import { LocalAwsAdminClient } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
 import { type LocalAws, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import type { CallRecord, LocalAwsSettings, SeedState, SeedTable } from '@odcr-reclaimer/local-aws/types.ts';
+import type {
+  CallRecord,
+  LocalAwsSettings,
+  SeedInterruptible,
+  SeedState,
+  SeedTable,
+} from '@odcr-reclaimer/local-aws/types.ts';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { lambdaContext as sandboxLambdaContext } from '#sandbox/lambda-context.ts';
@@ -56,6 +62,17 @@ export const LEASE_TABLE: SeedTable = {
 };
 export const TRADING = 'cr-0123456789abcdef0';
 export const RISK_ENGINE = ['cr-0000000000000a001', 'cr-0000000000000b001', 'cr-0000000000000c001'] as const;
+
+/** The example fleet with the trading reservation's interruptible allocation seeded as `interruptible`. */
+export function exampleFleetWithTrading(interruptible: SeedInterruptible): SeedState {
+  const fleet = loadExampleFleet();
+  return {
+    ...fleet,
+    reservations: (fleet.reservations ?? []).map((seed) =>
+      seed.id === TRADING ? { ...seed, interruptible } : seed,
+    ),
+  };
+}
 
 /** SDK settings for the local endpoint: fake credentials, the service's own retry mode. */
 export function localSdkConfig(

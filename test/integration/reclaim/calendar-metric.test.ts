@@ -1,26 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
 import { calendarDataDaysLeft } from '#shared/calendar/index.ts';
 import { METRIC } from '#shared/metrics/metric-names.ts';
-import {
-  lambdaContext,
-  METRICS_NAMESPACE,
-  scheduledEvent,
-  startLocalService,
-} from '../../support/local-service.ts';
+import { OFF_HOURS } from '../../support/example-week.ts';
+import { METRICS_NAMESPACE, startLocalService } from '../../support/local-service.ts';
+import { runSchedule } from './runs.ts';
 
 describe('reclaim-on-schedule: calendar data metric', () => {
   it('puts CalendarDataDaysLeft, the fewest days of data left among the configured markets', async () => {
-    const now = '2025-03-12T22:00:00Z';
-    const service = await startLocalService({ now });
+    const service = await startLocalService({ now: OFF_HOURS });
 
-    await createHandler(service.dependencies)(scheduledEvent(service.aws), lambdaContext());
+    await runSchedule(service);
 
     const datums = service.aws.admin.metrics({ metricName: METRIC.calendarDataDaysLeft }).metrics;
     expect(datums).toHaveLength(1);
     expect(datums[0]).toMatchObject({
       namespace: METRICS_NAMESPACE,
-      value: calendarDataDaysLeft('XNYS', new Date(now)),
+      value: calendarDataDaysLeft('XNYS', new Date(OFF_HOURS)),
     });
   });
 });

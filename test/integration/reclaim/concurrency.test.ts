@@ -1,18 +1,15 @@
-import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
-import type { FaultRequest, SeedState } from '@odcr-reclaimer/local-aws/types.ts';
+import type { FaultRequest } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
-import { createHandler as createAlarmHandler } from '#functions/reclaim-on-alarm/handler.ts';
-import { createHandler as createOnDemandHandler } from '#functions/reclaim-on-demand/handler.ts';
 import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
-import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { LeaseBusyError } from '#shared/errors/index.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
 import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { LEASE_DURATION_MS } from '#shared/reconcile/sole-writer.ts';
+import { OFF_HOURS, WEDNESDAY_BEFORE_OPEN } from '../../support/example-week.ts';
 import { tryLease } from '../../support/lease-store.ts';
 import {
-  alarmEvent,
+  exampleFleetWithTrading,
   type LocalService,
   lambdaContext,
   localLeaseGateway,
@@ -20,58 +17,59 @@ import {
   scheduledEvent,
   startLocalService,
   TRADING,
-  trackerEvent,
   updateCalls,
 } from '../../support/local-service.ts';
-import { tradingOutcome } from './runs.ts';
+import { runAlarm, runOnDemand, runSchedule, runTracker, tradingOutcome } from './runs.ts';
 
 /**
  * One writer at a time, across every trigger: the real handlers run in parallel on one fleet, with EC2
  * slowed down and throttled through the endpoint's fault API, and must end as a serial run ends.
  */
 
-// Wednesday 2025-03-12, 09:06 New York: the trading fleet's reclaim before the 09:30 open is due.
-const PRE_OPEN = '2025-03-12T13:06:00Z';
-// 18:00 New York, after the close: the trading fleet may be lent (60) unless an alarm is in ALARM.
-const OFF_HOURS = '2025-03-12T22:00:00Z';
 const VOLATILITY = 'xnys-volatility-high';
 
 /** The example fleet with nothing lent by the trading reservation (as after a session's reclaim). */
-function reclaimedTradingFleet(): SeedState {
-  const fleet = loadExampleFleet();
-  return {
-    ...fleet,
-    reservations: (fleet.reservations ?? []).map((seeded) =>
-      seeded.id === TRADING
-        ? { ...seeded, interruptible: { instanceCount: 0, borrowed: 0, zeroSizePreference: 'retain' } }
-        : seeded,
-    ),
-  };
+function reclaimedTradingFleet() {
+  return exampleFleetWithTrading({ instanceCount: 0, borrowed: 0, zeroSizePreference: 'retain' });
+}
+
+/**
+ * Off hours with nothing lent: a schedule run lending the 60 back, its updates answered with `fault`, started
+ * and under way once it has made a call that `reached` matches. The caller awaits `lendBack` when it sees fit.
+ */
+async function lendBackUnderWay(
+  fault: Omit<FaultRequest, 'service' | 'action'>,
+  reached: { service: string; action: string },
+): Promise<{ service: LocalService; lendBack: Promise<ReconcileResult> }> {
+  const service = await startLocalService({ now: OFF_HOURS, seed: reclaimedTradingFleet() });
+  service.aws.admin.injectFault({
+    service: 'ec2',
+    action: 'UpdateInterruptibleCapacityReservationAllocation',
+    ...fault,
+  });
+  const lendBack = runSchedule(service);
+  await until(() => service.aws.admin.calls(reached).calls.length > 0);
+  return { service, lendBack };
 }
 
 type Invocation = (service: LocalService) => Promise<unknown>;
 
-/** Every kind of trigger, several times each: the reads (status, plan) take no lease, the rest all do. */
+/**
+ * Every kind of trigger, several times each: the reads (status, plan) take no lease, the rest all do. Each
+ * event has an id of its own, as every delivery EventBridge makes has.
+ */
 function everyTrigger(): Invocation[] {
   const schedule: Invocation = (service) =>
     createScheduleHandler(service.dependencies)(
       scheduledEvent(service.aws, `schedule-${Math.random()}`),
       lambdaContext(),
     );
-  const alarm: Invocation = (service) =>
-    createAlarmHandler(service.dependencies)(
-      alarmEvent(service.aws, VOLATILITY, 'ALARM', `alarm-${Math.random()}`),
-      lambdaContext(),
-    );
+  const alarm: Invocation = (service) => runAlarm(service, VOLATILITY, 'ALARM', `alarm-${Math.random()}`);
   const onCall =
     (payload: Record<string, unknown>): Invocation =>
     (service) =>
-      createOnDemandHandler(service.dependencies)(payload, lambdaContext());
-  const tracker: Invocation = (service) =>
-    createTrackerHandler(service.dependencies)(
-      trackerEvent(service.aws, `tracker-${Math.random()}`),
-      lambdaContext(),
-    );
+      runOnDemand(service, payload);
+  const tracker: Invocation = (service) => runTracker(service, `tracker-${Math.random()}`);
   return [
     ...Array.from({ length: 8 }, () => schedule),
     ...Array.from({ length: 4 }, () => alarm),
@@ -115,8 +113,8 @@ function endState(service: LocalService) {
 
 describe('one writer at a time', () => {
   it('ends as a serial run ends, with one update and one event per decision, whatever runs at once', async () => {
-    const serial = await startLocalService({ now: PRE_OPEN });
-    const concurrent = await startLocalService({ now: PRE_OPEN });
+    const serial = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN });
+    const concurrent = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN });
     for (const service of [serial, concurrent]) {
       service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
       for (const fault of FAULTS) service.aws.admin.injectFault(fault);
@@ -141,26 +139,14 @@ describe('one writer at a time', () => {
   }, 120_000);
 
   it('never lends back over an alarm that went to ALARM while a lend-back was under way', async () => {
-    const service = await startLocalService({ now: OFF_HOURS, seed: reclaimedTradingFleet() });
     // The lend-back's update is slow: without the lease the alarm run would read the old target meanwhile.
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: 'UpdateInterruptibleCapacityReservationAllocation',
-      latencyMs: 1_000,
-    });
-    const alarmReads = () =>
-      service.aws.admin.calls({ service: 'cloudwatch', action: 'DescribeAlarms' }).calls;
+    const { service, lendBack } = await lendBackUnderWay(
+      { latencyMs: 1_000 },
+      { service: 'cloudwatch', action: 'DescribeAlarms' },
+    );
 
-    const lendBack = createScheduleHandler(service.dependencies)(
-      scheduledEvent(service.aws),
-      lambdaContext(),
-    );
-    await until(() => alarmReads().length > 0);
     service.aws.admin.setAlarm({ name: VOLATILITY, state: 'ALARM' });
-    const onAlarm = createAlarmHandler(service.dependencies)(
-      alarmEvent(service.aws, VOLATILITY, 'ALARM'),
-      lambdaContext(),
-    );
+    const onAlarm = runAlarm(service, VOLATILITY, 'ALARM');
     const [lent, reclaimed] = (await Promise.all([lendBack, onAlarm])) as [ReconcileResult, ReconcileResult];
 
     expect(tradingOutcome(lent)).toMatchObject({ outcome: 'updated', from: 0, to: 60 });
@@ -173,33 +159,19 @@ describe('one writer at a time', () => {
   }, 60_000);
 
   it("applies on-call's reclaim racing a throttled, slow lend-back, and answers it synchronously", async () => {
-    const service = await startLocalService({ now: OFF_HOURS, seed: reclaimedTradingFleet() });
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: 'UpdateInterruptibleCapacityReservationAllocation',
-      error: 'RequestLimitExceeded',
-      latencyMs: 300,
-      count: 2,
-    });
-    const describes = () =>
-      service.aws.admin.calls({ service: 'ec2', action: 'DescribeCapacityReservations' }).calls;
-
-    const lendBack = createScheduleHandler(service.dependencies)(
-      scheduledEvent(service.aws),
-      lambdaContext(),
+    const { service, lendBack } = await lendBackUnderWay(
+      { error: 'RequestLimitExceeded', latencyMs: 300, count: 2 },
+      { service: 'ec2', action: 'DescribeCapacityReservations' },
     );
-    await until(() => describes().length > 0);
-    const answer = (await createOnDemandHandler(service.dependencies)(
-      {
-        action: 'reclaim',
-        reservations: [TRADING],
-        everything: true,
-        for: '1h',
-        reason: 'INC-3 reclaim now',
-      },
-      lambdaContext(),
-    )) as ChangeAnswer;
-    const lent = (await lendBack) as ReconcileResult;
+
+    const answer = (await runOnDemand(service, {
+      action: 'reclaim',
+      reservations: [TRADING],
+      everything: true,
+      for: '1h',
+      reason: 'INC-3 reclaim now',
+    })) as ChangeAnswer;
+    const lent = await lendBack;
 
     expect(tradingOutcome(lent)).toMatchObject({ outcome: 'updated', from: 0, to: 60 });
     expect(answer.ok).toBe(true);
@@ -208,29 +180,28 @@ describe('one writer at a time', () => {
   }, 60_000);
 
   it('takes over the lease of a run that died holding it, once it has expired', async () => {
-    const service = await startLocalService({ now: PRE_OPEN });
+    const service = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN });
     const lease = localLeaseGateway(service.aws.url);
     const died = await tryLease(lease, service.aws.clock, 'schedule-that-died', 'schedule');
     expect(died.acquired).toBe(true);
-    const impatient = { ...service.dependencies, leaseWait: { budgetMs: 300 } };
+    // The service with its runs waiting a short while for the lease, not the deployed wait.
+    const impatient = { ...service, dependencies: { ...service.dependencies, leaseWait: { budgetMs: 300 } } };
 
-    const busy = await createScheduleHandler(impatient)(scheduledEvent(service.aws), lambdaContext()).catch(
-      (error: unknown) => error,
-    );
-    const onCall = (await createOnDemandHandler(impatient)(
-      { action: 'reclaim', all: true, everything: true, for: '1h', reason: 'INC-4' },
-      lambdaContext(),
-    )) as ErrorAnswer;
+    const busy = await runSchedule(impatient).catch((error: unknown) => error);
+    const onCall = (await runOnDemand(impatient, {
+      action: 'reclaim',
+      all: true,
+      everything: true,
+      for: '1h',
+      reason: 'INC-4',
+    })) as ErrorAnswer;
     expect(busy).toBeInstanceOf(LeaseBusyError);
     expect(onCall).toMatchObject({ ok: false, error: { code: 'Busy' } });
     expect(onCall.error.message).toContain('held by schedule schedule-that-died since 2025-03-12T13:06');
     expect(updateCalls(service.aws)).toEqual([]);
 
     await service.aws.clock.sleep(LEASE_DURATION_MS + 1_000);
-    const result = (await createScheduleHandler(impatient)(
-      scheduledEvent(service.aws),
-      lambdaContext(),
-    )) as ReconcileResult;
+    const result = await runSchedule(impatient);
     expect(tradingOutcome(result)).toMatchObject({ outcome: 'updated', from: 60, to: 0 });
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { sdkClientSettings } from '#shared/gateways/aws-call.ts';
 import { Ec2CapacityGateway } from '#shared/gateways/index.ts';
 import type { ChangeAnswer } from '#shared/on-demand/run-on-demand.ts';
+import { OFF_HOURS } from '../../support/example-week.ts';
 import {
   type LocalService,
   localSdkConfig,
@@ -11,10 +12,8 @@ import {
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
-import { runOnDemand } from './runs.ts';
+import { runOnDemand, trackerRuleState } from './runs.ts';
 
-// After the XNYS close on Wednesday 2025-03-12: the fleet is lent.
-const OFF_HOURS = '2025-03-12T22:00:00Z';
 const UPDATE = 'UpdateInterruptibleCapacityReservationAllocation';
 
 async function reclaim(local: LocalService, payload: Record<string, unknown>): Promise<ChangeAnswer> {
@@ -28,6 +27,11 @@ async function reclaim(local: LocalService, payload: Record<string, unknown>): P
   return answer as ChangeAnswer;
 }
 
+/** EC2 answers the next `count` allocation updates with `fault`: an error code and its status, or a status alone. */
+function failUpdates(local: LocalService, fault: { error?: string; status: number; count: number }): void {
+  local.aws.admin.injectFault({ service: 'ec2', action: UPDATE, ...fault });
+}
+
 function updateOutcomes(local: LocalService): string[] {
   return local.aws.admin.calls({ service: 'ec2', action: UPDATE }).calls.map((call) => call.outcome);
 }
@@ -35,13 +39,7 @@ function updateOutcomes(local: LocalService): string[] {
 describe('faults', () => {
   it('retries throttling and then updates', async () => {
     const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'RequestLimitExceeded',
-      status: 503,
-      count: 2,
-    });
+    failUpdates(service, { error: 'RequestLimitExceeded', status: 503, count: 2 });
 
     const answer = await reclaim(service, { reservations: [TRADING], everything: true });
 
@@ -51,13 +49,7 @@ describe('faults', () => {
 
   it('fails clearly when throttling outlasts the retries, and publishes the failure', async () => {
     const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'RequestLimitExceeded',
-      status: 503,
-      count: 3,
-    });
+    failUpdates(service, { error: 'RequestLimitExceeded', status: 503, count: 3 });
 
     const answer = await reclaim(service, { reservations: [TRADING], everything: true });
 
@@ -80,11 +72,11 @@ describe('faults', () => {
 
   it('retries a 5xx, and reports InternalError once the retries are spent', async () => {
     const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 3 });
-    service.aws.admin.injectFault({ service: 'ec2', action: UPDATE, status: 500, count: 1 });
+    failUpdates(service, { status: 500, count: 1 });
     const retried = await reclaim(service, { reservations: [TRADING], count: 10 });
     expect(retried.result.outcomes).toEqual([expect.objectContaining({ outcome: 'updated', to: 50 })]);
 
-    service.aws.admin.injectFault({ service: 'ec2', action: UPDATE, status: 500, count: 3 });
+    failUpdates(service, { status: 500, count: 3 });
     const spent = await reclaim(service, { reservations: [TRADING], count: 20 });
     expect(spent.result.outcomes).toEqual([
       expect.objectContaining({
@@ -96,13 +88,7 @@ describe('faults', () => {
 
   it('defers on IncorrectState and records the desired target for the tracker', async () => {
     const service = await startLocalService({ now: OFF_HOURS });
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'IncorrectState',
-      status: 400,
-      count: 1,
-    });
+    failUpdates(service, { error: 'IncorrectState', status: 400, count: 1 });
 
     const answer = await reclaim(service, { reservations: [TRADING], everything: true });
 
@@ -110,10 +96,7 @@ describe('faults', () => {
       expect.objectContaining({ outcome: 'deferred', from: 60, to: 0 }),
     ]);
     expect(reservation(service.aws, TRADING).tags['odcr-reclaimer:desired-target']).toBe('0');
-    const tracker = service.aws.admin
-      .ruleList()
-      .rules.find((rule) => rule.name.endsWith('track-reclamation'));
-    expect(tracker?.state).toBe('ENABLED');
+    expect(trackerRuleState(service.aws)).toBe('ENABLED');
   });
 
   it('never updates an allocation still updating: the new target is recorded instead', async () => {
@@ -133,13 +116,7 @@ describe('faults', () => {
 
   it('lets one reservation fail while the two others update', async () => {
     const local = await startLocalService({ now: OFF_HOURS });
-    local.aws.admin.injectFault({
-      service: 'ec2',
-      action: UPDATE,
-      error: 'InvalidParameterValue',
-      status: 400,
-      count: 1,
-    });
+    failUpdates(local, { error: 'InvalidParameterValue', status: 400, count: 1 });
 
     const answer = await reclaim(local, { group: 'risk-engine', everything: true });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
-import { reservation, startLocalService, TRADING } from '../../support/local-service.ts';
+import { OFF_HOURS, THURSDAY_BEFORE_OPEN } from '../../support/example-week.ts';
+import { type LocalService, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
 import {
   runSchedule,
   trackerRuleState,
@@ -10,14 +12,23 @@ import {
   updateBehindTheService,
 } from './runs.ts';
 
-// Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60 of TRADING).
-const OFF_HOURS = '2025-03-12T22:00:00Z';
-// Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
-const BEFORE_OPEN = '2025-03-13T13:06:00Z';
+/**
+ * The baseline run off hours (target 60, trigger repair), then the reclaim before the open while the next
+ * `failures` CreateTags calls (its record, after the update) fail: the service and that run's result.
+ */
+async function reclaimWhileCreateTagsFails(
+  failures: number,
+): Promise<{ local: LocalService; result: ReconcileResult }> {
+  const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
+  await runSchedule(local);
+  local.aws.setClock(THURSDAY_BEFORE_OPEN);
+  local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: failures });
+  return { local, result: await runSchedule(local) };
+}
 
 describe('level-triggered tracking', () => {
   it('enables the tracker on the next run when enabling it failed once after an update', async () => {
-    const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 1 });
+    const local = await startLocalService({ now: THURSDAY_BEFORE_OPEN, maxAttempts: 1 });
     local.aws.admin.injectFault({ service: 'events', action: 'EnableRule', status: 500, count: 1 });
 
     const first = await runSchedule(local);
@@ -54,7 +65,7 @@ describe('level-triggered tracking', () => {
     expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');
 
     // A run reclaims before the open and dies right after EC2's update: no record, no event, no tracker.
-    local.aws.setClock(BEFORE_OPEN);
+    local.aws.setClock(THURSDAY_BEFORE_OPEN);
     await updateBehindTheService(local, TRADING, 0);
     local.aws.advance(30);
 
@@ -83,19 +94,14 @@ describe('level-triggered tracking', () => {
   });
 
   it('writes the record on a second attempt when CreateTags fails once after the update', async () => {
-    const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
-    await runSchedule(local); // the baseline: target 60, trigger repair
-    local.aws.setClock(BEFORE_OPEN);
-    local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 1 });
-
-    const result = await runSchedule(local);
+    const { local, result } = await reclaimWhileCreateTagsFails(1);
 
     expect(tradingOutcome(result)?.outcome).toBe('updated');
     expect(reservation(local.aws, TRADING).tags).toMatchObject({
       [TAG.requestedTarget]: '0',
       [TAG.requestedFrom]: '60',
       [TAG.requestTrigger]: 'schedule',
-      [TAG.requestedAt]: new Date(BEFORE_OPEN).toISOString(),
+      [TAG.requestedAt]: new Date(THURSDAY_BEFORE_OPEN).toISOString(),
     });
     await trackUntilIdle(local);
     expect(tradingEventDetails(local, 'Allocation Change Completed')).toEqual([
@@ -103,18 +109,13 @@ describe('level-triggered tracking', () => {
         from: 60,
         to: 0,
         trigger: 'schedule',
-        requestedAt: BEFORE_OPEN.replace('Z', '.000Z'),
+        requestedAt: THURSDAY_BEFORE_OPEN.replace('Z', '.000Z'),
       }),
     ]);
   });
 
   it('never reports the previous request when CreateTags keeps failing after the update', async () => {
-    const local = await startLocalService({ now: OFF_HOURS, maxAttempts: 1 });
-    await runSchedule(local); // the baseline: target 60, trigger repair
-    local.aws.setClock(BEFORE_OPEN);
-    local.aws.admin.injectFault({ service: 'ec2', action: 'CreateTags', status: 500, count: 2 });
-
-    const result = await runSchedule(local);
+    const { local, result } = await reclaimWhileCreateTagsFails(2);
 
     expect(tradingOutcome(result)?.outcome).toBe('updated');
     expect(reservation(local.aws, TRADING).tags[TAG.requestedTarget]).toBe('60');

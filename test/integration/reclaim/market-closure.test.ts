@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
 import type { MarketClosureAnswer } from '#shared/on-demand/market-closure.ts';
 import type { StatusAnswer } from '#shared/on-demand/run-on-demand.ts';
+import { OFF_HOURS, THURSDAY_BEFORE_OPEN } from '../../support/example-week.ts';
 import {
+  type LocalService,
   lambdaContext,
   RISK_ENGINE,
   reservation,
@@ -11,20 +13,31 @@ import {
 } from '../../support/local-service.ts';
 import { runOnDemand, runSchedule, tradingOutcome } from './runs.ts';
 
-// Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
-const OFF_HOURS = '2025-03-12T22:00:00Z';
+// The market day on-call closes, and the tag each reservation of the market records the closure in.
+const THURSDAY = { market: 'XNYS', date: '2025-03-13' } as const;
 const CLOSURE_KEY = 'odcr-reclaimer:closure:XNYS:2025-03-13';
+
+/** On-call's request to close or reopen XNYS on Thursday, for `reason`, with any other fields it sends. */
+function thursday(action: 'close-market' | 'reopen-market', reason: string, fields: object = {}) {
+  return { action, ...THURSDAY, reason, ...fields };
+}
+
+/** On-call closed XNYS for Thursday the evening before; now it is Thursday, in the lead before the open. */
+async function closedForThursday(): Promise<LocalService> {
+  const service = await startLocalService({ now: OFF_HOURS });
+  await runOnDemand(service, thursday('close-market', 'INC-77'));
+  service.aws.setClock(THURSDAY_BEFORE_OPEN);
+  return service;
+}
 
 describe('reclaim-on-demand: close-market', () => {
   it('records the closure on every reservation of the market; later runs honour it; status shows it', async () => {
     const service = await startLocalService({ now: OFF_HOURS });
 
-    const answer = (await runOnDemand(service, {
-      action: 'close-market',
-      market: 'XNYS',
-      date: '2025-03-13',
-      reason: 'INC-77 national day of mourning',
-    })) as MarketClosureAnswer;
+    const answer = (await runOnDemand(
+      service,
+      thursday('close-market', 'INC-77 national day of mourning'),
+    )) as MarketClosureAnswer;
 
     expect(answer).toMatchObject({ ok: true, action: 'close-market', market: 'XNYS', failed: [] });
     expect(answer.recordedOn.sort()).toEqual([TRADING, ...RISK_ENGINE].sort());
@@ -38,9 +51,7 @@ describe('reclaim-on-demand: close-market', () => {
       outcome: 'unchanged',
       to: 60,
     });
-    expect(scheduled.closures).toEqual([
-      { market: 'XNYS', date: '2025-03-13', reason: 'INC-77 national day of mourning' },
-    ]);
+    expect(scheduled.closures).toEqual([{ ...THURSDAY, reason: 'INC-77 national day of mourning' }]);
     expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
 
     const status = (await runOnDemand(service, { action: 'status' })) as StatusAnswer;
@@ -52,21 +63,12 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it('reopen-market removes it, and the next run reclaims for the open', async () => {
-    const service = await startLocalService({ now: OFF_HOURS });
-    await runOnDemand(service, {
-      action: 'close-market',
-      market: 'XNYS',
-      date: '2025-03-13',
-      reason: 'INC-77',
-    });
-    service.aws.setClock('2025-03-13T13:06:00Z');
+    const service = await closedForThursday();
 
-    const answer = (await runOnDemand(service, {
-      action: 'reopen-market',
-      market: 'XNYS',
-      date: '2025-03-13',
-      reason: 'INC-77 closure withdrawn',
-    })) as MarketClosureAnswer;
+    const answer = (await runOnDemand(
+      service,
+      thursday('reopen-market', 'INC-77 closure withdrawn'),
+    )) as MarketClosureAnswer;
 
     expect(answer).toMatchObject({ ok: true, action: 'reopen-market' });
     expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
@@ -77,19 +79,12 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it("sends within the invocation's send budget like a change: past it, the tracker sends the rest", async () => {
-    const service = await startLocalService({ now: OFF_HOURS });
-    await runOnDemand(service, {
-      action: 'close-market',
-      market: 'XNYS',
-      date: '2025-03-13',
-      reason: 'INC-77',
-    });
-    service.aws.setClock('2025-03-13T13:06:00Z');
+    const service = await closedForThursday();
 
     // One second left is less than the stop margin: the run may record the reopening but send no change.
     const answer = (await runOnDemand(
       service,
-      { action: 'reopen-market', market: 'XNYS', date: '2025-03-13', reason: 'INC-77 closure withdrawn' },
+      thursday('reopen-market', 'INC-77 closure withdrawn'),
       lambdaContext(undefined, { clock: service.aws.clock, timeoutSeconds: 1 }),
     )) as MarketClosureAnswer;
 
@@ -102,20 +97,17 @@ describe('reclaim-on-demand: close-market', () => {
   });
 
   it('changes nothing on a dry run, and says what the policy would do', async () => {
-    const service = await startLocalService({ now: '2025-03-13T13:06:00Z' });
+    const service = await startLocalService({ now: THURSDAY_BEFORE_OPEN });
 
-    const answer = (await runOnDemand(service, {
-      action: 'close-market',
-      market: 'XNYS',
-      date: '2025-03-13',
-      reason: 'INC-77',
-      dryRun: true,
-    })) as MarketClosureAnswer;
+    const answer = (await runOnDemand(
+      service,
+      thursday('close-market', 'INC-77', { dryRun: true }),
+    )) as MarketClosureAnswer;
 
     expect(answer).toMatchObject({ ok: true, dryRun: true });
     expect(reservation(service.aws, TRADING).tags[CLOSURE_KEY]).toBeUndefined();
     expect(reservation(service.aws, TRADING).allocation?.target).toBe(60);
-    expect(answer.result.closures).toEqual([{ market: 'XNYS', date: '2025-03-13', reason: 'INC-77' }]);
+    expect(answer.result.closures).toEqual([{ ...THURSDAY, reason: 'INC-77' }]);
   });
 
   it.each([
@@ -144,12 +136,7 @@ describe('reclaim-on-demand: close-market', () => {
   it('rejects reopening a closure that was never recorded', async () => {
     const service = await startLocalService({ now: OFF_HOURS });
 
-    const answer = (await runOnDemand(service, {
-      action: 'reopen-market',
-      market: 'XNYS',
-      date: '2025-03-13',
-      reason: 'r',
-    })) as ErrorAnswer;
+    const answer = (await runOnDemand(service, thursday('reopen-market', 'r'))) as ErrorAnswer;
 
     expect(answer).toMatchObject({ ok: false, error: { code: 'ValidationError', field: 'date' } });
   });

@@ -4,21 +4,29 @@
  * and the failure pages like every other one (an `Allocation Change Failed` event, the failure metrics).
  */
 import { describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-demand/handler.ts';
 import type { ErrorAnswer } from '#shared/on-demand/answer.ts';
-import type { OnDemandAnswer } from '#shared/on-demand/run-on-demand.ts';
+import { OFF_HOURS } from '../../support/example-week.ts';
 import {
-  lambdaContext,
+  type LocalService,
   RISK_ENGINE,
   reservation,
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
-import { fleetSum } from './runs.ts';
+import { fleetSum, runOnDemand } from './runs.ts';
 
-// Wednesday 2025-03-12, 18:00 New York: after the close, the trading fleet is lent (60).
-const OFF_HOURS = '2025-03-12T22:00:00Z';
 const OVERRIDE_ACTION = 'odcr-reclaimer:override-action';
+
+/** IAM denies the service's next `count` calls of ec2:`action`. */
+function denyEc2(local: LocalService, action: string, count: number): void {
+  local.aws.admin.injectFault({ service: 'ec2', action, error: 'UnauthorizedOperation', count });
+}
+
+/** On-call's answer, which must be a failure. */
+function failure(answer: unknown): ErrorAnswer {
+  expect(answer).toMatchObject({ ok: false });
+  return answer as ErrorAnswer;
+}
 
 const faults = [
   { name: 'IAM denies DeleteTags', action: 'DeleteTags', fault: { error: 'UnauthorizedOperation' } },
@@ -28,21 +36,25 @@ const faults = [
 describe('on-call clear whose write fails', () => {
   it.each(faults)('$name: a failure naming the call, an event and a metric', async ({ action, fault }) => {
     const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
-    const onDemand = createHandler(service.dependencies);
-    await onDemand(
-      { action: 'reclaim', reservations: [TRADING], count: 20, for: '6h', reason: 'INC-7' },
-      lambdaContext(),
-    );
+    await runOnDemand(service, {
+      action: 'reclaim',
+      reservations: [TRADING],
+      count: 20,
+      for: '6h',
+      reason: 'INC-7',
+    });
     expect(reservation(service.aws, TRADING).tags[OVERRIDE_ACTION]).toBe('reclaim');
     service.aws.admin.injectFault({ service: 'ec2', action, ...fault, count: 10 });
 
-    const answer = (await onDemand(
-      { action: 'clear', reservations: [TRADING], reason: 'INC-7 resolved', requestedBy: 'alice' },
-      lambdaContext(),
-    )) as OnDemandAnswer | ErrorAnswer;
+    const answer = failure(
+      await runOnDemand(service, {
+        action: 'clear',
+        reservations: [TRADING],
+        reason: 'INC-7 resolved',
+        requestedBy: 'alice',
+      }),
+    );
 
-    expect(answer.ok).toBe(false);
-    if (answer.ok) return;
     expect(answer.error.code).toBe('AwsError');
     expect(answer.error.message).toContain(`ec2:${action}`);
     expect(answer.error.message).toContain(TRADING);
@@ -61,21 +73,18 @@ describe('on-call clear whose write fails', () => {
 
   it('a reclaim whose CreateTags is denied on one reservation names it; the others are reclaimed', async () => {
     const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
-    const onDemand = createHandler(service.dependencies);
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: 'CreateTags',
-      error: 'UnauthorizedOperation',
-      count: 1,
-    });
+    denyEc2(service, 'CreateTags', 1);
 
-    const answer = (await onDemand(
-      { action: 'reclaim', group: 'risk-engine', everything: true, for: '1h', reason: 'INC-8' },
-      lambdaContext(),
-    )) as OnDemandAnswer | ErrorAnswer;
+    const answer = failure(
+      await runOnDemand(service, {
+        action: 'reclaim',
+        group: 'risk-engine',
+        everything: true,
+        for: '1h',
+        reason: 'INC-8',
+      }),
+    );
 
-    expect(answer.ok).toBe(false);
-    if (answer.ok) return;
     expect(answer.error.message).toContain('ec2:CreateTags');
     const untouched = RISK_ENGINE.filter(
       (id) => reservation(service.aws, id).tags[OVERRIDE_ACTION] !== 'reclaim',
@@ -90,24 +99,15 @@ describe('on-call clear whose write fails', () => {
 describe('on-call reopen-market whose DeleteTags is denied', () => {
   it('answers a failure naming the call, since the closure still holds, and pages', async () => {
     const service = await startLocalService({ now: OFF_HOURS, maxAttempts: 2 });
-    const onDemand = createHandler(service.dependencies);
     const closure = { market: 'XNYS', date: '2025-03-13', reason: 'INC-9' };
-    const closed = await onDemand({ action: 'close-market', ...closure }, lambdaContext());
+    const closed = await runOnDemand(service, { action: 'close-market', ...closure });
     expect(closed).toMatchObject({ ok: true });
-    service.aws.admin.injectFault({
-      service: 'ec2',
-      action: 'DeleteTags',
-      error: 'UnauthorizedOperation',
-      count: 20,
-    });
+    denyEc2(service, 'DeleteTags', 20);
 
-    const answer = (await onDemand(
-      { action: 'reopen-market', ...closure, reason: 'INC-9 reverted' },
-      lambdaContext(),
-    )) as OnDemandAnswer | ErrorAnswer;
+    const answer = failure(
+      await runOnDemand(service, { action: 'reopen-market', ...closure, reason: 'INC-9 reverted' }),
+    );
 
-    expect(answer.ok).toBe(false);
-    if (answer.ok) return;
     expect(answer.error.message).toContain('ec2:DeleteTags');
     const stillClosed = service.aws.admin
       .listReservations({})

@@ -1,25 +1,15 @@
-import { loadExampleFleet } from '@odcr-reclaimer/local-aws/example-fleet.ts';
-import type { SeedState } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
-import { type LocalService, reservation, startLocalService, TRADING } from '../../support/local-service.ts';
+import { THURSDAY_BEFORE_OPEN } from '../../support/example-week.ts';
+import {
+  exampleFleetWithTrading,
+  type LocalService,
+  reservation,
+  startLocalService,
+  TRADING,
+} from '../../support/local-service.ts';
 import { runSchedule, trackerRuleState, trackUntilIdle, tradingOutcome } from './runs.ts';
 
-// Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open wants all of TRADING back.
-const BEFORE_OPEN = '2025-03-13T13:06:00Z';
 const PENDING_SECONDS = 300;
-
-/** The example fleet with TRADING's 60 lent instances in an allocation EC2 still shows as `pending`. */
-function fleetWithPendingAllocation(): SeedState {
-  const fleet = loadExampleFleet();
-  return {
-    ...fleet,
-    reservations: (fleet.reservations ?? []).map((seed) =>
-      seed.id === TRADING
-        ? { ...seed, interruptible: { instanceCount: 60, pendingSeconds: PENDING_SECONDS } }
-        : seed,
-    ),
-  };
-}
 
 /** What each of EC2's updates of the trading reservation came to, DryRun calls included. */
 function tradingUpdateOutcomes(local: LocalService): string[] {
@@ -31,7 +21,11 @@ function tradingUpdateOutcomes(local: LocalService): string[] {
 
 describe('a pending allocation', () => {
   it('counts as lent and in flight: the reclaim waits for it instead of updating, then the tracker applies it', async () => {
-    const local = await startLocalService({ now: BEFORE_OPEN, seed: fleetWithPendingAllocation() });
+    const local = await startLocalService({
+      now: THURSDAY_BEFORE_OPEN,
+      // TRADING's 60 lent instances in an allocation EC2 still shows as `pending`.
+      seed: exampleFleetWithTrading({ instanceCount: 60, pendingSeconds: PENDING_SECONDS }),
+    });
     expect(reservation(local.aws, TRADING).allocation).toMatchObject({ status: 'pending', current: 60 });
 
     const result = await runSchedule(local);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/records/tag-keys.ts';
+import { OFF_HOURS, THURSDAY_BEFORE_OPEN } from '../../support/example-week.ts';
 import {
   type LocalService,
   RISK_ENGINE,
@@ -10,10 +11,7 @@ import {
 } from '../../support/local-service.ts';
 import { runSchedule, tradingOutcome, updateBehindTheService } from './runs.ts';
 
-// Wednesday 2025-03-12 after the XNYS close: the fleet stays lent (60), as it was lent by hand in the seed.
-const OFF_HOURS = '2025-03-12T22:00:00Z';
-// Thursday 2025-03-13, 09:06 New York: the reclaim before the 09:30 open.
-const BEFORE_OPEN = '2025-03-13T13:06:00Z';
+// Off hours the fleet stays lent (60), as it was lent by hand in the seed.
 
 function requestedEvents(local: LocalService) {
   return local.aws.admin
@@ -58,7 +56,7 @@ describe('record repair', () => {
     await runSchedule(local); // the baseline: target 60 recorded
 
     // A run reclaims before the open and dies between EC2's update and its record.
-    local.aws.setClock(BEFORE_OPEN);
+    local.aws.setClock(THURSDAY_BEFORE_OPEN);
     await updateBehindTheService(local, TRADING, 0);
     for (let step = 0; step < 60 && reservation(local.aws, TRADING).allocation?.status !== 'active'; step++) {
       local.aws.advance(10);

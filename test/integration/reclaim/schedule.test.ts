@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { WEDNESDAY_AFTER_CLOSE, WEDNESDAY_BEFORE_OPEN } from '../../support/example-week.ts';
 import {
   lambdaContext,
   RISK_ENGINE,
@@ -12,8 +13,7 @@ import { outcomeOf, runSchedule, trackUntilIdle } from './runs.ts';
 
 describe('reclaim-on-schedule', () => {
   it('reclaims the trading fleet before the XNYS open, and it is back by the bell', async () => {
-    // Wednesday 2025-03-12, 09:06 New York (EDT): inside the lead before the 09:30 open.
-    const service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const service = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN });
 
     const result = await runSchedule(service);
 
@@ -65,9 +65,9 @@ describe('reclaim-on-schedule', () => {
   });
 
   it('lends the fleet back after the close', async () => {
-    const service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const service = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN });
     await runSchedule(service);
-    service.aws.setClock('2025-03-12T20:05:00Z');
+    service.aws.setClock(WEDNESDAY_AFTER_CLOSE);
 
     const result = await runSchedule(service);
 
@@ -86,7 +86,7 @@ describe('reclaim-on-schedule', () => {
   });
 
   it('rejects an event that is not a Scheduler event before any AWS call', async () => {
-    const service = await startLocalService({ now: '2025-03-12T13:06:00Z' });
+    const service = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN });
     const handler = createHandler(service.dependencies);
 
     await expect(handler({ source: 'aws.events', id: 'x' }, lambdaContext())).rejects.toThrow(/detail-type/);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
+import { WEDNESDAY_AFTER_CLOSE, WEDNESDAY_BEFORE_OPEN } from '../../support/example-week.ts';
 import {
   EXAMPLE_CONFIG_FILE,
   type LocalService,
@@ -9,17 +9,7 @@ import {
   startLocalService,
   TRADING,
 } from '../../support/local-service.ts';
-import { runSchedule } from './runs.ts';
-
-// Wednesday 2025-03-12: 09:06 New York is inside the lead before the open; 16:05 is after the close.
-const BEFORE_OPEN = '2025-03-12T13:06:00Z';
-const AFTER_CLOSE = '2025-03-12T20:05:00Z';
-
-function tradingOutcome(result: ReconcileResult) {
-  const outcome = result.outcomes.find((entry) => entry.reservationId === TRADING);
-  if (outcome === undefined) throw new Error('no outcome for the trading fleet');
-  return outcome;
-}
+import { runSchedule, tradingOutcome } from './runs.ts';
 
 function cloudWatchDown(local: LocalService): void {
   local.aws.admin.injectFault({ service: 'cloudwatch', action: 'DescribeAlarms', status: 500, count: 1000 });
@@ -27,9 +17,9 @@ function cloudWatchDown(local: LocalService): void {
 
 /** The morning's reclaim, then the clock after the close: the 60 are due to be lent back. */
 async function reclaimedThenClosed(): Promise<LocalService> {
-  const local = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 2 });
+  const local = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN, maxAttempts: 2 });
   await runSchedule(local);
-  local.aws.setClock(AFTER_CLOSE);
+  local.aws.setClock(WEDNESDAY_AFTER_CLOSE);
   return local;
 }
 
@@ -42,7 +32,7 @@ function configWithVolatility(treatMissingAs?: 'ok' | 'block-lend-back'): Policy
 
 describe('alarms that cannot be read', () => {
   it('do not stop the reclaim before the open, and the run says so', async () => {
-    const service = await startLocalService({ now: BEFORE_OPEN, maxAttempts: 2 });
+    const service = await startLocalService({ now: WEDNESDAY_BEFORE_OPEN, maxAttempts: 2 });
     cloudWatchDown(service);
 
     const result = await runSchedule(service);
@@ -60,7 +50,7 @@ describe('alarms that cannot be read', () => {
 
     const outcome = tradingOutcome(result);
     expect(outcome).toMatchObject({ outcome: 'unchanged', from: 0, to: 0 });
-    expect(outcome.reasons.join('; ')).toMatch(/lend-back of 60 held: alarms could not be read/);
+    expect(outcome?.reasons.join('; ')).toMatch(/lend-back of 60 held: alarms could not be read/);
     expect(reservation(service.aws, TRADING).allocation?.target).toBe(0);
   });
 });
@@ -74,8 +64,8 @@ describe('alarms in INSUFFICIENT_DATA or missing', () => {
 
     const outcome = tradingOutcome(result);
     expect(outcome).toMatchObject({ outcome: 'unchanged', to: 0, action: 'hold' });
-    expect(outcome.reasons.join('; ')).toMatch(/held: alarm xnys-volatility-high in INSUFFICIENT_DATA/);
-    expect(outcome.reasons.join('; ')).toMatch(/off-hours need 40 of 100/);
+    expect(outcome?.reasons.join('; ')).toMatch(/held: alarm xnys-volatility-high in INSUFFICIENT_DATA/);
+    expect(outcome?.reasons.join('; ')).toMatch(/off-hours need 40 of 100/);
   });
 
   it('hold the lend-back when a configured alarm does not exist in CloudWatch', async () => {
@@ -88,7 +78,7 @@ describe('alarms in INSUFFICIENT_DATA or missing', () => {
 
     const result = await runSchedule(service, parseConfig(raw));
 
-    expect(tradingOutcome(result).reasons.join('; ')).toMatch(/held: alarm trading-latency-high not found/);
+    expect(tradingOutcome(result)?.reasons.join('; ')).toMatch(/held: alarm trading-latency-high not found/);
     expect(result.warnings.join('\n')).toMatch(/trading-latency-high/);
   });
 
