@@ -738,9 +738,9 @@ function timeZoneOf(configFile: string, reservationIds: readonly string[]): stri
 
 async function runLocal(command: OnCallCommand, io: OnCallIo): Promise<number> {
   const admin = new LocalAwsAdminClient(command.endpointUrl);
-  let settings: Awaited<ReturnType<LocalAwsAdminClient['settings']>>['settings'];
+  let settings: Awaited<ReturnType<LocalAwsAdminClient['getSettings']>>['settings'];
   try {
-    settings = (await admin.settings()).settings;
+    settings = (await admin.getSettings()).settings;
   } catch (error: unknown) {
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
     throw new OnCallRemoteError(

@@ -5,7 +5,9 @@
  * ignored. The shapes are the ones in types.ts, which `satisfies` below keeps in step.
  */
 import { z } from 'zod';
+import type { AdminInputs } from './admin-api.ts';
 import { AdminRequestError } from './errors.ts';
+import type { PolicyDocument } from './iam-policy.ts';
 import type { OrganizationSeed } from './ram.ts';
 import type {
   AlarmMetric,
@@ -197,6 +199,11 @@ const settings = z.strictObject({
   defaultRegion: fixedAtStartup,
 });
 
+/** Any object: the policy evaluator (iam-policy.ts) checks the document and names the statement it cannot evaluate. */
+const identityPolicy = z.custom<PolicyDocument>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { error: 'expected a policy document (an object)' },
+);
 const iam = z.strictObject({
   enforce: z.boolean().optional(),
   principals: z
@@ -205,51 +212,41 @@ const iam = z.strictObject({
         name: text,
         accessKeyId: text,
         accountId: accountId.optional(),
-        // Each document is checked by the policy evaluator, which names the statement it cannot evaluate.
-        policies: z.array(z.record(z.string(), z.unknown())),
+        policies: z.array(identityPolicy),
       }),
     )
     .optional(),
 });
 
-export const ADMIN_BODIES = {
-  reservations: z.strictObject({ reservations: z.array(seedReservation) }),
-  borrowers: z.strictObject({ reservationId: text, running: count }),
-  clock,
-  alarm: seedAlarm,
-  fault,
-  rule: seedRule,
-  table: seedTable,
-  seed: seedState,
-  settings,
-  iam,
-  roles: z.strictObject({ roles: z.array(seedRole) }),
-  logs: z.strictObject({
-    accountId: accountId.optional(),
-    logGroup: text,
-    lines: z.array(z.string()),
-  }) satisfies z.ZodType<LogLinesRequest>,
-  organization: z.strictObject({
-    id: z
-      .string()
-      .regex(/^o-[a-z0-9]{10,32}$/, { error: 'expected o- and 10-32 lowercase letters or digits' }),
-    managementAccountId: accountId,
-    accounts: z.array(accountId).optional(),
-    units: z
-      .array(
-        z.strictObject({
-          id: z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, { error: 'expected ou-<root>-<unit>' }),
-          accounts: z.array(accountId),
-        }),
-      )
-      .optional(),
-  }) satisfies z.ZodType<OrganizationSeed>,
-} as const;
+const organization = z.strictObject({
+  id: z.string().regex(/^o-[a-z0-9]{10,32}$/, { error: 'expected o- and 10-32 lowercase letters or digits' }),
+  managementAccountId: accountId,
+  accounts: z.array(accountId).optional(),
+  units: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/, { error: 'expected ou-<root>-<unit>' }),
+        accounts: z.array(accountId),
+      }),
+    )
+    .optional(),
+}) satisfies z.ZodType<OrganizationSeed>;
 
 /** The query strings of the GET routes: each filter optional, an unknown one refused. */
 const filter = z.string().optional();
-export const ADMIN_QUERIES = {
-  reservations: z.strictObject({ region: filter, id: filter, accountId: accountId.optional() }),
+/** The routes that read one account's state: the hub's when absent. */
+const accountQuery = z.strictObject({ accountId: accountId.optional() });
+
+/** What each admin operation that takes an input reads it with: a POST's body, a GET's query string. */
+export const ADMIN_INPUTS = {
+  seed: seedState,
+  seedReservations: z.strictObject({ reservations: z.array(seedReservation) }),
+  listReservations: z.strictObject({ region: filter, id: filter, accountId: accountId.optional() }),
+  setBorrowers: z.strictObject({ reservationId: text, running: count }),
+  setClock: clock,
+  setAlarm: seedAlarm,
+  alarmList: accountQuery,
+  injectFault: fault,
   calls: z.strictObject({
     service: filter,
     action: filter,
@@ -263,11 +260,23 @@ export const ADMIN_QUERIES = {
     bus: filter,
     accountId: accountId.optional(),
   }),
+  ingestLogLines: z.strictObject({
+    accountId: accountId.optional(),
+    logGroup: text,
+    lines: z.array(z.string()),
+  }) satisfies z.ZodType<LogLinesRequest>,
   metrics: z.strictObject({ namespace: filter, metricName: filter, accountId: accountId.optional() }),
+  ruleList: accountQuery,
+  putRule: seedRule,
+  tableList: accountQuery,
+  createTable: seedTable,
+  updateSettings: settings,
+  configureIam: iam,
+  putRoles: z.strictObject({ roles: z.array(seedRole) }),
   deliveries: z.strictObject({ accountId: accountId.optional(), rule: filter }),
-  /** The routes that read one account's state: the hub's when absent. */
-  account: z.strictObject({ accountId: accountId.optional() }),
-} as const;
+  setOrganization: organization,
+  shareList: accountQuery,
+} satisfies AdminInputs;
 
 export type AdminSettingsUpdate = Omit<Partial<LocalAwsSettings>, 'maxResults'> & {
   maxResults?: Partial<LocalAwsSettings['maxResults']>;

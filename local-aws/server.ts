@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import { ADMIN_BODIES, ADMIN_QUERIES, parseAdminBody } from './admin-schemas.ts';
+import { serveAdmin } from './admin-api.ts';
 import { CLOUDWATCH_TARGET_PREFIX, cloudWatchErrorType, handleCloudWatch } from './cloudwatch.ts';
 import { ConditionalCheckFailed, DYNAMODB_TARGET_PREFIX, dynamoDbErrorType } from './dynamodb.ts';
 import { ec2ErrorXml, handleEc2, isEc2Action, parseForm } from './ec2.ts';
@@ -17,7 +17,7 @@ import { EVENTS_TARGET_PREFIX, handleEventBridge } from './eventbridge.ts';
 import { accessKeyFromAuthorization, denialAnswer, IamDenial, type IamRequest } from './iam.ts';
 import { RAM_OPERATIONS } from './ram.ts';
 import { type Caller, STS_ACTIONS, stsErrorXml } from './sts.ts';
-import type { CallRecord, LocalAwsSettings, SeedRole, SeedState, ServiceName } from './types.ts';
+import type { CallRecord, LocalAwsSettings, SeedState, ServiceName } from './types.ts';
 import { defaultSettings, LocalAwsWorld } from './world.ts';
 
 export type { LocalAwsSettings, SeedState } from './types.ts';
@@ -489,7 +489,6 @@ export class LocalAwsServer {
   // ---------------------------------------------------------------- admin API
 
   private async handleAdmin(request: IncomingMessage, url: URL): Promise<Reply> {
-    const world = this.world;
     const query = Object.fromEntries(url.searchParams);
     try {
       const raw = await readBody(request);
@@ -501,75 +500,10 @@ export class LocalAwsServer {
           throw new AdminRequestError('SerializationException', 'The request body is not valid JSON');
         }
       }
-      const route = `${request.method} ${url.pathname.replace(/\/+$/, '')}`;
-      switch (route) {
-        case 'GET /_local/health':
-          return json(200, { ok: true, now: world.nowIso() });
-        case 'GET /_local/reservations':
-          return json(200, world.listReservations(parseAdminBody(ADMIN_QUERIES.reservations, query)));
-        case 'POST /_local/reservations':
-          return json(200, world.seedReservations(parseAdminBody(ADMIN_BODIES.reservations, body)));
-        case 'POST /_local/borrowers':
-          return json(200, world.setBorrowers(parseAdminBody(ADMIN_BODIES.borrowers, body)));
-        case 'GET /_local/clock':
-          return json(200, world.getClock());
-        case 'POST /_local/clock':
-          return json(200, world.setClock(parseAdminBody(ADMIN_BODIES.clock, body)));
-        case 'GET /_local/alarms':
-          return json(200, world.alarmList(parseAdminBody(ADMIN_QUERIES.account, query)));
-        case 'POST /_local/alarms':
-          return json(200, world.setAlarm(parseAdminBody(ADMIN_BODIES.alarm, body)));
-        case 'GET /_local/faults':
-          return json(200, world.faults());
-        case 'POST /_local/faults':
-          return json(200, world.injectFault(parseAdminBody(ADMIN_BODIES.fault, body)));
-        case 'DELETE /_local/faults':
-          return json(200, world.clearFaults());
-        case 'GET /_local/calls':
-          return json(200, world.calls(parseAdminBody(ADMIN_QUERIES.calls, query)));
-        case 'GET /_local/events':
-          return json(200, world.events(parseAdminBody(ADMIN_QUERIES.events, query)));
-        case 'POST /_local/logs':
-          return json(200, world.ingestLogLines(parseAdminBody(ADMIN_BODIES.logs, body)));
-        case 'GET /_local/metrics':
-          return json(200, world.metrics(parseAdminBody(ADMIN_QUERIES.metrics, query)));
-        case 'GET /_local/rules':
-          return json(200, world.ruleList(parseAdminBody(ADMIN_QUERIES.account, query)));
-        case 'POST /_local/rules':
-          return json(200, world.putRule(parseAdminBody(ADMIN_BODIES.rule, body)));
-        case 'GET /_local/tables':
-          return json(200, world.tableList(parseAdminBody(ADMIN_QUERIES.account, query)));
-        case 'GET /_local/deliveries':
-          return json(200, world.deliveries(parseAdminBody(ADMIN_QUERIES.deliveries, query)));
-        case 'GET /_local/organization':
-          return json(200, world.ram.getOrganization());
-        case 'POST /_local/organization':
-          return json(200, world.ram.setOrganization(parseAdminBody(ADMIN_BODIES.organization, body)));
-        case 'GET /_local/shares':
-          return json(200, world.ram.shareList(parseAdminBody(ADMIN_QUERIES.account, query)));
-        case 'GET /_local/roles':
-          return json(200, world.roleList());
-        case 'POST /_local/roles':
-          return json(200, world.putRoles(parseAdminBody(ADMIN_BODIES.roles, body) as { roles: SeedRole[] }));
-        case 'POST /_local/tables':
-          return json(200, world.createTable(parseAdminBody(ADMIN_BODIES.table, body)));
-        case 'POST /_local/seed':
-          return json(200, world.seed(parseAdminBody(ADMIN_BODIES.seed, body)));
-        case 'GET /_local/settings':
-          return json(200, world.getSettings());
-        case 'POST /_local/settings':
-          return json(200, world.updateSettings(parseAdminBody(ADMIN_BODIES.settings, body)));
-        case 'GET /_local/iam':
-          return json(200, world.iam.view());
-        case 'POST /_local/iam':
-          return json(200, world.configureIam(parseAdminBody(ADMIN_BODIES.iam, body) as IamRequest));
-        case 'DELETE /_local/iam':
-          return json(200, world.iam.clear());
-        case 'POST /_local/reset':
-          return json(200, world.reset());
-        default:
-          throw new AdminRequestError('NotFound', `No admin route ${route}`, 404);
-      }
+      return json(
+        200,
+        serveAdmin(this.world, { method: request.method ?? 'GET', path: url.pathname, query, body }),
+      );
     } catch (error: unknown) {
       if (error instanceof AdminRequestError) {
         return json(error.status, { error: { code: error.code, message: error.message } });

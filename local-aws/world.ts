@@ -1,10 +1,11 @@
 /**
  * Everything the local endpoint holds: the simulated clock, the capacity model, alarms, rules, metrics,
- * the event and call logs, and the injected faults. Its public methods are the admin operations
- * (the `/_local/` routes are a thin JSON layer over them), answering exactly the admin API's shapes.
+ * the event and call logs, and the injected faults. It implements the admin operations (admin-api.ts) in
+ * process; the `/_local/` routes are a thin JSON layer over them, answering exactly the admin API's shapes.
  */
 
 import { AccountState, type Alarm, type Rule, type StoredDatum } from './account.ts';
+import type { LocalAwsAdminApi } from './admin-api.ts';
 import type { AdminSettingsUpdate } from './admin-schemas.ts';
 import type { CapacityModel, DescribeEntry } from './capacity.ts';
 import type { DynamoDbModel, SeedTable, TableView } from './dynamodb.ts';
@@ -13,7 +14,7 @@ import { AdminRequestError, AwsServiceError, errorCodeForStatus, statusForErrorC
 import { type DeliveryFilter, type DeliveryRecord, route } from './event-delivery.ts';
 import { IamDenial, IamEnforcer, type IamRequest, type IamView, unauthenticated } from './iam.ts';
 import { PolicyDocumentError } from './iam-policy.ts';
-import { RamModel } from './ram.ts';
+import { type OrganizationSeed, RamModel, type ShareView } from './ram.ts';
 import { ClockMovedBackwardsError, SimulatedTime } from './simulated-time.ts';
 import { type Caller, type RoleView, type SeedRole, StsModel } from './sts.ts';
 import { Ec2RequestThrottle } from './throttle.ts';
@@ -119,7 +120,7 @@ export function busName(nameOrArn: string | undefined): string {
   return nameOrArn.startsWith('arn:') && slash >= 0 ? nameOrArn.slice(slash + 1) : nameOrArn;
 }
 
-export class LocalAwsWorld {
+export class LocalAwsWorld implements LocalAwsAdminApi {
   settings: LocalAwsSettings;
   readonly time: SimulatedTime;
   /** Each account's own state, created when first named (the hub's, `settings.accountId`, at once). */
@@ -324,6 +325,10 @@ export class LocalAwsWorld {
   }
 
   // ---------------------------------------------------------------- admin: seeding and reservations
+
+  health(): { ok: boolean; now: string } {
+    return { ok: true, now: this.nowIso() };
+  }
 
   seed(state: SeedState): { reservations: SeededReservation[] } {
     if (state.now !== undefined) this.setClock({ now: state.now });
@@ -704,6 +709,28 @@ export class LocalAwsWorld {
       }
       throw error;
     }
+  }
+
+  iamView(): IamView {
+    return this.iam.view();
+  }
+
+  clearIam(): IamView {
+    return this.iam.clear();
+  }
+
+  // ---------------------------------------------------------------- admin: RAM's organization and shares
+
+  setOrganization(organization: OrganizationSeed): { organization: OrganizationSeed | null } {
+    return this.ram.setOrganization(organization);
+  }
+
+  getOrganization(): { organization: OrganizationSeed | null } {
+    return this.ram.getOrganization();
+  }
+
+  shareList(filter: { accountId?: string } = {}): { shares: ShareView[] } {
+    return this.ram.shareList(filter);
   }
 
   // ---------------------------------------------------------------- admin: DynamoDB tables

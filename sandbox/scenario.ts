@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ADMIN_BODIES, seedReservation } from '@odcr-reclaimer/local-aws/admin-schemas.ts';
+import { ADMIN_INPUTS, seedReservation } from '@odcr-reclaimer/local-aws/admin-schemas.ts';
 import { regionOfZone } from '@odcr-reclaimer/local-aws/capacity.ts';
 import { defaultSettings } from '@odcr-reclaimer/local-aws/world.ts';
 import * as z from 'zod';
@@ -229,7 +229,7 @@ const accountsSchema = z
   });
 
 /** The organization RAM shares within (the endpoint's `POST /_local/organization`). */
-const organizationSchema = ADMIN_BODIES.organization.extend(comment);
+const organizationSchema = ADMIN_INPUTS.setOrganization.extend(comment);
 
 export const scenarioSchema = z
   .strictObject({

@@ -30,15 +30,17 @@ async function main(): Promise<void> {
     console.log(`local AWS endpoint: ${url}${own ? ' (started by this script)' : ''}`);
     const since = (await admin.getClock()).now;
     const [seeded] = (
-      await admin.seedReservations([
-        {
-          instanceType: 'r7i.4xlarge',
-          availabilityZone: 'us-east-1a',
-          totalInstanceCount: 100,
-          tags: { 'odcr-reclaimer:managed': 'true', fleet: 'try-local-aws' },
-          interruptible: { instanceCount: 60, borrowed: 30 },
-        },
-      ])
+      await admin.seedReservations({
+        reservations: [
+          {
+            instanceType: 'r7i.4xlarge',
+            availabilityZone: 'us-east-1a',
+            totalInstanceCount: 100,
+            tags: { 'odcr-reclaimer:managed': 'true', fleet: 'try-local-aws' },
+            interruptible: { instanceCount: 60, borrowed: 30 },
+          },
+        ],
+      })
     ).reservations;
     const reservationId = seeded!.id;
     console.log(

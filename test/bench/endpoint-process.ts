@@ -54,7 +54,7 @@ export async function startEndpointProcess(
       },
     },
     setClock: async (iso) => {
-      now = new Date((await admin.setClock(iso)).now);
+      now = new Date((await admin.setClock({ now: iso })).now);
     },
     takeCalls: async () => {
       const { calls } = await admin.calls();

@@ -11,7 +11,7 @@ const endpoint = useTestEndpoint({
 
 describe('admin API', () => {
   it('seeds the example fleet: reservations, alarms all OK, the tracker rule disabled', async () => {
-    const { reservations } = await endpoint().admin.reservations();
+    const { reservations } = await endpoint().admin.listReservations();
     expect(reservations.map((reservation) => reservation.id)).toEqual([
       TRADING_ID,
       'cr-0000000000000a001',
@@ -24,34 +24,38 @@ describe('admin API', () => {
       allocation: { current: 60 },
     });
     expect(reservations[0]?.allocation?.borrowers).toHaveLength(30);
-    expect((await endpoint().admin.alarms()).alarms.every((alarm) => alarm.state === 'OK')).toBe(true);
-    expect((await endpoint().admin.rules()).rules).toEqual([
+    expect((await endpoint().admin.alarmList()).alarms.every((alarm) => alarm.state === 'OK')).toBe(true);
+    expect((await endpoint().admin.ruleList()).rules).toEqual([
       expect.objectContaining({ name: 'odcr-reclaimer-dev-track-reclamation', state: 'DISABLED' }),
     ]);
   });
 
   it('generates EC2-shaped ids and answers them with the interruptible id', async () => {
-    const { reservations } = await endpoint().admin.seedReservations([
-      {
-        instanceType: 'c7i.large',
-        availabilityZone: 'us-east-1b',
-        totalInstanceCount: 4,
-        interruptible: { instanceCount: 2 },
-      },
-      { instanceType: 'c7i.large', availabilityZone: 'us-east-1b', totalInstanceCount: 4 },
-    ]);
+    const { reservations } = await endpoint().admin.seedReservations({
+      reservations: [
+        {
+          instanceType: 'c7i.large',
+          availabilityZone: 'us-east-1b',
+          totalInstanceCount: 4,
+          interruptible: { instanceCount: 2 },
+        },
+        { instanceType: 'c7i.large', availabilityZone: 'us-east-1b', totalInstanceCount: 4 },
+      ],
+    });
     expect(reservations[0]?.id).toMatch(/^cr-[0-9a-f]{17}$/);
     expect(reservations[0]?.interruptibleId).toMatch(/^cr-[0-9a-f]{17}$/);
     expect(reservations[1]?.interruptibleId).toBeUndefined();
     await expect(
-      endpoint().admin.seedReservations([
-        {
-          instanceType: 'c7i.large',
-          availabilityZone: 'us-east-1b',
-          totalInstanceCount: 2,
-          interruptible: { instanceCount: 3 },
-        },
-      ]),
+      endpoint().admin.seedReservations({
+        reservations: [
+          {
+            instanceType: 'c7i.large',
+            availabilityZone: 'us-east-1b',
+            totalInstanceCount: 2,
+            interruptible: { instanceCount: 3 },
+          },
+        ],
+      }),
     ).rejects.toBeInstanceOf(LocalAwsAdminError);
   });
 
@@ -100,7 +104,7 @@ describe('admin API', () => {
     expect(described.CapacityReservations).toEqual([]);
     expect((await endpoint().admin.events()).events).toEqual([]);
     expect((await endpoint().admin.calls()).calls).toHaveLength(1);
-    expect((await endpoint().admin.alarms()).alarms).toEqual([]);
-    expect((await endpoint().admin.rules()).rules).toEqual([]);
+    expect((await endpoint().admin.alarmList()).alarms).toEqual([]);
+    expect((await endpoint().admin.ruleList()).rules).toEqual([]);
   });
 });

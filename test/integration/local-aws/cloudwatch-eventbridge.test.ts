@@ -250,7 +250,7 @@ describe('EventBridge', () => {
       EventBusName: 'default',
     });
     await endpoint().events.send(new DisableRuleCommand({ Name: TRACKER_RULE, EventBusName: 'default' }));
-    expect((await endpoint().admin.rules()).rules).toEqual([
+    expect((await endpoint().admin.ruleList()).rules).toEqual([
       expect.objectContaining({ name: TRACKER_RULE, state: 'DISABLED' }),
     ]);
     for (const command of [

@@ -59,15 +59,17 @@ function clientsOf(functionName: string) {
 beforeEach(async () => {
   await endpoint().admin.reset();
   await endpoint().admin.seed(loadExampleFleet());
-  const seeded = await endpoint().admin.seedReservations([
-    {
-      instanceType: 'c7i.large',
-      availabilityZone: 'us-east-1b',
-      totalInstanceCount: 4,
-      tags: { team: 'other' },
-      interruptible: { instanceCount: 2 },
-    },
-  ]);
+  const seeded = await endpoint().admin.seedReservations({
+    reservations: [
+      {
+        instanceType: 'c7i.large',
+        availabilityZone: 'us-east-1b',
+        totalInstanceCount: 4,
+        tags: { team: 'other' },
+        interruptible: { instanceCount: 2 },
+      },
+    ],
+  });
   unmanagedId = seeded.reservations[0]!.id;
   await endpoint().admin.configureIam({ principals: principals(roles) });
 });
@@ -119,7 +121,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
       /^You are not authorized to perform this operation\. User: arn:aws:iam::123456789012:role\/odcr-reclaimer-dev-us-east-1-reclaim-on-schedule is not authorized to perform: ec2:UpdateInterruptibleCapacityReservationAllocation on resource: arn:aws:ec2:us-east-1:123456789012:capacity-reservation\//,
     );
     // Nothing changed: the endpoint refused before acting.
-    const view = (await endpoint().admin.reservations({ id: unmanagedId })).reservations[0];
+    const view = (await endpoint().admin.listReservations({ id: unmanagedId })).reservations[0];
     expect(view?.allocation?.target).toBe(2);
     const [call] = (
       await endpoint().admin.calls({ action: 'UpdateInterruptibleCapacityReservationAllocation' })
@@ -131,17 +133,19 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
   });
 
   it('denies an update in a region the role does not cover (resource ARN)', async () => {
-    await endpoint().admin.seedReservations([
-      {
-        id: 'cr-0ee00000000000001',
-        region: 'eu-west-2',
-        instanceType: 'c7i.large',
-        availabilityZone: 'eu-west-2a',
-        totalInstanceCount: 2,
-        tags: { 'odcr-reclaimer:managed': 'true' },
-        interruptible: { instanceCount: 1 },
-      },
-    ]);
+    await endpoint().admin.seedReservations({
+      reservations: [
+        {
+          id: 'cr-0ee00000000000001',
+          region: 'eu-west-2',
+          instanceType: 'c7i.large',
+          availabilityZone: 'eu-west-2a',
+          totalInstanceCount: 2,
+          tags: { 'odcr-reclaimer:managed': 'true' },
+          interruptible: { instanceCount: 1 },
+        },
+      ],
+    });
     const ec2 = endpoint().client(EC2Client, { ...asFunction('reclaim-on-schedule'), region: 'eu-west-2' });
     const error = await failureOf(
       ec2.send(
@@ -168,7 +172,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
       );
       expect(error.name, JSON.stringify(tags)).toBe('UnauthorizedOperation');
     }
-    const view = (await endpoint().admin.reservations({ id: TRADING_ID })).reservations[0];
+    const view = (await endpoint().admin.listReservations({ id: TRADING_ID })).reservations[0];
     expect(view?.tags).toMatchObject({ 'odcr-reclaimer:managed': 'true', Name: 'xnys-trading-r7i' });
   });
 
@@ -176,10 +180,12 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
     const { ec2 } = clientsOf('reclaim-on-demand');
     // The risk-engine source has nothing lent after a full reclaim; its allocation must be gone to create one.
     const fresh = (
-      await endpoint().admin.seedReservations([
-        smallReservation(4, { tags: { 'odcr-reclaimer:managed': 'true' } }),
-        smallReservation(4, { tags: { team: 'other' } }),
-      ])
+      await endpoint().admin.seedReservations({
+        reservations: [
+          smallReservation(4, { tags: { 'odcr-reclaimer:managed': 'true' } }),
+          smallReservation(4, { tags: { team: 'other' } }),
+        ],
+      })
     ).reservations;
     const managedTag = [
       {

@@ -60,7 +60,7 @@ describe('a new allocation passes through pending', () => {
       ),
     );
     expect(update.name).toBe('IncorrectState');
-    await expect(endpoint().admin.setBorrowers(SOURCE, 1)).rejects.toMatchObject({
+    await expect(endpoint().admin.setBorrowers({ reservationId: SOURCE, running: 1 })).rejects.toMatchObject({
       code: 'IncorrectState',
     });
 
@@ -89,9 +89,9 @@ describe('a new allocation passes through pending', () => {
     );
     expect(created.Status).toBe('active');
     const [seeded] = (
-      await endpoint().admin.seedReservations([
-        smallReservation(4, { interruptible: { instanceCount: 2, pendingSeconds: 10 } }),
-      ])
+      await endpoint().admin.seedReservations({
+        reservations: [smallReservation(4, { interruptible: { instanceCount: 2, pendingSeconds: 10 } })],
+      })
     ).reservations;
     expect(
       endpoint().aws.admin.listReservations({ id: seeded!.id }).reservations[0]?.allocation?.status,

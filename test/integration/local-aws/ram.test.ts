@@ -68,7 +68,7 @@ beforeEach(async () => {
     accounts: [MEMBER],
     units: [{ id: UNIT, accounts: [UNIT_MEMBER] }],
   });
-  const interruptibleId = (await endpoint().admin.reservations()).reservations[0]?.allocation
+  const interruptibleId = (await endpoint().admin.listReservations()).reservations[0]?.allocation
     ?.interruptibleId;
   interruptibleArn = `arn:aws:ec2:us-east-1:${OWNER}:capacity-reservation/${interruptibleId}`;
 });
@@ -235,7 +235,7 @@ describe('RAM resource shares', () => {
     );
     expect(second.resourceShares?.map((row) => row.name)).toEqual(['share-2']);
     expect(second.nextToken).toBeUndefined();
-    const view = await endpoint().admin.shares();
+    const view = await endpoint().admin.shareList();
     expect(view.shares).toHaveLength(3);
   });
 });

@@ -99,7 +99,7 @@ describe('reclamation on the simulated clock', () => {
       status = allocation?.Status;
       seen.push(allocation?.InstanceCount ?? -1);
       expect((source?.TotalInstanceCount ?? 0) + (allocation?.InstanceCount ?? 0)).toBe(100);
-      const view = (await endpoint.admin.reservations({ id: TRADING_ID })).reservations[0];
+      const view = (await endpoint.admin.listReservations({ id: TRADING_ID })).reservations[0];
       expect(view?.allocation?.borrowers.length).toBeLessThanOrEqual(view?.allocation?.current ?? 0);
       if (status === 'updating') expect(allocation?.TargetInstanceCount).toBe(0);
     }
@@ -125,7 +125,7 @@ describe('reclamation on the simulated clock', () => {
     const shutdownTimes = async () => {
       await start({ seed: 'repeatable' });
       await update(0, 'retain');
-      const view = (await endpoint.admin.reservations({ id: TRADING_ID })).reservations[0];
+      const view = (await endpoint.admin.listReservations({ id: TRADING_ID })).reservations[0];
       return view?.allocation?.borrowers.map((borrower) => borrower.shutdownAt);
     };
     const first = await shutdownTimes();
@@ -231,10 +231,12 @@ describe('allocation faults', () => {
 describe('borrowers through the admin API', () => {
   it('never lets more borrowers run than are allocated', async () => {
     await start();
-    await expect(endpoint.admin.setBorrowers(TRADING_ID, 61)).rejects.toMatchObject({
+    await expect(
+      endpoint.admin.setBorrowers({ reservationId: TRADING_ID, running: 61 }),
+    ).rejects.toMatchObject({
       code: 'InvalidParameterValue',
     });
-    const { reservation } = await endpoint.admin.setBorrowers(TRADING_ID, 60);
+    const { reservation } = await endpoint.admin.setBorrowers({ reservationId: TRADING_ID, running: 60 });
     expect(reservation.allocation?.borrowers).toHaveLength(60);
     const { source } = await describeBoth();
     const interruptibleId = source?.InterruptibleCapacityAllocation?.InterruptibleCapacityReservationId;

@@ -145,14 +145,16 @@ describe('STS AssumeRole', () => {
   });
 
   it('builds the same trust from the spoke terms (trusted principals, external id)', async () => {
-    await endpoint().admin.putRoles([
-      {
-        accountId: '555555555555',
-        name: 'spoke',
-        trustedPrincipals: [`arn:aws:iam::${HUB}:role/odcr-reclaimer-dev-*`],
-        externalId: 'x-1',
-      },
-    ]);
+    await endpoint().admin.putRoles({
+      roles: [
+        {
+          accountId: '555555555555',
+          name: 'spoke',
+          trustedPrincipals: [`arn:aws:iam::${HUB}:role/odcr-reclaimer-dev-*`],
+          externalId: 'x-1',
+        },
+      ],
+    });
     const roleArn = 'arn:aws:iam::555555555555:role/spoke';
     expect((await failureOf(assume({ RoleArn: roleArn }))).name).toBe('AccessDenied');
     expect((await assume({ RoleArn: roleArn, ExternalId: 'x-1' })).Credentials).toBeDefined();
@@ -179,14 +181,16 @@ describe('STS AssumeRole', () => {
   });
 
   it('limits role chaining to one hour', async () => {
-    await endpoint().admin.putRoles([
-      {
-        ...spokeRole(SPOKE),
-        trustPolicy: undefined,
-        trustedPrincipals: [`arn:aws:iam::${HUB}:role/${HUB_ROLE}`, SPOKE],
-        maxSessionDuration: 7200,
-      },
-    ]);
+    await endpoint().admin.putRoles({
+      roles: [
+        {
+          ...spokeRole(SPOKE),
+          trustPolicy: undefined,
+          trustedPrincipals: [`arn:aws:iam::${HUB}:role/${HUB_ROLE}`, SPOKE],
+          maxSessionDuration: 7200,
+        },
+      ],
+    });
     const chained = endpoint().client(STSClient, await asSpoke());
     const error = await failureOf(assume({ DurationSeconds: 3601 }, chained));
     expect(error.message).toContain('role chaining');
@@ -223,23 +227,25 @@ describe('per-account state', () => {
   const SPOKE_RESERVATION = 'cr-0bbbbbbbbbbbbbbb1';
 
   beforeEach(async () => {
-    await endpoint().admin.seedReservations([
-      {
-        id: HUB_RESERVATION,
-        instanceType: 'm7i.large',
-        availabilityZone: 'us-east-1a',
-        totalInstanceCount: 4,
-      },
-      {
-        accountId: SPOKE,
-        id: SPOKE_RESERVATION,
-        instanceType: 'm7i.large',
-        availabilityZone: 'us-east-1a',
-        totalInstanceCount: 10,
-        tags: { 'odcr-reclaimer:managed': 'true' },
-        interruptible: { instanceCount: 6 },
-      },
-    ]);
+    await endpoint().admin.seedReservations({
+      reservations: [
+        {
+          id: HUB_RESERVATION,
+          instanceType: 'm7i.large',
+          availabilityZone: 'us-east-1a',
+          totalInstanceCount: 4,
+        },
+        {
+          accountId: SPOKE,
+          id: SPOKE_RESERVATION,
+          instanceType: 'm7i.large',
+          availabilityZone: 'us-east-1a',
+          totalInstanceCount: 10,
+          tags: { 'odcr-reclaimer:managed': 'true' },
+          interruptible: { instanceCount: 6 },
+        },
+      ],
+    });
   });
 
   it("serves each account's reservations to its own credentials only", async () => {
@@ -262,11 +268,11 @@ describe('per-account state', () => {
     await spoke.send(
       new CreateTagsCommand({ Resources: [SPOKE_RESERVATION], Tags: [{ Key: 'k', Value: 'v' }] }),
     );
-    const views = (await endpoint().admin.reservations({ accountId: SPOKE })).reservations;
+    const views = (await endpoint().admin.listReservations({ accountId: SPOKE })).reservations;
     expect(views.map((view) => [view.id, view.tags])).toEqual([
       [SPOKE_RESERVATION, { 'odcr-reclaimer:managed': 'true', k: 'v' }],
     ]);
-    expect((await endpoint().admin.reservations()).reservations.map((view) => view.id)).toEqual([
+    expect((await endpoint().admin.listReservations()).reservations.map((view) => view.id)).toEqual([
       HUB_RESERVATION,
     ]);
     const calls = (await endpoint().admin.calls({ accountId: SPOKE, service: 'ec2' })).calls;
