@@ -8,7 +8,7 @@ import { runChaos } from '#sandbox/chaos/chaos.ts';
 import { formatChaosReport } from '#sandbox/chaos/report.ts';
 import { DEFAULT_SCENARIO } from '#sandbox/main.ts';
 import { loadScenarioFile } from '#sandbox/scenario.ts';
-import { parseCommandLine, runCommand, UsageError } from './usage.ts';
+import { parseFlags, runCommand, UsageError, valueFlags } from './usage.ts';
 
 const USAGE = `usage: npm run chaos -- [--seed N] [--days N] [--scenario <file>] [--json <file>]
 
@@ -28,16 +28,7 @@ function wholeNumber(text: string | undefined, name: string, fallback: number): 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandLine({
-    args: [...argv],
-    options: {
-      seed: { type: 'string' },
-      days: { type: 'string' },
-      scenario: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  const values = parseFlags(argv, valueFlags('seed', 'days', 'scenario', 'json'));
   const seed = wholeNumber(values.seed, '--seed', 1);
   const days = wholeNumber(values.days, '--days', 5);
   const report = await runChaos({

@@ -14,7 +14,7 @@ import type { ReservationSnapshot } from '#shared/domain/reservation.ts';
 import { createEc2ClientFrom, Ec2CapacityGateway } from '#shared/gateways/index.ts';
 import { MANAGED_TAG_VALUE, TAG } from '#shared/records/tag-keys.ts';
 import { formatTable, outputFormat } from './table.ts';
-import { endpointProblem, parseCommandLine, UsageError } from './usage.ts';
+import { endpointProblem, parseFlags, UsageError, valueFlags } from './usage.ts';
 
 export const DISCOVER_USAGE = `usage: npm run discover -- [--regions <r1,r2>] [--pick <id,id> | --pick all] [--market <MIC>]
                           [--out <config file>] [--observation-out <file>] [--output table|json]
@@ -124,20 +124,10 @@ async function describeRegions(regions: readonly string[]): Promise<ReservationS
 }
 
 export async function discover(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      regions: { type: 'string' },
-      pick: { type: 'string' },
-      market: { type: 'string' },
-      out: { type: 'string' },
-      'observation-out': { type: 'string' },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`);
+  const values = parseFlags(
+    argv,
+    valueFlags('regions', 'pick', 'market', 'out', 'observation-out', 'output'),
+  );
   const output = outputFormat(values.output, false);
   const regions = (values.regions ?? process.env.AWS_REGION ?? DEFAULT_REGION)
     .split(',')

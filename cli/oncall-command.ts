@@ -43,7 +43,7 @@ import { calendarOptions } from '#shared/policy/lead.ts';
 import { readRuntimeEnvironment } from '#shared/runtime/environment.ts';
 import { createCapacityGateways, createGateways, type ServiceNames } from '#shared/runtime/gateways.ts';
 import { formatTable, type OutputFormat, outputFormat } from './table.ts';
-import { argumentProblem, endpointProblem } from './usage.ts';
+import { argumentProblem, endpointProblem, switchFlags, valueFlags } from './usage.ts';
 
 /** The on-call function's key in serverless.yml; its deployed name is read from there. */
 const ON_DEMAND_FUNCTION = 'reclaim-on-demand';
@@ -208,23 +208,21 @@ function parseOnCallArgs(argv: readonly string[]) {
     allowPositionals: true,
     strict: true,
     options: {
-      reservations: { type: 'string' },
-      group: { type: 'string' },
-      all: { type: 'boolean' },
-      count: { type: 'string' },
-      target: { type: 'string' },
-      everything: { type: 'boolean' },
-      for: { type: 'string' },
-      until: { type: 'string' },
-      reason: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      local: { type: 'boolean' },
-      config: { type: 'string' },
-      function: { type: 'string' },
-      'no-wait': { type: 'boolean' },
-      market: { type: 'string' },
-      date: { type: 'string' },
-      output: { type: 'string' },
+      ...valueFlags(
+        'reservations',
+        'group',
+        'count',
+        'target',
+        'for',
+        'until',
+        'reason',
+        'config',
+        'function',
+        'market',
+        'date',
+        'output',
+      ),
+      ...switchFlags('all', 'everything', 'dry-run', 'local', 'no-wait'),
     },
   });
 }

@@ -20,7 +20,7 @@ import { calendarOptions } from '#shared/policy/lead.ts';
 import { ObservationError, parseObservation } from '#shared/policy/observation-schema.ts';
 import type { Decision, Observation, PolicyResult } from '#shared/policy/types.ts';
 import { formatTable, type OutputFormat, outputFormat } from './table.ts';
-import { parseCommandLine, runCommand, UsageError } from './usage.ts';
+import { parseFlags, runCommand, switchFlags, UsageError, valueFlags } from './usage.ts';
 
 const DEFAULT_CONFIG = 'config/example.json';
 const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
@@ -49,20 +49,11 @@ interface PlanOptions {
 }
 
 function parseOptions(argv: readonly string[]): PlanOptions {
-  const { values, positionals } = parseCommandLine({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      at: { type: 'string' },
-      alarm: { type: 'string', multiple: true },
-      config: { type: 'string' },
-      observation: { type: 'string' },
-      output: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = parseFlags(argv, {
+    ...valueFlags('at', 'config', 'observation', 'output'),
+    alarm: { type: 'string', multiple: true },
+    ...switchFlags('json'),
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`);
   if (values.at === undefined) throw new UsageError('--at is required');
   if (!ISO_WITH_ZONE.test(values.at) || Number.isNaN(Date.parse(values.at))) {
     throw new UsageError(

@@ -2,6 +2,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { formatProblems } from './problems.ts';
 
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
 /** node:util's parseArgs error for an unknown or malformed flag, as a sentence that names the flag. */
 export function argumentProblem(error: unknown): string | undefined {
   if (!(error instanceof TypeError)) return undefined;
@@ -43,6 +45,38 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
     if (problem !== undefined) throw new UsageError(problem);
     throw error;
   }
+}
+
+/** Flags that each take a value (`--config <file>`), by name: `options: { ...valueFlags('config', 'days') }`. */
+export function valueFlags<const Name extends string>(...names: Name[]): Record<Name, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<
+    Name,
+    { type: 'string' }
+  >;
+}
+
+/** Flags that are on or absent (`--quiet`), by name. */
+export function switchFlags<const Name extends string>(...names: Name[]): Record<Name, { type: 'boolean' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'boolean' }])) as Record<
+    Name,
+    { type: 'boolean' }
+  >;
+}
+
+const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * The flags of a command that takes nothing but flags (and `--help`, which runCommand answers first): an
+ * unknown flag or any other argument is a UsageError that names it.
+ */
+export function parseFlags<const Options extends FlagOptions>(argv: readonly string[], options: Options) {
+  const { values, positionals } = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    options: { ...options, ...HELP_FLAG },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`);
+  return values;
 }
 
 /** `--help` or `-h` among the arguments (before a `--` that ends the options). */

@@ -25,7 +25,7 @@ import {
   scheduleGranularity,
 } from '#shared/schedule/heartbeats.ts';
 import { type FieldProblem, formatProblemList, problemsOf } from './problems.ts';
-import { parseCommandLine, UsageError } from './usage.ts';
+import { parseFlags, UsageError, valueFlags } from './usage.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DAY_MS = 86_400_000;
@@ -126,18 +126,7 @@ export function triggerProblems(
 }
 
 export function validate(argv: readonly string[]): number {
-  const { values, positionals } = parseCommandLine({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      scenario: { type: 'string' },
-      days: { type: 'string' },
-      from: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`);
+  const values = parseFlags(argv, valueFlags('config', 'scenario', 'days', 'from'));
   if (values.config === undefined && values.scenario === undefined)
     throw new UsageError('give --config <file> (and --scenario <file> to check a scenario too)');
   const days = values.days === undefined ? 14 : Number(values.days);

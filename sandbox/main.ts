@@ -4,8 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { runCommand } from '#cli/usage.ts';
+import { parseFlags, runCommand, switchFlags, UsageError, valueFlags } from '#cli/usage.ts';
 import { renderHtmlReport } from './report/html.ts';
 import { formatSummary, formatTimelineLine } from './report/terminal.ts';
 import type { SimulationResult } from './result.ts';
@@ -13,10 +12,6 @@ import { prepareSandbox, REPO_ROOT, runSandbox } from './runner.ts';
 import { loadScenarioFile } from './scenario.ts';
 
 export const DEFAULT_SCENARIO = resolve(REPO_ROOT, 'sandbox/scenarios/trading-week-2026-03.json');
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface SandboxCommand {
   scenarioFile: string;
@@ -46,8 +41,10 @@ export const SIMULATE_USAGE = `usage: npm run simulate -- [--config <file>] [--s
   --quiet     print only the summary`;
 
 export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
-  const { values, positionals } = parseSandboxArgs(argv);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const values = parseFlags(argv, {
+    ...valueFlags('config', 'scenario', 'from', 'days', 'json', 'report', 'screenshot', 'pending-seconds'),
+    ...switchFlags('quiet'),
+  });
   let days: number | undefined;
   if (values.days !== undefined) {
     days = Number(values.days);
@@ -78,25 +75,6 @@ export function parseSandboxCommand(argv: readonly string[]): SandboxCommand {
     quiet: values.quiet ?? false,
     ...(pendingSeconds === undefined ? {} : { pendingSeconds }),
   };
-}
-
-function parseSandboxArgs(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      scenario: { type: 'string' },
-      from: { type: 'string' },
-      days: { type: 'string' },
-      json: { type: 'string' },
-      report: { type: 'string' },
-      screenshot: { type: 'string' },
-      'pending-seconds': { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-  });
 }
 
 const shown = (path: string) => {

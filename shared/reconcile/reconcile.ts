@@ -14,13 +14,7 @@ import {
 import { runFailureMetrics } from '../gateways/aws-call.ts';
 import { type DescribeOptions, deleteTags, type Gateways, writeTags } from '../gateways/index.ts';
 import { type Logger, logger as serviceLogger } from '../logging/logger.ts';
-import {
-  countFailure,
-  FAILURE_METRIC,
-  type FailureCounts,
-  inFlightGauge,
-  type ServiceMetric,
-} from '../metrics/metric-names.ts';
+import { countFailure, FAILURE_METRIC, type FailureCounts, inFlightGauge } from '../metrics/metric-names.ts';
 import { decide, p95 } from '../policy/index.ts';
 import type { Decision, Observation, PolicyResult } from '../policy/types.ts';
 import { malformedRecordsLog } from '../records/read-records.ts';
@@ -970,7 +964,7 @@ async function putDeniedCalls(gateways: Gateways, now: Date, log: Logger): Promi
  * A metric that cannot be put is a warning: the run's work is done, and its failures are in its log.
  */
 async function putRunMetrics(context: ActContext): Promise<void> {
-  const metrics: ServiceMetric[] = runFailureMetrics(context.failures, context.now);
+  const metrics = runFailureMetrics(context.failures, context.now);
   if (context.inFlightSeen !== undefined) {
     metrics.push(inFlightGauge(context.inFlightSeen, context.now));
   }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { argumentProblem, endpointProblem } from '../../../cli/usage.ts';
+import { argumentProblem, endpointProblem, parseFlags, switchFlags, valueFlags } from '#cli/usage.ts';
 
 describe('argumentProblem', () => {
   it('names an unknown flag', () => {
@@ -17,6 +17,33 @@ describe('argumentProblem', () => {
   it('leaves other errors alone', () => {
     expect(argumentProblem(new TypeError('x is not a function'))).toBeUndefined();
     expect(argumentProblem(new Error('boom'))).toBeUndefined();
+  });
+});
+
+describe('parseFlags', () => {
+  const flags = { ...valueFlags('config', 'days'), ...switchFlags('quiet') };
+
+  it('reads value flags and switches, and leaves out the ones not given', () => {
+    expect(parseFlags(['--config', 'c.json', '--quiet'], flags)).toEqual({ config: 'c.json', quiet: true });
+  });
+
+  it('refuses an argument that is not a flag, and an unknown flag, as usage mistakes that name them', () => {
+    const mistake = (argv: string[]): unknown => {
+      try {
+        parseFlags(argv, flags);
+      } catch (error: unknown) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(mistake(['--days', '3', 'extra'])).toMatchObject({
+      name: 'UsageError',
+      message: 'unexpected argument: extra',
+    });
+    expect(mistake(['--dayz', '3'])).toMatchObject({
+      name: 'UsageError',
+      message: "unknown option '--dayz'",
+    });
   });
 });
 
