@@ -148,19 +148,47 @@ const DENIAL_CODE = {
   dynamodb: 'AccessDeniedException',
 } as const;
 
+type DeniableService = keyof typeof DENIAL_CODE;
+
 /** Calls a role could lose its grant for: every action the functions make (metrics are log lines, no call). */
-const DENIABLE: readonly { service: keyof typeof DENIAL_CODE; action: string }[] = [
-  { service: 'ec2', action: 'DescribeCapacityReservations' },
-  { service: 'ec2', action: 'UpdateInterruptibleCapacityReservationAllocation' },
-  { service: 'ec2', action: 'CreateTags' },
-  { service: 'ec2', action: 'DeleteTags' },
-  { service: 'cloudwatch', action: 'DescribeAlarms' },
-  { service: 'cloudwatch', action: 'GetMetricData' },
-  { service: 'events', action: 'PutEvents' },
-  { service: 'events', action: 'EnableRule' },
-  { service: 'events', action: 'DisableRule' },
-  { service: 'dynamodb', action: 'PutItem' },
-];
+const DENIABLE_ACTIONS: Record<DeniableService, readonly string[]> = {
+  ec2: [
+    'DescribeCapacityReservations',
+    'UpdateInterruptibleCapacityReservationAllocation',
+    'CreateTags',
+    'DeleteTags',
+  ],
+  cloudwatch: ['DescribeAlarms', 'GetMetricData'],
+  events: ['PutEvents', 'EnableRule', 'DisableRule'],
+  dynamodb: ['PutItem'],
+};
+const DENIABLE = (Object.entries(DENIABLE_ACTIONS) as [DeniableService, readonly string[]][]).flatMap(
+  ([service, actions]) => actions.map((action) => ({ service, action })),
+);
+
+/** The deaths a fault arms: each strikes the first run that updates, at the first call it guards after that. */
+type Death = 'handler-died' | 'run-killed-after-update';
+const DEATHS: Record<
+  Death,
+  { armed: string; struck: (reservationId: string) => string; error: string; endsUpdate: boolean }
+> = {
+  // Guards the record writes: the capacity gateway's tag calls.
+  'handler-died': {
+    armed: 'armed: the next run that updates dies before its record',
+    struck: (reservationId) => `died between an update of ${reservationId} and its record`,
+    error: 'handler died between the update and its record (chaos)',
+    // The update it died after is spent: the run's later calls follow no update of their own.
+    endsUpdate: true,
+  },
+  // Guards the events gateway's publish and tracker enable.
+  'run-killed-after-update': {
+    armed: 'armed: the next run that updates is killed before its events and tracker',
+    struck: (reservationId) =>
+      `killed after an update of ${reservationId} and its record, before its events and tracker`,
+    error: 'run killed after its update (chaos)',
+    endsUpdate: false,
+  },
+};
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = performance.now();
@@ -214,16 +242,11 @@ class FaultInjector {
   calls: CallRecord[] = [];
   events: EventRecord[] = [];
   private local: LocalAws | undefined;
-  /** Armed by a `handler-died` fault: the next record write after a successful update kills the handler. */
-  private dieAfterUpdate = false;
+  /** Each armed death, with the index in `faults` of the fault that armed it, to note where it struck. */
+  private readonly armed = new Map<Death, number>();
   private updated = false;
   private lastUpdated = '';
-  /** Index in `faults` of the armed death, to note where it struck. */
-  private death = -1;
   private stuck = 0;
-  /** Armed by `run-killed-after-update`: a run that updated dies at its first event or tracker call. */
-  private killAfterUpdate = false;
-  private kill = -1;
 
   private singleDone = false;
 
@@ -276,8 +299,7 @@ class FaultInjector {
     const applicable = { ...WEIGHTS };
     if (invocation.functionName !== 'track-reclamation') applicable['lost-tracker-run'] = 0;
     if (this.stuck > 0) applicable['borrowers-stuck'] = 0;
-    if (this.dieAfterUpdate) applicable['handler-died'] = 0;
-    if (this.killAfterUpdate) applicable['run-killed-after-update'] = 0;
+    for (const death of this.armed.keys()) applicable[death] = 0;
     return this.inject(this.random.weighted(applicable), invocation);
   }
 
@@ -325,10 +347,11 @@ class FaultInjector {
         note(`next ${count} EnableRule calls fail (the tracker may stay disabled)`);
         return { deliver: true };
       }
+      // Armed until a run makes an update: most runs change nothing, and the death comes after one.
+      case 'handler-died':
       case 'run-killed-after-update': {
-        this.killAfterUpdate = true;
-        this.kill = this.faults.length;
-        note('armed: the next run that updates is killed before its events and tracker');
+        this.armed.set(kind, this.faults.length);
+        note(DEATHS[kind].armed);
         return { deliver: true };
       }
       case 'concurrent-triggers': {
@@ -404,13 +427,6 @@ class FaultInjector {
         note('tracker invocation lost');
         return { deliver: false };
       }
-      case 'handler-died': {
-        // Armed until a run makes an update: most runs change nothing, and the death is between the two.
-        this.dieAfterUpdate = true;
-        this.death = this.faults.length;
-        note('armed: the next run that updates dies before its record');
-        return { deliver: true };
-      }
       case 'borrowers-stuck': {
         if (this.stuck > 0) return { deliver: true };
         const lent = admin
@@ -483,20 +499,25 @@ class FaultInjector {
     return others;
   }
 
+  /** Ends the run with `death` when it is armed and the run has updated: notes where it struck. */
+  private strike(death: Death): void {
+    const index = this.armed.get(death);
+    if (index === undefined || !this.updated) return;
+    this.armed.delete(death);
+    const { struck, error, endsUpdate } = DEATHS[death];
+    if (endsUpdate) this.updated = false;
+    const fault = this.faults[index];
+    if (fault) {
+      fault.at = this.endpoint().clock.now().toISOString();
+      fault.detail = struck(this.lastUpdated);
+      fault.reservationId = this.lastUpdated;
+    }
+    throw new HandlerDiedError(error);
+  }
+
   /** An events gateway whose run is killed at its first call after an update, when armed. */
   private killable(events: Gateways['events']): Gateways['events'] {
-    const die = () => {
-      if (this.killAfterUpdate && this.updated) {
-        this.killAfterUpdate = false;
-        const fault = this.faults[this.kill];
-        if (fault) {
-          fault.at = this.endpoint().clock.now().toISOString();
-          fault.detail = `killed after an update of ${this.lastUpdated} and its record, before its events and tracker`;
-          fault.reservationId = this.lastUpdated;
-        }
-        throw new HandlerDiedError('run killed after its update (chaos)');
-      }
-    };
+    const die = () => this.strike('run-killed-after-update');
     return {
       publish: async (batch) => {
         die();
@@ -512,35 +533,22 @@ class FaultInjector {
 
   /** A capacity gateway that dies between a successful update and the record, when armed. */
   private mortal(capacity: CapacityGateway): CapacityGateway {
-    const die = () => {
-      if (this.dieAfterUpdate && this.updated) {
-        this.dieAfterUpdate = false;
-        this.updated = false;
-        const fault = this.faults[this.death];
-        if (fault) {
-          fault.at = this.endpoint().clock.now().toISOString();
-          fault.detail = `died between an update of ${this.lastUpdated} and its record`;
-          fault.reservationId = this.lastUpdated;
-        }
-        throw new HandlerDiedError('handler died between the update and its record (chaos)');
-      }
+    const die = () => this.strike('handler-died');
+    const updated = (request: { reservationId: string; dryRun?: boolean }) => {
+      if (request.dryRun) return;
+      this.updated = true;
+      this.lastUpdated = request.reservationId;
     };
     return {
       describeManaged: (options) => capacity.describeManaged(options),
       createAllocation: async (request) => {
         const change = await capacity.createAllocation(request);
-        if (!request.dryRun) {
-          this.updated = true;
-          this.lastUpdated = request.reservationId;
-        }
+        updated(request);
         return change;
       },
       updateAllocation: async (request) => {
         const change = await capacity.updateAllocation(request);
-        if (!request.dryRun) {
-          this.updated = true;
-          this.lastUpdated = request.reservationId;
-        }
+        updated(request);
         return change;
       },
       tag: async (reservationId, tags) => {

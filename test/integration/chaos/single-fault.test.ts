@@ -29,30 +29,51 @@ const MARKETS: readonly Market[] = [
   { market: 'XASX', region: 'ap-southeast-2', zone: 'Australia/Sydney', date: '2026-04-07' },
 ];
 
-/** Two reservations of the market: one needs all of it in session, one part; both lent off hours. */
+/**
+ * The market's two reservations: one needs all of it in session, one part (and all of it on its alarm); both
+ * lent off hours. Each with its need in the config and its capacity on the endpoint.
+ */
+const FLEET = [
+  {
+    role: 'trading',
+    tradingNeed: 'all',
+    offHoursNeed: 4,
+    instanceType: 'r7i.4xlarge',
+    zone: 'a',
+    total: 20,
+    lent: 16,
+    borrowed: 12,
+  },
+  {
+    role: 'risk',
+    tradingNeed: 6,
+    offHoursNeed: 2,
+    instanceType: 'c7i.2xlarge',
+    zone: 'b',
+    total: 10,
+    lent: 8,
+    borrowed: 6,
+  },
+] as const;
+
 function writeScenario(market: Market): LoadedScenario {
   const directory = mkdtempSync(join(tmpdir(), `fail-safe-${market.market}-`));
   const prefix = market.market === 'XTKS' ? 'a1' : 'b2';
-  const ids = [`cr-0${prefix}f0000000000001`, `cr-0${prefix}f0000000000002`];
+  const fleet = FLEET.map((entry, index) => ({
+    ...entry,
+    id: `cr-0${prefix}f000000000000${index + 1}`,
+    name: `${market.market.toLowerCase()}-${entry.role}`,
+  }));
   const alarm = `${market.market.toLowerCase()}-load-high`;
   const config = {
     regions: [market.region],
-    reservations: [
-      {
-        id: ids[0],
-        name: `${market.market.toLowerCase()}-trading`,
-        market: market.market,
-        tradingNeed: 'all',
-        offHoursNeed: 4,
-      },
-      {
-        id: ids[1],
-        name: `${market.market.toLowerCase()}-risk`,
-        market: market.market,
-        tradingNeed: 6,
-        offHoursNeed: 2,
-      },
-    ],
+    reservations: fleet.map(({ id, name, tradingNeed, offHoursNeed }) => ({
+      id,
+      name,
+      market: market.market,
+      tradingNeed,
+      offHoursNeed,
+    })),
     alarms: {
       [alarm]: {
         adjustment: { type: 'all' },
@@ -72,24 +93,14 @@ function writeScenario(market: Market): LoadedScenario {
     fleet: {
       config: 'config.json',
       seed: {
-        reservations: [
-          {
-            id: ids[0],
-            instanceType: 'r7i.4xlarge',
-            availabilityZone: `${market.region}a`,
-            totalInstanceCount: 20,
-            tags: { 'odcr-reclaimer:managed': 'true' },
-            interruptible: { instanceCount: 16, borrowed: 12 },
-          },
-          {
-            id: ids[1],
-            instanceType: 'c7i.2xlarge',
-            availabilityZone: `${market.region}b`,
-            totalInstanceCount: 10,
-            tags: { 'odcr-reclaimer:managed': 'true' },
-            interruptible: { instanceCount: 8, borrowed: 6 },
-          },
-        ],
+        reservations: fleet.map((entry) => ({
+          id: entry.id,
+          instanceType: entry.instanceType,
+          availabilityZone: `${market.region}${entry.zone}`,
+          totalInstanceCount: entry.total,
+          tags: { 'odcr-reclaimer:managed': 'true' },
+          interruptible: { instanceCount: entry.lent, borrowed: entry.borrowed },
+        })),
         alarms: [{ name: alarm, state: 'OK' }],
       },
     },

@@ -1,4 +1,25 @@
+import { beforeAll } from 'vitest';
 import type { LoggedEvent, SimulationResult } from '#sandbox/result.ts';
+import { runSandbox, type SandboxOptions } from '#sandbox/runner.ts';
+
+/** Runs the sandbox once for the whole file, before its tests: the run's result, for each test to read. */
+export function useSandboxRun(options: SandboxOptions, timeoutMs: number): () => SimulationResult {
+  let result: SimulationResult | undefined;
+  beforeAll(async () => {
+    result = await runSandbox(options);
+  }, timeoutMs);
+  return () => {
+    if (result === undefined) throw new Error('the sandbox run has not finished');
+    return result;
+  };
+}
+
+/** The invocations that failed, throttling aside: a throttled invocation is retried as Lambda retries it. */
+export function failedInvocations(result: SimulationResult): SimulationResult['invocations'] {
+  return result.invocations.filter(
+    (invocation) => !invocation.ok && !invocation.error?.startsWith('throttled'),
+  );
+}
 
 /** The details of the service's events of one detail-type, as plain records. */
 export function detailsOf(events: readonly LoggedEvent[], detailType: string): Record<string, unknown>[] {

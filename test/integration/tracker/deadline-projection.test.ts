@@ -2,16 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { TAG } from '#shared/records/tag-keys.ts';
 import { startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 
-async function runMinutes(local: TrackerHarness, minutes: number): Promise<void> {
-  for (let minute = 0; minute < minutes; minute++) {
-    const startedAt = local.local.clock.now().getTime();
-    await local.runScheduled();
-    const now = local.local.clock.now().getTime();
-    if (now < startedAt + 60_000) local.local.advance((startedAt + 60_000 - now) / 1000);
-  }
-}
-
 const MINUTE = 60_000;
+
+/** Reclaims TRADING to 0 with the open 22 minutes after the request: when it asked, and the open. */
+async function reclaimBeforeOpen(harness: TrackerHarness): Promise<{ requestedAt: number; deadline: Date }> {
+  const requestedAt = harness.local.clock.now().getTime();
+  const deadline = new Date(requestedAt + 22 * MINUTE);
+  await harness.request(TRADING, 0, { deadline });
+  return { requestedAt, deadline };
+}
 
 // The seed lends 60 with 30 borrowed: a reclaim to 0 gets 30 unused slots back at once, then waits for the
 // borrowers' 2-minute warning and their shutdown. The open is 22 minutes after the request, like a lead.
@@ -19,11 +18,9 @@ describe('Deadline At Risk projection', () => {
   it('fires minutes into a reclaim whose borrowers never go, not halfway to the open', async () => {
     const harness = await startTrackerHarness();
     harness.local.admin.injectFault({ service: 'ec2', kind: 'borrowers-stuck', reservationId: TRADING });
-    const requestedAt = harness.local.clock.now().getTime();
-    const deadline = new Date(requestedAt + 22 * MINUTE);
-    await harness.request(TRADING, 0, { deadline });
+    const { requestedAt } = await reclaimBeforeOpen(harness);
 
-    await runMinutes(harness, 12);
+    await harness.runMinutes(12);
 
     const risks = harness.events('Deadline At Risk');
     expect(risks).toHaveLength(1);
@@ -41,11 +38,9 @@ describe('Deadline At Risk projection', () => {
       reservationId: TRADING,
       instances: 2,
     });
-    const requestedAt = harness.local.clock.now().getTime();
-    const deadline = new Date(requestedAt + 22 * MINUTE);
-    await harness.request(TRADING, 0, { deadline });
+    const { deadline } = await reclaimBeforeOpen(harness);
 
-    await runMinutes(harness, 15);
+    await harness.runMinutes(15);
 
     const risks = harness.events('Deadline At Risk');
     expect(risks).toHaveLength(1);
@@ -55,9 +50,7 @@ describe('Deadline At Risk projection', () => {
 
   it('fires at the first look when the duration expected at the request already ends after the open', async () => {
     const harness = await startTrackerHarness();
-    const requestedAt = harness.local.clock.now().getTime();
-    const deadline = new Date(requestedAt + 22 * MINUTE);
-    await harness.request(TRADING, 0, { deadline });
+    const { requestedAt } = await reclaimBeforeOpen(harness);
     // The reconcile records the learned p95 its lead was built on; here reclaims took 25 minutes.
     await harness.gateways.capacity.tag(TRADING, { [TAG.requestExpectedSeconds]: String(25 * 60) });
 
@@ -73,8 +66,7 @@ describe('Deadline At Risk projection', () => {
 
   it('does not fire for a reclaim that completes in time', async () => {
     const harness = await startTrackerHarness();
-    const deadline = new Date(harness.local.clock.now().getTime() + 22 * MINUTE);
-    await harness.request(TRADING, 0, { deadline });
+    await reclaimBeforeOpen(harness);
 
     await harness.runUntilIdle();
 

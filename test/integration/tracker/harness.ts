@@ -9,8 +9,9 @@ import { onTestFinished } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
+import type { DesiredTarget } from '#shared/domain/records.ts';
 import { createSilentLogger, type Logger } from '#shared/logging/logger.ts';
-import { lastRequestCodec } from '#shared/records/tags.ts';
+import { desiredTargetCodec, lastRequestCodec } from '#shared/records/tags.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
 import type { TrackerGateways, TrackResult } from '#shared/tracker/track.ts';
 import {
@@ -47,12 +48,16 @@ export interface TrackerHarness {
    * rule disabled; returns every result.
    */
   runUntilIdle(maxRuns?: number, tracker?: TrackerHandler): Promise<TrackResult[]>;
+  /** Runs the harness's tracker once a minute for `minutes` minutes, whatever it leaves its rule in. */
+  runMinutes(minutes: number): Promise<void>;
   /** Lowers or raises the target and records the request as reconcile does. */
   request(
     reservationId: string,
     target: number,
     options?: { deadline?: Date; trigger?: string },
   ): Promise<Date>;
+  /** Records a desired target, as a reconcile does when the allocation is busy: the tracker applies it. */
+  recordDesired(reservationId: string, desired: DesiredTarget): Promise<void>;
   events(detailType: string): { time: string; detail: Record<string, unknown> }[];
   ruleState(): string | undefined;
   close(): Promise<void>;
@@ -114,6 +119,12 @@ export async function startTrackerHarness(
   const invoke = (event: unknown) => handler(event, lambdaContext(FUNCTION_NAME));
   const nextEvent = () => trackerEvent(local, `tracker-run-${++runs}`);
   const runScheduled = () => invoke(nextEvent());
+  // As the rule fires: a run that took less than a minute is followed by the next one a minute after it began.
+  const waitForNextMinute = (startedAt: number) => {
+    const nextMinute = startedAt + 60_000;
+    const now = local.clock.now().getTime();
+    if (now < nextMinute) local.advance((nextMinute - now) / 1000);
+  };
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= local.close();
@@ -134,11 +145,16 @@ export async function startTrackerHarness(
         const result = await tracker(nextEvent(), lambdaContext(FUNCTION_NAME));
         results.push(result);
         if (result.rule === 'disabled') return results;
-        const nextMinute = startedAt + 60_000;
-        const now = local.clock.now().getTime();
-        if (now < nextMinute) local.advance((nextMinute - now) / 1000);
+        waitForNextMinute(startedAt);
       }
       throw new Error(`tracker still enabled after ${maxRuns} runs`);
+    },
+    async runMinutes(minutes) {
+      for (let minute = 0; minute < minutes; minute++) {
+        const startedAt = local.clock.now().getTime();
+        await runScheduled();
+        waitForNextMinute(startedAt);
+      }
     },
     async request(reservationId, target, { deadline, trigger = 'schedule' } = {}) {
       const [snapshot] = (await gateways.capacity.describeManaged()).filter(
@@ -159,6 +175,9 @@ export async function startTrackerHarness(
         }),
       );
       return at;
+    },
+    async recordDesired(reservationId, desired) {
+      await gateways.capacity.tag(reservationId, desiredTargetCodec.tags(desired));
     },
     events(detailType) {
       return local.admin

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EventGateway } from '#shared/gateways/eventbridge.ts';
-import { desiredTargetCodec } from '#shared/records/tags.ts';
 import type { PollTiming, TrackerGateways } from '#shared/tracker/track.ts';
 import { NAMESPACE, startTrackerHarness, TRADING, type TrackerHarness } from './harness.ts';
 import { RecordingLogger } from './recording-logger.ts';
@@ -109,10 +108,7 @@ describe('a poll report overlapping the wait for the next look', () => {
   it('is out before a deferred change is decided again: the bus reads "completed", then "requested"', async () => {
     const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
-    await harness.gateways.capacity.tag(
-      TRADING,
-      desiredTargetCodec.tags({ target: 20, reason: 'alarm cleared' }),
-    );
+    await harness.recordDesired(TRADING, { target: 20, reason: 'alarm cleared' });
     const trace: string[] = [];
 
     const results = await harness.runUntilIdle(

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHandler } from '#functions/track-reclamation/handler.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
-import { desiredTargetCodec } from '#shared/records/tags.ts';
-import { startTrackerHarness, TRADING, TRADING_FLEET, type TrackerHarness } from './harness.ts';
+import { startTrackerHarness, TRADING, TRADING_FLEET } from './harness.ts';
 
 const RISK_A = 'cr-0000000000000a001';
 const RISK_B = 'cr-0000000000000b001';
@@ -23,15 +22,6 @@ const FLEET_WITH_RISK_ENGINE = {
   ],
 };
 
-async function runMinutes(harness: TrackerHarness, minutes: number): Promise<void> {
-  for (let minute = 0; minute < minutes; minute++) {
-    const startedAt = harness.local.clock.now().getTime();
-    await harness.runScheduled();
-    const now = harness.local.clock.now().getTime();
-    if (now < startedAt + 60_000) harness.local.advance((startedAt + 60_000 - now) / 1000);
-  }
-}
-
 function ids(events: { detail: Record<string, unknown> }[]): unknown[] {
   return events.map((event) => event.detail['reservationId']);
 }
@@ -43,7 +33,7 @@ describe('track-reclamation scenarios', () => {
     await harness.request(TRADING, 0);
     await harness.request(RISK_A, 0);
 
-    await runMinutes(harness, 12);
+    await harness.runMinutes(12);
 
     expect(ids(harness.events('Allocation Change Completed'))).toEqual([TRADING]);
     const stalls = harness.events('Allocation Change Stalled');
@@ -84,10 +74,7 @@ describe('track-reclamation scenarios', () => {
     const harness = await startTrackerHarness();
     await harness.request(TRADING, 0);
     // Recorded while the reclaim was in flight; by the time it completes the policy is the one to ask.
-    await harness.gateways.capacity.tag(
-      TRADING,
-      desiredTargetCodec.tags({ target: 20, reason: 'alarm cleared' }),
-    );
+    await harness.recordDesired(TRADING, { target: 20, reason: 'alarm cleared' });
 
     await harness.runUntilIdle();
 
@@ -128,10 +115,7 @@ describe('track-reclamation scenarios', () => {
       logger: createSilentLogger(),
     });
     await harness.request(TRADING, 0);
-    await harness.gateways.capacity.tag(
-      TRADING,
-      desiredTargetCodec.tags({ target: 20, reason: 'alarm cleared' }),
-    );
+    await harness.recordDesired(TRADING, { target: 20, reason: 'alarm cleared' });
     // Past the reclaim's own update call, so only the tracker's calls are counted.
     const since = harness.local.advance(1).toISOString();
 
@@ -205,7 +189,7 @@ describe('track-reclamation scenarios', () => {
     const deadline = new Date(harness.local.clock.now().getTime() + 10 * 60_000);
     await harness.request(TRADING, 0, { deadline });
 
-    await runMinutes(harness, 15);
+    await harness.runMinutes(15);
 
     const risks = harness.events('Deadline At Risk');
     expect(risks).toHaveLength(1);
@@ -220,7 +204,7 @@ describe('track-reclamation scenarios', () => {
     await harness.request(TRADING, 0, { deadline });
     harness.local.advance(120);
 
-    await runMinutes(harness, 3);
+    await harness.runMinutes(3);
 
     expect(harness.events('Deadline At Risk')).toEqual([]);
     expect(harness.events('Allocation Change Progress').length).toBeGreaterThan(0);
