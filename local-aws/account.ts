@@ -4,6 +4,7 @@
  * account its credentials belong to (world.ts), so two accounts never see each other's resources unless AWS
  * would show them (a reservation shared through RAM, an event sent to another account's bus).
  */
+import type { BusPolicy } from './bus-policy.ts';
 import { type CapacityDependencies, CapacityModel } from './capacity.ts';
 import { DynamoDbModel } from './dynamodb.ts';
 import type { AlarmMetric, AlarmState, MetricRecord } from './types.ts';
@@ -33,14 +34,8 @@ export interface Rule {
   eventPattern?: string;
   description?: string;
   targets: RuleTarget[];
-}
-
-/** One statement of an event bus's resource policy (PutPermission): who may put events on the bus. */
-export interface BusPermission {
-  statementId: string;
-  /** A 12-digit account id, or `*`. */
-  principal: string;
-  action: 'events:PutEvents';
+  /** The account that created the rule (PutRule on another account's bus by its ARN); the bus owner's when absent. */
+  createdBy?: string;
 }
 
 /** A stored datum, indexed by metric identity for GetMetricData. */
@@ -62,8 +57,8 @@ export class AccountState {
   readonly alarms = new Map<string, Alarm>();
   /** Keyed by `<bus>/<rule name>`. */
   readonly rules = new Map<string, Rule>();
-  /** Bus name → the statements of its resource policy. */
-  readonly busPolicies = new Map<string, BusPermission[]>();
+  /** Bus name → its resource policy (PutPermission), absent while it has none. */
+  readonly busPolicies = new Map<string, BusPolicy>();
   readonly dynamoDb: DynamoDbModel;
   readonly datums: StoredDatum[] = [];
   readonly datumsByMetric = new Map<string, StoredDatum[]>();

@@ -1,12 +1,15 @@
 /**
  * What EventBridge does with an event once it is on a bus: every enabled rule of that bus whose pattern matches
  * sends it to each of its targets. A target that is an event bus receives the event there (the same event,
- * `account` still its source's), if that bus is the rule's account's own or its resource policy admits the
- * rule's account (PutPermission); the receiving bus's rules then match in turn. Any other target (a queue, a
+ * `account` still its source's), if that bus is the rule's account's own or its resource policy allows the
+ * rule's account `events:PutEvents` on it (PutPermission; evaluated as a request of that account's root, with
+ * `aws:SourceArn`/`aws:SourceAccount` naming the rule, `aws:PrincipalOrgID`, `events:source` and
+ * `events:detail-type`); the receiving bus's rules then match in turn. Any other target (a queue, a
  * function, ...) is recorded as a delivery the admin API shows (`GET /_local/deliveries`).
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html
  */
-import type { AccountState, BusPermission, Rule } from './account.ts';
+import type { AccountState, Rule } from './account.ts';
+import { type BusPolicy, evaluateBusPolicy } from './bus-policy.ts';
 import { matchesEventPattern, parseEventPattern } from './event-pattern.ts';
 import type { EventRecord } from './types.ts';
 
@@ -63,15 +66,46 @@ export function envelopeOf(record: EventRecord): Record<string, unknown> {
   };
 }
 
-/** Whether a bus's resource policy lets an account put events on it. */
-export function admits(permissions: readonly BusPermission[] | undefined, accountId: string): boolean {
-  return (permissions ?? []).some(
-    (permission) => permission.principal === '*' || permission.principal === accountId,
-  );
+/** What a rule's delivery asks of the target bus's policy. */
+export interface DeliveryRequest {
+  /** The account whose bus the rule is on: it sends. */
+  accountId: string;
+  /** Its organization, if any (`aws:PrincipalOrgID`). */
+  organizationId?: string;
+  ruleArn: string;
+  targetBusArn: string;
+  source: string;
+  detailType: string;
+  region: string;
+}
+
+/** Whether a bus's resource policy lets a rule of another account put this event on it. */
+export function admits(policy: BusPolicy | undefined, request: DeliveryRequest): boolean {
+  const root = `arn:aws:iam::${request.accountId}:root`;
+  return evaluateBusPolicy(
+    policy,
+    { accountId: request.accountId, principalArn: root },
+    {
+      action: 'events:PutEvents',
+      resource: request.targetBusArn,
+      context: {
+        'aws:PrincipalAccount': request.accountId,
+        'aws:PrincipalArn': root,
+        'aws:SourceAccount': request.accountId,
+        'aws:SourceArn': request.ruleArn,
+        'aws:RequestedRegion': request.region,
+        ...(request.organizationId === undefined ? {} : { 'aws:PrincipalOrgID': request.organizationId }),
+        'events:source': request.source,
+        'events:detail-type': request.detailType,
+      },
+    },
+  ).allowed;
 }
 
 export interface DeliveryHost {
   account(accountId: string): AccountState;
+  /** The organization an account is in, if any. */
+  organizationOf(accountId: string): string | undefined;
   /** Records the event on another bus (and routes it from there). */
   forward(record: EventRecord, bus: string, busAccount: string, hops: number): void;
   deliver(delivery: DeliveryRecord): void;
@@ -111,9 +145,19 @@ export function route(
       const [, region, targetAccount = '', targetBus = 'default'] = busTarget;
       if (region !== record.region && record.region !== undefined) continue;
       if (targetAccount === busAccount && targetBus === bus) continue;
+      const busPart = bus === 'default' ? '' : `${bus}/`;
+      const organizationId = targetAccount === busAccount ? undefined : host.organizationOf(busAccount);
       if (
         targetAccount !== busAccount &&
-        !admits(host.account(targetAccount).busPolicies.get(targetBus), busAccount)
+        !admits(host.account(targetAccount).busPolicies.get(targetBus), {
+          accountId: busAccount,
+          ...(organizationId === undefined ? {} : { organizationId }),
+          ruleArn: `arn:aws:events:${region}:${busAccount}:rule/${busPart}${rule.name}`,
+          targetBusArn: target.arn,
+          source: record.source,
+          detailType: record['detail-type'],
+          region: region ?? '',
+        })
       ) {
         host.deliver({ ...delivery, outcome: 'denied' });
         continue;

@@ -1,12 +1,16 @@
 /**
- * EventBridge over awsJson1_1: PutEvents (with injected per-entry failures),
- * EnableRule, DisableRule, DescribeRule.
+ * EventBridge over awsJson1_1: PutEvents (with injected per-entry failures), the rule actions, and the bus's
+ * resource policy (PutPermission, RemovePermission, DescribeEventBus). A bus named by its ARN in another
+ * account is that account's: rules put there are the owner's (created by the caller), events put there land
+ * on the owner's bus; iam.ts has already asked the owner's bus policy.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { AccountState, BusPermission, Rule } from './account.ts';
+import type { AccountState, Rule } from './account.ts';
+import { type BusPolicy, type BusPolicyStatement, parseBusArn, readBusPolicy } from './bus-policy.ts';
 import { AwsServiceError } from './errors.ts';
 import { parseEventPattern } from './event-pattern.ts';
+import { PolicyDocumentError } from './iam-policy.ts';
 import { type JsonErrorCodes, memberPath, parseJsonRequest, timestamp } from './json-rules.ts';
 import { busName, type LocalAwsWorld } from './world.ts';
 
@@ -19,14 +23,20 @@ function isObject(value: unknown): value is Json {
 
 export function handleEventBridge(
   world: LocalAwsWorld,
-  account: AccountState,
+  caller: AccountState,
   action: string,
   body: Json,
   region: string,
 ): Json {
+  // The rule actions act on the account whose bus they name (its ARN), the caller's own by default.
+  const account = busOwner(
+    world,
+    caller,
+    typeof body.EventBusName === 'string' ? body.EventBusName : undefined,
+  );
   switch (action) {
     case 'PutEvents':
-      return putEvents(world, account, body, region);
+      return putEvents(world, caller, body, region);
     case 'EnableRule':
       return setRuleState(world, account, body, 'ENABLED');
     case 'DisableRule':
@@ -34,7 +44,7 @@ export function handleEventBridge(
     case 'DescribeRule':
       return describeRule(world, account, body);
     case 'PutRule':
-      return putRule(world, account, body);
+      return putRule(world, account, caller, body);
     case 'PutTargets':
       return putTargets(world, account, body);
     case 'RemoveTargets':
@@ -42,14 +52,20 @@ export function handleEventBridge(
     case 'ListTargetsByRule':
       return listTargets(world, account, body);
     case 'PutPermission':
-      return putPermission(account, body);
+      return putPermission(caller, body, region);
     case 'RemovePermission':
-      return removePermission(account, body);
+      return removePermission(caller, body);
     case 'DescribeEventBus':
-      return describeEventBus(account, body, region);
+      return describeEventBus(world, caller, body, region);
     default:
       throw new AwsServiceError('UnknownOperationException', `The operation ${action} is not supported.`);
   }
+}
+
+/** The account a bus name or ARN belongs to: the ARN's, else the caller's. */
+function busOwner(world: LocalAwsWorld, caller: AccountState, nameOrArn: string | undefined): AccountState {
+  const arn = parseBusArn(nameOrArn);
+  return arn === undefined || arn.account === caller.id ? caller : world.account(arn.account);
 }
 
 /** EventBridge answers every request its model refuses with ValidationException, in AWS's wording. */
@@ -166,6 +182,7 @@ function putEvents(world: LocalAwsWorld, account: AccountState, body: Json, regi
       return { ErrorCode: error.code, ErrorMessage: error.message };
     }
     const eventId = randomUUID();
+    const owner = busOwner(world, account, entry.EventBusName);
     world.recordEvent({
       source: entry.Source!,
       'detail-type': entry.DetailType!,
@@ -174,6 +191,7 @@ function putEvents(world: LocalAwsWorld, account: AccountState, body: Json, regi
       resources: entry.Resources ?? [],
       region,
       account: account.id,
+      ...(owner.id === account.id ? {} : { busAccount: owner.id }),
       id: eventId,
       ...(entry.Time !== undefined ? { time: new Date(entry.Time).toISOString() } : {}),
     });
@@ -198,12 +216,16 @@ function setRuleState(
 }
 
 function describeRule(world: LocalAwsWorld, account: AccountState, body: Json): Json {
-  const view = world.ruleView(findRule(world, account, body), account.id);
+  const rule = findRule(world, account, body);
+  const view = world.ruleView(rule, account.id);
   return {
     Name: view.name,
     Arn: view.arn,
     State: view.state,
     EventBusName: view.eventBusName,
+    // "The account ID of the user that created the rule" (API_DescribeRule.html): the caller's for a rule it
+    // put on another account's bus.
+    CreatedBy: rule.createdBy ?? account.id,
     ...(view.scheduleExpression !== undefined ? { ScheduleExpression: view.scheduleExpression } : {}),
     ...(view.eventPattern !== undefined ? { EventPattern: view.eventPattern } : {}),
     ...(view.description !== undefined ? { Description: view.description } : {}),
@@ -230,12 +252,14 @@ const putRuleSchema = z.strictObject({
   Description: z.string().max(512).optional(),
 });
 
-function putRule(world: LocalAwsWorld, account: AccountState, body: Json): Json {
+function putRule(world: LocalAwsWorld, account: AccountState, caller: AccountState, body: Json): Json {
   const input = parseJsonRequest(putRuleSchema, body, CODES);
   if (input.EventPattern === undefined && input.ScheduleExpression === undefined) {
     throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
   }
   if (input.EventPattern !== undefined) parseEventPattern(input.EventPattern);
+  // A rule keeps the account that created it; iam.ts lets only that account change it (events:creatorAccount).
+  const createdBy = world.findRule(account, input.Name, input.EventBusName)?.createdBy ?? caller.id;
   const { rule } = world.putRule({
     accountId: account.id,
     name: input.Name,
@@ -245,6 +269,8 @@ function putRule(world: LocalAwsWorld, account: AccountState, body: Json): Json 
     ...(input.ScheduleExpression !== undefined ? { scheduleExpression: input.ScheduleExpression } : {}),
     ...(input.Description !== undefined ? { description: input.Description } : {}),
   });
+  const stored = world.findRule(account, input.Name, input.EventBusName);
+  if (stored !== undefined && createdBy !== account.id) stored.createdBy = createdBy;
   return { RuleArn: rule.arn };
 }
 
@@ -331,8 +357,11 @@ function listTargets(world: LocalAwsWorld, account: AccountState, body: Json): J
 }
 
 /**
- * PutPermission (API_PutPermission.html): Action `events:PutEvents`, Principal a 12-digit account id or `*`,
- * StatementId 1–64 of `[a-zA-Z0-9-_]+`; the `Policy` and `Condition` forms are not modelled (refused).
+ * PutPermission (API_PutPermission.html) in either form. The statement form (Action `events:PutEvents`,
+ * Principal a 12-digit account id or `*`, StatementId 1–64 of `[a-zA-Z0-9-_]+`, optionally a Condition of Type
+ * `StringEquals` on `aws:PrincipalOrgID`) adds a statement to the bus's policy, replacing one of the same id;
+ * `Policy` ("instead of using the StatementId, Action, Principal, or Condition parameters") replaces the
+ * whole policy, and together with any of those is refused, naming them.
  */
 const permissionSchema = z.strictObject({
   EventBusName: z
@@ -341,30 +370,94 @@ const permissionSchema = z.strictObject({
     .max(256)
     .regex(/^[/.\-_A-Za-z0-9]+$/)
     .optional(),
-  Action: z.literal('events:PutEvents'),
-  Principal: z.string().regex(/^(\d{12}|\*)$/),
+  Action: z.string().min(1).max(64).optional(),
+  Principal: z
+    .string()
+    .regex(/^(\d{12}|\*)$/)
+    .optional(),
   StatementId: z
     .string()
     .min(1)
     .max(64)
-    .regex(/^[a-zA-Z0-9-_]+$/),
+    .regex(/^[a-zA-Z0-9-_]+$/)
+    .optional(),
+  Condition: z.strictObject({ Type: z.string(), Key: z.string(), Value: z.string() }).optional(),
+  Policy: z.string().min(1).optional(),
 });
 
-function putPermission(account: AccountState, body: Json): Json {
+function putPermission(account: AccountState, body: Json, region: string): Json {
   const input = parseJsonRequest(permissionSchema, body, CODES);
   const bus = busName(input.EventBusName);
-  const statements = (account.busPolicies.get(bus) ?? []).filter(
-    (statement) => statement.statementId !== input.StatementId,
+  const busArn = `arn:aws:events:${region}:${account.id}:event-bus/${bus}`;
+  const statementParameters = (['StatementId', 'Action', 'Principal', 'Condition'] as const).filter(
+    (name) => input[name] !== undefined,
   );
-  const permission: BusPermission = {
-    statementId: input.StatementId,
-    principal: input.Principal,
-    action: 'events:PutEvents',
+  if (input.Policy !== undefined) {
+    if (statementParameters.length > 0) {
+      throw validation(
+        `Parameter(s) ${statementParameters.join(', ')} cannot be used together with Policy: a Policy replaces the bus's whole policy.`,
+      );
+    }
+    account.busPolicies.set(bus, parsePolicy(input.Policy));
+    return {};
+  }
+  const missing = (['Action', 'Principal', 'StatementId'] as const).filter(
+    (name) => input[name] === undefined,
+  );
+  if (missing.length > 0) {
+    throw validation(`Parameter(s) ${missing.join(', ')} must be specified when Policy is not.`);
+  }
+  if (input.Action !== 'events:PutEvents') {
+    throw validation(
+      `Parameter Action is not valid: only events:PutEvents can be permitted, not ${input.Action}.`,
+    );
+  }
+  if (input.Condition !== undefined) {
+    if (input.Condition.Type !== 'StringEquals') {
+      throw validation('Parameter Condition.Type is not valid: the only supported value is StringEquals.');
+    }
+    if (input.Condition.Key !== 'aws:PrincipalOrgID') {
+      throw validation(
+        'Parameter Condition.Key is not valid: the only supported value is aws:PrincipalOrgID.',
+      );
+    }
+  }
+  const statement: BusPolicyStatement = {
+    Sid: input.StatementId!,
+    Effect: 'Allow',
+    Principal: input.Principal === '*' ? '*' : { AWS: `arn:aws:iam::${input.Principal}:root` },
+    Action: 'events:PutEvents',
+    Resource: busArn,
+    ...(input.Condition === undefined
+      ? {}
+      : { Condition: { StringEquals: { [input.Condition.Key]: input.Condition.Value } } }),
   };
-  account.busPolicies.set(bus, [...statements, permission]);
+  const current = account.busPolicies.get(bus);
+  account.busPolicies.set(bus, {
+    Version: current?.Version ?? '2012-10-17',
+    Statement: [...(current?.Statement ?? []).filter((other) => other.Sid !== statement.Sid), statement],
+  });
   return {};
 }
 
+/** A `Policy` document as EventBridge takes it: JSON, and within what the endpoint evaluates (bus-policy.ts). */
+function parsePolicy(text: string): BusPolicy {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw validation('Parameter Policy is not valid: it is not a JSON document.');
+  }
+  try {
+    return readBusPolicy(document);
+  } catch (error: unknown) {
+    if (error instanceof PolicyDocumentError)
+      throw validation(`Parameter Policy is not valid: ${error.message}.`);
+    throw error;
+  }
+}
+
+/** RemovePermission (API_RemovePermission.html): one statement by its id, or with RemoveAllPermissions all of them. */
 function removePermission(account: AccountState, body: Json): Json {
   const input = parseJsonRequest(
     z.strictObject({
@@ -376,43 +469,36 @@ function removePermission(account: AccountState, body: Json): Json {
     CODES,
   );
   const bus = busName(input.EventBusName);
-  const statements = account.busPolicies.get(bus) ?? [];
   if (input.RemoveAllPermissions === true) {
+    if (input.StatementId !== undefined) {
+      throw validation('Parameter StatementId cannot be used together with RemoveAllPermissions.');
+    }
     account.busPolicies.delete(bus);
     return {};
   }
-  if (!statements.some((statement) => statement.statementId === input.StatementId)) {
+  if (input.StatementId === undefined) {
+    throw validation('Parameter(s) StatementId or RemoveAllPermissions must be specified.');
+  }
+  const current = account.busPolicies.get(bus);
+  const statements = current?.Statement ?? [];
+  if (!statements.some((statement) => statement.Sid === input.StatementId)) {
     throw new AwsServiceError('ResourceNotFoundException', `Statement with the provided id does not exist.`);
   }
-  account.busPolicies.set(
-    bus,
-    statements.filter((statement) => statement.statementId !== input.StatementId),
-  );
+  const remaining = statements.filter((statement) => statement.Sid !== input.StatementId);
+  if (remaining.length === 0) account.busPolicies.delete(bus);
+  else account.busPolicies.set(bus, { Version: current?.Version ?? '2012-10-17', Statement: remaining });
   return {};
 }
 
-function describeEventBus(account: AccountState, body: Json, region: string): Json {
+/** DescribeEventBus (API_DescribeEventBus.html): the bus (named, or by ARN another account's) and its policy. */
+function describeEventBus(world: LocalAwsWorld, caller: AccountState, body: Json, region: string): Json {
   const input = parseJsonRequest(z.object({ Name: busNameOrArn.optional() }), body, CODES);
+  const account = busOwner(world, caller, input.Name);
   const bus = busName(input.Name);
-  const arn = `arn:aws:events:${region}:${account.id}:event-bus/${bus}`;
-  const statements = account.busPolicies.get(bus) ?? [];
+  const policy = account.busPolicies.get(bus);
   return {
     Name: bus,
-    Arn: arn,
-    ...(statements.length > 0
-      ? {
-          Policy: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: statements.map((statement) => ({
-              Sid: statement.statementId,
-              Effect: 'Allow',
-              Principal:
-                statement.principal === '*' ? '*' : { AWS: `arn:aws:iam::${statement.principal}:root` },
-              Action: statement.action,
-              Resource: arn,
-            })),
-          }),
-        }
-      : {}),
+    Arn: `arn:aws:events:${region}:${account.id}:event-bus/${bus}`,
+    ...(policy !== undefined && policy.Statement.length > 0 ? { Policy: JSON.stringify(policy) } : {}),
   };
 }

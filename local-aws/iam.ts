@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AccountState } from './account.ts';
+import { evaluateBusPolicy, parseBusArn, patternValues } from './bus-policy.ts';
 import {
   type AuthorizationCheck,
   type Decision,
@@ -205,23 +206,44 @@ export class IamEnforcer {
 
   /**
    * Throws an `IamDenial` when enforcing and the caller has no policies (unknown credentials) or one of the
-   * request's checks is denied.
+   * request's checks is denied. A check on an event bus or its rules also asks the bus's policy: a call on
+   * another account's bus needs it to allow the caller, enforced or not (the owner's consent, as a trust
+   * policy is); while enforcing, an explicit Deny in it refuses the owner's own principals too. A same-account
+   * Allow there does not stand in for the identity policy (stricter than IAM, which takes either).
    */
   authorize(world: LocalAwsWorld, caller: Caller, input: AuthorizationInput): void {
-    if (!this.enforcing) return;
-    if (caller.statements === undefined) throw unauthenticated(input.service);
+    if (!this.enforcing && input.service !== 'events') return;
+    if (this.enforcing && caller.statements === undefined) throw unauthenticated(input.service);
+    const organizationId = world.ram.organizationIdOf(caller.accountId);
     const global: RequestContext = {
       'aws:RequestedRegion': input.region,
       'aws:PrincipalArn': caller.principalArn,
       'aws:PrincipalAccount': caller.accountId,
+      'aws:userid': caller.userId,
+      ...(organizationId === undefined ? {} : { 'aws:PrincipalOrgID': organizationId }),
     };
     const checks = authorizationChecks(world, input).map((check) => ({
       ...check,
       context: { ...global, ...check.context },
     }));
-    const decision = evaluateAll(caller.statements, checks);
-    if (!decision.allowed)
-      throw new IamDenial('denied', denialMessage(input.service, caller.arn, decision), caller.name);
+    if (this.enforcing) {
+      const decision = evaluateAll(caller.statements ?? [], checks);
+      if (!decision.allowed)
+        throw new IamDenial('denied', denialMessage(input.service, caller.arn, decision), caller.name);
+    }
+    for (const check of checks) {
+      const bus = check.bus;
+      if (bus === undefined) continue;
+      const crossAccount = bus.accountId !== caller.accountId;
+      if (!crossAccount && !this.enforcing) continue;
+      const decision = evaluateBusPolicy(
+        world.account(bus.accountId).busPolicies.get(bus.name),
+        caller,
+        check,
+      );
+      if (decision.allowed || (!crossAccount && decision.reason === 'implicit-deny')) continue;
+      throw new IamDenial('denied', resourceDenialMessage(caller.arn, decision), caller.name);
+    }
   }
 }
 
@@ -249,7 +271,22 @@ function denialMessage(
   return service === 'ec2' ? `You are not authorized to perform this operation. ${detail}` : detail;
 }
 
+/** EventBridge's wording when a bus policy refuses a call (the identity policies having allowed it). */
+function resourceDenialMessage(principalArn: string, decision: Exclude<Decision, { allowed: true }>): string {
+  const { action, resource } = decision.check;
+  const why =
+    decision.reason === 'explicit-deny'
+      ? `with an explicit deny in a resource-based policy${decision.sid === undefined ? '' : ` (${decision.sid})`}`
+      : `because no resource-based policy allows the ${action} action`;
+  return `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+}
+
 // ---------------------------------------------------------------- what each action authorizes
+
+/** A check on an event bus or one of its rules: that bus's policy is asked too. */
+export interface ResourceCheck extends AuthorizationCheck {
+  bus?: { accountId: string; name: string };
+}
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -417,33 +454,46 @@ function cloudWatchChecks(
   }
 }
 
+/**
+ * EventBridge authorizes PutEvents on each entry's bus with `events:source` and `events:detail-type`, the rule
+ * actions on the rule's ARN with `events:creatorAccount` (the account that created the rule; the caller's for
+ * a new one), PutRule also with the pattern's `source` and `detail-type` values and PutTargets with
+ * `events:TargetArn`. A bus named by ARN is that account's: the resource is in the owner's account and the
+ * owner's bus policy is asked (eb-event-bus-perms.html, policy-keys-eventbridge.html). A key with several
+ * values gets one check per value, so every value must be allowed.
+ */
 function eventsChecks(
+  world: LocalAwsWorld,
   account: AccountState,
   action: string,
   params: Params,
   region: string,
-): AuthorizationCheck[] {
+): ResourceCheck[] {
   const name = `events:${action}`;
-  const prefix = `arn:aws:events:${region}:${account.id}`;
-  const busArn = (bus: string | undefined): string =>
-    bus?.startsWith('arn:') ? bus : `${prefix}:event-bus/${bus ?? 'default'}`;
+  const busOf = (bus: string | undefined): { accountId: string; name: string } => {
+    const arn = parseBusArn(bus);
+    return arn
+      ? { accountId: arn.account, name: arn.name }
+      : { accountId: account.id, name: bus ?? 'default' };
+  };
+  const busArn = (bus: { accountId: string; name: string }): string =>
+    `arn:aws:events:${region}:${bus.accountId}:event-bus/${bus.name}`;
   switch (action) {
     case 'PutEvents': {
       const entries = Array.isArray(params.Entries) ? params.Entries : [];
-      const byBus = new Map<string, { sources: Set<string>; detailTypes: Set<string> }>();
+      const checks = new Map<string, ResourceCheck>();
       for (const entry of entries) {
         const record = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-        const arn = busArn(text(record.EventBusName));
-        const facts = byBus.get(arn) ?? { sources: new Set(), detailTypes: new Set() };
-        if (typeof record.Source === 'string') facts.sources.add(record.Source);
-        if (typeof record.DetailType === 'string') facts.detailTypes.add(record.DetailType);
-        byBus.set(arn, facts);
+        const bus = busOf(text(record.EventBusName));
+        const source = text(record.Source);
+        const detailType = text(record.DetailType);
+        const context: Record<string, string> = {};
+        if (source !== undefined) context['events:source'] = source;
+        if (detailType !== undefined) context['events:detail-type'] = detailType;
+        const resource = busArn(bus);
+        checks.set(JSON.stringify([resource, source, detailType]), { action: name, resource, context, bus });
       }
-      return [...byBus].map(([resource, facts]) => ({
-        action: name,
-        resource,
-        context: { 'events:source': [...facts.sources], 'events:detail-type': [...facts.detailTypes] },
-      }));
+      return [...checks.values()];
     }
     case 'EnableRule':
     case 'DisableRule':
@@ -453,17 +503,56 @@ function eventsChecks(
     case 'PutTargets':
     case 'RemoveTargets':
     case 'ListTargetsByRule': {
-      const bus = text(params.EventBusName);
-      const busName = bus === undefined || bus === 'default' ? '' : `${bus.slice(bus.lastIndexOf('/') + 1)}/`;
-      const rule = text(params.Name) ?? text(params.Rule) ?? '';
-      return [{ action: name, resource: `${prefix}:rule/${busName}${rule}`, context: {} }];
+      const bus = busOf(text(params.EventBusName));
+      const busPart = bus.name === 'default' ? '' : `${bus.name}/`;
+      const ruleName = text(params.Name) ?? text(params.Rule) ?? '';
+      const resource = `arn:aws:events:${region}:${bus.accountId}:rule/${busPart}${ruleName}`;
+      const existing = world.findRule(world.account(bus.accountId), ruleName, bus.name);
+      const creator =
+        existing !== undefined
+          ? (existing.createdBy ?? bus.accountId)
+          : action === 'PutRule'
+            ? account.id
+            : undefined;
+      const base: Record<string, string> = creator === undefined ? {} : { 'events:creatorAccount': creator };
+      if (action === 'PutTargets') {
+        const targets = Array.isArray(params.Targets) ? params.Targets : [];
+        const arns = targets.flatMap((target) => {
+          const arn = text((target as Record<string, unknown> | null)?.Arn);
+          return arn === undefined ? [] : [arn];
+        });
+        if (arns.length === 0) return [{ action: name, resource, context: base, bus }];
+        return arns.map((arn) => ({
+          action: name,
+          resource,
+          context: { ...base, 'events:TargetArn': arn },
+          bus,
+        }));
+      }
+      if (action !== 'PutRule') return [{ action: name, resource, context: base, bus }];
+      const pattern = text(params.EventPattern);
+      const sources: Array<string | undefined> = patternValues(pattern, 'source');
+      const detailTypes: Array<string | undefined> = patternValues(pattern, 'detail-type');
+      return (sources.length > 0 ? sources : [undefined]).flatMap((source) =>
+        (detailTypes.length > 0 ? detailTypes : [undefined]).map((detailType) => ({
+          action: name,
+          resource,
+          context: {
+            ...base,
+            ...(source === undefined ? {} : { 'events:source': source }),
+            ...(detailType === undefined ? {} : { 'events:detail-type': detailType }),
+          },
+          bus,
+        })),
+      );
     }
     case 'PutPermission':
     case 'RemovePermission':
-    case 'DescribeEventBus':
-      return [
-        { action: name, resource: busArn(text(params.EventBusName) ?? text(params.Name)), context: {} },
-      ];
+      return [{ action: name, resource: busArn(busOf(text(params.EventBusName))), context: {} }];
+    case 'DescribeEventBus': {
+      const bus = busOf(text(params.Name));
+      return [{ action: name, resource: busArn(bus), context: {}, bus }];
+    }
     default:
       return [{ action: name, resource: '*', context: {} }];
   }
@@ -562,7 +651,7 @@ function ramChecks(
 }
 
 /** The checks IAM makes for one request; every one must be allowed. */
-export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationInput): AuthorizationCheck[] {
+export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationInput): ResourceCheck[] {
   const { service, action, params, region } = input;
   const account = world.account(input.accountId);
   switch (service) {
@@ -571,7 +660,7 @@ export function authorizationChecks(world: LocalAwsWorld, input: AuthorizationIn
     case 'cloudwatch':
       return cloudWatchChecks(account, action, params, region);
     case 'events':
-      return eventsChecks(account, action, params, region);
+      return eventsChecks(world, account, action, params, region);
     case 'dynamodb':
       return dynamoDbChecks(account, action, params, region);
     case 'ram':

@@ -248,6 +248,11 @@ export class RamModel {
     };
   }
 
+  /** The id of the organization an account belongs to (IAM's `aws:PrincipalOrgID`), if any. */
+  organizationIdOf(accountId: string): string | undefined {
+    return this.membership(accountId)?.organization.id;
+  }
+
   /** The organization an account belongs to, and its unit. */
   private membership(accountId: string): { organization: OrganizationSeed; unit?: string } | undefined {
     const organization = this.organization;

@@ -251,6 +251,7 @@ export class LocalAwsWorld implements LocalAwsAdminApi {
       route(
         {
           account: (accountId) => this.account(accountId),
+          organizationOf: (accountId) => this.ram.organizationIdOf(accountId),
           forward: (forwarded, bus, toAccount, next) => {
             const { busAccount: _previous, ...rest } = forwarded;
             this.recordEvent(
