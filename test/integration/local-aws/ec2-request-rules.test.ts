@@ -33,11 +33,15 @@ const endpoint = useTestEndpoint({
 });
 
 /** A raw ec2Query call, for what no SDK sends (unknown parameters, malformed values). */
-async function rawEc2(fields: Record<string, string>): Promise<{ status: number; code: string | undefined }> {
+async function rawEc2(
+  fields: Record<string, string | undefined>,
+): Promise<{ status: number; code: string | undefined }> {
+  const form = new URLSearchParams({ Version: '2016-11-15' });
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.set(name, value);
   const response = await fetch(endpoint().aws.url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ Version: '2016-11-15', ...fields }).toString(),
+    body: form.toString(),
   });
   const body = await response.text();
   return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(body)?.[1] };
@@ -116,155 +120,78 @@ describe('DescribeCapacityReservations filters', () => {
 });
 
 describe('EC2 request limits', () => {
+  // Each case is a well-formed request of its action with one field changed, added or (undefined) left out.
+  const DESCRIBE = { Action: 'DescribeCapacityReservations' };
+  const CREATE = {
+    Action: 'CreateInterruptibleCapacityReservationAllocation',
+    CapacityReservationId: SOURCE,
+    InstanceCount: '1',
+  };
+  const UPDATE = {
+    Action: 'UpdateInterruptibleCapacityReservationAllocation',
+    CapacityReservationId: LENDING,
+    TargetInstanceCount: '4',
+  };
+  const TAG = { Action: 'CreateTags', 'ResourceId.1': SOURCE };
   it.each([
-    [
-      'Describe MaxResults below 5',
-      { Action: 'DescribeCapacityReservations', MaxResults: '4' },
-      'InvalidParameterValue',
-    ],
-    [
-      'Describe MaxResults above 1000',
-      { Action: 'DescribeCapacityReservations', MaxResults: '1001' },
-      'InvalidParameterValue',
-    ],
-    [
-      'Describe MaxResults not a number',
-      { Action: 'DescribeCapacityReservations', MaxResults: 'ten' },
-      'InvalidParameterValue',
-    ],
-    [
-      'a parameter the action does not take',
-      { Action: 'DescribeCapacityReservations', InstanceCount: '1' },
-      'UnknownParameter',
-    ],
-    [
-      'DryRun that is not a boolean',
-      { Action: 'DescribeCapacityReservations', DryRun: 'yes' },
-      'InvalidParameterValue',
-    ],
-    [
-      'Create without InstanceCount',
-      { Action: 'CreateInterruptibleCapacityReservationAllocation', CapacityReservationId: SOURCE },
-      'MissingParameter',
-    ],
+    ['Describe MaxResults below 5', { ...DESCRIBE, MaxResults: '4' }, 'InvalidParameterValue'],
+    ['Describe MaxResults above 1000', { ...DESCRIBE, MaxResults: '1001' }, 'InvalidParameterValue'],
+    ['Describe MaxResults not a number', { ...DESCRIBE, MaxResults: 'ten' }, 'InvalidParameterValue'],
+    ['a parameter the action does not take', { ...DESCRIBE, InstanceCount: '1' }, 'UnknownParameter'],
+    ['DryRun that is not a boolean', { ...DESCRIBE, DryRun: 'yes' }, 'InvalidParameterValue'],
+    ['Create without InstanceCount', { ...CREATE, InstanceCount: undefined }, 'MissingParameter'],
     [
       'Create without CapacityReservationId',
-      { Action: 'CreateInterruptibleCapacityReservationAllocation', InstanceCount: '1' },
+      { ...CREATE, CapacityReservationId: undefined },
       'MissingParameter',
     ],
-    [
-      'Create of 0 instances',
-      {
-        Action: 'CreateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: SOURCE,
-        InstanceCount: '0',
-      },
-      'InvalidParameterValue',
-    ],
-    [
-      'Create of more than 1000 instances',
-      {
-        Action: 'CreateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: SOURCE,
-        InstanceCount: '1001',
-      },
-      'InvalidParameterValue',
-    ],
-    [
-      'a ClientToken over 64 characters',
-      {
-        Action: 'CreateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: SOURCE,
-        InstanceCount: '1',
-        ClientToken: 'x'.repeat(65),
-      },
-      'InvalidParameterValue',
-    ],
+    ['Create of 0 instances', { ...CREATE, InstanceCount: '0' }, 'InvalidParameterValue'],
+    ['Create of more than 1000 instances', { ...CREATE, InstanceCount: '1001' }, 'InvalidParameterValue'],
+    ['a ClientToken over 64 characters', { ...CREATE, ClientToken: 'x'.repeat(65) }, 'InvalidParameterValue'],
     [
       'a ZeroSizePreference outside retain/default',
-      {
-        Action: 'CreateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: SOURCE,
-        InstanceCount: '1',
-        ZeroSizePreference: 'keep',
-      },
+      { ...CREATE, ZeroSizePreference: 'keep' },
       'InvalidParameterValue',
     ],
     [
       'a tag specification without its resource type',
-      {
-        Action: 'CreateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: SOURCE,
-        InstanceCount: '1',
-        'TagSpecification.1.Tag.1.Key': 'team',
-        'TagSpecification.1.Tag.1.Value': 'a',
-      },
+      { ...CREATE, 'TagSpecification.1.Tag.1.Key': 'team', 'TagSpecification.1.Tag.1.Value': 'a' },
       'InvalidParameterValue',
     ],
     [
       'a tag specification for another resource type',
-      {
-        Action: 'CreateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: SOURCE,
-        InstanceCount: '1',
-        'TagSpecification.1.ResourceType': 'instance',
-      },
+      { ...CREATE, 'TagSpecification.1.ResourceType': 'instance' },
       'InvalidParameterValue',
     ],
     [
       'Update without TargetInstanceCount (the stricter revision)',
-      {
-        Action: 'UpdateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: LENDING,
-        ZeroSizePreference: 'retain',
-      },
+      { ...UPDATE, TargetInstanceCount: undefined, ZeroSizePreference: 'retain' },
       'MissingParameter',
     ],
-    [
-      'Update to a negative target',
-      {
-        Action: 'UpdateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: LENDING,
-        TargetInstanceCount: '-1',
-      },
-      'InvalidParameterValue',
-    ],
+    ['Update to a negative target', { ...UPDATE, TargetInstanceCount: '-1' }, 'InvalidParameterValue'],
     [
       'Update with a ClientToken, which it does not take',
-      {
-        Action: 'UpdateInterruptibleCapacityReservationAllocation',
-        CapacityReservationId: LENDING,
-        TargetInstanceCount: '4',
-        ClientToken: 'a',
-      },
+      { ...UPDATE, ClientToken: 'a' },
       'UnknownParameter',
     ],
-    ['CreateTags without tags', { Action: 'CreateTags', 'ResourceId.1': SOURCE }, 'MissingParameter'],
+    ['CreateTags without tags', TAG, 'MissingParameter'],
     [
       'CreateTags without resources',
-      { Action: 'CreateTags', 'Tag.1.Key': 'a', 'Tag.1.Value': 'b' },
+      { ...TAG, 'ResourceId.1': undefined, 'Tag.1.Key': 'a', 'Tag.1.Value': 'b' },
       'MissingParameter',
     ],
     [
       'CreateTags naming a key twice',
-      { Action: 'CreateTags', 'ResourceId.1': SOURCE, 'Tag.1.Key': 'a', 'Tag.2.Key': 'a' },
+      { ...TAG, 'Tag.1.Key': 'a', 'Tag.2.Key': 'a' },
       'InvalidParameterValue',
     ],
-    [
-      'a tag key of 128 characters',
-      { Action: 'CreateTags', 'ResourceId.1': SOURCE, 'Tag.1.Key': 'k'.repeat(128) },
-      'InvalidParameterValue',
-    ],
+    ['a tag key of 128 characters', { ...TAG, 'Tag.1.Key': 'k'.repeat(128) }, 'InvalidParameterValue'],
     [
       'a tag value of 257 characters',
-      { Action: 'CreateTags', 'ResourceId.1': SOURCE, 'Tag.1.Key': 'k', 'Tag.1.Value': 'v'.repeat(257) },
+      { ...TAG, 'Tag.1.Key': 'k', 'Tag.1.Value': 'v'.repeat(257) },
       'InvalidParameterValue',
     ],
-    [
-      'a tag key in the aws: prefix',
-      { Action: 'CreateTags', 'ResourceId.1': SOURCE, 'Tag.1.Key': 'aws:owner' },
-      'InvalidParameterValue',
-    ],
+    ['a tag key in the aws: prefix', { ...TAG, 'Tag.1.Key': 'aws:owner' }, 'InvalidParameterValue'],
     [
       'DeleteTags of a value without its key',
       { Action: 'DeleteTags', 'ResourceId.1': SOURCE, 'Tag.1.Value': 'b' },

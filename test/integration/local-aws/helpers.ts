@@ -9,7 +9,11 @@ import {
 } from '@odcr-reclaimer/local-aws/admin-client.ts';
 import type { InProcessRequestHandler } from '@odcr-reclaimer/local-aws/in-process-handler.ts';
 import { type LocalAws, type StartLocalAwsOptions, startLocalAws } from '@odcr-reclaimer/local-aws/server.ts';
-import type { SeedReservation } from '@odcr-reclaimer/local-aws/types.ts';
+import type {
+  LocalAwsSettings,
+  SeedInterruptible,
+  SeedReservation,
+} from '@odcr-reclaimer/local-aws/types.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { afterAll, afterEach, beforeAll, beforeEach, onTestFinished } from 'vitest';
 
@@ -124,6 +128,14 @@ export async function startTestEndpoint(options: StartLocalAwsOptions = {}): Pro
   const endpoint = await openTestEndpoint(options);
   onTestFinished(() => endpoint.close());
   return endpoint;
+}
+
+/** An endpoint for the test that calls it, holding only the trading source, which lends `interruptible`. */
+export function startTradingEndpoint(
+  interruptible: SeedInterruptible,
+  settings: Partial<LocalAwsSettings>,
+): Promise<TestEndpoint> {
+  return startTestEndpoint({ settings, seed: { reservations: [tradingReservation({ interruptible })] } });
 }
 
 /** One endpoint for every test of the file, started before them and closed after them; the getter answers it. */

@@ -56,6 +56,17 @@ function clientsOf(functionName: string) {
   };
 }
 
+/** UpdateInterruptibleCapacityReservationAllocation of a reservation to `target`, sent by `ec2`. */
+function updateTarget(ec2: EC2Client, id: string, target: number, extra: { DryRun?: boolean } = {}) {
+  return ec2.send(
+    new UpdateInterruptibleCapacityReservationAllocationCommand({
+      CapacityReservationId: id,
+      TargetInstanceCount: target,
+      ...extra,
+    }),
+  );
+}
+
 beforeEach(async () => {
   await endpoint().admin.reset();
   await endpoint().admin.seed(loadExampleFleet());
@@ -88,12 +99,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
   it('allows what the role grants and logs the principal', async () => {
     const { ec2 } = clientsOf('reclaim-on-schedule');
     await ec2.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [TRADING_ID] }));
-    await ec2.send(
-      new UpdateInterruptibleCapacityReservationAllocationCommand({
-        CapacityReservationId: TRADING_ID,
-        TargetInstanceCount: 10,
-      }),
-    );
+    await updateTarget(ec2, TRADING_ID, 10);
     const calls = (
       await endpoint().admin.calls({ action: 'UpdateInterruptibleCapacityReservationAllocation' })
     ).calls;
@@ -107,14 +113,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
 
   it('denies an update of an unmanaged reservation (tag condition) with UnauthorizedOperation 403', async () => {
     const { ec2 } = clientsOf('reclaim-on-schedule');
-    const error = await failureOf(
-      ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: unmanagedId,
-          TargetInstanceCount: 0,
-        }),
-      ),
-    );
+    const error = await failureOf(updateTarget(ec2, unmanagedId, 0));
     expect(error.name).toBe('UnauthorizedOperation');
     expect(error.$metadata?.httpStatusCode).toBe(403);
     expect(error.message).toMatch(
@@ -147,14 +146,7 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
       ],
     });
     const ec2 = endpoint().client(EC2Client, { ...asFunction('reclaim-on-schedule'), region: 'eu-west-2' });
-    const error = await failureOf(
-      ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: 'cr-0ee00000000000001',
-          TargetInstanceCount: 0,
-        }),
-      ),
-    );
+    const error = await failureOf(updateTarget(ec2, 'cr-0ee00000000000001', 0));
     expect(error.name).toBe('UnauthorizedOperation');
   });
 
@@ -223,25 +215,9 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
 
   it('DryRun answers UnauthorizedOperation without the permission, DryRunOperation with it', async () => {
     const { ec2 } = clientsOf('reclaim-on-demand');
-    const allowed = await failureOf(
-      ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: TRADING_ID,
-          TargetInstanceCount: 0,
-          DryRun: true,
-        }),
-      ),
-    );
+    const allowed = await failureOf(updateTarget(ec2, TRADING_ID, 0, { DryRun: true }));
     expect(allowed.name).toBe('DryRunOperation');
-    const denied = await failureOf(
-      ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: unmanagedId,
-          TargetInstanceCount: 0,
-          DryRun: true,
-        }),
-      ),
-    );
+    const denied = await failureOf(updateTarget(ec2, unmanagedId, 0, { DryRun: true }));
     expect(denied.name).toBe('UnauthorizedOperation');
   });
 
@@ -310,22 +286,10 @@ describe('IAM enforcement with the roles serverless.yml deploys', () => {
     }));
     await endpoint().admin.configureIam({ principals: principals(withoutUpdate) });
     const { ec2 } = clientsOf('track-reclamation');
-    const error = await failureOf(
-      ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: TRADING_ID,
-          TargetInstanceCount: 0,
-        }),
-      ),
-    );
+    const error = await failureOf(updateTarget(ec2, TRADING_ID, 0));
     expect(error.name).toBe('UnauthorizedOperation');
     expect((await endpoint().admin.clearIam()).enforce).toBe(false);
-    await endpoint().ec2.send(
-      new UpdateInterruptibleCapacityReservationAllocationCommand({
-        CapacityReservationId: unmanagedId,
-        TargetInstanceCount: 0,
-      }),
-    );
+    await updateTarget(endpoint().ec2, unmanagedId, 0);
   });
 });
 

@@ -5,13 +5,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { LocalAwsSettings } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
-import {
-  failureOf,
-  startTestEndpoint,
-  type TestEndpoint,
-  TRADING_ID,
-  tradingReservation,
-} from './helpers.ts';
+import { failureOf, startTradingEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
 
 const WARNING = 'EC2 Capacity Reservation Instance Interruption Warning';
 const COMPLETED = 'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed';
@@ -20,17 +14,10 @@ let endpoint: TestEndpoint;
 
 async function start(settings: Partial<LocalAwsSettings> = {}): Promise<TestEndpoint> {
   // Closed when the test finishes; the helpers below use the test's latest.
-  endpoint = await startTestEndpoint({
-    settings: {
-      start: '2026-03-02T13:00:00.000Z',
-      shutdownSeconds: 60,
-      shutdownSpreadSeconds: 30,
-      ...settings,
-    },
-    seed: {
-      reservations: [tradingReservation({ interruptible: { instanceCount: 60, borrowed: 30 } })],
-    },
-  });
+  endpoint = await startTradingEndpoint(
+    { instanceCount: 60, borrowed: 30 },
+    { start: '2026-03-02T13:00:00.000Z', shutdownSeconds: 60, shutdownSpreadSeconds: 30, ...settings },
+  );
   return endpoint;
 }
 

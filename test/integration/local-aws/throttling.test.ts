@@ -7,25 +7,17 @@ import {
 import { EC2_THROTTLE_BUCKETS, EC2_THROTTLE_CATEGORIES } from '@odcr-reclaimer/local-aws/throttle.ts';
 import { describe, expect, it } from 'vitest';
 import { EC2_ACTION_BUCKETS } from '#shared/domain/ec2-request-limits.ts';
-import {
-  failureOf,
-  startTestEndpoint,
-  type TestEndpoint,
-  TRADING_ID,
-  tradingReservation,
-} from './helpers.ts';
+import { failureOf, startTradingEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
 
 // One attempt per call: these tests look at what the endpoint answers, not at the SDK's retries.
 const oneAttempt = (endpoint: TestEndpoint, region = 'us-east-1') =>
   endpoint.client(EC2Client, { region, maxAttempts: 1 });
 
 async function start(requestRateScale: number): Promise<{ endpoint: TestEndpoint; ec2: EC2Client }> {
-  const endpoint = await startTestEndpoint({
-    settings: { requestRateScale, start: '2026-03-09T12:00:00.000Z' },
-    seed: {
-      reservations: [tradingReservation({ interruptible: { instanceCount: 10 } })],
-    },
-  });
+  const endpoint = await startTradingEndpoint(
+    { instanceCount: 10 },
+    { requestRateScale, start: '2026-03-09T12:00:00.000Z' },
+  );
   return { endpoint, ec2: oneAttempt(endpoint) };
 }
 
