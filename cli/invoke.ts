@@ -111,7 +111,7 @@ async function localHandler(module: HandlerModule) {
     now: () => new Date(endpointNow.getTime() + (Date.now() - startedAt)),
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   };
-  return module.createHandler({ ...productionDependencies(), clock });
+  return module.createHandler({ ...(await productionDependencies()), clock });
 }
 
 function invokeContext(functionName: string) {

@@ -294,7 +294,7 @@ export interface ScenarioIssue {
 }
 
 /** `fleet.borrowers.2.running: Too small ...`: the field path first, as a person would look for it. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: Pick<z.ZodError, 'issues'>): string {
   return error.issues
     .map(
       (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`,

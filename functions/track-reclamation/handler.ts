@@ -30,7 +30,9 @@ export interface TrackerDependencies {
   settings?: TrackerSettings;
 }
 
-export type TrackerDependencySource = TrackerDependencies | (() => TrackerDependencies);
+export type TrackerDependencySource =
+  | TrackerDependencies
+  | (() => TrackerDependencies | Promise<TrackerDependencies>);
 
 /**
  * Woken every minute by its own rule while something is in flight, or by EC2's completion event: validate,
@@ -41,7 +43,7 @@ export function createHandler(source: TrackerDependencySource) {
   let resolved: TrackerDependencies | undefined;
   return middy(async (event: unknown, context: Partial<Context> | undefined): Promise<TrackResult> => {
     const trigger = toTrigger(parseWith(trackerEventSchema(), event));
-    resolved ??= typeof source === 'function' ? source() : source;
+    resolved ??= typeof source === 'function' ? await source() : source;
     return trackReclamation({
       trigger,
       clock: resolved.clock,
@@ -66,8 +68,8 @@ function toTrigger(event: TrackerEvent): TrackerTrigger {
   };
 }
 
-export const handler = createHandler(() => {
-  const base = productionDependencies();
+export const handler = createHandler(async () => {
+  const base = await productionDependencies();
   // The tracker cannot work without its metrics: fail at cold start naming the variable, not mid-run.
   // With the namespace set, the container's one CloudWatch gateway already serves the metrics role.
   readMetricsNamespace();

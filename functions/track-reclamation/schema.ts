@@ -1,16 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { eventBridgeEventShape } from '#shared/events/incoming.ts';
 import { builtOnFirstUse } from '#shared/util/built-on-first-use.ts';
 
 /**
- * The events that wake the tracker, checked at the edge. Both are only wake-ups: the tracker describes the
- * reservations itself (the poller is the source of truth).
+ * The events that wake the tracker, checked at the edge (zod/mini, as the other events:
+ * shared/events/incoming.ts). Both are only wake-ups: the tracker describes the reservations itself (the
+ * poller is the source of truth).
  */
 
 /** The tracker's own EventBridge rule, `rate(1 minute)`, while something is in flight. */
 export const trackerScheduleEventSchema = builtOnFirstUse(() =>
   z.object(
-    eventBridgeEventShape(z.literal('Scheduled Event'), z.literal('aws.events'), z.unknown().optional()),
+    eventBridgeEventShape(z.literal('Scheduled Event'), z.literal('aws.events'), z.optional(z.unknown())),
   ),
 );
 
@@ -26,7 +27,7 @@ export const ec2ReclamationCompletedEventSchema = builtOnFirstUse(() =>
       z.enum(EC2_RECLAMATION_COMPLETED_DETAIL_TYPES),
       z.literal('aws.ec2'),
       // Documented with placeholder values and mixed casing: only the id is relied upon.
-      z.looseObject({ sourceCapacityReservationId: z.string().min(1).optional() }),
+      z.looseObject({ sourceCapacityReservationId: z.optional(z.string().check(z.minLength(1))) }),
     ),
   ),
 );

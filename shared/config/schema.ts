@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { BUILT_IN_MARKETS } from '../calendar/calendar.ts';
 import { EC2_API_CLASSES, type Ec2ApiClass } from '../domain/ec2-request-limits.ts';
+import { EC2_MAX_ALLOCATION } from '../domain/reservation.ts';
 import { loneSurrogatePath } from '../records/text.ts';
 import {
   DEFAULT_HEADS_UP_MINUTES,
@@ -13,13 +14,13 @@ import {
   DEFAULT_SCHEDULE_GRANULARITY_MINUTES,
 } from '../schedule/grid.ts';
 import { builtOnFirstUse } from '../util/built-on-first-use.ts';
+import { ConfigError, formatPath } from './config-error.ts';
 import { isConfiguredMarket, marketsSchema } from './markets-schema.ts';
 
 export { BUILT_IN_MARKETS, type MarketId } from '../calendar/calendar.ts';
+export { EC2_MAX_ALLOCATION } from '../domain/reservation.ts';
+export { ConfigError, type ConfigIssue, formatPath } from './config-error.ts';
 export type { MarketConfig } from './markets-schema.ts';
-
-/** EC2 allows at most 1000 instances in one interruptible allocation and per change. */
-export const EC2_MAX_ALLOCATION = 1000;
 
 const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -512,27 +513,6 @@ export type PolicyConfig = z.infer<ReturnType<typeof policyConfigSchema>>;
 export type GuardsConfig = PolicyConfig['guards'];
 export type LeadConfig = PolicyConfig['lead'];
 
-export interface ConfigIssue {
-  /** Field path as a reader would write it: `reservations[0].tradingNeed`. */
-  path: string;
-  message: string;
-}
-
-/** The configuration is not valid; `issues` names every offending field. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly issues: ConfigIssue[];
-
-  /** `file` names the config file the issues are in, when they came from one. */
-  constructor(issues: ConfigIssue[], options?: { cause?: unknown; file?: string }) {
-    super(
-      `invalid policy config${options?.file === undefined ? '' : ` ${options.file}`}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-      options,
-    );
-    this.issues = issues;
-  }
-}
-
 /** Validates a parsed JSON value; throws ConfigError naming each offending field path. */
 export function parseConfig(input: unknown): PolicyConfig {
   const result = policyConfigSchema().safeParse(input);
@@ -557,13 +537,4 @@ export function parseConfig(input: unknown): PolicyConfig {
       : [{ path: formatPath(issue.path), message: issue.message }],
   );
   throw new ConfigError(issues, { cause: result.error });
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') text += `[${segment}]`;
-    else text += text === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return text === '' ? '(root)' : text;
 }

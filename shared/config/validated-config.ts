@@ -2,10 +2,11 @@
  * The config as the build validated it, shipped in each function's zip so that a cold start uses it as it is
  * instead of running the whole schema again: the build writes the schema's output (defaults filled in) with a
  * digest of it. A file whose digest matches is that output unchanged; any other file (a config as written, or
- * one edited after the build) is validated in full, so a bad config still fails naming its field.
+ * one edited after the build) is validated in full, so a bad config still fails naming its field. Nothing
+ * here needs the schema: a cold start that finds the build's file never loads it (load-shipped-config.ts).
  */
 import { createHash } from 'node:crypto';
-import { type PolicyConfig, parseConfig } from './schema.ts';
+import type { PolicyConfig } from './schema.ts';
 
 /** What the build writes: the validated config and the SHA-256 of its JSON text. */
 interface ValidatedConfigFile {
@@ -37,13 +38,15 @@ function isValidatedConfigFile(json: unknown): json is ValidatedConfigFile {
 }
 
 /**
- * The policy config a parsed config file holds: the build's validated config as it is when its digest matches,
- * else the file's content validated in full (ConfigError naming each bad field).
+ * What a parsed config file holds: the build's validated config, to use as it is, when its digest matches;
+ * else what the schema must validate in full (the file's content, or the config inside a file edited since).
  */
-export function configFromFile(json: unknown): PolicyConfig {
-  if (!isValidatedConfigFile(json)) return parseConfig(json);
+export type ConfigFileContent = { validated: PolicyConfig } | { toValidate: unknown };
+
+export function configFileContent(json: unknown): ConfigFileContent {
+  if (!isValidatedConfigFile(json)) return { toValidate: json };
   if (digestOf(JSON.stringify(json.validatedConfig)) === json.sha256) {
-    return json.validatedConfig as PolicyConfig;
+    return { validated: json.validatedConfig as PolicyConfig };
   }
-  return parseConfig(json.validatedConfig);
+  return { toValidate: json.validatedConfig };
 }

@@ -5,6 +5,9 @@
  */
 import type { ReservationRecords } from './records.ts';
 
+/** EC2 allows at most 1000 instances in one interruptible allocation and per change. */
+export const EC2_MAX_ALLOCATION = 1000;
+
 export const ALLOCATION_STATUSES = [
   'pending',
   'active',

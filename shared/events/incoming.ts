@@ -1,10 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { builtOnFirstUse } from '../util/built-on-first-use.ts';
+import './zod-messages.ts';
 
 /**
  * Schemas of the events that wake the service, checked at the edge (the handlers) so that the use case only
  * ever sees typed input. Unknown extra fields are allowed: AWS adds fields to its events over time. Each is
- * built on first use: a function builds only the one it parses.
+ * built on first use: a function builds only the one it parses. They are written with zod/mini, whose schemas
+ * are plain objects: a function's first invocation builds and runs its one schema several times faster than
+ * with the classic build, which attaches its whole method API to every schema it makes.
  */
 
 /**
@@ -12,19 +15,19 @@ import { builtOnFirstUse } from '../util/built-on-first-use.ts';
  * the order EventBridge writes them (so a rejection names the first wrong field as before).
  */
 export function eventBridgeEventShape<
-  DetailType extends z.ZodType,
-  Source extends z.ZodType,
-  Detail extends z.ZodType,
+  DetailType extends z.ZodMiniType,
+  Source extends z.ZodMiniType,
+  Detail extends z.ZodMiniType,
 >(detailType: DetailType, source: Source, detail: Detail) {
   return {
-    version: z.string().optional(),
-    id: z.string().min(1),
+    version: z.optional(z.string()),
+    id: z.string().check(z.minLength(1)),
     'detail-type': detailType,
     source,
-    account: z.string().optional(),
+    account: z.optional(z.string()),
     time: z.iso.datetime({ offset: true }),
-    region: z.string().optional(),
-    resources: z.array(z.string()).default([]),
+    region: z.optional(z.string()),
+    resources: z._default(z.array(z.string()), []),
     detail,
   };
 }
@@ -32,7 +35,7 @@ export function eventBridgeEventShape<
 /** EventBridge Scheduler's default payload for a schedule targeting Lambda (`aws.scheduler`). */
 export const scheduledEventSchema = builtOnFirstUse(() =>
   z.object(
-    eventBridgeEventShape(z.literal('Scheduled Event'), z.literal('aws.scheduler'), z.unknown().optional()),
+    eventBridgeEventShape(z.literal('Scheduled Event'), z.literal('aws.scheduler'), z.optional(z.unknown())),
   ),
 );
 export type ScheduledEvent = z.infer<ReturnType<typeof scheduledEventSchema>>;
@@ -40,8 +43,8 @@ export type ScheduledEvent = z.infer<ReturnType<typeof scheduledEventSchema>>;
 const alarmStateSchema = builtOnFirstUse(() =>
   z.object({
     value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-    reason: z.string().optional(),
-    timestamp: z.string().optional(),
+    reason: z.optional(z.string()),
+    timestamp: z.optional(z.string()),
   }),
 );
 
@@ -52,9 +55,9 @@ export const alarmStateChangeEventSchema = builtOnFirstUse(() =>
       z.literal('CloudWatch Alarm State Change'),
       z.literal('aws.cloudwatch'),
       z.object({
-        alarmName: z.string().min(1),
+        alarmName: z.string().check(z.minLength(1)),
         state: alarmStateSchema(),
-        previousState: alarmStateSchema().optional(),
+        previousState: z.optional(alarmStateSchema()),
       }),
     ),
   ),

@@ -1,9 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { dayStatus, isKnownMarket, localDate, marketTimeZone } from '../calendar/calendar.ts';
 import type { PolicyConfig } from '../config/schema.ts';
 import { MAX_OVERRIDE_HOURS, MAX_TARGET } from '../domain/records.ts';
 import { ValidationError } from '../errors/index.ts';
 import { parseWith } from '../events/parse.ts';
+import '../events/zod-messages.ts';
 import { calendarOptions } from '../policy/lead.ts';
 import { MAX_TAG_VALUE_LENGTH } from '../records/tags.ts';
 import { codePointLength, hasLoneSurrogate } from '../records/text.ts';
@@ -35,69 +36,79 @@ const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** How far ahead on-call may close a market: exchanges announce ad-hoc closures days, not years, ahead. */
 const MAX_CLOSURE_DAYS_AHEAD = 366;
 
+/** A whole number of instances from `min` to MAX_TARGET. */
+function instances(min: number, belowMin: string) {
+  return z
+    .int({ error: 'expected a whole number of instances' })
+    .check(z.gte(min, { error: belowMin }), z.lte(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` }));
+}
+
 /**
  * Free text that may end up in tags and events: well-formed (a lone surrogate cannot be sent to EC2, and would
  * fail every later write of the record) and at most `max` Unicode characters, as EC2 counts them.
  */
-/** A whole number of instances from `min` to MAX_TARGET. */
-function instances(min: number, belowMin: string) {
-  return z
-    .number({ error: 'expected a whole number of instances' })
-    .int({ error: 'expected a whole number of instances' })
-    .min(min, { error: belowMin })
-    .max(MAX_TARGET, { error: `expected at most ${MAX_TARGET}` });
-}
-
 function text(max: number, unit = 'characters') {
-  return z
-    .string({ error: 'expected text' })
-    .refine((value) => !hasLoneSurrogate(value), {
+  return z.string({ error: 'expected text' }).check(
+    z.refine((value) => !hasLoneSurrogate(value), {
       error: 'expected well-formed text: a lone UTF-16 surrogate cannot be recorded',
       abort: true,
-    })
-    .refine((value) => codePointLength(value) <= max, {
+    }),
+    z.refine((value) => codePointLength(value) <= max, {
       error: `expected at most ${max} ${unit} (it is recorded in tags)`,
-    });
+    }),
+  );
 }
 
+/** Written with zod/mini, as the functions' event schemas are (shared/events/incoming.ts says why). */
 export const onDemandPayloadSchema = z.strictObject({
   action: z.enum(ON_DEMAND_ACTIONS, { error: `expected one of ${ON_DEMAND_ACTIONS.join(', ')}` }),
-  reservations: z
-    .array(
-      z
-        .string()
-        .regex(RESERVATION_ID, { error: 'expected capacity reservation ids like cr-0123456789abcdef0' }),
-    )
-    .min(1, { error: 'expected at least one reservation id' })
-    .max(100, { error: 'expected at most 100 reservation ids' })
-    .optional(),
-  group: text(64)
-    .refine((value) => value !== '', { error: 'expected a group name' })
-    .optional(),
-  all: z.literal(true, { error: 'expected true' }).optional(),
-  count: instances(1, 'expected at least 1').optional(),
-  target: instances(0, 'expected 0 or more').optional(),
-  everything: z.literal(true, { error: 'expected true' }).optional(),
-  for: z.string().regex(DURATION, { error: "expected a duration like '2h', '90m' or '1h30m'" }).optional(),
-  until: z.iso
-    .datetime({ offset: true, error: 'expected an ISO 8601 time with a zone, like 2025-03-12T21:00:00Z' })
-    .optional(),
-  reason: text(MAX_TAG_VALUE_LENGTH).optional(),
-  dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+  reservations: z.optional(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.regex(RESERVATION_ID, { error: 'expected capacity reservation ids like cr-0123456789abcdef0' }),
+          ),
+      )
+      .check(
+        z.minLength(1, { error: 'expected at least one reservation id' }),
+        z.maxLength(100, { error: 'expected at most 100 reservation ids' }),
+      ),
+  ),
+  group: z.optional(text(64).check(z.refine((value) => value !== '', { error: 'expected a group name' }))),
+  all: z.optional(z.literal(true, { error: 'expected true' })),
+  count: z.optional(instances(1, 'expected at least 1')),
+  target: z.optional(instances(0, 'expected 0 or more')),
+  everything: z.optional(z.literal(true, { error: 'expected true' })),
+  for: z.optional(
+    z.string().check(z.regex(DURATION, { error: "expected a duration like '2h', '90m' or '1h30m'" })),
+  ),
+  until: z.optional(
+    z.iso.datetime({
+      offset: true,
+      error: 'expected an ISO 8601 time with a zone, like 2025-03-12T21:00:00Z',
+    }),
+  ),
+  reason: z.optional(text(MAX_TAG_VALUE_LENGTH)),
+  dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   /** A lend override ends at the next session's reclaim unless this says it spans it. */
-  spanSession: z.boolean({ error: 'expected true or false' }).optional(),
+  spanSession: z.optional(z.boolean({ error: 'expected true or false' })),
   /** Who asks (a name, an email, an ARN), recorded with the override; else the invocation's identity. */
-  requestedBy: text(128)
-    .refine((value) => value.trim() !== '' && !CONTROL_CHARACTERS.test(value), {
-      error: 'expected a name without control characters',
-    })
-    .optional(),
+  requestedBy: z.optional(
+    text(128).check(
+      z.refine((value) => value.trim() !== '' && !CONTROL_CHARACTERS.test(value), {
+        error: 'expected a name without control characters',
+      }),
+    ),
+  ),
   /** close-market / reopen-market: the market and its local date. */
-  market: z.string({ error: 'expected a market name' }).min(1).max(32).optional(),
-  date: z
-    .string({ error: 'expected a date YYYY-MM-DD' })
-    .regex(LOCAL_DATE, { error: 'expected a date YYYY-MM-DD' })
-    .optional(),
+  market: z.optional(z.string({ error: 'expected a market name' }).check(z.minLength(1), z.maxLength(32))),
+  date: z.optional(
+    z
+      .string({ error: 'expected a date YYYY-MM-DD' })
+      .check(z.regex(LOCAL_DATE, { error: 'expected a date YYYY-MM-DD' })),
+  ),
 });
 export type OnDemandPayload = z.infer<typeof onDemandPayloadSchema>;
 

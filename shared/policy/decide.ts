@@ -13,12 +13,13 @@ import {
   type MarketId,
   marketTimeZone,
 } from '../calendar/calendar.ts';
-import { EC2_MAX_ALLOCATION, type PolicyConfig } from '../config/schema.ts';
+import type { PolicyConfig } from '../config/schema.ts';
 import { ec2RequestLimits } from '../domain/ec2-request-limits.ts';
 import { type Override, overrideStanding, type ShortNoticeClosure } from '../domain/records.ts';
 import {
   type AlarmState,
   type AllocationState,
+  EC2_MAX_ALLOCATION,
   IN_FLIGHT_STATUSES,
   type ReservationSnapshot,
 } from '../domain/reservation.ts';

@@ -9,5 +9,4 @@ export {
   type ScheduleWindow,
   scheduleWindow,
 } from './lead.ts';
-export { ObservationError, parseObservation } from './observation-schema.ts';
 export type { Decision, DecisionAction, Observation, PolicyResult } from './types.ts';

@@ -4,8 +4,13 @@ import type { Context } from 'aws-lambda';
 import { logger as serviceLogger } from '../logging/logger.ts';
 import type { HandlerDependencies } from './container.ts';
 
-/** Dependencies, or a function giving them on first use (production builds them once per container). */
-export type DependencySource = HandlerDependencies | (() => HandlerDependencies);
+/**
+ * Dependencies, or a function giving them on first use (production builds them once per container, and
+ * may load code to do so).
+ */
+export type DependencySource =
+  | HandlerDependencies
+  | (() => HandlerDependencies | Promise<HandlerDependencies>);
 
 export type UseCase<Result> = (
   event: unknown,
@@ -20,11 +25,11 @@ export type UseCase<Result> = (
 export function lambdaHandler<Result>(source: DependencySource, useCase: UseCase<Result>) {
   const log = typeof source === 'function' ? serviceLogger : (source.logger ?? serviceLogger);
   let resolved: HandlerDependencies | undefined;
-  const dependencies = (): HandlerDependencies => {
-    resolved ??= typeof source === 'function' ? source() : source;
+  const dependencies = async (): Promise<HandlerDependencies> => {
+    resolved ??= typeof source === 'function' ? await source() : source;
     return { ...resolved, logger: resolved.logger ?? log };
   };
-  return middy(async (event: unknown, context: Context) => useCase(event, dependencies(), context)).use(
+  return middy(async (event: unknown, context: Context) => useCase(event, await dependencies(), context)).use(
     injectLambdaContext(log, { clearState: true }),
   );
 }

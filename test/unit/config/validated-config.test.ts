@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '#shared/config/load-config.ts';
+import { configFromFile, loadConfigFile } from '#shared/config/load-config.ts';
+import { loadShippedConfig } from '#shared/config/load-shipped-config.ts';
 import { ConfigError } from '#shared/config/schema.ts';
-import { configFromFile, validatedConfigFileText } from '#shared/config/validated-config.ts';
+import { validatedConfigFileText } from '#shared/config/validated-config.ts';
 
 const CONFIGS = ['config/example.json', 'config/global-fleet.json'];
 
@@ -58,5 +59,28 @@ describe('the config file the build ships', () => {
     const error = configErrorOf(() => configFromFile({ validatedConfig: {}, sha256: 'x', extra: 1 }));
 
     expect(error.issues.map((issue) => issue.path)).toContain('validatedConfig');
+  });
+
+  it.each(CONFIGS)("is what a function's cold start loads of %s, without the schema", async (path) => {
+    const validated = loadConfigFile(path);
+
+    const loaded = await loadShippedConfig(writtenFile(validatedConfigFileText(validated)));
+
+    expect(loaded).toStrictEqual(validated);
+  });
+
+  it("fails a function's cold start naming the file and the bad field once edited after the build", async () => {
+    const file = JSON.parse(validatedConfigFileText(loadConfigFile(CONFIGS[0] ?? ''))) as {
+      validatedConfig: { reservations: Record<string, unknown>[] };
+    };
+    const [first] = file.validatedConfig.reservations;
+    if (first === undefined) throw new Error('the example has reservations');
+    first['tradingNeed'] = 'most';
+    const edited = writtenFile(JSON.stringify(file));
+
+    const failure = loadShippedConfig(edited);
+
+    await expect(failure).rejects.toBeInstanceOf(ConfigError);
+    await expect(failure).rejects.toThrow(`invalid policy config ${edited}: reservations[0].tradingNeed`);
   });
 });
