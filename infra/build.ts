@@ -356,8 +356,6 @@ async function bundle(entry: string): Promise<ZipEntry[]> {
  * artifacts and CloudFormation sees no spurious code change. Node's zlib does the compression and the CRC.
  */
 export function zipFiles(entries: ZipEntry[]): Buffer {
-  const DOS_TIME = 0; // 00:00:00
-  const DOS_DATE = ((1980 - 1980) << 9) | (1 << 5) | 1; // 1980-01-01
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -365,32 +363,24 @@ export function zipFiles(entries: ZipEntry[]): Buffer {
     const name = Buffer.from(entry.name, 'utf8');
     const compressed = deflateRawSync(entry.data, { level: 9 });
     const crc = crc32(entry.data);
+    const fields = {
+      crc,
+      compressedBytes: compressed.length,
+      bytes: entry.data.length,
+      nameBytes: name.length,
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryFields(local, 6, fields);
     local.writeUInt16LE(0, 28);
     locals.push(local, name, compressed);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix, spec 2.0, so the mode below is honoured
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(20, 6); // version needed
+    writeEntryFields(central, 8, fields);
     central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
@@ -404,6 +394,32 @@ export function zipFiles(entries: ZipEntry[]): Buffer {
   end.writeUInt32LE(centralDirectory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, centralDirectory, end]);
+}
+
+const DOS_TIME = 0; // 00:00:00
+const DOS_DATE = ((1980 - 1980) << 9) | (1 << 5) | 1; // 1980-01-01
+
+/** What a zip says of one file in both its local header and its central directory record. */
+interface ZipEntryFields {
+  crc: number;
+  compressedBytes: number;
+  bytes: number;
+  nameBytes: number;
+}
+
+/**
+ * The run of fields the local header (from offset 6) and the central record (from offset 8) share, in the
+ * same order: flags (UTF-8 names), method (deflate), time, date, CRC-32, both sizes and the name's length.
+ */
+function writeEntryFields(header: Buffer, at: number, fields: ZipEntryFields): void {
+  header.writeUInt16LE(0x0800, at); // UTF-8 names
+  header.writeUInt16LE(8, at + 2); // deflate
+  header.writeUInt16LE(DOS_TIME, at + 4);
+  header.writeUInt16LE(DOS_DATE, at + 6);
+  header.writeUInt32LE(fields.crc, at + 8);
+  header.writeUInt32LE(fields.compressedBytes, at + 12);
+  header.writeUInt32LE(fields.bytes, at + 16);
+  header.writeUInt16LE(fields.nameBytes, at + 20);
 }
 
 /** `${name}`: a variable for CloudFormation's Fn::Sub, not a JavaScript template placeholder. */
