@@ -14,6 +14,7 @@ import { spokeRoleSeed } from '#sandbox/spoke-roles.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { HandlerDependencies } from '#shared/runtime/container.ts';
+import { HUB_ACCOUNT } from './accounts.ts';
 import {
   ensureLeaseTable,
   type LocalGateways,
@@ -21,9 +22,6 @@ import {
   localGateways,
   SERVICE_TRIGGERS,
 } from './local-service.ts';
-
-/** The account the endpoint serves undeclared callers in (its `accountId`): the hub's. */
-export const HUB_ACCOUNT = '123456789012';
 
 /** A spoke's stack: deployed as the hub's config expects, with another external id, or never deployed. */
 export type SpokeStackState = { externalId?: string } | 'not deployed';
@@ -37,6 +35,51 @@ export interface SpokeSetup {
 export interface HubAndSpokes extends LocalService {
   /** What `createHandler` takes for the function `functionName` of serverless.yml, signing with its role. */
   as(functionName: string): HandlerDependencies & { gateways: LocalGateways };
+}
+
+/** A spoke as the hub's config names it: its account, entered through its spoke role, in `region`. */
+export function spokeAccountConfig(id: string, region: string, externalId?: string) {
+  return {
+    id,
+    role: 'odcr-reclaimer-spoke',
+    ...(externalId === undefined ? {} : { externalId }),
+    regions: [region],
+  };
+}
+
+/** A spoke's trading reservation in the hub's config: at most 60 lent, all needed in `market`'s sessions. */
+export function spokeTradingConfig(id: string, name: string, market: string, zeroSizePreference?: 'retain') {
+  return {
+    id,
+    name,
+    market,
+    tradingNeed: 'all',
+    offHoursNeed: 40,
+    ceiling: 60,
+    ...(zeroSizePreference === undefined ? {} : { zeroSizePreference }),
+  };
+}
+
+/** That reservation as its spoke account holds it: managed, 100 owned, 60 lent of which 20 borrowed. */
+export function spokeReservationSeed(
+  accountId: string,
+  id: string,
+  availabilityZone: string,
+  zeroSizePreference?: 'retain',
+): SeedReservation {
+  return {
+    accountId,
+    id,
+    instanceType: 'm7i.2xlarge',
+    availabilityZone,
+    totalInstanceCount: 100,
+    tags: { 'odcr-reclaimer:managed': 'true' },
+    interruptible: {
+      instanceCount: 60,
+      borrowed: 20,
+      ...(zeroSizePreference === undefined ? {} : { zeroSizePreference }),
+    },
+  };
 }
 
 /**

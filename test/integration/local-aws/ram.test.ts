@@ -12,20 +12,23 @@ import {
   RAMClient,
 } from '@aws-sdk/client-ram';
 import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  capacityReservationArn,
+  HUB_ACCOUNT,
+  MEMBER_ACCOUNT,
+  ORGANIZATION_ARN,
+  ORGANIZATION_ID,
+  OUTSIDER_ACCOUNT,
+  UNIT_ARN,
+  UNIT_ID,
+  UNIT_MEMBER_ACCOUNT,
+} from '../../support/accounts.ts';
 import { accountsIam, asAccount, failureOf, useFreshTestEndpoint } from './helpers.ts';
 
-const OWNER = '123456789012';
-const MEMBER = '210987654321';
-const UNIT_MEMBER = '222222222222';
-const OUTSIDER = '999999999999';
-const ORGANIZATION = 'o-exampleorg01';
-const UNIT = 'ou-ab12-cd34ef56';
-const ORGANIZATION_ARN = `arn:aws:organizations::${OWNER}:organization/${ORGANIZATION}`;
-const UNIT_ARN = `arn:aws:organizations::${OWNER}:ou/${ORGANIZATION}/${UNIT}`;
 const SOURCE = 'cr-0aaaaaaaaaaaaaaa1';
 
 const endpoint = useFreshTestEndpoint({
-  settings: { accountId: OWNER },
+  settings: { accountId: HUB_ACCOUNT },
   seed: {
     reservations: [
       {
@@ -37,11 +40,11 @@ const endpoint = useFreshTestEndpoint({
       },
     ],
   },
-  iam: accountsIam([OWNER, MEMBER, UNIT_MEMBER, OUTSIDER]),
+  iam: accountsIam([HUB_ACCOUNT, MEMBER_ACCOUNT, UNIT_MEMBER_ACCOUNT, OUTSIDER_ACCOUNT]),
 });
 let interruptibleArn: string;
 
-const ram = (account = OWNER) => endpoint().client(RAMClient, asAccount(account));
+const ram = (account = HUB_ACCOUNT) => endpoint().client(RAMClient, asAccount(account));
 const ec2 = (account: string) => endpoint().client(EC2Client, asAccount(account));
 
 async function share(input: Partial<CreateResourceShareCommandInput> = {}) {
@@ -49,7 +52,7 @@ async function share(input: Partial<CreateResourceShareCommandInput> = {}) {
     new CreateResourceShareCommand({
       name: 'borrowers',
       resourceArns: [interruptibleArn],
-      principals: [MEMBER],
+      principals: [MEMBER_ACCOUNT],
       ...input,
     }),
   );
@@ -63,23 +66,24 @@ async function visibleIds(account: string): Promise<string[]> {
 
 beforeEach(async () => {
   await endpoint().admin.setOrganization({
-    id: ORGANIZATION,
-    managementAccountId: OWNER,
-    accounts: [MEMBER],
-    units: [{ id: UNIT, accounts: [UNIT_MEMBER] }],
+    id: ORGANIZATION_ID,
+    managementAccountId: HUB_ACCOUNT,
+    accounts: [MEMBER_ACCOUNT],
+    units: [{ id: UNIT_ID, accounts: [UNIT_MEMBER_ACCOUNT] }],
   });
   const interruptibleId = (await endpoint().admin.listReservations()).reservations[0]?.allocation
     ?.interruptibleId;
-  interruptibleArn = `arn:aws:ec2:us-east-1:${OWNER}:capacity-reservation/${interruptibleId}`;
+  if (interruptibleId === undefined) throw new Error('the seeded source lends no interruptible reservation');
+  interruptibleArn = capacityReservationArn(interruptibleId);
 });
 
 describe('RAM resource shares', () => {
   it('shares an interruptible reservation: the borrower describes it with the owner as OwnerId', async () => {
-    expect(await visibleIds(MEMBER)).toEqual([]);
+    expect(await visibleIds(MEMBER_ACCOUNT)).toEqual([]);
     const created = await share({ tags: [{ key: 'team', value: 'batch' }] });
     expect(created).toMatchObject({
       name: 'borrowers',
-      owningAccountId: OWNER,
+      owningAccountId: HUB_ACCOUNT,
       allowExternalPrincipals: true,
       status: 'ACTIVE',
       tags: [{ key: 'team', value: 'batch' }],
@@ -87,16 +91,16 @@ describe('RAM resource shares', () => {
     expect(created.resourceShareArn).toMatch(
       /^arn:aws:ram:us-east-1:123456789012:resource-share\/[0-9a-f-]{36}$/,
     );
-    const seen = await ec2(MEMBER).send(new DescribeCapacityReservationsCommand({}));
+    const seen = await ec2(MEMBER_ACCOUNT).send(new DescribeCapacityReservationsCommand({}));
     expect(
       seen.CapacityReservations?.map((reservation) => [
         reservation.CapacityReservationArn,
         reservation.OwnerId,
       ]),
-    ).toEqual([[interruptibleArn, OWNER]]);
+    ).toEqual([[interruptibleArn, HUB_ACCOUNT]]);
     // Not shared with the unit's member, nor outside the organization.
-    expect(await visibleIds(UNIT_MEMBER)).toEqual([]);
-    expect(await visibleIds(OUTSIDER)).toEqual([]);
+    expect(await visibleIds(UNIT_MEMBER_ACCOUNT)).toEqual([]);
+    expect(await visibleIds(OUTSIDER_ACCOUNT)).toEqual([]);
     const associations = await ram().send(
       new GetResourceShareAssociationsCommand({
         associationType: 'PRINCIPAL',
@@ -105,8 +109,8 @@ describe('RAM resource shares', () => {
     );
     expect(
       associations.resourceShareAssociations?.map((row) => [row.associatedEntity, row.status, row.external]),
-    ).toEqual([[MEMBER, 'ASSOCIATED', false]]);
-    const borrowerView = await ram(MEMBER).send(
+    ).toEqual([[MEMBER_ACCOUNT, 'ASSOCIATED', false]]);
+    const borrowerView = await ram(MEMBER_ACCOUNT).send(
       new GetResourceSharesCommand({ resourceOwner: 'OTHER-ACCOUNTS' }),
     );
     expect(borrowerView.resourceShares?.map((row) => row.resourceShareArn)).toEqual([
@@ -119,49 +123,51 @@ describe('RAM resource shares', () => {
     const principals = await ram().send(
       new ListPrincipalsCommand({ resourceOwner: 'SELF', resourceArn: interruptibleArn }),
     );
-    expect(principals.principals?.map((row) => row.id)).toEqual([MEMBER]);
+    expect(principals.principals?.map((row) => row.id)).toEqual([MEMBER_ACCOUNT]);
   });
 
   it('shares through an organizational unit and the whole organization', async () => {
     const byUnit = await share({ principals: [UNIT_ARN] });
-    expect(await visibleIds(UNIT_MEMBER)).toHaveLength(1);
-    expect(await visibleIds(MEMBER)).toEqual([]);
+    expect(await visibleIds(UNIT_MEMBER_ACCOUNT)).toHaveLength(1);
+    expect(await visibleIds(MEMBER_ACCOUNT)).toEqual([]);
     await ram().send(
       new AssociateResourceShareCommand({
         resourceShareArn: byUnit.resourceShareArn!,
         principals: [ORGANIZATION_ARN],
       }),
     );
-    expect(await visibleIds(MEMBER)).toHaveLength(1);
-    expect(await visibleIds(OUTSIDER)).toEqual([]);
+    expect(await visibleIds(MEMBER_ACCOUNT)).toHaveLength(1);
+    expect(await visibleIds(OUTSIDER_ACCOUNT)).toEqual([]);
   });
 
   it('keeps principals in step: associate, disassociate (listed DISASSOCIATED), and refuses what is not associated', async () => {
     const created = await share();
     const arn = created.resourceShareArn!;
     const added = await ram().send(
-      new AssociateResourceShareCommand({ resourceShareArn: arn, principals: [OUTSIDER] }),
+      new AssociateResourceShareCommand({ resourceShareArn: arn, principals: [OUTSIDER_ACCOUNT] }),
     );
     expect(
       added.resourceShareAssociations?.map((row) => [row.associatedEntity, row.status, row.external]),
-    ).toEqual([[OUTSIDER, 'ASSOCIATING', true]]);
-    expect(await visibleIds(OUTSIDER)).toHaveLength(1);
+    ).toEqual([[OUTSIDER_ACCOUNT, 'ASSOCIATING', true]]);
+    expect(await visibleIds(OUTSIDER_ACCOUNT)).toHaveLength(1);
     const removed = await ram().send(
-      new DisassociateResourceShareCommand({ resourceShareArn: arn, principals: [MEMBER] }),
+      new DisassociateResourceShareCommand({ resourceShareArn: arn, principals: [MEMBER_ACCOUNT] }),
     );
     expect(removed.resourceShareAssociations?.[0]?.status).toBe('DISASSOCIATING');
-    expect(await visibleIds(MEMBER)).toEqual([]);
+    expect(await visibleIds(MEMBER_ACCOUNT)).toEqual([]);
     const rows = await ram().send(new GetResourceShareAssociationsCommand({ associationType: 'PRINCIPAL' }));
     expect(rows.resourceShareAssociations?.map((row) => [row.associatedEntity, row.status])).toEqual([
-      [MEMBER, 'DISASSOCIATED'],
-      [OUTSIDER, 'ASSOCIATED'],
+      [MEMBER_ACCOUNT, 'DISASSOCIATED'],
+      [OUTSIDER_ACCOUNT, 'ASSOCIATED'],
     ]);
     const again = await failureOf(
-      ram().send(new DisassociateResourceShareCommand({ resourceShareArn: arn, principals: [MEMBER] })),
+      ram().send(
+        new DisassociateResourceShareCommand({ resourceShareArn: arn, principals: [MEMBER_ACCOUNT] }),
+      ),
     );
     expect(again.name).toBe('UnknownResourceException');
     await ram().send(new DeleteResourceShareCommand({ resourceShareArn: arn }));
-    expect(await visibleIds(OUTSIDER)).toEqual([]);
+    expect(await visibleIds(OUTSIDER_ACCOUNT)).toEqual([]);
     const deleted = await ram().send(
       new GetResourceSharesCommand({ resourceOwner: 'SELF', resourceShareArns: [arn] }),
     );
@@ -184,23 +190,23 @@ describe('RAM resource shares', () => {
       ['a malformed resource ARN', { resourceArns: ['not-an-arn'] }, 'MalformedArnException'],
       [
         'a reservation the account does not hold',
-        { resourceArns: [`arn:aws:ec2:us-east-1:${OWNER}:capacity-reservation/cr-0ffffffffffffffff`] },
+        { resourceArns: [capacityReservationArn('cr-0ffffffffffffffff')] },
         'UnknownResourceException',
       ],
       [
         "another account's reservation",
-        { resourceArns: [interruptibleArn.replace(OWNER, MEMBER)] },
+        { resourceArns: [interruptibleArn.replace(HUB_ACCOUNT, MEMBER_ACCOUNT)] },
         'UnknownResourceException',
       ],
       ['a principal that is not 12 digits', { principals: ['12345'] }, 'MalformedArnException'],
       [
         'another organization',
-        { principals: [`arn:aws:organizations::${OWNER}:organization/o-otherorg001`] },
+        { principals: [`arn:aws:organizations::${HUB_ACCOUNT}:organization/o-otherorg001`] },
         'UnknownResourceException',
       ],
       [
         'an external account when external principals are not allowed',
-        { principals: [OUTSIDER], allowExternalPrincipals: false },
+        { principals: [OUTSIDER_ACCOUNT], allowExternalPrincipals: false },
         'OperationNotPermittedException',
       ],
       ['a reserved tag key', { tags: [{ key: 'aws:team', value: 'x' }] }, 'InvalidParameterException'],
@@ -223,7 +229,7 @@ describe('RAM resource shares', () => {
       ram().send(new GetResourceSharesCommand({ resourceOwner: 'SELF', nextToken: 'x' })),
     );
     expect(badToken.name).toBe('InvalidNextTokenException');
-    expect(await visibleIds(MEMBER)).toEqual([]);
+    expect(await visibleIds(MEMBER_ACCOUNT)).toEqual([]);
   });
 
   it('pages shares with maxResults and nextToken', async () => {

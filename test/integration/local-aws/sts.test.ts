@@ -15,13 +15,16 @@ import {
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import type { SeedRole } from '@odcr-reclaimer/local-aws/sts.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  capacityReservationArn,
+  EXTERNAL_ID_SPOKE_ACCOUNT,
+  HUB_ACCOUNT,
+  SPOKE_ACCOUNT,
+  spokeRoleArn,
+} from '../../support/accounts.ts';
 import { failureOf, signedAs, useFreshTestEndpoint } from './helpers.ts';
 
-const HUB = '123456789012';
-const SPOKE = '333333333333';
-const OTHER_SPOKE = '444444444444';
 const HUB_ROLE = 'odcr-reclaimer-dev-us-east-1-lambdaRole';
-const SPOKE_ROLE_ARN = `arn:aws:iam::${SPOKE}:role/odcr-reclaimer-spoke`;
 const START = '2026-03-02T13:00:00.000Z';
 
 /** The spoke template's role (infra/spoke/spoke-role.yml) with its intrinsics resolved. */
@@ -34,10 +37,10 @@ function spokeRole(accountId: string, externalId?: string): SeedRole {
       Statement: [
         {
           Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${HUB}:root` },
+          Principal: { AWS: `arn:aws:iam::${HUB_ACCOUNT}:root` },
           Action: 'sts:AssumeRole',
           Condition: {
-            ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/odcr-reclaimer-dev-*` },
+            ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${HUB_ACCOUNT}:role/odcr-reclaimer-dev-*` },
             ...(externalId === undefined ? {} : { StringEquals: { 'sts:ExternalId': externalId } }),
           },
         },
@@ -61,8 +64,8 @@ function spokeRole(accountId: string, externalId?: string): SeedRole {
 }
 
 const endpoint = useFreshTestEndpoint({
-  settings: { start: START, accountId: HUB },
-  seed: { roles: [spokeRole(SPOKE), spokeRole(OTHER_SPOKE, 'the-external-id')] },
+  settings: { start: START, accountId: HUB_ACCOUNT },
+  seed: { roles: [spokeRole(SPOKE_ACCOUNT), spokeRole(EXTERNAL_ID_SPOKE_ACCOUNT, 'the-external-id')] },
   // The hub's function role is known (its account and name) but IAM is not enforced.
   iam: {
     enforce: false,
@@ -85,7 +88,11 @@ function hubSts(): STSClient {
 
 async function assume(input: Partial<AssumeRoleCommandInput> = {}, sts = hubSts()) {
   return sts.send(
-    new AssumeRoleCommand({ RoleArn: SPOKE_ROLE_ARN, RoleSessionName: 'odcr-reclaimer', ...input }),
+    new AssumeRoleCommand({
+      RoleArn: spokeRoleArn(SPOKE_ACCOUNT),
+      RoleSessionName: 'odcr-reclaimer',
+      ...input,
+    }),
   );
 }
 
@@ -109,16 +116,18 @@ describe('STS AssumeRole', () => {
     expect(answer.Credentials?.SessionToken?.length).toBeGreaterThan(100);
     expect(answer.Credentials?.Expiration?.toISOString()).toBe('2026-03-02T13:30:00.000Z');
     expect(answer.AssumedRoleUser?.Arn).toBe(
-      `arn:aws:sts::${SPOKE}:assumed-role/odcr-reclaimer-spoke/odcr-reclaimer`,
+      `arn:aws:sts::${SPOKE_ACCOUNT}:assumed-role/odcr-reclaimer-spoke/odcr-reclaimer`,
     );
     expect(answer.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]+:odcr-reclaimer$/);
 
     const sts = endpoint().client(STSClient, await asSpoke());
     const identity = await sts.send(new GetCallerIdentityCommand({}));
-    expect(identity.Account).toBe(SPOKE);
-    expect(identity.Arn).toBe(`arn:aws:sts::${SPOKE}:assumed-role/odcr-reclaimer-spoke/odcr-reclaimer`);
+    expect(identity.Account).toBe(SPOKE_ACCOUNT);
+    expect(identity.Arn).toBe(
+      `arn:aws:sts::${SPOKE_ACCOUNT}:assumed-role/odcr-reclaimer-spoke/odcr-reclaimer`,
+    );
     const hubIdentity = await hubSts().send(new GetCallerIdentityCommand({}));
-    expect(hubIdentity.Account).toBe(HUB);
+    expect(hubIdentity.Account).toBe(HUB_ACCOUNT);
   });
 
   it('refuses a caller the trust policy does not admit, and an unknown role, with AccessDenied 403', async () => {
@@ -128,20 +137,20 @@ describe('STS AssumeRole', () => {
     expect(notTrusted.name).toBe('AccessDenied');
     expect(notTrusted.$metadata?.httpStatusCode).toBe(403);
     expect(notTrusted.message).toContain(
-      `not authorized to perform: sts:AssumeRole on resource: ${SPOKE_ROLE_ARN}`,
+      `not authorized to perform: sts:AssumeRole on resource: ${spokeRoleArn(SPOKE_ACCOUNT)}`,
     );
-    const unknown = await failureOf(assume({ RoleArn: `arn:aws:iam::${SPOKE}:role/no-such-role` }));
+    const unknown = await failureOf(assume({ RoleArn: `arn:aws:iam::${SPOKE_ACCOUNT}:role/no-such-role` }));
     expect(unknown.name).toBe('AccessDenied');
   });
 
   it('requires the external id a trust policy names, and refuses a wrong one', async () => {
-    const roleArn = `arn:aws:iam::${OTHER_SPOKE}:role/odcr-reclaimer-spoke`;
+    const roleArn = spokeRoleArn(EXTERNAL_ID_SPOKE_ACCOUNT);
     expect((await failureOf(assume({ RoleArn: roleArn }))).name).toBe('AccessDenied');
     expect((await failureOf(assume({ RoleArn: roleArn, ExternalId: 'another-id' }))).name).toBe(
       'AccessDenied',
     );
     const answer = await assume({ RoleArn: roleArn, ExternalId: 'the-external-id' });
-    expect(answer.AssumedRoleUser?.Arn).toContain(`::${OTHER_SPOKE}:assumed-role/`);
+    expect(answer.AssumedRoleUser?.Arn).toContain(`::${EXTERNAL_ID_SPOKE_ACCOUNT}:assumed-role/`);
   });
 
   it('builds the same trust from the spoke terms (trusted principals, external id)', async () => {
@@ -150,7 +159,7 @@ describe('STS AssumeRole', () => {
         {
           accountId: '555555555555',
           name: 'spoke',
-          trustedPrincipals: [`arn:aws:iam::${HUB}:role/odcr-reclaimer-dev-*`],
+          trustedPrincipals: [`arn:aws:iam::${HUB_ACCOUNT}:role/odcr-reclaimer-dev-*`],
           externalId: 'x-1',
         },
       ],
@@ -184,9 +193,9 @@ describe('STS AssumeRole', () => {
     await endpoint().admin.putRoles({
       roles: [
         {
-          ...spokeRole(SPOKE),
+          ...spokeRole(SPOKE_ACCOUNT),
           trustPolicy: undefined,
-          trustedPrincipals: [`arn:aws:iam::${HUB}:role/${HUB_ROLE}`, SPOKE],
+          trustedPrincipals: [`arn:aws:iam::${HUB_ACCOUNT}:role/${HUB_ROLE}`, SPOKE_ACCOUNT],
           maxSessionDuration: 7200,
         },
       ],
@@ -194,7 +203,7 @@ describe('STS AssumeRole', () => {
     const chained = endpoint().client(STSClient, await asSpoke());
     const error = await failureOf(assume({ DurationSeconds: 3601 }, chained));
     expect(error.message).toContain('role chaining');
-    expect((await assume({ DurationSeconds: 3600 }, chained)).AssumedRoleUser?.Arn).toContain(SPOKE);
+    expect((await assume({ DurationSeconds: 3600 }, chained)).AssumedRoleUser?.Arn).toContain(SPOKE_ACCOUNT);
   });
 
   it('refuses expired session credentials with ExpiredToken, and a wrong session token', async () => {
@@ -236,7 +245,7 @@ describe('per-account state', () => {
           totalInstanceCount: 4,
         },
         {
-          accountId: SPOKE,
+          accountId: SPOKE_ACCOUNT,
           id: SPOKE_RESERVATION,
           instanceType: 'm7i.large',
           availabilityZone: 'us-east-1a',
@@ -257,9 +266,9 @@ describe('per-account state', () => {
     expect(hubIds).toEqual([HUB_RESERVATION]);
     const spokeSeen =
       (await spoke.send(new DescribeCapacityReservationsCommand({}))).CapacityReservations ?? [];
-    expect(spokeSeen.map((reservation) => reservation.OwnerId)).toEqual([SPOKE, SPOKE]);
+    expect(spokeSeen.map((reservation) => reservation.OwnerId)).toEqual([SPOKE_ACCOUNT, SPOKE_ACCOUNT]);
     expect(spokeSeen[0]?.CapacityReservationArn).toBe(
-      `arn:aws:ec2:us-east-1:${SPOKE}:capacity-reservation/${SPOKE_RESERVATION}`,
+      capacityReservationArn(SPOKE_RESERVATION, SPOKE_ACCOUNT),
     );
     const missing = await failureOf(
       hub.send(new DescribeCapacityReservationsCommand({ CapacityReservationIds: [SPOKE_RESERVATION] })),
@@ -268,14 +277,14 @@ describe('per-account state', () => {
     await spoke.send(
       new CreateTagsCommand({ Resources: [SPOKE_RESERVATION], Tags: [{ Key: 'k', Value: 'v' }] }),
     );
-    const views = (await endpoint().admin.listReservations({ accountId: SPOKE })).reservations;
+    const views = (await endpoint().admin.listReservations({ accountId: SPOKE_ACCOUNT })).reservations;
     expect(views.map((view) => [view.id, view.tags])).toEqual([
       [SPOKE_RESERVATION, { 'odcr-reclaimer:managed': 'true', k: 'v' }],
     ]);
     expect((await endpoint().admin.listReservations()).reservations.map((view) => view.id)).toEqual([
       HUB_RESERVATION,
     ]);
-    const calls = (await endpoint().admin.calls({ accountId: SPOKE, service: 'ec2' })).calls;
+    const calls = (await endpoint().admin.calls({ accountId: SPOKE_ACCOUNT, service: 'ec2' })).calls;
     expect(calls.map((call) => call.action)).toEqual(['DescribeCapacityReservations', 'CreateTags']);
   });
 
@@ -298,16 +307,16 @@ describe('per-account state', () => {
     expect((await failureOf(spokeEvents.send(new DescribeRuleCommand({ Name: 'hub-rule' })))).name).toBe(
       'ResourceNotFoundException',
     );
-    await endpoint().admin.putRule({ accountId: SPOKE, name: 'spoke-rule', state: 'DISABLED' });
+    await endpoint().admin.putRule({ accountId: SPOKE_ACCOUNT, name: 'spoke-rule', state: 'DISABLED' });
     const described = await spokeEvents.send(new DescribeRuleCommand({ Name: 'spoke-rule' }));
-    expect(described.Arn).toBe(`arn:aws:events:us-east-1:${SPOKE}:rule/spoke-rule`);
+    expect(described.Arn).toBe(`arn:aws:events:us-east-1:${SPOKE_ACCOUNT}:rule/spoke-rule`);
     const spokeWatch = endpoint().client(CloudWatchClient, spokeSession);
     await spokeWatch.send(
       new PutMetricDataCommand({ Namespace: 'Spoke/Test', MetricData: [{ MetricName: 'm', Value: 1 }] }),
     );
     expect((await endpoint().admin.metrics({ namespace: 'Spoke/Test' })).metrics).toEqual([]);
     expect(
-      (await endpoint().admin.metrics({ namespace: 'Spoke/Test', accountId: SPOKE })).metrics,
+      (await endpoint().admin.metrics({ namespace: 'Spoke/Test', accountId: SPOKE_ACCOUNT })).metrics,
     ).toHaveLength(1);
   });
 
@@ -325,7 +334,9 @@ describe('per-account state', () => {
       spoke.send(new CreateTagsCommand({ Resources: [SPOKE_RESERVATION], Tags: [{ Key: 'k', Value: 'v' }] })),
     );
     expect(denied.name).toBe('UnauthorizedOperation');
-    expect(denied.message).toContain(`User: arn:aws:sts::${SPOKE}:assumed-role/odcr-reclaimer-spoke/`);
+    expect(denied.message).toContain(
+      `User: arn:aws:sts::${SPOKE_ACCOUNT}:assumed-role/odcr-reclaimer-spoke/`,
+    );
 
     // The hub role's own policy must allow sts:AssumeRole on the role as well.
     await endpoint().admin.configureIam({

@@ -6,8 +6,7 @@
  * tracker each minute while its rule is on, each function signing with its own role, IAM enforced.
  */
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler as createScheduleHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { describe, expect, it } from 'vitest';
 import { createHandler as createTrackerHandler } from '#functions/track-reclamation/handler.ts';
 import { DERIVED_VALUES_SOURCE, derivedTemplateValues } from '#infra/build.ts';
 import { Pager, readPagingPaths } from '#sandbox/pager.ts';
@@ -17,21 +16,30 @@ import { sessionsBetween } from '#shared/calendar/calendar.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { parseConfig } from '#shared/config/schema.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { heartbeatPlan, sessionHeartbeats } from '#shared/schedule/heartbeats.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
 import {
+  HUB_ACCOUNT,
+  SPOKE_ACCOUNT as LONDON,
+  EXTERNAL_ID_SPOKE_ACCOUNT as REFUSED,
+  SECOND_SPOKE_ACCOUNT as TOKYO,
+} from '../../support/accounts.ts';
+import {
   EXAMPLE_CONFIG_FILE,
   lambdaContext,
-  scheduledEvent,
   TRACKER_RULE_NAME,
   TRADING,
+  trackerEvent,
 } from '../../support/local-service.ts';
-import { HUB_ACCOUNT, type HubAndSpokes, startHubAndSpokes } from '../../support/spokes.ts';
+import {
+  spokeAccountConfig,
+  spokeReservationSeed,
+  spokeTradingConfig,
+  startHubAndSpokes,
+} from '../../support/spokes.ts';
+import { runSchedule } from './runs.ts';
 
-const LONDON = '333333333333';
-const TOKYO = '555555555555';
-const REFUSED = '444444444444';
+// Each spoke's trading reservation; the refused spoke's is never reached.
 const LONDON_RESERVATION = 'cr-0aaaaaaaaaaaaaaa2';
 const TOKYO_RESERVATION = 'cr-0ddddddddddddddd2';
 const REFUSED_RESERVATION = 'cr-0bbbbbbbbbbbbbbb2';
@@ -39,36 +47,9 @@ const MINUTE = 60_000;
 // Monday 10 to Friday 14 March 2025: New York on summer time since Sunday, London not yet, Tokyo never.
 const WEEK = { from: new Date('2025-03-09T12:00:00Z'), to: new Date('2025-03-15T00:00:00Z') };
 
-let service: HubAndSpokes | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
-function spokeReservation(accountId: string, id: string, availabilityZone: string) {
-  return {
-    accountId,
-    id,
-    instanceType: 'm7i.2xlarge',
-    availabilityZone,
-    totalInstanceCount: 100,
-    tags: { 'odcr-reclaimer:managed': 'true' },
-    interruptible: { instanceCount: 60, borrowed: 20, zeroSizePreference: 'retain' as const },
-  };
-}
-
 describe('a week of a hub and its spokes', () => {
   it("reclaims every reachable account's reservations by each bell; the refused spoke pages and stops nobody", async () => {
     const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
-    const trading = (id: string, name: string, market: string) => ({
-      id,
-      name,
-      market,
-      tradingNeed: 'all',
-      offHoursNeed: 40,
-      ceiling: 60,
-      zeroSizePreference: 'retain',
-    });
     const config = parseConfig({
       ...JSON.parse(JSON.stringify(base)),
       // Heartbeats every 15 minutes for at most 30 minutes of lead: the example's longer lead would run the
@@ -76,23 +57,23 @@ describe('a week of a hub and its spokes', () => {
       lead: { ...base.lead, maximumMinutes: 30, scheduleGranularityMinutes: 15 },
       reservations: [
         ...base.reservations,
-        trading(LONDON_RESERVATION, 'london-trading', 'XLON'),
-        trading(TOKYO_RESERVATION, 'tokyo-trading', 'XTKS'),
-        trading(REFUSED_RESERVATION, 'refused-trading', 'XLON'),
+        spokeTradingConfig(LONDON_RESERVATION, 'london-trading', 'XLON', 'retain'),
+        spokeTradingConfig(TOKYO_RESERVATION, 'tokyo-trading', 'XTKS', 'retain'),
+        spokeTradingConfig(REFUSED_RESERVATION, 'refused-trading', 'XLON', 'retain'),
       ],
       accounts: [
-        { id: LONDON, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] },
-        { id: TOKYO, role: 'odcr-reclaimer-spoke', regions: ['ap-northeast-1'] },
-        { id: REFUSED, role: 'odcr-reclaimer-spoke', externalId: 'the-hubs-id', regions: ['eu-west-2'] },
+        spokeAccountConfig(LONDON, 'eu-west-2'),
+        spokeAccountConfig(TOKYO, 'ap-northeast-1'),
+        spokeAccountConfig(REFUSED, 'eu-west-2', 'the-hubs-id'),
       ],
     });
     const local = await startHubAndSpokes({
       now: WEEK.from.toISOString(),
       config,
       reservations: [
-        spokeReservation(LONDON, LONDON_RESERVATION, 'eu-west-2a'),
-        spokeReservation(TOKYO, TOKYO_RESERVATION, 'ap-northeast-1a'),
-        spokeReservation(REFUSED, REFUSED_RESERVATION, 'eu-west-2a'),
+        spokeReservationSeed(LONDON, LONDON_RESERVATION, 'eu-west-2a', 'retain'),
+        spokeReservationSeed(TOKYO, TOKYO_RESERVATION, 'ap-northeast-1a', 'retain'),
+        spokeReservationSeed(REFUSED, REFUSED_RESERVATION, 'eu-west-2a', 'retain'),
       ],
       spokes: [
         { accountId: LONDON },
@@ -100,9 +81,7 @@ describe('a week of a hub and its spokes', () => {
         { accountId: REFUSED, stack: { externalId: 'other' } },
       ],
     });
-    service = local;
     const { aws } = local;
-    const schedule = createScheduleHandler(local.dependencies);
     const tracker = createTrackerHandler(local.as('track-reclamation'));
     const pager = new Pager(
       readPagingPaths(
@@ -172,7 +151,7 @@ describe('a week of a hub and its spokes', () => {
         }
         continue;
       }
-      const result = (await schedule(scheduledEvent(aws), lambdaContext())) as ReconcileResult;
+      const result = await runSchedule(local);
       for (const outcome of result.outcomes) {
         reached.add(outcome.reservationId);
         if (outcome.outcome !== 'failed' && outcome.to > outcome.from) lent.add(outcome.reservationId);
@@ -189,16 +168,7 @@ describe('a week of a hub and its spokes', () => {
       while (trackerOn && idleRuns < 2 && aws.clock.now().getTime() + MINUTE <= next) {
         aws.advance(60);
         const run = (await tracker(
-          {
-            version: '0',
-            id: `tracker-${aws.clock.now().getTime()}`,
-            'detail-type': 'Scheduled Event',
-            source: 'aws.events',
-            time: aws.clock.now().toISOString(),
-            region: 'us-east-1',
-            resources: [`arn:aws:events:us-east-1:${HUB_ACCOUNT}:rule/${TRACKER_RULE_NAME}`],
-            detail: {},
-          },
+          trackerEvent(aws),
           lambdaContext('odcr-reclaimer-dev-track-reclamation'),
         )) as TrackResult;
         page(aws.clock.now().getTime(), true);

@@ -1,102 +1,77 @@
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler } from '#functions/reclaim-on-schedule/handler.ts';
+import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { parseConfig } from '#shared/config/schema.ts';
-import type { ReconcileResult } from '#shared/reconcile/reconcile.ts';
 import { createCapacityGateways } from '#shared/runtime/gateways.ts';
 import {
+  EXTERNAL_ID_SPOKE_ACCOUNT,
+  SPOKE_ACCOUNT,
+  spokeRoleArn,
+  UNDEPLOYED_SPOKE_ACCOUNT,
+} from '../../support/accounts.ts';
+import { WEDNESDAY_BEFORE_OPEN } from '../../support/example-week.ts';
+import {
   EXAMPLE_CONFIG_FILE,
-  lambdaContext,
   localSdkConfig,
   reservation,
   SERVICE_NAMES,
-  scheduledEvent,
   TRADING,
 } from '../../support/local-service.ts';
-import { type HubAndSpokes, startHubAndSpokes } from '../../support/spokes.ts';
+import {
+  spokeAccountConfig,
+  spokeReservationSeed,
+  spokeTradingConfig,
+  startHubAndSpokes,
+} from '../../support/spokes.ts';
+import { outcomeOf, runSchedule, tradingOutcome } from './runs.ts';
 
-const SPOKE = '333333333333';
-const WRONG_EXTERNAL_ID = '444444444444';
-const NO_STACK = '666666666666';
+// A London trading reservation in each spoke, managed as XLON's sessions need.
 const SPOKE_RESERVATION = 'cr-0aaaaaaaaaaaaaaa1';
 const DENIED_RESERVATION = 'cr-0bbbbbbbbbbbbbbb1';
 const MISSING_RESERVATION = 'cr-0ccccccccccccccc1';
-
-let service: HubAndSpokes | undefined;
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-});
-
-/** A London trading reservation: 100 owned, 60 lent, all needed in XLON sessions. */
-function londonReservationConfig(id: string, name: string) {
-  return { id, name, market: 'XLON', tradingNeed: 'all', offHoursNeed: 40, ceiling: 60 };
-}
-
-function londonReservation(accountId: string, id: string) {
-  return {
-    accountId,
-    id,
-    instanceType: 'm7i.2xlarge',
-    availabilityZone: 'eu-west-2b',
-    totalInstanceCount: 100,
-    tags: { 'odcr-reclaimer:managed': 'true' },
-    interruptible: { instanceCount: 60, borrowed: 20 },
-  };
-}
+const LONDON_AZ = 'eu-west-2b';
 
 describe('hub and spokes', () => {
   it("reclaims every reachable account's reservations by the bell; an account whose role is refused pages", async () => {
-    // Wednesday 2025-03-12, 09:06 New York (13:06 London): inside the lead before the XNYS open at 13:30Z,
-    // and inside London's session.
-    const now = '2025-03-12T13:06:00Z';
     const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
     const config = parseConfig({
       ...JSON.parse(JSON.stringify(base)),
       reservations: [
         ...base.reservations,
-        londonReservationConfig(SPOKE_RESERVATION, 'spoke-trading'),
-        londonReservationConfig(DENIED_RESERVATION, 'denied-trading'),
-        londonReservationConfig(MISSING_RESERVATION, 'missing-trading'),
+        spokeTradingConfig(SPOKE_RESERVATION, 'spoke-trading', 'XLON'),
+        spokeTradingConfig(DENIED_RESERVATION, 'denied-trading', 'XLON'),
+        spokeTradingConfig(MISSING_RESERVATION, 'missing-trading', 'XLON'),
       ],
       accounts: [
-        { id: SPOKE, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] },
-        {
-          id: WRONG_EXTERNAL_ID,
-          role: 'odcr-reclaimer-spoke',
-          externalId: 'the-hubs-id',
-          regions: ['eu-west-2'],
-        },
-        { id: NO_STACK, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] },
+        spokeAccountConfig(SPOKE_ACCOUNT, 'eu-west-2'),
+        spokeAccountConfig(EXTERNAL_ID_SPOKE_ACCOUNT, 'eu-west-2', 'the-hubs-id'),
+        spokeAccountConfig(UNDEPLOYED_SPOKE_ACCOUNT, 'eu-west-2'),
       ],
     });
-    service = await startHubAndSpokes({
-      now,
+    const service = await startHubAndSpokes({
+      // 13:06 London: inside London's session, and inside the lead before the XNYS open at 13:30Z.
+      now: WEDNESDAY_BEFORE_OPEN,
       config,
       reservations: [
-        londonReservation(SPOKE, SPOKE_RESERVATION),
-        londonReservation(WRONG_EXTERNAL_ID, DENIED_RESERVATION),
-        londonReservation(NO_STACK, MISSING_RESERVATION),
+        spokeReservationSeed(SPOKE_ACCOUNT, SPOKE_RESERVATION, LONDON_AZ),
+        spokeReservationSeed(EXTERNAL_ID_SPOKE_ACCOUNT, DENIED_RESERVATION, LONDON_AZ),
+        spokeReservationSeed(UNDEPLOYED_SPOKE_ACCOUNT, MISSING_RESERVATION, LONDON_AZ),
       ],
       spokes: [
-        { accountId: SPOKE },
-        { accountId: WRONG_EXTERNAL_ID, stack: { externalId: 'another-id' } },
-        { accountId: NO_STACK, stack: 'not deployed' },
+        { accountId: SPOKE_ACCOUNT },
+        { accountId: EXTERNAL_ID_SPOKE_ACCOUNT, stack: { externalId: 'another-id' } },
+        { accountId: UNDEPLOYED_SPOKE_ACCOUNT, stack: 'not deployed' },
       ],
     });
     const { aws } = service;
 
-    const result: ReconcileResult = await createHandler(service.dependencies)(
-      scheduledEvent(aws),
-      lambdaContext(),
-    );
+    const result = await runSchedule(service);
 
-    expect(result.outcomes.find((outcome) => outcome.reservationId === TRADING)).toMatchObject({
+    expect(tradingOutcome(result)).toMatchObject({
       outcome: 'updated',
       to: 0,
     });
-    expect(result.outcomes.find((outcome) => outcome.reservationId === SPOKE_RESERVATION)).toMatchObject({
+    expect(outcomeOf(result, SPOKE_RESERVATION)).toMatchObject({
       outcome: 'updated',
       from: 60,
       to: 0,
@@ -104,7 +79,7 @@ describe('hub and spokes', () => {
     const reached = result.outcomes.map((outcome) => outcome.reservationId);
     expect(reached).not.toContain(DENIED_RESERVATION);
     expect(reached).not.toContain(MISSING_RESERVATION);
-    for (const account of [WRONG_EXTERNAL_ID, NO_STACK])
+    for (const account of [EXTERNAL_ID_SPOKE_ACCOUNT, UNDEPLOYED_SPOKE_ACCOUNT])
       expect(
         result.warnings.some((warning) => warning.startsWith(`account ${account} could not be read`)),
       ).toBe(true);
@@ -114,26 +89,26 @@ describe('hub and spokes', () => {
       new Set(assumed.map((call) => `${(call.params as { RoleArn: string }).RoleArn} ${call.outcome}`)),
     ).toEqual(
       new Set([
-        `arn:aws:iam::${SPOKE}:role/odcr-reclaimer-spoke ok`,
-        `arn:aws:iam::${WRONG_EXTERNAL_ID}:role/odcr-reclaimer-spoke AccessDenied`,
-        `arn:aws:iam::${NO_STACK}:role/odcr-reclaimer-spoke AccessDenied`,
+        `${spokeRoleArn(SPOKE_ACCOUNT)} ok`,
+        `${spokeRoleArn(EXTERNAL_ID_SPOKE_ACCOUNT)} AccessDenied`,
+        `${spokeRoleArn(UNDEPLOYED_SPOKE_ACCOUNT)} AccessDenied`,
       ]),
     );
     const spokeCalls = aws.admin.calls({
       service: 'ec2',
       action: 'UpdateInterruptibleCapacityReservationAllocation',
     });
-    expect(spokeCalls.calls.filter((call) => call.account === SPOKE)).not.toHaveLength(0);
+    expect(spokeCalls.calls.filter((call) => call.account === SPOKE_ACCOUNT)).not.toHaveLength(0);
 
     aws.setClock('2025-03-12T13:30:00Z');
-    const spokeReservation = aws.admin.listReservations({ id: SPOKE_RESERVATION, accountId: SPOKE })
+    const spokeReservation = aws.admin.listReservations({ id: SPOKE_RESERVATION, accountId: SPOKE_ACCOUNT })
       .reservations[0];
     expect(spokeReservation?.allocation).toMatchObject({ current: 0, target: 0 });
     expect(reservation(aws, TRADING).allocation).toMatchObject({ current: 0, target: 0 });
     // The refused accounts' reservations are untouched: still lent.
     expect(
-      aws.admin.listReservations({ id: DENIED_RESERVATION, accountId: WRONG_EXTERNAL_ID }).reservations[0]
-        ?.allocation,
+      aws.admin.listReservations({ id: DENIED_RESERVATION, accountId: EXTERNAL_ID_SPOKE_ACCOUNT })
+        .reservations[0]?.allocation,
     ).toMatchObject({ current: 60, target: 60 });
     // The spoke's records stay in the spoke; the hub's events say whose reservation each is.
     expect(spokeReservation?.tags['odcr-reclaimer:requested-target']).toBe('0');
@@ -143,7 +118,7 @@ describe('hub and spokes', () => {
       .map((event) => event.detail as { reservationId: string; accountId?: string });
     expect(requested).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ reservationId: SPOKE_RESERVATION, accountId: SPOKE }),
+        expect.objectContaining({ reservationId: SPOKE_RESERVATION, accountId: SPOKE_ACCOUNT }),
         expect.objectContaining({ reservationId: TRADING }),
       ]),
     );
@@ -155,18 +130,17 @@ describe('hub and spokes', () => {
   });
 
   it("lets on-call's follow read a spoke's reservation through the gateway factory", async () => {
-    const now = '2025-03-12T13:06:00Z';
     const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
     const config = parseConfig({
       ...JSON.parse(JSON.stringify(base)),
-      reservations: [...base.reservations, londonReservationConfig(SPOKE_RESERVATION, 'spoke-trading')],
-      accounts: [{ id: SPOKE, role: 'odcr-reclaimer-spoke', regions: ['eu-west-2'] }],
+      reservations: [...base.reservations, spokeTradingConfig(SPOKE_RESERVATION, 'spoke-trading', 'XLON')],
+      accounts: [spokeAccountConfig(SPOKE_ACCOUNT, 'eu-west-2')],
     });
-    service = await startHubAndSpokes({
-      now,
+    const service = await startHubAndSpokes({
+      now: WEDNESDAY_BEFORE_OPEN,
       config,
-      reservations: [londonReservation(SPOKE, SPOKE_RESERVATION)],
-      spokes: [{ accountId: SPOKE }],
+      reservations: [spokeReservationSeed(SPOKE_ACCOUNT, SPOKE_RESERVATION, LONDON_AZ)],
+      spokes: [{ accountId: SPOKE_ACCOUNT }],
     });
     const url = service.aws.url;
     // EC2 alone, as `npm run oncall` builds it to follow a change (here signing as a hub function role).
@@ -184,7 +158,7 @@ describe('hub and spokes', () => {
     });
     const snapshots = await capacity.describeManaged();
     expect(snapshots.find((snapshot) => snapshot.reservationId === SPOKE_RESERVATION)).toMatchObject({
-      accountId: SPOKE,
+      accountId: SPOKE_ACCOUNT,
       region: 'eu-west-2',
     });
     expect(snapshots.some((snapshot) => snapshot.reservationId === TRADING)).toBe(true);

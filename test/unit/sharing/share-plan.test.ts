@@ -7,14 +7,21 @@ import {
   planShare,
   principalsDigest,
 } from '#shared/domain/share-plan.ts';
+// Principals: two accounts and an organizational unit.
+import {
+  MEMBER_ACCOUNT as A,
+  UNIT_MEMBER_ACCOUNT as B,
+  capacityReservationArn,
+  HUB_ACCOUNT,
+  UNIT_ARN as OU,
+  OUTSIDER_ACCOUNT,
+} from '../../support/accounts.ts';
 
 const SOURCE = 'cr-0123456789abcdef0';
-const OLD = 'arn:aws:ec2:us-east-1:123456789012:capacity-reservation/cr-0aaaaaaaaaaaaaaa0';
-const NEW = 'arn:aws:ec2:us-east-1:123456789012:capacity-reservation/cr-0bbbbbbbbbbbbbbb0';
-const SHARE = 'arn:aws:ram:us-east-1:123456789012:resource-share/share-1';
-const A = '111111111111';
-const B = '222222222222';
-const OU = 'arn:aws:organizations::123456789012:ou/o-example/ou-root-team';
+// The interruptible reservations of two allocations in turn, and the share RAM holds them in.
+const OLD = capacityReservationArn('cr-0aaaaaaaaaaaaaaa0');
+const NEW = capacityReservationArn('cr-0bbbbbbbbbbbbbbb0');
+const SHARE = `arn:aws:ram:us-east-1:${HUB_ACCOUNT}:resource-share/share-1`;
 
 function desired(principals: string[], resourceArn: string | undefined, recorded?: string[]): DesiredShare {
   return {
@@ -85,7 +92,7 @@ describe('the share plan', () => {
   });
 
   it('after its action, RAM holds exactly the config (any config, any RAM)', () => {
-    const principal = fc.constantFrom(A, B, OU, '333333333333');
+    const principal = fc.constantFrom(A, B, OU, OUTSIDER_ACCOUNT);
     const resource = fc.constantFrom(OLD, NEW);
     fc.assert(
       fc.property(
