@@ -1,10 +1,10 @@
 /**
  * The borrower accounts of a scenario, subscribed to the service's heads-up as the README's borrower is:
- * - on the service's bus, a rule matching `Reclaim Scheduled`, `Reclaim Started` and `Reclaim Cancelled` of the
- *   interruptible reservations RAM shares with the borrower, sending them to the borrower's default bus (the
- *   bus policy admits the borrower for such rules; the endpoint keeps a bus's rules with the bus, so the
- *   sandbox puts it there through the admin API). It follows what is shared: a new interruptible id, or one
- *   shared or unshared, re-subscribes it, as a borrower's automation on `Interruptible Reservation Changed` would;
+ * - on the service's bus, named by its ARN, with the borrower's own credentials through the SDK, a rule
+ *   matching `Reclaim Scheduled`, `Reclaim Started` and `Reclaim Cancelled` of the interruptible reservations
+ *   RAM shares with the borrower, sending them to the borrower's default bus: the hub's bus policy (deployed
+ *   from serverless.yml) must admit it, as in production. It follows what is shared: a new interruptible id, or
+ *   one shared or unshared, re-subscribes it, as a borrower's automation on `Interruptible Reservation Changed` would;
  * - on its own default bus, with its own credentials through the SDK: a policy admitting the hub's rule to
  *   deliver there, and its rule handing the notices to its drain (a Lambda ARN of its own), whose deliveries
  *   the endpoint logs (`GET /_local/deliveries`): what the borrower received, and when.
@@ -66,7 +66,16 @@ export function borrowerPrincipal(accountId: string): IamPrincipal {
   };
 }
 
-/** The hub's rule for one borrower on the service's bus. */
+/** An EventBridge client signing as the borrower's principal (in-process: destroying it is cheap). */
+function borrowerClient(local: LocalAws, region: string, accountId: string): EventBridgeClient {
+  const principal = borrowerPrincipal(accountId);
+  return new EventBridgeClient({
+    ...inProcessSdkConfig(local, region),
+    credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'sandbox-borrower-secret' },
+  });
+}
+
+/** The borrower's rule for its heads-up on the service's bus. */
 export function headsUpRuleName(accountId: string): string {
   return `heads-up-to-${accountId}`;
 }
@@ -83,11 +92,7 @@ export class BorrowerSubscriptions {
   async setUp(): Promise<void> {
     const { local, hubAccountId, region } = this.options;
     for (const borrower of this.options.borrowers) {
-      const principal = borrowerPrincipal(borrower.id);
-      const client = new EventBridgeClient({
-        ...inProcessSdkConfig(local, region),
-        credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'sandbox-borrower-secret' },
-      });
+      const client = borrowerClient(local, region, borrower.id);
       try {
         await client.send(
           new PutPermissionCommand({
@@ -116,12 +121,11 @@ export class BorrowerSubscriptions {
         client.destroy();
       }
     }
-    this.refresh();
+    await this.refresh();
   }
 
   /** Re-subscribes each borrower whose shared interruptible reservations changed since the last look. */
-  refresh(): void {
-    const { local, hubAccountId, region, busName } = this.options;
+  async refresh(): Promise<void> {
     let sources: Map<string, string> | undefined;
     for (const borrower of this.options.borrowers) {
       const shared = this.sharedWith(borrower.id);
@@ -136,19 +140,38 @@ export class BorrowerSubscriptions {
       const key = shared.join(',');
       if (this.subscribed.get(borrower.id) === key) continue;
       this.subscribed.set(borrower.id, key);
-      local.admin.putRule({
-        accountId: hubAccountId,
-        name: headsUpRuleName(borrower.id),
-        eventBusName: busName,
-        // Nothing shared yet: the rule waits, disabled (a pattern needs at least one value).
-        state: shared.length > 0 ? 'ENABLED' : 'DISABLED',
-        eventPattern: JSON.stringify({
-          source: [EVENT_SOURCE],
-          'detail-type': [...HEADS_UP_DETAIL_TYPES],
-          detail: { interruptibleReservationId: shared.length > 0 ? shared : ['none'] },
+      await this.subscribe(borrower.id, shared);
+    }
+  }
+
+  /** The borrower's rule on the service's bus, put (or re-put) with the borrower's own credentials. */
+  private async subscribe(accountId: string, shared: readonly string[]): Promise<void> {
+    const { local, hubAccountId, region, busName } = this.options;
+    const bus = `arn:aws:events:${region}:${hubAccountId}:event-bus/${busName}`;
+    const client = borrowerClient(local, region, accountId);
+    try {
+      await client.send(
+        new PutRuleCommand({
+          Name: headsUpRuleName(accountId),
+          EventBusName: bus,
+          // Nothing shared yet: the rule waits, disabled (a pattern needs at least one value).
+          State: shared.length > 0 ? 'ENABLED' : 'DISABLED',
+          EventPattern: JSON.stringify({
+            source: [EVENT_SOURCE],
+            'detail-type': [...HEADS_UP_DETAIL_TYPES],
+            detail: { interruptibleReservationId: shared.length > 0 ? shared : ['none'] },
+          }),
         }),
-        targets: [{ id: 'borrower-bus', arn: `arn:aws:events:${region}:${borrower.id}:event-bus/default` }],
-      });
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: headsUpRuleName(accountId),
+          EventBusName: bus,
+          Targets: [{ Id: 'borrower-bus', Arn: `arn:aws:events:${region}:${accountId}:event-bus/default` }],
+        }),
+      );
+    } finally {
+      client.destroy();
     }
   }
 

@@ -4,6 +4,7 @@
  * its inline policies, and CloudFormation's intrinsics resolved to the ARNs the stack would create
  * (Fn::Sub, Ref, Fn::GetAtt, Fn::Join, pseudo parameters). The local endpoint enforces these roles
  * (local-aws/iam.ts), so a call the code makes and the role does not allow fails in the sandbox as in AWS.
+ * The stack's event buses' resource policies are read the same way (`readEventBusPolicies`).
  */
 import type { PolicyDocument } from '@odcr-reclaimer/local-aws/iam-policy.ts';
 import { validatePolicies } from '@odcr-reclaimer/local-aws/iam-policy.ts';
@@ -237,6 +238,44 @@ function rolesOf(
 export interface RoleReadOptions extends ResolveOptions {
   accountId: string;
   partition?: string;
+}
+
+/** An event bus of the stack with the resource policy it is deployed with (`AWS::Events::EventBus` Policy). */
+export interface EventBusPolicy {
+  busName: string;
+  policy: PolicyDocument;
+}
+
+/**
+ * The stack's event buses that carry a Policy, with their intrinsics resolved as CloudFormation would (the
+ * policy variables the template spells with Fn::Join become `${aws:...}`). A bus policy of its own resource
+ * (`AWS::Events::EventBusPolicy`) is not read: refused, so that a template moving to one is noticed.
+ */
+export function readEventBusPolicies(serverlessFile: string, options: RoleReadOptions): EventBusPolicy[] {
+  const definitions = readServerlessDefinitions(serverlessFile, options);
+  const resolver = new IntrinsicResolver(
+    definitions.resources,
+    { ...definitions, accountId: options.accountId, partition: options.partition ?? 'aws' },
+    {},
+  );
+  const policies: EventBusPolicy[] = [];
+  for (const [logicalId, resource] of Object.entries(definitions.resources)) {
+    if (resource.Type === 'AWS::Events::EventBusPolicy') {
+      throw new FunctionRoleError(
+        `${logicalId}: AWS::Events::EventBusPolicy is not read; state the Policy on the bus`,
+      );
+    }
+    if (resource.Type !== 'AWS::Events::EventBus' || !isRecord(resource.Properties)) continue;
+    const properties = resolver.resolve(resource.Properties) as Record<string, unknown>;
+    if (properties.Policy === undefined) continue;
+    if (!isRecord(properties.Policy))
+      throw new FunctionRoleError(`${logicalId}: Policy is not a policy document`);
+    policies.push({
+      busName: String(properties.Name ?? logicalId),
+      policy: properties.Policy as unknown as PolicyDocument,
+    });
+  }
+  return policies;
 }
 
 /** The roles from serverless.yml and its included files, with the variable resolution the sandbox uses. */

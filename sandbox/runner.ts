@@ -12,6 +12,7 @@
  * throttled rather than run twice.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { readBusPolicy } from '@odcr-reclaimer/local-aws/bus-policy.ts';
 import { WARNING_SECONDS } from '@odcr-reclaimer/local-aws/capacity.ts';
 import { matchesEventPattern } from '@odcr-reclaimer/local-aws/event-pattern.ts';
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
@@ -45,7 +46,12 @@ import { METRIC } from '#shared/metrics/metric-names.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { createGateways, type GatewayWiring } from '#shared/runtime/gateways.ts';
 import { BorrowerSubscriptions, borrowerPrincipal } from './borrowers.ts';
-import { type FunctionRole, readFunctionRoles } from './function-roles.ts';
+import {
+  type EventBusPolicy,
+  type FunctionRole,
+  readEventBusPolicies,
+  readFunctionRoles,
+} from './function-roles.ts';
 import { buildSandboxHandlers, type SandboxHandler } from './handlers.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { lambdaLogShipper } from './log-shipper.ts';
@@ -100,9 +106,14 @@ export interface SandboxOptions {
   prepared?: PreparedSandbox;
   /**
    * IAM: each function calls with its own role's credentials and the endpoint enforces the roles read from
-   * serverless.yml (sandbox/function-roles.ts). `roles` edits them first (a test removing a grant).
+   * serverless.yml (sandbox/function-roles.ts). `roles` edits them first (a test removing a grant), and
+   * `busPolicies` the event buses' resource policies the stack deploys.
    */
-  iam?: { enforce?: boolean; roles?: (roles: FunctionRole[]) => FunctionRole[] };
+  iam?: {
+    enforce?: boolean;
+    roles?: (roles: FunctionRole[]) => FunctionRole[];
+    busPolicies?: (policies: EventBusPolicy[]) => EventBusPolicy[];
+  };
 }
 
 /** The function a client is built for, and the credentials its role's requests are signed with. */
@@ -246,6 +257,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SimulationRes
       hubStage: triggers.stage,
       hubRegion: triggers.region,
     });
+    const busPolicies = sandboxBusPolicies(config, hubAccountId, options.serverlessFile);
+    deployBusPolicies(local, hubAccountId, options.iam?.busPolicies?.(busPolicies) ?? busPolicies);
     options.hooks?.started?.(local);
     const runner = new SandboxRunner(local, scenario, config, triggers, window, options, credentials, paging);
     const result = await runner.run(wallStart);
@@ -283,6 +296,28 @@ function deployAccounts(
         ...(account.externalId === undefined ? {} : { externalId: account.externalId }),
       }),
     ),
+  });
+}
+
+/**
+ * Each bus's resource policy as the stack deploys it, on the hub's bus (as the roles are declared: not a
+ * logged call of anyone's); one the endpoint could not evaluate as EventBridge does is refused here.
+ */
+function deployBusPolicies(local: LocalAws, accountId: string, policies: EventBusPolicy[]): void {
+  for (const { busName, policy } of policies) {
+    local.admin.account(accountId).busPolicies.set(busName, readBusPolicy(policy));
+  }
+}
+
+/** The event buses' policies as `npm run package` would deploy them for this config. */
+export function sandboxBusPolicies(
+  config: PolicyConfig,
+  accountId: string,
+  serverlessFile = SERVERLESS_FILE,
+): EventBusPolicy[] {
+  return readEventBusPolicies(serverlessFile, {
+    files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
+    accountId,
   });
 }
 
@@ -505,7 +540,7 @@ class SandboxRunner {
     this.draining = true;
     try {
       await this.deliverEvents();
-      this.subscriptions?.refresh();
+      await this.subscriptions?.refresh();
       const views = this.reservationViews();
       this.sample(false, this.applyBorrowerDemand(false, views) ? this.reservationViews() : views);
     } finally {
