@@ -1,5 +1,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import {
+  EC2Client,
+  UpdateInterruptibleCapacityReservationAllocationCommand,
+  type UpdateInterruptibleCapacityReservationAllocationCommandInput,
+} from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   type IamRequest,
@@ -59,6 +63,22 @@ export function accountsIam(accounts: readonly string[]): IamRequest {
       policies: [],
     })),
   };
+}
+
+/** UpdateInterruptibleCapacityReservationAllocation sent by `ec2`: source `id`'s allocation to `target`. */
+export function updateTarget(
+  ec2: EC2Client,
+  id: string,
+  target: number,
+  extra: Partial<UpdateInterruptibleCapacityReservationAllocationCommandInput> = {},
+) {
+  return ec2.send(
+    new UpdateInterruptibleCapacityReservationAllocationCommand({
+      CapacityReservationId: id,
+      TargetInstanceCount: target,
+      ...extra,
+    }),
+  );
 }
 
 /** SDK config for the endpoint with the SDK's real retry logic but millisecond back-off, so retry tests are fast. */

@@ -5,7 +5,6 @@ import {
   DeleteTagsCommand,
   DescribeCapacityReservationsCommand,
   EC2Client,
-  UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
 import {
   DisableRuleCommand,
@@ -21,7 +20,14 @@ import type { FunctionRole } from '#sandbox/function-roles.ts';
 import { sandboxFunctionRoles } from '#sandbox/runner.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import { EXAMPLE_CONFIG_FILE } from '../../support/local-service.ts';
-import { failureOf, signedAs, smallReservation, TRADING_ID, useTestEndpoint } from './helpers.ts';
+import {
+  failureOf,
+  signedAs,
+  smallReservation,
+  TRADING_ID,
+  updateTarget,
+  useTestEndpoint,
+} from './helpers.ts';
 
 const ACCOUNT = '123456789012';
 const BUS = 'odcr-reclaimer-dev';
@@ -54,17 +60,6 @@ function clientsOf(functionName: string) {
     cloudwatch: endpoint().client(CloudWatchClient, signing),
     events: endpoint().client(EventBridgeClient, signing),
   };
-}
-
-/** UpdateInterruptibleCapacityReservationAllocation of a reservation to `target`, sent by `ec2`. */
-function updateTarget(ec2: EC2Client, id: string, target: number, extra: { DryRun?: boolean } = {}) {
-  return ec2.send(
-    new UpdateInterruptibleCapacityReservationAllocationCommand({
-      CapacityReservationId: id,
-      TargetInstanceCount: target,
-      ...extra,
-    }),
-  );
 }
 
 beforeEach(async () => {

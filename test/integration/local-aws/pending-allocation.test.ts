@@ -1,10 +1,9 @@
 import {
   CreateInterruptibleCapacityReservationAllocationCommand,
   DescribeCapacityReservationsCommand,
-  UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { failureOf, smallReservation, useFreshTestEndpoint } from './helpers.ts';
+import { failureOf, smallReservation, updateTarget, useFreshTestEndpoint } from './helpers.ts';
 
 const SOURCE = 'cr-00000000000000a01';
 const PENDING_SECONDS = 45;
@@ -51,14 +50,7 @@ describe('a new allocation passes through pending', () => {
     expect(during.source).toMatchObject({ TotalInstanceCount: 4, AvailableInstanceCount: 2 });
     expect(during.lent).toMatchObject({ State: 'pending', TotalInstanceCount: 6 });
 
-    const update = await failureOf(
-      endpoint().ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: SOURCE,
-          TargetInstanceCount: 0,
-        }),
-      ),
-    );
+    const update = await failureOf(updateTarget(endpoint().ec2, SOURCE, 0));
     expect(update.name).toBe('IncorrectState');
     await expect(endpoint().admin.setBorrowers({ reservationId: SOURCE, running: 1 })).rejects.toMatchObject({
       code: 'IncorrectState',
@@ -70,12 +62,7 @@ describe('a new allocation passes through pending', () => {
     const after = await describeBoth();
     expect(after.source.InterruptibleCapacityAllocation?.Status).toBe('active');
     expect(after.lent?.State).toBe('active');
-    const reclaimed = await endpoint().ec2.send(
-      new UpdateInterruptibleCapacityReservationAllocationCommand({
-        CapacityReservationId: SOURCE,
-        TargetInstanceCount: 0,
-      }),
-    );
+    const reclaimed = await updateTarget(endpoint().ec2, SOURCE, 0);
     expect(reclaimed.InstanceCount).toBe(0);
   });
 

@@ -1,11 +1,10 @@
 import {
   CreateInterruptibleCapacityReservationAllocationCommand,
   DescribeCapacityReservationsCommand,
-  UpdateInterruptibleCapacityReservationAllocationCommand,
 } from '@aws-sdk/client-ec2';
 import type { LocalAwsSettings } from '@odcr-reclaimer/local-aws/types.ts';
 import { describe, expect, it } from 'vitest';
-import { failureOf, startTradingEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import { failureOf, startTradingEndpoint, type TestEndpoint, TRADING_ID, updateTarget } from './helpers.ts';
 
 const WARNING = 'EC2 Capacity Reservation Instance Interruption Warning';
 const COMPLETED = 'EC2 Interruptible Capacity Reservation Allocation Reclamation Completed';
@@ -29,14 +28,8 @@ async function describeBoth() {
   return { source, allocation: source?.InterruptibleCapacityAllocation };
 }
 
-function update(TargetInstanceCount: number, ZeroSizePreference?: 'retain' | 'default') {
-  return endpoint.ec2.send(
-    new UpdateInterruptibleCapacityReservationAllocationCommand({
-      CapacityReservationId: TRADING_ID,
-      TargetInstanceCount,
-      ...(ZeroSizePreference ? { ZeroSizePreference } : {}),
-    }),
-  );
+function update(target: number, ZeroSizePreference?: 'retain' | 'default') {
+  return updateTarget(endpoint.ec2, TRADING_ID, target, ZeroSizePreference ? { ZeroSizePreference } : {});
 }
 
 describe('reclamation on the simulated clock', () => {

@@ -1,13 +1,8 @@
-import {
-  CreateTagsCommand,
-  DescribeCapacityReservationsCommand,
-  EC2Client,
-  UpdateInterruptibleCapacityReservationAllocationCommand,
-} from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeCapacityReservationsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EC2_THROTTLE_BUCKETS, EC2_THROTTLE_CATEGORIES } from '@odcr-reclaimer/local-aws/throttle.ts';
 import { describe, expect, it } from 'vitest';
 import { EC2_ACTION_BUCKETS } from '#shared/domain/ec2-request-limits.ts';
-import { failureOf, startTradingEndpoint, type TestEndpoint, TRADING_ID } from './helpers.ts';
+import { failureOf, startTradingEndpoint, type TestEndpoint, TRADING_ID, updateTarget } from './helpers.ts';
 
 // One attempt per call: these tests look at what the endpoint answers, not at the SDK's retries.
 const oneAttempt = (endpoint: TestEndpoint, region = 'us-east-1') =>
@@ -65,13 +60,7 @@ describe("EC2's request throttling", () => {
 
   it('gives mutating actions the smaller bucket, each action its own', async () => {
     const { ec2 } = await start(1);
-    const update = () =>
-      ec2.send(
-        new UpdateInterruptibleCapacityReservationAllocationCommand({
-          CapacityReservationId: TRADING_ID,
-          TargetInstanceCount: 10,
-        }),
-      );
+    const update = () => updateTarget(ec2, TRADING_ID, 10);
     const { capacity } = EC2_THROTTLE_CATEGORIES.mutating;
     // Updates to the same target: each one is a request, whatever it changes.
     expect(await burst(capacity + 1, update)).toBe(capacity);
