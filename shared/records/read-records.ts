@@ -20,9 +20,12 @@ import {
   trackerMemoryCodec,
 } from './tags.ts';
 
+/** The records one codec each reads (the closures are a family of keys, read apart). */
+type CodedRecord = Exclude<keyof ReservationRecords, 'closures' | 'malformed'>;
+type RecordCodecs<K extends CodedRecord> = { [Key in K]: RecordCodec<NonNullable<ReservationRecords[Key]>> };
 /** The records a reservation may lack, each with the codec that reads it (in the order they are read). */
-type OptionalRecord = Exclude<keyof ReservationRecords, 'tracker' | 'closures' | 'malformed'>;
-type OptionalRecordCodecs = { [K in OptionalRecord]: RecordCodec<NonNullable<ReservationRecords[K]>> };
+type OptionalRecord = Exclude<CodedRecord, 'tracker'>;
+type OptionalRecordCodecs = RecordCodecs<OptionalRecord>;
 const OPTIONAL_RECORD_CODECS: OptionalRecordCodecs = {
   override: overrideCodec,
   lastRequest: lastRequestCodec,
@@ -33,6 +36,12 @@ const OPTIONAL_RECORD_CODECS: OptionalRecordCodecs = {
   headsUp: headsUpCodec,
   announcedInterruptibleId: announcedInterruptibleIdCodec,
   shareDigest: shareDigestCodec,
+};
+
+/** Every record's codec, by its field of `ReservationRecords`: what readRecords reads, for its tests to cover. */
+export const RECORD_CODECS: RecordCodecs<CodedRecord> = {
+  tracker: trackerMemoryCodec,
+  ...OPTIONAL_RECORD_CODECS,
 };
 
 export function readRecords(tags: Tags): ReservationRecords {
@@ -50,7 +59,7 @@ export function readRecords(tags: Tags): ReservationRecords {
       problem: `closure tag ${key} is not <market>:<YYYY-MM-DD> = reason`,
     });
   const records: ReservationRecords = {
-    tracker: value(trackerMemoryCodec) ?? {},
+    tracker: value(RECORD_CODECS.tracker) ?? {},
     closures,
     malformed,
   };

@@ -279,47 +279,42 @@ export function reservation(aws: LocalAws, id: string) {
   return found;
 }
 
-/** EventBridge's envelope for an event of `source` at the endpoint's simulated now, in the tests' account. */
-function eventEnvelope(
-  aws: LocalAws,
-  event: { id: string; detailType: string; source: string; resource: string },
-) {
+/** What tells the events that wake the service apart: their detail-type and source. */
+interface EventKind {
+  detailType: string;
+  source: string;
+}
+const SCHEDULER_EVENT: EventKind = { detailType: 'Scheduled Event', source: 'aws.scheduler' };
+const RULE_SCHEDULE_EVENT: EventKind = { detailType: 'Scheduled Event', source: 'aws.events' };
+const ALARM_CHANGE_EVENT: EventKind = {
+  detailType: 'CloudWatch Alarm State Change',
+  source: 'aws.cloudwatch',
+};
+
+/** EventBridge's envelope for an event of `kind` at the endpoint's simulated now, in the tests' account. */
+function eventEnvelope(aws: LocalAws, kind: EventKind, id: string, resource: string) {
   return {
     version: '0',
-    id: event.id,
-    'detail-type': event.detailType,
-    source: event.source,
+    id,
+    'detail-type': kind.detailType,
+    source: kind.source,
     account: '123456789012',
     time: aws.clock.now().toISOString(),
     region: 'us-east-1',
-    resources: [event.resource],
+    resources: [resource],
   };
 }
 
 /** EventBridge Scheduler's event at the endpoint's simulated time. */
 export function scheduledEvent(aws: LocalAws, id = `schedule-${aws.clock.now().getTime()}`) {
-  return {
-    ...eventEnvelope(aws, {
-      id,
-      detailType: 'Scheduled Event',
-      source: 'aws.scheduler',
-      resource: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/odcr-reclaimer-dev-xnys',
-    }),
-    detail: '{}',
-  };
+  const schedule = 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/odcr-reclaimer-dev-xnys';
+  return { ...eventEnvelope(aws, SCHEDULER_EVENT, id, schedule), detail: '{}' };
 }
 
 /** The tracker's own rule firing at the endpoint's simulated now, as EventBridge delivers it. */
 export function trackerEvent(aws: LocalAws, id = `tracker-${aws.clock.now().getTime()}`) {
-  return {
-    ...eventEnvelope(aws, {
-      id,
-      detailType: 'Scheduled Event',
-      source: 'aws.events',
-      resource: `arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`,
-    }),
-    detail: {},
-  };
+  const rule = `arn:aws:events:us-east-1:123456789012:rule/${TRACKER_RULE_NAME}`;
+  return { ...eventEnvelope(aws, RULE_SCHEDULE_EVENT, id, rule), detail: {} };
 }
 
 /** CloudWatch's state-change event for an alarm, as EventBridge delivers it. */
@@ -329,13 +324,9 @@ export function alarmEvent(
   state: 'OK' | 'ALARM',
   id = `alarm-${alarmName}-${state}`,
 ) {
+  const alarm = `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`;
   return {
-    ...eventEnvelope(aws, {
-      id,
-      detailType: 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      resource: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`,
-    }),
+    ...eventEnvelope(aws, ALARM_CHANGE_EVENT, id, alarm),
     detail: { alarmName, state: { value: state, reason: 'test' } },
   };
 }

@@ -28,6 +28,7 @@ import {
   SERVICE_NAMES,
   scheduledEvent,
   TRACKER_RULE_NAME,
+  trackerEvent,
 } from '../../support/local-service.ts';
 import { OFF_HOURS, scaleConfig, scaleSeed, zonesIn } from './fleet.ts';
 
@@ -51,21 +52,6 @@ afterEach(async () => {
 function smallBucketConfig() {
   const { ec2RequestLimits: _none, ...base } = scaleConfig(ZONES);
   return parseConfig({ ...base, ec2RequestLimits: { mutating: { capacity: 5, refillPerSecond: 0.5 } } });
-}
-
-/** The tracker rule's event at `at`, as EventBridge sends a scheduled rule's. */
-function ruleTick(at: number) {
-  return {
-    version: '0',
-    id: `tick-${at}`,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '123456789012',
-    time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: REGION,
-    resources: [`arn:aws:events:${REGION}:123456789012:rule/${TRACKER_RULE_NAME}`],
-    detail: {},
-  };
 }
 
 function updates(calls: readonly CallRecord[]): CallRecord[] {
@@ -133,7 +119,7 @@ describe('a reclaim larger than one run, under EC2 request throttling', () => {
       local.setClock(new Date(next).toISOString());
       runs.push(
         (await tracker(
-          ruleTick(next),
+          trackerEvent(local, `tick-${next}`),
           lambdaContext('odcr-reclaimer-dev-track-reclamation', {
             clock: local.clock,
             timeoutSeconds: timeouts['track-reclamation'] ?? 0,

@@ -10,6 +10,11 @@ const CME = {
   earlyCloses: { '2026-11-25': { close: '12:15', note: 'Thanksgiving' } },
 };
 
+/** CME with these sessions instead of its own, each [open, close]. */
+function withSessions(...sessions: [string, string][]) {
+  return { ...CME, sessions: sessions.map(([open, close]) => ({ open, close })) };
+}
+
 /** The example config with `markets` set and the trading reservation moved to `market`. */
 function withMarkets(markets: Record<string, unknown>, market = 'XNYS'): Record<string, unknown> {
   const input = exampleConfigInput();
@@ -37,40 +42,18 @@ describe('markets in the config', () => {
     ['a bad day', { ...CME, tradingDays: ['SUN', 'FUN'] }, 'markets.CME.tradingDays[1]', /one of MON, TUE/],
     ['a repeated day', { ...CME, tradingDays: ['MON', 'MON'] }, 'markets.CME.tradingDays', /each day once/],
     ['no trading day', { ...CME, tradingDays: [] }, 'markets.CME.tradingDays', /at least one/],
-    [
-      'a bad time',
-      { ...CME, sessions: [{ open: '9:30', close: '16:00' }] },
-      'markets.CME.sessions[0].open',
-      /HH:MM/,
-    ],
-    [
-      'an hour past 23',
-      { ...CME, sessions: [{ open: '09:30', close: '24:00' }] },
-      'markets.CME.sessions[0].close',
-      /HH:MM/,
-    ],
-    ['no session', { ...CME, sessions: [] }, 'markets.CME.sessions', /at least one session/],
+    ['a bad time', withSessions(['9:30', '16:00']), 'markets.CME.sessions[0].open', /HH:MM/],
+    ['an hour past 23', withSessions(['09:30', '24:00']), 'markets.CME.sessions[0].close', /HH:MM/],
+    ['no session', withSessions(), 'markets.CME.sessions', /at least one session/],
     [
       'sessions longer than a day',
-      {
-        ...CME,
-        sessions: [
-          { open: '17:00', close: '08:00' },
-          { open: '09:00', close: '18:00' },
-        ],
-      },
+      withSessions(['17:00', '08:00'], ['09:00', '18:00']),
       'markets.CME.sessions[1].close',
       /fit in 24 hours/,
     ],
     [
       'sessions with no break between them',
-      {
-        ...CME,
-        sessions: [
-          { open: '09:00', close: '11:30' },
-          { open: '11:30', close: '15:00' },
-        ],
-      },
+      withSessions(['09:00', '11:30'], ['11:30', '15:00']),
       'markets.CME.sessions[1].open',
       /expected a break/,
     ],

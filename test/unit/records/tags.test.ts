@@ -8,17 +8,14 @@ import {
   MAX_CHANGE_ATTEMPTS,
   type Override,
   overrideStanding,
+  type ReservationRecords,
   retryPlan,
   retryWaitMinutes,
 } from '#shared/domain/records.ts';
-import { headsUpCodec } from '#shared/records/heads-up.ts';
-import { readRecords } from '#shared/records/read-records.ts';
+import { RECORD_CODECS, readRecords } from '#shared/records/read-records.ts';
 import { TAG } from '#shared/records/tag-keys.ts';
 import {
-  announcedInterruptibleIdCodec,
-  desiredTargetCodec,
   failureCodec,
-  lastReclaimCodec,
   lastRequestCodec,
   overrideCodec,
   owedFailureCodec,
@@ -45,24 +42,22 @@ const request = {
   deadline: new Date('2026-11-27T14:30:00Z'),
 };
 
-/** One valid value per codec: what the round-trip and own-keys properties run over. */
-const SAMPLES: [RecordCodec<unknown>, unknown][] = [
-  [overrideCodec, override],
-  [lastRequestCodec, request],
-  [lastReclaimCodec, new Date('2026-11-27T14:05:00Z')],
-  [desiredTargetCodec, { target: 40, reason: 'off-hours' }],
-  [failureCodec, { attempts: 2, at: NOW, failure: 'AllocationFailed: status failed' }],
-  [
-    owedFailureCodec,
-    { requestedAt: NOW, from: 60, to: 0, trigger: 'schedule', errorCode: 'InsufficientCapacity' },
-  ],
-  [headsUpCodec, { state: 'scheduled', sessionOpen: NOW, plannedStart: new Date('2026-11-27T13:35:00Z') }],
-  [announcedInterruptibleIdCodec, 'cr-0fedcba9876543210'],
-  [
-    trackerMemoryCodec,
-    { lastProgressAt: NOW, lastProgressCount: 45, completedRequestAt: NOW, stallReportedAt: NOW },
-  ],
-] as [RecordCodec<unknown>, unknown][];
+/** One valid value per record: what the round-trip and own-keys properties run over, for every codec read. */
+const SAMPLES: { [K in keyof typeof RECORD_CODECS]: NonNullable<ReservationRecords[K]> } = {
+  override,
+  lastRequest: request,
+  lastReclaimAt: new Date('2026-11-27T14:05:00Z'),
+  desiredTarget: { target: 40, reason: 'off-hours' },
+  failure: { attempts: 2, at: NOW, failure: 'AllocationFailed: status failed' },
+  owedFailure: { requestedAt: NOW, from: 60, to: 0, trigger: 'schedule', errorCode: 'InsufficientCapacity' },
+  headsUp: { state: 'scheduled', sessionOpen: NOW, plannedStart: new Date('2026-11-27T13:35:00Z') },
+  announcedInterruptibleId: 'cr-0fedcba9876543210',
+  shareDigest: '2:0badc0de',
+  tracker: { lastProgressAt: NOW, lastProgressCount: 45, completedRequestAt: NOW, stallReportedAt: NOW },
+};
+const CODEC_SAMPLES = (Object.keys(RECORD_CODECS) as (keyof typeof RECORD_CODECS)[]).map(
+  (key) => [RECORD_CODECS[key].record, RECORD_CODECS[key] as RecordCodec<unknown>, SAMPLES[key]] as const,
+);
 
 /** Tags other than `keys`: the service's other records and anyone's, with any values. */
 function otherTags(keys: readonly string[]): fc.Arbitrary<Record<string, string>> {
@@ -73,17 +68,14 @@ function otherTags(keys: readonly string[]): fc.Arbitrary<Record<string, string>
 }
 
 describe('every record codec', () => {
-  it.each(SAMPLES.map(([codec, value]) => [codec.record, codec, value] as const))(
-    '%s reads back what it writes, into its own keys only',
-    (_name, codec, value) => {
-      const tags = codec.tags(value);
+  it.each(CODEC_SAMPLES)('%s reads back what it writes, into its own keys only', (_name, codec, value) => {
+    const tags = codec.tags(value);
 
-      expect(codec.read(tags)).toEqual({ kind: 'read', value });
-      expect(Object.keys(tags).every((key) => codec.keys.includes(key))).toBe(true);
-    },
-  );
+    expect(codec.read(tags)).toEqual({ kind: 'read', value });
+    expect(Object.keys(tags).every((key) => codec.keys.includes(key))).toBe(true);
+  });
 
-  it.each(SAMPLES.map(([codec, value]) => [codec.record, codec, value] as const))(
+  it.each(CODEC_SAMPLES)(
     '%s is absent without its keys, and reads the same whatever other tags are there',
     (_name, codec, value) => {
       expect(codec.read({ [TAG.managed]: 'true', Name: 'x' })).toEqual({ kind: 'absent' });
@@ -177,32 +169,28 @@ describe('formats this version does not know', () => {
   it.each([
     [
       'an outbox with a sixth field',
-      owedFailureCodec,
+      'owedFailure',
       { [TAG.outboxFailed]: `${NOW.toISOString()}|60|0|a|b|c` },
     ],
-    ['an outbox of another layout', owedFailureCodec, { [TAG.outboxFailed]: 'v2:{"from":60}' }],
+    ['an outbox of another layout', 'owedFailure', { [TAG.outboxFailed]: 'v2:{"from":60}' }],
     [
       'a heads-up state not known',
-      headsUpCodec,
+      'headsUp',
       { [TAG.headsUp]: `sent|${NOW.toISOString()}|${NOW.toISOString()}` },
     ],
     [
       'a heads-up with a fourth field',
-      headsUpCodec,
+      'headsUp',
       { [TAG.headsUp]: `scheduled|${NOW.toISOString()}|${NOW.toISOString()}|2` },
     ],
-    ['a heads-up with one field', headsUpCodec, { [TAG.headsUp]: 'scheduled' }],
-    ['a desired target with a unit', desiredTargetCodec, { [TAG.desiredTarget]: '40 instances' }],
-    [
-      'a failure count of zero',
-      failureCodec,
-      { [TAG.failedAttempts]: '0', [TAG.failedAt]: NOW.toISOString() },
-    ],
-    ['a last reclaim as epoch seconds', lastReclaimCodec, { [TAG.lastReclaimAt]: '1764252300' }],
-  ] as [string, RecordCodec<unknown>, Record<string, string>][])(
+    ['a heads-up with one field', 'headsUp', { [TAG.headsUp]: 'scheduled' }],
+    ['a desired target with a unit', 'desiredTarget', { [TAG.desiredTarget]: '40 instances' }],
+    ['a failure count of zero', 'failure', { [TAG.failedAttempts]: '0', [TAG.failedAt]: NOW.toISOString() }],
+    ['a last reclaim as epoch seconds', 'lastReclaimAt', { [TAG.lastReclaimAt]: '1764252300' }],
+  ] as [string, keyof typeof RECORD_CODECS, Record<string, string>][])(
     'read %s as malformed',
-    (_case, codec, tags) => {
-      expect(codec.read(tags).kind).toBe('malformed');
+    (_case, record, tags) => {
+      expect(RECORD_CODECS[record].read(tags).kind).toBe('malformed');
     },
   );
 

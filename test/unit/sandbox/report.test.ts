@@ -3,6 +3,11 @@ import { renderHtmlReport } from '#sandbox/report/html.ts';
 import { formatDualTime, formatSummary, formatTimeline } from '#sandbox/report/terminal.ts';
 import { sampleResult } from './sample-result.ts';
 
+/** Each of `lines` stands in `text` (a failure names the one missing). */
+function expectEachIn(text: string, lines: readonly string[]): void {
+  for (const line of lines) expect(text, line).toContain(line);
+}
+
 describe('terminal timeline', () => {
   it('shows each line in the exchange time zone and UTC', () => {
     expect(formatDualTime('2026-03-09T13:05:00.000Z', 'America/New_York')).toMatch(
@@ -25,16 +30,15 @@ describe('terminal timeline', () => {
 
 describe('terminal summary', () => {
   it('reports reclaims, margins, misses, stalls, lent hours and cost', () => {
-    const text = formatSummary(sampleResult());
-    expect(text).toContain(
+    expectEachIn(formatSummary(sampleResult()), [
       'reclaims done:        1 of 2 requested; 1 for a bell, 1 before it (smallest margin 10 min)',
-    );
-    expect(text).toContain('misses:               0');
-    expect(text).toContain('stalls:               1');
-    expect(text).toContain('lent instance-hours:  993');
-    expect(text).toContain('cost not paid for idle capacity: $993.00');
-    expect(text).toContain('60→0: 15 min, 10 min before the bell');
-    expect(text).toContain('no bell (alarm)');
+      'misses:               0',
+      'stalls:               1',
+      'lent instance-hours:  993',
+      'cost not paid for idle capacity: $993.00',
+      '60→0: 15 min, 10 min before the bell',
+      'no bell (alarm)',
+    ]);
   });
 
   it('shows the window in the exchange zone with UTC, as every other time', () => {
@@ -73,13 +77,11 @@ describe('renderHtmlReport', () => {
 describe('the unmet-need verdict in the reports', () => {
   it('gives the totals in the terminal, and each late shortfall with its reservation, local time, UTC and size', () => {
     const text = formatSummary(sampleResult());
-    expect(text).toContain(
+    expectEachIn(text, [
       'unmet need:           45 instance-minutes in sessions: late 30, reaction 15 (a reclaim takes up to 3.8 min here)',
-    );
-    expect(text).toContain('LATE: the source held fewer instances than the policy needed:');
-    expect(text).toContain(
+      'LATE: the source held fewer instances than the policy needed:',
       'xnys-trading-r7i (cr-0123456789abcdef0, us-east-1a): short by up to 10 (held 90 of the 100 needed) from Mon 09 Mar 09:30 EDT (13:30Z) to Mon 09 Mar 09:33 EDT (13:33Z): 30 late instance-minutes',
-    );
+    ]);
     // A reaction-only shortfall is in the totals, not among the late ones.
     expect(text).not.toContain('11:00 EDT');
   });

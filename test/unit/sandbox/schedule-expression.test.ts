@@ -44,39 +44,34 @@ describe('fireTimes for cron in a time zone', () => {
     expect(byNumber.map((date) => date.getUTCDay())).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('follows New York across the March switch: 09:00 local moves from 14:00Z to 13:00Z', () => {
-    const fires = fireTimes(
-      'cron(0 9 ? * MON-FRI *)',
-      window('2026-03-05T00:00:00Z', '2026-03-11T00:00:00Z', 'America/New_York'),
-    );
-    expect(iso(fires)).toEqual([
-      '2026-03-05T14:00:00.000Z',
-      '2026-03-06T14:00:00.000Z',
-      '2026-03-09T13:00:00.000Z',
-      '2026-03-10T13:00:00.000Z',
-    ]);
-  });
-
-  it('skips a spring-forward time that does not exist', () => {
-    const fires = fireTimes(
-      'cron(30 2 * * ? *)',
-      window('2026-03-06T00:00:00Z', '2026-03-10T00:00:00Z', 'America/New_York'),
-    );
-    // 2026-03-08 02:30 does not exist in New York; the other days run at 02:30 local.
-    expect(iso(fires)).toEqual([
-      '2026-03-06T07:30:00.000Z',
-      '2026-03-07T07:30:00.000Z',
-      '2026-03-09T06:30:00.000Z',
-    ]);
-  });
-
-  it('runs a fall-back time once, at its first occurrence', () => {
-    const fires = fireTimes(
-      'cron(0,30 1 * * ? *)',
-      window('2026-10-31T12:00:00Z', '2026-11-01T12:00:00Z', 'America/New_York'),
-    );
-    // 01:00 and 01:30 happen twice on 2026-11-01 (EDT, then EST): each runs once, in EDT.
-    expect(iso(fires)).toEqual(['2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z']);
+  it.each([
+    {
+      behaviour: 'follows New York across the March switch: 09:00 local moves from 14:00Z to 13:00Z',
+      expression: 'cron(0 9 ? * MON-FRI *)',
+      days: ['2026-03-05T00:00:00Z', '2026-03-11T00:00:00Z'],
+      fires: [
+        '2026-03-05T14:00:00.000Z',
+        '2026-03-06T14:00:00.000Z',
+        '2026-03-09T13:00:00.000Z',
+        '2026-03-10T13:00:00.000Z',
+      ],
+    },
+    {
+      // 2026-03-08 02:30 does not exist in New York; the other days run at 02:30 local.
+      behaviour: 'skips a spring-forward time that does not exist',
+      expression: 'cron(30 2 * * ? *)',
+      days: ['2026-03-06T00:00:00Z', '2026-03-10T00:00:00Z'],
+      fires: ['2026-03-06T07:30:00.000Z', '2026-03-07T07:30:00.000Z', '2026-03-09T06:30:00.000Z'],
+    },
+    {
+      // 01:00 and 01:30 happen twice on 2026-11-01 (EDT, then EST): each runs once, in EDT.
+      behaviour: 'runs a fall-back time once, at its first occurrence',
+      expression: 'cron(0,30 1 * * ? *)',
+      days: ['2026-10-31T12:00:00Z', '2026-11-01T12:00:00Z'],
+      fires: ['2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z'],
+    },
+  ] as const)('$behaviour', ({ expression, days: [after, until], fires }) => {
+    expect(iso(fireTimes(expression, window(after, until, 'America/New_York')))).toEqual(fires);
   });
 
   it('keeps London and New York apart in the weeks between their switches', () => {

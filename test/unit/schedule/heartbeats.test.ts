@@ -39,6 +39,11 @@ const SEASONS = [
   { from: '2027-09-20', to: '2027-11-08' },
 ];
 
+/** A config's `markets` with one custom market, trading Mondays from `open` to `close` in `timeZone`. */
+function mondayMarket(name: string, timeZone: string, open: string, close: string) {
+  return { [name]: { timeZone, tradingDays: ['MON'], sessions: [{ open, close }] } };
+}
+
 const hhmm = (minutes: number): string => {
   const wrapped = ((minutes % 1440) + 1440) % 1440;
   return `${String(Math.floor(wrapped / 60)).padStart(2, '0')}:${String(wrapped % 60).padStart(2, '0')}`;
@@ -148,13 +153,7 @@ describe('heartbeatPlan: generated fleets', () => {
         tradingNeed: 'all',
         offHoursNeed: 0,
       })),
-      markets: {
-        [CUSTOM]: {
-          timeZone: 'Asia/Kolkata',
-          tradingDays: ['MON'],
-          sessions: [{ open: '09:15', close: '15:30' }],
-        },
-      },
+      markets: mondayMarket(CUSTOM, 'Asia/Kolkata', '09:15', '15:30'),
     });
     const plan = heartbeatPlan(config);
     expect(plan.markets.map((entry) => entry.market)).toEqual(MARKETS);
@@ -194,13 +193,7 @@ describe('heartbeatPlan: zones', () => {
       reservations: [
         { id: 'cr-00000000000000000', name: 'f', market: 'SANTIAGO', tradingNeed: 'all', offHoursNeed: 0 },
       ],
-      markets: {
-        SANTIAGO: {
-          timeZone: 'America/Santiago',
-          tradingDays: ['MON'],
-          sessions: [{ open: '09:30', close: '16:00' }],
-        },
-      },
+      markets: mondayMarket('SANTIAGO', 'America/Santiago', '09:30', '16:00'),
     });
     expect(() => heartbeatPlan(config)).toThrow(HeartbeatError);
     expect(() => heartbeatPlan(config)).toThrow(
@@ -236,13 +229,7 @@ describe('decide: the times it states are heartbeat times', () => {
   const config = parseConfig({
     reservations: [{ id: TRADING_ID, name: 'desk', market: CUSTOM, tradingNeed: 'all', offHoursNeed: 40 }],
     lead: { minimumMinutes: 23, safetyMarginMinutes: 0, scheduleGranularityMinutes: 5 },
-    markets: {
-      [CUSTOM]: {
-        timeZone: 'Europe/Berlin',
-        tradingDays: ['MON'],
-        sessions: [{ open: '09:02', close: '16:32' }],
-      },
-    },
+    markets: mondayMarket(CUSTOM, 'Europe/Berlin', '09:02', '16:32'),
   });
   const plan = heartbeatPlan(config);
   const fires = (plan.markets[0]?.expressions ?? []).flatMap((expression) =>
