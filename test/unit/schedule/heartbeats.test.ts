@@ -241,25 +241,28 @@ describe('decide: the times it states are heartbeat times', () => {
   );
   const heartbeat = (iso: string) => fires.some((fire) => fire.getTime() === Date.parse(iso));
 
-  it('plans the reclaim on the heartbeat at or before open - lead (08:35 for a 09:02 open, lead 23)', () => {
+  it.each([
+    {
+      behaviour:
+        'plans the reclaim on the heartbeat at or before open - lead (08:35 for a 09:02 open, lead 23)',
+      now: '2026-03-09T06:00:00Z',
+      nextChangeAt: '2026-03-09T07:35:00.000Z',
+      reasons: /reclaim from 08:35/,
+    },
+    {
+      behaviour: 'states the lend-back at the heartbeat after a close off the grid (16:35 for 16:32)',
+      now: '2026-03-09T12:00:00Z',
+      nextChangeAt: '2026-03-09T15:35:00.000Z',
+      reasons: /closes 16:32, lend-back on the 16:35 heartbeat/,
+    },
+  ])('$behaviour', ({ now, nextChangeAt, reasons }) => {
     const [decision] = decide(
       { reservations: [tradingSnapshot(0, 100)], alarms: {} },
       config,
-      new Date('2026-03-09T06:00:00Z'),
+      new Date(now),
     ).decisions;
-    expect(decision?.nextChangeAt?.toISOString()).toBe('2026-03-09T07:35:00.000Z');
-    expect(heartbeat('2026-03-09T07:35:00.000Z')).toBe(true);
-    expect(decision?.reasons.join(' ')).toMatch(/reclaim from 08:35/);
-  });
-
-  it('states the lend-back at the heartbeat after a close off the grid (16:35 for 16:32)', () => {
-    const [decision] = decide(
-      { reservations: [tradingSnapshot(0, 100)], alarms: {} },
-      config,
-      new Date('2026-03-09T12:00:00Z'),
-    ).decisions;
-    expect(decision?.nextChangeAt?.toISOString()).toBe('2026-03-09T15:35:00.000Z');
-    expect(heartbeat('2026-03-09T15:35:00.000Z')).toBe(true);
-    expect(decision?.reasons.join(' ')).toMatch(/closes 16:32, lend-back on the 16:35 heartbeat/);
+    expect(decision?.nextChangeAt?.toISOString()).toBe(nextChangeAt);
+    expect(heartbeat(nextChangeAt)).toBe(true);
+    expect(decision?.reasons.join(' ')).toMatch(reasons);
   });
 });
