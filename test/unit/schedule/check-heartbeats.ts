@@ -19,8 +19,8 @@ const DAY = 86_400_000;
 export interface HeartbeatCheck {
   config: PolicyConfig;
   market: string;
-  timeZone: string;
-  expressions: readonly string[];
+  /** The market's schedules as planned or packaged: their zone and expressions; absent when there are none. */
+  schedule: { timeZone: string; expressions: readonly string[] } | undefined;
   /** Leads (minutes, at most lead.maximumMinutes) the policy may plan with. */
   leads: readonly number[];
   from: Date;
@@ -28,9 +28,11 @@ export interface HeartbeatCheck {
 }
 
 export function heartbeatProblems(check: HeartbeatCheck): string[] {
-  const { config, market, timeZone: zone, from, to } = check;
+  const { config, market, schedule, from, to } = check;
+  if (schedule === undefined) return [`${market}: no heartbeat schedule`];
+  const zone = schedule.timeZone;
   const granularity = config.lead.scheduleGranularityMinutes;
-  const fires = check.expressions
+  const fires = schedule.expressions
     .flatMap((expression) =>
       fireTimes(expression, {
         after: new Date(from.getTime() - 2 * DAY),
