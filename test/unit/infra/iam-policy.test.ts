@@ -20,6 +20,14 @@ const check = (
   context,
 });
 
+/** Whether `statements` allow `action` on `resource` with `context`. */
+const allowed = (
+  statements: readonly PolicyStatement[],
+  action: string,
+  resource: string,
+  context: AuthorizationCheck['context'] = {},
+): boolean => evaluate(statements, check(action, resource, context)).allowed;
+
 const allow = (statement: Omit<PolicyStatement, 'Effect'>): PolicyStatement => ({
   Effect: 'Allow',
   ...statement,
@@ -33,18 +41,15 @@ describe('IAM statement evaluation', () => {
         Resource: 'arn:aws:ec2:us-east-1:*:capacity-reservation/*',
       }),
     ];
-    expect(
-      evaluate(statements, check('ec2:UpdateInterruptibleCapacityReservationAllocation', CR)).allowed,
-    ).toBe(true);
+    expect(allowed(statements, 'ec2:UpdateInterruptibleCapacityReservationAllocation', CR)).toBe(true);
     expect(evaluate(statements, check('ec2:CreateTags', CR))).toMatchObject({
       allowed: false,
       reason: 'implicit-deny',
     });
     const otherRegion = CR.replace('us-east-1', 'eu-west-2');
-    expect(
-      evaluate(statements, check('ec2:UpdateInterruptibleCapacityReservationAllocation', otherRegion))
-        .allowed,
-    ).toBe(false);
+    expect(allowed(statements, 'ec2:UpdateInterruptibleCapacityReservationAllocation', otherRegion)).toBe(
+      false,
+    );
   });
 
   it('matches actions case-insensitively with wildcards, resources case-sensitively', () => {
@@ -52,10 +57,8 @@ describe('IAM statement evaluation', () => {
       allow({ Action: 'EC2:Describe*', Resource: '*' }),
       allow({ Action: 'events:PutEvents', Resource: 'arn:aws:events:us-east-1:1:event-bus/Bus' }),
     ];
-    expect(evaluate(statements, check('ec2:DescribeCapacityReservations', '*')).allowed).toBe(true);
-    expect(
-      evaluate(statements, check('events:PutEvents', 'arn:aws:events:us-east-1:1:event-bus/bus')).allowed,
-    ).toBe(false);
+    expect(allowed(statements, 'ec2:DescribeCapacityReservations', '*')).toBe(true);
+    expect(allowed(statements, 'events:PutEvents', 'arn:aws:events:us-east-1:1:event-bus/bus')).toBe(false);
   });
 
   it('lets an explicit Deny win over any Allow', () => {
@@ -68,16 +71,14 @@ describe('IAM statement evaluation', () => {
       reason: 'explicit-deny',
       sid: 'NoDelete',
     });
-    expect(evaluate(statements, check('ec2:CreateTags', CR)).allowed).toBe(true);
+    expect(allowed(statements, 'ec2:CreateTags', CR)).toBe(true);
   });
 
   it('NotAction and NotResource exclude what they name', () => {
     const statements = [allow({ NotAction: 'ec2:DeleteTags', NotResource: 'arn:aws:ec2:*:*:instance/*' })];
-    expect(evaluate(statements, check('ec2:CreateTags', CR)).allowed).toBe(true);
-    expect(evaluate(statements, check('ec2:DeleteTags', CR)).allowed).toBe(false);
-    expect(
-      evaluate(statements, check('ec2:CreateTags', 'arn:aws:ec2:us-east-1:1:instance/i-1')).allowed,
-    ).toBe(false);
+    expect(allowed(statements, 'ec2:CreateTags', CR)).toBe(true);
+    expect(allowed(statements, 'ec2:DeleteTags', CR)).toBe(false);
+    expect(allowed(statements, 'ec2:CreateTags', 'arn:aws:ec2:us-east-1:1:instance/i-1')).toBe(false);
   });
 });
 
@@ -90,8 +91,7 @@ describe('IAM conditions', () => {
 
   /** Whether the tag-conditioned statement allows the update with these condition keys. */
   const updateAllowed = (context: Record<string, string>): boolean =>
-    evaluate([managedOnly], check('ec2:UpdateInterruptibleCapacityReservationAllocation', CR, context))
-      .allowed;
+    allowed([managedOnly], 'ec2:UpdateInterruptibleCapacityReservationAllocation', CR, context);
 
   it('StringEquals on a resource tag: the tag must be there with that value', () => {
     expect(updateAllowed({ 'aws:ResourceTag/odcr-reclaimer:managed': 'true' })).toBe(true);
@@ -114,20 +114,15 @@ describe('IAM conditions', () => {
   });
 
   it('ForAllValues: every key must match; the managed marker is excluded', () => {
+    expect(allowed([recordTags], 'ec2:DeleteTags', CR, { 'aws:TagKeys': ['odcr-reclaimer:override'] })).toBe(
+      true,
+    );
     expect(
-      evaluate([recordTags], check('ec2:DeleteTags', CR, { 'aws:TagKeys': ['odcr-reclaimer:override'] }))
-        .allowed,
-    ).toBe(true);
-    expect(
-      evaluate(
-        [recordTags],
-        check('ec2:DeleteTags', CR, { 'aws:TagKeys': ['odcr-reclaimer:override', 'Name'] }),
-      ).allowed,
+      allowed([recordTags], 'ec2:DeleteTags', CR, { 'aws:TagKeys': ['odcr-reclaimer:override', 'Name'] }),
     ).toBe(false);
-    expect(
-      evaluate([recordTags], check('ec2:DeleteTags', CR, { 'aws:TagKeys': ['odcr-reclaimer:managed'] }))
-        .allowed,
-    ).toBe(false);
+    expect(allowed([recordTags], 'ec2:DeleteTags', CR, { 'aws:TagKeys': ['odcr-reclaimer:managed'] })).toBe(
+      false,
+    );
   });
 
   it('an empty key list passes ForAllValues alone, but not with the Null check', () => {
@@ -135,9 +130,9 @@ describe('IAM conditions', () => {
       ...recordTags,
       Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['odcr-reclaimer:*'] } },
     });
-    expect(evaluate([withoutNull], check('ec2:DeleteTags', CR, {})).allowed).toBe(true);
-    expect(evaluate([recordTags], check('ec2:DeleteTags', CR, {})).allowed).toBe(false);
-    expect(evaluate([recordTags], check('ec2:DeleteTags', CR, { 'aws:TagKeys': [] })).allowed).toBe(false);
+    expect(allowed([withoutNull], 'ec2:DeleteTags', CR, {})).toBe(true);
+    expect(allowed([recordTags], 'ec2:DeleteTags', CR, {})).toBe(false);
+    expect(allowed([recordTags], 'ec2:DeleteTags', CR, { 'aws:TagKeys': [] })).toBe(false);
   });
 
   it('ForAnyValue needs one match and fails on a missing key', () => {
@@ -146,22 +141,22 @@ describe('IAM conditions', () => {
       Resource: '*',
       Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'a' } },
     });
-    expect(evaluate([any], check('ec2:CreateTags', CR, { 'aws:TagKeys': ['b', 'a'] })).allowed).toBe(true);
-    expect(evaluate([any], check('ec2:CreateTags', CR, { 'aws:TagKeys': ['b'] })).allowed).toBe(false);
-    expect(evaluate([any], check('ec2:CreateTags', CR, {})).allowed).toBe(false);
+    expect(allowed([any], 'ec2:CreateTags', CR, { 'aws:TagKeys': ['b', 'a'] })).toBe(true);
+    expect(allowed([any], 'ec2:CreateTags', CR, { 'aws:TagKeys': ['b'] })).toBe(false);
+    expect(allowed([any], 'ec2:CreateTags', CR, {})).toBe(false);
   });
 
   it('negated operators hold on a missing key; IfExists makes positive ones hold too', () => {
     const notEquals = allow({ Action: 'x:Y', Resource: '*', Condition: { StringNotEquals: { 'k:v': 'a' } } });
-    expect(evaluate([notEquals], check('x:Y', '*', {})).allowed).toBe(true);
-    expect(evaluate([notEquals], check('x:Y', '*', { 'k:v': 'a' })).allowed).toBe(false);
+    expect(allowed([notEquals], 'x:Y', '*', {})).toBe(true);
+    expect(allowed([notEquals], 'x:Y', '*', { 'k:v': 'a' })).toBe(false);
     const ifExists = allow({
       Action: 'x:Y',
       Resource: '*',
       Condition: { StringEqualsIfExists: { 'k:v': 'a' } },
     });
-    expect(evaluate([ifExists], check('x:Y', '*', {})).allowed).toBe(true);
-    expect(evaluate([ifExists], check('x:Y', '*', { 'k:v': 'b' })).allowed).toBe(false);
+    expect(allowed([ifExists], 'x:Y', '*', {})).toBe(true);
+    expect(allowed([ifExists], 'x:Y', '*', { 'k:v': 'b' })).toBe(false);
   });
 
   it('ArnLike compares ARN parts with wildcards; StringLike and numbers and Bool work as IAM', () => {
@@ -172,12 +167,11 @@ describe('IAM conditions', () => {
         ArnLike: { 'ec2:SourceCapacityReservationId': 'arn:aws:ec2:*:123456789012:capacity-reservation/*' },
       },
     });
-    expect(evaluate([arn], check('x:Y', '*', { 'ec2:SourceCapacityReservationId': CR })).allowed).toBe(true);
+    expect(allowed([arn], 'x:Y', '*', { 'ec2:SourceCapacityReservationId': CR })).toBe(true);
     expect(
-      evaluate(
-        [arn],
-        check('x:Y', '*', { 'ec2:SourceCapacityReservationId': CR.replace('123456789012', '999999999999') }),
-      ).allowed,
+      allowed([arn], 'x:Y', '*', {
+        'ec2:SourceCapacityReservationId': CR.replace('123456789012', '999999999999'),
+      }),
     ).toBe(false);
     const numeric = allow({
       Action: 'x:Y',
@@ -188,16 +182,10 @@ describe('IAM conditions', () => {
       },
     });
     expect(
-      evaluate(
-        [numeric],
-        check('x:Y', '*', { 'ec2:TargetInstanceCount': '60', 'aws:SecureTransport': 'true' }),
-      ).allowed,
+      allowed([numeric], 'x:Y', '*', { 'ec2:TargetInstanceCount': '60', 'aws:SecureTransport': 'true' }),
     ).toBe(true);
     expect(
-      evaluate(
-        [numeric],
-        check('x:Y', '*', { 'ec2:TargetInstanceCount': '61', 'aws:SecureTransport': 'true' }),
-      ).allowed,
+      allowed([numeric], 'x:Y', '*', { 'ec2:TargetInstanceCount': '61', 'aws:SecureTransport': 'true' }),
     ).toBe(false);
   });
 
@@ -208,14 +196,9 @@ describe('IAM conditions', () => {
       Condition: { StringEquals: { 'ec2:CreateAction': ['CreateA', 'CreateB'], 'aws:RequestTag/m': 'true' } },
     });
     expect(
-      evaluate(
-        [both],
-        check('ec2:CreateTags', CR, { 'ec2:CreateAction': 'CreateB', 'aws:RequestTag/m': 'true' }),
-      ).allowed,
+      allowed([both], 'ec2:CreateTags', CR, { 'ec2:CreateAction': 'CreateB', 'aws:RequestTag/m': 'true' }),
     ).toBe(true);
-    expect(evaluate([both], check('ec2:CreateTags', CR, { 'ec2:CreateAction': 'CreateB' })).allowed).toBe(
-      false,
-    );
+    expect(allowed([both], 'ec2:CreateTags', CR, { 'ec2:CreateAction': 'CreateB' })).toBe(false);
   });
 });
 
@@ -263,13 +246,10 @@ describe('policy variables', () => {
 
   it('substitutes a condition value from the request context', () => {
     const asCaller = (creator: string) =>
-      evaluate(
-        [sameAccountRules],
-        check('events:PutRule', rule, {
-          'aws:PrincipalAccount': '222222222222',
-          'events:creatorAccount': creator,
-        }),
-      ).allowed;
+      allowed([sameAccountRules], 'events:PutRule', rule, {
+        'aws:PrincipalAccount': '222222222222',
+        'events:creatorAccount': creator,
+      });
     expect(asCaller('222222222222')).toBe(true);
     expect(asCaller('333333333333')).toBe(false);
   });
@@ -280,25 +260,16 @@ describe('policy variables', () => {
       Resource: `arn:aws:events:*:${v('aws:PrincipalAccount')}:event-bus/*`,
     });
     const bus = 'arn:aws:events:us-east-1:222222222222:event-bus/default';
-    expect(
-      evaluate([own], check('events:PutEvents', bus, { 'aws:PrincipalAccount': '222222222222' })).allowed,
-    ).toBe(true);
-    expect(
-      evaluate([own], check('events:PutEvents', bus, { 'aws:PrincipalAccount': '333333333333' })).allowed,
-    ).toBe(false);
+    expect(allowed([own], 'events:PutEvents', bus, { 'aws:PrincipalAccount': '222222222222' })).toBe(true);
+    expect(allowed([own], 'events:PutEvents', bus, { 'aws:PrincipalAccount': '333333333333' })).toBe(false);
     const org = allow({
       Action: 'events:PutEvents',
       Resource: '*',
       Condition: { StringEquals: { 'aws:ResourceTag/org': v("aws:PrincipalOrgID, 'none'") } },
     });
-    expect(evaluate([org], check('events:PutEvents', bus, { 'aws:ResourceTag/org': 'none' })).allowed).toBe(
-      true,
-    );
+    expect(allowed([org], 'events:PutEvents', bus, { 'aws:ResourceTag/org': 'none' })).toBe(true);
     expect(
-      evaluate(
-        [org],
-        check('events:PutEvents', bus, { 'aws:ResourceTag/org': 'none', 'aws:PrincipalOrgID': 'o-1' }),
-      ).allowed,
+      allowed([org], 'events:PutEvents', bus, { 'aws:ResourceTag/org': 'none', 'aws:PrincipalOrgID': 'o-1' }),
     ).toBe(false);
   });
 
@@ -308,9 +279,7 @@ describe('policy variables', () => {
       Resource: '*',
       Condition: { StringNotEquals: { 'aws:ResourceTag/org': v('aws:PrincipalOrgID') } },
     });
-    expect(evaluate([inOrg], check('events:PutEvents', '*', { 'aws:ResourceTag/org': 'o-1' })).allowed).toBe(
-      false,
-    );
+    expect(allowed([inOrg], 'events:PutEvents', '*', { 'aws:ResourceTag/org': 'o-1' })).toBe(false);
     const outsiders: PolicyStatement = {
       Effect: 'Deny',
       Action: 'events:PutEvents',
