@@ -11,11 +11,13 @@ import type { SeedReservation, SeedState } from '@odcr-reclaimer/local-aws/types
 import { onTestFinished } from 'vitest';
 import { sandboxFunctionRoles } from '#sandbox/runner.ts';
 import { spokeRoleSeed } from '#sandbox/spoke-roles.ts';
-import type { PolicyConfig } from '#shared/config/schema.ts';
+import { loadConfigFile } from '#shared/config/load-config.ts';
+import { type PolicyConfig, parseConfig } from '#shared/config/schema.ts';
 import { createSilentLogger } from '#shared/logging/logger.ts';
 import type { HandlerDependencies } from '#shared/runtime/container.ts';
 import { HUB_ACCOUNT } from './accounts.ts';
 import {
+  EXAMPLE_CONFIG_FILE,
   ensureLeaseTable,
   type LocalGateways,
   type LocalService,
@@ -37,62 +39,87 @@ export interface HubAndSpokes extends LocalService {
   as(functionName: string): HandlerDependencies & { gateways: LocalGateways };
 }
 
-/** A spoke as the hub's config names it: its account, entered through its spoke role, in `region`. */
-export function spokeAccountConfig(id: string, region: string, externalId?: string) {
-  return {
-    id,
-    role: 'odcr-reclaimer-spoke',
-    ...(externalId === undefined ? {} : { externalId }),
-    regions: [region],
+/**
+ * A spoke of the hub, described once: its account and region, how its stack stands, the external id the hub's
+ * config sends, and the trading reservation it holds (managed, 100 owned, 60 lent of which 20 borrowed, all
+ * needed in its market's sessions, 40 outside them).
+ */
+export interface SpokeFixture extends SpokeSetup {
+  region: string;
+  externalId?: string;
+  reservation: {
+    id: string;
+    name: string;
+    market: string;
+    availabilityZone: string;
+    zeroSizePreference?: 'retain';
   };
 }
 
-/** A spoke's trading reservation in the hub's config: at most 60 lent, all needed in `market`'s sessions. */
-export function spokeTradingConfig(id: string, name: string, market: string, zeroSizePreference?: 'retain') {
-  return {
-    id,
-    name,
-    market,
-    tradingNeed: 'all',
-    offHoursNeed: 40,
-    ceiling: 60,
-    ...(zeroSizePreference === undefined ? {} : { zeroSizePreference }),
-  };
+/** The reservation's zero-size preference, where it states one, for the config and the seed alike. */
+function zeroSizeOf({ zeroSizePreference }: SpokeFixture['reservation']) {
+  return zeroSizePreference === undefined ? {} : { zeroSizePreference };
 }
 
-/** That reservation as its spoke account holds it: managed, 100 owned, 60 lent of which 20 borrowed. */
-export function spokeReservationSeed(
-  accountId: string,
-  id: string,
-  availabilityZone: string,
-  zeroSizePreference?: 'retain',
-): SeedReservation {
+/** The example config managing each spoke's trading reservation too, reached through its account. */
+function configWithSpokes(
+  spokes: readonly SpokeFixture[],
+  lead: Partial<PolicyConfig['lead']>,
+): PolicyConfig {
+  const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
+  return parseConfig({
+    ...JSON.parse(JSON.stringify(base)),
+    lead: { ...base.lead, ...lead },
+    reservations: [
+      ...base.reservations,
+      ...spokes.map(({ reservation }) => ({
+        id: reservation.id,
+        name: reservation.name,
+        market: reservation.market,
+        tradingNeed: 'all',
+        offHoursNeed: 40,
+        ceiling: 60,
+        ...zeroSizeOf(reservation),
+      })),
+    ],
+    accounts: spokes.map((spoke) => ({
+      id: spoke.accountId,
+      role: 'odcr-reclaimer-spoke',
+      ...(spoke.externalId === undefined ? {} : { externalId: spoke.externalId }),
+      regions: [spoke.region],
+    })),
+  });
+}
+
+/** The spoke's trading reservation as its account holds it. */
+function spokeReservationSeed({ accountId, reservation }: SpokeFixture): SeedReservation {
   return {
     accountId,
-    id,
+    id: reservation.id,
     instanceType: 'm7i.2xlarge',
-    availabilityZone,
+    availabilityZone: reservation.availabilityZone,
     totalInstanceCount: 100,
     tags: { 'odcr-reclaimer:managed': 'true' },
     interruptible: {
       instanceCount: 60,
       borrowed: 20,
-      ...(zeroSizePreference === undefined ? {} : { zeroSizePreference }),
+      ...zeroSizeOf(reservation),
     },
   };
 }
 
 /**
- * Starts an endpoint at `now` with the example fleet in the hub, `reservations` (each naming its
- * `accountId`) and the spoke roles of `spokes`, IAM enforced with the functions' roles for `config`. The
- * returned dependencies are reclaim-on-schedule's. Called inside a test; closed when the test finishes.
+ * Starts an endpoint at `now` with the example fleet in the hub and each of `spokes` in its account (its
+ * reservation, its stack's role), IAM enforced with the functions' roles for the example config managing the
+ * spokes too (with `lead` over the example's lead). The returned dependencies are reclaim-on-schedule's.
+ * Called inside a test; closed when the test finishes.
  */
 export async function startHubAndSpokes(options: {
   now: string;
-  config: PolicyConfig;
-  reservations: SeedReservation[];
-  spokes: readonly SpokeSetup[];
+  spokes: readonly SpokeFixture[];
+  lead?: Partial<PolicyConfig['lead']>;
 }): Promise<HubAndSpokes> {
+  const config = configWithSpokes(options.spokes, options.lead ?? {});
   const example = loadExampleFleet();
   const roles = options.spokes.flatMap(({ accountId, stack = {} }) =>
     stack === 'not deployed'
@@ -110,10 +137,10 @@ export async function startHubAndSpokes(options: {
   const seed: SeedState = {
     ...example,
     now: options.now,
-    reservations: [...(example.reservations ?? []), ...options.reservations],
+    reservations: [...(example.reservations ?? []), ...options.spokes.map(spokeReservationSeed)],
     roles,
   };
-  const functionRoles = sandboxFunctionRoles(options.config, HUB_ACCOUNT);
+  const functionRoles = sandboxFunctionRoles(config, HUB_ACCOUNT);
   const aws = await startLocalAws({
     port: 0,
     seed,
@@ -135,11 +162,11 @@ export async function startHubAndSpokes(options: {
       sleep: (ms) => aws.clock.sleep(ms),
       maxAttempts: 1,
       clock: aws.clock,
-      regions: options.config.regions,
-      accounts: options.config.accounts,
+      regions: config.regions,
+      accounts: config.accounts,
       credentials: { accessKeyId: accessKeyIdFor(role.roleName), secretAccessKey: 'function-role-secret' },
     });
-    return { gateways, config: options.config, clock: aws.clock, logger: createSilentLogger() };
+    return { gateways, config: config, clock: aws.clock, logger: createSilentLogger() };
   };
   const dependencies = as('reclaim-on-schedule');
   let closed: Promise<void> | undefined;
@@ -148,5 +175,5 @@ export async function startHubAndSpokes(options: {
     return closed;
   };
   onTestFinished(close);
-  return { aws, config: options.config, gateways: dependencies.gateways, dependencies, as, close };
+  return { aws, config: config, gateways: dependencies.gateways, dependencies, as, close };
 }

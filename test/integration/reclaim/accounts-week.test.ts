@@ -13,8 +13,6 @@ import { Pager, readPagingPaths } from '#sandbox/pager.ts';
 import { REPO_ROOT } from '#sandbox/runner.ts';
 import { readServerlessDefinitions } from '#sandbox/serverless-triggers.ts';
 import { sessionsBetween } from '#shared/calendar/calendar.ts';
-import { loadConfigFile } from '#shared/config/load-config.ts';
-import { parseConfig } from '#shared/config/schema.ts';
 import { calendarOptions } from '#shared/policy/lead.ts';
 import { heartbeatPlan, sessionHeartbeats } from '#shared/schedule/heartbeats.ts';
 import type { TrackResult } from '#shared/tracker/track.ts';
@@ -24,64 +22,57 @@ import {
   EXTERNAL_ID_SPOKE_ACCOUNT as REFUSED,
   SECOND_SPOKE_ACCOUNT as TOKYO,
 } from '../../support/accounts.ts';
-import {
-  EXAMPLE_CONFIG_FILE,
-  lambdaContext,
-  TRACKER_RULE_NAME,
-  TRADING,
-  trackerEvent,
-} from '../../support/local-service.ts';
-import {
-  spokeAccountConfig,
-  spokeReservationSeed,
-  spokeTradingConfig,
-  startHubAndSpokes,
-} from '../../support/spokes.ts';
+import { lambdaContext, TRACKER_RULE_NAME, TRADING, trackerEvent } from '../../support/local-service.ts';
+import { type SpokeFixture, startHubAndSpokes } from '../../support/spokes.ts';
 import { runSchedule } from './runs.ts';
 
-// Each spoke's trading reservation; the refused spoke's is never reached.
+/** A spoke's trading reservation, kept at zero size when all of it is reclaimed. */
+function trading(
+  id: string,
+  name: string,
+  market: string,
+  availabilityZone: string,
+): SpokeFixture['reservation'] {
+  return { id, name, market, availabilityZone, zeroSizePreference: 'retain' };
+}
+
 const LONDON_RESERVATION = 'cr-0aaaaaaaaaaaaaaa2';
 const TOKYO_RESERVATION = 'cr-0ddddddddddddddd2';
 const REFUSED_RESERVATION = 'cr-0bbbbbbbbbbbbbbb2';
+// London and Tokyo trust the hub; the refused spoke's stack expects another external id than the config sends.
+const SPOKES: SpokeFixture[] = [
+  {
+    accountId: LONDON,
+    region: 'eu-west-2',
+    reservation: trading(LONDON_RESERVATION, 'london-trading', 'XLON', 'eu-west-2a'),
+  },
+  {
+    accountId: TOKYO,
+    region: 'ap-northeast-1',
+    reservation: trading(TOKYO_RESERVATION, 'tokyo-trading', 'XTKS', 'ap-northeast-1a'),
+  },
+  {
+    accountId: REFUSED,
+    region: 'eu-west-2',
+    externalId: 'the-hubs-id',
+    stack: { externalId: 'other' },
+    reservation: trading(REFUSED_RESERVATION, 'refused-trading', 'XLON', 'eu-west-2a'),
+  },
+];
 const MINUTE = 60_000;
 // Monday 10 to Friday 14 March 2025: New York on summer time since Sunday, London not yet, Tokyo never.
 const WEEK = { from: new Date('2025-03-09T12:00:00Z'), to: new Date('2025-03-15T00:00:00Z') };
 
 describe('a week of a hub and its spokes', () => {
   it("reclaims every reachable account's reservations by each bell; the refused spoke pages and stops nobody", async () => {
-    const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
-    const config = parseConfig({
-      ...JSON.parse(JSON.stringify(base)),
-      // Heartbeats every 15 minutes for at most 30 minutes of lead: the example's longer lead would run the
-      // schedule many times more in the week, and the leads needed here are shorter anyway.
-      lead: { ...base.lead, maximumMinutes: 30, scheduleGranularityMinutes: 15 },
-      reservations: [
-        ...base.reservations,
-        spokeTradingConfig(LONDON_RESERVATION, 'london-trading', 'XLON', 'retain'),
-        spokeTradingConfig(TOKYO_RESERVATION, 'tokyo-trading', 'XTKS', 'retain'),
-        spokeTradingConfig(REFUSED_RESERVATION, 'refused-trading', 'XLON', 'retain'),
-      ],
-      accounts: [
-        spokeAccountConfig(LONDON, 'eu-west-2'),
-        spokeAccountConfig(TOKYO, 'ap-northeast-1'),
-        spokeAccountConfig(REFUSED, 'eu-west-2', 'the-hubs-id'),
-      ],
-    });
     const local = await startHubAndSpokes({
       now: WEEK.from.toISOString(),
-      config,
-      reservations: [
-        spokeReservationSeed(LONDON, LONDON_RESERVATION, 'eu-west-2a', 'retain'),
-        spokeReservationSeed(TOKYO, TOKYO_RESERVATION, 'ap-northeast-1a', 'retain'),
-        spokeReservationSeed(REFUSED, REFUSED_RESERVATION, 'eu-west-2a', 'retain'),
-      ],
-      spokes: [
-        { accountId: LONDON },
-        { accountId: TOKYO },
-        { accountId: REFUSED, stack: { externalId: 'other' } },
-      ],
+      spokes: SPOKES,
+      // Heartbeats every 15 minutes for at most 30 minutes of lead: the example's longer lead would run the
+      // schedule many times more in the week, and the leads needed here are shorter anyway.
+      lead: { maximumMinutes: 30, scheduleGranularityMinutes: 15 },
     });
-    const { aws } = local;
+    const { aws, config } = local;
     const tracker = createTrackerHandler(local.as('track-reclamation'));
     const pager = new Pager(
       readPagingPaths(

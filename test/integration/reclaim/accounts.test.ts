@@ -1,7 +1,5 @@
 import { accessKeyIdFor } from '@odcr-reclaimer/local-aws/iam.ts';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '#shared/config/load-config.ts';
-import { parseConfig } from '#shared/config/schema.ts';
 import { createCapacityGateways } from '#shared/runtime/gateways.ts';
 import {
   EXTERNAL_ID_SPOKE_ACCOUNT,
@@ -10,58 +8,48 @@ import {
   UNDEPLOYED_SPOKE_ACCOUNT,
 } from '../../support/accounts.ts';
 import { WEDNESDAY_BEFORE_OPEN } from '../../support/example-week.ts';
-import {
-  EXAMPLE_CONFIG_FILE,
-  localSdkConfig,
-  reservation,
-  SERVICE_NAMES,
-  TRADING,
-} from '../../support/local-service.ts';
-import {
-  spokeAccountConfig,
-  spokeReservationSeed,
-  spokeTradingConfig,
-  startHubAndSpokes,
-} from '../../support/spokes.ts';
+import { localSdkConfig, reservation, SERVICE_NAMES, TRADING } from '../../support/local-service.ts';
+import { type SpokeFixture, startHubAndSpokes } from '../../support/spokes.ts';
 import { outcomeOf, runSchedule, tradingOutcome } from './runs.ts';
 
-// A London trading reservation in each spoke, managed as XLON's sessions need.
 const SPOKE_RESERVATION = 'cr-0aaaaaaaaaaaaaaa1';
 const DENIED_RESERVATION = 'cr-0bbbbbbbbbbbbbbb1';
 const MISSING_RESERVATION = 'cr-0ccccccccccccccc1';
-const LONDON_AZ = 'eu-west-2b';
+
+/** A London trading reservation, managed as XLON's sessions need. */
+function london(id: string, name: string): SpokeFixture['reservation'] {
+  return { id, name, market: 'XLON', availabilityZone: 'eu-west-2b' };
+}
+
+// The spoke the hub reaches; one whose stack expects another external id than the hub's config sends; one
+// whose stack was never deployed.
+const SPOKE: SpokeFixture = {
+  accountId: SPOKE_ACCOUNT,
+  region: 'eu-west-2',
+  reservation: london(SPOKE_RESERVATION, 'spoke-trading'),
+};
+const REFUSED_SPOKES: SpokeFixture[] = [
+  {
+    accountId: EXTERNAL_ID_SPOKE_ACCOUNT,
+    region: 'eu-west-2',
+    externalId: 'the-hubs-id',
+    stack: { externalId: 'another-id' },
+    reservation: london(DENIED_RESERVATION, 'denied-trading'),
+  },
+  {
+    accountId: UNDEPLOYED_SPOKE_ACCOUNT,
+    region: 'eu-west-2',
+    stack: 'not deployed',
+    reservation: london(MISSING_RESERVATION, 'missing-trading'),
+  },
+];
 
 describe('hub and spokes', () => {
   it("reclaims every reachable account's reservations by the bell; an account whose role is refused pages", async () => {
-    const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
-    const config = parseConfig({
-      ...JSON.parse(JSON.stringify(base)),
-      reservations: [
-        ...base.reservations,
-        spokeTradingConfig(SPOKE_RESERVATION, 'spoke-trading', 'XLON'),
-        spokeTradingConfig(DENIED_RESERVATION, 'denied-trading', 'XLON'),
-        spokeTradingConfig(MISSING_RESERVATION, 'missing-trading', 'XLON'),
-      ],
-      accounts: [
-        spokeAccountConfig(SPOKE_ACCOUNT, 'eu-west-2'),
-        spokeAccountConfig(EXTERNAL_ID_SPOKE_ACCOUNT, 'eu-west-2', 'the-hubs-id'),
-        spokeAccountConfig(UNDEPLOYED_SPOKE_ACCOUNT, 'eu-west-2'),
-      ],
-    });
+    // 13:06 London: inside London's session, and inside the lead before the XNYS open at 13:30Z.
     const service = await startHubAndSpokes({
-      // 13:06 London: inside London's session, and inside the lead before the XNYS open at 13:30Z.
       now: WEDNESDAY_BEFORE_OPEN,
-      config,
-      reservations: [
-        spokeReservationSeed(SPOKE_ACCOUNT, SPOKE_RESERVATION, LONDON_AZ),
-        spokeReservationSeed(EXTERNAL_ID_SPOKE_ACCOUNT, DENIED_RESERVATION, LONDON_AZ),
-        spokeReservationSeed(UNDEPLOYED_SPOKE_ACCOUNT, MISSING_RESERVATION, LONDON_AZ),
-      ],
-      spokes: [
-        { accountId: SPOKE_ACCOUNT },
-        { accountId: EXTERNAL_ID_SPOKE_ACCOUNT, stack: { externalId: 'another-id' } },
-        { accountId: UNDEPLOYED_SPOKE_ACCOUNT, stack: 'not deployed' },
-      ],
+      spokes: [SPOKE, ...REFUSED_SPOKES],
     });
     const { aws } = service;
 
@@ -130,18 +118,8 @@ describe('hub and spokes', () => {
   });
 
   it("lets on-call's follow read a spoke's reservation through the gateway factory", async () => {
-    const base = loadConfigFile(EXAMPLE_CONFIG_FILE);
-    const config = parseConfig({
-      ...JSON.parse(JSON.stringify(base)),
-      reservations: [...base.reservations, spokeTradingConfig(SPOKE_RESERVATION, 'spoke-trading', 'XLON')],
-      accounts: [spokeAccountConfig(SPOKE_ACCOUNT, 'eu-west-2')],
-    });
-    const service = await startHubAndSpokes({
-      now: WEDNESDAY_BEFORE_OPEN,
-      config,
-      reservations: [spokeReservationSeed(SPOKE_ACCOUNT, SPOKE_RESERVATION, LONDON_AZ)],
-      spokes: [{ accountId: SPOKE_ACCOUNT }],
-    });
+    const service = await startHubAndSpokes({ now: WEDNESDAY_BEFORE_OPEN, spokes: [SPOKE] });
+    const { config } = service;
     const url = service.aws.url;
     // EC2 alone, as `npm run oncall` builds it to follow a change (here signing as a hub function role).
     const capacity = createCapacityGateways({
