@@ -145,6 +145,19 @@ export function handleCloudWatch(
   }
 }
 
+/** CloudWatch's refusal of two parameters given together, in its words. */
+function refuseBoth<T extends object>(
+  context: z.RefinementCtx,
+  input: T,
+  first: keyof T & string,
+  second: keyof T & string,
+) {
+  if (input[first] === undefined || input[second] === undefined) return;
+  context.addIssue(
+    ruleIssue('InvalidParameterCombination', `The parameters ${first} and ${second} are mutually exclusive.`),
+  );
+}
+
 /**
  * DescribeAlarms (API_DescribeAlarms.html): AlarmNames at most 100, MaxRecords 1–100, AlarmNamePrefix
  * excludes AlarmNames, ChildrenOfAlarmName / ParentsOfAlarmName exclude everything but MaxRecords and NextToken
@@ -163,14 +176,7 @@ const describeAlarmsSchema = z
     NextToken: z.string().optional(),
   })
   .superRefine((input, context) => {
-    if (input.AlarmNames !== undefined && input.AlarmNamePrefix !== undefined) {
-      context.addIssue(
-        ruleIssue(
-          'InvalidParameterCombination',
-          'The parameters AlarmNames and AlarmNamePrefix are mutually exclusive.',
-        ),
-      );
-    }
+    refuseBoth(context, input, 'AlarmNames', 'AlarmNamePrefix');
     for (const family of ['ChildrenOfAlarmName', 'ParentsOfAlarmName'] as const) {
       if (input[family] === undefined) continue;
       const others = Object.entries(input).filter(
@@ -308,14 +314,7 @@ const metricDatum = z
     StorageResolution: z.int().min(1).optional(),
   })
   .superRefine((datum, context) => {
-    if (datum.Value !== undefined && datum.StatisticValues !== undefined) {
-      context.addIssue(
-        ruleIssue(
-          'InvalidParameterCombination',
-          'The parameters Value and StatisticValues are mutually exclusive.',
-        ),
-      );
-    }
+    refuseBoth(context, datum, 'Value', 'StatisticValues');
     if (datum.Values !== undefined && datum.Values.length > MAX_VALUES_PER_DATUM) {
       context.addIssue(
         ruleIssue(

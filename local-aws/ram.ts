@@ -196,18 +196,25 @@ export const RAM_OPERATIONS: Readonly<Record<string, { method: 'POST' | 'DELETE'
 
 const seconds = (ms: number): number => ms / 1000;
 
-function page<T>(items: readonly T[], nextToken: string | undefined, max: number | undefined) {
+/** One page of a list operation's answer: `rows` under `key`, from the request's token, and the next page's token. */
+function page(
+  key: string,
+  rows: readonly Json[],
+  request: { nextToken?: string; maxResults?: number },
+): Json {
   let offset = 0;
-  if (nextToken !== undefined) {
-    const match = /^v1:(\d+)$/.exec(Buffer.from(nextToken, 'base64url').toString('utf8'));
+  if (request.nextToken !== undefined) {
+    const match = /^v1:(\d+)$/.exec(Buffer.from(request.nextToken, 'base64url').toString('utf8'));
     if (!match)
       throw ramError('InvalidNextTokenException', 'The specified value for NextToken is not valid.');
     offset = Number(match[1]);
   }
-  const size = max ?? 500;
-  const slice = items.slice(offset, offset + size);
-  const more = offset + size < items.length;
-  return { slice, ...(more ? { nextToken: Buffer.from(`v1:${offset + size}`).toString('base64url') } : {}) };
+  const size = request.maxResults ?? 500;
+  const more = offset + size < rows.length;
+  return {
+    [key]: rows.slice(offset, offset + size),
+    ...(more ? { nextToken: Buffer.from(`v1:${offset + size}`).toString('base64url') } : {}),
+  };
 }
 
 export class RamModel {
@@ -505,8 +512,7 @@ export class RamModel {
           ),
         ),
     );
-    const { slice, nextToken } = page(shares, request.nextToken, request.maxResults);
-    return { resourceShares: slice.map(shareView), ...(nextToken ? { nextToken } : {}) };
+    return page('resourceShares', shares.map(shareView), request);
   }
 
   private getAssociations(input: Json, context: RamContext): Json {
@@ -532,8 +538,7 @@ export class RamModel {
         rows.push(associationView(share, association));
       }
     }
-    const { slice, nextToken } = page(rows, request.nextToken, request.maxResults);
-    return { resourceShareAssociations: slice, ...(nextToken ? { nextToken } : {}) };
+    return page('resourceShareAssociations', rows, request);
   }
 
   private listResources(input: Json, context: RamContext): Json {
@@ -558,8 +563,7 @@ export class RamModel {
         });
       }
     }
-    const { slice, nextToken } = page(rows, request.nextToken, request.maxResults);
-    return { resources: slice, ...(nextToken ? { nextToken } : {}) };
+    return page('resources', rows, request);
   }
 
   private listPrincipals(input: Json, context: RamContext): Json {
@@ -590,8 +594,7 @@ export class RamModel {
         });
       }
     }
-    const { slice, nextToken } = page(rows, request.nextToken, request.maxResults);
-    return { principals: slice, ...(nextToken ? { nextToken } : {}) };
+    return page('principals', rows, request);
   }
 
   private relevantShares(
