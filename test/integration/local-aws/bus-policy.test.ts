@@ -7,6 +7,7 @@ import {
   PutPermissionCommand,
   PutRuleCommand,
   PutTargetsCommand,
+  RemovePermissionCommand,
 } from '@aws-sdk/client-eventbridge';
 import type { IamPrincipal } from '@odcr-reclaimer/local-aws/iam.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -365,5 +366,65 @@ describe('events put on another account’s bus', () => {
     );
 
     expect(denied.message).toMatch(/explicit deny in a resource-based policy \(OnlyServiceRolesPut\)$/);
+  });
+});
+
+describe('delivery to another account’s bus', () => {
+  it('follows the target bus’s policy document, its conditions included, until its permissions are removed', async () => {
+    const borrowerBus = `arn:aws:events:us-east-1:${BORROWER}:event-bus/default`;
+    await events(OWNER).send(
+      new PutRuleCommand({
+        Name: 'to-borrower',
+        EventBusName: BUS,
+        EventPattern: JSON.stringify({ 'detail-type': ['Reclaim Scheduled'] }),
+      }),
+    );
+    await events(OWNER).send(
+      new PutTargetsCommand({
+        Rule: 'to-borrower',
+        EventBusName: BUS,
+        Targets: [{ Id: 'b', Arn: borrowerBus }],
+      }),
+    );
+    await events(BORROWER).send(
+      new PutPermissionCommand({
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'ServiceHeadsUp',
+              Effect: 'Allow',
+              Principal: { AWS: OWNER },
+              Action: 'events:PutEvents',
+              Resource: borrowerBus,
+              Condition: {
+                ArnEquals: { 'aws:SourceArn': RULE_ARN('to-borrower') },
+                StringEquals: { 'events:source': 'odcr-reclaimer' },
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    const publish = (source: string) =>
+      events(OWNER).send(
+        new PutEventsCommand({
+          Entries: [{ EventBusName: BUS, Source: source, DetailType: 'Reclaim Scheduled', Detail: '{}' }],
+        }),
+      );
+
+    await publish('odcr-reclaimer');
+    await publish('someone-else');
+    await events(BORROWER).send(new RemovePermissionCommand({ RemoveAllPermissions: true }));
+    await publish('odcr-reclaimer');
+
+    const received = (await endpoint().admin.events({ accountId: BORROWER })).events;
+    expect(received.map((event) => [event.bus, event.source])).toEqual([['default', 'odcr-reclaimer']]);
+    const refused = (await endpoint().admin.deliveries({ accountId: OWNER })).deliveries;
+    expect(refused.map((delivery) => [delivery.outcome, delivery.event.source])).toEqual([
+      ['denied', 'someone-else'],
+      ['denied', 'odcr-reclaimer'],
+    ]);
+    expect((await events(BORROWER).send(new DescribeEventBusCommand({}))).Policy).toBeUndefined();
   });
 });
