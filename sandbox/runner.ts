@@ -315,10 +315,7 @@ export function sandboxBusPolicies(
   accountId: string,
   serverlessFile = SERVERLESS_FILE,
 ): EventBusPolicy[] {
-  return readEventBusPolicies(serverlessFile, {
-    files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
-    accountId,
-  });
+  return readEventBusPolicies(serverlessFile, packagedTemplateInputs(config, accountId));
 }
 
 /** The functions' roles as `npm run package` would deploy them for this config (the sandbox enforces these). */
@@ -327,10 +324,12 @@ export function sandboxFunctionRoles(
   accountId: string,
   serverlessFile = SERVERLESS_FILE,
 ): FunctionRole[] {
-  return readFunctionRoles(serverlessFile, {
-    files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) },
-    accountId,
-  });
+  return readFunctionRoles(serverlessFile, packagedTemplateInputs(config, accountId));
+}
+
+/** What `npm run package` resolves serverless.yml against: the build's derived values, in this account. */
+function packagedTemplateInputs(config: PolicyConfig, accountId: string) {
+  return { files: { [DERIVED_VALUES_SOURCE]: derivedTemplateValues(config) }, accountId };
 }
 
 export function sandboxWindow(
