@@ -41,35 +41,37 @@ function events(account: string): EventBridgeClient {
   return endpoint().client(EventBridgeClient, signedAs(`AKIDEVENTS${account}`));
 }
 
+/** A bus policy document (the `Policy` form of PutPermission) holding `statements`. */
+function policyDocument(statements: object[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
 /** The service's statement (serverless.yml, BorrowersManageTheirOwnRules) admitting `accounts`' rules. */
 function borrowerRulesPolicy(accounts: string[], extra: object[] = []): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'BorrowersManageTheirOwnRules',
-        Effect: 'Allow',
-        Principal: { AWS: accounts.map((account) => `arn:aws:iam::${account}:root`) },
-        Action: [
-          'events:PutRule',
-          'events:DeleteRule',
-          'events:DescribeRule',
-          'events:DisableRule',
-          'events:EnableRule',
-          'events:PutTargets',
-          'events:RemoveTargets',
-        ],
-        Resource: `arn:aws:events:us-east-1:${OWNER}:rule/${BUS}/*`,
-        Condition: {
-          StringEqualsIfExists: {
-            'events:creatorAccount': PRINCIPAL_ACCOUNT,
-            'events:source': 'odcr-reclaimer',
-          },
+  return policyDocument([
+    {
+      Sid: 'BorrowersManageTheirOwnRules',
+      Effect: 'Allow',
+      Principal: { AWS: accounts.map((account) => `arn:aws:iam::${account}:root`) },
+      Action: [
+        'events:PutRule',
+        'events:DeleteRule',
+        'events:DescribeRule',
+        'events:DisableRule',
+        'events:EnableRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+      ],
+      Resource: `arn:aws:events:us-east-1:${OWNER}:rule/${BUS}/*`,
+      Condition: {
+        StringEqualsIfExists: {
+          'events:creatorAccount': PRINCIPAL_ACCOUNT,
+          'events:source': 'odcr-reclaimer',
         },
       },
-      ...extra,
-    ],
-  });
+    },
+    ...extra,
+  ]);
 }
 
 const headsUpRule = (name: string, source = 'odcr-reclaimer') =>
@@ -264,18 +266,15 @@ describe('PutPermission', () => {
   });
 
   it('refuses a policy with a variable the endpoint does not know, rather than matching it as text', async () => {
-    const policy = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: '*',
-          Action: 'events:PutRule',
-          Resource: '*',
-          Condition: { StringEquals: { 'events:creatorAccount': `\${aws:NoSuchKey}` } },
-        },
-      ],
-    });
+    const policy = policyDocument([
+      {
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutRule',
+        Resource: '*',
+        Condition: { StringEquals: { 'events:creatorAccount': `\${aws:NoSuchKey}` } },
+      },
+    ]);
 
     const refused = await failureOf(
       events(OWNER).send(new PutPermissionCommand({ EventBusName: BUS, Policy: policy })),
@@ -296,21 +295,18 @@ describe('events put on another account’s bus', () => {
     await events(OWNER).send(
       new PutPermissionCommand({
         EventBusName: BUS,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'Org',
-              Effect: 'Allow',
-              Principal: '*',
-              Action: 'events:PutEvents',
-              Resource: BUS_ARN,
-              Condition: {
-                StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij', 'events:source': 'borrower.app' },
-              },
+        Policy: policyDocument([
+          {
+            Sid: 'Org',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'events:PutEvents',
+            Resource: BUS_ARN,
+            Condition: {
+              StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij', 'events:source': 'borrower.app' },
             },
-          ],
-        }),
+          },
+        ]),
       }),
     );
     const entry = (source: string) => ({
@@ -339,21 +335,18 @@ describe('events put on another account’s bus', () => {
     await events(OWNER).send(
       new PutPermissionCommand({
         EventBusName: BUS,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'OnlyServiceRolesPut',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 'events:PutEvents',
-              Resource: BUS_ARN,
-              Condition: {
-                ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWNER}:role/odcr-reclaimer-*` },
-              },
+        Policy: policyDocument([
+          {
+            Sid: 'OnlyServiceRolesPut',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'events:PutEvents',
+            Resource: BUS_ARN,
+            Condition: {
+              ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${OWNER}:role/odcr-reclaimer-*` },
             },
-          ],
-        }),
+          },
+        ]),
       }),
     );
 
@@ -388,22 +381,19 @@ describe('delivery to another account’s bus', () => {
     );
     await events(BORROWER).send(
       new PutPermissionCommand({
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'ServiceHeadsUp',
-              Effect: 'Allow',
-              Principal: { AWS: OWNER },
-              Action: 'events:PutEvents',
-              Resource: borrowerBus,
-              Condition: {
-                ArnEquals: { 'aws:SourceArn': RULE_ARN('to-borrower') },
-                StringEquals: { 'events:source': 'odcr-reclaimer' },
-              },
+        Policy: policyDocument([
+          {
+            Sid: 'ServiceHeadsUp',
+            Effect: 'Allow',
+            Principal: { AWS: OWNER },
+            Action: 'events:PutEvents',
+            Resource: borrowerBus,
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': RULE_ARN('to-borrower') },
+              StringEquals: { 'events:source': 'odcr-reclaimer' },
             },
-          ],
-        }),
+          },
+        ]),
       }),
     );
     const publish = (source: string) =>
