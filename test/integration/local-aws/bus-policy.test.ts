@@ -11,11 +11,12 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { IamPrincipal } from '@odcr-reclaimer/local-aws/iam.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { HUB_ACCOUNT, MEMBER_ACCOUNT, OUTSIDER_ACCOUNT } from '../../support/accounts.ts';
 import { failureOf, signedAs, useFreshTestEndpoint } from './helpers.ts';
 
-const OWNER = '111111111111';
-const BORROWER = '222222222222';
-const STRANGER = '333333333333';
+const OWNER = HUB_ACCOUNT;
+const BORROWER = MEMBER_ACCOUNT;
+const STRANGER = OUTSIDER_ACCOUNT;
 const BUS = 'odcr-reclaimer-dev';
 const BUS_ARN = `arn:aws:events:us-east-1:${OWNER}:event-bus/${BUS}`;
 const RULE_ARN = (name: string) => `arn:aws:events:us-east-1:${OWNER}:rule/${BUS}/${name}`;
