@@ -1,4 +1,4 @@
-import { namingFile, readConfigJson } from './load-shipped-config.ts';
+import { namingFile, readConfigJson } from './config-file.ts';
 import { type PolicyConfig, parseConfig } from './schema.ts';
 import { configFileContent } from './validated-config.ts';
 
