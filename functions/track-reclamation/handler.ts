@@ -1,13 +1,11 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import type { Clock } from '#shared/clock.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { parseWith } from '#shared/events/parse.ts';
 import type { Gateways } from '#shared/gateways/index.ts';
-import { type Logger, logger as serviceLogger } from '#shared/logging/logger.ts';
+import type { Logger } from '#shared/logging/logger.ts';
 import { sendUntilOf } from '#shared/reconcile/send-budget.ts';
 import { productionDependencies } from '#shared/runtime/container.ts';
+import { type DependencySource, lambdaHandler } from '#shared/runtime/handler-kit.ts';
 import type { TrackerSettings } from '#shared/tracker/assess.ts';
 import { readMetricsNamespace, readTrackerSettings } from '#shared/tracker/settings.ts';
 import {
@@ -30,30 +28,23 @@ export interface TrackerDependencies {
   settings?: TrackerSettings;
 }
 
-export type TrackerDependencySource =
-  | TrackerDependencies
-  | (() => TrackerDependencies | Promise<TrackerDependencies>);
-
 /**
  * Woken every minute by its own rule while something is in flight, or by EC2's completion event: validate,
  * then poll until nothing is in flight or the run's ~50 s are spent, on the injected clock.
  */
-export function createHandler(source: TrackerDependencySource) {
-  const log = typeof source === 'function' ? serviceLogger : (source.logger ?? serviceLogger);
-  let resolved: TrackerDependencies | undefined;
-  return middy(async (event: unknown, context: Partial<Context> | undefined): Promise<TrackResult> => {
+export function createHandler(source: DependencySource<TrackerDependencies>) {
+  return lambdaHandler(source, async (event, deps, context): Promise<TrackResult> => {
     const trigger = toTrigger(parseWith(trackerEventSchema(), event));
-    resolved ??= typeof source === 'function' ? await source() : source;
     return trackReclamation({
       trigger,
-      clock: resolved.clock,
-      gateways: resolved.gateways,
-      config: resolved.config,
-      logger: resolved.logger ?? log,
-      ...sendUntilOf(resolved.clock, context),
-      ...(resolved.settings === undefined ? {} : { settings: resolved.settings }),
+      clock: deps.clock,
+      gateways: deps.gateways,
+      config: deps.config,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+      ...sendUntilOf(deps.clock, context),
+      ...(deps.settings === undefined ? {} : { settings: deps.settings }),
     });
-  }).use(injectLambdaContext(log, { clearState: true }));
+  });
 }
 
 function toTrigger(event: TrackerEvent): TrackerTrigger {
