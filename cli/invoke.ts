@@ -18,6 +18,7 @@ import {
   readFunctionEnvironments,
   readFunctionTimeouts,
 } from '#sandbox/service-definition.ts';
+import { EXAMPLE_CONFIG_FILE } from '#shared/config/example-fleet.ts';
 import type { HandlerDependencies } from '../shared/runtime/container.ts';
 import { argumentProblem, endpointProblem } from './usage.ts';
 
@@ -84,7 +85,7 @@ async function main(): Promise<number> {
     // serverless.yml's names and the bundled config's file name; the example config stands for the bundle's.
     const deployed = {
       ...ENVIRONMENTS[name],
-      ODCR_CONFIG_FILE: new URL('../config/example.json', import.meta.url).pathname,
+      ODCR_CONFIG_FILE: new URL(`../${EXAMPLE_CONFIG_FILE}`, import.meta.url).pathname,
     };
     for (const [key, value] of Object.entries({ ...LOCAL_DEFAULTS, ...deployed })) process.env[key] ||= value;
   }

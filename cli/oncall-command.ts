@@ -25,6 +25,7 @@ import {
 } from '#sandbox/service-definition.ts';
 import { marketTimeZone } from '#shared/calendar/calendar.ts';
 import type { Clock } from '#shared/clock.ts';
+import { EXAMPLE_CONFIG_FILE } from '#shared/config/example-fleet.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { formatDuration, formatTime } from '#shared/display/time.ts';
@@ -165,7 +166,7 @@ export function parseOnCallCommand(
     throw new OnCallUsageError(`${action} takes no expiry (--${expiries[0]})`);
 
   const local = values.local ?? false;
-  const configFile = values.config ?? env.ODCR_CONFIG_FILE ?? `${REPO_ROOT}/config/example.json`;
+  const configFile = values.config ?? env.ODCR_CONFIG_FILE ?? `${REPO_ROOT}/${EXAMPLE_CONFIG_FILE}`;
   try {
     checkOnDemandPayload(payload, {
       ...(local ? {} : { now }),

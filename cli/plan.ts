@@ -10,7 +10,11 @@
 import './node-warnings.ts';
 import { readFileSync } from 'node:fs';
 import { marketTimeZone } from '#shared/calendar/calendar.ts';
-import { exampleFleetAlarms, exampleFleetReservations } from '#shared/config/example-fleet.ts';
+import {
+  EXAMPLE_CONFIG_FILE,
+  exampleFleetAlarms,
+  exampleFleetReservations,
+} from '#shared/config/example-fleet.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { formatTime } from '#shared/display/time.ts';
@@ -22,7 +26,6 @@ import type { Decision, Observation, PolicyResult } from '#shared/policy/types.t
 import { formatTable, type OutputFormat, outputFormat } from './table.ts';
 import { parseFlags, runCommand, switchFlags, UsageError, valueFlags } from './usage.ts';
 
-const DEFAULT_CONFIG = 'config/example.json';
 const ALARM_STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -31,7 +34,7 @@ export const PLAN_USAGE = `usage: npm run plan -- --at <ISO time> [--alarm NAME=
 
   --at           the moment to plan for, with its offset: 2026-11-27T12:45:00-05:00 or 2026-11-27T17:45:00Z
   --alarm        set an alarm's state: NAME=STATE with STATE OK, ALARM or INSUFFICIENT_DATA; repeatable
-  --config       policy config file (default ${DEFAULT_CONFIG})
+  --config       policy config file (default ${EXAMPLE_CONFIG_FILE})
   --observation  the fleet's state, JSON {reservations, alarms, reclaimDurationsSeconds?}; default: the
                  example fleet off-hours (only with the example config)
   --output       table (default, for people) or json (for programs); --json is short for --output json
@@ -74,7 +77,7 @@ function parseOptions(argv: readonly string[]): PlanOptions {
   const options: PlanOptions = {
     at: new Date(values.at),
     alarms,
-    configPath: values.config ?? DEFAULT_CONFIG,
+    configPath: values.config ?? EXAMPLE_CONFIG_FILE,
     output: outputFormat(values.output, values.json),
   };
   if (values.observation !== undefined) options.observationPath = values.observation;

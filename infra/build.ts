@@ -26,6 +26,7 @@ import { dashboardBody } from '#infra/dashboard/dashboard-body.ts';
 import { borrowerRulePrincipals, PRINCIPAL_ACCOUNT_VARIABLE } from '#infra/events/borrower-rules.ts';
 import { sharingResources } from '#infra/iam/sharing-policy.ts';
 import { DATA_EXPIRY_WARNING_DAYS } from '#shared/calendar/calendar.ts';
+import { EXAMPLE_CONFIG_FILE } from '#shared/config/example-fleet.ts';
 import { loadConfigFile } from '#shared/config/load-config.ts';
 import type { PolicyConfig } from '#shared/config/schema.ts';
 import { validatedConfigFileText } from '#shared/config/validated-config.ts';
@@ -103,7 +104,7 @@ export interface BuildOptions {
 
 /** Bundles and zips every function, writes the derived template values; returns each function's sizes. */
 export async function buildAll(options: BuildOptions = {}): Promise<BuiltFunction[]> {
-  const configFile = path.resolve(REPO_ROOT, options.configFile ?? 'config/example.json');
+  const configFile = path.resolve(REPO_ROOT, options.configFile ?? EXAMPLE_CONFIG_FILE);
   const outDir = path.resolve(REPO_ROOT, options.outDir ?? 'dist');
   const functions = functionsFromServerlessYml(
     options.serverlessYml ? path.resolve(options.serverlessYml) : undefined,

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, runCommand } from '#cli/usage.ts';
+import { EXAMPLE_CONFIG_FILE } from '#shared/config/example-fleet.ts';
 import { buildAll } from './build.ts';
 import { hubRolePrefix, SPOKE_TEMPLATE_OUTPUT, spokeTemplate } from './spoke/spoke-template.ts';
 
@@ -28,7 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   const built = await buildAll({ configFile: values.config });
-  console.log(`built ${built.length} function(s) for ${values.config ?? 'config/example.json'}`);
+  console.log(`built ${built.length} function(s) for ${values.config ?? EXAMPLE_CONFIG_FILE}`);
   const osls = path.join(REPO_ROOT, 'node_modules/osls/bin/serverless.js');
   const result = spawnSync(
     process.execPath,

@@ -7,6 +7,9 @@ import { noRecords } from '../domain/records.ts';
 import type { ReservationSnapshot } from '../domain/reservation.ts';
 import { MANAGED_TAG_VALUE, TAG } from '../records/tag-keys.ts';
 
+/** The example fleet's config, relative to the repository root: what every tool builds when none is named. */
+export const EXAMPLE_CONFIG_FILE = 'config/example.json';
+
 export const EXAMPLE_TRADING_RESERVATION_ID = 'cr-0123456789abcdef0';
 export const EXAMPLE_RISK_ENGINE_RESERVATION_IDS = {
   'us-east-1a': 'cr-0000000000000a001',
