@@ -58,7 +58,7 @@ export function defaultSettings(overrides: Partial<LocalAwsSettings> = {}): Loca
     updateWhileUpdating: 'reject',
     shutdownSeconds: 60,
     shutdownSpreadSeconds: 30,
-    seed: 'odcr-reclaimer',
+    seed: 'local-aws',
     start: roundedNow,
     defaultRegion: 'us-east-1',
     maxResults: { min: 5, max: 1000, default: 1000 },
